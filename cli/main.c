@@ -1,0 +1,61 @@
+/* main.c: ward <command> [options]. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int cmd_version(int argc, char **argv);
+
+static const struct command commands[] = {
+	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
+	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
+	{"version", "print the version", cmd_version},
+};
+
+static int
+usage(FILE *out)
+{
+	fprintf(out, "usage: ward [-v|-q] <command> [options]\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "\nEvery command takes --help.  Exit codes: 0 ok, 1 verification failed or "
+		     "findings,\n2 usage or bad input, 3 environment (I/O, missing tools).\n");
+	return out == stdout ? 0 : EXIT_USAGE;
+}
+
+static int
+cmd_version(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("ward %s\n", WARD_VERSION);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	int i = 1;
+
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
+			ward_log_set_level(WARD_LOG_DEBUG);
+		else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
+			ward_log_set_level(WARD_LOG_WARN);
+		else if (strcmp(argv[i], "--version") == 0)
+			return cmd_version(0, NULL);
+		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+			return usage(stdout);
+		else {
+			fprintf(stderr, "ward: unknown option %s\n", argv[i]);
+			return usage(stderr);
+		}
+	}
+	if (i == argc)
+		return usage(stderr);
+	for (size_t c = 0; c < sizeof(commands) / sizeof(*commands); c++)
+		if (strcmp(argv[i], commands[c].name) == 0)
+			return commands[c].run(argc - i, argv + i);
+	fprintf(stderr, "ward: unknown command \"%s\"\n", argv[i]);
+	return usage(stderr);
+}

@@ -1,0 +1,19 @@
+# The pieces of libward that ward-init (PID 1) links, and nothing else:
+# hashing, keys (public side), DSSE, bundles and the OMS verifier.  No
+# libsodium, libcurl, libarchive or libyaml may reach PID 1.
+set(WARD_INIT_LIB_SOURCES
+	${CMAKE_SOURCE_DIR}/lib/core/error.c
+	${CMAKE_SOURCE_DIR}/lib/core/mem.c
+	${CMAKE_SOURCE_DIR}/lib/core/file.c
+	${CMAKE_SOURCE_DIR}/lib/core/log.c
+	${CMAKE_SOURCE_DIR}/lib/core/json.c
+	${CMAKE_SOURCE_DIR}/lib/crypto/sha256.c
+	${CMAKE_SOURCE_DIR}/lib/crypto/hasher.c
+	${CMAKE_SOURCE_DIR}/lib/crypto/base64.c
+	${CMAKE_SOURCE_DIR}/lib/crypto/keys.c
+	${CMAKE_SOURCE_DIR}/lib/crypto/x509.c
+	${CMAKE_SOURCE_DIR}/lib/crypto/dsse.c
+	${CMAKE_SOURCE_DIR}/lib/crypto/bundle.c
+	${CMAKE_SOURCE_DIR}/lib/attest/oms.c
+	${CMAKE_SOURCE_DIR}/lib/attest/oms_walk.c
+)

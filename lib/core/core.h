@@ -1,0 +1,201 @@
+/*
+ * core: the conventions every part of libward shares.
+ *
+ * Errors.  A function that fails returns -1 (or NULL) after recording the
+ * reason exactly once, where it was detected, with ward_err().  The reason is
+ * a one-line message that names the file or object and what is wrong, and a
+ * kind that the CLI turns into its exit code.  Nothing in the library prints
+ * an error or calls exit().
+ *
+ * Ownership.  Every function that returns allocated memory says who frees it.
+ * foo_free(NULL) is always a no-op.  Secrets are wiped with ward_wipe().
+ *
+ * Output.  Files are written to a temporary name in the same directory and
+ * renamed into place (ward_atomic_*), so an interrupted run never leaves a
+ * half-written output behind.
+ */
+#ifndef WARD_CORE_H
+#define WARD_CORE_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include <jansson.h>
+
+/* ---------------------------------------------------------------- errors */
+
+/* Error kinds double as the CLI's documented exit codes. */
+enum ward_kind {
+	WARD_OK = 0,
+	WARD_EVERIFY = 1, /* verification failed, findings */
+	WARD_EINPUT = 2,  /* usage or bad input */
+	WARD_EENV = 3,    /* environment: I/O, memory, missing tool, full disk */
+};
+
+/* ward_err(kind, fmt, ...): record the reason for a failure; returns -1. */
+int ward_err(int kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ward_errno(kind, fmt, ...): like ward_err, appending ": strerror(errno)". */
+int ward_errno(int kind, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* ward_err_io(path, what): record an I/O error on path; ENOSPC, EIO, EACCES
+ * and the like are WARD_EENV, ENOENT/ENOTDIR/EISDIR are WARD_EINPUT.  -1. */
+int ward_err_io(const char *path, const char *what);
+/* The last recorded error of this thread (never NULL; "" when none). */
+const char *ward_errmsg(void);
+int ward_errkind(void);
+void ward_err_clear(void);
+
+/* Errors recorded in worker threads are carried back by value. */
+struct ward_error {
+	int kind;
+	char msg[512];
+};
+void ward_err_save(struct ward_error *e);
+int ward_err_restore(const struct ward_error *e); /* returns -1 */
+
+/* ---------------------------------------------------------------- memory */
+
+/* Allocation failure is recorded as WARD_EENV and returns NULL. */
+void *ward_malloc(size_t n);
+void *ward_calloc(size_t n, size_t size);
+void *ward_realloc(void *p, size_t n);
+char *ward_strdup(const char *s);
+char *ward_strndup(const char *s, size_t n);
+/* ward_asprintf: returns a malloc'd string the caller frees, or NULL. */
+char *ward_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Wipe a secret so the compiler cannot drop the write. */
+void ward_wipe(void *p, size_t n);
+
+/* A growable byte buffer.  Zero-initialise; ward_buf_free() releases it. */
+struct ward_buf {
+	unsigned char *data;
+	size_t len;
+	size_t cap;
+};
+int ward_buf_reserve(struct ward_buf *b, size_t extra);
+int ward_buf_append(struct ward_buf *b, const void *p, size_t n);
+int ward_buf_puts(struct ward_buf *b, const char *s);
+int ward_buf_printf(struct ward_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* ward_buf_cstr: NUL-terminate (not counted in len) and return the data. */
+char *ward_buf_cstr(struct ward_buf *b);
+/* ward_buf_steal: hand the (NUL-terminated) data to the caller, who frees it. */
+char *ward_buf_steal(struct ward_buf *b);
+void ward_buf_free(struct ward_buf *b);
+void ward_buf_wipe(struct ward_buf *b); /* for secrets: wipe, then free */
+
+/* A vector of owned strings.  Zero-initialise; ward_strv_free() releases. */
+struct ward_strv {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+int ward_strv_push(struct ward_strv *sv, const char *s); /* copies s */
+int ward_strv_push_owned(struct ward_strv *sv, char *s); /* takes s */
+int ward_strv_contains(const struct ward_strv *sv, const char *s);
+void ward_strv_sort(struct ward_strv *sv); /* bytewise */
+void ward_strv_free(struct ward_strv *sv);
+
+/* ---------------------------------------------------------------- text */
+
+/* Lowercase hex of n bytes into out (2n+1 bytes). */
+void ward_hex(const void *p, size_t n, char *out);
+/* Parse exactly n bytes of hex; -1 (WARD_EINPUT, naming what) if invalid. */
+int ward_unhex(const char *hex, void *out, size_t n, const char *what);
+int ward_str_endswith(const char *s, const char *suffix);
+int ward_str_startswith(const char *s, const char *prefix);
+
+/* ---------------------------------------------------------------- files */
+
+/* ward_file_read(path, max, out): read a whole file of at most max bytes
+ * into out (appended, NUL-terminated).  Errors name the file. */
+int ward_file_read(const char *path, size_t max, struct ward_buf *out);
+/* Write a whole file atomically with the given mode. */
+int ward_file_write(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Streaming atomic output: data goes to "<path>.tmp-<pid>-<n>" and only
+ * ward_atomic_commit() (fsync + rename + directory fsync) makes it visible.
+ * ward_atomic_abort() removes the temporary file; both free the handle. */
+struct ward_atomic;
+struct ward_atomic *ward_atomic_open(const char *path, mode_t mode);
+int ward_atomic_write(struct ward_atomic *a, const void *p, size_t n);
+int ward_atomic_fd(const struct ward_atomic *a);
+int ward_atomic_commit(struct ward_atomic *a);
+void ward_atomic_abort(struct ward_atomic *a);
+
+/* ward_tmp_sibling(path): a fresh temporary name beside path ("path.tmp-…");
+ * caller frees.  Used for directories built in place then committed. */
+char *ward_tmp_sibling(const char *path);
+/* ward_dir_commit(tmpdir, path): make the fully written tmpdir appear as
+ * path in one step (rename, or an exchange with the old tree which is then
+ * removed), so readers see either the old or the new tree, never a mix. */
+int ward_dir_commit(const char *tmpdir, const char *path);
+
+int ward_mkdir_p(const char *path, mode_t mode);
+/* Remove a tree; a missing path is not an error. */
+int ward_rm_rf(const char *path);
+/* ward_path_join(a, b): "a/b", caller frees. */
+char *ward_path_join(const char *a, const char *b);
+/* ward_relpath_ok(rel): 1 when rel is a clean relative POSIX path (no leading
+ * '/', no "." or ".." or empty components, no NUL), else 0. */
+int ward_relpath_ok(const char *rel);
+int ward_fsync_dir(const char *dir);
+
+/* ---------------------------------------------------------------- logging */
+
+enum ward_level { WARD_LOG_ERROR, WARD_LOG_WARN, WARD_LOG_INFO, WARD_LOG_DEBUG };
+/* Messages at or below the level go to the sink (default: "ward: msg" on
+ * stderr).  ward-init installs a JSON-lines sink. */
+void ward_log_set_level(int level);
+int ward_log_level(void);
+void ward_log_set_sink(void (*sink)(int level, const char *msg));
+void ward_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#define ward_warn(...) ward_log(WARD_LOG_WARN, __VA_ARGS__)
+#define ward_info(...) ward_log(WARD_LOG_INFO, __VA_ARGS__)
+#define ward_debug(...) ward_log(WARD_LOG_DEBUG, __VA_ARGS__)
+
+/* ---------------------------------------------------------------- progress */
+
+/* A progress bar on stderr, drawn only when stderr is a TTY, logging is not
+ * quiet, and the work has run for over a second.  Thread-safe; NULL is a
+ * valid handle that does nothing. */
+struct ward_progress;
+struct ward_progress *ward_progress_new(const char *label, uint64_t total, int bytes);
+void ward_progress_add(struct ward_progress *p, uint64_t n);
+void ward_progress_set_total(struct ward_progress *p, uint64_t total);
+void ward_progress_done(struct ward_progress *p); /* erases the line, frees */
+
+/* ---------------------------------------------------------------- time */
+
+uint64_t ward_now_ns(void);                   /* CLOCK_MONOTONIC */
+/* RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ" into out[32]. */
+void ward_time_rfc3339(time_t t, char out[32]);
+/* ward_source_date_epoch(out): SOURCE_DATE_EPOCH from the environment.
+ * 1 and *out set when present, 0 when absent, -1 when malformed. */
+int ward_source_date_epoch(time_t *out);
+/* Online CPUs (at least 1). */
+int ward_cpu_count(void);
+
+/* ---------------------------------------------------------------- JSON */
+
+/* Parse untrusted JSON (duplicate keys rejected); errors say what and where
+ * ("what:line:col: message").  Caller json_decref()s the result. */
+json_t *ward_json_loadb(const void *data, size_t len, const char *what);
+json_t *ward_json_load_file(const char *path, size_t max);
+/* Deterministic serialisation: keys in insertion order, compact (indent 0)
+ * or pretty (indent 2), plus a trailing newline when pretty.  Caller frees. */
+char *ward_json_dump(const json_t *j, int pretty);
+/* Write JSON atomically (see ward_json_dump). */
+int ward_json_write_file(const char *path, const json_t *j, int pretty);
+/* Accessors that record a WARD_EINPUT error naming what/key when missing or
+ * of the wrong type.  Returned pointers are borrowed from obj. */
+const char *ward_json_req_str(const json_t *obj, const char *key, const char *what);
+json_t *ward_json_req_array(const json_t *obj, const char *key, const char *what);
+json_t *ward_json_req_object(const json_t *obj, const char *key, const char *what);
+/* Optional string: NULL when missing or not a string. */
+const char *ward_json_str(const json_t *obj, const char *key);
+
+#endif

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# install-deps.sh: everything ward needs on Debian 12, idempotent.
+#   scripts/install-deps.sh          build + run (the main job)
+#   scripts/install-deps.sh --test   also the test tools (oracles, real clients)
+# Debian packages come from the machine's apt sources; npm packages for the
+# tests go to tests/js/node_modules.  Nothing is fetched when all is present.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+want_tests=0
+for a in "$@"; do
+	case "$a" in
+	--test) want_tests=1 ;;
+	*) echo "usage: $0 [--test]" >&2; exit 2 ;;
+	esac
+done
+
+build_pkgs=(
+	gcc
+	make
+	cmake
+	pkg-config
+	libssl-dev
+	libsodium-dev
+	libjansson-dev
+	libyaml-dev
+	libarchive-dev
+	libcurl4-openssl-dev
+	libzstd-dev
+	zlib1g-dev
+	liblzma-dev
+	liblz4-dev
+	libsqlite3-dev
+	libelf-dev
+	ca-certificates
+	gpgv
+	debian-archive-keyring
+	python3
+)
+run_pkgs=(
+	podman
+	runc
+	skopeo
+	umoci
+	uidmap
+	slirp4netns
+	fuse-overlayfs
+	curl
+)
+test_pkgs=(
+	libcmocka-dev
+	clang
+	libclang-rt-14-dev
+	python3-jsonschema
+	python3-packaging
+	dpkg-dev
+	libarchive-tools
+	tar
+	gzip
+	xz-utils
+	zstd
+	openssl
+	prometheus
+	wrk
+	docker-registry
+	diffoscope-minimal
+	hyperfine
+	tini
+	dumb-init
+	catatonit
+	iproute2
+)
+
+pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}")
+[ "$want_tests" = 1 ] && pkgs+=("${test_pkgs[@]}")
+command -v node >/dev/null || pkgs+=(nodejs)
+command -v npm >/dev/null || pkgs+=(npm)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+	sudo=""
+	[ "$(id -u)" = 0 ] || sudo="sudo"
+	echo "install-deps: installing ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "$want_tests" = 1 ]; then
+	# Python oracles: the first python3 on PATH must import jsonschema and
+	# packaging (Debian's python3-packaging, or the copy vendored in pip).
+	py_ok() { python3 -c 'import jsonschema' 2>/dev/null && {
+		python3 -c 'import packaging.version' 2>/dev/null ||
+			python3 -c 'import pip._vendor.packaging.version' 2>/dev/null; }; }
+	if ! py_ok; then
+		echo "install-deps: $(command -v python3) cannot import jsonschema and packaging" >&2
+		exit 3
+	fi
+	if [ ! -d "$here/tests/js/node_modules/@sigstore/verify" ]; then
+		echo "install-deps: installing sigstore-js for the tests"
+		(cd "$here/tests/js" && npm install --no-package-lock --no-audit --no-fund --silent)
+	fi
+fi
+echo "install-deps: ok"

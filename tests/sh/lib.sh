@@ -1,0 +1,78 @@
+# lib.sh: helpers for ward's shell tests.  Source it first:
+#   . "$(dirname "$0")/lib.sh"
+# Provides $WARD, $WARD_INIT, $WARD_SRC, $WARD_SHARED, a scratch dir $T
+# (removed on exit), check helpers, and a closing "N passed, N failed" line.
+set -uo pipefail
+
+: "${WARD_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${WARD:=$WARD_SRC/build-check/bin/ward}"
+: "${WARD_INIT:=$WARD_SRC/build-check/bin/ward-init}"
+if [ -z "${WARD_SHARED:-}" ]; then
+	if [ -d "$WARD_SRC/../shared/interop" ]; then WARD_SHARED=$(cd "$WARD_SRC/../shared" && pwd)
+	else WARD_SHARED=$WARD_SRC/tests/data/shared; fi
+fi
+export WARD WARD_INIT WARD_SRC WARD_SHARED
+export WARD_NO_PROGRESS=1
+T=$(mktemp -d "${TMPDIR:-/tmp}/ward-test.XXXXXX")
+trap 'chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+PASSED=0
+FAILED=0
+OUT=""
+ERR=""
+RC=0
+
+pass() { PASSED=$((PASSED + 1)); echo "ok   - $*"; }
+fail() { FAILED=$((FAILED + 1)); echo "FAIL - $*"; }
+
+# run CMD...: run it, keep stdout in $OUT, stderr in $ERR, status in $RC.
+run() {
+	local o="$T/.out" e="$T/.err"
+	"$@" >"$o" 2>"$e"
+	RC=$?
+	OUT=$(cat "$o")
+	ERR=$(cat "$e")
+}
+
+# expect RC DESCRIPTION CMD...: the command exits with RC.
+expect() {
+	local want=$1 what=$2
+	shift 2
+	run "$@"
+	if [ "$RC" = "$want" ]; then
+		pass "$what"
+	else
+		fail "$what (exit $RC, want $want): $(echo "$ERR" | tail -3)"
+	fi
+}
+
+# expect_err RC SUBSTRING DESCRIPTION CMD...: exit RC and stderr mentions SUBSTRING.
+expect_err() {
+	local want=$1 needle=$2 what=$3
+	shift 3
+	run "$@"
+	if [ "$RC" = "$want" ] && grep -qF -- "$needle" <<<"$ERR"; then
+		pass "$what"
+	else
+		fail "$what (exit $RC, want $want with \"$needle\"): $(echo "$ERR" | tail -3)"
+	fi
+}
+
+# check DESCRIPTION CMD...: the command succeeds (any output is shown on failure).
+check() {
+	local what=$1
+	shift
+	run "$@"
+	if [ "$RC" = 0 ]; then pass "$what"; else fail "$what: $(echo "$OUT$ERR" | tail -5)"; fi
+}
+
+# one_line: the error message is exactly one line.
+one_line() {
+	[ "$(printf '%s' "$ERR" | grep -c '')" -le 1 ]
+}
+
+python_oracle() { python3 "$WARD_SRC/tests/py/$1" "${@:2}"; }
+
+finish() {
+	echo "$PASSED passed, $FAILED failed"
+	[ "$FAILED" = 0 ]
+}
