@@ -194,6 +194,14 @@ rm "$T/model/link"
 # ---- bad input ---------------------------------------------------------------
 expect 2 "missing model directory" "$WARD" model verify "$T/nope" --key "$T/k.pub" --signature "$T/model/model.sig"
 one_line && pass "missing model: one-line error" || fail "missing model error spans lines"
+mkdir -p "$T/locked" && echo x >"$T/locked/f" && chmod 000 "$T/locked"
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	chmod 711 "$T" && install -m 644 "$T/p8.pem" "$T/p8-shared.pem"
+	expect_err 3 "locked: cannot read directory" "unreadable model directory (as an unprivileged user)" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$WARD" model sign "$T/locked" --key "$T/p8-shared.pem" -s "$T/locked.sig"
+	chmod 700 "$T"
+fi
+chmod 755 "$T/locked"
 expect_err 2 "none.sig" "missing signature file" "$WARD" model verify "$T/m2" --key "$T/k.pub" --signature "$T/none.sig"
 head -c 200 "$T/model/model.sig" >"$T/trunc.sig"
 expect_err 2 "invalid JSON" "truncated bundle" "$WARD" model verify "$T/model" --key "$T/k.pub" --signature "$T/trunc.sig"
