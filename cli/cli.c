@@ -64,10 +64,23 @@ cli_parse_size(const char *arg, uint64_t *out)
 	if (end == arg || errno != 0)
 		goto bad;
 	switch (*end) {
-	case 'K': case 'k': mult = 1ull << 10; end++; break;
-	case 'M': case 'm': mult = 1ull << 20; end++; break;
-	case 'G': case 'g': mult = 1ull << 30; end++; break;
-	default: break;
+	case 'K':
+	case 'k':
+		mult = 1ull << 10;
+		end++;
+		break;
+	case 'M':
+	case 'm':
+		mult = 1ull << 20;
+		end++;
+		break;
+	case 'G':
+	case 'g':
+		mult = 1ull << 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end != '\0' || v == 0 || v > UINT64_MAX / mult)
 		goto bad;

@@ -61,9 +61,15 @@ parse(int argc, char **argv, struct model_args *a)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:s:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': a->key = optarg; break;
-		case 'C': a->chain = optarg; break;
-		case 's': a->sig = optarg; break;
+		case 'k':
+			a->key = optarg;
+			break;
+		case 'C':
+			a->chain = optarg;
+			break;
+		case 's':
+			a->sig = optarg;
+			break;
 		case 'm':
 			if (strcmp(optarg, "files") == 0)
 				a->method = OMS_FILES;
@@ -80,15 +86,23 @@ parse(int argc, char **argv, struct model_args *a)
 			if (ward_strv_push(&a->ignore, optarg) != 0)
 				return cli_fail();
 			break;
-		case 'L': a->allow_symlinks = 1; break;
-		case 'U': a->ignore_unsigned = 1; break;
+		case 'L':
+			a->allow_symlinks = 1;
+			break;
+		case 'U':
+			a->ignore_unsigned = 1;
+			break;
 		case 't':
 			if (cli_parse_threads(optarg, &a->threads) != 0)
 				return cli_fail();
 			break;
-		case 'j': a->json = 1; break;
-		case 'h': return -1;
-		default: return cli_usage("model", "invalid option");
+		case 'j':
+			a->json = 1;
+			break;
+		case 'h':
+			return -1;
+		default:
+			return cli_usage("model", "invalid option");
 		}
 	}
 	if (optind + 1 != argc)
@@ -111,8 +125,10 @@ default_sig(const char *model)
 static int
 do_sign(struct model_args *a, const char *sig)
 {
-	struct oms_sign_opts o = {.method = a->method, .shard_size = a->shard_size,
-				  .ignore = a->ignore, .allow_symlinks = a->allow_symlinks,
+	struct oms_sign_opts o = {.method = a->method,
+				  .shard_size = a->shard_size,
+				  .ignore = a->ignore,
+				  .allow_symlinks = a->allow_symlinks,
 				  .threads = a->threads};
 	struct ward_key *k;
 	int rc;
@@ -139,8 +155,7 @@ do_sign(struct model_args *a, const char *sig)
 }
 
 static void
-print_verify_json(const struct model_args *a, const char *sig, const struct oms_result *r,
-		  int ok)
+print_verify_json(const struct model_args *a, const char *sig, const struct oms_result *r, int ok)
 {
 	json_t *res = json_array(), *j;
 	double secs = (double)r->ns / 1e9;
@@ -154,8 +169,8 @@ print_verify_json(const struct model_args *a, const char *sig, const struct oms_
 			json_object_set_new(x, "actual", json_string(r->res[i].actual));
 		json_array_append_new(res, x);
 	}
-	j = json_pack("{s:s,s:s,s:b,s:s,s:I,s:I,s:f,s:i,s:o}", "model", a->model, "signature",
-		      sig, "verified", ok, "method", r->method[0] ? r->method : "unknown",
+	j = json_pack("{s:s,s:s,s:b,s:s,s:I,s:I,s:f,s:i,s:o}", "model", a->model, "signature", sig,
+		      "verified", ok, "method", r->method[0] ? r->method : "unknown",
 		      "resources_checked", (json_int_t)r->n, "bytes", (json_int_t)r->bytes,
 		      "seconds", secs, "threads", r->threads, "resources", res);
 	if (!ok)
@@ -167,8 +182,10 @@ print_verify_json(const struct model_args *a, const char *sig, const struct oms_
 static int
 do_verify(struct model_args *a, const char *sig)
 {
-	struct oms_verify_opts o = {.cert_chain = a->chain, .ignore = a->ignore,
-				    .ignore_unsigned = a->ignore_unsigned, .threads = a->threads};
+	struct oms_verify_opts o = {.cert_chain = a->chain,
+				    .ignore = a->ignore,
+				    .ignore_unsigned = a->ignore_unsigned,
+				    .threads = a->threads};
 	struct oms_result r = {0};
 	struct ward_key *k = NULL;
 	int rc, code;

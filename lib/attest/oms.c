@@ -46,7 +46,8 @@ root_digest(const json_t *resources, char out[SHA256_HEX_LEN + 1], const char *w
 
 	if (c == NULL)
 		return -1;
-	json_array_foreach(resources, i, r) {
+	json_array_foreach(resources, i, r)
+	{
 		if (ward_unhex(ward_json_str(r, "digest"), d, sizeof(d), what) != 0) {
 			sha256_free(c);
 			return -1;
@@ -202,8 +203,9 @@ check_serialization(const json_t *s, const char *what, int *shards)
 				method);
 	*shards = strcmp(method, "shards") == 0;
 	if (strcmp(hash, "sha256") != 0)
-		return ward_err(WARD_EINPUT, "%s: unsupported hash type \"%s\" (ward verifies sha256)",
-				what, hash);
+		return ward_err(WARD_EINPUT,
+				"%s: unsupported hash type \"%s\" (ward verifies sha256)", what,
+				hash);
 	symlinks = json_object_get(s, "allow_symlinks");
 	if (symlinks != NULL && !json_is_boolean(symlinks))
 		return ward_err(WARD_EINPUT, "%s: allow_symlinks is not a boolean", what);
@@ -215,8 +217,8 @@ check_serialization(const json_t *s, const char *what, int *shards)
 		double v = json_number_value(size);
 		/* The reference signer may write the size as a float. */
 		if (!json_is_number(size) || v < 1 || v > 9.0e15 || v != (double)(uint64_t)v)
-			return ward_err(WARD_EINPUT, "%s: shards need a positive integer shard_size",
-					what);
+			return ward_err(WARD_EINPUT,
+					"%s: shards need a positive integer shard_size", what);
 	}
 	return 0;
 }
@@ -280,7 +282,8 @@ oms_statement_check(const void *payload, size_t n, const char *what, json_t **ou
 		ward_err(WARD_EINPUT, "%s: too many resources", what);
 		goto fail;
 	}
-	json_array_foreach(res, i, r) {
+	json_array_foreach(res, i, r)
+	{
 		const char *name = ward_json_req_str(r, "name", what);
 		const char *dig = name ? ward_json_req_str(r, "digest", what) : NULL;
 		const char *alg = dig ? ward_json_req_str(r, "algorithm", what) : NULL;
@@ -297,8 +300,10 @@ oms_statement_check(const void *payload, size_t n, const char *what, json_t **ou
 	if (root_digest(res, root, what) != 0)
 		goto fail;
 	if (strcmp(root, sha) != 0) {
-		ward_err(WARD_EVERIFY, "%s: the resources do not add up to the subject digest "
-				       "(manifest altered)", what);
+		ward_err(WARD_EVERIFY,
+			 "%s: the resources do not add up to the subject digest "
+			 "(manifest altered)",
+			 what);
 		goto fail;
 	}
 	*out = st;
@@ -390,8 +395,8 @@ rename_single(struct oms_file *files, size_t n, const json_t *res, int shards)
 }
 
 static int
-compare(const struct oms_verify_opts *opts, struct oms_job *jobs, size_t njobs,
-	const json_t *res, struct oms_result *r, const char *model)
+compare(const struct oms_verify_opts *opts, struct oms_job *jobs, size_t njobs, const json_t *res,
+	struct oms_result *r, const char *model)
 {
 	size_t nexp = json_array_size(res), i = 0, k = 0, nhash = 0;
 	struct expected *exp = ward_calloc(nexp ? nexp : 1, sizeof(*exp));
@@ -405,7 +410,8 @@ compare(const struct oms_verify_opts *opts, struct oms_job *jobs, size_t njobs,
 	r->res = ward_calloc(nexp + njobs + 1, sizeof(*r->res));
 	if (exp == NULL || tohash == NULL || want == NULL || r->res == NULL)
 		goto out;
-	json_array_foreach(res, i, x) {
+	json_array_foreach(res, i, x)
+	{
 		exp[i].name = ward_json_str(x, "name");
 		exp[i].digest = ward_json_str(x, "digest");
 	}

@@ -102,7 +102,8 @@ oms_ignores(const char *model, int is_file, const char *sig_path, const struct w
 		if ((rel = relative_to_model(model, extra->v[i])) != NULL)
 			if (ward_strv_push_owned(out, rel) != 0)
 				return -1;
-	json_array_foreach(recorded, i, v) {
+	json_array_foreach(recorded, i, v)
+	{
 		if (!json_is_string(v))
 			return ward_err(WARD_EINPUT, "ignore_paths holds a non-string");
 		if (ward_strv_push(out, json_string_value(v)) != 0)
@@ -200,8 +201,10 @@ walk_dir(struct walk *w, const char *rel, int depth)
 		if (full == NULL || lstat(full, &st) != 0) {
 			rc = full ? ward_err_io(full, "cannot stat") : -1;
 		} else if (S_ISLNK(st.st_mode) && !w->allow_symlinks) {
-			rc = ward_err(WARD_EVERIFY, "%s: is a symbolic link (not allowed; use "
-						    "--allow-symlinks to follow it)", full);
+			rc = ward_err(WARD_EVERIFY,
+				      "%s: is a symbolic link (not allowed; use "
+				      "--allow-symlinks to follow it)",
+				      full);
 		} else if (S_ISLNK(st.st_mode)) {
 			is_link = 1;
 			if (stat(full, &st) != 0)
@@ -305,8 +308,8 @@ oms_make_jobs(const struct oms_file *files, size_t n, int method, uint64_t shard
 		}
 		/* Shards: zero-byte files have no shard and are omitted. */
 		for (uint64_t off = 0; off < files[i].size; off += shard_size) {
-			uint64_t end = files[i].size - off > shard_size ? off + shard_size
-									: files[i].size;
+			uint64_t end =
+				files[i].size - off > shard_size ? off + shard_size : files[i].size;
 			j[k].name = ward_asprintf("%s:%ju:%ju", files[i].rel, (uintmax_t)off,
 						  (uintmax_t)end);
 			j[k].job.path = files[i].path;

@@ -33,7 +33,7 @@ enum ward_kind {
 	WARD_OK = 0,
 	WARD_EVERIFY = 1, /* verification failed, findings */
 	WARD_EINPUT = 2,  /* usage or bad input */
-	WARD_EENV = 3,    /* environment: I/O, memory, missing tool, full disk */
+	WARD_EENV = 3,	  /* environment: I/O, memory, missing tool, full disk */
 };
 
 /* ward_err(kind, fmt, ...): record the reason for a failure; returns -1. */
@@ -78,8 +78,7 @@ struct ward_buf {
 int ward_buf_reserve(struct ward_buf *b, size_t extra);
 int ward_buf_append(struct ward_buf *b, const void *p, size_t n);
 int ward_buf_puts(struct ward_buf *b, const char *s);
-int ward_buf_printf(struct ward_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+int ward_buf_printf(struct ward_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ward_buf_cstr: NUL-terminate (not counted in len) and return the data. */
 char *ward_buf_cstr(struct ward_buf *b);
 /* ward_buf_steal: hand the (NUL-terminated) data to the caller, who frees it. */
@@ -170,7 +169,7 @@ void ward_progress_done(struct ward_progress *p); /* erases the line, frees */
 
 /* ---------------------------------------------------------------- time */
 
-uint64_t ward_now_ns(void);                   /* CLOCK_MONOTONIC */
+uint64_t ward_now_ns(void); /* CLOCK_MONOTONIC */
 /* RFC 3339 UTC "YYYY-MM-DDTHH:MM:SSZ" into out[32]. */
 void ward_time_rfc3339(time_t t, char out[32]);
 /* ward_source_date_epoch(out): SOURCE_DATE_EPOCH from the environment.

@@ -161,8 +161,8 @@ ward_progress_add(struct ward_progress *p, uint64_t n)
 	atomic_fetch_add(&p->done, n);
 	now = ward_now_ns();
 	next = p->next_draw_ns;
-	if (now >= next && atomic_compare_exchange_strong(&p->next_draw_ns, &next,
-							  now + 100000000u))
+	if (now >= next &&
+	    atomic_compare_exchange_strong(&p->next_draw_ns, &next, now + 100000000u))
 		draw(p, now);
 }
 

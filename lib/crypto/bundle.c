@@ -83,9 +83,7 @@ bundle_parse(json_t *root, struct bundle *b, const char *what)
 		json_t *certs = ward_json_req_array(chain, "certificates", what);
 		if (certs == NULL)
 			goto fail;
-		json_array_foreach(certs, i, c)
-			if (take_cert(b, c, what) != 0)
-				goto fail;
+		json_array_foreach(certs, i, c) if (take_cert(b, c, what) != 0) goto fail;
 		if (b->ncerts == 0) {
 			ward_err(WARD_EINPUT, "%s: empty certificate chain", what);
 			goto fail;
@@ -100,15 +98,17 @@ bundle_parse(json_t *root, struct bundle *b, const char *what)
 	}
 	env = json_object_get(root, "dsseEnvelope");
 	if (env == NULL) {
-		ward_err(WARD_EINPUT, "%s: bundle has no dsseEnvelope (message signatures are not "
-				      "used here)", what);
+		ward_err(WARD_EINPUT,
+			 "%s: bundle has no dsseEnvelope (message signatures are not "
+			 "used here)",
+			 what);
 		goto fail;
 	}
 	if (dsse_parse(env, &b->env, what) != 0)
 		goto fail;
 	if (b->env.nsigs != 1) {
-		ward_err(WARD_EINPUT, "%s: a bundle's DSSE envelope must have exactly one signature",
-			 what);
+		ward_err(WARD_EINPUT,
+			 "%s: a bundle's DSSE envelope must have exactly one signature", what);
 		goto fail;
 	}
 	return 0;
@@ -121,8 +121,10 @@ int
 bundle_verify_key(const struct bundle *b, const struct ward_key *k, const char *what)
 {
 	if (b->ncerts > 0)
-		return ward_err(WARD_EINPUT, "%s: bundle carries a certificate; verify it with a "
-					     "certificate chain, not a key", what);
+		return ward_err(WARD_EINPUT,
+				"%s: bundle carries a certificate; verify it with a "
+				"certificate chain, not a key",
+				what);
 	if (b->hint != NULL && *b->hint != '\0') {
 		char *hex = key_hint_pem_sha256_hex(k), *b64 = key_hint_der_sha256_b64(k);
 		int same = (hex && strcmp(hex, b->hint) == 0) || (b64 && strcmp(b64, b->hint) == 0);

@@ -35,11 +35,11 @@ int sha256_file(const char *path, uint8_t out[SHA256_LEN], uint64_t *size);
 /* One unit of work: bytes [offset, offset+length) of path.  length
  * UINT64_MAX means "to the end of the file" (the size is then filled in). */
 struct hash_job {
-	const char *path;        /* borrowed */
+	const char *path; /* borrowed */
 	uint64_t offset;
 	uint64_t length;
 	uint8_t digest[SHA256_LEN];
-	int failed;              /* set when this job could not be hashed */
+	int failed; /* set when this job could not be hashed */
 };
 
 struct hasher_stats {
@@ -109,8 +109,8 @@ int key_equal(const struct ward_key *a, const struct ward_key *b);
 int key_sign(const struct ward_key *k, const void *msg, size_t n, struct ward_buf *sig);
 /* key_verify: 0 when sig is a valid signature over msg; otherwise -1 with
  * WARD_EVERIFY ("signature does not verify"), naming what. */
-int key_verify(const struct ward_key *k, const void *msg, size_t n, const void *sig,
-	       size_t siglen, const char *what);
+int key_verify(const struct ward_key *k, const void *msg, size_t n, const void *sig, size_t siglen,
+	       const char *what);
 void key_free(struct ward_key *k);
 
 /* ---------------------------------------------------------------- X.509 */
@@ -144,7 +144,7 @@ struct dsse_envelope {
 	struct dsse_sig {
 		char *keyid; /* NULL when absent or null */
 		struct ward_buf sig;
-	} *sigs;
+	} * sigs;
 };
 int dsse_parse(const json_t *env, struct dsse_envelope *out, const char *what);
 /* dsse_verify(e, k, what): 0 when at least one signature verifies. */
@@ -164,11 +164,11 @@ json_t *bundle_new_dsse(json_t *envelope, const struct ward_key *k, int hint);
 
 /* A parsed bundle (DSSE content only).  Fields are borrowed from root. */
 struct bundle {
-	json_t *root;              /* owned reference */
+	json_t *root; /* owned reference */
 	const char *media_type;
-	const char *hint;          /* publicKey.hint, or NULL */
-	struct ward_buf raw_key;   /* publicKey.rawBytes decoded (PEM or DER) */
-	struct ward_buf *certs;    /* DER certificates: leaf first */
+	const char *hint;	 /* publicKey.hint, or NULL */
+	struct ward_buf raw_key; /* publicKey.rawBytes decoded (PEM or DER) */
+	struct ward_buf *certs;	 /* DER certificates: leaf first */
 	size_t ncerts;
 	struct dsse_envelope env;
 };

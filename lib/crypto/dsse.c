@@ -61,7 +61,8 @@ dsse_parse(const json_t *env, struct dsse_envelope *out, const char *what)
 	out->sigs = ward_calloc(json_array_size(sigs), sizeof(*out->sigs));
 	if (out->sigs == NULL)
 		goto fail;
-	json_array_foreach(sigs, i, s) {
+	json_array_foreach(sigs, i, s)
+	{
 		const char *sig = ward_json_req_str(s, "sig", what);
 		json_t *keyid = json_object_get(s, "keyid");
 		struct dsse_sig *d = &out->sigs[out->nsigs++];
@@ -91,7 +92,8 @@ dsse_verify(const struct dsse_envelope *e, const struct ward_key *k, const char 
 	if (dsse_pae(e->payload_type, e->payload.data, e->payload.len, &pae) != 0)
 		return -1;
 	for (size_t i = 0; i < e->nsigs && rc != 0; i++)
-		rc = key_verify(k, pae.data, pae.len, e->sigs[i].sig.data, e->sigs[i].sig.len, what);
+		rc = key_verify(k, pae.data, pae.len, e->sigs[i].sig.data, e->sigs[i].sig.len,
+				what);
 	ward_buf_free(&pae);
 	return rc;
 }

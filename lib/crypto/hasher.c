@@ -69,8 +69,8 @@ hash_one(struct hasher *h, struct hash_job *job, EVP_MD_CTX *md, unsigned char *
 		job->length = (uint64_t)st.st_size - job->offset;
 	}
 	if (job->offset + job->length > (uint64_t)st.st_size) {
-		ward_err(WARD_EVERIFY, "%s: shorter than expected (%jd bytes, need %ju)",
-			 job->path, (intmax_t)st.st_size, (uintmax_t)(job->offset + job->length));
+		ward_err(WARD_EVERIFY, "%s: shorter than expected (%jd bytes, need %ju)", job->path,
+			 (intmax_t)st.st_size, (uintmax_t)(job->offset + job->length));
 		goto fail;
 	}
 	posix_fadvise(fd, (off_t)job->offset, (off_t)job->length, POSIX_FADV_SEQUENTIAL);

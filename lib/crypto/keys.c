@@ -24,8 +24,8 @@ curve_of(EVP_PKEY *pkey)
 
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_EC)
 		return 0;
-	if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name,
-					    sizeof(name), &len))
+	if (!EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, name, sizeof(name),
+					    &len))
 		return 0;
 	if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0)
 		return KEY_P256;
@@ -43,8 +43,8 @@ key_wrap(EVP_PKEY *pkey, int has_private, const char *what)
 	int curve = curve_of(pkey);
 
 	if (curve == 0) {
-		ward_err(WARD_EINPUT, "%s: unsupported key type (ward uses ECDSA P-256, P-384 or P-521)",
-			 what);
+		ward_err(WARD_EINPUT,
+			 "%s: unsupported key type (ward uses ECDSA P-256, P-384 or P-521)", what);
 		EVP_PKEY_free(pkey);
 		return NULL;
 	}
@@ -239,8 +239,9 @@ key_equal(const struct ward_key *a, const struct ward_key *b)
 static const EVP_MD *
 md_of(const struct ward_key *k)
 {
-	return k->curve == KEY_P384 ? EVP_sha384() : k->curve == KEY_P521 ? EVP_sha512()
-									  : EVP_sha256();
+	return k->curve == KEY_P384   ? EVP_sha384()
+	       : k->curve == KEY_P521 ? EVP_sha512()
+				      : EVP_sha256();
 }
 
 int

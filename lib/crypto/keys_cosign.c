@@ -89,8 +89,8 @@ decrypt_cosign(const struct ward_buf *body, const char *password, const char *pa
 	r = json_integer_value(json_object_get(params, "r"));
 	p = json_integer_value(json_object_get(params, "p"));
 	if ((n != 32768 && n != 65536 && n != 131072) || r != 8 || p != 1) {
-		ward_err(WARD_EINPUT, "%s: unsupported scrypt parameters N=%lld r=%lld p=%lld", path,
-			 (long long)n, (long long)r, (long long)p);
+		ward_err(WARD_EINPUT, "%s: unsupported scrypt parameters N=%lld r=%lld p=%lld",
+			 path, (long long)n, (long long)r, (long long)p);
 		goto out;
 	}
 	name = ward_json_req_str(cipher, "name", path);
@@ -100,7 +100,8 @@ decrypt_cosign(const struct ward_buf *body, const char *password, const char *pa
 		ward_err(WARD_EINPUT, "%s: unsupported cipher \"%s\"", path, name);
 		goto out;
 	}
-	if (b64_field(kdf, "salt", &salt, path) != 0 || b64_field(cipher, "nonce", &nonce, path) != 0 ||
+	if (b64_field(kdf, "salt", &salt, path) != 0 ||
+	    b64_field(cipher, "nonce", &nonce, path) != 0 ||
 	    b64_field(j, "ciphertext", &ct, path) != 0)
 		goto out;
 	if (nonce.len != crypto_secretbox_NONCEBYTES || ct.len < crypto_secretbox_MACBYTES) {
@@ -195,15 +196,16 @@ key_load_private(const char *path, const char *password)
 		ERR_clear_error();
 		if (pkey == NULL) {
 			ward_err(WARD_EINPUT, "%s: cannot read private key (%s)", path,
-				 strstr((char *)text.data, "ENCRYPTED") ? "wrong or missing password"
-									 : "malformed PEM");
+				 strstr((char *)text.data, "ENCRYPTED")
+					 ? "wrong or missing password"
+					 : "malformed PEM");
 			goto out;
 		}
 		k = key_wrap(pkey, 1, path);
 		goto out;
 	}
-	ward_err(WARD_EINPUT, "%s: not a private key (expected PEM \"%s\" or \"PRIVATE KEY\")", path,
-		 SIGSTORE_LABEL);
+	ward_err(WARD_EINPUT, "%s: not a private key (expected PEM \"%s\" or \"PRIVATE KEY\")",
+		 path, SIGSTORE_LABEL);
 out:
 	ward_buf_wipe(&text);
 	ward_buf_wipe(&body);

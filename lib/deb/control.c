@@ -83,8 +83,8 @@ deb_control_parse(const char *data, size_t len, const char *what, struct deb_con
 			continue; /* deb822 comment between paragraphs */
 		if (*line == ' ' || *line == '\t') {
 			if (value_end == NULL) {
-				ward_err(WARD_EINPUT, "%s:%zu: continuation line with no field", what,
-					 lineno);
+				ward_err(WARD_EINPUT, "%s:%zu: continuation line with no field",
+					 what, lineno);
 				goto fail;
 			}
 			value_end = nl; /* the value now runs to the end of this line */

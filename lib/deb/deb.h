@@ -21,15 +21,15 @@ int deb_version_check(const char *v, const char *what);
 /* ---------------------------------------------------------- control files */
 
 struct deb_field {
-	const char *name;   /* as written ("Package") */
-	const char *value;  /* first line trimmed; continuation lines kept as
-			       written, joined by '\n' (what dpkg-deb -f prints) */
+	const char *name;  /* as written ("Package") */
+	const char *value; /* first line trimmed; continuation lines kept as
+			      written, joined by '\n' (what dpkg-deb -f prints) */
 };
 
 struct deb_para {
 	struct deb_field *fields;
 	size_t n;
-	size_t line;        /* first line, 1-based, for messages */
+	size_t line; /* first line, 1-based, for messages */
 };
 
 /* A parsed file.  Every string points into one owned copy of the text. */

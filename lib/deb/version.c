@@ -117,8 +117,10 @@ deb_version_check(const char *v, const char *what)
 		return ward_err(WARD_EINPUT, "%s: version too long", what);
 	for (p = v; *p; p++)
 		if (isspace((unsigned char)*p) || !isprint((unsigned char)*p))
-			return ward_err(WARD_EINPUT, "%s: version \"%s\" has whitespace or control "
-						     "characters", what, v);
+			return ward_err(WARD_EINPUT,
+					"%s: version \"%s\" has whitespace or control "
+					"characters",
+					what, v);
 	up = v;
 	colon = strchr(v, ':');
 	if (colon != NULL) {
@@ -127,7 +129,8 @@ deb_version_check(const char *v, const char *what)
 		errno = 0;
 		e = strtol(v, &end, 10);
 		if (end != colon || end == v || errno != 0 || e < 0 || e > INT_MAX)
-			return ward_err(WARD_EINPUT, "%s: epoch in \"%s\" is not a number", what, v);
+			return ward_err(WARD_EINPUT, "%s: epoch in \"%s\" is not a number", what,
+					v);
 		up = colon + 1;
 	}
 	dash = strrchr(up, '-');
@@ -143,12 +146,14 @@ deb_version_check(const char *v, const char *what)
 					what, *p, v);
 	if (dash != NULL) {
 		if (dash[1] == '\0')
-			return ward_err(WARD_EINPUT, "%s: version \"%s\" has an empty revision", what,
-					v);
+			return ward_err(WARD_EINPUT, "%s: version \"%s\" has an empty revision",
+					what, v);
 		for (p = dash + 1; *p; p++)
 			if (!isalnum((unsigned char)*p) && strchr(".+~", *p) == NULL)
-				return ward_err(WARD_EINPUT, "%s: invalid character '%c' in revision "
-							     "of \"%s\"", what, *p, v);
+				return ward_err(WARD_EINPUT,
+						"%s: invalid character '%c' in revision "
+						"of \"%s\"",
+						what, *p, v);
 	}
 	return 0;
 }

@@ -16,9 +16,11 @@ test_sha256_vectors(void **state)
 
 	(void)state;
 	sha256_hex("", 0, hex);
-	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_string_equal(hex,
+			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
 	sha256_hex("abc", 3, hex);
-	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_string_equal(hex,
+			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
 static void
@@ -118,7 +120,8 @@ test_hints(void **state)
 	k = key_load_public(path);
 	assert_non_null(k);
 	hint = key_hint_pem_sha256_hex(k);
-	assert_string_equal(hint, "e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e");
+	assert_string_equal(hint,
+			    "e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e");
 	assert_string_equal(key_details(k), "PKIX_ECDSA_P384_SHA_384");
 	free(hint);
 	key_free(k);
@@ -129,7 +132,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_relpath),        cmocka_unit_test(test_pae),
+		cmocka_unit_test(test_relpath),	       cmocka_unit_test(test_pae),
 		cmocka_unit_test(test_sign_verify),    cmocka_unit_test(test_hints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
