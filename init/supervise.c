@@ -307,6 +307,11 @@ kill_the_rest(struct sup *s)
 	int killed = 0;
 
 	kill(-s->l->pid, SIGKILL);
+	/* Every leftover descendant is our child by now (reparented to us as
+	 * PID 1 or subreaper): none at all, nothing to look for. */
+	siginfo_t si = {0};
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD)
+		return;
 	if ((d = opendir("/proc")) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			pid_t pid, ppid;
