@@ -42,12 +42,17 @@ import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
 base = r["/bin/true (no init)"]["median"]
 cat = r["catatonit"]["median"]
-print(f"  {'init':32} {'median':>10} {'overhead':>10} {'x catatonit':>12}")
+cpu = lambda x: x["user"] + x["system"]
+print(f"  {'init':30} {'median':>9} {'overhead':>9} {'x catatonit':>11} {'CPU':>8} {'x catatonit':>11}")
 for name, x in r.items():
     m = x["median"]
     over = m - base
-    ratio = over / (cat - base) if name != "/bin/true (no init)" and cat > base else float("nan")
-    print(f"  {name:32} {m*1e3:8.3f}ms {over*1e3:8.3f}ms {ratio:12.2f}")
+    first = name == "/bin/true (no init)"
+    ratio = over / (cat - base) if not first and cat > base else float("nan")
+    c = cpu(x) - cpu(r["/bin/true (no init)"])
+    cr = c / (cpu(r["catatonit"]) - cpu(r["/bin/true (no init)"])) if not first else float("nan")
+    print(f"  {name:30} {m*1e3:7.3f}ms {over*1e3:7.3f}ms {ratio:11.2f} {c*1e3:6.3f}ms {cr:11.2f}")
+print("  (overhead and CPU: minus bare /bin/true; CPU = user + system, mean)")
 PY
 
 echo "== 2. resident memory while supervising \`sleep\`, binary size"
@@ -69,8 +74,8 @@ rss_of "ward-init (no metrics)" "$init" --policy "$dir/nometrics.json" -- /bin/s
 rss_of "ward-init (metrics listener)" "$init" --metrics "127.0.0.1:$port" -- /bin/sleep 5
 cp "$init" "$dir/ward-init.stripped"
 strip "$dir/ward-init.stripped"
-printf '  %-32s %6s kB (%s kB stripped), static: %s\n' "ward-init binary" "$(($(stat -c %s "$init") / 1024))" \
-	"$(($(stat -c %s "$dir/ward-init.stripped") / 1024))" "$(file -b "$init" | grep -o 'statically linked' || echo no)"
+printf '  %-32s %6s kB (%s kB stripped), program interpreter: %s\n' "ward-init binary" "$(($(stat -c %s "$init") / 1024))" \
+	"$(($(stat -c %s "$dir/ward-init.stripped") / 1024))" "$(readelf -l "$init" | grep -q INTERP && echo yes || echo 'none (static)')"
 for t in tini-static catatonit dumb-init; do
 	p=$(command -v $t || true)
 	[ -n "$p" ] && printf '  %-32s %6s kB\n' "$t binary" "$(($(stat -c %s "$p") / 1024))"
@@ -87,30 +92,33 @@ printf '{"version":1,"keys_dir":"%s/keys","models":[{"path":"%s/model","key":"mo
 	"$dir" "$dir" "$dir" >"$dir/policy.json"
 mkdir -p "$dir/tmp"
 cat "$dir"/model/* >/dev/null # warm the page cache
-best() { # best SECONDS over $runs runs of CMD...
-	local b=999999 t0 t1 t
-	for ((r = 0; r < runs; r++)); do
-		t0=$(date +%s.%N)
-		"$@" >/dev/null 2>"$dir/last.log"
-		t1=$(date +%s.%N)
-		t=$(echo "$t1 - $t0" | bc -l)
-		b=$(echo "if ($t < $b) $t else $b" | bc -l)
-	done
-	echo "$b"
+best() { # best SECONDS over $runs runs of CMD... (stderr of the last kept)
+	python3 - "$runs" "$dir/last.log" "$@" <<'PY'
+import subprocess, sys, time
+runs, log, cmd = int(sys.argv[1]), sys.argv[2], sys.argv[3:]
+best = float("inf")
+for _ in range(runs):
+    t0 = time.perf_counter()
+    with open(log, "wb") as err:
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=err, check=True)
+    best = min(best, time.perf_counter() - t0)
+print(f"{best:.6f}")
+PY
 }
-mbps() { echo "scale=0; $size * 1048576 / $1 / 1000000" | bc -l; }
+calc() { python3 -c "print($1)"; }
 base=$(best sha256sum "$dir"/model/part*.bin)
 wv=$(best "$ward" model verify "$dir/model" --key "$dir/k.pub")
 wi=$(best "$init" --policy "$dir/policy.json" -- /bin/true)
 logged=$(python3 -c "
-import json,sys
+import json
 for l in open('$dir/last.log'):
-    o=json.loads(l)
-    if o['event']=='model_verified': print(round(o['fields']['mb_per_s'])); break")
+    o = json.loads(l)
+    if o['event'] == 'model_verified': print(round(o['fields']['mb_per_s'])); break")
 printf '  %-44s %10s %12s\n' "" "MB/s" "x sha256sum"
 for row in "sha256sum (1 process, 1 core):$base" "ward model verify ($(nproc) threads):$wv" "ward-init -- /bin/true, whole start:$wi"; do
-	printf '  %-44s %10s %12.2f\n' "${row%%:*}" "$(mbps "${row##*:}")" "$(echo "$base / ${row##*:}" | bc -l)"
+	t=${row##*:}
+	printf '  %-44s %10.0f %12.2f\n' "${row%%:*}" "$(calc "$size * 1048576 / $t / 1e6")" "$(calc "$base / $t")"
 done
 echo "  ward-init's own log (model_verified mb_per_s): $logged MB/s"
-wait=$(echo "$wi + 1" | bc -l) rss_of "ward-init after verifying ${size} MiB" "$init" --policy "$dir/policy.json" -- /bin/sleep 9
+wait=$(calc "$wi + 1") rss_of "ward-init after verifying ${size} MiB" "$init" --policy "$dir/policy.json" -- /bin/sleep 9
 echo "  ($(nproc) CPUs; single-core SHA-256: $(openssl speed -evp sha256 -bytes 1048576 -seconds 1 2>/dev/null | awk '/^sha256/ {printf "%.0f MB/s", $2/1000}'))"

@@ -114,12 +114,15 @@ harden_readonly(const struct policy *p, int landlock_abi, struct init_state *st)
 static int
 cap_last(void)
 {
+	static int last = -1; /* the kernel's, found once */
 	int c;
 
+	if (last >= 0)
+		return last;
 	for (c = 0; c < 64; c++)
 		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0)
 			break;
-	return c - 1;
+	return last = c - 1;
 }
 
 static int
