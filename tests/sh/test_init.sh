@@ -220,6 +220,11 @@ run "$WARD_INIT" --policy "$T/allow.json" -- /bin/sh -c '/bin/true && echo ran-t
 grep -q ran-true <<<"$OUT" && ! grep -q ran-ls <<<"$OUT" &&
 	grep -q '"event":"exec_allowed".*"binary":"/bin/true"' <<<"$ERR" && grep -q '"event":"exec_denied".*"binary":"/bin/ls"' <<<"$ERR" &&
 	pass "exec.allow: the listed binary runs, another is refused, both logged" || fail "exec.allow: $OUT $ERR"
+# The ELF loader is executable (it must be, to load /bin/true), but running
+# it directly is another exec the gate refuses.
+run "$WARD_INIT" --policy "$T/allow.json" -- /bin/sh -c '/lib64/ld-linux-x86-64.so.2 /bin/true && echo ran-loader'
+! grep -q ran-loader <<<"$OUT" && grep -q '"event":"exec_denied".*"binary":"/lib64/ld-linux-x86-64.so.2"' <<<"$ERR" &&
+	pass "exec.allow: running the ELF loader directly is refused" || fail "loader run directly: $OUT"
 # Landlock holds the same list: even a path the gate was shown differently
 # (a symlink elsewhere) only executes the allowed file.
 ln -sf /bin/true "$T/true-link"

@@ -243,6 +243,27 @@ run podman run --name "$NAME-t" "${TAMPERED[@]}" "$IMAGE" /usr/bin/python3.11 /a
 	! grep -q REDTEAM <<<"$OUT" && pass "container: one flipped byte in the model: exit 1, server never started" ||
 	fail "container: tampered model: exit $RC: $(tail -3 <<<"$ERR")"
 
+# exec.allow without CAP_SYS_PTRACE: ward-init cannot read the exec path of
+# the non-dumpable server, so it defers to Landlock, which runs only the
+# listed interpreter (a file outside the list fails with EACCES).
+mkdir -p "$C/ward2/keys"
+install -m 0755 "$C/ward/init" "$C/ward2/init"
+cp "$C/ward/keys/model.pub" "$C/ward2/keys/"
+sed 's#"writable"#"exec":{"allow":["/usr/bin/python3.11"]},"writable"#' "$C/ward/policy.json" >"$C/ward2/policy.json"
+chmod -R a+rX "$C/ward2"
+DEFER=(--read-only --cap-drop ALL --security-opt no-new-privileges --network none
+	-v "$C/ward2:/ward:ro" -v "$C/models:/models:ro")
+run podman run --rm "${DEFER[@]}" "$IMAGE" /usr/bin/python3.11 -c '
+import subprocess, sys
+print("child:", subprocess.run([sys.executable, "-c", "print(6*7)"], capture_output=True).stdout.decode().strip())
+try:
+    subprocess.run(["/ward/init", "--version"])
+except OSError as e:
+    print("other:", e.errno)'
+grep -q "child: 42" <<<"$OUT" && grep -q "other: 13" <<<"$OUT" && grep -q '"event":"exec_deferred"' <<<"$ERR" &&
+	pass "container: exec.allow deferred to Landlock: the listed binary runs, another gets EACCES" ||
+	fail "container: deferred exec: $OUT $(grep -E 'exec_|start_failed' <<<"$ERR" | tail -3)"
+
 # The OCI seccomp profile ward-init prints: runc loads it, ward-init runs under it.
 "$WARD_INIT" --print-seccomp-profile >"$T/profile.json"
 run podman run --name "$NAME-s" "${HARDENED[@]}" --security-opt seccomp="$T/profile.json" "$IMAGE" \
