@@ -242,13 +242,20 @@ fi
 
 # ---- an interrupted pack leaves the previous layout intact ---------------------
 mkdir -p "$T/big"
-head -c $((48 << 20)) /dev/urandom >"$T/big/blob"
+head -c $((96 << 20)) /dev/urandom >"$T/big/blob"
 "$WARD" image pack "$T/big" -o "$T/img:v1" --threads 1 --source-date-epoch $EPOCH >/dev/null 2>&1 &
+pid=$!
 sleep 0.5
-kill -9 $! 2>/dev/null
-wait $! 2>/dev/null
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+killed=$?
 run skopeo inspect "oci:$T/img:v1"
-[ "$RC" = 0 ] && grep -q "$DIGEST" <<<"$OUT" && pass "after kill -9 the previous layout is still whole" ||
-	fail "previous layout damaged after kill -9: $ERR"
+[ "$killed" = 137 ] && [ "$RC" = 0 ] && grep -q "$DIGEST" <<<"$OUT" && pass "after kill -9 the previous layout is still whole" ||
+	fail "previous layout damaged after kill -9 (pack exit $killed): $ERR"
+ls -d "$T"/img.tmp-* >/dev/null 2>&1 && pass "the killed run left its temporary tree (not the layout)" ||
+	fail "no temporary tree: was the pack really interrupted?"
+check "the next pack succeeds" pack "$T/img" 1
+ls -d "$T"/img.tmp-* >/dev/null 2>&1 && fail "stale temporary tree not removed" ||
+	pass "the next run removed the stale temporary tree"
 
 finish
