@@ -117,7 +117,9 @@ int ward_file_write(const char *path, const void *data, size_t len, mode_t mode)
 
 /* Streaming atomic output: data goes to "<path>.tmp-<pid>-<n>" and only
  * ward_atomic_commit() (fsync + rename + directory fsync) makes it visible.
- * ward_atomic_abort() removes the temporary file; both free the handle. */
+ * ward_atomic_abort() removes the temporary file; both free the handle.
+ * An existing path that is not a regular file (/dev/null, /dev/stdout, a
+ * FIFO) is written straight through instead: renaming would replace it. */
 struct ward_atomic;
 struct ward_atomic *ward_atomic_open(const char *path, mode_t mode);
 int ward_atomic_write(struct ward_atomic *a, const void *p, size_t n);

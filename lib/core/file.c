@@ -71,7 +71,7 @@ ward_tmp_sibling(const char *path)
 
 struct ward_atomic {
 	char *path;
-	char *tmp;
+	char *tmp; /* NULL when writing straight through to a device or pipe */
 	int fd;
 	mode_t mode;
 };
@@ -80,6 +80,7 @@ struct ward_atomic *
 ward_atomic_open(const char *path, mode_t mode)
 {
 	struct ward_atomic *a;
+	struct stat st;
 
 	a = ward_calloc(1, sizeof(*a));
 	if (a == NULL)
@@ -87,8 +88,24 @@ ward_atomic_open(const char *path, mode_t mode)
 	a->fd = -1;
 	a->mode = mode;
 	a->path = ward_strdup(path);
+	if (a->path == NULL)
+		goto fail;
+	/* A device, FIFO or socket (-o /dev/null, /dev/stdout, a pipe) is
+	 * written straight through: renaming over it would replace the node. */
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISDIR(st.st_mode)) {
+			ward_err(WARD_EINPUT, "%s: is a directory, expected a file", path);
+			goto fail;
+		}
+		a->fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (a->fd < 0) {
+			ward_err_io(path, "cannot open output");
+			goto fail;
+		}
+		return a;
+	}
 	a->tmp = ward_tmp_sibling(path);
-	if (a->path == NULL || a->tmp == NULL)
+	if (a->tmp == NULL)
 		goto fail;
 	a->fd = open(a->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (a->fd < 0) {
@@ -162,6 +179,11 @@ ward_atomic_commit(struct ward_atomic *a)
 	int rc = -1;
 	char *dir = NULL;
 
+	if (a->tmp == NULL) {
+		rc = close(a->fd) == 0 ? 0 : ward_errno(WARD_EENV, "%s: write failed", a->path);
+		a->fd = -1;
+		goto out;
+	}
 	if (fchmod(a->fd, a->mode) != 0) {
 		ward_errno(WARD_EENV, "%s: chmod failed", a->path);
 		goto out;
