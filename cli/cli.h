@@ -44,7 +44,15 @@ struct ward_key *cli_load_private_key(const char *path);
 int cli_print_json(const json_t *j);
 
 /* Subcommands (one file each). */
+int cmd_db(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_vex(int argc, char **argv);
+
+struct vuln_pkglist;
+/* cli_scan_target(target, pkgs): the package list of an SBOM file or an
+ * unpacked root filesystem (cmd_scan.c; shared with ward vex). */
+int cli_scan_target(const char *target, struct vuln_pkglist *pkgs);
 
 #endif

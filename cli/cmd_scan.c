@@ -1,0 +1,202 @@
+/* cmd_scan.c: ward scan — vulnerabilities of an image, SBOM or root filesystem. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "vuln/vuln.h"
+
+static const char help[] =
+    "usage: ward scan TARGET --db DIR [options]\n"
+    "\n"
+    "Match the packages of TARGET against the offline OSV store (ward db):\n"
+    "Debian packages by source package and source version (dpkg order),\n"
+    "Python distributions by PEP 503 name and PEP 440 version.  A Python\n"
+    "distribution shipped by a Debian package is reported once, against\n"
+    "that package.  TARGET is\n"
+    "  an SBOM        CycloneDX 1.4-1.6 or SPDX 2.3 JSON (ward, syft, trivy)\n"
+    "  a directory    an unpacked root filesystem (dpkg status, dist-info)\n"
+    "\n"
+    "  -d, --db DIR            the store (default: $WARD_DB)\n"
+    "      --vex FILE          apply an OpenVEX document (repeatable): not_affected\n"
+    "                          and fixed statements move findings to \"suppressed\"\n"
+    "  -f, --format FORMAT     table (default), json, sarif or cyclonedx\n"
+    "      --json              the same as --format json\n"
+    "  -o, --output FILE       write the report to FILE instead of stdout\n"
+    "      --fail-on SEVERITY  exit 1 when a finding is at least SEVERITY\n"
+    "                          (unknown, low, medium, high, critical)\n"
+    "\n"
+    "JSON: {\"findings\":[{\"id\",\"aliases\",\"ecosystem\",\"package\",\"version\",\n"
+    "\"fixed\",\"severity\",\"owner\",...}],\"suppressed\":[...],\"problems\":[...]}\n"
+    "where package/version are what matched (the source package for Debian)\n"
+    "and owner is the installed package that carries it.\n"
+    "\n"
+    "Exit codes: 0 ok (or findings below --fail-on), 1 findings at or above\n"
+    "--fail-on, 2 bad input (target, store, VEX), 3 environment.\n";
+
+enum { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_CDX };
+
+/* Read the package list of whatever TARGET is. */
+int
+cli_scan_target(const char *target, struct vuln_pkglist *pkgs)
+{
+	struct stat st;
+	char *layout;
+
+	if (stat(target, &st) != 0)
+		return ward_err_io(target, "cannot read");
+	if (S_ISDIR(st.st_mode)) {
+		if ((layout = ward_path_join(target, "oci-layout")) == NULL)
+			return -1;
+		if (stat(layout, &st) == 0) {
+			free(layout);
+			return ward_err(
+			    WARD_EINPUT,
+			    "%s: OCI image layouts are read through lib/oci, which this "
+			    "build does not have yet: scan its SBOM or unpacked root "
+			    "filesystem",
+			    target);
+		}
+		free(layout);
+		return vuln_pkglist_from_rootfs(target, pkgs);
+	}
+	if (ward_str_endswith(target, ".tar"))
+		return ward_err(WARD_EINPUT,
+		                "%s: docker-archive images are read through lib/oci, which this "
+		                "build does not have yet",
+		                target);
+	return vuln_pkglist_from_sbom(target, pkgs);
+}
+
+static int
+write_report(const struct vuln_report *r, int fmt, const char *output)
+{
+	json_t *j = NULL;
+	time_t now;
+	int rc;
+
+	if (fmt == FMT_TABLE) {
+		FILE *f = stdout;
+		if (output != NULL && (f = fopen(output, "w")) == NULL)
+			return ward_err_io(output, "cannot write");
+		rc = vuln_report_table(r, f);
+		if (f != stdout && fclose(f) != 0 && rc == 0)
+			rc = ward_err_io(output, "cannot write");
+		return rc;
+	}
+	if (ward_source_date_epoch(&now) != 1)
+		now = time(NULL);
+	j = fmt == FMT_JSON    ? vuln_report_json(r)
+	    : fmt == FMT_SARIF ? vuln_report_sarif(r)
+	                       : vuln_report_cyclonedx(r, now);
+	if (j == NULL)
+		return ward_err(WARD_EENV, "out of memory");
+	rc = output ? ward_json_write_file(output, j, 1) : cli_print_json(j);
+	json_decref(j);
+	return rc;
+}
+
+int
+cmd_scan(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},     {"vex", required_argument, NULL, 'V'},
+	    {"format", required_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
+	    {"output", required_argument, NULL, 'o'}, {"fail-on", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},         {0},
+	};
+	const char *dir = getenv("WARD_DB"), *output = NULL;
+	struct ward_strv vex_files = {0};
+	struct vuln_pkglist pkgs = {0};
+	struct vuln_report report = {0};
+	struct vuln_vex *vex = NULL;
+	struct vuln_db *db = NULL;
+	int fmt = FMT_TABLE, fail_on = -1, c, rc = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:f:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'V':
+			ward_strv_push(&vex_files, optarg);
+			break;
+		case 'j':
+			fmt = FMT_JSON;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "table") == 0)
+				fmt = FMT_TABLE;
+			else if (strcmp(optarg, "json") == 0)
+				fmt = FMT_JSON;
+			else if (strcmp(optarg, "sarif") == 0)
+				fmt = FMT_SARIF;
+			else if (strcmp(optarg, "cyclonedx") == 0)
+				fmt = FMT_CDX;
+			else
+				rc = cli_usage("scan", "unknown format \"%s\"", optarg);
+			break;
+		case 'F':
+			if ((fail_on = vuln_severity_parse(optarg)) < 0)
+				rc = cli_usage("scan", "unknown severity \"%s\"", optarg);
+			break;
+		case 'h':
+			ward_strv_free(&vex_files);
+			return cli_help(help);
+		default:
+			rc = cli_usage("scan", "invalid option");
+			break;
+		}
+		if (rc != 0) {
+			ward_strv_free(&vex_files);
+			return rc;
+		}
+	}
+	if (optind + 1 != argc) {
+		ward_strv_free(&vex_files);
+		return cli_usage("scan", "expected one TARGET");
+	}
+	if (dir == NULL || *dir == '\0') {
+		ward_strv_free(&vex_files);
+		return cli_usage("scan", "no store: give --db DIR or set WARD_DB");
+	}
+	if ((vex = vuln_vex_new()) == NULL)
+		goto fail;
+	for (size_t i = 0; i < vex_files.n; i++)
+		if (vuln_vex_load(vex, vex_files.v[i]) != 0)
+			goto fail;
+	if ((db = vuln_db_open(dir, VULN_DB_READ)) == NULL)
+		goto fail;
+	if (cli_scan_target(argv[optind], &pkgs) != 0)
+		goto fail;
+	if (vuln_scan(db, &pkgs, &report) != 0)
+		goto fail;
+	if (vuln_vex_apply(vex, &report) != 0)
+		goto fail;
+	for (size_t i = 0; i < report.problems.n; i++)
+		ward_warn("%s", report.problems.v[i]);
+	if (write_report(&report, fmt, output) != 0)
+		goto fail;
+	if (fmt != FMT_TABLE || output != NULL)
+		fprintf(stderr, "ward: %zu findings, %zu suppressed, in %zu packages\n",
+		        report.nfindings, report.nsuppressed, report.packages);
+	if (fail_on >= 0 && report.nfindings > 0 && vuln_report_worst(&report) >= fail_on) {
+		fprintf(stderr, "ward: findings at or above %s\n", vuln_severity_name(fail_on));
+		rc = EXIT_VERIFY;
+	}
+	goto out;
+fail:
+	rc = cli_fail();
+out:
+	vuln_report_free(&report);
+	vuln_pkglist_free(&pkgs);
+	vuln_db_close(db);
+	vuln_vex_free(vex);
+	ward_strv_free(&vex_files);
+	return rc;
+}

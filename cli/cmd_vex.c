@@ -1,0 +1,141 @@
+/* cmd_vex.c: ward vex — OpenVEX v0.2.0 for a scan, with reachability evidence. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "vuln/vuln.h"
+
+static const char help[] =
+    "usage: ward vex TARGET --db DIR [options]\n"
+    "\n"
+    "Scan TARGET (an unpacked root filesystem or an SBOM, as ward scan) and\n"
+    "write an OpenVEX v0.2.0 document with one statement per finding:\n"
+    "  not_affected / component_not_present    the package's files, or the\n"
+    "        library that holds the vulnerable code, are not in the image\n"
+    "  not_affected / vulnerable_code_not_in_execute_path   (annotated\n"
+    "        vulnerabilities only) no ELF object imports a vulnerable symbol,\n"
+    "        defines a copy of it, or calls dlopen naming the library; the\n"
+    "        evidence is in impact_statement\n"
+    "  affected      with an action statement when a fixed version exists\n"
+    "  under_investigation   otherwise\n"
+    "ELF evidence needs a root filesystem: TARGET itself, or --rootfs for an\n"
+    "SBOM.  `ward scan --vex` with the output suppresses exactly its\n"
+    "not_affected statements.\n"
+    "\n"
+    "  -d, --db DIR             the store (default: $WARD_DB)\n"
+    "  -a, --annotations FILE   reachability annotations\n"
+    "                           (docs/formats/vex-annotations.md; default:\n"
+    "                           $WARD_VEX_ANNOTATIONS)\n"
+    "      --rootfs DIR         root filesystem to inspect for an SBOM TARGET\n"
+    "      --author NAME        document author (default \"ward\")\n"
+    "      --id IRI             document @id (default: derived from the content)\n"
+    "  -o, --output FILE        write the document to FILE (default stdout)\n"
+    "      --json               accepted for symmetry: the output is JSON\n"
+    "\n"
+    "Timestamps come from SOURCE_DATE_EPOCH when set.\n"
+    "Exit codes: 0 ok, 2 bad input, 3 environment.\n";
+
+int
+cmd_vex(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"db", required_argument, NULL, 'd'},
+	    {"annotations", required_argument, NULL, 'a'},
+	    {"rootfs", required_argument, NULL, 'r'},
+	    {"author", required_argument, NULL, 'A'},
+	    {"id", required_argument, NULL, 'I'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"json", no_argument, NULL, 'j'},
+	    {"help", no_argument, NULL, 'h'},
+	    {0},
+	};
+	const char *dir = getenv("WARD_DB"), *ann_path = getenv("WARD_VEX_ANNOTATIONS");
+	const char *output = NULL, *rootfs = NULL;
+	struct vuln_vex_opts o = {0};
+	struct vuln_annotations *ann = NULL;
+	struct vuln_pkglist pkgs = {0};
+	struct vuln_report report = {0};
+	struct vuln_db *db = NULL;
+	json_t *doc = NULL, *st;
+	struct stat sb;
+	size_t counts[4] = {0}, i;
+	int c, rc = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "d:a:o:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			dir = optarg;
+			break;
+		case 'a':
+			ann_path = optarg;
+			break;
+		case 'r':
+			rootfs = optarg;
+			break;
+		case 'A':
+			o.author = optarg;
+			break;
+		case 'I':
+			o.id = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case 'j':
+			break;
+		case 'h':
+			return cli_help(help);
+		default:
+			return cli_usage("vex", "invalid option");
+		}
+	}
+	if (optind + 1 != argc)
+		return cli_usage("vex", "expected one TARGET");
+	if (dir == NULL || *dir == '\0')
+		return cli_usage("vex", "no store: give --db DIR or set WARD_DB");
+	if (rootfs == NULL && stat(argv[optind], &sb) == 0 && S_ISDIR(sb.st_mode))
+		rootfs = argv[optind];
+	if (ann_path != NULL && *ann_path && (ann = vuln_annotations_load(ann_path)) == NULL)
+		goto fail;
+	if ((db = vuln_db_open(dir, VULN_DB_READ)) == NULL)
+		goto fail;
+	if (cli_scan_target(argv[optind], &pkgs) != 0 || vuln_scan(db, &pkgs, &report) != 0)
+		goto fail;
+	for (i = 0; i < report.problems.n; i++)
+		ward_warn("%s", report.problems.v[i]);
+	if (ward_source_date_epoch(&o.timestamp) != 1)
+		o.timestamp = time(NULL);
+	o.rootfs = rootfs;
+	o.annotations = ann;
+	if (vuln_vex_generate(&report, &pkgs, &o, &doc) != 0)
+		goto fail;
+	if ((output ? ward_json_write_file(output, doc, 1) : cli_print_json(doc)) != 0)
+		goto fail;
+	json_array_foreach(json_object_get(doc, "statements"), i, st)
+	{
+		const char *s = json_string_value(json_object_get(st, "status"));
+		counts[strcmp(s, "not_affected") == 0 ? 0
+		       : strcmp(s, "affected") == 0   ? 1
+		       : strcmp(s, "fixed") == 0      ? 2
+		                                      : 3]++;
+	}
+	fprintf(
+	    stderr,
+	    "ward: %zu statements: %zu not_affected, %zu affected, %zu under_investigation%s%s\n",
+	    json_array_size(json_object_get(doc, "statements")), counts[0], counts[1], counts[3],
+	    rootfs ? "" : " (no root filesystem: no ELF evidence)",
+	    ann ? "" : " (no annotations: no reachability claims)");
+	goto out;
+fail:
+	rc = cli_fail();
+out:
+	json_decref(doc);
+	vuln_report_free(&report);
+	vuln_pkglist_free(&pkgs);
+	vuln_db_close(db);
+	vuln_annotations_free(ann);
+	return rc;
+}
