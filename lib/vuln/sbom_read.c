@@ -143,7 +143,8 @@ walk_spdx(struct reader *r, const json_t *doc)
 		k.name = ward_json_str(x, "name");
 		k.version = ward_json_str(x, "versionInfo");
 		k.source_info = ward_json_str(x, "sourceInfo");
-		if (purpose != NULL && strcmp(purpose, "OPERATING-SYSTEM") == 0) {
+		if (purpose != NULL && (strcmp(purpose, "OPERATING_SYSTEM") == 0 ||
+		                        strcmp(purpose, "OPERATING-SYSTEM") == 0)) {
 			k.is_os = 1;
 			note_os(r, k.name, k.version);
 		}
