@@ -213,7 +213,7 @@ vuln_elf_read(void *data, size_t len, const char *what, struct vuln_elf *out)
 	Elf_Data *versym = NULL;
 	GElf_Ehdr eh;
 	GElf_Shdr sh, dynsym_sh, symtab_sh;
-	size_t shnum;
+	size_t shnum, seen = 0;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -236,8 +236,25 @@ vuln_elf_read(void *data, size_t len, const char *what, struct vuln_elf *out)
 		bad(what, elf_errmsg(-1));
 		goto out;
 	}
+	/* A truncated object would otherwise read as one with fewer symbols. */
+	/* (libelf reports no sections at all when their table is cut off, so
+	 * the raw header fields are checked; 0 with an offset means the count
+	 * is in section 0) */
+	if (eh.e_shoff != 0 &&
+	    (eh.e_shoff > len || eh.e_shentsize == 0 ||
+	     (size_t)(eh.e_shnum ? eh.e_shnum : 1) > (len - eh.e_shoff) / eh.e_shentsize ||
+	     shnum > (len - eh.e_shoff) / eh.e_shentsize)) {
+		bad(what, "the section header table lies outside the file");
+		goto out;
+	}
+	if (eh.e_phnum > 0 && (eh.e_phoff > len || eh.e_phentsize == 0 ||
+	                       eh.e_phnum > (len - eh.e_phoff) / eh.e_phentsize)) {
+		bad(what, "the program header table lies outside the file");
+		goto out;
+	}
 	/* first pass: version tables and the dynamic section */
 	while ((scn = elf_nextscn(elf, scn)) != NULL) {
+		seen++;
 		if (gelf_getshdr(scn, &sh) == NULL) {
 			bad(what, elf_errmsg(-1));
 			goto out;
@@ -279,6 +296,10 @@ vuln_elf_read(void *data, size_t len, const char *what, struct vuln_elf *out)
 		default:
 			break;
 		}
+	}
+	if (shnum > 0 && seen != shnum - 1) {
+		bad(what, "unreadable section headers");
+		goto out;
 	}
 	if (dynsym != NULL && read_symbols(elf, dynsym, &dynsym_sh, versym, &v, 1, out) != 0)
 		goto out;

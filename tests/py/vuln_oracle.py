@@ -135,11 +135,13 @@ def packages(root):
                     continue
                 dists.append({"ecosystem": "PyPI", "name": hdr["Name"].strip(),
                               "version": hdr["Version"].strip(),
-                              "path": "/" + os.path.relpath(path, root)})
-        # ownership: dpkg-query -S on each distribution's directory or file
+                              "path": "/" + os.path.relpath(path, root),
+                              "meta": "/" + os.path.relpath(meta, root)})
+        # ownership: dpkg-query -S on each distribution's metadata file (a
+        # distroless md5sums list names files, not directories)
         if dists:
             r = subprocess.run(["dpkg-query", "--admindir=" + adm, "-S"] +
-                               [d["path"] for d in dists], capture_output=True, text=True)
+                               [d["meta"] for d in dists], capture_output=True, text=True)
             owners = {}
             for line in r.stdout.splitlines():
                 if line.startswith("diversion"):
@@ -147,7 +149,8 @@ def packages(root):
                 pk, path = line.split(": ", 1)
                 owners[path] = pk.split(",")[0].split(":")[0].strip()
             for d in dists:
-                d["owner"] = owners.get(d["path"])
+                d["owner"] = owners.get(d["meta"])
+                del d["meta"]
         return {"distro": eco, "packages": pkgs + dists}
     finally:
         shutil.rmtree(tmp)
