@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "vuln/vuln.h"
@@ -53,6 +54,7 @@ cmd_vex(int argc, char **argv)
 	};
 	const char *dir = getenv("WARD_DB"), *ann_path = getenv("WARD_VEX_ANNOTATIONS");
 	const char *output = NULL, *rootfs = NULL;
+	char *installed = NULL;
 	struct vuln_vex_opts o = {0};
 	struct vuln_annotations *ann = NULL;
 	struct vuln_pkglist pkgs = {0};
@@ -98,6 +100,19 @@ cmd_vex(int argc, char **argv)
 		return cli_usage("vex", "no store: give --db DIR or set WARD_DB");
 	if (rootfs == NULL && stat(argv[optind], &sb) == 0 && S_ISDIR(sb.st_mode))
 		rootfs = argv[optind];
+	if (ann_path == NULL) { /* the installed copy: <prefix>/bin/ward → <prefix>/share/ward */
+		char exe[4096];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 64);
+		if (n > 0) {
+			char *slash;
+			exe[n] = '\0';
+			if ((slash = strrchr(exe, '/')) != NULL) {
+				strcpy(slash, "/../share/ward/vex-annotations.json");
+				if (access(exe, R_OK) == 0)
+					ann_path = installed = ward_strdup(exe);
+			}
+		}
+	}
 	if (ann_path != NULL && *ann_path && (ann = vuln_annotations_load(ann_path)) == NULL)
 		goto fail;
 	if ((db = vuln_db_open(dir, VULN_DB_READ)) == NULL)
@@ -137,5 +152,6 @@ out:
 	vuln_pkglist_free(&pkgs);
 	vuln_db_close(db);
 	vuln_annotations_free(ann);
+	free(installed);
 	return rc;
 }

@@ -53,6 +53,7 @@ test_pkgs=(
 	python3-jsonschema
 	python3-packaging
 	dpkg-dev
+	binutils
 	libarchive-tools
 	tar
 	gzip
