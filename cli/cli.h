@@ -46,5 +46,6 @@ int cli_print_json(const json_t *j);
 /* Subcommands (one file each). */
 int cmd_keygen(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
 
 #endif

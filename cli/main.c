@@ -9,6 +9,7 @@ static int cmd_version(int argc, char **argv);
 static const struct command commands[] = {
 	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
 	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
+	{"sbom", "SBOMs, license report and software hash of an image", cmd_sbom},
 	{"version", "print the version", cmd_version},
 };
 
