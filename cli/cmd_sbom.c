@@ -16,7 +16,9 @@ static const char help[] =
     "  licenses.json    license report, with licenses.md and licenses.csv\n"
     "  files.manifest   per-file SHA-256 manifest (software hash)\n"
     "  summary.json     completeness counts, unowned files, warnings\n"
-    "ROOTFS is an unpacked root filesystem directory.\n"
+    "IMAGE is an OCI layout (DIR or DIR:tag), an oci-archive or a docker-archive\n"
+    "tar (FILE or FILE:name:tag); each layer is read once and verified.  ROOTFS is\n"
+    "an unpacked root filesystem directory.\n"
     "\n"
     "  -o, --output DIR    write every output into DIR (replaced as a whole)\n"
     "      --format F      print one output on stdout instead: cyclonedx, spdx,\n"
@@ -80,6 +82,17 @@ parse(int argc, char **argv, struct sbom_args *a)
 	if (a->format && a->json)
 		return cli_usage("sbom", "--format and --json both print on stdout; pick one");
 	return 0;
+}
+
+static int
+is_layout(const char *dir)
+{
+	char *p = ward_path_join(dir, "oci-layout");
+	struct stat st;
+	int yes = p && stat(p, &st) == 0;
+
+	free(p);
+	return yes;
 }
 
 static int
@@ -165,7 +178,7 @@ cmd_sbom(int argc, char **argv)
 	struct sbom_opts o = {0};
 	struct sbom_catalog *c = NULL;
 	struct stat st;
-	int rc;
+	int rc, rootfs;
 
 	if ((rc = parse(argc, argv, &a)) != 0)
 		return rc < 0 ? cli_help(help) : rc;
@@ -173,16 +186,11 @@ cmd_sbom(int argc, char **argv)
 		return cli_usage("sbom", "say where the outputs go: -o DIR, --format F or --json");
 	o.threads = a.threads;
 	o.name = a.name;
-	if (stat(a.input, &st) != 0) {
-		ward_err_io(a.input, "cannot read");
-		return cli_fail();
-	}
-	if (!S_ISDIR(st.st_mode)) {
-		ward_err(WARD_EINPUT, "%s: not a root filesystem directory", a.input);
-		return cli_fail();
-	}
-	o.progress = ward_progress_new("hashing", 0, 1);
-	rc = sbom_catalog_rootfs(a.input, &o, &c);
+	/* A directory without oci-layout is a root filesystem; anything else
+	 * (a layout, "DIR:tag", an archive) is an image. */
+	rootfs = stat(a.input, &st) == 0 && S_ISDIR(st.st_mode) && !is_layout(a.input);
+	o.progress = ward_progress_new(rootfs ? "hashing" : "reading layers", 0, 1);
+	rc = rootfs ? sbom_catalog_rootfs(a.input, &o, &c) : sbom_catalog_image(a.input, &o, &c);
 	ward_progress_done(o.progress);
 	if (rc != 0)
 		return cli_fail();

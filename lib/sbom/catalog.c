@@ -418,12 +418,13 @@ finish(struct sbom_catalog *c)
 
 /* The catalogers, in order of trust: the package manager's database first,
  * then Python's metadata, then what only the files themselves say. */
-static int
-run_catalogers(struct sbom_catalog *c)
+int
+catalog_run(struct sbom_catalog *c)
 {
 	if (os_release(c) != 0 || catalog_dpkg(c) != 0 || catalog_python(c) != 0 ||
 	    claim_bytecode(c) != 0 || catalog_models(c) != 0 || catalog_ward_init(c) != 0 ||
-	    catalog_elf(c) != 0 || catalog_dpkg_deps(c) != 0 || catalog_python_deps(c) != 0)
+	    catalog_model_checksums(c) != 0 || catalog_elf(c) != 0 || catalog_dpkg_deps(c) != 0 ||
+	    catalog_python_deps(c) != 0)
 		return -1;
 	return finish(c);
 }
@@ -449,7 +450,7 @@ sbom_catalog_rootfs(const char *dir, const struct sbom_opts *opts, struct sbom_c
 		c->name = ward_strdup(strcmp(real, "/") == 0 ? "rootfs" : basename(real));
 	else
 		c->name = ward_strdup("rootfs");
-	if (c->name == NULL || run_catalogers(c) != 0)
+	if (c->name == NULL || catalog_run(c) != 0)
 		goto fail;
 	*out = c;
 	return 0;
@@ -498,7 +499,7 @@ sbom_catalog_free(struct sbom_catalog *c)
 	for (size_t i = 0; i < c->ncomps; i++)
 		component_free(&c->comps[i]);
 	free(c->comps);
-	free(c->name), free(c->tag), free(c->digest), free(c->purl);
+	free(c->name), free(c->tag), free(c->digest), free(c->digest_kind), free(c->purl);
 	for (size_t i = 0; i < c->nlayers; i++) {
 		free(c->layers[i].digest);
 		free(c->layers[i].diff_id);

@@ -175,7 +175,7 @@ static int
 parse_file(const struct sbom_fileset *fs, size_t i, struct sbom_elf_info *info)
 {
 	const struct sbom_file *f = &fs->files[i];
-	char *full = ward_path_join(fs->root, f->path), *what = NULL;
+	char *full = fileset_content_path(fs, i), *what = NULL;
 	unsigned char magic[SELFMAG];
 	void *map = MAP_FAILED;
 	struct stat st;
@@ -274,26 +274,34 @@ find_library(const struct sbom_catalog *c, const char *from, const char *soname)
 int
 catalog_elf(struct sbom_catalog *c)
 {
-	size_t first = c->ncomps;
+	size_t first = c->ncomps, *want = NULL, nwant = 0;
+	int ret = -1;
 
-	for (size_t i = 0; i < c->fs.n; i++) {
+	/* Only files that start with the ELF magic and that nothing owns. */
+	if ((want = ward_calloc(c->fs.n + 1, sizeof(*want))) == NULL)
+		return -1;
+	for (size_t i = 0; i < c->fs.n; i++)
+		if (c->fs.files[i].owner < 0 && fileset_is_elf(&c->fs, i))
+			want[nwant++] = i;
+	if (fileset_fetch(&c->fs, want, nwant) != 0)
+		goto out;
+	for (size_t w = 0; w < nwant; w++) {
+		size_t i = want[w];
 		struct sbom_file *f = &c->fs.files[i];
 		struct sbom_elf_info info = {0};
 		struct sbom_component *comp;
 		const char *base;
 		int rc;
 
-		if (f->type != SBOM_REG || f->owner >= 0 || f->size < 16)
-			continue;
 		if ((rc = parse_file(&c->fs, i, &info)) < 0)
-			return -1;
+			goto out;
 		if (rc > 0)
 			continue;
 		base = strrchr(f->path, '/');
 		base = base ? base + 1 : f->path;
 		if ((comp = catalog_add(c, SBOM_KIND_ELF, base, NULL)) == NULL) {
 			sbom_elf_info_free(&info);
-			return -1;
+			goto out;
 		}
 		comp->location = ward_strdup(f->path);
 		comp->elf_type = info.type, info.type = NULL;
@@ -311,12 +319,12 @@ catalog_elf(struct sbom_catalog *c)
 		    license_set(&comp->license, "NOASSERTION", "NOASSERTION", "none") != 0 ||
 		    catalog_claim(c, c->ncomps - 1, i) < 0) {
 			sbom_elf_info_free(&info);
-			return -1;
+			goto out;
 		}
 		for (size_t k = 0; k < comp->needed.n; k++)
 			if (catalog_prop(comp, "ward:elf:needed", comp->needed.v[k]) != 0) {
 				sbom_elf_info_free(&info);
-				return -1;
+				goto out;
 			}
 		sbom_elf_info_free(&info);
 	}
@@ -328,8 +336,11 @@ catalog_elf(struct sbom_catalog *c)
 			int32_t owner = lib >= 0 ? c->fs.files[lib].owner : -1;
 			if (owner >= 0 && (size_t)owner != k &&
 			    catalog_dep(comp, (size_t)owner) != 0)
-				return -1;
+				goto out;
 		}
 	}
-	return 0;
+	ret = 0;
+out:
+	free(want);
+	return ret;
 }

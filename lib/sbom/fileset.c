@@ -306,6 +306,8 @@ fileset_free(struct sbom_fileset *fs)
 {
 	if (fs == NULL)
 		return;
+	fileset_image_free(fs);
+
 	for (size_t i = 0; i < fs->n; i++) {
 		free(fs->files[i].path);
 		free(fs->files[i].link);
@@ -424,6 +426,8 @@ sbom_fileset_read(const struct sbom_fileset *fs, size_t i, size_t max, struct wa
 	if (f->size > max)
 		return ward_err(WARD_EINPUT, "/%s: too large (%ju bytes, limit %zu)", f->path,
 		                (uintmax_t)f->size, max);
+	if (fs->root == NULL)
+		return fileset_image_read(fs, i, max, out);
 	if ((full = ward_path_join(fs->root, f->path)) == NULL)
 		return -1;
 	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -473,4 +477,40 @@ fileset_lower_bound(const struct sbom_fileset *fs, const char *prefix)
 			hi = mid;
 	}
 	return lo;
+}
+
+int
+fileset_is_elf(const struct sbom_fileset *fs, size_t i)
+{
+	unsigned char magic[4];
+	char *full;
+	int fd, yes = 0;
+
+	if (fs->files[i].type != SBOM_REG || fs->files[i].size < 16)
+		return 0;
+	if (fs->root == NULL)
+		return fileset_image_is_elf(fs, i);
+	if ((full = ward_path_join(fs->root, fs->files[i].path)) == NULL)
+		return 0;
+	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		yes = pread(fd, magic, 4, 0) == 4 && memcmp(magic, "\177ELF", 4) == 0;
+		close(fd);
+	}
+	free(full);
+	return yes;
+}
+
+char *
+fileset_content_path(const struct sbom_fileset *fs, size_t i)
+{
+	if (fs->root == NULL)
+		return fileset_image_content_path(fs, i);
+	return ward_path_join(fs->root, fs->files[i].path);
+}
+
+int
+fileset_fetch(struct sbom_fileset *fs, const size_t *idx, size_t n)
+{
+	return fs->root == NULL && n > 0 ? fileset_image_fetch(fs, idx, n) : 0;
 }

@@ -18,7 +18,7 @@ static const char *const model_exts[] = {".safetensors", ".gguf", ".onnx", ".pt"
 static int
 sha1_file(const struct sbom_fileset *fs, size_t i, uint8_t out[20])
 {
-	char *full = ward_path_join(fs->root, fs->files[i].path);
+	char *full = fileset_content_path(fs, i);
 	unsigned char *buf = ward_malloc(1u << 20);
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	int fd = -1, rc = -1;
@@ -150,8 +150,6 @@ add_model_file(struct sbom_catalog *c, struct sbom_component *m, const char *nam
 	mf->path = p;
 	memcpy(mf->sha256, c->fs.files[i].sha256, SHA256_LEN);
 	mf->matches = shards || memcmp(mf->sha256, digest, SHA256_LEN) == 0;
-	if (sha1_file(&c->fs, (size_t)i, mf->sha1) != 0)
-		return -1;
 	return catalog_claim(c, (size_t)(m - c->comps), (size_t)i) < 0 ? -1 : 0;
 }
 
@@ -343,6 +341,45 @@ catalog_models(struct sbom_catalog *c)
 			return -1;
 	}
 	return 0;
+}
+
+/* SPDX wants a SHA-1 of every file it lists: the signed models' files. */
+int
+catalog_model_checksums(struct sbom_catalog *c)
+{
+	size_t *want = NULL, n = 0, cap = 0;
+	int rc = -1;
+
+	for (size_t k = 0; k < c->ncomps; k++)
+		for (size_t j = 0; j < c->comps[k].nmodel_files; j++) {
+			ssize_t i;
+			if (c->comps[k].model_files[j].path == NULL)
+				continue;
+			i = sbom_fileset_find(&c->fs, c->comps[k].model_files[j].path);
+			if (i < 0)
+				continue;
+			if (n == cap) {
+				size_t *nw =
+				    ward_realloc(want, (cap = cap ? 2 * cap : 64) * sizeof(*nw));
+				if (nw == NULL)
+					goto out;
+				want = nw;
+			}
+			want[n++] = (size_t)i;
+		}
+	if (fileset_fetch(&c->fs, want, n) != 0)
+		goto out;
+	for (size_t k = 0; k < c->ncomps; k++)
+		for (size_t j = 0; j < c->comps[k].nmodel_files; j++) {
+			struct sbom_model_file *mf = &c->comps[k].model_files[j];
+			ssize_t i = mf->path ? sbom_fileset_find(&c->fs, mf->path) : -1;
+			if (i >= 0 && sha1_file(&c->fs, (size_t)i, mf->sha1) != 0)
+				goto out;
+		}
+	rc = 0;
+out:
+	free(want);
+	return rc;
 }
 
 /* ---------------------------------------------------------------- ward-init */

@@ -62,9 +62,10 @@ struct sbom_file {
 /* The whole tree, sorted bytewise by path.  root is where the contents can
  * be read (the directory, or where lib/oci unpacked an image). */
 struct sbom_fileset {
-	char *root;
+	char *root; /* the directory; NULL for an image */
 	struct sbom_file *files;
 	size_t n;
+	void *priv; /* internal: the image the contents come from */
 };
 
 /* sbom_fileset_find(fs, path): index of the entry with exactly that path
@@ -179,10 +180,11 @@ struct sbom_catalog {
 	struct sbom_component *comps; /* sorted by kind, name, version, location */
 	size_t ncomps;
 	/* The subject: an image, or a directory. */
-	char *name;   /* image name or directory basename */
-	char *tag;    /* image tag, or NULL */
-	char *digest; /* image manifest digest "sha256:…", or NULL */
-	char *purl;   /* pkg:oci/… for images, else NULL */
+	char *name;        /* image name or directory basename */
+	char *tag;         /* image tag, or NULL */
+	char *digest;      /* image digest "sha256:…" (sbom_catalog_image), or NULL */
+	char *digest_kind; /* "manifest" or "config", or NULL */
+	char *purl;        /* pkg:oci/… for images, else NULL */
 	struct sbom_layer *layers;
 	size_t nlayers;
 	char *distro;                        /* purl distro qualifier: "debian-12", or NULL */
@@ -206,6 +208,15 @@ struct sbom_opts {
  * Python METADATA, RECORD or copyright file is a warning (documented
  * partial result).  *out is freed with sbom_catalog_free(). */
 int sbom_catalog_rootfs(const char *dir, const struct sbom_opts *opts, struct sbom_catalog **out);
+/* sbom_catalog_image(ref, opts, out): catalog an image — an OCI layout
+ * "DIR" or "DIR:tag", an oci-archive or docker-archive tar "FILE[:tag]"
+ * (oci_image_open) — from its layers: every layer is read once, verified
+ * (blob digest, diff_id) and every file hashed on the way; a second pass
+ * reads only ELF files no package owns and signed model files, if any.
+ * A corrupt or truncated layer is an error naming the image and layer.
+ * The image digest is the manifest digest (the config digest, i.e. the
+ * image ID, for a docker-archive, which has no manifest). */
+int sbom_catalog_image(const char *ref, const struct sbom_opts *opts, struct sbom_catalog **out);
 void sbom_catalog_free(struct sbom_catalog *c);
 
 /* sbom_file_owner(c, path): the component owning path (symlinks in the

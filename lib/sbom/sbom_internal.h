@@ -24,6 +24,22 @@ const char *fileset_norm(const char *path);
 char *fileset_clean(const char *path);
 /* fileset_lower_bound(fs, prefix): first index whose path is >= prefix. */
 size_t fileset_lower_bound(const struct sbom_fileset *fs, const char *prefix);
+/* fileset_is_elf(fs, i): 1 when regular file i starts with the ELF magic. */
+int fileset_is_elf(const struct sbom_fileset *fs, size_t i);
+/* fileset_content_path(fs, i): a path where file i's contents can be read
+ * (the file itself, or its copy fetched from an image); caller frees; NULL
+ * with an error when not available (see fileset_fetch). */
+char *fileset_content_path(const struct sbom_fileset *fs, size_t i);
+/* fileset_fetch(fs, idx, n): make the contents of files idx[] readable
+ * through fileset_content_path (a pass over the image's layers that hold
+ * them; nothing to do for a directory). */
+int fileset_fetch(struct sbom_fileset *fs, const size_t *idx, size_t n);
+/* The image side of a fileset (image.c). */
+void fileset_image_free(struct sbom_fileset *fs);
+int fileset_image_is_elf(const struct sbom_fileset *fs, size_t i);
+int fileset_image_read(const struct sbom_fileset *fs, size_t i, size_t max, struct ward_buf *out);
+char *fileset_image_content_path(const struct sbom_fileset *fs, size_t i);
+int fileset_image_fetch(struct sbom_fileset *fs, const size_t *idx, size_t n);
 /* Regular file index of path resolved inside the root (following symlinks). */
 ssize_t fileset_regular(const struct sbom_fileset *fs, const char *path);
 
@@ -48,6 +64,10 @@ int catalog_python(struct sbom_catalog *c);
 int catalog_models(struct sbom_catalog *c);
 int catalog_elf(struct sbom_catalog *c);
 int catalog_ward_init(struct sbom_catalog *c);
+/* catalog_model_checksums: SHA-1 of signed model files (for SPDX). */
+int catalog_model_checksums(struct sbom_catalog *c);
+/* catalog_run(c): every cataloger on c->fs, then order, refs, counts. */
+int catalog_run(struct sbom_catalog *c);
 /* After the catalogers: dpkg Depends and Python Requires-Dist to edges. */
 int catalog_dpkg_deps(struct sbom_catalog *c);
 int catalog_python_deps(struct sbom_catalog *c);
