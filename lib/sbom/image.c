@@ -191,7 +191,7 @@ build_fileset(struct sbom_fileset *fs, struct image_src *s)
 				         s->img->path, e->path, e->link ? e->link : "");
 				goto out;
 			}
-			/* fall through */
+			__attribute__((fallthrough));
 		case OCI_ENTRY_FILE:
 			if ((rec = find_rec(s, src->layer, src->ordinal)) < 0) {
 				ward_err(WARD_EINPUT, "%s: /%s: contents not seen", s->img->path,
