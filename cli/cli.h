@@ -47,6 +47,7 @@ int cli_print_json(const json_t *j);
 int cmd_db(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_vex(int argc, char **argv);
 

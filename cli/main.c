@@ -10,7 +10,8 @@ static const struct command commands[] = {
 	{"db", "import and update the offline OSV vulnerability store", cmd_db},
 	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
 	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
-	{"scan", "find known vulnerabilities in an SBOM or root filesystem", cmd_scan},
+	{"sbom", "SBOMs, license report and software hash of an image", cmd_sbom},
+	{"scan", "find known vulnerabilities in an image, SBOM or root filesystem", cmd_scan},
 	{"vex", "write OpenVEX for a scan, with reachability evidence", cmd_vex},
 	{"version", "print the version", cmd_version},
 };
