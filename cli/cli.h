@@ -52,8 +52,12 @@ int cmd_scan(int argc, char **argv);
 int cmd_vex(int argc, char **argv);
 
 struct vuln_pkglist;
-/* cli_scan_target(target, pkgs): the package list of an SBOM file or an
- * unpacked root filesystem (cmd_scan.c; shared with ward vex). */
+enum { TARGET_ROOTFS = 1, TARGET_IMAGE, TARGET_SBOM };
+/* cli_target_kind(target): what a scan TARGET is: a directory (root
+ * filesystem), an image (OCI layout DIR[:tag], oci-archive or docker-archive
+ * FILE[:tag]) or a JSON SBOM; -1 when it cannot be read (cmd_scan.c). */
+int cli_target_kind(const char *target);
+/* cli_scan_target(target, pkgs): its package list (shared with ward vex). */
 int cli_scan_target(const char *target, struct vuln_pkglist *pkgs);
 
 #endif

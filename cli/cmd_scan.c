@@ -37,36 +37,48 @@ static const char help[] =
 
 enum { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_CDX };
 
-/* Read the package list of whatever TARGET is. */
 int
-cli_scan_target(const char *target, struct vuln_pkglist *pkgs)
+cli_target_kind(const char *target)
 {
 	struct stat st;
-	char *layout;
+	char *layout, head[1] = {0};
+	FILE *f;
+	int image;
 
 	if (stat(target, &st) != 0)
-		return ward_err_io(target, "cannot read");
+		/* DIR:tag, FILE:name:tag, transport:... */
+		return strchr(target, ':') != NULL ? TARGET_IMAGE
+		                                   : ward_err_io(target, "cannot read");
 	if (S_ISDIR(st.st_mode)) {
 		if ((layout = ward_path_join(target, "oci-layout")) == NULL)
 			return -1;
-		if (stat(layout, &st) == 0) {
-			free(layout);
-			return ward_err(
-			    WARD_EINPUT,
-			    "%s: OCI image layouts are read through lib/oci, which this "
-			    "build does not have yet: scan its SBOM or unpacked root "
-			    "filesystem",
-			    target);
-		}
+		image = stat(layout, &st) == 0;
 		free(layout);
-		return vuln_pkglist_from_rootfs(target, pkgs);
+		return image ? TARGET_IMAGE : TARGET_ROOTFS;
 	}
-	if (ward_str_endswith(target, ".tar"))
-		return ward_err(WARD_EINPUT,
-		                "%s: docker-archive images are read through lib/oci, which this "
-		                "build does not have yet",
-		                target);
-	return vuln_pkglist_from_sbom(target, pkgs);
+	/* a JSON document is an SBOM; anything else is tried as an image archive */
+	if ((f = fopen(target, "rb")) == NULL)
+		return ward_err_io(target, "cannot read");
+	while (fread(head, 1, 1, f) == 1 &&
+	       (head[0] == ' ' || head[0] == '\n' || head[0] == '\r' || head[0] == '\t'))
+		;
+	fclose(f);
+	return head[0] == '{' ? TARGET_SBOM : TARGET_IMAGE;
+}
+
+int
+cli_scan_target(const char *target, struct vuln_pkglist *pkgs)
+{
+	switch (cli_target_kind(target)) {
+	case TARGET_ROOTFS:
+		return vuln_pkglist_from_rootfs(target, pkgs);
+	case TARGET_IMAGE:
+		return vuln_pkglist_from_image(target, pkgs);
+	case TARGET_SBOM:
+		return vuln_pkglist_from_sbom(target, pkgs);
+	default:
+		return -1;
+	}
 }
 
 static int

@@ -6,7 +6,37 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "oci/oci.h"
 #include "vuln/vuln.h"
+
+/* Unpack an image into a fresh temporary directory; *tmp is what to remove. */
+static int
+unpack_image(const char *ref, char **tmp, char **root)
+{
+	const char *base = getenv("TMPDIR");
+	struct oci_unpack_opts uo = {.owners = 0};
+	struct oci_image *img;
+	int rc;
+
+	*tmp = ward_asprintf("%s/ward-vex-XXXXXX", base && *base ? base : "/tmp");
+	if (*tmp == NULL)
+		return -1;
+	if (mkdtemp(*tmp) == NULL) {
+		rc = ward_errno(WARD_EENV, "%s: cannot create", *tmp);
+		free(*tmp);
+		*tmp = NULL;
+		return rc;
+	}
+	if ((*root = ward_path_join(*tmp, "rootfs")) == NULL)
+		return -1;
+	if ((img = oci_image_open(ref, NULL)) == NULL)
+		return -1;
+	uo.progress = ward_progress_new("unpacking image", 0, 1);
+	rc = oci_image_unpack(img, *root, &uo);
+	ward_progress_done(uo.progress);
+	oci_image_close(img);
+	return rc;
+}
 
 static const char help[] =
     "usage: ward vex TARGET --db DIR [options]\n"
@@ -54,16 +84,15 @@ cmd_vex(int argc, char **argv)
 	};
 	const char *dir = getenv("WARD_DB"), *ann_path = getenv("WARD_VEX_ANNOTATIONS");
 	const char *output = NULL, *rootfs = NULL;
-	char *installed = NULL;
+	char *installed = NULL, *tmpdir = NULL, *unpacked = NULL;
 	struct vuln_vex_opts o = {0};
 	struct vuln_annotations *ann = NULL;
 	struct vuln_pkglist pkgs = {0};
 	struct vuln_report report = {0};
 	struct vuln_db *db = NULL;
 	json_t *doc = NULL, *st;
-	struct stat sb;
 	size_t counts[4] = {0}, i;
-	int c, rc = 0;
+	int c, kind, rc = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "d:a:o:h", opts, NULL)) != -1) {
@@ -98,7 +127,9 @@ cmd_vex(int argc, char **argv)
 		return cli_usage("vex", "expected one TARGET");
 	if (dir == NULL || *dir == '\0')
 		return cli_usage("vex", "no store: give --db DIR or set WARD_DB");
-	if (rootfs == NULL && stat(argv[optind], &sb) == 0 && S_ISDIR(sb.st_mode))
+	if ((kind = cli_target_kind(argv[optind])) < 0)
+		return cli_fail();
+	if (rootfs == NULL && kind == TARGET_ROOTFS)
 		rootfs = argv[optind];
 	if (ann_path == NULL) { /* the installed copy: <prefix>/bin/ward → <prefix>/share/ward */
 		char exe[4096];
@@ -119,6 +150,12 @@ cmd_vex(int argc, char **argv)
 		goto fail;
 	if (cli_scan_target(argv[optind], &pkgs) != 0 || vuln_scan(db, &pkgs, &report) != 0)
 		goto fail;
+	/* an image: its ELF objects are read from an unpacked copy */
+	if (rootfs == NULL && kind == TARGET_IMAGE) {
+		if (unpack_image(argv[optind], &tmpdir, &unpacked) != 0)
+			goto fail;
+		rootfs = unpacked;
+	}
 	for (i = 0; i < report.problems.n; i++)
 		ward_warn("%s", report.problems.v[i]);
 	if (ward_source_date_epoch(&o.timestamp) != 1)
@@ -153,5 +190,9 @@ out:
 	vuln_db_close(db);
 	vuln_annotations_free(ann);
 	free(installed);
+	if (tmpdir != NULL)
+		ward_rm_rf(tmpdir);
+	free(tmpdir);
+	free(unpacked);
 	return rc;
 }

@@ -354,7 +354,10 @@ use_comp(struct reader *r, struct comp *c)
 		struct comp *parent = find_ref(r, c->parent);
 		const char *o = prop(c->props, "ward:owner");
 		eco = ward_strdup("PyPI");
-		if (o != NULL)
+		struct comp *oc = o ? find_ref(r, o) : NULL;
+		if (oc != NULL && is_deb(oc)) /* ward writes the owner's bom-ref */
+			owner = deb_name_of(oc->purl);
+		else if (o != NULL)
 			owner = ward_strdup(o);
 		else if (is_deb(parent))
 			owner = deb_name_of(parent->purl);

@@ -96,15 +96,17 @@ const struct vuln_pkg *vuln_pkglist_find_deb(const struct vuln_pkglist *l, const
 int vuln_pkglist_from_sbom(const char *path, struct vuln_pkglist *out);
 int vuln_pkglist_from_sbom_json(const json_t *doc, const char *what, struct vuln_pkglist *out);
 
-/* vuln_pkglist_from_rootfs(root, out): a thin reader for unpacked root
- * filesystems until lib/sbom's catalog is used: /etc/os-release (or
- * /usr/lib/os-release), /var/lib/dpkg/status and status.d/, and Python
- * *.dist-info / *.egg-info below usr/lib/python3*, owned through the
- * dpkg file lists. */
+/* From lib/sbom's catalog (sbom/sbom.h): Debian packages with their source,
+ * Python distributions owned by the Debian package whose files include
+ * their metadata.  The Debian release comes from the catalog's os-release.
+ * The catalog's purl and digest become out->target_ids. */
+struct sbom_catalog;
+int vuln_pkglist_from_catalog(const struct sbom_catalog *c, struct vuln_pkglist *out);
+/* Catalog an unpacked root filesystem (sbom_catalog_rootfs) or an image
+ * (sbom_catalog_image: OCI layout "DIR[:tag]", oci-archive or
+ * docker-archive "FILE[:tag]") and take its package list. */
 int vuln_pkglist_from_rootfs(const char *root, struct vuln_pkglist *out);
-/* The OSV ecosystem of a root filesystem's os-release ("Debian:12"), or
- * NULL with no error when it is not a Debian release.  Caller frees. */
-char *vuln_os_release_ecosystem(const char *root);
+int vuln_pkglist_from_image(const char *ref, struct vuln_pkglist *out);
 
 /* ---------------------------------------------------------- store */
 

@@ -4,16 +4,26 @@
 # --compare-versions, Python's packaging) for findings, readelf for
 # reachability, the official OpenVEX and CycloneDX schemas for output.
 #
-# SCAN_ROOT (default /, this machine's own Debian 12 system) is the root
-# filesystem whose scan must equal the oracle; point it at the unpacked
-# example image to check that one.
+# SCAN_ROOT is the root filesystem whose scan must equal the oracle: by
+# default the package metadata of this machine's own Debian 12 system (dpkg
+# database, os-release, every *.dist-info / *.egg-info) copied into a small
+# tree, since ward's catalog hashes every file of what it reads; point it at
+# the unpacked example image to check that one.
 . "$(dirname "$0")/lib.sh"
 
 VD=$WARD_SHARED/vulndata
 DB=$T/db
 ORACLE="python3 $WARD_SRC/tests/py/vuln_oracle.py"
 ANN=$WARD_SRC/data/vex-annotations.json
-SCAN_ROOT=${SCAN_ROOT:-/}
+if [ -z "${SCAN_ROOT:-}" ]; then
+	SCAN_ROOT=$T/host
+	mkdir -p "$SCAN_ROOT/etc" "$SCAN_ROOT/var/lib"
+	cp -L /etc/os-release "$SCAN_ROOT/etc/os-release"
+	cp -a /var/lib/dpkg "$SCAN_ROOT/var/lib/"
+	for m in /usr/lib/python3*/*-packages/*.*-info /usr/local/lib/python3*/*-packages/*.*-info; do
+		case $m in *.dist-info | *.egg-info) [ -e "$m" ] && cp -a --parents "$m" "$SCAN_ROOT/" 2>/dev/null ;; esac
+	done
+fi
 jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1"; }
 
 # ---- the store ---------------------------------------------------------------
@@ -364,6 +374,37 @@ assert kept | got == allf and not kept & got
 assert all(f["vex"]["status"] == "not_affected" and f["vex"]["justification"] for f in sup["suppressed"])
 PY
 done
+
+# ---- the same root filesystem as images (podman docker-archive, skopeo OCI layout)
+IMG=localhost/ward-test-vuln-$$:1
+if tar -C "$V" -cf - . | podman import -q - "$IMG" >/dev/null 2>&1 &&
+	podman save -q --format docker-archive -o "$T/vex.tar" "$IMG" >/dev/null 2>&1; then
+	podman rmi -f "$IMG" >/dev/null 2>&1
+	same_findings() { python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+k = lambda d, key: sorted(json.dumps([f[x] for x in ("id", "aliases", "ecosystem", "package", "version", "fixed", "severity", "owner")]) for f in d[key])
+assert k(a, "findings") == k(b, "findings") and k(a, "suppressed") == k(b, "suppressed"), "differ"
+PY
+	}
+	expect 0 "scan of the docker-archive" "$WARD" scan "$T/vex.tar" --db "$DB" --json -o "$T/img.json"
+	run same_findings "$T/img.json" "$T/plain-b.json"
+	[ "$RC" = 0 ] && pass "docker-archive findings equal the directory's" || fail "docker-archive findings differ"
+	expect 0 "vex of the docker-archive (unpacked through lib/oci)" \
+		"$WARD" vex "$T/vex.tar" --db "$DB" --annotations "$ANN" -o "$T/vex-img.json"
+	jq_py "$T/vex-img.json" 'assert d["statements"] == json.load(open(sys.argv[1].replace("vex-img", "vex-b")))["statements"]' &&
+		pass "the image's OpenVEX states what the directory's does" || fail "image OpenVEX differs"
+	if skopeo copy -q "docker-archive:$T/vex.tar" "oci:$T/layout:v1" >/dev/null 2>&1; then
+		expect 0 "scan of the OCI layout with the image's VEX" \
+			"$WARD" scan "$T/layout:v1" --db "$DB" --vex "$T/vex-img.json" --json -o "$T/layout.json"
+		run same_findings "$T/layout.json" "$T/sup-b.json"
+		[ "$RC" = 0 ] && pass "OCI layout: same findings and suppressions" || fail "OCI layout differs"
+	else
+		fail "skopeo copy to an OCI layout"
+	fi
+else
+	fail "podman import/save of the test root filesystem"
+fi
 
 # ---- VEX matching semantics (go-vex) ------------------------------------------
 vexdoc() { # FILE TIMESTAMP STATEMENTS-JSON
