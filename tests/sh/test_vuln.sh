@@ -21,7 +21,10 @@ if [ -z "${SCAN_ROOT:-}" ]; then
 	cp -L /etc/os-release "$SCAN_ROOT/etc/os-release"
 	cp -a /var/lib/dpkg "$SCAN_ROOT/var/lib/"
 	for m in /usr/lib/python3*/*-packages/*.*-info /usr/local/lib/python3*/*-packages/*.*-info; do
-		case $m in *.dist-info | *.egg-info) [ -e "$m" ] && cp -a --parents "$m" "$SCAN_ROOT/" 2>/dev/null ;; esac
+		case $m in *.dist-info | *.egg-info)
+			[ -e "$m" ] || continue
+			mkdir -p "$SCAN_ROOT$(dirname "$m")" && cp -a "$m" "$SCAN_ROOT$(dirname "$m")/" ;;
+		esac
 	done
 fi
 jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1"; }
