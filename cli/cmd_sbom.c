@@ -139,6 +139,8 @@ report(const struct sbom_catalog *c, const struct sbom_args *a)
 	size_t n[SBOM_KIND_WARD_INIT + 1] = {0}, yes, listed, total;
 	const struct sbom_counts *k = &c->counts;
 
+	if (ward_log_level() < WARD_LOG_INFO)
+		return; /* -q */
 	for (size_t i = 0; i < c->ncomps; i++)
 		n[c->comps[i].kind]++;
 	sbom_license_share(c, &yes, &listed, &total);
@@ -215,7 +217,7 @@ cmd_sbom(int argc, char **argv)
 	}
 	report(c, &a);
 	if (rc == 0 && a.output)
-		fprintf(stderr, "ward: wrote %s\n", a.output);
+		ward_info("wrote %s", a.output);
 	if (rc == 0 && a.strict && c->counts.unowned > 0) {
 		fprintf(stderr, "ward: --strict: %zu regular file%s owned by no component\n",
 		        c->counts.unowned, c->counts.unowned == 1 ? "" : "s");

@@ -280,6 +280,37 @@ expect 0 "--strict passes when every file is owned" "$WARD" sbom "$D" --strict -
 echo stray >"$D/etc/stray"
 expect_err 1 "/etc/stray" "--strict names an unowned file" "$WARD" sbom "$D" --strict --format summary
 
+# ---- this machine's own dpkg database and copyright files (~1000 packages)
+H=$T/host
+mkdir -p "$H/var/lib/dpkg" "$H/usr/share/doc" "$H/etc"
+cp /var/lib/dpkg/status "$H/var/lib/dpkg/status" && cp -L /etc/os-release "$H/etc/os-release"
+for d in /usr/share/doc/*; do
+	if [ -L "$d" ]; then
+		cp -P "$d" "$H/usr/share/doc/"
+	elif [ -f "$d/copyright" ]; then
+		mkdir -p "$H$d" && cp "$d/copyright" "$H$d/"
+	fi
+done
+check "ward sbom on the host's dpkg database" "$WARD" sbom "$H" -o "$T/oh"
+run python3 - "$T/oh" <<'PY'
+import json, subprocess, sys
+o = sys.argv[1]
+cdx = json.load(open(o + "/sbom.cdx.json"))
+got = {(c["name"], c["version"]) for c in cdx["components"]}
+q = subprocess.run(["dpkg-query", "-W", "-f=${db:Status-Abbrev}\t${Package}\t${Version}\n"],
+                   capture_output=True, text=True, check=True).stdout
+want = {tuple(l.split("\t")[1:]) for l in q.splitlines() if l.startswith("ii")}
+assert got == want, (sorted(want - got)[:5], sorted(got - want)[:5])
+lic = json.load(open(o + "/licenses.json"))
+assert len(lic["components"]) == len(want) and lic["summary"]["packages"] == len(want)
+assert all(c["declared"] and c["concluded"] and c["source"] for c in lic["components"])
+PY
+[ "$RC" = 0 ] && pass "host: packages = dpkg-query -W; the license report covers every package" ||
+	fail "host catalog: $ERR"
+check "host: CycloneDX validates" python_oracle validate_schema.py cyclonedx "$T/oh/sbom.cdx.json"
+check "host: SPDX validates (LicenseRefs from ~1000 copyright files)" python_oracle validate_schema.py spdx "$T/oh/sbom.spdx.json"
+check "host: refs, LicenseRefs defined, same components" python_oracle sbom_check.py "$T/oh/sbom.cdx.json" "$T/oh/sbom.spdx.json"
+
 # ---- bad input
 mkdir -p "$T/bad/var/lib/dpkg"
 printf 'Package: a\nVersion: 1\n\nPackage: b\nthis line is broken\n' >"$T/bad/var/lib/dpkg/status"
