@@ -57,6 +57,9 @@ enum { TARGET_ROOTFS = 1, TARGET_IMAGE, TARGET_SBOM };
  * filesystem), an image (OCI layout DIR[:tag], oci-archive or docker-archive
  * FILE[:tag]) or a JSON SBOM; -1 when it cannot be read (cmd_scan.c). */
 int cli_target_kind(const char *target);
+/* cli_write_json_output(path, j): pretty JSON to path, atomically when path
+ * is (or will be) a regular file, written through for a device or pipe. */
+int cli_write_json_output(const char *path, const json_t *j);
 /* cli_scan_target(target, pkgs): its package list (shared with ward vex). */
 int cli_scan_target(const char *target, struct vuln_pkglist *pkgs);
 

@@ -81,6 +81,32 @@ cli_scan_target(const char *target, struct vuln_pkglist *pkgs)
 	}
 }
 
+int
+cli_write_json_output(const char *path, const json_t *j)
+{
+	struct stat st;
+	char *text;
+	FILE *f;
+	int rc = 0;
+
+	/* Atomic replacement is for files: writing a report to /dev/stdout or
+	 * a pipe must not rename a regular file over the device. */
+	if (stat(path, &st) != 0 || S_ISREG(st.st_mode))
+		return ward_json_write_file(path, j, 1);
+	if ((text = ward_json_dump(j, 1)) == NULL)
+		return -1;
+	if ((f = fopen(path, "w")) == NULL) {
+		free(text);
+		return ward_err_io(path, "cannot write");
+	}
+	if (fputs(text, f) == EOF)
+		rc = ward_err_io(path, "cannot write");
+	if (fclose(f) != 0 && rc == 0)
+		rc = ward_err_io(path, "cannot write");
+	free(text);
+	return rc;
+}
+
 static int
 write_report(const struct vuln_report *r, int fmt, const char *output)
 {
@@ -89,12 +115,29 @@ write_report(const struct vuln_report *r, int fmt, const char *output)
 	int rc;
 
 	if (fmt == FMT_TABLE) {
-		FILE *f = stdout;
-		if (output != NULL && (f = fopen(output, "w")) == NULL)
-			return ward_err_io(output, "cannot write");
+		struct stat st;
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f;
+		if (output == NULL)
+			return vuln_report_table(r, stdout);
+		/* a regular file is replaced atomically, a device written through */
+		if (stat(output, &st) == 0 && !S_ISREG(st.st_mode)) {
+			if ((f = fopen(output, "w")) == NULL)
+				return ward_err_io(output, "cannot write");
+			rc = vuln_report_table(r, f);
+			if (fclose(f) != 0 && rc == 0)
+				rc = ward_err_io(output, "cannot write");
+			return rc;
+		}
+		if ((f = open_memstream(&text, &len)) == NULL)
+			return ward_errno(WARD_EENV, "out of memory");
 		rc = vuln_report_table(r, f);
-		if (f != stdout && fclose(f) != 0 && rc == 0)
-			rc = ward_err_io(output, "cannot write");
+		if (fclose(f) != 0 && rc == 0)
+			rc = ward_errno(WARD_EENV, "out of memory");
+		if (rc == 0)
+			rc = ward_file_write(output, text, len, 0644);
+		free(text);
 		return rc;
 	}
 	if (ward_source_date_epoch(&now) != 1)
@@ -104,7 +147,7 @@ write_report(const struct vuln_report *r, int fmt, const char *output)
 	                       : vuln_report_cyclonedx(r, now);
 	if (j == NULL)
 		return ward_err(WARD_EENV, "out of memory");
-	rc = output ? ward_json_write_file(output, j, 1) : cli_print_json(j);
+	rc = output ? cli_write_json_output(output, j) : cli_print_json(j);
 	json_decref(j);
 	return rc;
 }

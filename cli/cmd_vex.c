@@ -164,7 +164,7 @@ cmd_vex(int argc, char **argv)
 	o.annotations = ann;
 	if (vuln_vex_generate(&report, &pkgs, &o, &doc) != 0)
 		goto fail;
-	if ((output ? ward_json_write_file(output, doc, 1) : cli_print_json(doc)) != 0)
+	if ((output ? cli_write_json_output(output, doc) : cli_print_json(doc)) != 0)
 		goto fail;
 	json_array_foreach(json_object_get(doc, "statements"), i, st)
 	{

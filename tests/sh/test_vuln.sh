@@ -259,6 +259,12 @@ grep -q "^SEVERITY  ID" <<<"$OUT" && grep -q "CVE-2022-45907" <<<"$OUT" && pass 
 expect 1 "--fail-on low fails on low findings" "$WARD" scan "$R" --db "$DB" --fail-on low
 expect 0 "--fail-on critical passes without critical findings" "$WARD" scan "$R" --db "$DB" --fail-on critical
 expect 2 "--fail-on with an unknown severity is a usage error" "$WARD" scan "$R" --db "$DB" --fail-on severe
+mkfifo "$T/pipe"
+cat "$T/pipe" >"$T/piped.json" &
+expect 0 "-o to a pipe" "$WARD" scan "$R" --db "$DB" --json -o "$T/pipe"
+wait
+[ -p "$T/pipe" ] && grep -q '"findings"' "$T/piped.json" &&
+	pass "a report written to a pipe goes through it (the pipe is not replaced)" || fail "-o to a pipe"
 expect 0 "CycloneDX output" "$WARD" scan "$R" --db "$DB" --format cyclonedx -o "$T/vulns.cdx.json"
 python3 "$WARD_SRC/tests/py/validate_schema.py" cyclonedx "$T/vulns.cdx.json" >/dev/null &&
 	pass "CycloneDX vulnerabilities validate against the 1.6 schema" || fail "CycloneDX invalid"
