@@ -273,6 +273,22 @@ out:
 	return rc;
 }
 
+/* 1 when text (lines) holds line exactly. */
+static int
+line_in(const char *text, const char *line)
+{
+	size_t n = strlen(line);
+
+	for (const char *p = text; p != NULL && *p;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		if (len == n && strncmp(p, line, n) == 0)
+			return 1;
+		p = nl ? nl + 1 : NULL;
+	}
+	return 0;
+}
+
 int
 vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *st,
                struct ward_progress *pr)
@@ -298,7 +314,7 @@ vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 		 * read the same sources again. */
 		sources = db_meta_get(db, "sources");
 		ward_err_clear();
-		if (sources == NULL || strstr(sources, path) == NULL)
+		if (!line_in(sources, path))
 			list = sources ? ward_asprintf("%s\n%s", sources, path) : ward_strdup(path);
 		if (ward_source_date_epoch(&t) != 1)
 			t = time(NULL);
