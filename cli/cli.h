@@ -44,9 +44,25 @@ struct ward_key *cli_load_private_key(const char *path);
 int cli_print_json(const json_t *j);
 
 /* Subcommands (one file each). */
+int cmd_db(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_image_pack(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_vex(int argc, char **argv);
+
+struct vuln_pkglist;
+enum { TARGET_ROOTFS = 1, TARGET_IMAGE, TARGET_SBOM };
+/* cli_target_kind(target): what a scan TARGET is: a directory (root
+ * filesystem), an image (OCI layout DIR[:tag], oci-archive or docker-archive
+ * FILE[:tag]) or a JSON SBOM; -1 when it cannot be read (cmd_scan.c). */
+int cli_target_kind(const char *target);
+/* cli_write_json_output(path, j): pretty JSON to path, atomically when path
+ * is (or will be) a regular file, written through for a device or pipe. */
+int cli_write_json_output(const char *path, const json_t *j);
+/* cli_scan_target(target, pkgs): its package list (shared with ward vex). */
+int cli_scan_target(const char *target, struct vuln_pkglist *pkgs);
 
 #endif

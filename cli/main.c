@@ -7,10 +7,14 @@
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+	{"db", "import and update the offline OSV vulnerability store", cmd_db},
 	{"image", "inspect, list, verify, unpack or export any image", cmd_image},
 	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
 	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
+	{"sbom", "SBOMs, license report and software hash of an image", cmd_sbom},
+	{"scan", "find known vulnerabilities in an image, SBOM or root filesystem", cmd_scan},
 	{"version", "print the version", cmd_version},
+	{"vex", "write OpenVEX for a scan, with reachability evidence", cmd_vex},
 };
 
 static int

@@ -52,7 +52,12 @@ test_pkgs=(
 	libclang-rt-14-dev
 	python3-jsonschema
 	python3-packaging
+	python3-pip
+	python3-setuptools
+	debootstrap
+	binutils
 	dpkg-dev
+	binutils
 	libarchive-tools
 	tar
 	gzip
@@ -99,8 +104,9 @@ if [ "$want_tests" = 1 ]; then
 		echo "install-deps: $(command -v python3) cannot import jsonschema and packaging" >&2
 		exit 3
 	fi
-	if [ ! -d "$here/tests/js/node_modules/@sigstore/verify" ]; then
-		echo "install-deps: installing sigstore-js for the tests"
+	if [ ! -d "$here/tests/js/node_modules/@sigstore/verify" ] ||
+		[ ! -d "$here/tests/js/node_modules/@turingpointde/cvss.js" ]; then
+		echo "install-deps: installing the npm test oracles (sigstore-js, cvss.js)"
 		(cd "$here/tests/js" && npm install --no-package-lock --no-audit --no-fund --silent)
 	fi
 fi

@@ -1,0 +1,396 @@
+#!/usr/bin/env bash
+# ward db / scan / vex against the real advisories in shared/vulndata, with
+# independent oracles: tests/py/vuln_oracle.py (dpkg-query, dpkg
+# --compare-versions, Python's packaging) for findings, readelf for
+# reachability, the official OpenVEX and CycloneDX schemas for output.
+#
+# SCAN_ROOT is the root filesystem whose scan must equal the oracle: by
+# default the package metadata of this machine's own Debian 12 system (dpkg
+# database, os-release, every *.dist-info / *.egg-info) copied into a small
+# tree, since ward's catalog hashes every file of what it reads; point it at
+# the unpacked example image to check that one.
+. "$(dirname "$0")/lib.sh"
+
+VD=$WARD_SHARED/vulndata
+DB=$T/db
+ORACLE="python3 $WARD_SRC/tests/py/vuln_oracle.py"
+ANN=$WARD_SRC/data/vex-annotations.json
+if [ -z "${SCAN_ROOT:-}" ]; then
+	SCAN_ROOT=$T/host
+	mkdir -p "$SCAN_ROOT/etc" "$SCAN_ROOT/var/lib"
+	cp -L /etc/os-release "$SCAN_ROOT/etc/os-release"
+	cp -a /var/lib/dpkg "$SCAN_ROOT/var/lib/"
+	for m in /usr/lib/python3*/*-packages/*.*-info /usr/local/lib/python3*/*-packages/*.*-info; do
+		case $m in *.dist-info | *.egg-info)
+			[ -e "$m" ] || continue
+			mkdir -p "$SCAN_ROOT$(dirname "$m")" && cp -a "$m" "$SCAN_ROOT$(dirname "$m")/" ;;
+		esac
+	done
+fi
+jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1"; }
+
+# ---- the store ---------------------------------------------------------------
+expect 0 "db import of every PyPA and Debian record" "$WARD" db import "$VD/pypi" "$VD/debian-12" --db "$DB"
+grep -q "2661 records in 2661 files: 2651 added, 0 updated, 0 unchanged, 10 withdrawn, 0 malformed" <<<"$ERR" &&
+	pass "import counts: 2651 added, 10 withdrawn" || fail "import counts: $ERR"
+grep -qF 'invalid version "2019-09-12"' <<<"$ERR" &&
+	pass "an unorderable range version is reported at import (PYSEC-2019-125)" || fail "no invalid-version warning"
+run "$WARD" db stats --db "$DB" --json
+python3 - "$VD" "$T/.out" <<'PY' && pass "db stats equal counts taken from the files" || fail "db stats differ"
+import glob, json, os, sys
+vd, out = sys.argv[1], json.load(open(sys.argv[2]))
+live = wd = 0; eco = {}
+for p in glob.glob(os.path.join(vd, "*", "*.json")):
+    r = json.load(open(p))
+    if r.get("withdrawn"): wd += 1; continue
+    live += 1
+    for e in {a["package"]["ecosystem"] for a in r["affected"]}:
+        eco[e] = eco.get(e, 0) + 1
+got = {e: v["records"] for e, v in out["ecosystems"].items()}
+assert out["records"] == live and out["withdrawn"] == wd and got == eco, (out, live, wd, eco)
+PY
+run "$WARD" db update --db "$DB" --json
+jq_py "$T/.out" 'assert sum(s["unchanged"] for s in d) == 2819 and sum(s["added"]+s["updated"] for s in d) == 0' &&
+	pass "db update re-reads the recorded sources: nothing newer" || fail "db update: $OUT"
+
+# zip import (osv.dev exports are zips of records) gives the same store
+python3 -c "
+import os, sys, zipfile
+with zipfile.ZipFile(sys.argv[2], 'w') as z:
+    for n in sorted(os.listdir(sys.argv[1])):
+        z.write(os.path.join(sys.argv[1], n), n)" "$VD/pypi" "$T/pypi.zip"
+expect 0 "db import of a zip" "$WARD" db import "$T/pypi.zip" --db "$T/zipdb"
+run "$WARD" db stats --db "$T/zipdb" --json
+jq_py "$T/.out" 'assert d["records"] == 2651 and d["withdrawn"] == 10' && pass "zip import: 2651 records" || fail "zip stats: $OUT"
+
+# ---- oracle equality: a real Debian 12 root filesystem and SBOMs of it -------
+python3 -c "
+import json, sys
+for p in __import__('glob').glob(sys.argv[1] + '/pypi/*.json'):
+    r = json.load(open(p))
+    for s in r.get('severity', []) + [s for a in r['affected'] for s in a.get('severity', [])]:
+        print(s['score'])" "$VD" | sort -u | (cd "$WARD_SRC/tests/js" && node cvss-scores.mjs) >"$T/cvss.tsv"
+$ORACLE packages "$SCAN_ROOT" >"$T/pk.json"
+$ORACLE expect "$T/pk.json" "$VD" "$T/cvss.tsv" >"$T/expected.json"
+expect 0 "scan of the root filesystem $SCAN_ROOT" "$WARD" scan "$SCAN_ROOT" --db "$DB" --json -o "$T/ward.json"
+run $ORACLE compare "$T/expected.json" "$T/ward.json"
+[ "$RC" = 0 ] && pass "rootfs findings equal the oracle ($OUT)" || fail "rootfs findings differ: $(tail -5 <<<"$OUT")"
+for fl in cdx-ward cdx-nested cdx-syft cdx-trivy spdx-syft spdx-trivy; do
+	$ORACLE sbom "$T/pk.json" $fl >"$T/sbom-$fl.json"
+	$ORACLE expect "$T/pk.json" "$VD" "$T/cvss.tsv" $fl >"$T/exp-$fl.json"
+	run "$WARD" scan "$T/sbom-$fl.json" --db "$DB" --json -o "$T/ward-$fl.json"
+	run $ORACLE compare "$T/exp-$fl.json" "$T/ward-$fl.json"
+	[ "$RC" = 0 ] && pass "SBOM ($fl) findings equal the oracle ($OUT)" || fail "SBOM $fl: $(tail -5 <<<"$OUT")"
+done
+python3 "$WARD_SRC/tests/py/validate_schema.py" cyclonedx "$T/sbom-cdx-syft.json" >/dev/null &&
+	python3 "$WARD_SRC/tests/py/validate_schema.py" spdx "$T/sbom-spdx-trivy.json" >/dev/null &&
+	pass "the oracle's SBOMs are schema-valid" || fail "oracle SBOMs invalid"
+
+# ---- a small image: Debian's python3-torch and a pip-installed distribution --
+# Package metadata as Debian ships it (python3-torch 1.13.1+dfsg-4 carries
+# torch-1.13.0a0+gitunknown.egg-info); no file contents are needed to match.
+R=$T/mini
+mkdir -p "$R/etc" "$R/var/lib/dpkg/info" "$R/usr/lib/python3/dist-packages/torch-1.13.0a0+gitunknown.egg-info" \
+	"$R/usr/local/lib/python3.11/dist-packages/requests-2.25.0.dist-info"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$R/etc/os-release"
+cat >"$R/var/lib/dpkg/status" <<'EOF'
+Package: python3-torch
+Status: install ok installed
+Architecture: amd64
+Source: pytorch
+Version: 1.13.1+dfsg-4
+
+Package: libtorch1.13
+Status: install ok installed
+Architecture: amd64
+Source: pytorch
+Version: 1.13.1+dfsg-4
+
+Package: libpython3.11-stdlib
+Status: install ok installed
+Architecture: amd64
+Source: python3.11
+Version: 3.11.2-6+deb12u2
+
+Package: libssl3
+Status: install ok installed
+Architecture: amd64
+Source: openssl
+Version: 3.0.11-1~deb12u2
+
+Package: zlib1g
+Status: install ok installed
+Architecture: amd64
+Source: zlib
+Version: 1:1.2.13.dfsg-1
+
+Package: tar
+Status: deinstall ok config-files
+Architecture: amd64
+Version: 1.34+dfsg-1.2+deb12u1
+EOF
+printf 'Metadata-Version: 2.1\nName: torch\nVersion: 1.13.0a0+gitunknown\n' \
+	>"$R/usr/lib/python3/dist-packages/torch-1.13.0a0+gitunknown.egg-info/PKG-INFO"
+printf '/usr/lib/python3/dist-packages/torch-1.13.0a0+gitunknown.egg-info\n/usr/lib/python3/dist-packages/torch-1.13.0a0+gitunknown.egg-info/PKG-INFO\n' \
+	>"$R/var/lib/dpkg/info/python3-torch.list"
+printf 'Metadata-Version: 2.1\nName: requests\nVersion: 2.25.0\n' \
+	>"$R/usr/local/lib/python3.11/dist-packages/requests-2.25.0.dist-info/METADATA"
+$ORACLE packages "$R" >"$T/pk-mini.json"
+$ORACLE expect "$T/pk-mini.json" "$VD" "$T/cvss.tsv" >"$T/exp-mini.json"
+expect 0 "scan of the small image" "$WARD" scan "$R" --db "$DB" --json -o "$T/ward-mini.json"
+run $ORACLE compare "$T/exp-mini.json" "$T/ward-mini.json"
+[ "$RC" = 0 ] && pass "small image findings equal the oracle ($OUT)" || fail "small image: $(tail -5 <<<"$OUT")"
+jq_py "$T/ward-mini.json" '
+t = [f for f in d["findings"] if f["ecosystem"] == "PyPI" and f["package"] == "torch"]
+assert [(f["id"], f["owner"], f["fixed"]) for f in t] == [("CVE-2022-45907", "python3-torch", "1.13.1")], t
+assert "PYSEC-2022-43015" in t[0]["aliases"]
+assert any(f["package"] == "pytorch" and f["owner"] == "libtorch1.13" and f["kind"] == "no-dsa" for f in d["findings"])' &&
+	pass "PyTorch: PyPA's PYSEC-2022-43015 shows against python3-torch, Debian's no-dsa issues against both binaries" ||
+	fail "PyTorch findings"
+jq_py "$T/ward-mini.json" 'assert not any(f["owner"] == "tar" for f in d["findings"])' &&
+	pass "a removed package (config-files only) is not scanned" || fail "removed package scanned"
+
+# ---- precedence and bad input, on crafted records -----------------------------
+C=$T/crafted
+mkdir -p "$C/ok" "$C/bad"
+cat >"$C/ok/DEBIAN-CVE-2099-0001.json" <<'EOF'
+{"id":"DEBIAN-CVE-2099-0001","modified":"2099-01-01T00:00:00Z","aliases":["CVE-2099-0001"],
+ "affected":[{"package":{"ecosystem":"Debian:12","name":"python-foo"},
+   "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.0-2"}]}]}]}
+EOF
+cat >"$C/ok/PYSEC-2099-1.json" <<'EOF'
+{"id":"PYSEC-2099-1","modified":"2099-01-01T00:00:00Z","aliases":["CVE-2099-0001","GHSA-aaaa-bbbb-cccc"],
+ "affected":[{"package":{"ecosystem":"PyPI","name":"Foo"},
+   "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"1.1"}]}]}]}
+EOF
+cat >"$C/ok/DEBIAN-CVE-2099-0002.json" <<'EOF'
+{"id":"DEBIAN-CVE-2099-0002","modified":"2099-01-01T00:00:00Z","aliases":["CVE-2099-0002"],
+ "affected":[{"package":{"ecosystem":"Debian:12","name":"python-foo"},
+   "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}],
+   "ecosystem_specific":{"urgency":"medium","kind":"postponed"}}]}
+EOF
+cat >"$C/ok/PYSEC-2099-2.json" <<'EOF'
+{"id":"PYSEC-2099-2","modified":"2099-01-01T00:00:00.5Z","aliases":["CVE-2099-0002"],
+ "severity":[{"type":"CVSS_V3","score":"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+ "affected":[{"package":{"ecosystem":"PyPI","name":"foo"},"versions":["1.0"]}]}
+EOF
+cat >"$C/ok/PYSEC-2099-3.json" <<'EOF'
+{"id":"PYSEC-2099-3","modified":"2099-01-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"PyPI","name":"foo"},
+   "ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0.5"},{"last_affected":"1.0"}]}]},
+   {"package":{"ecosystem":"PyPI","name":"bar"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"not-a-version"}]}]}]}
+EOF
+cat >"$C/ok/NPM-2099-1.json" <<'EOF'
+{"id":"GHSA-npmx-0000-0000","modified":"2099-01-01T00:00:00Z",
+ "affected":[{"package":{"ecosystem":"npm","name":"left-pad"},"versions":["1.0.0"]}]}
+EOF
+printf '{"id": "X-1", "modified": "2099-01-01T00:00:00Z", "affected": [' >"$C/bad/truncated.json"
+printf '{"modified":"2099-01-01T00:00:00Z","affected":[]}' >"$C/bad/no-id.json"
+printf '{"id":"X-2","modified":"yesterday","affected":[]}' >"$C/bad/bad-time.json"
+printf '{"id":"X-3","modified":"2099-01-01T00:00:00Z","affected":[{"package":{"ecosystem":"PyPI","name":"foo"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0","fixed":"1"}]}]}]}' >"$C/bad/two-fields.json"
+printf '{"id":"X-4","id":"X-4","modified":"2099-01-01T00:00:00Z"}' >"$C/bad/dup-key.json"
+expect 0 "import of crafted records, malformed ones among them" "$WARD" db import "$C/ok" "$C/bad" --db "$T/cdb"
+grep -q "skipped 5 malformed records; first: " <<<"$ERR" && pass "malformed records skipped with a count and the first error" ||
+	fail "malformed count: $ERR"
+grep -qF "ecosystems ward does not match yet: npm" <<<"$ERR" && pass "records of an unknown ecosystem are counted and named" ||
+	fail "unknown ecosystem not reported: $ERR"
+R2=$T/owned
+mkdir -p "$R2/etc" "$R2/var/lib/dpkg/info" "$R2/usr/lib/python3/dist-packages/foo-1.0.dist-info" \
+	"$R2/usr/local/lib/python3.11/site-packages/bar-2.0.dist-info" "$R2/usr/local/lib/python3.11/site-packages/baz-1.0_custom.dist-info"
+printf 'ID=debian\nVERSION_ID=12\n' >"$R2/etc/os-release"
+printf 'Package: python3-foo\nStatus: install ok installed\nArchitecture: all\nSource: python-foo\nVersion: 1.0-2\n' >"$R2/var/lib/dpkg/status"
+printf '/usr/lib/python3/dist-packages/foo-1.0.dist-info\n/usr/lib/python3/dist-packages/foo-1.0.dist-info/METADATA\n' >"$R2/var/lib/dpkg/info/python3-foo.list"
+printf 'Name: foo\nVersion: 1.0\n' >"$R2/usr/lib/python3/dist-packages/foo-1.0.dist-info/METADATA"
+printf 'Name: bar\nVersion: 2.0\n' >"$R2/usr/local/lib/python3.11/site-packages/bar-2.0.dist-info/METADATA"
+printf 'Name: baz\nVersion: 1.0-custom-build\n' >"$R2/usr/local/lib/python3.11/site-packages/baz-1.0_custom.dist-info/METADATA"
+$ORACLE packages "$R2" >"$T/pk-owned.json"
+$ORACLE expect "$T/pk-owned.json" "$C/ok" "$T/cvss.tsv" >"$T/exp-owned.json"
+expect 0 "scan with crafted records" "$WARD" scan "$R2" --db "$T/cdb" --json -o "$T/ward-owned.json"
+grep -qF "baz 1.0-custom-build: not a valid PEP 440 version" <<<"$ERR" &&
+	pass "an invalid installed version is reported, not dropped" || fail "invalid version not reported: $ERR"
+run $ORACLE compare "$T/exp-owned.json" "$T/ward-owned.json"
+[ "$RC" = 0 ] && pass "crafted findings equal the oracle ($OUT)" || fail "crafted: $(tail -5 <<<"$OUT")"
+jq_py "$T/ward-owned.json" '
+f = {x["id"]: x for x in d["findings"]}
+assert "CVE-2099-0001" not in f, "Debian fixed it: the PyPI record must not report it"
+x = f["CVE-2099-0002"]
+assert (x["ecosystem"], x["package"], x["owner"], x["severity"]) == ("Debian:12", "python-foo", "python3-foo", "critical"), x
+assert x["aliases"] == ["DEBIAN-CVE-2099-0002", "PYSEC-2099-2"], x
+y = f["PYSEC-2099-3"]; assert (y["owner"], y["fixed"]) == ("python3-foo", None), y
+b = [x for x in d["findings"] if x["package"] == "bar"][0]
+assert b["fixed"] == "not-a-version" and "cannot be ordered" in b["note"], b
+assert any("baz" in p for p in d["problems"])' &&
+	pass "Debian precedence, one finding per vulnerability, last_affected, unorderable fix noted" ||
+	fail "crafted semantics: $(cat "$T/ward-owned.json" | head -c 600)"
+
+# incremental update: a newer record replaces, an older one does not, withdrawn stops matching
+sed -e 's/"2099-01-01T00:00:00Z"/"2099-02-01T00:00:00Z"/' -e 's/"fixed":"1.0-2"/"fixed":"1.0-3"/' \
+	"$C/ok/DEBIAN-CVE-2099-0001.json" >"$T/newer.json"
+run "$WARD" db update "$T/newer.json" --db "$T/cdb" --json
+jq_py "$T/.out" 'assert d[0]["updated"] == 1' && pass "a newer record updates the store" || fail "update: $OUT"
+run "$WARD" db update "$C/ok/DEBIAN-CVE-2099-0001.json" --db "$T/cdb" --json
+jq_py "$T/.out" 'assert d[0]["unchanged"] == 1' && pass "an older copy leaves it" || fail "older: $OUT"
+run "$WARD" scan "$R2" --db "$T/cdb" --json
+python3 -c "import json,sys; d=json.loads(sys.stdin.read()); assert any(f['id']=='CVE-2099-0001' and f['fixed']=='1.0-3' for f in d['findings'])" <<<"$OUT" &&
+	pass "the updated fix version is used" || fail "updated record not used"
+sed -e 's/"2099-01-01T00:00:00Z"/"2099-03-01T00:00:00Z","withdrawn":"2099-03-01T00:00:00Z"/' \
+	"$C/ok/PYSEC-2099-3.json" >"$T/withdrawn.json"
+run "$WARD" db update "$T/withdrawn.json" --db "$T/cdb" --json
+run "$WARD" scan "$R2" --db "$T/cdb" --json
+python3 -c "import json,sys; d=json.loads(sys.stdin.read()); assert not any('PYSEC-2099-3' in f['records'] for f in d['findings'])" <<<"$OUT" &&
+	pass "a withdrawn record stops matching" || fail "withdrawn still matches"
+
+# corrupt or missing stores
+cp "$T/cdb/osv.sqlite" "$T/good.sqlite"
+mkdir -p "$T/junkdb" "$T/cutdb"
+head -c 5000 /dev/urandom >"$T/junkdb/osv.sqlite"
+expect_err 2 "not a ward vulnerability store" "a store that is not SQLite is refused" "$WARD" scan "$R2" --db "$T/junkdb"
+one_line && pass "the corrupt-store error is one line" || fail "corrupt store error: $ERR"
+head -c 20000 "$T/good.sqlite" >"$T/cutdb/osv.sqlite"
+run "$WARD" db stats --db "$T/cutdb"
+[ "$RC" = 2 ] && pass "a truncated store is found damaged (exit 2)" || fail "truncated store: exit $RC $ERR"
+expect_err 2 "no vulnerability store" "a missing store is named" "$WARD" scan "$R2" --db "$T/nowhere"
+printf 'PK\003\004garbage' >"$T/bad.zip"
+expect 2 "a corrupt zip is refused" "$WARD" db import "$T/bad.zip" --db "$T/zdb2"
+
+# ---- outputs and exit codes ---------------------------------------------------
+expect 0 "findings alone do not fail without --fail-on" "$WARD" scan "$R" --db "$DB"
+grep -q "^SEVERITY  ID" <<<"$OUT" && grep -q "CVE-2022-45907" <<<"$OUT" && pass "human table" || fail "table: $OUT"
+expect 1 "--fail-on low fails on low findings" "$WARD" scan "$R" --db "$DB" --fail-on low
+expect 0 "--fail-on critical passes without critical findings" "$WARD" scan "$R" --db "$DB" --fail-on critical
+expect 2 "--fail-on with an unknown severity is a usage error" "$WARD" scan "$R" --db "$DB" --fail-on severe
+mkfifo "$T/pipe"
+cat "$T/pipe" >"$T/piped.json" &
+expect 0 "-o to a pipe" "$WARD" scan "$R" --db "$DB" --json -o "$T/pipe"
+wait
+[ -p "$T/pipe" ] && grep -q '"findings"' "$T/piped.json" &&
+	pass "a report written to a pipe goes through it (the pipe is not replaced)" || fail "-o to a pipe"
+expect 0 "CycloneDX output" "$WARD" scan "$R" --db "$DB" --format cyclonedx -o "$T/vulns.cdx.json"
+python3 "$WARD_SRC/tests/py/validate_schema.py" cyclonedx "$T/vulns.cdx.json" >/dev/null &&
+	pass "CycloneDX vulnerabilities validate against the 1.6 schema" || fail "CycloneDX invalid"
+expect 0 "SARIF output" "$WARD" scan "$R" --db "$DB" --format sarif -o "$T/vulns.sarif"
+jq_py "$T/vulns.sarif" '
+run = d["runs"][0]; rules = run["tool"]["driver"]["rules"]
+assert d["version"] == "2.1.0" and run["tool"]["driver"]["name"] == "ward"
+ids = [r["id"] for r in rules]; assert len(ids) == len(set(ids))
+for r in run["results"]:
+    assert rules[r["ruleIndex"]]["id"] == r["ruleId"] and r["message"]["text"] and r["level"] in ("error", "warning", "note")
+assert len(run["results"]) == len(json.load(open(sys.argv[1].replace("vulns.sarif", "ward-mini.json")))["findings"])' &&
+	pass "SARIF 2.1.0: one result per finding, rules indexed" || fail "SARIF"
+
+# ---- VEX: generation with ELF evidence, schema, suppression -------------------
+# A root filesystem of real Debian objects: libssl3's libraries and zlib,
+# with and without the openssl command (which imports PKCS12_* and DH_*).
+V=$T/vexroot
+mkdir -p "$V/etc" "$V/var/lib/dpkg/info" "$V/usr/lib/x86_64-linux-gnu" "$V/usr/bin"
+printf 'ID=debian\nVERSION_ID=12\n' >"$V/etc/os-release"
+for p in libssl3 zlib1g openssl; do
+	dpkg-query -W -f '${Package}\nStatus: install ok installed\nArchitecture: ${Architecture}\nSource: ${source:Package}\nVersion: ${Version}\n\n' $p |
+		sed '1s/^/Package: /' >>"$V/var/lib/dpkg/status"
+done
+cp /usr/lib/x86_64-linux-gnu/libcrypto.so.3 /usr/lib/x86_64-linux-gnu/libssl.so.3 "$V/usr/lib/x86_64-linux-gnu/"
+cp "$(readlink -f /usr/lib/x86_64-linux-gnu/libz.so.1)" "$V/usr/lib/x86_64-linux-gnu/libz.so.1"
+printf '/usr/lib/x86_64-linux-gnu/libcrypto.so.3\n/usr/lib/x86_64-linux-gnu/libssl.so.3\n' >"$V/var/lib/dpkg/info/libssl3:amd64.list"
+printf '/usr/lib/x86_64-linux-gnu/libz.so.1\n' >"$V/var/lib/dpkg/info/zlib1g:amd64.list"
+printf '/usr/bin/openssl\n' >"$V/var/lib/dpkg/info/openssl.list"
+head -c 3000 /usr/lib/x86_64-linux-gnu/libcrypto.so.3 >"$V/usr/bin/not-elf" # truncated: headers past the end
+expected_vex() { python3 "$WARD_SRC/tests/py/vex_oracle.py" "$@" "$ANN"; } # ROOT VEX SCAN
+export SOURCE_DATE_EPOCH=1700000000
+expect 0 "vex for a root filesystem without the openssl command" \
+	"$WARD" vex "$V" --db "$DB" --annotations "$ANN" -o "$T/vex-a.json"
+python3 "$WARD_SRC/tests/py/validate_schema.py" openvex "$T/vex-a.json" >/dev/null &&
+	pass "generated OpenVEX validates against the v0.2.0 schema" || fail "OpenVEX invalid"
+grep -qF "skipping usr/bin/not-elf" <<<"$ERR" || grep -qF "not-elf" <<<"$ERR" &&
+	pass "a malformed ELF file is skipped with a warning" || fail "no warning for the bad ELF: $ERR"
+rm -f "$V/usr/bin/not-elf"
+expect 0 "vex again without the malformed file" "$WARD" vex "$V" --db "$DB" --annotations "$ANN" -o "$T/vex-a.json"
+"$WARD" scan "$V" --db "$DB" --json -o "$T/plain-a.json" 2>/dev/null
+run expected_vex "$V" "$T/vex-a.json" "$T/plain-a.json"
+[ "$RC" = 0 ] && pass "statuses equal readelf's view (no openssl command)" || fail "vex statuses: $OUT"
+jq_py "$T/vex-a.json" '
+s = [x for x in d["statements"] if x["status"] == "not_affected" and x["justification"] == "vulnerable_code_not_in_execute_path"]
+assert s, "no reachability statement"
+assert all("ELF objects" in x["impact_statement"] and "symbols checked" in x["impact_statement"] for x in s)
+assert any(x.get("justification") == "component_not_present" and "zlib1g" in x["products"][0]["@id"] for x in d["statements"])' &&
+	pass "not_in_execute_path carries its evidence; MiniZip CVE on zlib1g is component_not_present" || fail "vex evidence"
+cp /usr/bin/openssl "$V/usr/bin/openssl"
+expect 0 "vex with the openssl command present" "$WARD" vex "$V" --db "$DB" --annotations "$ANN" -o "$T/vex-b.json"
+"$WARD" scan "$V" --db "$DB" --json -o "$T/plain-b.json" 2>/dev/null
+run expected_vex "$V" "$T/vex-b.json" "$T/plain-b.json"
+[ "$RC" = 0 ] && pass "statuses equal readelf's view (openssl command imports the symbols)" || fail "vex-b statuses: $OUT"
+jq_py "$T/vex-b.json" '
+assert any("usr/bin/openssl imports" in (x.get("status_notes", "") + x.get("action_statement", "")) for x in d["statements"])' &&
+	pass "an importer is named as the reason" || fail "importer not named"
+for v in a b; do
+	expect 0 "scan with the generated VEX ($v)" "$WARD" scan "$V" --db "$DB" --vex "$T/vex-$v.json" --json -o "$T/sup-$v.json"
+	python3 - "$T/vex-$v.json" "$T/plain-$v.json" "$T/sup-$v.json" <<'PY' && pass "VEX ($v) suppresses exactly its not_affected statements" || fail "VEX ($v) suppression"
+import json, sys
+vex, plain, sup = (json.load(open(p)) for p in sys.argv[1:])
+stated = {(s["vulnerability"]["name"], s["products"][0]["@id"]) for s in vex["statements"] if s["status"] == "not_affected"}
+got = {(f["id"], f["purl"]) for f in sup["suppressed"]}
+kept = {(f["id"], f["purl"]) for f in sup["findings"]}
+allf = {(f["id"], f["purl"]) for f in plain["findings"]}
+assert got == stated, (got ^ stated)
+assert kept | got == allf and not kept & got
+assert all(f["vex"]["status"] == "not_affected" and f["vex"]["justification"] for f in sup["suppressed"])
+PY
+done
+
+# ---- the same root filesystem as images (podman docker-archive, skopeo OCI layout)
+IMG=localhost/ward-test-vuln-$$:1
+if tar -C "$V" -cf - . | podman import -q - "$IMG" >/dev/null 2>&1 &&
+	podman save -q --format docker-archive -o "$T/vex.tar" "$IMG" >/dev/null 2>&1; then
+	podman rmi -f "$IMG" >/dev/null 2>&1
+	same_findings() { python3 - "$1" "$2" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:])
+k = lambda d, key: sorted(json.dumps([f[x] for x in ("id", "aliases", "ecosystem", "package", "version", "fixed", "severity", "owner")]) for f in d[key])
+assert k(a, "findings") == k(b, "findings") and k(a, "suppressed") == k(b, "suppressed"), "differ"
+PY
+	}
+	expect 0 "scan of the docker-archive" "$WARD" scan "$T/vex.tar" --db "$DB" --json -o "$T/img.json"
+	run same_findings "$T/img.json" "$T/plain-b.json"
+	[ "$RC" = 0 ] && pass "docker-archive findings equal the directory's" || fail "docker-archive findings differ"
+	expect 0 "vex of the docker-archive (unpacked through lib/oci)" \
+		"$WARD" vex "$T/vex.tar" --db "$DB" --annotations "$ANN" -o "$T/vex-img.json"
+	jq_py "$T/vex-img.json" 'assert d["statements"] == json.load(open(sys.argv[1].replace("vex-img", "vex-b")))["statements"]' &&
+		pass "the image's OpenVEX states what the directory's does" || fail "image OpenVEX differs"
+	if skopeo copy -q "docker-archive:$T/vex.tar" "oci:$T/layout:v1" >/dev/null 2>&1; then
+		expect 0 "scan of the OCI layout with the image's VEX" \
+			"$WARD" scan "$T/layout:v1" --db "$DB" --vex "$T/vex-img.json" --json -o "$T/layout.json"
+		run same_findings "$T/layout.json" "$T/sup-b.json"
+		[ "$RC" = 0 ] && pass "OCI layout: same findings and suppressions" || fail "OCI layout differs"
+	else
+		fail "skopeo copy to an OCI layout"
+	fi
+else
+	fail "podman import/save of the test root filesystem"
+fi
+
+# ---- VEX matching semantics (go-vex) ------------------------------------------
+vexdoc() { # FILE TIMESTAMP STATEMENTS-JSON
+	printf '{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.invalid/vex/%s","author":"test","timestamp":"%s","version":1,"statements":%s}\n' \
+		"$(basename "$1")" "$2" "$3" >"$1"
+}
+TORCH=$(jq_py "$T/ward-mini.json" 'print([f["purl"] for f in d["findings"] if f["owner"]=="python3-torch"][0])')
+vexdoc "$T/v1.json" 2024-01-01T00:00:00Z '[{"vulnerability":{"name":"PYSEC-2022-43015"},"products":[{"@id":"pkg:deb/debian/python3-torch"}],"status":"not_affected","justification":"vulnerable_code_not_in_execute_path"}]'
+run "$WARD" scan "$R" --db "$DB" --vex "$T/v1.json" --json
+python3 -c "import json,sys; d=json.loads(sys.stdin.read()); assert [f['id'] for f in d['suppressed']] == ['CVE-2022-45907']" <<<"$OUT" &&
+	pass "a versionless purl and an alias (PYSEC id) match the finding" || fail "alias/versionless: $OUT"
+vexdoc "$T/v2.json" 2024-06-01T00:00:00Z '[{"vulnerability":{"name":"CVE-2022-45907"},"products":[{"@id":"pkg:deb/debian/python3-torch"}],"status":"affected","action_statement":"upgrade"}]'
+run "$WARD" scan "$R" --db "$DB" --vex "$T/v1.json" --vex "$T/v2.json" --json
+python3 -c "import json,sys; d=json.loads(sys.stdin.read()); assert not d['suppressed'] and any(f.get('vex',{}).get('status')=='affected' for f in d['findings'])" <<<"$OUT" &&
+	pass "the later statement (affected) wins over the earlier not_affected" || fail "latest wins"
+vexdoc "$T/v3.json" 2024-01-01T00:00:00Z '[{"vulnerability":{"name":"CVE-2022-45907"},"products":[{"@id":"pkg:deb/debian/python3-torch?arch=arm64"}],"status":"not_affected","justification":"component_not_present"}]'
+run "$WARD" scan "$R" --db "$DB" --vex "$T/v3.json" --json
+python3 -c "import json,sys; d=json.loads(sys.stdin.read()); assert not d['suppressed']" <<<"$OUT" &&
+	pass "a qualifier the package does not have prevents the match" || fail "qualifier mismatch matched"
+vexdoc "$T/v4.json" 2024-01-01T00:00:00Z '[{"vulnerability":{"name":"CVE-2022-45907"},"products":[{"@id":"pkg:oci/oracle-rootfs@sha256%3A0000000000000000000000000000000000000000000000000000000000000000","subcomponents":[{"@id":"pkg:pypi/torch"},{"@id":"pkg:deb/debian/python3-torch"}]}],"status":"fixed"}]'
+$ORACLE sbom "$T/pk-mini.json" cdx-ward >"$T/sbom-mini.json"
+run "$WARD" scan "$T/sbom-mini.json" --db "$DB" --vex "$T/v4.json" --json
+python3 -c "import json,sys; d=json.loads(sys.stdin.read()); assert [f['vex']['status'] for f in d['suppressed']] == ['fixed']" <<<"$OUT" &&
+	pass "the image as product with the package as subcomponent matches" || fail "subcomponent: $OUT"
+vexdoc "$T/v5.json" 2024-01-01T00:00:00Z '[{"vulnerability":{"name":"CVE-2022-45907"},"products":[{"@id":"x"}],"status":"not_affected"}]'
+expect_err 2 "needs a justification" "not_affected without a justification is refused" "$WARD" scan "$R" --db "$DB" --vex "$T/v5.json"
+
+finish
