@@ -67,6 +67,7 @@ test_pkgs=(
 	wrk
 	docker-registry
 	diffoscope-minimal
+	faketime
 	hyperfine
 	tini
 	dumb-init
