@@ -62,6 +62,34 @@ web_url(const char *s)
 	       strpbrk(s, " \t\n\"<>\\^`{|}") == NULL;
 }
 
+/* "Name <mail>" -> "Person: Name (mail)" (SPDX's form); teams and
+ * projects are Organizations. */
+static char *
+supplier(const char *who)
+{
+	static const char *org[] = {"Team",  "Maintainers", "Developers", "Project",
+	                            "Group", "lists.",      "Foundation"};
+	const char *lt = strchr(who, '<'), *gt = lt ? strchr(lt, '>') : NULL;
+	const char *kind = "Person";
+	size_t nlen = lt ? (size_t)(lt - who) : strlen(who);
+	char *s;
+
+	for (size_t i = 0; i < sizeof(org) / sizeof(*org); i++)
+		if (strstr(who, org[i]) != NULL)
+			kind = "Organization";
+	while (nlen > 0 && who[nlen - 1] == ' ')
+		nlen--;
+	if (lt && gt)
+		s = ward_asprintf("%s: %.*s (%.*s)", kind, (int)nlen, who, (int)(gt - lt - 1),
+		                  lt + 1);
+	else
+		s = ward_asprintf("%s: %.*s", kind, (int)nlen, who);
+	for (char *q = s; q && *q; q++)
+		if (*q == '\n' || *q == '\t')
+			*q = ' ';
+	return s;
+}
+
 static json_t *
 package(const struct sbom_catalog *c, const struct sbom_component *p, const char *id)
 {
@@ -70,10 +98,7 @@ package(const struct sbom_catalog *c, const struct sbom_component *p, const char
 
 	if (p->version)
 		json_object_set_new(j, "versionInfo", json_string(p->version));
-	if (p->supplier && (s = ward_asprintf("Person: %s", p->supplier)) != NULL) {
-		for (char *q = s; *q; q++)
-			if (*q == '\n')
-				*q = ' ';
+	if (p->supplier && (s = supplier(p->supplier)) != NULL) {
 		json_object_set_new(j, "supplier", json_string(s));
 		free(s);
 	}
