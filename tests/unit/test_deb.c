@@ -225,9 +225,52 @@ test_resolve_closure(void **state)
 		struct ward_buf b = {0};
 		deb_lock_chain(&l, "libfoo", &b);
 		assert_string_equal(ward_buf_cstr(&b), "ward.yaml -> app -> libfoo");
+		b.len = 0;
+		deb_lock_chain(&l, "impl-new", &b);
+		assert_string_equal(ward_buf_cstr(&b), "ward.yaml -> tool -> impl-new");
+		b.len = 0;
+		deb_lock_chain(&l, "tool", &b);
+		assert_string_equal(ward_buf_cstr(&b), "ward.yaml -> tool");
 		ward_buf_free(&b);
 	}
 	deb_lock_free(&l);
+	deb_universe_free(u);
+}
+
+static void
+test_resolve_arm64(void **state)
+{
+	static const char idx[] =
+		"Package: tool\nVersion: 1\nArchitecture: arm64\nDepends: data, libx\n"
+		"Filename: pool/t.deb\nSize: 1\nSHA256: "
+		"0000000000000000000000000000000000000000000000000000000000000001\n\n"
+		"Package: data\nVersion: 1\nArchitecture: all\nFilename: pool/d.deb\nSize: 1\n"
+		"SHA256: 0000000000000000000000000000000000000000000000000000000000000002\n\n"
+		"Package: libx\nVersion: 2\nArchitecture: amd64\nFilename: pool/x2.deb\nSize: 1\n"
+		"SHA256: 0000000000000000000000000000000000000000000000000000000000000003\n\n"
+		"Package: libx\nVersion: 1\nArchitecture: arm64\nFilename: pool/x1.deb\nSize: 1\n"
+		"SHA256: 0000000000000000000000000000000000000000000000000000000000000004\n";
+	struct deb_universe *u = deb_universe_new("arm64");
+	struct deb_index meta = {.suite = "s", .component = "main", .arch = "arm64"};
+	struct ward_strv p = {0};
+	struct deb_request req = {.arch = "arm64", .packages = &p};
+	struct deb_lock l;
+	char *s;
+
+	(void)state;
+	assert_int_equal(deb_universe_add(u, idx, strlen(idx), &meta), 0);
+	ward_strv_push(&p, "tool");
+	assert_int_equal(deb_resolve(u, &req, &l), 0);
+	s = names(&l);
+	/* the amd64 libx 2 is not a candidate on arm64 */
+	assert_string_equal(s, "data=1@s libx=1@s tool=1@s");
+	free(s);
+	assert_string_equal(deb_lock_find(&l, "data")->arch, "all");
+	deb_lock_free(&l);
+	req.arch = "amd64";
+	assert_int_equal(deb_resolve(u, &req, &l), -1);
+	assert_string_equal(ward_errmsg(), "indices are for arm64, the request for amd64");
+	ward_strv_free(&p);
 	deb_universe_free(u);
 }
 
@@ -652,6 +695,7 @@ main(void)
 	    cmocka_unit_test(test_relations),
 	    cmocka_unit_test(test_policy),
 	    cmocka_unit_test(test_resolve_closure),
+	    cmocka_unit_test(test_resolve_arm64),
 	    cmocka_unit_test(test_resolve_policy),
 	    cmocka_unit_test(test_resolve_failures),
 	    cmocka_unit_test(test_lock_json),
