@@ -75,9 +75,9 @@ grep -q '^-rwsr-xr-x root/root 7 .* ./usr/bin/rich-suid$' "$T/list" &&
 n=0
 bad=""
 if ls /var/cache/apt/archives/*.deb >/dev/null 2>&1; then
-	# A fixed spread: every 25th by name among those under 1 MB (the
+	# A fixed spread: every 40th by name among those under 1 MB (the
 	# sanitizer build is slow on big ones), plus the 10 smallest.
-	for f in $( (find /var/cache/apt/archives -maxdepth 1 -name '*.deb' -size -1M | sort | awk 'NR % 25 == 1'
+	for f in $( (find /var/cache/apt/archives -maxdepth 1 -name '*.deb' -size -1024k | sort | awk 'NR % 40 == 1'
 		ls -S -r /var/cache/apt/archives/*.deb | head -10) | sort -u); do
 		why=$(compare_deb "$f")
 		n=$((n + 1))
