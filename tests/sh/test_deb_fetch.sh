@@ -80,6 +80,13 @@ last=$(tail -1 <<<"$ERR")
 if grep -q "^ward: big 1.0: $MIRROR_URL/pool/wardtest/big_1.0_amd64.deb: " <<<"$last" && grep -q "after" <<<"$last"; then pass "one-line error names the package and URL: $last"; else fail "error: $ERR"; fi
 [ ! -e "$T/c3/blobs/sha256/$BIG" ] && blobs_ok "$T/c3" && pass "no blob for the broken download; the others verify" || fail "half-written blob in the cache"
 [ "$(grep -c 'big_1.0_amd64.deb' "$MIRROR_LOG")" = 3 ] && pass "1 + 2 retries" || fail "attempts: $(grep -c big_ "$MIRROR_LOG")"
+# The next run resumes from what the failed one kept in partial/.
+stop_mirror
+start_mirror "$M"
+sed -i "s|mirror: .*|mirror: $MIRROR_URL|" "$T/p/ward.yaml"
+check "a later run completes it" "$WARD" fetch "${F[@]}" --cache "$T/c3"
+grep -q "big_1.0_amd64.deb bytes=1500000- 206" "$MIRROR_LOG" && blobs_ok "$T/c3" && [ -e "$T/c3/blobs/sha256/$BIG" ] &&
+	pass "each attempt resumed (3 x 500000 bytes kept), the next run too" || fail "no resume across runs: $(cat "$MIRROR_LOG")"
 
 # ---- the mirror sends wrong bytes ----------------------------------------------------
 stop_mirror
@@ -97,6 +104,13 @@ mv "$P/small-three_1.0_all.deb" "$T/small-three.deb"
 expect_err 3 "not found on the mirror (HTTP 404)" "a 404 is not retried" "$WARD" fetch "${F[@]}" --cache "$T/c5"
 [ "$(grep -c small-three "$MIRROR_LOG")" = 1 ] && pass "one request for the missing file" || fail "404 retried"
 mv "$T/small-three.deb" "$P/small-three_1.0_all.deb"
+
+# ---- a lock that no longer matches ward.yaml ---------------------------------------------
+cp "$T/p/ward.yaml" "$T/p/ward.yaml.orig"
+sed -i 's/^packages: \[app\]/packages: [app, small-one]/' "$T/p/ward.yaml"
+expect_err 2 "ward.lock is out of date with ward.yaml (packages changed)" "stale lock refused" \
+	"$WARD" fetch "${F[@]}" --cache "$T/c5"
+cp "$T/p/ward.yaml.orig" "$T/p/ward.yaml"
 
 # ---- offline ------------------------------------------------------------------------------
 : >"$MIRROR_LOG"
