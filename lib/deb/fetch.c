@@ -473,7 +473,7 @@ run_downloads(struct run *r, struct xfer *xs, size_t nx)
 			} else if (s == 3) {
 				xfer_close(x);
 				x->not_before_ns = now + 500000000u; /* poll until it is done */
-			} else if (s == 1) { /* already complete on disk */
+			} else if (s == 1) {                         /* already complete on disk */
 				int retry = done(r, x, CURLE_OK);
 				xfer_close(x);
 				if (retry && !r->fatal)

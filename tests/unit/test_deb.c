@@ -241,15 +241,15 @@ static void
 test_resolve_arm64(void **state)
 {
 	static const char idx[] =
-		"Package: tool\nVersion: 1\nArchitecture: arm64\nDepends: data, libx\n"
-		"Filename: pool/t.deb\nSize: 1\nSHA256: "
-		"0000000000000000000000000000000000000000000000000000000000000001\n\n"
-		"Package: data\nVersion: 1\nArchitecture: all\nFilename: pool/d.deb\nSize: 1\n"
-		"SHA256: 0000000000000000000000000000000000000000000000000000000000000002\n\n"
-		"Package: libx\nVersion: 2\nArchitecture: amd64\nFilename: pool/x2.deb\nSize: 1\n"
-		"SHA256: 0000000000000000000000000000000000000000000000000000000000000003\n\n"
-		"Package: libx\nVersion: 1\nArchitecture: arm64\nFilename: pool/x1.deb\nSize: 1\n"
-		"SHA256: 0000000000000000000000000000000000000000000000000000000000000004\n";
+	    "Package: tool\nVersion: 1\nArchitecture: arm64\nDepends: data, libx\n"
+	    "Filename: pool/t.deb\nSize: 1\nSHA256: "
+	    "0000000000000000000000000000000000000000000000000000000000000001\n\n"
+	    "Package: data\nVersion: 1\nArchitecture: all\nFilename: pool/d.deb\nSize: 1\n"
+	    "SHA256: 0000000000000000000000000000000000000000000000000000000000000002\n\n"
+	    "Package: libx\nVersion: 2\nArchitecture: amd64\nFilename: pool/x2.deb\nSize: 1\n"
+	    "SHA256: 0000000000000000000000000000000000000000000000000000000000000003\n\n"
+	    "Package: libx\nVersion: 1\nArchitecture: arm64\nFilename: pool/x1.deb\nSize: 1\n"
+	    "SHA256: 0000000000000000000000000000000000000000000000000000000000000004\n";
 	struct deb_universe *u = deb_universe_new("arm64");
 	struct deb_index meta = {.suite = "s", .component = "main", .arch = "arm64"};
 	struct ward_strv p = {0};
@@ -499,6 +499,56 @@ test_apt_sources(void **state)
 	free(p);
 }
 
+static void
+test_repos_configure(void **state)
+{
+	char dir[] = "/tmp/ward-apt-etc-XXXXXX";
+	char *d, *f;
+	static const char src[] = "Types: deb\nURIs: http://apt.invalid/debian/\nSuites: bookworm\n"
+	                          "Components: main\nSigned-By: /keys/apt.gpg\n";
+	struct deb_repo r[3] = {{0}};
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	d = ward_path_join(dir, "sources.list.d");
+	f = ward_path_join(d, "x.sources");
+	assert_int_equal(ward_mkdir_p(d, 0755), 0);
+	assert_int_equal(ward_file_write(f, src, strlen(src), 0644), 0);
+	setenv("WARD_APT_ETC", dir, 1);
+	unsetenv("WARD_MIRROR");
+	unsetenv("WARD_KEYRING");
+	r[0].suite = strdup("bookworm");
+	r[1].suite = strdup("bookworm-security");
+	r[2].suite = strdup("bookworm");
+	r[2].uri = strdup("file:///srv/mirror//");
+	assert_int_equal(deb_repos_configure(r, 3), 0);
+	assert_string_equal(r[0].uri, "http://apt.invalid/debian"); /* from apt, slash dropped */
+	assert_string_equal(r[0].keyring, "/keys/apt.gpg");         /* its Signed-By */
+	assert_null(r[1].uri);                                      /* no source lists it */
+	assert_string_equal(r[1].keyring, "/usr/share/keyrings/debian-archive-keyring.gpg");
+	assert_string_equal(r[2].uri, "file:///srv/mirror"); /* the spec's, normalised */
+	assert_string_equal(r[2].keyring, "/usr/share/keyrings/debian-archive-keyring.gpg");
+	assert_ptr_equal(deb_repo_find(r, 3, "bookworm-security"), &r[1]);
+	for (size_t i = 0; i < 3; i++) {
+		free(r[i].suite);
+		free(r[i].uri);
+		free(r[i].keyring);
+		memset(&r[i], 0, sizeof(r[i]));
+	}
+	setenv("WARD_MIRROR", "http://env.invalid/all/", 1);
+	r[0].suite = strdup("bookworm");
+	assert_int_equal(deb_repos_configure(r, 1), 0);
+	assert_string_equal(r[0].uri, "http://env.invalid/all"); /* WARD_MIRROR before apt */
+	free(r[0].suite);
+	free(r[0].uri);
+	free(r[0].keyring);
+	unsetenv("WARD_MIRROR");
+	unsetenv("WARD_APT_ETC");
+	ward_rm_rf(dir);
+	free(d);
+	free(f);
+}
+
 /* ------------------------------------------------------------ Release */
 
 static void
@@ -692,17 +742,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_relations),
-	    cmocka_unit_test(test_policy),
-	    cmocka_unit_test(test_resolve_closure),
-	    cmocka_unit_test(test_resolve_arm64),
-	    cmocka_unit_test(test_resolve_policy),
-	    cmocka_unit_test(test_resolve_failures),
-	    cmocka_unit_test(test_lock_json),
-	    cmocka_unit_test(test_apt_sources),
-	    cmocka_unit_test(test_release),
-	    cmocka_unit_test(test_decompress),
-	    cmocka_unit_test(test_ar),
+	    cmocka_unit_test(test_relations),       cmocka_unit_test(test_policy),
+	    cmocka_unit_test(test_resolve_closure), cmocka_unit_test(test_resolve_arm64),
+	    cmocka_unit_test(test_resolve_policy),  cmocka_unit_test(test_resolve_failures),
+	    cmocka_unit_test(test_lock_json),       cmocka_unit_test(test_apt_sources),
+	    cmocka_unit_test(test_repos_configure), cmocka_unit_test(test_release),
+	    cmocka_unit_test(test_decompress),      cmocka_unit_test(test_ar),
 	    cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
