@@ -62,7 +62,7 @@ stop_mirror() {
 	[ -n "${MIRROR_PID:-}" ] && kill "$MIRROR_PID" 2>/dev/null && wait "$MIRROR_PID" 2>/dev/null
 	MIRROR_PID=""
 }
-trap 'stop_mirror; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+trap 'stop_mirror; umount "$T/tiny" 2>/dev/null; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 
 # lock_names LOCK: "name version suite" lines of a ward.lock (python oracle).
 lock_names() {
