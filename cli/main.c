@@ -8,8 +8,11 @@ static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
 	{"db", "import and update the offline OSV vulnerability store", cmd_db},
+	{"deb", "look inside .deb files, compare Debian versions", cmd_deb},
+	{"fetch", "download ward.lock's packages into the verified cache", cmd_fetch},
 	{"image", "inspect, list, verify, unpack or export any image", cmd_image},
 	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
+	{"lock", "resolve ward.yaml against Debian indices into ward.lock", cmd_lock},
 	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
 	{"sbom", "SBOMs, license report and software hash of an image", cmd_sbom},
 	{"scan", "find known vulnerabilities in an image, SBOM or root filesystem", cmd_scan},

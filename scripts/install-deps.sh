@@ -57,7 +57,8 @@ test_pkgs=(
 	debootstrap
 	binutils
 	dpkg-dev
-	binutils
+	gpg
+	lz4
 	libarchive-tools
 	tar
 	gzip
