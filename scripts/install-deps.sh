@@ -105,10 +105,13 @@ if [ "$want_tests" = 1 ]; then
 		echo "install-deps: $(command -v python3) cannot import jsonschema and packaging" >&2
 		exit 3
 	fi
-	if [ ! -d "$here/tests/js/node_modules/@sigstore/verify" ] ||
-		[ ! -d "$here/tests/js/node_modules/@turingpointde/cvss.js" ]; then
-		echo "install-deps: installing the npm test oracles (sigstore-js, cvss.js)"
+	# Reinstall whenever tests/js/package.json changes (a stamp records it).
+	stamp=$here/tests/js/node_modules/.ward-stamp
+	want=$(sha256sum "$here/tests/js/package.json" | cut -d' ' -f1)
+	if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+		echo "install-deps: installing the npm test oracles (tests/js/package.json)"
 		(cd "$here/tests/js" && npm install --no-package-lock --no-audit --no-fund --silent)
+		echo "$want" >"$stamp"
 	fi
 fi
 echo "install-deps: ok"
