@@ -35,6 +35,9 @@
 #include "supervise.h"
 #include "verify.h"
 
+/* The version, also where SBOM tools find it in the binary (lib/sbom). */
+static const char ward_init_ident[] = "@(#)ward-init " WARD_VERSION;
+
 static const char usage[] =
 	"usage: ward-init [--policy FILE] [--metrics ADDR:PORT|off] [--] CMD [ARGS...]\n"
 	"       ward-init --check-policy FILE [--root DIR]\n"
@@ -270,7 +273,7 @@ main(int argc, char **argv)
 		case 'S':
 			return print_json(sc_oci_profile());
 		case 'V':
-			printf("ward-init %s\n", WARD_VERSION);
+			printf("%s\n", ward_init_ident + 4);
 			return 0;
 		case 'h':
 			fputs(usage, stdout);
