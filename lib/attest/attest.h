@@ -25,11 +25,11 @@
 enum oms_method { OMS_FILES, OMS_SHARDS };
 
 struct oms_sign_opts {
-	int method;                 /* OMS_FILES (default) or OMS_SHARDS */
-	uint64_t shard_size;        /* 0 = OMS_DEFAULT_SHARD_SIZE */
-	struct ward_strv ignore;    /* extra paths to leave out (see oms_sign) */
-	int allow_symlinks;         /* follow symlinks instead of refusing them */
-	int threads;                /* 0 = online CPUs */
+	int method;              /* OMS_FILES (default) or OMS_SHARDS */
+	uint64_t shard_size;     /* 0 = OMS_DEFAULT_SHARD_SIZE */
+	struct ward_strv ignore; /* extra paths to leave out (see oms_sign) */
+	int allow_symlinks;      /* follow symlinks instead of refusing them */
+	int threads;             /* 0 = online CPUs */
 	struct ward_progress *progress;
 };
 
@@ -39,32 +39,32 @@ struct oms_sign_opts {
  * every path in opts->ignore (absolute, relative to the current directory
  * and inside the model, or relative to the model) are left out. */
 int oms_sign(const char *model, const struct ward_key *key, const struct oms_sign_opts *opts,
-	     const char *sig_path);
+             const char *sig_path);
 
 enum oms_verdict { OMS_OK, OMS_MISMATCH, OMS_MISSING, OMS_EXTRA, OMS_UNCHECKED };
 
 struct oms_resource {
-	char *name;                          /* as in the manifest, or on disk */
-	char expected[SHA256_HEX_LEN + 1];   /* "" for OMS_EXTRA */
-	char actual[SHA256_HEX_LEN + 1];     /* "" for OMS_MISSING */
+	char *name;                        /* as in the manifest, or on disk */
+	char expected[SHA256_HEX_LEN + 1]; /* "" for OMS_EXTRA */
+	char actual[SHA256_HEX_LEN + 1];   /* "" for OMS_MISSING */
 	int verdict;
 };
 
 struct oms_result {
-	struct oms_resource *res;  /* sorted by name */
+	struct oms_resource *res; /* sorted by name */
 	size_t n;
 	size_t failures;
-	uint64_t bytes;            /* bytes hashed */
-	uint64_t ns;               /* time spent hashing */
+	uint64_t bytes; /* bytes hashed */
+	uint64_t ns;    /* time spent hashing */
 	int threads;
 	char method[16];
 };
 
 struct oms_verify_opts {
-	const struct ward_key *key;     /* verify with a public key, or */
-	const char *cert_chain;         /* a PEM file of trusted CA certificates */
-	struct ward_strv ignore;        /* extra paths to leave out */
-	int ignore_unsigned;            /* files on disk not in the manifest are ignored */
+	const struct ward_key *key; /* verify with a public key, or */
+	const char *cert_chain;     /* a PEM file of trusted CA certificates */
+	struct ward_strv ignore;    /* extra paths to leave out */
+	int ignore_unsigned;        /* files on disk not in the manifest are ignored */
 	int threads;
 	struct ward_progress *progress;
 };
@@ -77,7 +77,7 @@ struct oms_verify_opts {
  * WARD_EINPUT for a malformed bundle.  result may be NULL; otherwise the
  * caller releases it with oms_result_free(). */
 int oms_verify(const char *model, const char *sig_path, const struct oms_verify_opts *opts,
-	       struct oms_result *result);
+               struct oms_result *result);
 void oms_result_free(struct oms_result *r);
 const char *oms_verdict_name(int verdict);
 
@@ -115,15 +115,15 @@ const char *attest_predicate_name(const char *uri);
  * be NULL: left out, as cosign does).  predicate is referenced, not
  * stolen.  Caller json_decref()s. */
 json_t *intoto_statement(const char *name, const char *sha256_hex, const char *predicate_type,
-			 json_t *predicate);
+                         json_t *predicate);
 
 /* A checked statement; fields borrowed from root. */
 struct intoto {
-	json_t *root;               /* owned */
-	const char *type;           /* _type (v1 or v0.1) */
+	json_t *root;     /* owned */
+	const char *type; /* _type (v1 or v0.1) */
 	const char *predicate_type;
-	json_t *subjects;           /* array, non-empty, each with digest.sha256 */
-	json_t *predicate;          /* object */
+	json_t *subjects;  /* array, non-empty, each with digest.sha256 */
+	json_t *predicate; /* object */
 };
 /* intoto_parse(payload, n, what, out): parse untrusted statement bytes:
  * _type v1 or v0.1, a non-empty subject list whose digests are objects of
@@ -160,10 +160,10 @@ char *cosign_payload(const char *docker_reference, const char *digest, const jso
 
 /* A checked simple-signing payload; strings borrowed from root. */
 struct cosign_claim {
-	json_t *root;                /* owned */
+	json_t *root; /* owned */
 	const char *docker_reference;
-	const char *digest;          /* "sha256:<hex>" */
-	json_t *optional;            /* object or NULL */
+	const char *digest; /* "sha256:<hex>" */
+	json_t *optional;   /* object or NULL */
 };
 /* cosign_payload_parse(p, n, what, out): strict parse (the fields cosign
  * writes, no others; type must be COSIGN_SIMPLESIGNING_TYPE).  Release
@@ -179,31 +179,31 @@ void cosign_claim_free(struct cosign_claim *c);
 
 /* One resolved dependency: a lock entry, a local input, ward itself. */
 struct slsa_dependency {
-	const char *kind;      /* "deb", "pypi", "model", "file", "dir", "ward", ... */
-	const char *name;      /* package name or input path as the spec names it */
-	const char *version;   /* NULL for files */
-	const char *uri;       /* download URL or purl; NULL for local files */
-	const char *sha256;    /* lowercase hex */
+	const char *kind;    /* "deb", "pypi", "model", "file", "dir", "ward", ... */
+	const char *name;    /* package name or input path as the spec names it */
+	const char *version; /* NULL for files */
+	const char *uri;     /* download URL or purl; NULL for local files */
+	const char *sha256;  /* lowercase hex */
 };
 
 /* What a build hands to slsa_provenance().  Every pointer is borrowed. */
 struct slsa_params {
-	const char *spec_path;                  /* "ward.yaml" as given */
-	const void *spec;                       /* its bytes (UTF-8 text) */
+	const char *spec_path; /* "ward.yaml" as given */
+	const void *spec;      /* its bytes (UTF-8 text) */
 	size_t spec_len;
-	const char *lock_path;                  /* NULL when there is no lock */
+	const char *lock_path; /* NULL when there is no lock */
 	const void *lock;
 	size_t lock_len;
 	const struct slsa_dependency *lock_entries; /* every lock entry */
 	size_t nlock;
-	const struct slsa_dependency *inputs;   /* local files/dirs (attest_path_digest) */
+	const struct slsa_dependency *inputs; /* local files/dirs (attest_path_digest) */
 	size_t ninputs;
-	const char *ward_path;                  /* NULL: /proc/self/exe */
-	const char *builder_id;                 /* NULL: $WARD_BUILDER_ID, else the default */
-	const char *invocation_id;              /* NULL: derived from the inputs */
-	int64_t started_on, finished_on;        /* -1: SOURCE_DATE_EPOCH if set, else omitted */
-	const json_t *internal;                 /* extra internalParameters object, or NULL */
-	const json_t *byproducts;               /* array of resource descriptors, or NULL */
+	const char *ward_path;           /* NULL: /proc/self/exe */
+	const char *builder_id;          /* NULL: $WARD_BUILDER_ID, else the default */
+	const char *invocation_id;       /* NULL: derived from the inputs */
+	int64_t started_on, finished_on; /* -1: SOURCE_DATE_EPOCH if set, else omitted */
+	const json_t *internal;          /* extra internalParameters object, or NULL */
+	const json_t *byproducts;        /* array of resource descriptors, or NULL */
 };
 
 /* slsa_provenance(p): the SLSA v1 predicate (buildDefinition, runDetails),
@@ -226,7 +226,7 @@ int attest_path_digest(const char *path, char hex[SHA256_HEX_LEN + 1]);
  * when both have one), and every dependency of a kind the lock holds is a
  * lock entry.  WARD_EVERIFY naming the first difference. */
 int slsa_check_lock(const json_t *predicate, const struct slsa_dependency *lock, size_t n,
-		    const char *what);
+                    const char *what);
 /* slsa_check_predicate(predicate, what): the shape ward writes and reads
  * (buildType, externalParameters.spec digest matches its content,
  * resolvedDependencies each with a sha256).  WARD_EINPUT/WARD_EVERIFY. */
@@ -251,18 +251,18 @@ int slsa_check_predicate(const json_t *predicate, const char *what);
  */
 
 struct attest_image_opts {
-	const char *identity;   /* docker-reference and in-toto subject name;
-				   NULL: from the tag ("repo:tag" -> "repo") or
-				   the layout's directory name */
+	const char *identity; /* docker-reference and in-toto subject name;
+	                         NULL: from the tag ("repo:tag" -> "repo") or
+	                         the layout's directory name */
 };
 
 struct attest_result {
-	char image[OCI_DIGEST_LEN + 1];      /* the image manifest digest */
-	char statement[OCI_DIGEST_LEN + 1];  /* sha256 of the signed payload */
-	char legacy[OCI_DIGEST_LEN + 1];     /* the .sig / .att manifest */
-	char referrer[OCI_DIGEST_LEN + 1];   /* the referrer manifest */
-	size_t replaced;                     /* earlier entries by the same key */
-	size_t committed;                    /* sign: attestations the signature covers */
+	char image[OCI_DIGEST_LEN + 1];     /* the image manifest digest */
+	char statement[OCI_DIGEST_LEN + 1]; /* sha256 of the signed payload */
+	char legacy[OCI_DIGEST_LEN + 1];    /* the .sig / .att manifest */
+	char referrer[OCI_DIGEST_LEN + 1];  /* the referrer manifest */
+	size_t replaced;                    /* earlier entries by the same key */
+	size_t committed;                   /* sign: attestations the signature covers */
 };
 
 /* attest_sign_image(image, key, o, r): sign the image "DIR[:tag]" in both
@@ -270,14 +270,14 @@ struct attest_result {
  * with the key (WARD_ATTESTATIONS_ANNOTATION), so dropping one later is
  * detected: attest first, sign last.  r may be NULL. */
 int attest_sign_image(const char *image, const struct ward_key *key,
-		      const struct attest_image_opts *o, struct attest_result *r);
+                      const struct attest_image_opts *o, struct attest_result *r);
 
 /* attest_image(image, key, predicate_type, predicate, o, r): DSSE-sign the
  * in-toto statement {subject: the image, predicate_type, predicate} and
  * store it in both forms. */
 int attest_image(const char *image, const struct ward_key *key, const char *predicate_type,
-		 const json_t *predicate, const struct attest_image_opts *o,
-		 struct attest_result *r);
+                 const json_t *predicate, const struct attest_image_opts *o,
+                 struct attest_result *r);
 
 /* attest_bundle_write(image, path, lines): the attestation bundle: one
  * Sigstore bundle v0.3 per line (the image signature first, then every
@@ -291,53 +291,53 @@ enum verify_status { VERIFY_PASS = 0, VERIFY_FAIL, VERIFY_SKIP };
 
 /* One check of `ward verify`, in the order they ran. */
 struct verify_check {
-	char *subject;  /* what: "layer 2 sha256:...", "signature sha256-<hex>.sig [1]" */
-	int status;     /* enum verify_status */
-	char *detail;   /* pass: what held; fail: why; skip: why it did not run */
+	char *subject; /* what: "layer 2 sha256:...", "signature sha256-<hex>.sig [1]" */
+	int status;    /* enum verify_status */
+	char *detail;  /* pass: what held; fail: why; skip: why it did not run */
 };
 
 /* One verified attestation (counted once however many forms hold it). */
 struct verify_attestation {
 	char *predicate_type;
-	char statement[OCI_DIGEST_LEN + 1];  /* sha256 of the DSSE payload */
-	int legacy, referrer, bundle_line;   /* the forms it was found in */
-	int committed;                       /* covered by a signature */
-	json_t *predicate;                   /* owned */
+	char statement[OCI_DIGEST_LEN + 1]; /* sha256 of the DSSE payload */
+	int legacy, referrer, bundle_line;  /* the forms it was found in */
+	int committed;                      /* covered by a signature */
+	json_t *predicate;                  /* owned */
 };
 
 struct verify_report {
-	char *ref;                           /* the image as given */
-	char image[OCI_DIGEST_LEN + 1];      /* its manifest digest */
+	char *ref;                      /* the image as given */
+	char image[OCI_DIGEST_LEN + 1]; /* its manifest digest */
 	struct verify_check *checks;
 	size_t n, cap;
 	size_t failures, skipped;
-	size_t signatures;                   /* signatures that verified */
+	size_t signatures; /* signatures that verified */
 	struct verify_attestation *atts;
 	size_t natts;
-	char *first_failure;                 /* "subject: reason", NULL when verified */
+	char *first_failure; /* "subject: reason", NULL when verified */
 };
 
 /* Plug-ins for checks other parts of ward provide; NULL = reported as
  * skipped.  Each returns 0 when the check holds (with a short summary in
  * detail), -1 with the reason recorded (WARD_EVERIFY for a mismatch). */
 typedef int (*verify_sbom_fn)(void *ctx, struct oci_image *img, const char *predicate_type,
-			      const json_t *sbom, struct ward_buf *detail);
+                              const json_t *sbom, struct ward_buf *detail);
 /* rebuild: build again from the provenance; digest receives the result. */
 typedef int (*verify_rebuild_fn)(void *ctx, const json_t *provenance,
-				 char digest[OCI_DIGEST_LEN + 1]);
+                                 char digest[OCI_DIGEST_LEN + 1]);
 
 struct verify_opts {
-	const struct ward_key *key;          /* public key (required) */
-	const char *bundle;                  /* attestation bundle (JSON lines) to check too */
-	const struct ward_strv *require;     /* predicate type URIs that must be attested */
+	const struct ward_key *key;      /* public key (required) */
+	const char *bundle;              /* attestation bundle (JSON lines) to check too */
+	const struct ward_strv *require; /* predicate type URIs that must be attested */
 	int threads;
 	struct ward_progress *progress;
-	verify_sbom_fn sbom;                 /* SBOM vs a fresh catalog of the image */
+	verify_sbom_fn sbom; /* SBOM vs a fresh catalog of the image */
 	void *sbom_ctx;
-	const struct slsa_dependency *lock;  /* provenance vs these lock entries ... */
+	const struct slsa_dependency *lock; /* provenance vs these lock entries ... */
 	size_t nlock;
-	int have_lock;                       /* ... when set (an empty lock is a lock) */
-	int rebuild;                         /* --rebuild asked */
+	int have_lock; /* ... when set (an empty lock is a lock) */
+	int rebuild;   /* --rebuild asked */
 	verify_rebuild_fn rebuild_fn;
 	void *rebuild_ctx;
 };
@@ -370,13 +370,13 @@ const char *verify_status_name(int status);
  * are skipped; with mount_from, missing ones are first mounted from that
  * repository of the same registry.  digest receives the image's. */
 int attest_push(const char *image, const char *ref, const struct reg_opts *o,
-		const char *mount_from, struct reg_stats *stats, char digest[OCI_DIGEST_LEN + 1]);
+                const char *mount_from, struct reg_stats *stats, char digest[OCI_DIGEST_LEN + 1]);
 
 /* attest_pull(ref, dir, o, stats, digest): pull "host/repo[:tag|@digest]"
  * with its cosign signatures, attestations and referrers into a new OCI
  * layout dir (replaced whole on success), every blob checked on the way;
  * `ward verify dir` then checks the signatures. */
-int attest_pull(const char *ref, const char *dir, const struct reg_opts *o,
-		struct reg_stats *stats, char digest[OCI_DIGEST_LEN + 1]);
+int attest_pull(const char *ref, const char *dir, const struct reg_opts *o, struct reg_stats *stats,
+                char digest[OCI_DIGEST_LEN + 1]);
 
 #endif

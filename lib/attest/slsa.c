@@ -4,6 +4,8 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -29,14 +31,15 @@ dependency_json(const struct slsa_dependency *d)
 	    (d->uri != NULL && json_object_set_new(j, "uri", json_string(d->uri)) != 0) ||
 	    json_object_set_new(j, "digest", digest_obj(d->sha256)) != 0 ||
 	    json_object_set_new(ann, "kind", json_string(d->kind ? d->kind : "file")) != 0 ||
-	    (d->version != NULL && json_object_set_new(ann, "version", json_string(d->version)) != 0) ||
+	    (d->version != NULL &&
+	     json_object_set_new(ann, "version", json_string(d->version)) != 0) ||
 	    json_object_set_new(j, "annotations", ann) != 0)
 		goto fail;
 	return j;
 fail:
 	json_decref(j);
 	ward_err(WARD_EENV, "cannot build a provenance dependency (is \"%s\" UTF-8?)",
-		 d->name ? d->name : "");
+	         d->name ? d->name : "");
 	return NULL;
 }
 
@@ -54,7 +57,8 @@ dep_cmp(const void *pa, const void *pb)
 	int c;
 
 	if ((c = strcmp_null(a->kind, b->kind)) != 0 || (c = strcmp_null(a->name, b->name)) != 0 ||
-	    (c = strcmp_null(a->version, b->version)) != 0 || (c = strcmp_null(a->uri, b->uri)) != 0)
+	    (c = strcmp_null(a->version, b->version)) != 0 ||
+	    (c = strcmp_null(a->uri, b->uri)) != 0)
 		return c;
 	return strcmp_null(a->sha256, b->sha256);
 }
@@ -74,8 +78,8 @@ dependencies(const struct slsa_params *p, const char *ward_hex)
 {
 	size_t n = p->nlock + p->ninputs, k = 0;
 	const struct slsa_dependency **v = NULL;
-	struct slsa_dependency self = {.kind = "ward", .name = "ward", .version = WARD_VERSION,
-				       .sha256 = ward_hex};
+	struct slsa_dependency self = {
+	    .kind = "ward", .name = "ward", .version = WARD_VERSION, .sha256 = ward_hex};
 	json_t *a = json_array();
 
 	if (a == NULL || (v = ward_calloc(n + 1, sizeof(*v))) == NULL)
@@ -174,7 +178,7 @@ slsa_provenance(const struct slsa_params *p)
 	json_t *ext = NULL, *internal = NULL, *def = NULL, *deps = NULL, *meta = NULL, *run = NULL;
 	json_t *spec, *out = NULL;
 	const char *builder = p->builder_id ? p->builder_id : getenv("WARD_BUILDER_ID");
-	const char *self = p->ward_path ? p->ward_path : "/proc/self/exe";
+	char self[PATH_MAX];
 	uint8_t wd[SHA256_LEN];
 	char whex[SHA256_HEX_LEN + 1], inv[64];
 	time_t sde;
@@ -183,6 +187,15 @@ slsa_provenance(const struct slsa_params *p)
 		builder = WARD_SLSA_BUILDER_ID;
 	if (p->spec_path == NULL || p->spec == NULL)
 		return ward_err(WARD_EINPUT, "provenance: no build spec given"), NULL;
+	if (p->ward_path != NULL) {
+		snprintf(self, sizeof(self), "%s", p->ward_path);
+	} else {
+		/* the binary itself (sha256_file does not follow the /proc link) */
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		if (n <= 0)
+			return ward_errno(WARD_EENV, "/proc/self/exe"), NULL;
+		self[n] = '\0';
+	}
 	if (sha256_file(self, wd, NULL) != 0)
 		return NULL;
 	ward_hex(wd, sizeof(wd), whex);
@@ -202,9 +215,9 @@ slsa_provenance(const struct slsa_params *p)
 		json_object_set_new(internal, "sourceDateEpoch", json_integer((json_int_t)sde));
 	if ((deps = dependencies(p, whex)) == NULL)
 		goto out;
-	def = json_pack("{s:s,s:O,s:O,s:O}", "buildType", WARD_SLSA_BUILD_TYPE,
-			"externalParameters", ext, "internalParameters", internal,
-			"resolvedDependencies", deps);
+	def =
+	    json_pack("{s:s,s:O,s:O,s:O}", "buildType", WARD_SLSA_BUILD_TYPE, "externalParameters",
+	              ext, "internalParameters", internal, "resolvedDependencies", deps);
 	meta = json_object();
 	if (def == NULL || meta == NULL)
 		goto oom;
@@ -216,7 +229,7 @@ slsa_provenance(const struct slsa_params *p)
 	if (times(p, meta) != 0)
 		goto out;
 	run = json_pack("{s:{s:s,s:{s:s}},s:O}", "builder", "id", builder, "version", "ward",
-			WARD_VERSION, "metadata", meta);
+	                WARD_VERSION, "metadata", meta);
 	if (run == NULL)
 		goto oom;
 	if (p->byproducts != NULL && json_array_size(p->byproducts) > 0)
@@ -298,9 +311,10 @@ list_files(const char *root, const char *rel, struct ward_strv *out)
 			if (ward_strv_push_owned(out, r) != 0)
 				goto out;
 		} else {
-			ward_err(WARD_EINPUT, "%s/%s: only regular files and directories can be "
-					      "inputs (symlinks and special files are refused)",
-				 root, r);
+			ward_err(WARD_EINPUT,
+			         "%s/%s: only regular files and directories can be "
+			         "inputs (symlinks and special files are refused)",
+			         root, r);
 			free(r);
 			goto out;
 		}
@@ -398,7 +412,8 @@ slsa_check_predicate(const json_t *pred, const char *what)
 	deps = json_object_get(def, "resolvedDependencies");
 	if (deps != NULL && !json_is_array(deps))
 		return ward_err(WARD_EINPUT, "%s: resolvedDependencies is not an array", what);
-	json_array_foreach(deps, i, d) {
+	json_array_foreach(deps, i, d)
+	{
 		const char *h = ward_json_str(json_object_get(d, "digest"), "sha256");
 		if (h != NULL && ward_unhex(h, tmp, sizeof(tmp), what) != 0)
 			return -1;
@@ -413,12 +428,13 @@ slsa_check_predicate(const json_t *pred, const char *what)
 	sha256_hex(content, strlen(content), hex);
 	if (strcmp(hex, sha) != 0)
 		return ward_err(WARD_EVERIFY,
-				"%s: the spec's content does not match its digest sha256:%s", what,
-				sha);
-	json_array_foreach(deps, i, d) {
+		                "%s: the spec's content does not match its digest sha256:%s", what,
+		                sha);
+	json_array_foreach(deps, i, d)
+	{
 		if (ward_json_str(json_object_get(d, "digest"), "sha256") == NULL)
-			return ward_err(WARD_EINPUT, "%s: dependency %zu has no sha256 digest", what,
-					i + 1);
+			return ward_err(WARD_EINPUT, "%s: dependency %zu has no sha256 digest",
+			                what, i + 1);
 	}
 	return 0;
 }
@@ -429,7 +445,8 @@ find_dep(const json_t *deps, const char *kind, const char *name)
 	json_t *d;
 	size_t i;
 
-	json_array_foreach(deps, i, d) {
+	json_array_foreach(deps, i, d)
+	{
 		const char *n = ward_json_str(d, "name");
 		if (n != NULL && strcmp(n, name) == 0 && strcmp(dep_kind(d), kind) == 0)
 			return d;
@@ -440,16 +457,16 @@ find_dep(const json_t *deps, const char *kind, const char *name)
 int
 slsa_check_lock(const json_t *pred, const struct slsa_dependency *lock, size_t n, const char *what)
 {
-	json_t *deps = json_object_get(json_object_get(pred, "buildDefinition"),
-				       "resolvedDependencies");
+	json_t *deps =
+	    json_object_get(json_object_get(pred, "buildDefinition"), "resolvedDependencies");
 	struct ward_strv kinds = {0};
 	json_t *d;
 	size_t i;
 	int rc = -1;
 
 	if (!json_is_array(deps))
-		return ward_err(WARD_EVERIFY, "%s: no resolvedDependencies to compare with the lock",
-				what);
+		return ward_err(WARD_EVERIFY,
+		                "%s: no resolvedDependencies to compare with the lock", what);
 	for (i = 0; i < n; i++) {
 		const struct slsa_dependency *e = &lock[i];
 		const json_t *p = find_dep(deps, e->kind ? e->kind : "", e->name ? e->name : "");
@@ -459,43 +476,50 @@ slsa_check_lock(const json_t *pred, const struct slsa_dependency *lock, size_t n
 		    ward_strv_push(&kinds, e->kind ? e->kind : "") != 0)
 			goto out;
 		if (p == NULL) {
-			ward_err(WARD_EVERIFY, "%s: lock entry %s %s %s is not among the provenance's "
-					       "dependencies",
-				 what, e->kind, e->name, e->version ? e->version : "");
+			ward_err(WARD_EVERIFY,
+			         "%s: lock entry %s %s %s is not among the provenance's "
+			         "dependencies",
+			         what, e->kind, e->name, e->version ? e->version : "");
 			goto out;
 		}
 		sha = ward_json_str(json_object_get(p, "digest"), "sha256");
 		uri = ward_json_str(p, "uri");
 		if (strcmp_null(dep_version(p), e->version) != 0) {
-			ward_err(WARD_EVERIFY, "%s: %s %s is version %s in the provenance, %s in the lock",
-				 what, e->kind, e->name, dep_version(p) ? dep_version(p) : "(none)",
-				 e->version ? e->version : "(none)");
+			ward_err(WARD_EVERIFY,
+			         "%s: %s %s is version %s in the provenance, %s in the lock", what,
+			         e->kind, e->name, dep_version(p) ? dep_version(p) : "(none)",
+			         e->version ? e->version : "(none)");
 			goto out;
 		}
 		if (sha == NULL || e->sha256 == NULL || strcmp(sha, e->sha256) != 0) {
-			ward_err(WARD_EVERIFY, "%s: %s %s has sha256 %s in the provenance, %s in the lock",
-				 what, e->kind, e->name, sha ? sha : "(none)",
-				 e->sha256 ? e->sha256 : "(none)");
+			ward_err(WARD_EVERIFY,
+			         "%s: %s %s has sha256 %s in the provenance, %s in the lock", what,
+			         e->kind, e->name, sha ? sha : "(none)",
+			         e->sha256 ? e->sha256 : "(none)");
 			goto out;
 		}
 		if (uri != NULL && e->uri != NULL && strcmp(uri, e->uri) != 0) {
-			ward_err(WARD_EVERIFY, "%s: %s %s comes from %s in the provenance, %s in the lock",
-				 what, e->kind, e->name, uri, e->uri);
+			ward_err(WARD_EVERIFY,
+			         "%s: %s %s comes from %s in the provenance, %s in the lock", what,
+			         e->kind, e->name, uri, e->uri);
 			goto out;
 		}
 	}
-	json_array_foreach(deps, i, d) {
+	json_array_foreach(deps, i, d)
+	{
 		const char *k = dep_kind(d), *name = ward_json_str(d, "name");
 		size_t j;
 
 		if (!ward_strv_contains(&kinds, k))
 			continue;
 		for (j = 0; j < n; j++)
-			if (strcmp_null(lock[j].kind, k) == 0 && strcmp_null(lock[j].name, name) == 0)
+			if (strcmp_null(lock[j].kind, k) == 0 &&
+			    strcmp_null(lock[j].name, name) == 0)
 				break;
 		if (j == n) {
-			ward_err(WARD_EVERIFY, "%s: the provenance lists %s %s, which the lock does not",
-				 what, k, name ? name : "(unnamed)");
+			ward_err(WARD_EVERIFY,
+			         "%s: the provenance lists %s %s, which the lock does not", what, k,
+			         name ? name : "(unnamed)");
 			goto out;
 		}
 	}

@@ -15,7 +15,7 @@ layout_tag(const struct simg *s)
 
 int
 attest_push(const char *image, const char *ref, const struct reg_opts *o, const char *mount_from,
-	    struct reg_stats *stats, char digest[OCI_DIGEST_LEN + 1])
+            struct reg_stats *stats, char digest[OCI_DIGEST_LEN + 1])
 {
 	struct reg_client *c = NULL;
 	struct reg_ref r;
@@ -30,7 +30,8 @@ attest_push(const char *image, const char *ref, const struct reg_opts *o, const 
 		return -1;
 	}
 	if (r.digest != NULL && strcmp(r.digest, s.image.digest) != 0) {
-		ward_err(WARD_EINPUT, "%s: the image is %s, not %s", image, s.image.digest, r.digest);
+		ward_err(WARD_EINPUT, "%s: the image is %s, not %s", image, s.image.digest,
+		         r.digest);
 		goto out;
 	}
 	tag = r.tag ? r.tag : r.digest ? NULL : layout_tag(&s) ? layout_tag(&s) : "latest";
@@ -100,7 +101,8 @@ pull_referrers(struct reg_client *c, struct oci_layout *l, const char *digest)
 
 	if (reg_referrers(c, digest, &idx) != 0)
 		return -1;
-	json_array_foreach(json_object_get(idx, "manifests"), i, e) {
+	json_array_foreach(json_object_get(idx, "manifests"), i, e)
+	{
 		struct oci_descriptor want, got;
 		int found;
 
@@ -116,7 +118,7 @@ pull_referrers(struct reg_client *c, struct oci_layout *l, const char *digest)
 		got.annotations = want.annotations;
 		if (want.artifact_type[0] != '\0')
 			snprintf(got.artifact_type, sizeof(got.artifact_type), "%s",
-				 want.artifact_type);
+			         want.artifact_type);
 		if (oci_layout_add(l, &got, NULL) != 0)
 			goto out;
 	}
@@ -128,7 +130,7 @@ out:
 
 int
 attest_pull(const char *ref, const char *dir, const struct reg_opts *o, struct reg_stats *stats,
-	    char digest[OCI_DIGEST_LEN + 1])
+            char digest[OCI_DIGEST_LEN + 1])
 {
 	struct reg_client *c = NULL;
 	struct oci_layout *l = NULL;
@@ -149,18 +151,21 @@ attest_pull(const char *ref, const char *dir, const struct reg_opts *o, struct r
 	}
 	snprintf(digest, OCI_DIGEST_LEN + 1, "%s", img.digest);
 	if (add_entry(l, &img,
-		      strcmp(img.media_type, OCI_MT_INDEX) == 0 ||
-				      strcmp(img.media_type, DOCKER_MT_LIST) == 0
-			      ? COSIGN_KIND_INDEX
-			      : COSIGN_KIND_IMAGE,
-		      r.tag ? r.tag : r.digest ? NULL : "latest") != 0)
+	              strcmp(img.media_type, OCI_MT_INDEX) == 0 ||
+	                      strcmp(img.media_type, DOCKER_MT_LIST) == 0
+	                  ? COSIGN_KIND_INDEX
+	                  : COSIGN_KIND_IMAGE,
+	              r.tag      ? r.tag
+	              : r.digest ? NULL
+	                         : "latest") != 0)
 		goto out;
 	snprintf(hex, sizeof(hex), "%s", oci_digest_hex(img.digest));
 	for (int i = 0; i < 2; i++) {
 		snprintf(tag, sizeof(tag), "sha256-%s.%s", hex, i == 0 ? "sig" : "att");
 		if ((found = reg_pull_tree(c, tag, l, &d)) < 0)
 			goto out;
-		if (found && add_entry(l, &d, i == 0 ? COSIGN_KIND_SIGS : COSIGN_KIND_ATTS, tag) != 0)
+		if (found &&
+		    add_entry(l, &d, i == 0 ? COSIGN_KIND_SIGS : COSIGN_KIND_ATTS, tag) != 0)
 			goto out;
 	}
 	if (pull_referrers(c, l, img.digest) != 0)

@@ -8,8 +8,7 @@
 #include "crypto/crypto.h"
 #include "registry/registry_internal.h"
 
-#define REG_ACCEPT                                                                                 \
-	OCI_MT_MANIFEST ", " OCI_MT_INDEX ", " DOCKER_MT_MANIFEST ", " DOCKER_MT_LIST
+#define REG_ACCEPT OCI_MT_MANIFEST ", " OCI_MT_INDEX ", " DOCKER_MT_MANIFEST ", " DOCKER_MT_LIST
 #define REG_MAX_TAGS 100000u
 
 static void
@@ -28,8 +27,8 @@ media_type_of(const struct reg_resp *rs, const struct ward_buf *body, char *out)
 	size_t n = strcspn(ct, ";");
 	json_t *j;
 
-	if (n > 0 && strncmp(ct, "application/json", n) != 0 &&
-	    strncmp(ct, "text/plain", n) != 0 && n <= OCI_MEDIA_TYPE_MAX) {
+	if (n > 0 && strncmp(ct, "application/json", n) != 0 && strncmp(ct, "text/plain", n) != 0 &&
+	    n <= OCI_MEDIA_TYPE_MAX) {
 		memcpy(out, ct, n);
 		out[n] = '\0';
 		return;
@@ -44,7 +43,7 @@ media_type_of(const struct reg_resp *rs, const struct ward_buf *body, char *out)
 
 int
 reg_manifest_get(struct reg_client *c, const char *reference, struct ward_buf *out,
-		 char *media_type, char *digest)
+                 char *media_type, char *digest)
 {
 	struct reg_req rq = {.method = "GET", .accept = REG_ACCEPT};
 	struct reg_resp rs = {.max = REG_MAX_MANIFEST};
@@ -66,15 +65,17 @@ reg_manifest_get(struct reg_client *c, const char *reference, struct ward_buf *o
 	}
 	body_digest(rs.body.data, rs.body.len, got);
 	if (ward_str_startswith(reference, "sha256:") && strcmp(got, reference) != 0) {
-		ward_err(WARD_EVERIFY, "%s/%s: manifest %s sent by the registry does not match its "
-				       "digest (got %s)",
-			 c->registry, c->repo, reference, got);
+		ward_err(WARD_EVERIFY,
+		         "%s/%s: manifest %s sent by the registry does not match its "
+		         "digest (got %s)",
+		         c->registry, c->repo, reference, got);
 		goto out;
 	}
 	if (rs.docker_digest[0] != '\0' && strcmp(rs.docker_digest, got) != 0) {
-		ward_err(WARD_EVERIFY, "%s/%s: manifest %s: the registry says %s but the bytes hash "
-				       "to %s",
-			 c->registry, c->repo, reference, rs.docker_digest, got);
+		ward_err(WARD_EVERIFY,
+		         "%s/%s: manifest %s: the registry says %s but the bytes hash "
+		         "to %s",
+		         c->registry, c->repo, reference, rs.docker_digest, got);
 		goto out;
 	}
 	media_type_of(&rs, &rs.body, media_type);
@@ -90,11 +91,11 @@ out:
 }
 
 int
-reg_manifest_put(struct reg_client *c, const char *reference, const char *media_type,
-		 const void *p, size_t n, int *subject_ok)
+reg_manifest_put(struct reg_client *c, const char *reference, const char *media_type, const void *p,
+                 size_t n, int *subject_ok)
 {
-	struct reg_req rq = {.method = "PUT", .content_type = media_type, .body = p,
-			     .body_len = n, .has_body = 1};
+	struct reg_req rq = {
+	    .method = "PUT", .content_type = media_type, .body = p, .body_len = n, .has_body = 1};
 	struct reg_resp rs = {0};
 	char *url = reg_url(c, "/manifests/%s", reference), want[OCI_DIGEST_LEN + 1];
 	int rc = -1;
@@ -111,7 +112,7 @@ reg_manifest_put(struct reg_client *c, const char *reference, const char *media_
 	}
 	if (rs.docker_digest[0] != '\0' && strcmp(rs.docker_digest, want) != 0) {
 		ward_err(WARD_EVERIFY, "%s/%s: stored manifest %s as %s", c->registry, c->repo,
-			 want, rs.docker_digest);
+		         want, rs.docker_digest);
 		goto out;
 	}
 	if (subject_ok != NULL)
@@ -167,7 +168,8 @@ reg_tags(struct reg_client *c, struct ward_strv *out)
 		if ((j = ward_json_loadb(rs.body.data, rs.body.len, "tag list")) == NULL)
 			goto page_fail;
 		tags = json_object_get(j, "tags");
-		json_array_foreach(tags, i, t) {
+		json_array_foreach(tags, i, t)
+		{
 			if (!json_is_string(t) || out->n >= REG_MAX_TAGS) {
 				ward_err(WARD_EINPUT, "%s/%s: bad tag list", c->registry, c->repo);
 				goto page_fail;
@@ -180,7 +182,7 @@ reg_tags(struct reg_client *c, struct ward_strv *out)
 		json_decref(j);
 		reg_resp_free(&rs);
 		continue;
-page_fail:
+	page_fail:
 		json_decref(j);
 		reg_resp_free(&rs);
 		goto out;
@@ -200,8 +202,8 @@ reg_referrers_tag(const char *digest, char *out)
 static json_t *
 empty_index(void)
 {
-	json_t *j = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX,
-			      "manifests");
+	json_t *j =
+	    json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX, "manifests");
 	if (j == NULL)
 		ward_err(WARD_EENV, "out of memory");
 	return j;
@@ -272,7 +274,8 @@ reg_referrers_add(struct reg_client *c, const char *subject, const struct oci_de
 	if (idx == NULL)
 		goto out;
 	list = json_object_get(idx, "manifests");
-	json_array_foreach(list, i, e) {
+	json_array_foreach(list, i, e)
+	{
 		const char *dg = ward_json_str(e, "digest");
 		if (dg != NULL && strcmp(dg, d->digest) == 0) {
 			rc = 0; /* already listed */

@@ -8,12 +8,12 @@
 
 struct reg_client {
 	CURL *curl;
-	char *registry;     /* host[:port] as given */
+	char *registry; /* host[:port] as given */
 	char *repo;
-	char *base;         /* "https://host:port" once settled */
-	char *auth;         /* "Authorization: ..." or NULL */
-	char *basic;        /* base64 "user:password" or NULL */
-	char *token_scope;  /* scope the current bearer token was asked for */
+	char *base;        /* "https://host:port" once settled */
+	char *auth;        /* "Authorization: ..." or NULL */
+	char *basic;       /* base64 "user:password" or NULL */
+	char *token_scope; /* scope the current bearer token was asked for */
 	struct reg_opts o;
 	struct reg_stats stats;
 };
