@@ -25,11 +25,11 @@
 enum oms_method { OMS_FILES, OMS_SHARDS };
 
 struct oms_sign_opts {
-	int method;              /* OMS_FILES (default) or OMS_SHARDS */
-	uint64_t shard_size;     /* 0 = OMS_DEFAULT_SHARD_SIZE */
-	struct ward_strv ignore; /* extra paths to leave out (see oms_sign) */
-	int allow_symlinks;      /* follow symlinks instead of refusing them */
-	int threads;             /* 0 = online CPUs */
+	int method;                 /* OMS_FILES (default) or OMS_SHARDS */
+	uint64_t shard_size;        /* 0 = OMS_DEFAULT_SHARD_SIZE */
+	struct ward_strv ignore;    /* extra paths to leave out (see oms_sign) */
+	int allow_symlinks;         /* follow symlinks instead of refusing them */
+	int threads;                /* 0 = online CPUs */
 	struct ward_progress *progress;
 };
 
@@ -39,32 +39,32 @@ struct oms_sign_opts {
  * every path in opts->ignore (absolute, relative to the current directory
  * and inside the model, or relative to the model) are left out. */
 int oms_sign(const char *model, const struct ward_key *key, const struct oms_sign_opts *opts,
-             const char *sig_path);
+	     const char *sig_path);
 
 enum oms_verdict { OMS_OK, OMS_MISMATCH, OMS_MISSING, OMS_EXTRA, OMS_UNCHECKED };
 
 struct oms_resource {
-	char *name;                        /* as in the manifest, or on disk */
-	char expected[SHA256_HEX_LEN + 1]; /* "" for OMS_EXTRA */
-	char actual[SHA256_HEX_LEN + 1];   /* "" for OMS_MISSING */
+	char *name;                          /* as in the manifest, or on disk */
+	char expected[SHA256_HEX_LEN + 1];   /* "" for OMS_EXTRA */
+	char actual[SHA256_HEX_LEN + 1];     /* "" for OMS_MISSING */
 	int verdict;
 };
 
 struct oms_result {
-	struct oms_resource *res; /* sorted by name */
+	struct oms_resource *res;  /* sorted by name */
 	size_t n;
 	size_t failures;
-	uint64_t bytes; /* bytes hashed */
-	uint64_t ns;    /* time spent hashing */
+	uint64_t bytes;            /* bytes hashed */
+	uint64_t ns;               /* time spent hashing */
 	int threads;
 	char method[16];
 };
 
 struct oms_verify_opts {
-	const struct ward_key *key; /* verify with a public key, or */
-	const char *cert_chain;     /* a PEM file of trusted CA certificates */
-	struct ward_strv ignore;    /* extra paths to leave out */
-	int ignore_unsigned;        /* files on disk not in the manifest are ignored */
+	const struct ward_key *key;     /* verify with a public key, or */
+	const char *cert_chain;         /* a PEM file of trusted CA certificates */
+	struct ward_strv ignore;        /* extra paths to leave out */
+	int ignore_unsigned;            /* files on disk not in the manifest are ignored */
 	int threads;
 	struct ward_progress *progress;
 };
@@ -77,7 +77,7 @@ struct oms_verify_opts {
  * WARD_EINPUT for a malformed bundle.  result may be NULL; otherwise the
  * caller releases it with oms_result_free(). */
 int oms_verify(const char *model, const char *sig_path, const struct oms_verify_opts *opts,
-               struct oms_result *result);
+	       struct oms_result *result);
 void oms_result_free(struct oms_result *r);
 const char *oms_verdict_name(int verdict);
 

@@ -46,8 +46,7 @@ root_digest(const json_t *resources, char out[SHA256_HEX_LEN + 1], const char *w
 
 	if (c == NULL)
 		return -1;
-	json_array_foreach(resources, i, r)
-	{
+	json_array_foreach(resources, i, r) {
 		if (ward_unhex(ward_json_str(r, "digest"), d, sizeof(d), what) != 0) {
 			sha256_free(c);
 			return -1;
@@ -74,7 +73,7 @@ sorted_strv_json(struct ward_strv *sv)
 
 int
 oms_sign(const char *model, const struct ward_key *key, const struct oms_sign_opts *opts,
-         const char *sig_path)
+	 const char *sig_path)
 {
 	struct ward_strv ignores = {0};
 	struct oms_file *files = NULL;
@@ -103,22 +102,22 @@ oms_sign(const char *model, const struct ward_key *key, const struct oms_sign_op
 	for (size_t i = 0; resources != NULL && i < njobs; i++) {
 		ward_hex(jobs[i].job.digest, SHA256_LEN, digest);
 		json_array_append_new(resources,
-		                      json_pack("{s:s,s:s,s:s}", "name", jobs[i].name, "algorithm",
-		                                "sha256", "digest", digest));
+				      json_pack("{s:s,s:s,s:s}", "name", jobs[i].name, "algorithm",
+						"sha256", "digest", digest));
 	}
 	serial = json_pack("{s:s,s:s,s:b,s:o}", "method",
-	                   opts->method == OMS_SHARDS ? "shards" : "files", "hash_type", "sha256",
-	                   "allow_symlinks", opts->allow_symlinks, "ignore_paths",
-	                   sorted_strv_json(&ignores));
+			   opts->method == OMS_SHARDS ? "shards" : "files", "hash_type", "sha256",
+			   "allow_symlinks", opts->allow_symlinks, "ignore_paths",
+			   sorted_strv_json(&ignores));
 	if (serial != NULL && opts->method == OMS_SHARDS)
 		json_object_set_new(serial, "shard_size", json_integer((json_int_t)shard));
 	if (resources == NULL || serial == NULL || root_digest(resources, digest, model) != 0 ||
 	    (name = model_basename(model)) == NULL)
 		goto out;
 	stmt = json_pack("{s:s,s:[{s:s,s:{s:s}}],s:s,s:{s:O,s:O}}", "_type", INTOTO_STATEMENT_V1,
-	                 "subject", "name", name, "digest", "sha256", digest, "predicateType",
-	                 OMS_PREDICATE_TYPE, "predicate", "serialization", serial, "resources",
-	                 resources);
+			 "subject", "name", name, "digest", "sha256", digest, "predicateType",
+			 OMS_PREDICATE_TYPE, "predicate", "serialization", serial, "resources",
+			 resources);
 	if (stmt == NULL || (payload = ward_json_dump(stmt, 0)) == NULL)
 		goto out;
 	env = dsse_sign(key, INTOTO_PAYLOAD_TYPE, payload, strlen(payload), NULL);
@@ -175,7 +174,7 @@ check_name(const char *name, int shards, const char *what)
 
 	if (shards && parse_shard(name, &len, &start, &end) != 0)
 		return ward_err(WARD_EINPUT, "%s: shard resource \"%s\" is not path:start:end",
-		                what, name);
+				what, name);
 	path = ward_strndup(name, len);
 	if (path == NULL)
 		return -1;
@@ -183,9 +182,9 @@ check_name(const char *name, int shards, const char *what)
 	free(path);
 	if (!ok)
 		return ward_err(WARD_EINPUT,
-		                "%s: resource name \"%s\" is not a clean relative path (absolute "
-		                "paths and \"..\" are refused)",
-		                what, name);
+				"%s: resource name \"%s\" is not a clean relative path (absolute "
+				"paths and \"..\" are refused)",
+				what, name);
 	return 0;
 }
 
@@ -200,12 +199,11 @@ check_serialization(const json_t *s, const char *what, int *shards)
 		return -1;
 	if (strcmp(method, "files") != 0 && strcmp(method, "shards") != 0)
 		return ward_err(WARD_EINPUT, "%s: unknown serialization method \"%s\"", what,
-		                method);
+				method);
 	*shards = strcmp(method, "shards") == 0;
 	if (strcmp(hash, "sha256") != 0)
-		return ward_err(WARD_EINPUT,
-		                "%s: unsupported hash type \"%s\" (ward verifies sha256)", what,
-		                hash);
+		return ward_err(WARD_EINPUT, "%s: unsupported hash type \"%s\" (ward verifies sha256)",
+				what, hash);
 	symlinks = json_object_get(s, "allow_symlinks");
 	if (symlinks != NULL && !json_is_boolean(symlinks))
 		return ward_err(WARD_EINPUT, "%s: allow_symlinks is not a boolean", what);
@@ -217,8 +215,8 @@ check_serialization(const json_t *s, const char *what, int *shards)
 		double v = json_number_value(size);
 		/* The reference signer may write the size as a float. */
 		if (!json_is_number(size) || v < 1 || v > 9.0e15 || v != (double)(uint64_t)v)
-			return ward_err(WARD_EINPUT,
-			                "%s: shards need a positive integer shard_size", what);
+			return ward_err(WARD_EINPUT, "%s: shards need a positive integer shard_size",
+					what);
 	}
 	return 0;
 }
@@ -253,12 +251,12 @@ oms_statement_check(const void *payload, size_t n, const char *what, json_t **ou
 		goto fail;
 	if (strcmp(type, INTOTO_STATEMENT_V1) != 0) {
 		ward_err(WARD_EINPUT, "%s: statement type is \"%s\", expected %s", what, type,
-		         INTOTO_STATEMENT_V1);
+			 INTOTO_STATEMENT_V1);
 		goto fail;
 	}
 	if (strcmp(ptype, OMS_PREDICATE_TYPE) != 0) {
 		ward_err(WARD_EINPUT, "%s: predicate type is \"%s\", expected %s", what, ptype,
-		         OMS_PREDICATE_TYPE);
+			 OMS_PREDICATE_TYPE);
 		goto fail;
 	}
 	if ((subject = ward_json_req_array(st, "subject", what)) == NULL)
@@ -282,8 +280,7 @@ oms_statement_check(const void *payload, size_t n, const char *what, json_t **ou
 		ward_err(WARD_EINPUT, "%s: too many resources", what);
 		goto fail;
 	}
-	json_array_foreach(res, i, r)
-	{
+	json_array_foreach(res, i, r) {
 		const char *name = ward_json_req_str(r, "name", what);
 		const char *dig = name ? ward_json_req_str(r, "digest", what) : NULL;
 		const char *alg = dig ? ward_json_req_str(r, "algorithm", what) : NULL;
@@ -291,7 +288,7 @@ oms_statement_check(const void *payload, size_t n, const char *what, json_t **ou
 			goto fail;
 		if (!algorithm_ok(alg)) {
 			ward_err(WARD_EINPUT, "%s: resource \"%s\": unknown hash type \"%s\"", what,
-			         name, alg);
+				 name, alg);
 			goto fail;
 		}
 		if (ward_unhex(dig, tmp, sizeof(tmp), name) != 0)
@@ -300,10 +297,8 @@ oms_statement_check(const void *payload, size_t n, const char *what, json_t **ou
 	if (root_digest(res, root, what) != 0)
 		goto fail;
 	if (strcmp(root, sha) != 0) {
-		ward_err(WARD_EVERIFY,
-		         "%s: the resources do not add up to the subject digest "
-		         "(manifest altered)",
-		         what);
+		ward_err(WARD_EVERIFY, "%s: the resources do not add up to the subject digest "
+				       "(manifest altered)", what);
 		goto fail;
 	}
 	*out = st;
@@ -360,7 +355,7 @@ job_cmp(const void *a, const void *b)
 
 static int
 add_result(struct oms_result *r, const char *name, const char *expected, const char *actual,
-           int verdict)
+	   int verdict)
 {
 	struct oms_resource *x = &r->res[r->n];
 
@@ -395,8 +390,8 @@ rename_single(struct oms_file *files, size_t n, const json_t *res, int shards)
 }
 
 static int
-compare(const struct oms_verify_opts *opts, struct oms_job *jobs, size_t njobs, const json_t *res,
-        struct oms_result *r, const char *model)
+compare(const struct oms_verify_opts *opts, struct oms_job *jobs, size_t njobs,
+	const json_t *res, struct oms_result *r, const char *model)
 {
 	size_t nexp = json_array_size(res), i = 0, k = 0, nhash = 0;
 	struct expected *exp = ward_calloc(nexp ? nexp : 1, sizeof(*exp));
@@ -410,8 +405,7 @@ compare(const struct oms_verify_opts *opts, struct oms_job *jobs, size_t njobs, 
 	r->res = ward_calloc(nexp + njobs + 1, sizeof(*r->res));
 	if (exp == NULL || tohash == NULL || want == NULL || r->res == NULL)
 		goto out;
-	json_array_foreach(res, i, x)
-	{
+	json_array_foreach(res, i, x) {
 		exp[i].name = ward_json_str(x, "name");
 		exp[i].digest = ward_json_str(x, "digest");
 	}
@@ -419,7 +413,7 @@ compare(const struct oms_verify_opts *opts, struct oms_job *jobs, size_t njobs, 
 	for (i = 1; i < nexp; i++)
 		if (strcmp(exp[i].name, exp[i - 1].name) == 0) {
 			ward_err(WARD_EINPUT, "%s: resource \"%s\" listed twice", model,
-			         exp[i].name);
+				 exp[i].name);
 			goto out;
 		}
 	qsort(jobs, njobs, sizeof(*jobs), job_cmp);
@@ -450,7 +444,7 @@ compare(const struct oms_verify_opts *opts, struct oms_job *jobs, size_t njobs, 
 	for (i = 0; i < nhash; i++) {
 		ward_hex(tohash[i].job.digest, SHA256_LEN, actual);
 		if (add_result(r, tohash[i].name, want[i], actual,
-		               strcmp(actual, want[i]) == 0 ? OMS_OK : OMS_MISMATCH) != 0)
+			       strcmp(actual, want[i]) == 0 ? OMS_OK : OMS_MISMATCH) != 0)
 			goto out;
 	}
 	rc = 0;
@@ -465,29 +459,29 @@ static int
 result_cmp(const void *a, const void *b)
 {
 	return oms_path_cmp(((const struct oms_resource *)a)->name,
-	                    ((const struct oms_resource *)b)->name);
+			    ((const struct oms_resource *)b)->name);
 }
 
 static int
 first_failure(const struct oms_result *r, const char *model)
 {
 	static const char *why[] = {
-	    [OMS_MISMATCH] = "content differs from the signed digest",
-	    [OMS_MISSING] = "signed but missing on disk",
-	    [OMS_EXTRA] = "on disk but not signed (use --ignore-unsigned to allow)",
+		[OMS_MISMATCH] = "content differs from the signed digest",
+		[OMS_MISSING] = "signed but missing on disk",
+		[OMS_EXTRA] = "on disk but not signed (use --ignore-unsigned to allow)",
 	};
 
 	for (size_t i = 0; i < r->n; i++)
 		if (r->res[i].verdict != OMS_OK)
 			return ward_err(WARD_EVERIFY, "%s: %s: %s (%zu of %zu resources failed)",
-			                model, r->res[i].name, why[r->res[i].verdict], r->failures,
-			                r->n);
+					model, r->res[i].name, why[r->res[i].verdict], r->failures,
+					r->n);
 	return 0;
 }
 
 int
 oms_verify(const char *model, const char *sig_path, const struct oms_verify_opts *opts,
-           struct oms_result *result)
+	   struct oms_result *result)
 {
 	struct oms_result local = {0}, *r = result ? result : &local;
 	struct bundle b = {0};
@@ -506,11 +500,11 @@ oms_verify(const char *model, const char *sig_path, const struct oms_verify_opts
 	    bundle_parse(root, &b, sig_path) != 0)
 		goto out;
 	if (opts->key != NULL ? bundle_verify_key(&b, opts->key, sig_path)
-	                      : bundle_verify_chain(&b, opts->cert_chain, sig_path))
+			      : bundle_verify_chain(&b, opts->cert_chain, sig_path))
 		goto out;
 	if (strcmp(b.env.payload_type, INTOTO_PAYLOAD_TYPE) != 0) {
 		ward_err(WARD_EINPUT, "%s: payload type \"%s\" is not in-toto", sig_path,
-		         b.env.payload_type);
+			 b.env.payload_type);
 		goto out;
 	}
 	if (oms_statement_check(b.env.payload.data, b.env.payload.len, sig_path, &st) != 0)
@@ -526,13 +520,13 @@ oms_verify(const char *model, const char *sig_path, const struct oms_verify_opts
 	}
 	is_file = S_ISREG(sb.st_mode);
 	if (oms_ignores(model, is_file, sig_path, &opts->ignore,
-	                json_object_get(serial, "ignore_paths"), &ignores) != 0 ||
+			json_object_get(serial, "ignore_paths"), &ignores) != 0 ||
 	    oms_walk(model, &ignores, symlinks, &files, &nfiles, &is_file) != 0)
 		goto out;
 	if (is_file && rename_single(files, nfiles, res, shards) != 0)
 		goto out;
 	if (oms_make_jobs(files, nfiles, shards ? OMS_SHARDS : OMS_FILES,
-	                  shards ? shard_size_of(serial) : 0, &jobs, &njobs) != 0)
+			  shards ? shard_size_of(serial) : 0, &jobs, &njobs) != 0)
 		goto out;
 	if (compare(opts, jobs, njobs, res, r, model) != 0)
 		goto out;

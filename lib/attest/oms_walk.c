@@ -84,7 +84,7 @@ relative_to_model(const char *model, const char *path)
 
 int
 oms_ignores(const char *model, int is_file, const char *sig_path, const struct ward_strv *extra,
-            const json_t *recorded, struct ward_strv *out)
+	    const json_t *recorded, struct ward_strv *out)
 {
 	const json_t *v;
 	size_t i;
@@ -102,8 +102,7 @@ oms_ignores(const char *model, int is_file, const char *sig_path, const struct w
 		if ((rel = relative_to_model(model, extra->v[i])) != NULL)
 			if (ward_strv_push_owned(out, rel) != 0)
 				return -1;
-	json_array_foreach(recorded, i, v)
-	{
+	json_array_foreach(recorded, i, v) {
 		if (!json_is_string(v))
 			return ward_err(WARD_EINPUT, "ignore_paths holds a non-string");
 		if (ward_strv_push(out, json_string_value(v)) != 0)
@@ -201,10 +200,8 @@ walk_dir(struct walk *w, const char *rel, int depth)
 		if (full == NULL || lstat(full, &st) != 0) {
 			rc = full ? ward_err_io(full, "cannot stat") : -1;
 		} else if (S_ISLNK(st.st_mode) && !w->allow_symlinks) {
-			rc = ward_err(WARD_EVERIFY,
-			              "%s: is a symbolic link (not allowed; use "
-			              "--allow-symlinks to follow it)",
-			              full);
+			rc = ward_err(WARD_EVERIFY, "%s: is a symbolic link (not allowed; use "
+						    "--allow-symlinks to follow it)", full);
 		} else if (S_ISLNK(st.st_mode)) {
 			is_link = 1;
 			if (stat(full, &st) != 0)
@@ -217,7 +214,7 @@ walk_dir(struct walk *w, const char *rel, int depth)
 				rc = add_file(w, child, (uint64_t)st.st_size, is_link);
 			else
 				rc = ward_err(WARD_EINPUT, "%s: not a regular file or directory",
-				              full);
+					      full);
 		}
 		free(full);
 		free(child);
@@ -237,7 +234,7 @@ file_cmp(const void *a, const void *b)
 
 int
 oms_walk(const char *model, const struct ward_strv *ignores, int allow_symlinks,
-         struct oms_file **files, size_t *n, int *is_file)
+	 struct oms_file **files, size_t *n, int *is_file)
 {
 	struct walk w = {.root = model, .ignores = ignores, .allow_symlinks = allow_symlinks};
 	struct stat st;
@@ -282,7 +279,7 @@ oms_files_free(struct oms_file *files, size_t n)
 
 int
 oms_make_jobs(const struct oms_file *files, size_t n, int method, uint64_t shard_size,
-              struct oms_job **jobs, size_t *njobs)
+	      struct oms_job **jobs, size_t *njobs)
 {
 	size_t count = 0, k = 0;
 	struct oms_job *j;
@@ -308,10 +305,10 @@ oms_make_jobs(const struct oms_file *files, size_t n, int method, uint64_t shard
 		}
 		/* Shards: zero-byte files have no shard and are omitted. */
 		for (uint64_t off = 0; off < files[i].size; off += shard_size) {
-			uint64_t end =
-			    files[i].size - off > shard_size ? off + shard_size : files[i].size;
+			uint64_t end = files[i].size - off > shard_size ? off + shard_size
+									: files[i].size;
 			j[k].name = ward_asprintf("%s:%ju:%ju", files[i].rel, (uintmax_t)off,
-			                          (uintmax_t)end);
+						  (uintmax_t)end);
 			j[k].job.path = files[i].path;
 			j[k].job.offset = off;
 			j[k].job.length = end - off;
@@ -337,7 +334,7 @@ oms_jobs_free(struct oms_job *jobs, size_t n)
 
 int
 oms_hash_jobs(struct oms_job *jobs, size_t n, int threads, struct ward_progress *progress,
-              struct hasher_stats *stats)
+	      struct hasher_stats *stats)
 {
 	struct hash_job *hj = ward_calloc(n ? n : 1, sizeof(*hj));
 	uint64_t total = 0;
