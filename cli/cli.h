@@ -83,6 +83,7 @@ void cli_registry_free(struct cli_registry *r);
 /* Subcommands (one file each). */
 int cmd_keygen(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_sbom(int argc, char **argv);
 int cmd_sign(int argc, char **argv);
 int cmd_attest(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -7,14 +7,15 @@
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
-    {"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
-    {"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
-    {"sign", "sign an image (cosign-compatible)", cmd_sign},
-    {"attest", "attach a signed in-toto attestation to an image", cmd_attest},
-    {"verify", "verify an image's signatures, attestations and blobs", cmd_verify},
-    {"push", "push a signed image to a registry", cmd_push},
-    {"pull", "pull a signed image from a registry", cmd_pull},
-    {"version", "print the version", cmd_version},
+	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
+	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
+	{"sbom", "SBOMs, license report and software hash of an image", cmd_sbom},
+	{"sign", "sign an image (cosign-compatible)", cmd_sign},
+	{"attest", "attach a signed in-toto attestation to an image", cmd_attest},
+	{"verify", "verify an image's signatures, attestations and blobs", cmd_verify},
+	{"push", "push a signed image to a registry", cmd_push},
+	{"pull", "pull a signed image from a registry", cmd_pull},
+	{"version", "print the version", cmd_version},
 };
 
 static int
@@ -24,7 +25,7 @@ usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nEvery command takes --help.  Exit codes: 0 ok, 1 verification failed or "
-	             "findings,\n2 usage or bad input, 3 environment (I/O, missing tools).\n");
+		     "findings,\n2 usage or bad input, 3 environment (I/O, missing tools).\n");
 	return out == stdout ? 0 : EXIT_USAGE;
 }
 
