@@ -81,7 +81,10 @@ int cli_registry_finish(struct cli_registry *r);
 void cli_registry_free(struct cli_registry *r);
 
 /* Subcommands (one file each). */
+int cmd_deb(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
 int cmd_sign(int argc, char **argv);

@@ -7,6 +7,8 @@
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+	{"lock", "resolve ward.yaml against Debian indices into ward.lock", cmd_lock},
+	{"fetch", "download ward.lock's packages into the verified cache", cmd_fetch},
 	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
 	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
 	{"sbom", "SBOMs, license report and software hash of an image", cmd_sbom},
@@ -15,6 +17,7 @@ static const struct command commands[] = {
 	{"verify", "verify an image's signatures, attestations and blobs", cmd_verify},
 	{"push", "push a signed image to a registry", cmd_push},
 	{"pull", "pull a signed image from a registry", cmd_pull},
+	{"deb", "look inside .deb files, compare Debian versions", cmd_deb},
 	{"version", "print the version", cmd_version},
 };
 
