@@ -64,10 +64,23 @@ cli_parse_size(const char *arg, uint64_t *out)
 	if (end == arg || errno != 0)
 		goto bad;
 	switch (*end) {
-	case 'K': case 'k': mult = 1ull << 10; end++; break;
-	case 'M': case 'm': mult = 1ull << 20; end++; break;
-	case 'G': case 'g': mult = 1ull << 30; end++; break;
-	default: break;
+	case 'K':
+	case 'k':
+		mult = 1ull << 10;
+		end++;
+		break;
+	case 'M':
+	case 'm':
+		mult = 1ull << 20;
+		end++;
+		break;
+	case 'G':
+	case 'g':
+		mult = 1ull << 30;
+		end++;
+		break;
+	default:
+		break;
 	}
 	if (*end != '\0' || v == 0 || v > UINT64_MAX / mult)
 		goto bad;
@@ -75,7 +88,7 @@ cli_parse_size(const char *arg, uint64_t *out)
 	return 0;
 bad:
 	return ward_err(WARD_EINPUT, "%s: expected a positive size such as 1000000, 64K, 1M or 2G",
-			arg);
+	                arg);
 }
 
 static char *
@@ -149,7 +162,7 @@ cli_password(const char *prompt, int confirm, int allow_empty)
 	if (pw != NULL && *pw == '\0' && !allow_empty) {
 		free(pw);
 		ward_err(WARD_EINPUT, "empty password refused (use --allow-empty-password to "
-				      "accept an unprotected key)");
+		                      "accept an unprotected key)");
 		return NULL;
 	}
 	return pw;

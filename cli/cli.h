@@ -83,6 +83,8 @@ void cli_registry_free(struct cli_registry *r);
 /* Subcommands (one file each). */
 int cmd_deb(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_image(int argc, char **argv);
+int cmd_image_pack(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_model(int argc, char **argv);

@@ -132,38 +132,6 @@ merge_added(const struct merge *m, const char *path)
 	return strmap_get(&m->seen, path, NULL);
 }
 
-/* Normalise "a/b/../c" inside the root: ".." never climbs above it. */
-static char *
-clamp(const char *s)
-{
-	size_t len = strlen(s), o = 0;
-	char *out = ward_malloc(len + 1);
-	const char *p = s;
-
-	if (out == NULL)
-		return NULL;
-	while (*p) {
-		const char *end = strchr(p, '/');
-		size_t n = end ? (size_t)(end - p) : strlen(p);
-		if (n == 2 && p[0] == '.' && p[1] == '.') {
-			while (o > 0 && out[o - 1] != '/')
-				o--;
-			if (o > 0)
-				o--;
-		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
-			if (o > 0)
-				out[o++] = '/';
-			memcpy(out + o, p, n);
-			o += n;
-		}
-		p += n;
-		if (*p == '/')
-			p++;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* Resolve symlinks among the parents of path (and path itself when
  * follow_last), inside the root.  *out is owned by the caller. */
 static int
@@ -196,7 +164,7 @@ restart:
 			}
 			joined = ward_asprintf("%.*s/%s/%s", e->link[0] == '/' ? 0 : plen, cur,
 			                       e->link, saved ? s + 1 : "");
-			next = joined ? clamp(joined) : NULL;
+			next = joined ? oci_path_clamp(joined) : NULL;
 			free(joined);
 			if (next == NULL)
 				goto fail;

@@ -56,11 +56,37 @@ oci_entry_type_name(int type)
 	return type >= 1 && type <= OCI_ENTRY_OPAQUE ? names[type] : "?";
 }
 
+static ssize_t read_stored(struct oci_layer_reader *r);
+
+/* A layer that does not decompress or parse is most often a damaged blob:
+ * when the stored bytes do not match their digest, say that instead. */
+static void
+explain(struct oci_layer_reader *r)
+{
+	struct oci_layer_info *li = r->img ? &r->img->layers[r->layer] : NULL;
+	uint8_t md[SHA256_LEN];
+	char got[OCI_DIGEST_LEN + 1];
+	ssize_t n;
+
+	if (li == NULL || !li->blob.digest[0] || r->csha == NULL || r->cbuf == NULL)
+		return;
+	while ((n = read_stored(r)) > 0)
+		;
+	if (n < 0)
+		return;
+	sha256_final(r->csha, md);
+	oci_digest_format(md, got);
+	if (strcmp(got, li->blob.digest) != 0)
+		ward_err(WARD_EVERIFY, "%s: blob is corrupt (content hashes to %s)", r->what, got);
+}
+
 /* Record the first error of this reader (the message is kept for later). */
 static int
 fail(struct oci_layer_reader *r)
 {
 	if (!r->failed) {
+		if (ward_errkind() != WARD_EVERIFY)
+			explain(r);
 		r->failed = 1;
 		ward_err_save(&r->err);
 	}

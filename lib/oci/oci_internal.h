@@ -57,6 +57,10 @@ int source_open_digest(struct oci_image *img, const struct oci_descriptor *d,
                        struct blob_stream *bs);
 void source_free(struct oci_source *s);
 
+/* oci_path_clamp(s): "a/b/../c" -> "a/c" with ".." stopping at the root
+ * (how a path resolves inside a chroot); caller frees. */
+char *oci_path_clamp(const char *s);
+
 /* Compression from the first bytes of a blob. */
 int oci_sniff_compression(const unsigned char *p, size_t n);
 

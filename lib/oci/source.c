@@ -95,11 +95,41 @@ read_desc(struct oci_image *img, const struct oci_descriptor *d, struct ward_buf
 	return oci_image_read_blob(img, d, img->limits.max_json, out);
 }
 
+/* A member by name, following symlink members inside the archive (skopeo
+ * writes "<id>/layer.tar -> ../<hex>.tar"). */
+static const struct tar_member *
+find_member(const struct tar_index *idx, const char *name)
+{
+	const struct tar_member *m = tar_index_find(idx, name);
+	char *cur = NULL;
+
+	for (int hops = 0; m && m->type == OCI_ENTRY_SYMLINK && hops < 8; hops++) {
+		const char *slash = strrchr(m->name, '/');
+		char *joined, *next = NULL;
+		if (m->link[0] == '/')
+			joined = ward_strdup(m->link);
+		else
+			joined = ward_asprintf("%.*s/%s", slash ? (int)(slash - m->name) : 0,
+			                       m->name, m->link);
+		if (joined == NULL || (next = oci_path_clamp(joined)) == NULL) {
+			free(joined);
+			m = NULL;
+			break;
+		}
+		free(joined);
+		free(cur);
+		cur = next;
+		m = tar_index_find(idx, cur);
+	}
+	free(cur);
+	return m;
+}
+
 static int
 read_member(struct oci_image *img, const char *name, struct ward_buf *out)
 {
 	struct oci_source *s = img->src;
-	const struct tar_member *m = tar_index_find(&s->idx, name);
+	const struct tar_member *m = find_member(&s->idx, name);
 	struct blob_stream bs = {.fd = s->fd};
 
 	if (m == NULL || m->type != OCI_ENTRY_FILE)
@@ -404,7 +434,7 @@ open_docker(struct oci_image *img, const char *tag)
 	for (size_t k = 0; k < e->repo_tags.n; k++)
 		if (ward_strv_push(&img->tags, e->repo_tags.v[k]) != 0)
 			goto out;
-	s->docker_config = tar_index_find(&s->idx, e->config);
+	s->docker_config = find_member(&s->idx, e->config);
 	if (s->docker_config == NULL || s->docker_config->type != OCI_ENTRY_FILE) {
 		ward_err(WARD_EINPUT, "%s: config %s is missing from the archive", img->path,
 		         e->config);
@@ -423,7 +453,7 @@ open_docker(struct oci_image *img, const char *tag)
 	     (s->docker_layers = ward_calloc(img->nlayers, sizeof(*s->docker_layers))) == NULL))
 		goto out;
 	for (size_t i = 0; i < img->nlayers; i++) {
-		const struct tar_member *lm = tar_index_find(&s->idx, e->layers.v[i]);
+		const struct tar_member *lm = find_member(&s->idx, e->layers.v[i]);
 		unsigned char head[4] = {0};
 		struct blob_stream bs = {.fd = s->fd};
 		if (lm == NULL || lm->type != OCI_ENTRY_FILE) {

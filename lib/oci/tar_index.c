@@ -80,6 +80,38 @@ oci_path_normalize(const char *in, char **out, size_t max, const char *what)
 	return 0;
 }
 
+/* Normalise "a/b/../c" inside the root: ".." never climbs above it. */
+char *
+oci_path_clamp(const char *s)
+{
+	size_t len = strlen(s), o = 0;
+	char *out = ward_malloc(len + 1);
+	const char *p = s;
+
+	if (out == NULL)
+		return NULL;
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+		} else if (n > 0 && !(n == 1 && p[0] == '.')) {
+			if (o > 0)
+				out[o++] = '/';
+			memcpy(out + o, p, n);
+			o += n;
+		}
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static uint64_t
 parse_octal(const unsigned char *f, size_t n, int *ok)
 {

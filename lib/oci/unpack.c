@@ -463,6 +463,15 @@ oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_unpack
 	}
 	if ((u.buf = ward_malloc(1u << 20)) == NULL || (tmp = ward_tmp_sibling(dir)) == NULL)
 		goto out;
+	{
+		const char *slash = strrchr(dir, '/');
+		char *parent =
+		    slash && slash != dir ? ward_strndup(dir, (size_t)(slash - dir)) : NULL;
+		int prc = parent ? ward_mkdir_p(parent, 0755) : 0;
+		free(parent);
+		if (prc != 0)
+			goto out;
+	}
 	if (mkdir(tmp, 0700) != 0) {
 		ward_err_io(tmp, "cannot create directory");
 		free(tmp);
