@@ -28,7 +28,8 @@ static const char help[] =
     "                         spdx the SBOM itself)\n"
     "      --provenance       generate SLSA provenance v1 from the build inputs:\n"
     "      --spec FILE          the build spec (recorded with its content)\n"
-    "      --lock FILE          the lock file (recorded by digest)\n"
+    "      --lock FILE          ward.lock: recorded by digest, every package a\n"
+        "                           resolved dependency\n"
     "      --input PATH         a local input file or directory (repeatable)\n"
     "      --builder-id URI     default $WARD_BUILDER_ID, else ward's local builder\n"
     "      --invocation-id ID   default: derived from the inputs\n"
@@ -167,6 +168,8 @@ provenance(struct attest_args *a)
 	                        .started_on = a->started,
 	                        .finished_on = a->finished};
 	struct ward_buf spec = {0}, lock = {0};
+	struct deb_lock dl = {0};
+	struct slsa_deps ld = {0};
 	struct slsa_dependency *deps = NULL;
 	char(*hex)[SHA256_HEX_LEN + 1] = NULL;
 	json_t *pred = NULL;
@@ -192,12 +195,14 @@ provenance(struct attest_args *a)
 	}
 	p.inputs = deps;
 	p.ninputs = a->inputs.n;
-	if (a->lock != NULL)
-		ward_warn("%s: recorded by digest; its entries are not listed as dependencies yet "
-		          "(this ward has no lockfile reader)",
-		          a->lock);
+	if (a->lock != NULL && (deb_lock_read(a->lock, &dl) != 0 || slsa_deps_from_lock(&dl, &ld) != 0))
+		goto out;
+	p.lock_entries = ld.v;
+	p.nlock = ld.n;
 	pred = slsa_provenance(&p);
 out:
+	slsa_deps_free(&ld);
+	deb_lock_free(&dl);
 	free(deps);
 	free(hex);
 	ward_buf_free(&spec);

@@ -81,9 +81,12 @@ cmd_verify(int argc, char **argv)
 	struct verify_opts o = {0};
 	struct verify_report r = {0};
 	struct ward_strv require = {0};
+	struct sbom_check_ctx sc = {0};
+	struct deb_lock dl = {0};
+	struct slsa_deps deps = {0};
 	const char *keypath = NULL, *lock = NULL, *pt;
 	struct ward_key *k = NULL;
-	int c, json = 0, rc, code;
+	int c, json = 0, rc, code = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
@@ -129,15 +132,17 @@ cmd_verify(int argc, char **argv)
 		return cli_usage("verify", optind + 1 != argc ? "expected one IMAGE"
 		                                              : "--key PUBLIC-KEY is required");
 	}
-	if (lock != NULL) {
-		ward_strv_free(&require);
-		return cli_usage("verify", "--lock: this ward has no lockfile reader yet");
-	}
-	if ((k = key_load_public(keypath)) == NULL) {
-		ward_strv_free(&require);
-		return cli_fail();
-	}
+	if (lock != NULL && (deb_lock_read(lock, &dl) != 0 || slsa_deps_from_lock(&dl, &deps) != 0))
+		goto fail;
+	if ((k = key_load_public(keypath)) == NULL)
+		goto fail;
 	o.key = k;
+	o.lock = deps.v;
+	o.nlock = deps.n;
+	o.have_lock = lock != NULL;
+	sc.threads = o.threads;
+	o.sbom = attest_sbom_check;
+	o.sbom_ctx = &sc;
 	o.require = &require;
 	o.progress = ward_progress_new("verifying layers", 0, 1);
 	rc = attest_verify_image(argv[optind], &o, &r);
@@ -152,8 +157,14 @@ cmd_verify(int argc, char **argv)
 		cli_fail(); /* could not even start: the error says why */
 	else if (!json || rc != 0)
 		print_human(&r, rc == 0);
+	goto out;
+fail:
+	code = cli_fail();
+out:
 	verify_report_free(&r);
 	key_free(k);
+	slsa_deps_free(&deps);
+	deb_lock_free(&dl);
 	ward_strv_free(&require);
 	return code;
 }

@@ -15,6 +15,7 @@
 
 #include "core/core.h"
 #include "crypto/crypto.h"
+#include "deb/deb.h"
 #include "oci/oci.h"
 #include "registry/registry.h"
 
@@ -221,6 +222,19 @@ json_t *slsa_statement(const struct slsa_params *p, const char *name, const char
  * files refused).  docs/provenance.md shows how to recompute it. */
 int attest_path_digest(const char *path, char hex[SHA256_HEX_LEN + 1]);
 
+/* A lock's packages as provenance dependencies: kind "deb", the package
+ * name and version, uri its purl (pkg:deb/debian/NAME@VERSION?arch=A
+ * [&distro=debian-N]), sha256 of the .deb.  Names, versions and digests
+ * are borrowed from lock, which must outlive out.  Release with
+ * slsa_deps_free(). */
+struct slsa_deps {
+	struct slsa_dependency *v;
+	size_t n;
+	struct ward_strv strings; /* owns the uris */
+};
+int slsa_deps_from_lock(const struct deb_lock *lock, struct slsa_deps *out);
+void slsa_deps_free(struct slsa_deps *d);
+
 /* slsa_check_lock(predicate, lock, n, what): every lock entry appears in
  * resolvedDependencies with the same name, version and sha256 (and uri
  * when both have one), and every dependency of a kind the lock holds is a
@@ -320,7 +334,7 @@ struct verify_report {
 /* Plug-ins for checks other parts of ward provide; NULL = reported as
  * skipped.  Each returns 0 when the check holds (with a short summary in
  * detail), -1 with the reason recorded (WARD_EVERIFY for a mismatch). */
-typedef int (*verify_sbom_fn)(void *ctx, struct oci_image *img, const char *predicate_type,
+typedef int (*verify_sbom_fn)(void *ctx, const char *image, const char *predicate_type,
                               const json_t *sbom, struct ward_buf *detail);
 /* rebuild: build again from the provenance; digest receives the result. */
 typedef int (*verify_rebuild_fn)(void *ctx, const json_t *provenance,
@@ -359,6 +373,17 @@ int attest_verify_image(const char *image, const struct verify_opts *o, struct v
 json_t *verify_report_json(const struct verify_report *r);
 void verify_report_free(struct verify_report *r);
 const char *verify_status_name(int status);
+
+/* attest_sbom_check: the verify_sbom_fn ward uses (ctx: a struct
+ * sbom_check_ctx or NULL).  Catalogs the image afresh with lib/sbom, writes
+ * the same kind of document, and compares the component sets (purl, else
+ * type/name@version; CycloneDX components flattened, SPDX packages):
+ * WARD_EVERIFY naming the first components only one side has. */
+struct sbom_check_ctx {
+	int threads;
+};
+int attest_sbom_check(void *ctx, const char *image, const char *predicate_type,
+                      const json_t *sbom, struct ward_buf *detail);
 
 /* ------------------------------------------------------ registries */
 

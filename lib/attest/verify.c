@@ -106,7 +106,7 @@ vatt_add(struct vctx *v, const char *ptype, const char *statement, int form, jso
 /* ---------------------------------------------------------------- image */
 
 static void
-verify_one_image(struct vctx *v, const char *ref, const char *platform, struct oci_image **keep)
+verify_one_image(struct vctx *v, const char *ref, const char *platform)
 {
 	struct oci_open_opts oo = {.platform = platform};
 	struct oci_image *img;
@@ -131,15 +131,12 @@ verify_one_image(struct vctx *v, const char *ref, const char *platform, struct o
 		vrecord(v, VERIFY_PASS, platform ? platform : "layers",
 		        "%zu layer(s): blob digests, sizes and diff_ids match", img->nlayers);
 	}
-	if (keep != NULL && *keep == NULL)
-		*keep = img;
-	else
-		oci_image_close(img);
+	oci_image_close(img);
 }
 
 /* The image's blobs; an index is checked platform by platform. */
 static void
-verify_blobs(struct vctx *v, const char *ref, struct oci_image **keep)
+verify_blobs(struct vctx *v, const char *ref)
 {
 	struct ward_buf raw = {0};
 	struct oci_index x = {0};
@@ -147,7 +144,7 @@ verify_blobs(struct vctx *v, const char *ref, struct oci_image **keep)
 
 	if (strcmp(v->s.image.media_type, OCI_MT_INDEX) != 0 &&
 	    strcmp(v->s.image.media_type, DOCKER_MT_LIST) != 0) {
-		verify_one_image(v, ref, NULL, keep);
+		verify_one_image(v, ref, NULL);
 		return;
 	}
 	oci_limits_default(&lim);
@@ -162,7 +159,7 @@ verify_blobs(struct vctx *v, const char *ref, struct oci_image **keep)
 				        "index entry without platform");
 				continue;
 			}
-			verify_one_image(v, ref, x.platform[i], keep);
+			verify_one_image(v, ref, x.platform[i]);
 		}
 	}
 	oci_index_free(&x);
@@ -260,7 +257,7 @@ is_sbom(const char *pt)
 }
 
 static void
-check_sbom(struct vctx *v, struct oci_image *img, const struct verify_attestation *a)
+check_sbom(struct vctx *v, const struct verify_attestation *a)
 {
 	const char *name = attest_predicate_name(a->predicate_type);
 	char what[128];
@@ -283,11 +280,11 @@ check_sbom(struct vctx *v, struct oci_image *img, const struct verify_attestatio
 		    "comparison with a fresh catalog of the image is not available in this build");
 		return;
 	}
-	if (img == NULL) {
-		vrecord(v, VERIFY_SKIP, what, "the image could not be opened to catalog it");
+	if (v->r->failures > 0) {
+		vrecord(v, VERIFY_SKIP, what, "not compared: the image failed the checks above");
 		return;
 	}
-	if (v->o->sbom(v->o->sbom_ctx, img, a->predicate_type, a->predicate, &detail) != 0)
+	if (v->o->sbom(v->o->sbom_ctx, v->r->ref, a->predicate_type, a->predicate, &detail) != 0)
 		vfail(v, what);
 	else
 		vrecord(v, VERIFY_PASS, what, "%s",
@@ -332,7 +329,7 @@ check_provenance(struct vctx *v, const struct verify_attestation *a)
 }
 
 static void
-verify_content(struct vctx *v, struct oci_image *img)
+verify_content(struct vctx *v)
 {
 	int provenance = 0;
 
@@ -341,7 +338,7 @@ verify_content(struct vctx *v, struct oci_image *img)
 		if (!a->legacy && !a->referrer)
 			continue; /* only in the bundle file: already reported */
 		if (is_sbom(a->predicate_type))
-			check_sbom(v, img, a);
+			check_sbom(v, a);
 		else if (strcmp(a->predicate_type, PREDICATE_SLSA_V1) == 0) {
 			check_provenance(v, a);
 			provenance = 1;
@@ -357,7 +354,6 @@ int
 attest_verify_image(const char *image, const struct verify_opts *o, struct verify_report *r)
 {
 	struct vctx v = {.o = o, .r = r};
-	struct oci_image *img = NULL;
 
 	memset(r, 0, sizeof(*r));
 	if (o->key == NULL)
@@ -369,15 +365,14 @@ attest_verify_image(const char *image, const struct verify_opts *o, struct verif
 		return -1;
 	}
 	snprintf(r->image, sizeof(r->image), "%s", v.s.image.digest);
-	verify_blobs(&v, image, &img);
+	verify_blobs(&v, image);
 	verify_legacy_signatures(&v);
 	verify_referrers(&v);
 	verify_legacy_attestations(&v);
 	if (o->bundle != NULL)
 		verify_bundle_file(&v);
 	verify_agreement(&v);
-	verify_content(&v, img);
-	oci_image_close(img);
+	verify_content(&v);
 	ward_strv_free(&v.committed);
 	ward_strv_free(&v.ref_sigs);
 	ward_strv_free(&v.line_sigs);

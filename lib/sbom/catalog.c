@@ -292,8 +292,10 @@ reorder(struct sbom_catalog *c)
 			p->owner = (ssize_t)newpos[p->owner];
 		for (size_t k = 0; k < p->ndeps; k++)
 			p->deps[k] = newpos[p->deps[k]];
-		qsort(p->deps, p->ndeps, sizeof(*p->deps), idx_cmp);
-		qsort(p->files, p->nfiles, sizeof(*p->files), idx_cmp);
+		if (p->ndeps > 1)
+			qsort(p->deps, p->ndeps, sizeof(*p->deps), idx_cmp);
+		if (p->nfiles > 1)
+			qsort(p->files, p->nfiles, sizeof(*p->files), idx_cmp);
 	}
 	for (size_t i = 0; i < c->fs.n; i++)
 		if (c->fs.files[i].owner >= 0)

@@ -28,13 +28,30 @@ def layer(index, size, rng):
         d.mode = 0o755
         d.mtime = 1700000000
         t.addfile(d)
-        if index == 0:
-            e = tarfile.TarInfo("etc")
+        def mkdir(name):
+            e = tarfile.TarInfo(name)
             e.type = tarfile.DIRTYPE
             e.mode = 0o755
             e.mtime = 1700000000
             t.addfile(e)
-            add("etc/os-release", b'ID=ward-test\nNAME="ward test image"\n')
+        if index == 0:
+            mkdir("etc")
+            add("etc/os-release", b'ID=debian\nVERSION_ID="12"\nNAME="Debian GNU/Linux"\n')
+            # two Debian packages as distroless images record them
+            for d in ("usr", "usr/share", "usr/share/doc", "var", "var/lib", "var/lib/dpkg",
+                      "var/lib/dpkg/status.d"):
+                mkdir(d)
+            for name, ver in (("hello", "1.0-1"), ("world", "2.1-1+deb12u1")):
+                mkdir(f"usr/share/doc/{name}")
+                text = f"{name} is free software.\n".encode()
+                add(f"usr/share/doc/{name}/copyright", text)
+                add(f"var/lib/dpkg/status.d/{name}", (
+                    f"Package: {name}\nStatus: install ok installed\nPriority: optional\n"
+                    f"Section: misc\nMaintainer: Ward Tests <tests@example.org>\n"
+                    f"Architecture: amd64\nVersion: {ver}\nDescription: test package {name}\n"
+                ).encode())
+                add(f"var/lib/dpkg/status.d/{name}.md5sums",
+                    f"{hashlib.md5(text).hexdigest()}  usr/share/doc/{name}/copyright\n".encode())
         add(f"layer{index}/data.bin", bytes(rng.getrandbits(8) for _ in range(size)))
         add(f"layer{index}/hello.txt", f"hello from layer {index}\n".encode())
     return buf.getvalue()
