@@ -19,15 +19,14 @@ make_keys() {
 	"$WARD" keygen -o "$1" >/dev/null 2>&1
 }
 
-# make_signed DIR TAG SEED KEY: image + CycloneDX + SPDX + provenance, signed
-# last, and DIR.jsonl: its attestation bundle.
+# make_signed DIR TAG SEED KEY: image + CycloneDX + SPDX (ward sbom's, so they
+# match a fresh catalog) + provenance, signed last; DIR.jsonl is its
+# attestation bundle.
 make_signed() {
 	local dir=$1 tag=$2 seed=$3 key=$4
 	make_layout "$dir" "$tag" "$seed" || return 1
-	python3 "$WARD_SRC/tests/py/make_sbom.py" cyclonedx "$T/$seed.cdx.json" "$seed" \
-		"hello@1.0" "world@2.1" &&
-		python3 "$WARD_SRC/tests/py/make_sbom.py" spdx "$T/$seed.spdx.json" "$seed" \
-			"hello@1.0" "world@2.1" &&
+	"$WARD" sbom "$dir:$tag" --format cyclonedx >"$T/$seed.cdx.json" 2>/dev/null &&
+		"$WARD" sbom "$dir:$tag" --format spdx >"$T/$seed.spdx.json" 2>/dev/null &&
 		printf 'name: %s\nbase: debian-12\n' "$seed" >"$T/$seed.yaml" &&
 		"$WARD" attest "$dir:$tag" --key "$key" --type cyclonedx \
 			--predicate "$T/$seed.cdx.json" 2>/dev/null &&
