@@ -63,7 +63,7 @@ IMG_CONFIG=$(blob_of "$A_IMG" "d['config']['digest']")
 IMG_LAYER=$(blob_of "$A_IMG" "d['layers'][0]['digest']")
 tcase "forged simple-signing payload" ".sig layer 1" tamper flip-reseal @C@ "$SIG_PAYLOAD" --after '"docker-manifest-digest":"sha256:'
 tcase "forged signature annotation" ".sig layer 1" tamper flip-reseal @C@ "$A_SIG" --after '"dev.cosignproject.cosign/signature":"'
-tcase "forged image config" "image" tamper flip-reseal @C@ "$IMG_CONFIG" --at 0.5
+tcase "forged image config" "not this image" tamper flip-reseal @C@ "$IMG_CONFIG" --after "\"created\":\"20"
 tcase "forged image layer" "layer" tamper flip-reseal @C@ "$IMG_LAYER" --at 0.5
 for i in 0 1 2; do
 	env_digest=$(blob_of "$A_ATT" "d['layers'][$i]['digest']")
