@@ -62,6 +62,7 @@ test_pkgs=(
 	prometheus
 	wrk
 	docker-registry
+	apache2-utils
 	diffoscope-minimal
 	faketime
 	hyperfine

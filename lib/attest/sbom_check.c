@@ -19,7 +19,8 @@ cyclonedx_ids(const json_t *components, struct ward_strv *out, int depth)
 
 	if (depth > 32)
 		return ward_err(WARD_EVERIFY, "SBOM: components nested too deep");
-	json_array_foreach(components, i, c) {
+	json_array_foreach(components, i, c)
+	{
 		const char *purl = ward_json_str(c, "purl"), *name = ward_json_str(c, "name");
 		const char *type = ward_json_str(c, "type"), *ver = ward_json_str(c, "version");
 		char *id = purl ? ward_strdup(purl)
@@ -39,7 +40,8 @@ spdx_purl(const json_t *pkg)
 	json_t *r;
 	size_t i;
 
-	json_array_foreach(json_object_get(pkg, "externalRefs"), i, r) {
+	json_array_foreach(json_object_get(pkg, "externalRefs"), i, r)
+	{
 		const char *t = ward_json_str(r, "referenceType");
 		if (t != NULL && strcmp(t, "purl") == 0)
 			return ward_json_str(r, "referenceLocator");
@@ -53,7 +55,8 @@ spdx_ids(const json_t *packages, struct ward_strv *out)
 	json_t *p;
 	size_t i;
 
-	json_array_foreach(packages, i, p) {
+	json_array_foreach(packages, i, p)
+	{
 		const char *purl = spdx_purl(p), *name = ward_json_str(p, "name");
 		const char *ver = ward_json_str(p, "versionInfo");
 		char *id;
@@ -63,7 +66,7 @@ spdx_ids(const json_t *packages, struct ward_strv *out)
 		if (purl != NULL && ward_str_startswith(purl, "pkg:oci/"))
 			continue;
 		id = purl ? ward_strdup(purl)
-		                : ward_asprintf("%s@%s", name ? name : "?", ver ? ver : "");
+		          : ward_asprintf("%s@%s", name ? name : "?", ver ? ver : "");
 		if (ward_strv_push_owned(out, id) != 0)
 			return -1;
 	}
@@ -74,8 +77,8 @@ static int
 ids_of(const char *ptype, const json_t *doc, struct ward_strv *out)
 {
 	int rc = strcmp(ptype, PREDICATE_CYCLONEDX) == 0
-	                 ? cyclonedx_ids(json_object_get(doc, "components"), out, 0)
-	                 : spdx_ids(json_object_get(doc, "packages"), out);
+	             ? cyclonedx_ids(json_object_get(doc, "components"), out, 0)
+	             : spdx_ids(json_object_get(doc, "packages"), out);
 
 	ward_strv_sort(out);
 	return rc;
@@ -96,7 +99,8 @@ missing(const struct ward_strv *a, const struct ward_strv *b, struct ward_buf *o
 			return -1;
 		(*n)++;
 	}
-	if (*n > SBOM_CHECK_SHOWN && ward_buf_printf(out, " (and %zu more)", *n - SBOM_CHECK_SHOWN) != 0)
+	if (*n > SBOM_CHECK_SHOWN &&
+	    ward_buf_printf(out, " (and %zu more)", *n - SBOM_CHECK_SHOWN) != 0)
 		return -1;
 	return 0;
 }
@@ -122,11 +126,12 @@ attest_sbom_check(void *ctx, const char *image, const char *ptype, const json_t 
 	    missing(&fresh, &attested, &lacking, &nlacking) != 0)
 		goto out;
 	if (nextra > 0 || nlacking > 0) {
-		ward_err(WARD_EVERIFY,
-		         "the SBOM differs from a fresh catalog of the image: %zu component(s) only "
-		         "in the SBOM%s%s, %zu only in the image%s%s",
-		         nextra, nextra ? ": " : "", nextra ? ward_buf_cstr(&extra) : "", nlacking,
-		         nlacking ? ": " : "", nlacking ? ward_buf_cstr(&lacking) : "");
+		ward_err(
+		    WARD_EVERIFY,
+		    "the SBOM differs from a fresh catalog of the image: %zu component(s) only "
+		    "in the SBOM%s%s, %zu only in the image%s%s",
+		    nextra, nextra ? ": " : "", nextra ? ward_buf_cstr(&extra) : "", nlacking,
+		    nlacking ? ": " : "", nlacking ? ward_buf_cstr(&lacking) : "");
 		goto out;
 	}
 	rc = ward_buf_printf(detail, "%zu component(s), the same as a fresh catalog of the image",
@@ -168,15 +173,17 @@ slsa_deps_from_lock(const struct deb_lock *l, struct slsa_deps *out)
 		const struct deb_lock_pkg *p = &l->pkgs[i];
 		struct ward_buf b = {0};
 
-		if (ward_buf_puts(&b, "pkg:deb/debian/") != 0 || sbom_purl_encode(p->name, &b) != 0 ||
-		    ward_buf_puts(&b, "@") != 0 || sbom_purl_encode(p->version, &b) != 0 ||
+		if (ward_buf_puts(&b, "pkg:deb/debian/") != 0 ||
+		    sbom_purl_encode(p->name, &b) != 0 || ward_buf_puts(&b, "@") != 0 ||
+		    sbom_purl_encode(p->version, &b) != 0 ||
 		    ward_buf_printf(&b, "?arch=%s", p->arch) != 0 ||
 		    (distro != NULL && ward_buf_printf(&b, "&distro=%s", distro) != 0) ||
 		    ward_strv_push_owned(&out->strings, ward_buf_steal(&b)) != 0) {
 			ward_buf_free(&b);
 			goto out;
 		}
-		out->v[i] = (struct slsa_dependency){.kind = "deb", .name = p->name,
+		out->v[i] = (struct slsa_dependency){.kind = "deb",
+		                                     .name = p->name,
 		                                     .version = p->version,
 		                                     .uri = out->strings.v[out->strings.n - 1],
 		                                     .sha256 = p->sha256};

@@ -388,7 +388,8 @@ static int
 fetch_token(struct reg_client *c, const char *challenge)
 {
 	char realm[1024], service[512], scope[1024], *url = NULL, *auth = NULL;
-	char *esvc = NULL, *escope = NULL;
+	char *esvc = NULL, *escope = NULL, *save = NULL;
+	struct ward_buf q = {0};
 	struct reg_resp rs = {.max = REG_MAX_TOKEN};
 	struct reg_req rq = {.method = "GET"};
 	const char *tok;
@@ -409,12 +410,18 @@ fetch_token(struct reg_client *c, const char *challenge)
 		                "%s/%s: the registry refused the token it issued for "
 		                "\"%s\" (not allowed?)",
 		                c->registry, c->repo, scope);
-	esvc = curl_easy_escape(c->curl, service, 0);
-	escope = curl_easy_escape(c->curl, scope, 0);
-	if (esvc == NULL || escope == NULL)
+	if ((esvc = curl_easy_escape(c->curl, service, 0)) == NULL ||
+	    ward_buf_printf(&q, "%s%sservice=%s", realm, strchr(realm, '?') ? "&" : "?", esvc) != 0)
 		goto out;
-	url = ward_asprintf("%s%sservice=%s%s%s", realm, strchr(realm, '?') ? "&" : "?", esvc,
-	                    scope[0] ? "&scope=" : "", scope[0] ? escope : "");
+	/* several scopes (a mount needs two repositories) are separate parameters */
+	for (char *sc = strtok_r(scope, " ", &save); sc != NULL; sc = strtok_r(NULL, " ", &save)) {
+		curl_free(escope);
+		if ((escope = curl_easy_escape(c->curl, sc, 0)) == NULL ||
+		    ward_buf_printf(&q, "&scope=%s", escope) != 0)
+			goto out;
+	}
+	challenge_param(challenge, "scope", scope, sizeof(scope));
+	url = ward_buf_steal(&q);
 	if (c->basic != NULL)
 		auth = ward_asprintf("Authorization: Basic %s", c->basic);
 	rq.url = url;
@@ -446,6 +453,7 @@ out:
 		ward_wipe(auth, strlen(auth));
 	free(auth);
 	free(url);
+	ward_buf_free(&q);
 	curl_free(esvc);
 	curl_free(escope);
 	json_decref(j);
@@ -490,6 +498,15 @@ reg_do(struct reg_client *c, const struct reg_req *rq, struct reg_resp *rs)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (perform(c, rq, url, c->auth, rs) != 0)
 			goto out;
+		if (rs->status == 401 && attempt == 1 && c->auth != NULL) {
+			ward_err(WARD_EENV, "%s: the registry refused the %s (HTTP 401 on %s %s)",
+			         c->registry,
+			         ward_str_startswith(c->auth, "Authorization: Basic")
+			             ? "credentials"
+			             : "token",
+			         rq->method, url);
+			goto out;
+		}
 		if (rs->status != 401 || rs->www_auth[0] == '\0' || attempt == 1)
 			break;
 		ward_debug("%s %s: HTTP 401, authenticating", rq->method, url);
