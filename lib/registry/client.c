@@ -342,8 +342,8 @@ out:
 }
 
 /* Parse 'Bearer realm="...",service="...",scope="..."' into its values. */
-static void
-challenge_param(const char *ch, const char *key, char *out, size_t outlen)
+void
+reg_challenge_param(const char *ch, const char *key, char *out, size_t outlen)
 {
 	size_t k = strlen(key);
 	const char *p = ch;
@@ -396,9 +396,9 @@ fetch_token(struct reg_client *c, const char *challenge)
 	json_t *j = NULL;
 	int rc = -1;
 
-	challenge_param(challenge, "realm", realm, sizeof(realm));
-	challenge_param(challenge, "service", service, sizeof(service));
-	challenge_param(challenge, "scope", scope, sizeof(scope));
+	reg_challenge_param(challenge, "realm", realm, sizeof(realm));
+	reg_challenge_param(challenge, "service", service, sizeof(service));
+	reg_challenge_param(challenge, "scope", scope, sizeof(scope));
 	if (!ward_str_startswith(realm, "https://") &&
 	    !(c->o.insecure && ward_str_startswith(realm, "http://")))
 		return ward_err(WARD_EENV,
@@ -420,7 +420,7 @@ fetch_token(struct reg_client *c, const char *challenge)
 		    ward_buf_printf(&q, "&scope=%s", escope) != 0)
 			goto out;
 	}
-	challenge_param(challenge, "scope", scope, sizeof(scope));
+	reg_challenge_param(challenge, "scope", scope, sizeof(scope));
 	url = ward_buf_steal(&q);
 	if (c->basic != NULL)
 		auth = ward_asprintf("Authorization: Basic %s", c->basic);

@@ -66,6 +66,10 @@ char *reg_resolve(struct reg_client *c, const char *location);
 /* reg_credentials(registry, user, pass): from the environment or an auth
  * file; base64 "user:password" (caller frees) or NULL when none. */
 char *reg_credentials(const char *registry, const char *user, const char *pass);
+/* reg_challenge_param(challenge, key, out, outlen): the value of key in a
+ * WWW-Authenticate challenge ('Bearer realm="...",scope="..."'); "" when
+ * absent.  Quoted values may hold commas and backslash escapes. */
+void reg_challenge_param(const char *challenge, const char *key, char *out, size_t outlen);
 /* reg_referrers_add(c, subject, d): record manifest d in the subject's
  * referrers-tag index ("sha256-<hex>"), creating it when missing. */
 int reg_referrers_add(struct reg_client *c, const char *subject, const struct oci_descriptor *d);
