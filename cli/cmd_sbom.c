@@ -16,13 +16,15 @@ static const char help[] =
     "  licenses.json    license report, with licenses.md and licenses.csv\n"
     "  files.manifest   per-file SHA-256 manifest (software hash)\n"
     "  summary.json     completeness counts, unowned files, warnings\n"
+    "  owners.tsv       which component owns each regular file\n"
     "IMAGE is an OCI layout (DIR or DIR:tag), an oci-archive or a docker-archive\n"
     "tar (FILE or FILE:name:tag); each layer is read once and verified.  ROOTFS is\n"
     "an unpacked root filesystem directory.\n"
     "\n"
     "  -o, --output DIR    write every output into DIR (replaced as a whole)\n"
     "      --format F      print one output on stdout instead: cyclonedx, spdx,\n"
-    "                      licenses, licenses-md, licenses-csv, files, summary\n"
+    "                      licenses, licenses-md, licenses-csv, files, owners,\n"
+    "                      summary\n"
     "      --name NAME     the subject's name (default: image or directory name)\n"
     "      --strict        fail (exit 1) when a regular file is owned by no component\n"
     "      --threads N     hashing threads (default: all cores)\n"
@@ -115,6 +117,8 @@ print_format(const struct sbom_catalog *c, const char *f)
 		text = sbom_license_csv(c);
 	else if (strcmp(f, "files") == 0)
 		text = sbom_files_manifest(c);
+	else if (strcmp(f, "owners") == 0)
+		text = sbom_file_owners(c);
 	else
 		return cli_usage("sbom", "unknown format \"%s\"", f);
 	if (j == NULL && text == NULL)
@@ -135,6 +139,8 @@ report(const struct sbom_catalog *c, const struct sbom_args *a)
 	size_t n[SBOM_KIND_WARD_INIT + 1] = {0}, yes, listed, total;
 	const struct sbom_counts *k = &c->counts;
 
+	if (ward_log_level() < WARD_LOG_INFO)
+		return; /* -q */
 	for (size_t i = 0; i < c->ncomps; i++)
 		n[c->comps[i].kind]++;
 	sbom_license_share(c, &yes, &listed, &total);
@@ -211,7 +217,7 @@ cmd_sbom(int argc, char **argv)
 	}
 	report(c, &a);
 	if (rc == 0 && a.output)
-		fprintf(stderr, "ward: wrote %s\n", a.output);
+		ward_info("wrote %s", a.output);
 	if (rc == 0 && a.strict && c->counts.unowned > 0) {
 		fprintf(stderr, "ward: --strict: %zu regular file%s owned by no component\n",
 		        c->counts.unowned, c->counts.unowned == 1 ? "" : "s");

@@ -8,11 +8,14 @@
 
 #include "attest/attest.h"
 
+/* The version, also where SBOM tools find it in the binary (lib/sbom). */
+static const char ward_init_ident[] = "@(#)ward-init " WARD_VERSION;
+
 int
 main(int argc, char **argv)
 {
 	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("ward-init %s\n", WARD_VERSION);
+		printf("%s\n", ward_init_ident + 4);
 		return 0;
 	}
 	fprintf(stderr, "ward-init: not implemented yet\n");

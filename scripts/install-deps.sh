@@ -52,6 +52,10 @@ test_pkgs=(
 	libclang-rt-14-dev
 	python3-jsonschema
 	python3-packaging
+	python3-pip
+	python3-setuptools
+	debootstrap
+	binutils
 	dpkg-dev
 	libarchive-tools
 	tar

@@ -470,6 +470,7 @@ sbom_license_free(struct sbom_license *l)
 	free(l->concluded);
 	free(l->source);
 	ward_strv_free(&l->found);
+	ward_strv_free(&l->texts);
 	memset(l, 0, sizeof(*l));
 }
 

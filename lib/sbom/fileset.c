@@ -242,7 +242,8 @@ fileset_walk(const char *dir, struct sbom_fileset *fs)
 			goto fail;
 	}
 	ward_strv_free(&todo);
-	qsort(fs->files, fs->n, sizeof(*fs->files), file_cmp);
+	if (fs->n > 1)
+		qsort(fs->files, fs->n, sizeof(*fs->files), file_cmp);
 	return 0;
 fail:
 	ward_strv_free(&todo);

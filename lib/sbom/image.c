@@ -9,8 +9,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "oci/oci.h"
 #include "sbom/sbom_internal.h"
 
@@ -31,11 +29,10 @@ struct image_src {
 	struct oci_fs ofs;
 	struct scan_rec *recs; /* in visit order = sorted by (layer, ordinal) */
 	size_t nrecs, cap;
-	size_t *rec_of; /* per fileset file: its record, or SIZE_MAX */
-	size_t *ofs_of; /* per fileset file: the oci_fs entry holding its data */
-	char *spill;    /* directory of fetched contents, or NULL */
-	unsigned char *buf;
-	EVP_MD_CTX *md;
+	size_t *rec_of;        /* per fileset file: its record, or SIZE_MAX */
+	size_t *ofs_of;        /* per fileset file: the oci_fs entry holding its data */
+	char *spill;           /* directory of fetched contents, or NULL */
+	struct hashpipe *pipe; /* hashes files while the layers are read */
 	struct ward_progress *progress;
 };
 
@@ -80,7 +77,6 @@ scan_visit(void *ctx, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 	struct scan_rec *rec;
 	size_t limit;
 	uint64_t got = 0;
-	unsigned int dlen;
 
 	if (e->type != OCI_ENTRY_FILE)
 		return 0;
@@ -99,20 +95,23 @@ scan_visit(void *ctx, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 	limit = capture_limit(e->path);
 	if (e->size > limit)
 		limit = 0;
-	if (!EVP_DigestInit_ex(s->md, EVP_sha256(), NULL))
-		return ward_err(WARD_EENV, "SHA-256 unavailable");
+	if (e->size == 0)
+		hashpipe_push(s->pipe, 0, 1);
 	for (;;) {
-		ssize_t n = oci_layer_read(r, s->buf, READ_CHUNK);
+		unsigned char *buf = hashpipe_buffer(s->pipe);
+		ssize_t n = oci_layer_read(r, buf, HASHPIPE_CHUNK);
 		if (n < 0)
 			return -1;
 		if (n == 0)
 			break;
-		if (got == 0 && n >= 4 && memcmp(s->buf, "\177ELF", 4) == 0)
+		if (got == 0 && n >= 4 && memcmp(buf, "\177ELF", 4) == 0)
 			rec->elf = 1;
-		EVP_DigestUpdate(s->md, s->buf, (size_t)n);
-		if (limit && ward_buf_append(&rec->content, s->buf, (size_t)n) != 0)
+		if (limit && ward_buf_append(&rec->content, buf, (size_t)n) != 0)
 			return -1;
 		got += (uint64_t)n;
+		if (got > e->size)
+			break;
+		hashpipe_push(s->pipe, (size_t)n, got == e->size);
 		ward_progress_add(s->progress, (uint64_t)n);
 	}
 	if (got != e->size)
@@ -120,9 +119,30 @@ scan_visit(void *ctx, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 		                s->img->path, e->layer, e->path, (uintmax_t)got,
 		                (uintmax_t)e->size);
 	rec->size = got;
-	EVP_DigestFinal_ex(s->md, rec->sha256, &dlen);
 	if (limit && ward_buf_cstr(&rec->content) == NULL)
 		return -1;
+	return 0;
+}
+
+/* The worker's digests, one per record, in the same order. */
+static int
+collect_digests(struct image_src *s)
+{
+	uint8_t(*d)[SHA256_LEN] = NULL;
+	size_t n = 0;
+	struct hashpipe *p = s->pipe;
+
+	s->pipe = NULL;
+	if (hashpipe_finish(p, &d, &n) != 0)
+		return -1;
+	if (n != s->nrecs) {
+		free(d);
+		return ward_err(WARD_EENV, "%s: %zu files read, %zu hashed", s->img->path, s->nrecs,
+		                n);
+	}
+	for (size_t i = 0; i < n; i++)
+		memcpy(s->recs[i].sha256, d[i], SHA256_LEN);
+	free(d);
 	return 0;
 }
 
@@ -191,7 +211,7 @@ build_fileset(struct sbom_fileset *fs, struct image_src *s)
 				         s->img->path, e->path, e->link ? e->link : "");
 				goto out;
 			}
-			/* fall through */
+			__attribute__((fallthrough));
 		case OCI_ENTRY_FILE:
 			if ((rec = find_rec(s, src->layer, src->ordinal)) < 0) {
 				ward_err(WARD_EINPUT, "%s: /%s: contents not seen", s->img->path,
@@ -267,8 +287,7 @@ src_free(struct image_src *s)
 	free(s->recs);
 	free(s->rec_of);
 	free(s->ofs_of);
-	free(s->buf);
-	EVP_MD_CTX_free(s->md);
+	hashpipe_free(s->pipe);
 	oci_fs_free(&s->ofs);
 	oci_image_close(s->img);
 	free(s);
@@ -549,15 +568,12 @@ sbom_catalog_image(const char *ref, const struct sbom_opts *opts, struct sbom_ca
 	}
 	c->fs.priv = s;
 	s->progress = opts->progress;
-	if ((s->img = oci_image_open(ref, NULL)) == NULL ||
-	    (s->buf = ward_malloc(READ_CHUNK)) == NULL || (s->md = EVP_MD_CTX_new()) == NULL)
+	if ((s->img = oci_image_open(ref, NULL)) == NULL || (s->pipe = hashpipe_new()) == NULL)
 		goto fail;
 	/* One pass: verify each layer, merge it, hash every file as it goes. */
-	if (oci_image_scan(s->img, &s->ofs, scan_visit, s) != 0 || build_fileset(&c->fs, s) != 0 ||
-	    subject(c, s, opts) != 0)
+	if (oci_image_scan(s->img, &s->ofs, scan_visit, s) != 0 || collect_digests(s) != 0 ||
+	    build_fileset(&c->fs, s) != 0 || subject(c, s, opts) != 0)
 		goto fail;
-	free(s->buf);
-	s->buf = NULL;
 	if (catalog_run(c) != 0)
 		goto fail;
 	*out = c;

@@ -473,6 +473,7 @@ sbom_python_license(const struct sbom_pymeta *m, const char *what, struct sbom_l
 	/* 4. A License value nothing maps: declared as a LicenseRef. */
 	if (lic && *lic && strcasecmp(lic, "UNKNOWN") != 0) {
 		char *first = ward_strndup(lic, strcspn(lic, "\n"));
+		free(ref), ref = NULL;
 		if (first == NULL || (ref = license_ref_for(first)) == NULL) {
 			free(first);
 			goto out;

@@ -76,6 +76,27 @@ fail:
 	return NULL;
 }
 
+char *
+sbom_file_owners(const struct sbom_catalog *c)
+{
+	struct ward_buf b = {0};
+
+	for (size_t i = 0; i < c->fs.n; i++) {
+		const struct sbom_file *f = &c->fs.files[i];
+		if (f->type != SBOM_REG)
+			continue;
+		if (put_escaped(&b, f->path, 1) != 0 ||
+		    ward_buf_printf(&b, "\t%s\n", f->owner >= 0 ? c->comps[f->owner].ref : "-"))
+			goto fail;
+	}
+	if (ward_buf_cstr(&b) == NULL && ward_buf_puts(&b, "") != 0)
+		goto fail;
+	return ward_buf_steal(&b);
+fail:
+	ward_buf_free(&b);
+	return NULL;
+}
+
 /* ---------------------------------------------------------------- parse */
 
 static int

@@ -38,8 +38,14 @@ set_once(char **dst, const char *v, size_t n)
 }
 
 static int
-store(struct sbom_pymeta *m, const char *name, size_t nlen, const char *v, size_t vn)
+store(struct sbom_pymeta *m, const char *name, size_t nlen, char *v, size_t vn)
 {
+	/* CRLF files: no CR inside a folded value. */
+	size_t w = 0;
+	for (size_t r = 0; r < vn; r++)
+		if (!(v[r] == '\r' && r + 1 < vn && v[r + 1] == '\n'))
+			v[w++] = v[r];
+	vn = w;
 #define IS(s) (nlen == strlen(s) && strncasecmp(name, s, nlen) == 0)
 	if (IS("Name"))
 		return set_once(&m->name, v, vn);
@@ -104,7 +110,7 @@ sbom_pymeta_parse(const char *data, size_t len, const char *what, struct sbom_py
 				                       val.data[val.len - 1] == '\t' ||
 				                       val.data[val.len - 1] == '\r'))
 					val.len--;
-				if (store(m, name, nlen, (char *)val.data ? (char *)val.data : "",
+				if (store(m, name, nlen, val.data ? (char *)val.data : (char[]){0},
 				          val.len) != 0)
 					goto fail;
 				name = NULL;
@@ -140,7 +146,7 @@ sbom_pymeta_parse(const char *data, size_t len, const char *what, struct sbom_py
 	if (name != NULL) {
 		ward_buf_free(&val);
 		if (ward_buf_append(&val, v, (size_t)(vend - v)) != 0 ||
-		    store(m, name, nlen, val.data ? (char *)val.data : "", val.len) != 0)
+		    store(m, name, nlen, val.data ? (char *)val.data : (char[]){0}, val.len) != 0)
 			goto fail;
 	}
 	ward_buf_free(&val);

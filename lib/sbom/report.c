@@ -347,6 +347,7 @@ sbom_write_dir(const struct sbom_catalog *c, const char *dir)
 	TEXT_OUT(SBOM_LICENSES_MD_FILE, sbom_license_markdown(c));
 	TEXT_OUT(SBOM_LICENSES_CSV_FILE, sbom_license_csv(c));
 	TEXT_OUT(SBOM_FILES_MANIFEST_FILE, sbom_files_manifest(c));
+	TEXT_OUT(SBOM_OWNERS_FILE, sbom_file_owners(c));
 #undef JSON_OUT
 #undef TEXT_OUT
 	if (ward_dir_commit(tmp, dir) != 0)

@@ -241,6 +241,9 @@ json_t *sbom_summary(const struct sbom_catalog *c);
 char *sbom_license_markdown(const struct sbom_catalog *c);
 char *sbom_license_csv(const struct sbom_catalog *c);
 char *sbom_files_manifest(const struct sbom_catalog *c);
+/* sbom_file_owners(c): "/path<TAB>bom-ref" for every regular file ("-" when
+ * unowned), sorted by path (paths escaped as in the files manifest). */
+char *sbom_file_owners(const struct sbom_catalog *c);
 
 /* Share of packages (deb + python) whose concluded license is not
  * NOASSERTION: *concluded of *total; *listed of them use only ids from the
@@ -256,6 +259,7 @@ void sbom_license_share(const struct sbom_catalog *c, size_t *concluded, size_t 
 #define SBOM_LICENSES_CSV_FILE "licenses.csv"
 #define SBOM_FILES_MANIFEST_FILE "files.manifest"
 #define SBOM_SUMMARY_FILE "summary.json"
+#define SBOM_OWNERS_FILE "owners.tsv"
 
 /* sbom_write_dir(c, dir): write every output into dir, which appears
  * complete or not at all (an existing dir is replaced as a whole). */

@@ -43,6 +43,21 @@ int fileset_image_fetch(struct sbom_fileset *fs, const size_t *idx, size_t n);
 /* Regular file index of path resolved inside the root (following symlinks). */
 ssize_t fileset_regular(const struct sbom_fileset *fs, const char *path);
 
+/* ---- hashpipe.c: SHA-256 of a stream of files on a second thread */
+#define HASHPIPE_CHUNK (1u << 20)
+struct hashpipe;
+struct hashpipe *hashpipe_new(void);
+/* hashpipe_buffer(p): the next buffer (HASHPIPE_CHUNK bytes) to fill;
+ * blocks while the worker still hashes it. */
+unsigned char *hashpipe_buffer(struct hashpipe *p);
+/* hashpipe_push(p, len, end): hand that buffer over; end = the file is
+ * complete (a zero-length push with end for an empty file). */
+void hashpipe_push(struct hashpipe *p, size_t len, int end_of_file);
+/* hashpipe_finish(p, digests, n): wait for the worker; one digest per file
+ * in order (caller frees *digests); frees p. */
+int hashpipe_finish(struct hashpipe *p, uint8_t (**digests)[SHA256_LEN], size_t *n);
+void hashpipe_free(struct hashpipe *p);
+
 /* ---- catalog.c: building a catalog */
 
 struct sbom_component *catalog_add(struct sbom_catalog *c, int kind, const char *name,
