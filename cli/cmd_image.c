@@ -324,8 +324,10 @@ cmd_image(int argc, char **argv)
 			cli_print_json(j);
 			json_decref(j);
 		} else if (rc == 0) {
-			fprintf(stderr, "ward: %s: %zu layers, config and manifest verified\n",
-			        img->path, img->nlayers);
+			const char *what =
+			    img->manifest.digest[0] ? img->manifest.digest : "docker-archive";
+			fprintf(stderr, "ward: %s: %s, config and %zu layers verified\n", img->path,
+			        what, img->nlayers);
 		}
 	} else if (!strcmp(sub, "unpack")) {
 		struct oci_unpack_opts o = {.owners = a.no_owners ? 0 : -1, .replace = a.replace};

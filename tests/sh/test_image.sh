@@ -82,7 +82,9 @@ check "skopeo inspect --config reads the config" skopeo inspect --config "oci:$T
 grep -q '"created": "2023-11-14T22:13:20Z"' <<<"$OUT" && pass "config created = SOURCE_DATE_EPOCH" || fail "config created: $OUT"
 check "skopeo copy oci: -> docker-archive:" skopeo copy -q "oci:$T/img:v1" "docker-archive:$T/sk.tar:$NAME-sk:v1"
 check "skopeo copy oci: -> oci: (another layout)" skopeo copy -q "oci:$T/img:v1" "oci:$T/skoci:copied"
-check "umoci unpack --image DIR:tag" umoci unpack --rootless --image "$T/img:v1" "$T/bundle"
+umoci_flags=()
+[ "$(id -u)" = 0 ] || umoci_flags=(--rootless)
+check "umoci unpack --image DIR:tag" umoci unpack "${umoci_flags[@]}" --image "$T/img:v1" "$T/bundle"
 # umoci gets the same files (contents and modes) as the source tree
 if diff -r --no-dereference "$R" "$T/bundle/rootfs" >/dev/null &&
 	[ "$(stat -c %a "$T/bundle/rootfs/usr/bin/hello")" = 4755 ]; then
@@ -242,13 +244,20 @@ fi
 
 # ---- an interrupted pack leaves the previous layout intact ---------------------
 mkdir -p "$T/big"
-head -c $((48 << 20)) /dev/urandom >"$T/big/blob"
+head -c $((96 << 20)) /dev/urandom >"$T/big/blob"
 "$WARD" image pack "$T/big" -o "$T/img:v1" --threads 1 --source-date-epoch $EPOCH >/dev/null 2>&1 &
+pid=$!
 sleep 0.5
-kill -9 $! 2>/dev/null
-wait $! 2>/dev/null
+kill -9 $pid 2>/dev/null
+wait $pid 2>/dev/null
+killed=$?
 run skopeo inspect "oci:$T/img:v1"
-[ "$RC" = 0 ] && grep -q "$DIGEST" <<<"$OUT" && pass "after kill -9 the previous layout is still whole" ||
-	fail "previous layout damaged after kill -9: $ERR"
+[ "$killed" = 137 ] && [ "$RC" = 0 ] && grep -q "$DIGEST" <<<"$OUT" && pass "after kill -9 the previous layout is still whole" ||
+	fail "previous layout damaged after kill -9 (pack exit $killed): $ERR"
+ls -d "$T"/img.tmp-* >/dev/null 2>&1 && pass "the killed run left its temporary tree (not the layout)" ||
+	fail "no temporary tree: was the pack really interrupted?"
+check "the next pack succeeds" pack "$T/img" 1
+ls -d "$T"/img.tmp-* >/dev/null 2>&1 && fail "stale temporary tree not removed" ||
+	pass "the next run removed the stale temporary tree"
 
 finish
