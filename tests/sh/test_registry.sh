@@ -81,6 +81,21 @@ expect 0 "the layout pulled by digest verifies" "$WARD" verify "$T/bydigest" --k
 expect 2 "pull of a missing tag" "$WARD" pull "$R/team/app:nope" "$T/nope" --insecure
 [ ! -e "$T/nope" ] && pass "a failed pull leaves no layout" || fail "a failed pull left $T/nope"
 
+# --- a registry with the referrers API (tests/py/referrers_proxy.py over docker-registry)
+start_registry backend || { fail "start backend registry"; finish; exit; }
+python3 "$WARD_SRC/tests/py/referrers_proxy.py" "$T/proxy.port" "$PORT" >"$T/proxy.log" 2>&1 &
+PIDS+=($!)
+for i in $(seq 1 50); do [ -f "$T/proxy.port" ] && break; sleep 0.1; done
+P=127.0.0.1:$(cat "$T/proxy.port")
+expect 0 "push to a registry with the referrers API" "$WARD" push "$T/img:v1" "$P/api/app:v1" --insecure
+run skopeo list-tags --tls-verify=false "docker://$P/api/app"
+! grep -q "\"sha256-$HEX\"" <<<"$OUT" && pass "no fallback tag when the registry processes subjects" ||
+	fail "fallback tag written although the registry has the referrers API"
+run "$WARD" pull "$P/api/app:v1" "$T/apipulled" --insecure --json
+[ "$RC" = 0 ] && [ "$(json_get /dev/stdin "d['referrersApi']" <<<"$OUT")" = True ] &&
+	pass "pull finds the referrers through the referrers API" || fail "pull via API (exit $RC): $ERR"
+expect 0 "and it verifies" "$WARD" verify "$T/apipulled:v1" --key "$T/k.pub" --bundle "$T/img.jsonl"
+
 # --- chunks, mounts, skips ----------------------------------------------------------
 make_layout "$T/big" v1 big 300000 && "$WARD" sign "$T/big:v1" --key "$T/k.key" 2>/dev/null
 run "$WARD" push "$T/big:v1" "$R/big:v1" --insecure --chunk-size 64K --json
