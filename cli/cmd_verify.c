@@ -162,6 +162,7 @@ fail:
 	code = cli_fail();
 out:
 	verify_report_free(&r);
+	attest_sbom_check_done(&sc);
 	key_free(k);
 	slsa_deps_free(&deps);
 	deb_lock_free(&dl);

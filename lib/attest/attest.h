@@ -19,6 +19,8 @@
 #include "oci/oci.h"
 #include "registry/registry.h"
 
+struct sbom_catalog;
+
 #define OMS_PREDICATE_TYPE "https://model_signing/signature/v1.0"
 #define INTOTO_STATEMENT_V1 "https://in-toto.io/Statement/v1"
 #define OMS_DEFAULT_SHARD_SIZE 1000000000ull
@@ -374,16 +376,21 @@ json_t *verify_report_json(const struct verify_report *r);
 void verify_report_free(struct verify_report *r);
 const char *verify_status_name(int status);
 
-/* attest_sbom_check: the verify_sbom_fn ward uses (ctx: a struct
- * sbom_check_ctx or NULL).  Catalogs the image afresh with lib/sbom, writes
+/* attest_sbom_check: the verify_sbom_fn ward uses (ctx: a zeroed struct
+ * sbom_check_ctx, or NULL).  Catalogs the image afresh with lib/sbom (once
+ * per ctx: the catalog is kept for the next SBOM of the same image), writes
  * the same kind of document, and compares the component sets (purl, else
- * type/name@version; CycloneDX components flattened, SPDX packages):
- * WARD_EVERIFY naming the first components only one side has. */
+ * type/name@version; CycloneDX components flattened, SPDX packages without
+ * the image's own pkg:oci entry): WARD_EVERIFY naming the first components
+ * only one side has.  attest_sbom_check_done() releases the ctx. */
 struct sbom_check_ctx {
 	int threads;
+	char *image;                /* the image cataloged */
+	struct sbom_catalog *cat;   /* its catalog */
 };
 int attest_sbom_check(void *ctx, const char *image, const char *predicate_type,
                       const json_t *sbom, struct ward_buf *detail);
+void attest_sbom_check_done(struct sbom_check_ctx *ctx);
 
 /* ------------------------------------------------------ registries */
 

@@ -109,17 +109,25 @@ int
 attest_sbom_check(void *ctx, const char *image, const char *ptype, const json_t *sbom,
                   struct ward_buf *detail)
 {
-	const struct sbom_check_ctx *c = ctx;
-	struct sbom_opts so = {.threads = c ? c->threads : 0};
-	struct sbom_catalog *cat = NULL;
+	struct sbom_check_ctx *c = ctx, local = {0};
+	struct sbom_opts so;
+	struct sbom_catalog *cat;
 	struct ward_strv attested = {0}, fresh = {0};
 	struct ward_buf extra = {0}, lacking = {0};
 	json_t *doc = NULL;
 	size_t nextra, nlacking;
 	int rc = -1;
 
-	if (sbom_catalog_image(image, &so, &cat) != 0)
-		goto out;
+	if (c == NULL)
+		c = &local;
+	so = (struct sbom_opts){.threads = c->threads};
+	if (c->cat == NULL || c->image == NULL || strcmp(c->image, image) != 0) {
+		attest_sbom_check_done(c);
+		if ((c->image = ward_strdup(image)) == NULL ||
+		    sbom_catalog_image(image, &so, &c->cat) != 0)
+			goto out;
+	}
+	cat = c->cat;
 	doc = strcmp(ptype, PREDICATE_CYCLONEDX) == 0 ? sbom_cyclonedx(cat) : sbom_spdx(cat);
 	if (doc == NULL || ids_of(ptype, sbom, &attested) != 0 || ids_of(ptype, doc, &fresh) != 0 ||
 	    missing(&attested, &fresh, &extra, &nextra) != 0 ||
@@ -138,12 +146,24 @@ attest_sbom_check(void *ctx, const char *image, const char *ptype, const json_t 
 	                     fresh.n);
 out:
 	json_decref(doc);
-	sbom_catalog_free(cat);
+	if (c == &local)
+		attest_sbom_check_done(&local);
 	ward_strv_free(&attested);
 	ward_strv_free(&fresh);
 	ward_buf_free(&extra);
 	ward_buf_free(&lacking);
 	return rc;
+}
+
+void
+attest_sbom_check_done(struct sbom_check_ctx *c)
+{
+	if (c == NULL)
+		return;
+	sbom_catalog_free(c->cat);
+	free(c->image);
+	c->cat = NULL;
+	c->image = NULL;
 }
 
 /* ---------------------------------------------------------------- lock */
