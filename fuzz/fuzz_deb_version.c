@@ -27,7 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(b, sep ? sep + 1 : data, lb);
 	b[lb] = '\0';
 	(void)deb_version_check(a, "fuzz");
-	if (deb_version_cmp(a, a) != 0 || sign(deb_version_cmp(a, b)) != -sign(deb_version_cmp(b, a)))
+	if (deb_version_cmp(a, a) != 0 ||
+	    sign(deb_version_cmp(a, b)) != -sign(deb_version_cmp(b, a)))
 		abort();
 	return 0;
 }

@@ -57,6 +57,8 @@ test_pkgs=(
 	debootstrap
 	binutils
 	dpkg-dev
+	gpg
+	lz4
 	libarchive-tools
 	tar
 	gzip
