@@ -35,6 +35,11 @@ vrecord(struct vctx *v, int status, const char *subject, const char *fmt, ...)
 		r->checks = nv;
 		r->cap = cap;
 	}
+	/* "what: what: reason" when the error already names the subject */
+	if (detail != NULL && strncmp(detail, subject, strlen(subject)) == 0 &&
+	    strncmp(detail + strlen(subject), ": ", 2) == 0)
+		memmove(detail, detail + strlen(subject) + 2,
+		        strlen(detail + strlen(subject) + 2) + 1);
 	c = &r->checks[r->n++];
 	c->subject = ward_strdup(subject);
 	c->status = status;

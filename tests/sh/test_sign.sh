@@ -114,6 +114,17 @@ $PY/make_sbom.py cyclonedx "$T/lie.cdx.json" alpha hello@1.0-1 evil@6.6.6
 expect_err 1 "differs from a fresh catalog" "an SBOM unlike the image's contents fails" \
 	"$WARD" verify "$T/lie:v1" --key "$T/k.pub"
 
+# --- a multi-platform image index -----------------------------------------------
+make_layout "$T/idx" v1 multi && ARM_CONFIG=$($PY/make_index.py "$T/idx" v1)
+expect 0 "sign an image index" "$WARD" sign "$T/idx:v1" --key "$T/k.key"
+run "$WARD" verify "$T/idx:v1" --key "$T/k.pub" --json
+[ "$RC" = 0 ] && [ "$(json_get /dev/stdin "len([c for c in d['checks'] if c['check'].startswith('image sha256') and c['result']=='pass'])" <<<"$OUT")" = 2 ] &&
+	pass "verify checks both platforms of the index" || fail "index verify (exit $RC): $ERR"
+[ "$(json_get "$T/idx/index.json" "[m['annotations']['kind'] for m in d['manifests'] if m.get('annotations',{}).get('org.opencontainers.image.ref.name')=='v1'][0]")" = dev.cosignproject.cosign/imageIndex ] &&
+	pass "the index entry is kind imageIndex" || fail "index kind"
+python3 -c "import sys; p=sys.argv[1]; b=bytearray(open(p,'rb').read()); b[5]^=1; open(p,'wb').write(b)" "$T/idx/blobs/sha256/${ARM_CONFIG#sha256:}"
+expect_err 1 "linux/arm64" "a corrupt arm64 config is found" "$WARD" verify "$T/idx:v1" --key "$T/k.pub"
+
 # --- errors ------------------------------------------------------------------------
 expect 2 "sign without a key" "$WARD" sign "$T/img:v1"
 expect 2 "sign a directory that is no layout" "$WARD" sign "$T/model" --key "$T/k.key"
