@@ -29,7 +29,7 @@ static const char help[] =
     "      --provenance       generate SLSA provenance v1 from the build inputs:\n"
     "      --spec FILE          the build spec (recorded with its content)\n"
     "      --lock FILE          ward.lock: recorded by digest, every package a\n"
-        "                           resolved dependency\n"
+    "                           resolved dependency\n"
     "      --input PATH         a local input file or directory (repeatable)\n"
     "      --builder-id URI     default $WARD_BUILDER_ID, else ward's local builder\n"
     "      --invocation-id ID   default: derived from the inputs\n"
@@ -195,7 +195,8 @@ provenance(struct attest_args *a)
 	}
 	p.inputs = deps;
 	p.ninputs = a->inputs.n;
-	if (a->lock != NULL && (deb_lock_read(a->lock, &dl) != 0 || slsa_deps_from_lock(&dl, &ld) != 0))
+	if (a->lock != NULL &&
+	    (deb_lock_read(a->lock, &dl) != 0 || slsa_deps_from_lock(&dl, &ld) != 0))
 		goto out;
 	p.lock_entries = ld.v;
 	p.nlock = ld.n;

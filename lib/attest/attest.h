@@ -385,11 +385,11 @@ const char *verify_status_name(int status);
  * only one side has.  attest_sbom_check_done() releases the ctx. */
 struct sbom_check_ctx {
 	int threads;
-	char *image;                /* the image cataloged */
-	struct sbom_catalog *cat;   /* its catalog */
+	char *image;              /* the image cataloged */
+	struct sbom_catalog *cat; /* its catalog */
 };
-int attest_sbom_check(void *ctx, const char *image, const char *predicate_type,
-                      const json_t *sbom, struct ward_buf *detail);
+int attest_sbom_check(void *ctx, const char *image, const char *predicate_type, const json_t *sbom,
+                      struct ward_buf *detail);
 void attest_sbom_check_done(struct sbom_check_ctx *ctx);
 
 /* ------------------------------------------------------ registries */
