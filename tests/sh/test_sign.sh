@@ -114,6 +114,15 @@ $PY/make_sbom.py cyclonedx "$T/lie.cdx.json" alpha hello@1.0-1 evil@6.6.6
 expect_err 1 "differs from a fresh catalog" "an SBOM unlike the image's contents fails" \
 	"$WARD" verify "$T/lie:v1" --key "$T/k.pub"
 
+# --- other key formats: PKCS#8 PEM (openssl), cosign's own encrypted key ------------
+make_layout "$T/p8" v1 pkcs8
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/p8.pem" 2>/dev/null &&
+	openssl pkey -in "$T/p8.pem" -pubout -out "$T/p8.pub"
+expect 0 "sign with a PKCS#8 key from openssl" "$WARD" sign "$T/p8:v1" --key "$T/p8.pem"
+expect 0 "verify with its public key" "$WARD" verify "$T/p8:v1" --key "$T/p8.pub"
+WARD_PASSWORD=hello expect 0 "sign with cosign's encrypted test key" "$WARD" sign "$T/p8:v1" \
+	--key "$WARD_SHARED/interop/cosign/sigstore-encrypted-ec.key"
+
 # --- a multi-platform image index -----------------------------------------------
 make_layout "$T/idx" v1 multi && ARM_CONFIG=$($PY/make_index.py "$T/idx" v1)
 expect 0 "sign an image index" "$WARD" sign "$T/idx:v1" --key "$T/k.key"
