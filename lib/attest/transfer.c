@@ -7,10 +7,19 @@
 
 #include "attest/image_internal.h"
 
+/* The registry tag for a layout tag: "v1" stays, "repo/name:v1" gives "v1",
+ * "repo/name" gives none. */
 static const char *
 layout_tag(const struct simg *s)
 {
-	return s->tag;
+	const char *colon;
+
+	if (s->tag == NULL)
+		return NULL;
+	colon = strrchr(s->tag, ':');
+	if (colon != NULL && strchr(colon, '/') == NULL)
+		return colon + 1;
+	return strchr(s->tag, '/') != NULL ? NULL : s->tag;
 }
 
 int
@@ -35,8 +44,6 @@ attest_push(const char *image, const char *ref, const struct reg_opts *o, const 
 		goto out;
 	}
 	tag = r.tag ? r.tag : r.digest ? NULL : layout_tag(&s) ? layout_tag(&s) : "latest";
-	if (tag != NULL && strchr(tag, '/') != NULL)
-		tag = "latest"; /* a layout tag like "repo/name:tag" is no registry tag */
 	if ((c = reg_client_new(r.registry, r.repository, o)) == NULL)
 		goto out;
 	snprintf(digest, OCI_DIGEST_LEN + 1, "%s", s.image.digest);
