@@ -1,7 +1,6 @@
 /* cmd_attest.c: ward attest — in-toto attestations about an image. */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "attest/attest.h"
 #include "cli.h"
@@ -161,54 +160,15 @@ parse(int argc, char **argv, struct attest_args *a)
 static json_t *
 provenance(struct attest_args *a)
 {
-	struct slsa_params p = {.spec_path = a->spec,
-	                        .lock_path = a->lock,
-	                        .builder_id = a->builder,
-	                        .invocation_id = a->invocation,
-	                        .started_on = a->started,
-	                        .finished_on = a->finished};
-	struct ward_buf spec = {0}, lock = {0};
-	struct deb_lock dl = {0};
-	struct slsa_deps ld = {0};
-	struct slsa_dependency *deps = NULL;
-	char(*hex)[SHA256_HEX_LEN + 1] = NULL;
-	json_t *pred = NULL;
+	struct slsa_files f = {.spec_path = a->spec,
+	                       .lock_path = a->lock,
+	                       .inputs = &a->inputs,
+	                       .builder_id = a->builder,
+	                       .invocation_id = a->invocation,
+	                       .started_on = a->started,
+	                       .finished_on = a->finished};
 
-	if (ward_file_read(a->spec, ATTEST_MAX_PREDICATE, &spec) != 0 ||
-	    (a->lock != NULL && ward_file_read(a->lock, ATTEST_MAX_PREDICATE, &lock) != 0))
-		goto out;
-	p.spec = spec.data ? (void *)spec.data : "";
-	p.spec_len = spec.len;
-	p.lock = lock.data;
-	p.lock_len = lock.len;
-	if (a->inputs.n > 0 && ((deps = ward_calloc(a->inputs.n, sizeof(*deps))) == NULL ||
-	                        (hex = ward_calloc(a->inputs.n, sizeof(*hex))) == NULL))
-		goto out;
-	for (size_t i = 0; i < a->inputs.n; i++) {
-		struct stat st;
-		if (attest_path_digest(a->inputs.v[i], hex[i]) != 0)
-			goto out;
-		deps[i].kind =
-		    stat(a->inputs.v[i], &st) == 0 && S_ISDIR(st.st_mode) ? "dir" : "file";
-		deps[i].name = a->inputs.v[i];
-		deps[i].sha256 = hex[i];
-	}
-	p.inputs = deps;
-	p.ninputs = a->inputs.n;
-	if (a->lock != NULL &&
-	    (deb_lock_read(a->lock, &dl) != 0 || slsa_deps_from_lock(&dl, &ld) != 0))
-		goto out;
-	p.lock_entries = ld.v;
-	p.nlock = ld.n;
-	pred = slsa_provenance(&p);
-out:
-	slsa_deps_free(&ld);
-	deb_lock_free(&dl);
-	free(deps);
-	free(hex);
-	ward_buf_free(&spec);
-	ward_buf_free(&lock);
-	return pred;
+	return slsa_provenance_from_files(&f);
 }
 
 int

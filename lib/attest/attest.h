@@ -392,6 +392,29 @@ int attest_sbom_check(void *ctx, const char *image, const char *predicate_type, 
                       struct ward_buf *detail);
 void attest_sbom_check_done(struct sbom_check_ctx *ctx);
 
+/* ------------------------------------------------------ provenance from files */
+
+/* The files a build used, for the provenance (every pointer borrowed). */
+struct slsa_files {
+	const char *spec_path;          /* ward.yaml (required) */
+	const char *lock_path;          /* ward.lock (lib/deb format), or NULL */
+	const struct ward_strv *inputs; /* local files/dirs (models, ...), or NULL */
+	const char *builder_id;         /* NULL: $WARD_BUILDER_ID, else ward's local builder */
+	const char *invocation_id;      /* NULL: derived */
+	int64_t started_on, finished_on; /* -1: SOURCE_DATE_EPOCH if set, else omitted */
+	const json_t *internal;         /* extra internalParameters, or NULL */
+	const json_t *byproducts;       /* e.g. the build log's digest, or NULL */
+};
+
+/* slsa_provenance_from_files(f): read the spec and lock, hash the inputs
+ * (attest_path_digest) and return slsa_provenance() of them (lock entries
+ * through slsa_deps_from_lock).  Caller json_decref()s. */
+json_t *slsa_provenance_from_files(const struct slsa_files *f);
+/* attest_provenance(image, key, f, o, r): the same, attested about the
+ * image (attest_image with PREDICATE_SLSA_V1). */
+int attest_provenance(const char *image, const struct ward_key *key, const struct slsa_files *f,
+                      const struct attest_image_opts *o, struct attest_result *r);
+
 /* ------------------------------------------------------ registries */
 
 /* attest_push(image, ref, o, mount_from, stats, digest): push the image
