@@ -11,6 +11,7 @@
 #include <getopt.h>
 
 #include "core/core.h"
+#include "registry/registry.h"
 
 #define EXIT_VERIFY 1
 #define EXIT_USAGE 2
@@ -43,6 +44,42 @@ struct ward_key *cli_load_private_key(const char *path);
 /* cli_print_json(j): pretty JSON on stdout. */
 int cli_print_json(const json_t *j);
 
+/* Registry options shared by push and pull (registry_opts.c).  Add
+ * CLI_REGISTRY_LONG_OPTIONS to the getopt table, hand every option to
+ * cli_registry_option() (0 taken, 1 not ours, -1 error), then call
+ * cli_registry_finish() once parsing is done. */
+enum {
+	CLI_OPT_INSECURE = 0x1000,
+	CLI_OPT_CA_FILE,
+	CLI_OPT_USERNAME,
+	CLI_OPT_PASSWORD_STDIN,
+	CLI_OPT_CHUNK_SIZE,
+};
+#define CLI_REGISTRY_LONG_OPTIONS                                                                  \
+	{"insecure", no_argument, NULL, CLI_OPT_INSECURE},                                         \
+	    {"ca-file", required_argument, NULL, CLI_OPT_CA_FILE},                                 \
+	    {"username", required_argument, NULL, CLI_OPT_USERNAME},                               \
+	    {"password-stdin", no_argument, NULL, CLI_OPT_PASSWORD_STDIN},                         \
+	{                                                                                          \
+		"chunk-size", required_argument, NULL, CLI_OPT_CHUNK_SIZE                          \
+	}
+#define CLI_REGISTRY_HELP                                                                          \
+	"      --insecure        allow plain HTTP and unverified TLS\n"                            \
+	"      --ca-file FILE    trust these CA certificates (PEM) too\n"                          \
+	"      --username USER   registry user (else WARD_REGISTRY_USERNAME, then the\n"           \
+	"                        auth.json of podman/skopeo login or docker's config)\n"           \
+	"      --password-stdin  read the password from standard input (else\n"                    \
+	"                        WARD_REGISTRY_PASSWORD)\n"                                        \
+	"      --chunk-size N    upload blobs larger than N in chunks of N (default 8M)\n"
+struct cli_registry {
+	struct reg_opts opts;
+	int password_stdin;
+	char *password;
+};
+int cli_registry_option(int c, const char *arg, struct cli_registry *r);
+int cli_registry_finish(struct cli_registry *r);
+void cli_registry_free(struct cli_registry *r);
+
 /* Subcommands (one file each). */
 int cmd_db(int argc, char **argv);
 int cmd_deb(int argc, char **argv);
@@ -67,5 +104,10 @@ int cli_target_kind(const char *target);
 int cli_write_json_output(const char *path, const json_t *j);
 /* cli_scan_target(target, pkgs): its package list (shared with ward vex). */
 int cli_scan_target(const char *target, struct vuln_pkglist *pkgs);
+int cmd_sign(int argc, char **argv);
+int cmd_attest(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_push(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
 
 #endif

@@ -7,6 +7,7 @@
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+	{"attest", "attach a signed in-toto attestation to an image", cmd_attest},
 	{"db", "import and update the offline OSV vulnerability store", cmd_db},
 	{"deb", "look inside .deb files, compare Debian versions", cmd_deb},
 	{"fetch", "download ward.lock's packages into the verified cache", cmd_fetch},
@@ -14,8 +15,12 @@ static const struct command commands[] = {
 	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
 	{"lock", "resolve ward.yaml against Debian indices into ward.lock", cmd_lock},
 	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
+	{"pull", "pull a signed image from a registry", cmd_pull},
+	{"push", "push a signed image to a registry", cmd_push},
 	{"sbom", "SBOMs, license report and software hash of an image", cmd_sbom},
 	{"scan", "find known vulnerabilities in an image, SBOM or root filesystem", cmd_scan},
+	{"sign", "sign an image (cosign-compatible)", cmd_sign},
+	{"verify", "verify an image's signatures, attestations and blobs", cmd_verify},
 	{"version", "print the version", cmd_version},
 	{"vex", "write OpenVEX for a scan, with reachability evidence", cmd_vex},
 };

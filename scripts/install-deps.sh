@@ -68,6 +68,7 @@ test_pkgs=(
 	prometheus
 	wrk
 	docker-registry
+	apache2-utils
 	diffoscope-minimal
 	faketime
 	hyperfine

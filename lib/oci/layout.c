@@ -323,6 +323,19 @@ oci_layout_untag(struct oci_layout *l, const char *tag)
 }
 
 int
+oci_layout_remove(struct oci_layout *l, const char *digest)
+{
+	json_t *m = json_object_get(l->index, "manifests");
+
+	for (size_t i = json_array_size(m); i-- > 0;) {
+		const char *d = ward_json_str(json_array_get(m, i), "digest");
+		if (d && strcmp(d, digest) == 0)
+			json_array_remove(m, i);
+	}
+	return refresh(l);
+}
+
+int
 oci_layout_add(struct oci_layout *l, const struct oci_descriptor *d, const char *tag)
 {
 	json_t *m = json_object_get(l->index, "manifests"), *e, *ann;

@@ -353,6 +353,9 @@ int oci_layout_read_blob(struct oci_layout *l, const struct oci_descriptor *d, s
 int oci_layout_add(struct oci_layout *l, const struct oci_descriptor *d, const char *tag);
 /* oci_layout_untag(l, tag): drop the index entry carrying tag (0 if none). */
 int oci_layout_untag(struct oci_layout *l, const char *tag);
+/* oci_layout_remove(l, digest): drop every index entry for digest (0 if
+ * none); the blobs stay (re-signing replaces signature manifests). */
+int oci_layout_remove(struct oci_layout *l, const char *digest);
 /* The index entries, in index.json order (borrowed, valid until the next
  * change to l). */
 size_t oci_layout_count(const struct oci_layout *l);
