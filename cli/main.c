@@ -7,9 +7,11 @@
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
-	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
-	{"version", "print the version", cmd_version},
+    {"image", "inspect, list, verify, unpack or export any image (OCI or docker-archive)",
+     cmd_image},
+    {"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
+    {"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
+    {"version", "print the version", cmd_version},
 };
 
 static int
@@ -19,7 +21,7 @@ usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nEvery command takes --help.  Exit codes: 0 ok, 1 verification failed or "
-		     "findings,\n2 usage or bad input, 3 environment (I/O, missing tools).\n");
+	             "findings,\n2 usage or bad input, 3 environment (I/O, missing tools).\n");
 	return out == stdout ? 0 : EXIT_USAGE;
 }
 
