@@ -24,6 +24,8 @@ struct conn {
 	char *out; /* allocated once per slot, reused */
 	size_t outlen, outoff;
 	int close_after;
+	int linger;   /* close after an error answer: drain the input first */
+	int draining; /* answered an error: discard input until EOF, then close */
 	uint64_t deadline_ns;
 };
 
@@ -86,7 +88,7 @@ conn_close(struct serve *s, struct conn *c)
 	close(c->fd);
 	c->fd = -1;
 	c->inlen = c->outlen = c->outoff = 0;
-	c->close_after = 0;
+	c->close_after = c->draining = c->linger = 0;
 }
 
 static int
@@ -223,8 +225,19 @@ flush(struct serve *s, struct conn *c)
 		c->outoff += (size_t)w;
 	}
 	c->outoff = c->outlen = 0;
-	if (c->close_after) {
+	if (c->close_after && !c->linger) {
 		conn_close(s, c);
+		return -1;
+	}
+	if (c->close_after) {
+		/* Unread input would turn close() into a reset that can destroy
+		 * the answer before the client reads it: shut down our side
+		 * and drain theirs for a moment (a lingering close). */
+		shutdown(c->fd, SHUT_WR);
+		c->draining = 1;
+		c->inlen = 0;
+		c->deadline_ns = ward_now_ns() + 1000000000u;
+		want(s, c, EPOLLIN);
 		return -1;
 	}
 	want(s, c, EPOLLIN);
@@ -249,6 +262,7 @@ process(struct serve *s, struct conn *c)
 			        rc == HTTP_BAD ? "bad request\n" : "request too large\n",
 			        rc == HTTP_BAD ? 12 : 18, 0, 0);
 			c->inlen = 0;
+			c->linger = 1;
 			break;
 		}
 		handle_request(s, c, &r);
@@ -284,7 +298,7 @@ accept_all(struct serve *s)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		s->c[i].fd = fd;
 		s->c[i].inlen = s->c[i].outlen = s->c[i].outoff = 0;
-		s->c[i].close_after = 0;
+		s->c[i].close_after = s->c[i].draining = s->c[i].linger = 0;
 		s->c[i].deadline_ns = ward_now_ns() + (uint64_t)SERVE_TIMEOUT_MS * 1000000u;
 	}
 }
@@ -307,6 +321,13 @@ serve_event(struct serve *s, uint64_t tag, uint32_t events)
 		if (flush(s, c) != 0)
 			return;
 		process(s, c);
+		return;
+	}
+	if (c->draining) {
+		char sink[4096];
+		ssize_t n = recv(c->fd, sink, sizeof(sink), MSG_DONTWAIT);
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			conn_close(s, c);
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
@@ -344,13 +365,14 @@ serve_expire(struct serve *s, uint64_t now)
 			continue;
 		/* Idle keep-alive connections just close; a partial request
 		 * gets 408 first, as a courtesy (best effort, no waiting). */
-		if (c->inlen > 0 && c->outlen == 0) {
+		if (c->inlen > 0 && c->outlen == 0 && !c->draining) {
 			char head[160];
 			size_t hl = http_head(head, sizeof(head), 408, "text/plain", 0, 0);
 			s->st->http[HTTP_SLOT_408]++;
 			send(c->fd, head, hl, MSG_NOSIGNAL | MSG_DONTWAIT); /* closing anyway */
 		}
-		s->st->http_timeouts++;
+		if (!c->draining)
+			s->st->http_timeouts++;
 		conn_close(s, c);
 	}
 }
