@@ -7,6 +7,8 @@
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+    {"deploy", "podman/docker run line, Kubernetes manifests, seccomp profile for an image",
+     cmd_deploy},
     {"image", "inspect, list, verify, unpack or export any image (OCI or docker-archive)",
      cmd_image},
     {"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
