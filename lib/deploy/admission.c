@@ -4,7 +4,9 @@
  * --tlog-upload=false), so both policies trust the key alone: Kyverno
  * with rekor.ignoreTlog and ctlog.ignoreSCT, policy-controller by naming
  * no ctlog for the key authority.  Both match the repository by tag and by
- * digest, so a tag deployed later is verified too. */
+ * digest, so a tag deployed later is verified too.  Kyverno gets
+ * failureAction on the rule (1.13 on) and validationFailureAction on the
+ * policy (older releases, which would otherwise only audit). */
 #include <stdlib.h>
 
 #include "deploy.h"
@@ -59,15 +61,15 @@ deploy_admission_policies(const struct deploy_target *t, const char *pem)
 			"spec", "images", globs, "authorities", "name", "ward-key", "key",
 			"hashAlgorithm", "sha256", "data", pem, "mode", "enforce");
 	kyv = json_pack(
-		"{s:s,s:s,s:o,s:{s:b,s:i,s:s,s:[{s:s,s:{s:[{s:{s:[s]}}]},s:[{s:s,s:O,s:s,s:b,s:b,"
-		"s:b,s:[{s:i,s:[{s:{s:s,s:s,s:{s:b},s:{s:b}}}]}]}]}]}}",
+		"{s:s,s:s,s:o,s:{s:s,s:b,s:i,s:s,s:[{s:s,s:{s:[{s:{s:[s]}}]},s:[{s:s,s:O,s:s,s:b,"
+		"s:b,s:b,s:[{s:i,s:[{s:{s:s,s:s,s:{s:b},s:{s:b}}}]}]}]}]}}",
 		"apiVersion", "kyverno.io/v1", "kind", "ClusterPolicy", "metadata", m2, "spec",
-		"background", 0, "webhookTimeoutSeconds", 30, "failurePolicy", "Fail", "rules",
-		"name", "verify-ward-signature", "match", "any", "resources", "kinds", "Pod",
-		"verifyImages", "type", "Cosign", "imageReferences", pat, "failureAction",
-		"Enforce", "mutateDigest", 1, "verifyDigest", 1, "required", 1, "attestors",
-		"count", 1, "entries", "keys", "publicKeys", pem, "signatureAlgorithm", "sha256",
-		"rekor", "ignoreTlog", 1, "ctlog", "ignoreSCT", 1);
+		"validationFailureAction", "Enforce", "background", 0, "webhookTimeoutSeconds", 30,
+		"failurePolicy", "Fail", "rules", "name", "verify-ward-signature", "match", "any",
+		"resources", "kinds", "Pod", "verifyImages", "type", "Cosign", "imageReferences",
+		pat, "failureAction", "Enforce", "mutateDigest", 1, "verifyDigest", 1, "required",
+		1, "attestors", "count", 1, "entries", "keys", "publicKeys", pem,
+		"signatureAlgorithm", "sha256", "rekor", "ignoreTlog", 1, "ctlog", "ignoreSCT", 1);
 	if (cip != NULL && kyv != NULL)
 		out = json_pack("[o,o]", cip, kyv);
 	else {

@@ -48,6 +48,11 @@ enum deploy_engine { DEPLOY_PODMAN = 1, DEPLOY_DOCKER };
 struct deploy_writable {
 	char *path;
 	uint64_t size;
+	/* The directory the image has there, if any: runc gives a tmpfs the
+	 * mode of the directory under it, whatever mode= says. */
+	int in_image;
+	uint32_t image_mode;
+	uint64_t image_uid, image_gid;
 };
 
 /* A model of the policy.  in_image: the path exists in the image (baked
@@ -88,12 +93,13 @@ struct deploy_target {
 	size_t nwritable;
 	struct deploy_model *models;
 	size_t nmodels;
-	char *metrics;	       /* ward-init's metrics address, or NULL when off */
-	uint16_t metrics_port; /* its port (0 when off) */
-	int metrics_loopback;  /* 1: reachable only inside the container */
-	uint64_t memory;       /* bytes; 0: no limit */
-	uint64_t pids;	       /* 0: no limit */
-	uint64_t cpu_milli;    /* thousandths of a CPU; 0: no limit */
+	char *metrics;		    /* ward-init's metrics address, or NULL when off */
+	uint16_t metrics_port;	    /* its port (0 when off) */
+	uint16_t metrics_host_port; /* podman/docker -p for it; 0: the same */
+	int metrics_loopback;	    /* 1: reachable only inside the container */
+	uint64_t memory;	    /* bytes; 0: no limit */
+	uint64_t pids;		    /* 0: no limit */
+	uint64_t cpu_milli;	    /* thousandths of a CPU; 0: no limit */
 };
 
 /* deploy_policy_fn(data, len, what): the effective policy for a policy
@@ -128,7 +134,8 @@ int deploy_add_writable(struct deploy_target *t, const char *path, uint64_t size
 /* deploy_set_model_source(t, path, source): mount source read-only at the
  * model path (which must be one of the policy's models). */
 int deploy_set_model_source(struct deploy_target *t, const char *path, const char *source);
-/* deploy_set_host_port(t, port, host_port): publish port on host_port. */
+/* deploy_set_host_port(t, port, host_port): publish port (exposed, or
+ * ward-init's metrics port when it is not loopback) on host_port. */
 int deploy_set_host_port(struct deploy_target *t, uint16_t port, uint16_t host_port);
 /* deploy_parse_quantity(s, milli, out, what): "268435456", "256M", "256Mi",
  * "2G", "2Gi" (powers of 1024 either way) into bytes; with milli, a CPU

@@ -232,6 +232,10 @@ deploy_set_host_port(struct deploy_target *t, uint16_t port, uint16_t host_port)
 			t->ports[i].host_port = host_port;
 			return 0;
 		}
+	if (t->metrics != NULL && !t->metrics_loopback && port == t->metrics_port) {
+		t->metrics_host_port = host_port;
+		return 0;
+	}
 	return ward_err(WARD_EINPUT, "--publish %u:%u: the image does not expose port %u",
 			host_port, port, port);
 }

@@ -100,6 +100,16 @@ model_mount(struct ward_strv *argv, int engine, const struct deploy_model *m)
 				   m->source, m->path));
 }
 
+static int
+writable_by(const struct deploy_target *t, const struct deploy_writable *w)
+{
+	if (!w->in_image || (w->image_mode & 0002) != 0)
+		return 1;
+	if (w->image_uid == t->uid)
+		return (w->image_mode & 0200) != 0;
+	return w->image_gid == t->gid && (w->image_mode & 0020) != 0;
+}
+
 int
 deploy_run_argv(const struct deploy_target *t, const struct deploy_run_opts *o,
 		struct ward_strv *argv)
@@ -135,9 +145,23 @@ deploy_run_argv(const struct deploy_target *t, const struct deploy_run_opts *o,
 				return -1;
 			continue;
 		}
-		if (sz == NULL || push2(argv, "--tmpfs",
-					ward_asprintf("%s:rw,noexec,nosuid,nodev,size=%s,mode=1777",
-						      t->writable[i].path, sz)) != 0) {
+		/* Writable paths start empty on every engine (docker and
+		 * Kubernetes never copy the image's files in; podman would).
+		 * runc gives the tmpfs the mode of the image's directory under
+		 * it, whatever mode= says: podman's U makes it the user's. */
+		if (sz != NULL && o->engine == DEPLOY_DOCKER && !writable_by(t, &t->writable[i]))
+			ward_warn(
+				"%s: %s in the image is mode %04o owned by %llu: runc gives the "
+				"tmpfs that mode, so uid %u cannot write it under docker; make it "
+				"mode 1777 or owned by the user in the image",
+				t->image_path, t->writable[i].path,
+				(unsigned)(t->writable[i].image_mode & 07777),
+				(unsigned long long)t->writable[i].image_uid, t->uid);
+		if (sz == NULL ||
+		    push2(argv, "--tmpfs",
+			  ward_asprintf("%s:rw,noexec,nosuid,nodev,size=%s,mode=1777%s",
+					t->writable[i].path, sz,
+					o->engine == DEPLOY_PODMAN ? ",notmpcopyup,U" : "")) != 0) {
 			free(sz);
 			return -1;
 		}
@@ -155,9 +179,9 @@ deploy_run_argv(const struct deploy_target *t, const struct deploy_run_opts *o,
 			return -1;
 	}
 	if (t->metrics != NULL && !t->metrics_loopback && !deploy_port_listed(t, t->metrics_port)) {
-		char *v = *host_ip ? ward_asprintf("%s:%u:%u/tcp", host_ip, t->metrics_port,
-						   t->metrics_port)
-				   : ward_asprintf("%u:%u/tcp", t->metrics_port, t->metrics_port);
+		unsigned hp = t->metrics_host_port ? t->metrics_host_port : t->metrics_port;
+		char *v = *host_ip ? ward_asprintf("%s:%u:%u/tcp", host_ip, hp, t->metrics_port)
+				   : ward_asprintf("%u:%u/tcp", hp, t->metrics_port);
 		if (push2(argv, "--publish", v) != 0)
 			return -1;
 	}

@@ -316,6 +316,16 @@ deploy_target_from_image(struct oci_image *img, deploy_policy_fn policy,
 	}
 	for (i = 0; i < out->nmodels; i++)
 		out->models[i].in_image = oci_fs_find(&fs, out->models[i].path + 1) != NULL;
+	for (i = 0; i < out->nwritable; i++) {
+		struct deploy_writable *w = &out->writable[i];
+		const struct oci_fs_entry *e = oci_fs_find(&fs, w->path + 1);
+		if (e != NULL && e->type == OCI_ENTRY_DIR) {
+			w->in_image = 1;
+			w->image_mode = e->mode;
+			w->image_uid = e->uid;
+			w->image_gid = e->gid;
+		}
+	}
 	rc = deploy_apply_labels(out, img->cfg.labels);
 out:
 	for (i = 0; i < NFILES; i++)
