@@ -111,7 +111,7 @@ exe_resolve(const char *name, const char *path_env, int *status)
 			return ward_strdup(name);
 		*status = err == EACCES ? 126 : 127;
 		ward_err(WARD_EINPUT, "server binary %s: %s", name,
-		         err == EACCES ? "not an executable file" : strerror(err));
+			 err == EACCES ? "not an executable file" : strerror(err));
 		return NULL;
 	}
 	p = path_env && *path_env ? path_env : "/usr/local/bin:/usr/bin:/bin";
@@ -119,7 +119,7 @@ exe_resolve(const char *name, const char *path_env, int *status)
 		const char *colon = strchr(p, ':');
 		size_t len = colon ? (size_t)(colon - p) : strlen(p);
 		char *cand = len == 0 ? ward_asprintf("./%s", name)
-		                      : ward_asprintf("%.*s/%s", (int)len, p, name);
+				      : ward_asprintf("%.*s/%s", (int)len, p, name);
 		if (cand == NULL)
 			return NULL;
 		if (is_exec_file(cand, &err))
@@ -131,21 +131,21 @@ exe_resolve(const char *name, const char *path_env, int *status)
 	}
 	*status = seen_eacces ? 126 : 127;
 	ward_err(WARD_EINPUT, "server binary %s: %s in PATH", name,
-	         seen_eacces ? "no executable file" : "not found");
+		 seen_eacces ? "no executable file" : "not found");
 	return NULL;
 }
 
 static const char *const known_loaders[] = {
 #if defined(__x86_64__)
-    "/lib64/ld-linux-x86-64.so.2",
-    "/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
-    "/lib/ld-musl-x86_64.so.1",
+	"/lib64/ld-linux-x86-64.so.2",
+	"/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2",
+	"/lib/ld-musl-x86_64.so.1",
 #else
-    "/lib/ld-linux-aarch64.so.1",
-    "/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1",
-    "/lib/ld-musl-aarch64.so.1",
+	"/lib/ld-linux-aarch64.so.1",
+	"/lib/aarch64-linux-gnu/ld-linux-aarch64.so.1",
+	"/lib/ld-musl-aarch64.so.1",
 #endif
-    NULL,
+	NULL,
 };
 
 static int
@@ -197,8 +197,8 @@ exe_chain(const char *path, struct ward_strv *files, int *unreadable)
 		r = exe_elf_interp(head, (size_t)n, interp, sizeof(interp));
 		if (r < 0)
 			return ward_err(WARD_EINPUT,
-			                "%s: neither a script nor a native 64-bit ELF executable",
-			                cur);
+					"%s: neither a script nor a native 64-bit ELF executable",
+					cur);
 		if (r == 1)
 			return add_unique(files, interp);
 		return 0;

@@ -59,7 +59,7 @@ base_name(const char *p)
 
 struct gate *
 gate_new(int fd, pid_t server_pid, const char *server_path, const struct ward_strv *allow,
-         struct init_state *st)
+	 struct init_state *st)
 {
 	struct seccomp_notif_sizes sz = {0};
 	struct gate *g = ward_calloc(1, sizeof(*g));
@@ -75,11 +75,11 @@ gate_new(int fd, pid_t server_pid, const char *server_path, const struct ward_st
 	/* The kernel's structs may be larger than our headers': ask. */
 	if (syscall(__NR_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sz) != 0)
 		sz = (struct seccomp_notif_sizes){sizeof(struct seccomp_notif),
-		                                  sizeof(struct seccomp_notif_resp),
-		                                  sizeof(struct seccomp_data)};
+						  sizeof(struct seccomp_notif_resp),
+						  sizeof(struct seccomp_data)};
 	g->req_size = sz.seccomp_notif > sizeof(*g->req) ? sz.seccomp_notif : sizeof(*g->req);
 	g->resp_size =
-	    sz.seccomp_notif_resp > sizeof(*g->resp) ? sz.seccomp_notif_resp : sizeof(*g->resp);
+		sz.seccomp_notif_resp > sizeof(*g->resp) ? sz.seccomp_notif_resp : sizeof(*g->resp);
 	g->req = ward_calloc(1, g->req_size);
 	g->resp = ward_calloc(1, g->resp_size);
 	if (g->req == NULL || g->resp == NULL) {
@@ -182,7 +182,7 @@ read_remote_string(struct gate *g, pid_t pid, uint64_t addr, char *out, size_t c
 			close(fd);
 			/* The pid could have been reused: is the request still live? */
 			return ioctl(g->fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &g->req->id) == 0 ? 0
-			                                                                    : -1;
+											    : -1;
 		}
 		len += (size_t)n;
 	}
@@ -260,7 +260,7 @@ exec_attempt(struct gate *g)
 			snprintf(lookup, sizeof(lookup), "/proc/%d/cwd/%s", (int)pid, path);
 		else
 			snprintf(lookup, sizeof(lookup), "/proc/%d/fd/%d/%s", (int)pid, dirfd,
-			         path);
+				 path);
 		if (path[0] == '\0') {
 			ssize_t n = readlink(lookup, real, sizeof(real) - 1);
 			real[n > 0 ? n : 0] = '\0';
@@ -292,9 +292,9 @@ exec_attempt(struct gate *g)
 	struct jlog l;
 	read_comm(pid, comm, sizeof(comm));
 	jlog_begin(&l, verdict == EXEC_DENIED ? WARD_LOG_WARN : WARD_LOG_INFO,
-	           verdict == EXEC_DENIED    ? "exec_denied"
-	           : verdict == EXEC_ALLOWED ? "exec_allowed"
-	                                     : "exec_deferred");
+		   verdict == EXEC_DENIED    ? "exec_denied"
+		   : verdict == EXEC_ALLOWED ? "exec_allowed"
+					     : "exec_deferred");
 	jlog_str(&l, "syscall", at ? "execveat" : "execve");
 	jlog_str(&l, "binary", shown);
 	jlog_int(&l, "pid", pid);

@@ -17,7 +17,7 @@ struct gate;
  * (closed by gate_free).  server_pid's first exec is the server's own;
  * allow lists the files later execs may run.  NULL on allocation failure. */
 struct gate *gate_new(int fd, pid_t server_pid, const char *server_path,
-                      const struct ward_strv *allow, struct init_state *st);
+		      const struct ward_strv *allow, struct init_state *st);
 int gate_fd(const struct gate *g);
 /* gate_serve(g): answer the pending notifications (at most a batch);
  * returns -1 when the listener is gone (every filtered process exited). */

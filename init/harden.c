@@ -75,11 +75,11 @@ harden_readonly(const struct policy *p, int landlock_abi, struct init_state *st)
 	if (!ro && p->ro_root != POLICY_IGNORE) {
 		if (p->ro_root == POLICY_REFUSE) {
 			log_mount(WARD_LOG_ERROR, "root_writable", "/",
-			          "policy read_only.root is refuse");
+				  "policy read_only.root is refuse");
 			return ward_err(WARD_EENV, "/ is mounted read-write (policy: refuse)");
 		}
 		log_mount(WARD_LOG_WARN, "root_writable", "/",
-		          "run the container with a read-only root file system");
+			  "run the container with a read-only root file system");
 	}
 	for (size_t i = 0; i < p->nmodels; i++) {
 		const char *m = p->models[i].path;
@@ -95,16 +95,16 @@ harden_readonly(const struct policy *p, int landlock_abi, struct init_state *st)
 		if (p->ro_models == POLICY_REFUSE ||
 		    (p->ro_models == POLICY_LANDLOCK && !protected_)) {
 			log_mount(WARD_LOG_ERROR, "model_writable", m,
-			          protected_ ? "policy read_only.models is refuse"
-			                     : "writable mount not protected by Landlock");
+				  protected_ ? "policy read_only.models is refuse"
+					     : "writable mount not protected by Landlock");
 			return ward_err(WARD_EENV, "model %s is on a read-write mount (%s)", m,
-			                protected_ ? "policy: refuse"
-			                           : "and Landlock cannot keep the server from "
-			                             "writing it");
+					protected_ ? "policy: refuse"
+						   : "and Landlock cannot keep the server from "
+						     "writing it");
 		}
 		log_mount(WARD_LOG_WARN, "model_writable", m,
-		          protected_ ? "read-write mount; Landlock keeps the server from writing"
-		                     : "read-write mount, not protected");
+			  protected_ ? "read-write mount; Landlock keeps the server from writing"
+				     : "read-write mount, not protected");
 	}
 	return 0;
 }
@@ -114,12 +114,15 @@ harden_readonly(const struct policy *p, int landlock_abi, struct init_state *st)
 static int
 cap_last(void)
 {
+	static int last = -1; /* the kernel's, found once */
 	int c;
 
+	if (last >= 0)
+		return last;
 	for (c = 0; c < 64; c++)
 		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0)
 			break;
-	return c - 1;
+	return last = c - 1;
 }
 
 static int
@@ -142,8 +145,8 @@ caps_set(uint64_t eff, uint64_t perm, uint64_t inh)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
 	struct __user_cap_data_struct d[2] = {
-	    {(uint32_t)eff, (uint32_t)perm, (uint32_t)inh},
-	    {(uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32)},
+		{(uint32_t)eff, (uint32_t)perm, (uint32_t)inh},
+		{(uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32)},
 	};
 
 	if (syscall(__NR_capset, &h, d) != 0)
@@ -193,7 +196,7 @@ harden_switch_user(uid_t uid, gid_t gid, uint64_t keep)
 	}
 	if (getuid() != uid || geteuid() != uid || getgid() != gid || getegid() != gid)
 		return ward_err(WARD_EENV, "user switch to %u:%u did not take", (unsigned)uid,
-		                (unsigned)gid);
+				(unsigned)gid);
 	return 0;
 }
 

@@ -173,13 +173,13 @@ reason(int code)
 
 size_t
 http_head(char *out, size_t cap, int code, const char *content_type, size_t body_len,
-          int keep_alive)
+	  int keep_alive)
 {
 	int n = snprintf(out, cap,
-	                 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
-	                 "Cache-Control: no-store\r\n%s%s\r\n",
-	                 code, reason(code), content_type, body_len,
-	                 keep_alive ? "" : "Connection: close\r\n",
-	                 code == 405 ? "Allow: GET, HEAD\r\n" : "");
+			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			 "Cache-Control: no-store\r\n%s%s\r\n",
+			 code, reason(code), content_type, body_len,
+			 keep_alive ? "" : "Connection: close\r\n",
+			 code == 405 ? "Allow: GET, HEAD\r\n" : "");
 	return n < 0 || (size_t)n >= cap ? 0 : (size_t)n;
 }

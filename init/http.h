@@ -16,16 +16,16 @@ enum http_method { HTTP_GET, HTTP_HEAD, HTTP_OTHER };
 
 enum http_status_parse {
 	HTTP_INCOMPLETE = 0, /* need more bytes */
-	HTTP_DONE = 1,       /* a whole request; r->consumed bytes used */
-	HTTP_BAD = -1,       /* malformed: answer 400 and close */
+	HTTP_DONE = 1,	     /* a whole request; r->consumed bytes used */
+	HTTP_BAD = -1,	     /* malformed: answer 400 and close */
 	HTTP_TOO_LARGE = -2, /* no end of headers within the limit: 413 and close */
 };
 
 struct http_req {
 	int method;
 	char path[HTTP_MAX_PATH]; /* without the query string; "" when too long */
-	int version_minor;        /* HTTP/1.0 or HTTP/1.1 */
-	int keep_alive;           /* the client may send another request */
+	int version_minor;	  /* HTTP/1.0 or HTTP/1.1 */
+	int keep_alive;		  /* the client may send another request */
 	size_t consumed;
 };
 
@@ -35,6 +35,6 @@ int http_parse(const char *buf, size_t n, struct http_req *r);
 /* http_head(out, cap, code, content_type, body_len, keep_alive): the status
  * line and headers; returns their length, 0 when cap is too small. */
 size_t http_head(char *out, size_t cap, int code, const char *content_type, size_t body_len,
-                 int keep_alive);
+		 int keep_alive);
 
 #endif

@@ -158,11 +158,11 @@ jlog_begin(struct jlog *l, int level, const char *event)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 	l->len = (size_t)snprintf(l->buf, sizeof(l->buf),
-	                          "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":\"", when,
-	                          ts.tv_nsec / 1000000,
-	                          level_names[level < 0   ? 0
-	                                      : level > 3 ? 3
-	                                                  : level]);
+				  "{\"ts\":\"%s.%03ldZ\",\"level\":\"%s\",\"event\":\"", when,
+				  ts.tv_nsec / 1000000,
+				  level_names[level < 0	  ? 0
+					      : level > 3 ? 3
+							  : level]);
 	size_t e = jlog_escape(l->buf + l->len, 256, event, strlen(event));
 	if (e == (size_t)-1)
 		e = 0;

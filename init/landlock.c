@@ -55,7 +55,7 @@ struct ll_net_port {
 
 /* Device files every program may open for writing. */
 static const char *const harmless_devices[] = {"/dev/null", "/dev/zero", "/dev/full", "/dev/tty",
-                                               NULL};
+					       NULL};
 
 int
 landlock_abi(void)
@@ -82,7 +82,7 @@ fs_handled_for(int abi)
 /* Add a path rule; a missing path is skipped (1), other errors are -1. */
 static int
 add_path(int ruleset, const char *path, uint64_t access, uint64_t handled,
-         struct landlock_result *r)
+	 struct landlock_result *r)
 {
 	struct ll_path_beneath pb;
 	struct stat st;
@@ -104,8 +104,8 @@ add_path(int ruleset, const char *path, uint64_t access, uint64_t handled,
 	pb.allowed_access = access & handled;
 	pb.parent_fd = fd;
 	rc = pb.allowed_access == 0 ? 0
-	                            : (int)syscall(__NR_landlock_add_rule, ruleset,
-	                                           LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+				    : (int)syscall(__NR_landlock_add_rule, ruleset,
+						   LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
 	close(fd);
 	if (rc != 0)
 		return ward_errno(WARD_EENV, "landlock: cannot add a rule for %s", path);
@@ -120,7 +120,7 @@ add_ports(int ruleset, const struct policy_ports *pp, uint64_t access, struct la
 		struct ll_net_port np = {.allowed_access = access, .port = pp->port[i]};
 		if (syscall(__NR_landlock_add_rule, ruleset, LL_RULE_NET_PORT, &np, 0) != 0)
 			return ward_errno(WARD_EENV, "landlock: cannot add a rule for TCP port %u",
-			                  pp->port[i]);
+					  pp->port[i]);
 		r->rules++;
 	}
 	return 0;
@@ -139,7 +139,7 @@ log_skipped(const char *what, const char *path)
 
 int
 landlock_apply(const struct policy *p, const struct ward_strv *exec_files,
-               struct landlock_result *r)
+	       struct landlock_result *r)
 {
 	struct ll_ruleset_attr attr = {0};
 	int want_net = p->tcp_bind.restricted || p->tcp_connect.restricted;
@@ -151,14 +151,14 @@ landlock_apply(const struct policy *p, const struct ward_strv *exec_files,
 	if (r->abi < 1) {
 		if (p->landlock_required)
 			return ward_err(WARD_EENV, "landlock is required by the policy but this "
-			                           "kernel does not offer it");
+						   "kernel does not offer it");
 		return 0;
 	}
 	if (want_net && r->abi < 4 && p->landlock_required)
 		return ward_err(WARD_EENV,
-		                "landlock TCP rules are required but the kernel's "
-		                "Landlock ABI is %d (TCP needs 4)",
-		                r->abi);
+				"landlock TCP rules are required but the kernel's "
+				"Landlock ABI is %d (TCP needs 4)",
+				r->abi);
 	attr.handled_access_fs = fs_handled_for(r->abi);
 	if (r->abi >= 4) {
 		if (p->tcp_bind.restricted)
@@ -175,8 +175,8 @@ landlock_apply(const struct policy *p, const struct ward_strv *exec_files,
 
 	/* Older kernels take the shorter struct of their ABI. */
 	size_t size = r->abi >= 6   ? sizeof(attr)
-	              : r->abi >= 4 ? offsetof(struct ll_ruleset_attr, scoped)
-	                            : offsetof(struct ll_ruleset_attr, handled_access_net);
+		      : r->abi >= 4 ? offsetof(struct ll_ruleset_attr, scoped)
+				    : offsetof(struct ll_ruleset_attr, handled_access_net);
 	fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0);
 	if (fd < 0)
 		return ward_errno(WARD_EENV, "landlock: cannot create a ruleset");
@@ -190,12 +190,12 @@ landlock_apply(const struct policy *p, const struct ward_strv *exec_files,
 	}
 	for (size_t i = 0; harmless_devices[i] != NULL; i++)
 		if (add_path(fd, harmless_devices[i],
-		             LANDLOCK_ACCESS_FS_WRITE_FILE | LL_FS_TRUNCATE, attr.handled_access_fs,
-		             r) < 0)
+			     LANDLOCK_ACCESS_FS_WRITE_FILE | LL_FS_TRUNCATE, attr.handled_access_fs,
+			     r) < 0)
 			goto out;
 	for (size_t i = 0; i < exec_files->n; i++) {
 		int a = add_path(fd, exec_files->v[i], LANDLOCK_ACCESS_FS_EXECUTE,
-		                 attr.handled_access_fs, r);
+				 attr.handled_access_fs, r);
 		if (a < 0)
 			goto out;
 		if (a > 0)

@@ -18,10 +18,10 @@
 #include "policy.h"
 
 struct landlock_result {
-	int abi;          /* 0: Landlock unavailable */
-	int enforced;     /* a ruleset was applied */
+	int abi;	  /* 0: Landlock unavailable */
+	int enforced;	  /* a ruleset was applied */
 	int net_enforced; /* the policy's TCP rules are in force */
-	int scoped;       /* signal and abstract-socket scoping */
+	int scoped;	  /* signal and abstract-socket scoping */
 	uint64_t fs_handled;
 	uint64_t net_handled;
 	int rules;
@@ -37,6 +37,6 @@ int landlock_abi(void);
  * policy requires Landlock (landlock.required) and part of it cannot be
  * enforced on this kernel; r says what was done either way. */
 int landlock_apply(const struct policy *p, const struct ward_strv *exec_files,
-                   struct landlock_result *r);
+		   struct landlock_result *r);
 
 #endif

@@ -48,8 +48,10 @@ send_fd(int sync, int fd, const struct handover *h)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {(void *)h, sizeof(*h)};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cbuf,
+			   .msg_controllen = sizeof(cbuf)};
 	struct cmsghdr *c;
 
 	memset(cbuf, 0, sizeof(cbuf));
@@ -77,11 +79,11 @@ install_seccomp(pid_t init_pid, pid_t init_pgid)
 	/* WAIT_KILLABLE_RECV (5.19): a signal does not restart a pending exec
 	 * notification, so each attempt is counted once. */
 	fd = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
-	                  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
-	                  &fp);
+			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
+			  &fp);
 	if (fd < 0 && errno == EINVAL)
 		fd = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
-		                  SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
+				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
 	if (fd < 0)
 		return ward_errno(WARD_EENV, "cannot install the seccomp filter with a listener");
 	return fd;
@@ -119,9 +121,9 @@ child(const struct launch_args *a, int sync, pid_t init_pid, pid_t init_pgid)
 	h.readable = harden_readable_by_self(a->path);
 	if (h.readable && p->dumpable == POLICY_REFUSE) {
 		ward_err(WARD_EENV,
-		         "%s is readable by uid %u: the server would be dumpable (policy: "
-		         "refuse); install it with mode 0711",
-		         a->path, (unsigned)geteuid());
+			 "%s is readable by uid %u: the server would be dumpable (policy: "
+			 "refuse); install it with mode 0711",
+			 a->path, (unsigned)geteuid());
 		child_fail(sync, WARD_EENV, "dumpable");
 	}
 	if (landlock_apply(p, a->exec_files, &h.landlock) != 0)
@@ -176,8 +178,10 @@ launch_recv(struct launch *l)
 	char cbuf[CMSG_SPACE(sizeof(int))];
 	struct handover h;
 	struct iovec iov = {&h, sizeof(h)};
-	struct msghdr m = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf)};
+	struct msghdr m = {.msg_iov = &iov,
+			   .msg_iovlen = 1,
+			   .msg_control = cbuf,
+			   .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 
 	memset(&h, 0, sizeof(h));

@@ -18,18 +18,18 @@
 
 struct launch_args {
 	const struct policy *policy;
-	const char *path;                   /* resolved server binary */
-	char *const *argv;                  /* the server's argv */
+	const char *path;		    /* resolved server binary */
+	char *const *argv;		    /* the server's argv */
 	const struct ward_strv *exec_files; /* what Landlock lets it execute */
 };
 
 struct launch {
 	pid_t pid;
-	int sync_fd;      /* ward-init's end of the socketpair; -1 once closed */
-	int notif_fd;     /* the seccomp listener, -1 until received */
-	int failed;       /* the child reported a failure */
-	int fail_code;    /* its exit code */
-	int exec_done;    /* EOF without a failure: the exec went through */
+	int sync_fd;	  /* ward-init's end of the socketpair; -1 once closed */
+	int notif_fd;	  /* the seccomp listener, -1 until received */
+	int failed;	  /* the child reported a failure */
+	int fail_code;	  /* its exit code */
+	int exec_done;	  /* EOF without a failure: the exec went through */
 	int bin_readable; /* the binary is readable by the server's uid */
 	struct landlock_result landlock;
 };

@@ -36,26 +36,26 @@
 #include "verify.h"
 
 static const char usage[] =
-    "usage: ward-init [--policy FILE] [--metrics ADDR:PORT|off] [--] CMD [ARGS...]\n"
-    "       ward-init --check-policy FILE [--root DIR]\n"
-    "       ward-init --print-default-policy | --print-seccomp-profile | --version\n"
-    "\n"
-    "PID 1 of ward images: verify the models, harden, exec CMD once, supervise it.\n"
-    "\n"
-    "  --policy FILE          policy (default /ward/policy.json; without that file\n"
-    "                         the default policy applies)\n"
-    "  --metrics ADDR:PORT    serve /metrics and /healthz there (\"off\": nowhere);\n"
-    "                         overrides the policy\n"
-    "  --check-policy FILE    validate a policy, print it with every default filled\n"
-    "                         in; with --root DIR also check that the files it names\n"
-    "                         exist under DIR (an image's root file system)\n"
-    "  --print-default-policy the policy that applies without a policy file\n"
-    "  --print-seccomp-profile an OCI seccomp profile with ward-init's deny rules\n"
-    "\n"
-    "Exit codes: the server's status, or 128+N when signal N killed it; before the\n"
-    "server runs: 1 model verification failed, 2 bad usage or policy, 3 environment\n"
-    "(hardening or I/O failed), 126 server not executable, 127 server not found.\n"
-    "Logs: JSON lines on stderr (docs/ward-init.md).\n";
+	"usage: ward-init [--policy FILE] [--metrics ADDR:PORT|off] [--] CMD [ARGS...]\n"
+	"       ward-init --check-policy FILE [--root DIR]\n"
+	"       ward-init --print-default-policy | --print-seccomp-profile | --version\n"
+	"\n"
+	"PID 1 of ward images: verify the models, harden, exec CMD once, supervise it.\n"
+	"\n"
+	"  --policy FILE          policy (default /ward/policy.json; without that file\n"
+	"                         the default policy applies)\n"
+	"  --metrics ADDR:PORT    serve /metrics and /healthz there (\"off\": nowhere);\n"
+	"                         overrides the policy\n"
+	"  --check-policy FILE    validate a policy, print it with every default filled\n"
+	"                         in; with --root DIR also check that the files it names\n"
+	"                         exist under DIR (an image's root file system)\n"
+	"  --print-default-policy the policy that applies without a policy file\n"
+	"  --print-seccomp-profile an OCI seccomp profile with ward-init's deny rules\n"
+	"\n"
+	"Exit codes: the server's status, or 128+N when signal N killed it; before the\n"
+	"server runs: 1 model verification failed, 2 bad usage or policy, 3 environment\n"
+	"(hardening or I/O failed), 126 server not executable, 127 server not found.\n"
+	"Logs: JSON lines on stderr (docs/ward-init.md).\n";
 
 /* CAP_SYS_PTRACE (19) and CAP_DAC_READ_SEARCH (2). */
 #define SUPERVISOR_CAPS (CAP_BIT(19) | CAP_BIT(2))
@@ -106,8 +106,8 @@ check_policy(const char *file, const char *root)
 				struct stat sb;
 				if (files[k] != NULL && (f == NULL || stat(f, &sb) != 0)) {
 					fprintf(stderr,
-					        "ward-init: %s: model %s: %s does not exist\n",
-					        file, m->path, files[k]);
+						"ward-init: %s: model %s: %s does not exist\n",
+						file, m->path, files[k]);
 					rc = WARD_EINPUT;
 				}
 				free(f);
@@ -127,7 +127,7 @@ load_policy(const char *path, int explicit_path, struct policy *p)
 
 	if (!explicit_path && stat(path, &sb) != 0 && errno == ENOENT) {
 		jlog_msg(WARD_LOG_INFO, "policy_default",
-		         "no " POLICY_DEFAULT_PATH ": the default policy applies");
+			 "no " POLICY_DEFAULT_PATH ": the default policy applies");
 		return policy_defaults(p);
 	}
 	return policy_load(path, p);
@@ -147,8 +147,8 @@ exec_files(const struct policy *p, const char *server, struct ward_strv *files)
 		jlog_begin(&l, WARD_LOG_INFO, "binary_unreadable");
 		jlog_str(&l, "binary", server);
 		jlog_str(&l, "note",
-		         "cannot read its ELF header; allowing the usual program "
-		         "loaders");
+			 "cannot read its ELF header; allowing the usual program "
+			 "loaders");
 		jlog_end(&l);
 	}
 	for (size_t i = 0; i < p->exec_allow.n; i++) {
@@ -175,7 +175,7 @@ pending_stop(int sfd)
 		int sig = (int)si.ssi_signo;
 		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) {
 			jlog_msg(WARD_LOG_WARN, "stopped_before_start",
-			         sigabbrev_np(sig) ? sigabbrev_np(sig) : "signal");
+				 sigabbrev_np(sig) ? sigabbrev_np(sig) : "signal");
 			return 128 + sig;
 		}
 	}
@@ -200,7 +200,7 @@ signal_setup(sigset_t *all)
 
 static void
 log_start(const struct policy *p, const char *policy_path, const char *server, int argc,
-          char **argv)
+	  char **argv)
 {
 	struct jlog l;
 
@@ -221,15 +221,15 @@ int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"policy", required_argument, NULL, 'p'},
-	    {"metrics", required_argument, NULL, 'm'},
-	    {"check-policy", required_argument, NULL, 'c'},
-	    {"root", required_argument, NULL, 'r'},
-	    {"print-default-policy", no_argument, NULL, 'D'},
-	    {"print-seccomp-profile", no_argument, NULL, 'S'},
-	    {"version", no_argument, NULL, 'V'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{"policy", required_argument, NULL, 'p'},
+		{"metrics", required_argument, NULL, 'm'},
+		{"check-policy", required_argument, NULL, 'c'},
+		{"root", required_argument, NULL, 'r'},
+		{"print-default-policy", no_argument, NULL, 'D'},
+		{"print-seccomp-profile", no_argument, NULL, 'S'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *policy_path = POLICY_DEFAULT_PATH, *metrics = NULL, *check = NULL, *root = NULL;
 	struct ward_strv files = {0};
@@ -305,7 +305,7 @@ main(int argc, char **argv)
 	ward_log_set_level(p.log_level);
 	server = exe_resolve(argv[optind], getenv("PATH"), &status);
 	log_start(&p, explicit_policy || access(policy_path, F_OK) == 0 ? policy_path : NULL,
-	          server, argc - optind, argv + optind);
+		  server, argc - optind, argv + optind);
 	if (server == NULL)
 		return fail(status, "server_not_found");
 	if (exec_files(&p, server, &files) != 0)
@@ -340,15 +340,15 @@ main(int argc, char **argv)
 		return fail(WARD_EENV, "harden_failed");
 	/* 6-8. In the server's process: Landlock, seccomp, exec. */
 	struct launch_args la = {
-	    .policy = &p, .path = server, .argv = argv + optind, .exec_files = &files};
+		.policy = &p, .path = server, .argv = argv + optind, .exec_files = &files};
 	if (launch_start(&la, &launch) != 0)
 		return fail(WARD_EENV, "harden_failed");
 	struct supervise_args sa = {.policy = &p,
-	                            .st = &st,
-	                            .signal_fd = sfd,
-	                            .listen_fd = lfd,
-	                            .server_path = server,
-	                            .launch = &launch};
+				    .st = &st,
+				    .signal_fd = sfd,
+				    .listen_fd = lfd,
+				    .server_path = server,
+				    .launch = &launch};
 	rc = supervise(&sa);
 	ward_strv_free(&files);
 	policy_free(&p);

@@ -239,10 +239,14 @@ hardening(struct out *o, const struct init_state *st)
 		const char *name;
 		int v;
 	} f[] = {
-	    {"landlock", st->landlock_enforced},        {"landlock_tcp", st->landlock_net},
-	    {"landlock_scope", st->landlock_scoped},    {"seccomp", st->seccomp},
-	    {"no_new_privs", st->no_new_privs},         {"capabilities_dropped", st->caps_dropped},
-	    {"non_dumpable", st->server_dumpable == 0}, {"read_only_root", st->root_read_only == 1},
+		{"landlock", st->landlock_enforced},
+		{"landlock_tcp", st->landlock_net},
+		{"landlock_scope", st->landlock_scoped},
+		{"seccomp", st->seccomp},
+		{"no_new_privs", st->no_new_privs},
+		{"capabilities_dropped", st->caps_dropped},
+		{"non_dumpable", st->server_dumpable == 0},
+		{"read_only_root", st->root_read_only == 1},
 	};
 
 	family(o, "ward_hardening_enabled", "gauge",
@@ -265,7 +269,7 @@ gate(struct out *o, const struct init_state *st)
 	       "(deferred: the path was unreadable, Landlock decided).");
 	for (size_t i = 0; i < st->nexec; i++) {
 		const uint64_t v[] = {st->exec[i].allowed, st->exec[i].denied,
-		                      st->exec[i].deferred};
+				      st->exec[i].deferred};
 		for (int r = 0; r < 3; r++) {
 			if (v[r] == 0)
 				continue;
@@ -292,7 +296,7 @@ server(struct out *o, const struct init_state *st, const struct proc_sample *s)
 	gauge(o, "ward_server_up", "Whether the server process is running.", st->server_up);
 	counter(o, "ward_server_starts_total", "Times the server was started.", st->server_starts);
 	counter(o, "ward_server_restarts_total", "Server restarts (ward-init never restarts it).",
-	        0);
+		0);
 	if (s == NULL || !s->have_stat)
 		return;
 	family(o, "ward_server_cpu_seconds_total", "counter",
@@ -307,22 +311,22 @@ server(struct out *o, const struct init_state *st, const struct proc_sample *s)
 		      (double)s->fds);
 	if (s->have_io) {
 		counter(o, "ward_server_io_read_bytes_total",
-		        "Bytes the server read through read-like syscalls.", s->rchar);
+			"Bytes the server read through read-like syscalls.", s->rchar);
 		counter(o, "ward_server_io_write_bytes_total",
-		        "Bytes the server wrote through write-like syscalls.", s->wchar);
+			"Bytes the server wrote through write-like syscalls.", s->wchar);
 		counter(o, "ward_server_storage_read_bytes_total",
-		        "Bytes the server caused to be read from storage.", s->read_bytes);
+			"Bytes the server caused to be read from storage.", s->read_bytes);
 		counter(o, "ward_server_storage_write_bytes_total",
-		        "Bytes the server caused to be written to storage.", s->write_bytes);
+			"Bytes the server caused to be written to storage.", s->write_bytes);
 	}
 }
 
 size_t
 metrics_render(const struct init_state *st, const struct proc_sample *srv, uint64_t self_rss,
-               uint64_t now_ns, char *buf, size_t cap)
+	       uint64_t now_ns, char *buf, size_t cap)
 {
 	static const char *const codes[HTTP_SLOTS] = {"200", "400", "404", "405",
-	                                              "408", "413", "503"};
+						      "408", "413", "503"};
 	struct out o = {buf, cap, 0, 0};
 
 	family(&o, "ward_build_info", "gauge", "The ward-init version.");
@@ -336,24 +340,24 @@ metrics_render(const struct init_state *st, const struct proc_sample *srv, uint6
 	gate(&o, st);
 	server(&o, st, srv);
 	counter(&o, "ward_processes_reaped_total", "Exited processes reaped by ward-init.",
-	        st->reaped);
+		st->reaped);
 	counter(&o, "ward_signals_forwarded_total", "Signals forwarded to the server.",
-	        st->signals_forwarded);
+		st->signals_forwarded);
 	counter(&o, "ward_signals_ignored_total",
-	        "Signals sent to ward-init from processes it supervises, ignored.",
-	        st->signals_ignored);
+		"Signals sent to ward-init from processes it supervises, ignored.",
+		st->signals_ignored);
 	family(&o, "ward_http_requests_total", "counter",
 	       "Requests answered on the metrics listener, by status code.");
 	for (int i = 0; i < HTTP_SLOTS; i++)
 		put(&o, "ward_http_requests_total{code=\"%s\"} %llu\n", codes[i],
 		    (unsigned long long)st->http[i]);
 	counter(&o, "ward_http_connections_rejected_total",
-	        "Connections closed at once because too many were open.", st->http_rejected);
+		"Connections closed at once because too many were open.", st->http_rejected);
 	counter(&o, "ward_http_timeouts_total", "Connections closed for being idle or slow.",
-	        st->http_timeouts);
+		st->http_timeouts);
 	counter(&o, "ward_log_lines_suppressed_total",
-	        "Log lines about denials dropped by the rate limit (the counters still count).",
-	        st->log_suppressed);
+		"Log lines about denials dropped by the rate limit (the counters still count).",
+		st->log_suppressed);
 	if (o.overflow)
 		return 0;
 	return o.len;

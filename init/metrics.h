@@ -29,7 +29,7 @@ struct proc_sample {
 /* proc_parse_stat(buf, n, ticks, page, s): fields of /proc/PID/stat (the
  * command name may hold spaces and parentheses).  -1 when malformed. */
 int proc_parse_stat(const char *buf, size_t n, long ticks_per_s, long page_size,
-                    struct proc_sample *s);
+		    struct proc_sample *s);
 /* proc_parse_io(buf, n, s): rchar, wchar, read_bytes, write_bytes. */
 int proc_parse_io(const char *buf, size_t n, struct proc_sample *s);
 /* proc_sample_read(pid, s): whatever of the above this process may read. */
@@ -38,6 +38,6 @@ void proc_sample_read(pid_t pid, struct proc_sample *s);
 /* metrics_render(st, server, self_rss, now_ns, out, cap): the exposition
  * text; returns its length (< cap), or 0 when it does not fit. */
 size_t metrics_render(const struct init_state *st, const struct proc_sample *server,
-                      uint64_t self_rss, uint64_t now_ns, char *out, size_t cap);
+		      uint64_t self_rss, uint64_t now_ns, char *out, size_t cap);
 
 #endif

@@ -15,17 +15,17 @@
 #include "policy.h"
 
 static const char *const action_names[] = {
-    [POLICY_IGNORE] = "ignore",
-    [POLICY_WARN] = "warn",
-    [POLICY_REFUSE] = "refuse",
-    [POLICY_LANDLOCK] = "landlock",
+	[POLICY_IGNORE] = "ignore",
+	[POLICY_WARN] = "warn",
+	[POLICY_REFUSE] = "refuse",
+	[POLICY_LANDLOCK] = "landlock",
 };
 
 static const char *const level_names[] = {
-    [WARD_LOG_ERROR] = "error",
-    [WARD_LOG_WARN] = "warn",
-    [WARD_LOG_INFO] = "info",
-    [WARD_LOG_DEBUG] = "debug",
+	[WARD_LOG_ERROR] = "error",
+	[WARD_LOG_WARN] = "warn",
+	[WARD_LOG_INFO] = "info",
+	[WARD_LOG_DEBUG] = "debug",
 };
 
 const char *
@@ -130,9 +130,9 @@ get_abs_path(const json_t *v, const char *what, const char *field, char **out)
 		return -1;
 	if (!abs_path_ok(s))
 		return ward_err(WARD_EINPUT,
-		                "%s: %s \"%s\" is not a clean absolute path (no \"..\", \".\" or "
-		                "empty components)",
-		                what, field, s);
+				"%s: %s \"%s\" is not a clean absolute path (no \"..\", \".\" or "
+				"empty components)",
+				what, field, s);
 	free(*out);
 	*out = ward_strdup(s);
 	return *out ? 0 : -1;
@@ -140,20 +140,20 @@ get_abs_path(const json_t *v, const char *what, const char *field, char **out)
 
 static int
 get_int(const json_t *v, const char *what, const char *field, json_int_t lo, json_int_t hi,
-        json_int_t *out)
+	json_int_t *out)
 {
 	if (!json_is_integer(v))
 		return ward_err(WARD_EINPUT, "%s: %s is not an integer", what, field);
 	*out = json_integer_value(v);
 	if (*out < lo || *out > hi)
 		return ward_err(WARD_EINPUT, "%s: %s = %lld is out of range [%lld, %lld]", what,
-		                field, (long long)*out, (long long)lo, (long long)hi);
+				field, (long long)*out, (long long)lo, (long long)hi);
 	return 0;
 }
 
 static int
 get_enum(const json_t *v, const char *what, const char *field, const char *const *names,
-         size_t nnames, unsigned allowed_mask, int *out)
+	 size_t nnames, unsigned allowed_mask, int *out)
 {
 	const char *s;
 
@@ -165,7 +165,7 @@ get_enum(const json_t *v, const char *what, const char *field, const char *const
 			return 0;
 		}
 	return ward_err(WARD_EINPUT, "%s: %s \"%s\" is not one of the allowed values", what, field,
-	                s);
+			s);
 }
 
 /* An array of clean absolute paths, duplicates removed, sorted. */
@@ -179,7 +179,7 @@ get_path_list(const json_t *v, const char *what, const char *field, struct ward_
 		return ward_err(WARD_EINPUT, "%s: %s is not an array", what, field);
 	if (json_array_size(v) > POLICY_MAX_PATHS)
 		return ward_err(WARD_EINPUT, "%s: %s has more than %d entries", what, field,
-		                POLICY_MAX_PATHS);
+				POLICY_MAX_PATHS);
 	ward_strv_free(out);
 	json_array_foreach(v, i, x)
 	{
@@ -215,10 +215,10 @@ get_ports(const json_t *v, const char *what, const char *field, struct policy_po
 		return 0;
 	if (!json_is_array(v))
 		return ward_err(WARD_EINPUT, "%s: %s is neither null nor an array of ports", what,
-		                field);
+				field);
 	if (json_array_size(v) > POLICY_MAX_PORTS)
 		return ward_err(WARD_EINPUT, "%s: %s has more than %d ports", what, field,
-		                POLICY_MAX_PORTS);
+				POLICY_MAX_PORTS);
 	out->restricted = 1;
 	json_array_foreach(v, i, x)
 	{
@@ -231,7 +231,7 @@ get_ports(const json_t *v, const char *what, const char *field, struct policy_po
 	for (i = 1; i < out->n; i++)
 		if (out->port[i] == out->port[i - 1])
 			return ward_err(WARD_EINPUT, "%s: %s lists port %u twice", what, field,
-			                out->port[i]);
+					out->port[i]);
 	return 0;
 }
 
@@ -243,8 +243,8 @@ get_key_name(const json_t *v, const char *what, const char *field, const char **
 		return -1;
 	if (!ward_relpath_ok(*out) || strlen(*out) >= PATH_MAX)
 		return ward_err(WARD_EINPUT,
-		                "%s: %s \"%s\" must be a clean path relative to keys_dir", what,
-		                field, *out);
+				"%s: %s \"%s\" must be a clean path relative to keys_dir", what,
+				field, *out);
 	return 0;
 }
 
@@ -253,8 +253,8 @@ get_key_name(const json_t *v, const char *what, const char *field, const char **
 static int
 parse_model(const json_t *m, const char *keys_dir, const char *what, struct policy_model *out)
 {
-	static const char *const keys[] = {"path",   "signature",       "key", "cert_chain",
-	                                   "ignore", "ignore_unsigned", NULL};
+	static const char *const keys[] = {"path",   "signature",	"key", "cert_chain",
+					   "ignore", "ignore_unsigned", NULL};
 	const char *key = NULL, *chain = NULL;
 	const json_t *v, *x;
 	size_t i;
@@ -278,8 +278,8 @@ parse_model(const json_t *m, const char *keys_dir, const char *what, struct poli
 		return -1;
 	if ((key == NULL) == (chain == NULL))
 		return ward_err(WARD_EINPUT,
-		                "%s: model %s needs exactly one of \"key\" and \"cert_chain\"",
-		                what, out->path);
+				"%s: model %s needs exactly one of \"key\" and \"cert_chain\"",
+				what, out->path);
 	if (key != NULL && (out->key = ward_path_join(keys_dir, key)) == NULL)
 		return -1;
 	if (chain != NULL && (out->cert_chain = ward_path_join(keys_dir, chain)) == NULL)
@@ -287,8 +287,8 @@ parse_model(const json_t *m, const char *keys_dir, const char *what, struct poli
 	if ((v = json_object_get(m, "ignore")) != NULL) {
 		if (!json_is_array(v) || json_array_size(v) > POLICY_MAX_PATHS)
 			return ward_err(WARD_EINPUT,
-			                "%s: models[].ignore is not an array of at most %d paths",
-			                what, POLICY_MAX_PATHS);
+					"%s: models[].ignore is not an array of at most %d paths",
+					what, POLICY_MAX_PATHS);
 		json_array_foreach(v, i, x)
 		{
 			const char *s;
@@ -296,9 +296,9 @@ parse_model(const json_t *m, const char *keys_dir, const char *what, struct poli
 				return -1;
 			if (!ward_relpath_ok(s))
 				return ward_err(WARD_EINPUT,
-				                "%s: models[].ignore \"%s\" is not a clean path "
-				                "relative to the model",
-				                what, s);
+						"%s: models[].ignore \"%s\" is not a clean path "
+						"relative to the model",
+						what, s);
 			if (ward_strv_push(&out->ignore, s) != 0)
 				return -1;
 		}
@@ -306,7 +306,7 @@ parse_model(const json_t *m, const char *keys_dir, const char *what, struct poli
 	if ((v = json_object_get(m, "ignore_unsigned")) != NULL) {
 		if (!json_is_boolean(v))
 			return ward_err(WARD_EINPUT,
-			                "%s: models[].ignore_unsigned is not a boolean", what);
+					"%s: models[].ignore_unsigned is not a boolean", what);
 		out->ignore_unsigned = json_is_true(v);
 	}
 	return 0;
@@ -333,7 +333,7 @@ parse_models(const json_t *v, const char *what, struct policy *p)
 		for (size_t k = 0; k + 1 < p->nmodels; k++)
 			if (strcmp(p->models[k].path, pm->path) == 0)
 				return ward_err(WARD_EINPUT, "%s: model %s is listed twice", what,
-				                pm->path);
+						pm->path);
 		/* A single-file model names its signature explicitly. */
 		if (pm->signature == NULL &&
 		    (pm->signature = ward_path_join(pm->path, "model.sig")) == NULL)
@@ -374,7 +374,7 @@ parse_landlock(const json_t *v, const char *what, struct policy *p)
 	if ((x = json_object_get(v, "required")) != NULL) {
 		if (!json_is_boolean(x))
 			return ward_err(WARD_EINPUT, "%s: landlock.required is not a boolean",
-			                what);
+					what);
 		p->landlock_required = json_is_true(x);
 	}
 	if ((x = json_object_get(v, "tcp_bind")) != NULL &&
@@ -423,7 +423,7 @@ parse_signals(const json_t *v, const char *what, struct policy *p)
 {
 	static const char *const keys[] = {"forward", NULL};
 	static const char *const modes[] = {
-	    [FORWARD_PROCESS] = "process", [FORWARD_PROCESS_GROUP] = "process_group"};
+		[FORWARD_PROCESS] = "process", [FORWARD_PROCESS_GROUP] = "process_group"};
 	const json_t *x;
 
 	if (!json_is_object(v))
@@ -456,9 +456,9 @@ static int
 parse_top(const json_t *root, const char *what, struct policy *p)
 {
 	static const char *const keys[] = {
-	    "version",        "uid",      "gid",      "keys_dir",  "models",
-	    "verify_threads", "writable", "exec",     "read_only", "landlock",
-	    "metrics",        "signals",  "dumpable", "log_level", NULL};
+		"version",	  "uid",      "gid",	  "keys_dir",  "models",
+		"verify_threads", "writable", "exec",	  "read_only", "landlock",
+		"metrics",	  "signals",  "dumpable", "log_level", NULL};
 	json_int_t n;
 	const json_t *v;
 
@@ -468,8 +468,8 @@ parse_top(const json_t *root, const char *what, struct policy *p)
 		return -1;
 	if ((v = json_object_get(root, "version")) == NULL)
 		return ward_err(WARD_EINPUT,
-		                "%s: missing field \"version\" (this ward-init reads %d)", what,
-		                POLICY_VERSION);
+				"%s: missing field \"version\" (this ward-init reads %d)", what,
+				POLICY_VERSION);
 	if (get_int(v, what, "version", POLICY_VERSION, POLICY_VERSION, &n) != 0)
 		return -1;
 	if ((v = json_object_get(root, "uid")) != NULL) {
@@ -604,7 +604,7 @@ policy_to_json(const struct policy *p)
 			json_object_set_new(o, "key", json_string(key_name(p, m->key)));
 		if (m->cert_chain != NULL)
 			json_object_set_new(o, "cert_chain",
-			                    json_string(key_name(p, m->cert_chain)));
+					    json_string(key_name(p, m->cert_chain)));
 		json_object_set_new(o, "ignore", strv_json(&m->ignore));
 		json_object_set_new(o, "ignore_unsigned", json_boolean(m->ignore_unsigned));
 		json_array_append_new(models, o);
@@ -619,16 +619,16 @@ policy_to_json(const struct policy *p)
 	json_object_set_new(j, "writable", strv_json(&p->writable));
 	json_object_set_new(j, "exec", json_pack("{s:o}", "allow", strv_json(&p->exec_allow)));
 	json_object_set_new(j, "read_only",
-	                    json_pack("{s:s,s:s}", "root", action_names[p->ro_root], "models",
-	                              action_names[p->ro_models]));
+			    json_pack("{s:s,s:s}", "root", action_names[p->ro_root], "models",
+				      action_names[p->ro_models]));
 	json_object_set_new(j, "landlock",
-	                    json_pack("{s:b,s:o,s:o}", "required", p->landlock_required, "tcp_bind",
-	                              ports_json(&p->tcp_bind), "tcp_connect",
-	                              ports_json(&p->tcp_connect)));
+			    json_pack("{s:b,s:o,s:o}", "required", p->landlock_required, "tcp_bind",
+				      ports_json(&p->tcp_bind), "tcp_connect",
+				      ports_json(&p->tcp_connect)));
 	json_object_set_new(j, "metrics", metrics);
 	json_object_set_new(j, "signals",
-	                    json_pack("{s:s}", "forward",
-	                              p->forward == FORWARD_PROCESS ? "process" : "process_group"));
+			    json_pack("{s:s}", "forward",
+				      p->forward == FORWARD_PROCESS ? "process" : "process_group"));
 	json_object_set_new(j, "dumpable", json_string(action_names[p->dumpable]));
 	json_object_set_new(j, "log_level", json_string(level_names[p->log_level]));
 	return j;
@@ -661,7 +661,7 @@ policy_parse_addr(const char *s, void *addr, unsigned *addrlen)
 		hl = (size_t)(colon - s);
 		if (hl >= sizeof(host) || memchr(s, ':', hl) != NULL)
 			return ward_err(WARD_EINPUT, "\"%s\": bad address (IPv6 needs [brackets])",
-			                s);
+					s);
 		memcpy(host, s, hl);
 	}
 	host[hl] = '\0';
@@ -672,7 +672,7 @@ policy_parse_addr(const char *s, void *addr, unsigned *addrlen)
 		return ward_err(WARD_EINPUT, "\"%s\": port must be 1-65535", s);
 	if (s[0] == '[') {
 		struct sockaddr_in6 a6 = {.sin6_family = AF_INET6,
-		                          .sin6_port = htons((uint16_t)port)};
+					  .sin6_port = htons((uint16_t)port)};
 		if (inet_pton(AF_INET6, host, &a6.sin6_addr) != 1)
 			return ward_err(WARD_EINPUT, "\"%s\": bad IPv6 address", s);
 		if (*addrlen < sizeof(a6))

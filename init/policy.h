@@ -32,9 +32,9 @@ enum policy_action {
 enum policy_forward { FORWARD_PROCESS, FORWARD_PROCESS_GROUP };
 
 struct policy_model {
-	char *path;       /* absolute: a model directory or a single file */
+	char *path;	  /* absolute: a model directory or a single file */
 	char *signature;  /* absolute path of the OMS bundle */
-	char *key;        /* absolute path (keys_dir + the policy's relative name), or NULL */
+	char *key;	  /* absolute path (keys_dir + the policy's relative name), or NULL */
 	char *cert_chain; /* likewise, when the model is trusted through a CA */
 	struct ward_strv ignore;
 	int ignore_unsigned;

@@ -17,7 +17,7 @@
 #endif
 
 #define SC_NS_FLAGS 0x7e020000u /* CLONE_NEW{NS,CGROUP,UTS,IPC,USER,PID,NET} */
-#define SC_NEWTIME 0x00000080u  /* CLONE_NEWTIME: unshare only */
+#define SC_NEWTIME 0x00000080u	/* CLONE_NEWTIME: unshare only */
 #define SC_S_IFMT 0170000u
 #define SC_S_IFCHR 0020000u
 #define SC_S_IFBLK 0060000u
@@ -29,14 +29,14 @@
 #define SC_RLIMIT_CORE 4u
 
 enum rule_kind {
-	K_DENY,        /* always EPERM */
-	K_EXEC,        /* the exec gate */
+	K_DENY,	       /* always EPERM */
+	K_EXEC,	       /* the exec gate */
 	K_ENOSYS,      /* clone3 */
 	K_CLONE,       /* EPERM when arg0 asks for a namespace */
 	K_UNSHARE,     /* likewise, CLONE_NEWTIME included */
 	K_PERSONALITY, /* EPERM unless a query (0xffffffff) or PER_LINUX (0) */
-	K_KILL,        /* EPERM for ward-init's pid, its group, or -1 */
-	K_PID0,        /* EPERM when arg0 is ward-init's pid (tkill, tgkill, ...) */
+	K_KILL,	       /* EPERM for ward-init's pid, its group, or -1 */
+	K_PID0,	       /* EPERM when arg0 is ward-init's pid (tkill, tgkill, ...) */
 	K_PRCTL,       /* EPERM for PR_SET_DUMPABLE with a non-zero argument */
 	K_SETRLIMIT,   /* EPERM for RLIMIT_CORE */
 	K_PRLIMIT,     /* EPERM for setting RLIMIT_CORE */
@@ -56,76 +56,76 @@ struct rule {
 		__NR_##n, #n, k, 0                                                                 \
 	}
 static const struct rule rules[] = {
-    R(execve, K_EXEC),
-    R(execveat, K_EXEC),
-    R(clone3, K_ENOSYS),
-    R(ptrace, K_DENY),
-    R(process_vm_readv, K_DENY),
-    R(process_vm_writev, K_DENY),
-    R(mount, K_DENY),
-    R(umount2, K_DENY),
-    R(pivot_root, K_DENY),
-    R(move_mount, K_DENY),
-    R(open_tree, K_DENY),
-    R(fsopen, K_DENY),
-    R(fsconfig, K_DENY),
-    R(fsmount, K_DENY),
-    R(fspick, K_DENY),
-    R(mount_setattr, K_DENY),
-    R(chroot, K_DENY),
-    R(bpf, K_DENY),
-    R(perf_event_open, K_DENY),
-    R(kexec_load, K_DENY),
-    R(kexec_file_load, K_DENY),
-    R(init_module, K_DENY),
-    R(finit_module, K_DENY),
-    R(delete_module, K_DENY),
-    R(io_uring_setup, K_DENY),
-    R(io_uring_enter, K_DENY),
-    R(io_uring_register, K_DENY),
-    R(userfaultfd, K_DENY),
-    R(keyctl, K_DENY),
-    R(add_key, K_DENY),
-    R(request_key, K_DENY),
-    R(setns, K_DENY),
-    R(open_by_handle_at, K_DENY),
-    R(pidfd_getfd, K_DENY),
-    R(swapon, K_DENY),
-    R(swapoff, K_DENY),
-    R(reboot, K_DENY),
-    R(syslog, K_DENY),
-    R(acct, K_DENY),
-    R(quotactl, K_DENY),
-    R(settimeofday, K_DENY),
-    R(clock_settime, K_DENY),
-    R(sethostname, K_DENY),
-    R(setdomainname, K_DENY),
+	R(execve, K_EXEC),
+	R(execveat, K_EXEC),
+	R(clone3, K_ENOSYS),
+	R(ptrace, K_DENY),
+	R(process_vm_readv, K_DENY),
+	R(process_vm_writev, K_DENY),
+	R(mount, K_DENY),
+	R(umount2, K_DENY),
+	R(pivot_root, K_DENY),
+	R(move_mount, K_DENY),
+	R(open_tree, K_DENY),
+	R(fsopen, K_DENY),
+	R(fsconfig, K_DENY),
+	R(fsmount, K_DENY),
+	R(fspick, K_DENY),
+	R(mount_setattr, K_DENY),
+	R(chroot, K_DENY),
+	R(bpf, K_DENY),
+	R(perf_event_open, K_DENY),
+	R(kexec_load, K_DENY),
+	R(kexec_file_load, K_DENY),
+	R(init_module, K_DENY),
+	R(finit_module, K_DENY),
+	R(delete_module, K_DENY),
+	R(io_uring_setup, K_DENY),
+	R(io_uring_enter, K_DENY),
+	R(io_uring_register, K_DENY),
+	R(userfaultfd, K_DENY),
+	R(keyctl, K_DENY),
+	R(add_key, K_DENY),
+	R(request_key, K_DENY),
+	R(setns, K_DENY),
+	R(open_by_handle_at, K_DENY),
+	R(pidfd_getfd, K_DENY),
+	R(swapon, K_DENY),
+	R(swapoff, K_DENY),
+	R(reboot, K_DENY),
+	R(syslog, K_DENY),
+	R(acct, K_DENY),
+	R(quotactl, K_DENY),
+	R(settimeofday, K_DENY),
+	R(clock_settime, K_DENY),
+	R(sethostname, K_DENY),
+	R(setdomainname, K_DENY),
 #ifdef __NR_iopl
-    R(iopl, K_DENY),
-    R(ioperm, K_DENY),
+	R(iopl, K_DENY),
+	R(ioperm, K_DENY),
 #endif
 #ifdef __NR_uselib
-    R(uselib, K_DENY),
+	R(uselib, K_DENY),
 #endif
-    R(clone, K_CLONE),
-    R(unshare, K_UNSHARE),
-    R(personality, K_PERSONALITY),
-    R(kill, K_KILL),
-    R(tkill, K_PID0),
-    R(tgkill, K_PID0),
-    R(rt_sigqueueinfo, K_PID0),
-    R(rt_tgsigqueueinfo, K_PID0),
-    R(pidfd_open, K_PID0),
-    R(prctl, K_PRCTL),
+	R(clone, K_CLONE),
+	R(unshare, K_UNSHARE),
+	R(personality, K_PERSONALITY),
+	R(kill, K_KILL),
+	R(tkill, K_PID0),
+	R(tgkill, K_PID0),
+	R(rt_sigqueueinfo, K_PID0),
+	R(rt_tgsigqueueinfo, K_PID0),
+	R(pidfd_open, K_PID0),
+	R(prctl, K_PRCTL),
 #ifdef __NR_setrlimit
-    R(setrlimit, K_SETRLIMIT),
+	R(setrlimit, K_SETRLIMIT),
 #endif
-    R(prlimit64, K_PRLIMIT),
-    R(socket, K_SOCKET),
+	R(prlimit64, K_PRLIMIT),
+	R(socket, K_SOCKET),
 #ifdef __NR_mknod
-    {__NR_mknod, "mknod", K_MKNOD, 1},
+	{__NR_mknod, "mknod", K_MKNOD, 1},
 #endif
-    {__NR_mknodat, "mknodat", K_MKNOD, 2},
+	{__NR_mknodat, "mknodat", K_MKNOD, 2},
 };
 #undef R
 #define NRULES (sizeof(rules) / sizeof(rules[0]))
@@ -313,9 +313,9 @@ sc_build(struct sc_prog *p, pid_t init_pid, pid_t init_pgid)
 	for (i = 0; i < NRULES; i++) {
 		int k = rules[i].kind;
 		jump_if(&a, BPF_JEQ, (uint32_t)rules[i].nr,
-		        k == K_DENY || k == K_EXEC ? L_NOTIFY
-		        : k == K_ENOSYS            ? L_ENOSYS
-		                                   : (int)i);
+			k == K_DENY || k == K_EXEC ? L_NOTIFY
+			: k == K_ENOSYS		   ? L_ENOSYS
+						   : (int)i);
 	}
 	ret(&a, SECCOMP_RET_ALLOW);
 	for (i = 0; i < NRULES; i++) {
@@ -332,7 +332,7 @@ sc_build(struct sc_prog *p, pid_t init_pid, pid_t init_pgid)
 	ret(&a, SECCOMP_RET_ERRNO | 38 /* ENOSYS */);
 	if (a.overflow)
 		return ward_err(WARD_EENV, "seccomp: filter longer than %d instructions",
-		                SC_MAX_INSNS);
+				SC_MAX_INSNS);
 	for (i = 0; i < a.nfix; i++) {
 		const struct fixup *f = &a.fix[i];
 		int target = f->label >= 0 ? a.block_at[f->label] : a.ret_at[-f->label - 1];
@@ -350,14 +350,14 @@ static json_t *
 arg_cmp(int index, uint64_t value, uint64_t two, const char *op)
 {
 	return json_pack("{s:i,s:I,s:I,s:s}", "index", index, "value", (json_int_t)value,
-	                 "valueTwo", (json_int_t)two, "op", op);
+			 "valueTwo", (json_int_t)two, "op", op);
 }
 
 static void
 add_rule(json_t *calls, const char *name, int err, json_t *args)
 {
 	json_t *r = json_pack("{s:[s],s:s,s:i}", "names", name, "action", "SCMP_ACT_ERRNO",
-	                      "errnoRet", err);
+			      "errnoRet", err);
 
 	if (args != NULL)
 		json_object_set_new(r, "args", args);
@@ -384,51 +384,51 @@ sc_oci_profile(void)
 			for (uint32_t bit = 1; bit != 0; bit <<= 1)
 				if (bit & (SC_NS_FLAGS | (r->kind == K_UNSHARE ? SC_NEWTIME : 0)))
 					add_rule(calls, r->name, 1,
-					         json_pack("[o]", arg_cmp(0, bit, bit,
-					                                  "SCMP_CMP_MASKED_EQ")));
+						 json_pack("[o]", arg_cmp(0, bit, bit,
+									  "SCMP_CMP_MASKED_EQ")));
 			break;
 		case K_PERSONALITY:
 			/* ASLR off and READ_IMPLIES_EXEC are what matter. */
 			add_rule(calls, r->name, 1,
-			         json_pack("[o]",
-			                   arg_cmp(0, 0x0040000, 0x0040000, "SCMP_CMP_MASKED_EQ")));
+				 json_pack("[o]",
+					   arg_cmp(0, 0x0040000, 0x0040000, "SCMP_CMP_MASKED_EQ")));
 			add_rule(calls, r->name, 1,
-			         json_pack("[o]",
-			                   arg_cmp(0, 0x0400000, 0x0400000, "SCMP_CMP_MASKED_EQ")));
+				 json_pack("[o]",
+					   arg_cmp(0, 0x0400000, 0x0400000, "SCMP_CMP_MASKED_EQ")));
 			break;
 		case K_PRCTL:
 			add_rule(calls, r->name, 1,
-			         json_pack("[o,o]",
-			                   arg_cmp(0, SC_PR_SET_DUMPABLE, 0, "SCMP_CMP_EQ"),
-			                   arg_cmp(1, 0, 0, "SCMP_CMP_NE")));
+				 json_pack("[o,o]",
+					   arg_cmp(0, SC_PR_SET_DUMPABLE, 0, "SCMP_CMP_EQ"),
+					   arg_cmp(1, 0, 0, "SCMP_CMP_NE")));
 			break;
 		case K_SOCKET:
 			add_rule(calls, r->name, 1,
-			         json_pack("[o]", arg_cmp(0, SC_AF_PACKET, 0, "SCMP_CMP_EQ")));
+				 json_pack("[o]", arg_cmp(0, SC_AF_PACKET, 0, "SCMP_CMP_EQ")));
 			add_rule(calls, r->name, 1,
-			         json_pack("[o,o]", arg_cmp(0, SC_AF_INET, 0, "SCMP_CMP_EQ"),
-			                   arg_cmp(1, 0xf, SC_SOCK_RAW, "SCMP_CMP_MASKED_EQ")));
+				 json_pack("[o,o]", arg_cmp(0, SC_AF_INET, 0, "SCMP_CMP_EQ"),
+					   arg_cmp(1, 0xf, SC_SOCK_RAW, "SCMP_CMP_MASKED_EQ")));
 			add_rule(calls, r->name, 1,
-			         json_pack("[o,o]", arg_cmp(0, SC_AF_INET6, 0, "SCMP_CMP_EQ"),
-			                   arg_cmp(1, 0xf, SC_SOCK_RAW, "SCMP_CMP_MASKED_EQ")));
+				 json_pack("[o,o]", arg_cmp(0, SC_AF_INET6, 0, "SCMP_CMP_EQ"),
+					   arg_cmp(1, 0xf, SC_SOCK_RAW, "SCMP_CMP_MASKED_EQ")));
 			break;
 		case K_MKNOD:
 			add_rule(calls, r->name, 1,
-			         json_pack("[o]", arg_cmp(r->arg, SC_S_IFMT, SC_S_IFCHR,
-			                                  "SCMP_CMP_MASKED_EQ")));
+				 json_pack("[o]", arg_cmp(r->arg, SC_S_IFMT, SC_S_IFCHR,
+							  "SCMP_CMP_MASKED_EQ")));
 			add_rule(calls, r->name, 1,
-			         json_pack("[o]", arg_cmp(r->arg, SC_S_IFMT, SC_S_IFBLK,
-			                                  "SCMP_CMP_MASKED_EQ")));
+				 json_pack("[o]", arg_cmp(r->arg, SC_S_IFMT, SC_S_IFBLK,
+							  "SCMP_CMP_MASKED_EQ")));
 			break;
 		default:
 			/* exec gate, signals to PID 1, RLIMIT_CORE: ward-init's own. */
 			break;
 		}
 	}
-	json_array_insert_new(
-	    calls, 0,
-	    json_pack("{s:o,s:s,s:i}", "names", deny, "action", "SCMP_ACT_ERRNO", "errnoRet", 1));
+	json_array_insert_new(calls, 0,
+			      json_pack("{s:o,s:s,s:i}", "names", deny, "action", "SCMP_ACT_ERRNO",
+					"errnoRet", 1));
 	prof = json_pack("{s:s,s:[s],s:o}", "defaultAction", "SCMP_ACT_ALLOW", "architectures",
-	                 SC_ARCH_OCI, "syscalls", calls);
+			 SC_ARCH_OCI, "syscalls", calls);
 	return prof;
 }

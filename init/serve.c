@@ -47,7 +47,7 @@ serve_listen(const char *addr)
 	if (policy_parse_addr(addr, sa, &len) != 0)
 		return -1;
 	fd = socket(((struct sockaddr *)sa)->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-	            0);
+		    0);
 	if (fd < 0)
 		return ward_errno(WARD_EENV, "metrics listener %s", addr);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
@@ -101,7 +101,7 @@ static void
 want(struct serve *s, struct conn *c, uint32_t events)
 {
 	struct epoll_event ev = {.events = events,
-	                         .data.u64 = s->tag + 1 + (uint64_t)slot_of(s, c)};
+				 .data.u64 = s->tag + 1 + (uint64_t)slot_of(s, c)};
 
 	epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
 }
@@ -150,7 +150,7 @@ slot_for_code(int code)
 /* Queue a response on c (after anything already pending). */
 static void
 respond(struct serve *s, struct conn *c, int code, const char *ctype, const char *body, size_t blen,
-        int head_only, int keep_alive)
+	int head_only, int keep_alive)
 {
 	char head[256];
 	size_t hl = http_head(head, sizeof(head), code, ctype, blen, keep_alive);
@@ -186,20 +186,20 @@ handle_request(struct serve *s, struct conn *c, const struct http_req *r)
 			proc_sample_read(s->st->server_pid, &ps);
 			psp = &ps;
 		}
-		size_t n =
-		    metrics_render(s->st, psp, self_rss(), ward_now_ns(), s->body, sizeof(s->body));
+		size_t n = metrics_render(s->st, psp, self_rss(), ward_now_ns(), s->body,
+					  sizeof(s->body));
 		if (n == 0)
 			respond(s, c, 503, "text/plain", "metrics too large\n", 18, head,
-			        r->keep_alive);
+				r->keep_alive);
 		else
 			respond(s, c, 200, "text/plain; version=0.0.4; charset=utf-8", s->body, n,
-			        head, r->keep_alive);
+				head, r->keep_alive);
 	} else if (strcmp(r->path, "/healthz") == 0) {
 		if (s->st->server_up)
 			respond(s, c, 200, "text/plain", "ok\n", 3, head, r->keep_alive);
 		else
 			respond(s, c, 503, "text/plain", "server not running\n", 19, head,
-			        r->keep_alive);
+				r->keep_alive);
 	} else {
 		respond(s, c, 404, "text/plain", "not found\n", 10, head, r->keep_alive);
 	}
@@ -211,7 +211,7 @@ flush(struct serve *s, struct conn *c)
 {
 	while (c->outoff < c->outlen) {
 		ssize_t w = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-		                 MSG_NOSIGNAL | MSG_DONTWAIT);
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN) {
@@ -259,8 +259,8 @@ process(struct serve *s, struct conn *c)
 			break;
 		if (rc == HTTP_BAD || rc == HTTP_TOO_LARGE) {
 			respond(s, c, rc == HTTP_BAD ? 400 : 413, "text/plain",
-			        rc == HTTP_BAD ? "bad request\n" : "request too large\n",
-			        rc == HTTP_BAD ? 12 : 18, 0, 0);
+				rc == HTTP_BAD ? "bad request\n" : "request too large\n",
+				rc == HTTP_BAD ? 12 : 18, 0, 0);
 			c->inlen = 0;
 			c->linger = 1;
 			break;

@@ -12,7 +12,7 @@
 #include "policy.h"
 
 #define STATE_MAX_EXEC_NAMES 32 /* the last slot collects the rest as "other" */
-#define STATE_MAX_DENY 96       /* >= sc_deny_count() */
+#define STATE_MAX_DENY 96	/* >= sc_deny_count() */
 #define STATE_NAME_MAX 48
 
 struct model_stat {

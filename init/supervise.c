@@ -130,8 +130,8 @@ log_started(struct sup *s)
 		jlog_begin(&l, WARD_LOG_WARN, "server_dumpable");
 		jlog_str(&l, "binary", s->a->server_path);
 		jlog_str(&l, "why",
-		         "the binary is readable by the server's uid, so same-uid "
-		         "processes may read the server's memory; install it mode 0711");
+			 "the binary is readable by the server's uid, so same-uid "
+			 "processes may read the server's memory; install it mode 0711");
 		jlog_end(&l);
 	}
 }
@@ -173,7 +173,7 @@ on_sync(struct sup *s)
 
 	if (!had_fd && s->l->notif_fd >= 0) {
 		s->gate = gate_new(s->l->notif_fd, s->l->pid, s->a->server_path,
-		                   &s->a->policy->exec_allow, s->st);
+				   &s->a->policy->exec_allow, s->st);
 		if (s->gate == NULL) {
 			/* Without the gate the server's exec would hang: stop it. */
 			kill(s->l->pid, SIGKILL);
@@ -212,10 +212,10 @@ server_exited(struct sup *s, int status)
 	s->done = 1;
 	s->exit_code = code;
 	jlog_begin(&l,
-	           code == 0              ? WARD_LOG_INFO
-	           : is_crash_signal(sig) ? WARD_LOG_ERROR
-	                                  : WARD_LOG_WARN,
-	           "server_exited");
+		   code == 0		  ? WARD_LOG_INFO
+		   : is_crash_signal(sig) ? WARD_LOG_ERROR
+					  : WARD_LOG_WARN,
+		   "server_exited");
 	jlog_int(&l, "pid", s->l->pid);
 	jlog_int(&l, "exit_code", code);
 	if (sig) {
@@ -271,7 +271,7 @@ on_signal(struct sup *s)
 		 * it).  As PID 1, anything from inside the namespace that is
 		 * not provably someone else's is ignored. */
 		if (from != 0 && (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE ||
-		                  si.ssi_code == SI_TKILL)) {
+				  si.ssi_code == SI_TKILL)) {
 			int d = is_descendant(from);
 			if (d == 1 || from == s->l->pid || (d < 0 && getpid() == 1)) {
 				s->st->signals_ignored++;
@@ -284,7 +284,7 @@ on_signal(struct sup *s)
 			}
 		}
 		pid_t target =
-		    s->a->policy->forward == FORWARD_PROCESS_GROUP ? -s->l->pid : s->l->pid;
+			s->a->policy->forward == FORWARD_PROCESS_GROUP ? -s->l->pid : s->l->pid;
 		if (kill(target, sig) != 0 && target < 0)
 			kill(s->l->pid, sig); /* the server left its group */
 		s->st->signals_forwarded++;
@@ -307,6 +307,11 @@ kill_the_rest(struct sup *s)
 	int killed = 0;
 
 	kill(-s->l->pid, SIGKILL);
+	/* Every leftover descendant is our child by now (reparented to us as
+	 * PID 1 or subreaper): none at all, nothing to look for. */
+	siginfo_t si = {0};
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD)
+		return;
 	if ((d = opendir("/proc")) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			pid_t pid, ppid;

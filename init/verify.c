@@ -1,6 +1,9 @@
 /* verify.c: OMS verification of the policy's models at start. */
-#include <malloc.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "attest/attest.h"
 #include "jlog.h"
@@ -81,15 +84,81 @@ out:
 	return rc;
 }
 
+/* Verification runs in a throwaway child: the bundle and key parsers
+ * (untrusted input), OpenSSL's code pages and the hashers' buffers never
+ * touch PID 1's memory, and a crash there is a failed verification, not a
+ * dead init.  The child reports by value over a pipe. */
+struct report {
+	int rc;
+	struct ward_error err;
+	size_t nmodels;
+	struct model_stat models[POLICY_MAX_MODELS];
+};
+
+static void __attribute__((noreturn)) verify_child(const struct policy *p, int fd)
+{
+	static struct report r;
+	size_t off = 0;
+
+	r.rc = 0;
+	for (size_t i = 0; i < p->nmodels && r.rc == 0; i++) {
+		r.nmodels = i + 1;
+		r.rc = verify_one(p, &p->models[i], &r.models[i]);
+	}
+	if (r.rc != 0)
+		ward_err_save(&r.err);
+	while (off < sizeof(r)) {
+		ssize_t w = write(fd, (char *)&r + off, sizeof(r) - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			_exit(WARD_EENV);
+		off += (size_t)w;
+	}
+	_exit(0);
+}
+
 int
 verify_models(const struct policy *p, struct init_state *st)
 {
-	for (size_t i = 0; i < p->nmodels; i++) {
-		st->nmodels = i + 1;
-		if (verify_one(p, &p->models[i], &st->models[i]) != 0)
-			return -1;
+	static struct report r;
+	size_t off = 0;
+	int fds[2], status = 0;
+	pid_t pid;
+
+	if (p->nmodels == 0)
+		return 0;
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return ward_errno(WARD_EENV, "pipe");
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return ward_errno(WARD_EENV, "cannot fork to verify the models");
 	}
-	/* Give the hashers' buffers and arenas back: PID 1 stays small. */
-	malloc_trim(0);
+	if (pid == 0) {
+		close(fds[0]);
+		verify_child(p, fds[1]);
+	}
+	close(fds[1]);
+	while (off < sizeof(r)) {
+		ssize_t n = read(fds[0], (char *)&r + off, sizeof(r) - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (off != sizeof(r) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return ward_err(WARD_EENV, "the model verification process failed (%s %d)",
+				WIFSIGNALED(status) ? "signal" : "status",
+				WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	st->nmodels = r.nmodels <= POLICY_MAX_MODELS ? r.nmodels : POLICY_MAX_MODELS;
+	memcpy(st->models, r.models, st->nmodels * sizeof(st->models[0]));
+	if (r.rc != 0)
+		return ward_err_restore(&r.err);
 	return 0;
 }

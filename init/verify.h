@@ -1,7 +1,9 @@
 /*
  * verify.h: check every model of the policy against its OMS signature and
  * trusted key (or CA) before anything else runs, with the shared parallel
- * hasher; per-model time and throughput go to the log and the state.
+ * hasher, in a short-lived child process (untrusted bundles and keys are
+ * parsed outside PID 1's memory); per-model time and throughput go to the
+ * log and the state.
  */
 #ifndef WARD_INIT_VERIFY_H
 #define WARD_INIT_VERIFY_H

@@ -70,6 +70,7 @@ test_pkgs=(
 	dumb-init
 	catatonit
 	iproute2
+	procps
 )
 
 pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}")

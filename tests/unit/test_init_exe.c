@@ -26,9 +26,9 @@ test_shebang(void **state)
 	assert_string_equal(out, "/bin/sh");
 	assert_int_equal(exe_shebang("#!/bin/sh", 9, out, sizeof(out)), 1);
 	assert_int_equal(exe_shebang("\x7f"
-	                             "ELF",
-	                             4, out, sizeof(out)),
-	                 0);
+				     "ELF",
+				     4, out, sizeof(out)),
+			 0);
 	assert_int_equal(exe_shebang("#", 1, out, sizeof(out)), 0);
 	assert_int_equal(exe_shebang("#!\n", 3, out, sizeof(out)), -1);
 	assert_int_equal(exe_shebang("#!python3\n", 10, out, sizeof(out)), -1);
@@ -155,9 +155,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_shebang),
-	    cmocka_unit_test(test_elf),
-	    cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_shebang),
+		cmocka_unit_test(test_elf),
+		cmocka_unit_test(test_resolve),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

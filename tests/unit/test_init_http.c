@@ -37,10 +37,10 @@ test_requests(void **state)
 	assert_int_equal(parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", &r), HTTP_DONE);
 	assert_true(r.keep_alive);
 	assert_int_equal(parse("GET / HTTP/1.1\r\nconnection: upgrade, close\r\n\r\n", &r),
-	                 HTTP_DONE);
+			 HTTP_DONE);
 	assert_false(r.keep_alive);
 	assert_int_equal(parse("POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n", &r),
-	                 HTTP_DONE);
+			 HTTP_DONE);
 	assert_int_equal(r.method, HTTP_OTHER);
 	/* Bare LF line ends, leading empty lines. */
 	assert_int_equal(parse("\r\nGET /x HTTP/1.1\nA: b\n\n", &r), HTTP_DONE);
@@ -69,25 +69,25 @@ static void
 test_bad(void **state)
 {
 	const char *bad[] = {
-	    "GET\r\n\r\n",
-	    "GET /\r\n\r\n",
-	    "GET / HTTP/2.0\r\n\r\n",
-	    "GET / HTTP/1.1 \r\n\r\n",
-	    "GET metrics HTTP/1.1\r\n\r\n",
-	    "GET http://x/ HTTP/1.1\r\n\r\n",
-	    "G(T / HTTP/1.1\r\n\r\n",
-	    " GET / HTTP/1.1\r\n\r\n",
-	    "GET /a b HTTP/1.1\r\n\r\n",
-	    "GET /\x01 HTTP/1.1\r\n\r\n",
-	    "GET / HTTP/1.1\r\nNoColon\r\n\r\n",
-	    "GET / HTTP/1.1\r\n: empty\r\n\r\n",
-	    "GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
-	    "GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
-	    "GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
-	    "GET / HTTP/1.1\r\nContent-Length: 00\r\n\r\n",
-	    "GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
-	    "GET / HTTP/1.1\r\nA: b\x7f\x01\r\n\r\n",
-	    NULL,
+		"GET\r\n\r\n",
+		"GET /\r\n\r\n",
+		"GET / HTTP/2.0\r\n\r\n",
+		"GET / HTTP/1.1 \r\n\r\n",
+		"GET metrics HTTP/1.1\r\n\r\n",
+		"GET http://x/ HTTP/1.1\r\n\r\n",
+		"G(T / HTTP/1.1\r\n\r\n",
+		" GET / HTTP/1.1\r\n\r\n",
+		"GET /a b HTTP/1.1\r\n\r\n",
+		"GET /\x01 HTTP/1.1\r\n\r\n",
+		"GET / HTTP/1.1\r\nNoColon\r\n\r\n",
+		"GET / HTTP/1.1\r\n: empty\r\n\r\n",
+		"GET / HTTP/1.1\r\nBad Name: x\r\n\r\n",
+		"GET / HTTP/1.1\r\nA: b\r\n folded\r\n\r\n",
+		"GET / HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello",
+		"GET / HTTP/1.1\r\nContent-Length: 00\r\n\r\n",
+		"GET / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n",
+		"GET / HTTP/1.1\r\nA: b\x7f\x01\r\n\r\n",
+		NULL,
 	};
 	struct http_req r;
 
@@ -143,9 +143,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_requests), cmocka_unit_test(test_pipelined_and_partial),
-	    cmocka_unit_test(test_bad),      cmocka_unit_test(test_limits),
-	    cmocka_unit_test(test_head),
+		cmocka_unit_test(test_requests), cmocka_unit_test(test_pipelined_and_partial),
+		cmocka_unit_test(test_bad),	 cmocka_unit_test(test_limits),
+		cmocka_unit_test(test_head),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,8 +106,8 @@ test_hostile_bytes(void **state)
 	jlog_end(&l);
 	j = last_line();
 	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(j, "fields"), "v")),
-	    "caf\xc3\xa9 \xe2\x82\xac \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+		json_string_value(json_object_get(json_object_get(j, "fields"), "v")),
+		"caf\xc3\xa9 \xe2\x82\xac \xef\xbf\xbd \xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
 	json_decref(j);
 }
 
@@ -130,7 +130,7 @@ test_truncation_and_level(void **state)
 	j = last_line();
 	assert_true(json_is_true(json_object_get(j, "truncated")));
 	assert_string_equal(
-	    json_string_value(json_object_get(json_object_get(j, "fields"), "small")), "kept");
+		json_string_value(json_object_get(json_object_get(j, "fields"), "small")), "kept");
 	assert_null(json_object_get(json_object_get(j, "fields"), "huge"));
 	json_decref(j);
 	jlog_set_level(WARD_LOG_WARN);
@@ -146,9 +146,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fields),
-	    cmocka_unit_test(test_hostile_bytes),
-	    cmocka_unit_test(test_truncation_and_level),
+		cmocka_unit_test(test_fields),
+		cmocka_unit_test(test_hostile_bytes),
+		cmocka_unit_test(test_truncation_and_level),
 	};
 	fd = memfd_create("jlog", 0);
 	jlog_set_fd(fd);

@@ -23,8 +23,8 @@ test_parse_stat(void **state)
 {
 	/* A command name with spaces and parentheses, as the kernel allows. */
 	const char *line = "1234 (evil) (x) 1) S 1 1234 1234 0 -1 4194560 500 0 0 0 "
-	                   "250 150 0 0 20 0 7 0 100 123456789 300 18446744073709551615 "
-	                   "1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
+			   "250 150 0 0 20 0 7 0 100 123456789 300 18446744073709551615 "
+			   "1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0\n";
 	struct proc_sample s = {0};
 
 	(void)state;
@@ -43,7 +43,7 @@ static void
 test_parse_io(void **state)
 {
 	const char *io = "rchar: 100\nwchar: 200\nsyscr: 3\nsyscw: 4\nread_bytes: 4096\n"
-	                 "write_bytes: 8192\ncancelled_write_bytes: 0\n";
+			 "write_bytes: 8192\ncancelled_write_bytes: 0\n";
 	struct proc_sample s = {0};
 
 	(void)state;
@@ -54,7 +54,7 @@ test_parse_io(void **state)
 	assert_int_equal(s.write_bytes, 8192);
 	assert_int_equal(proc_parse_io("rchar: 1\n", 9, &s), -1);
 	assert_int_equal(
-	    proc_parse_io("rchar: x\nwchar: 1\nread_bytes: 1\nwrite_bytes: 1\n", 46, &s), -1);
+		proc_parse_io("rchar: x\nwchar: 1\nread_bytes: 1\nwrite_bytes: 1\n", 46, &s), -1);
 }
 
 static void
@@ -103,12 +103,12 @@ test_render(void **state)
 	static struct init_state st;
 	static char out[METRICS_MAX];
 	struct proc_sample ps = {.have_stat = 1,
-	                         .utime = 1.5,
-	                         .stime = 0.25,
-	                         .rss_bytes = 4096,
-	                         .threads = 3,
-	                         .have_fds = 1,
-	                         .fds = 9};
+				 .utime = 1.5,
+				 .stime = 0.25,
+				 .rss_bytes = 4096,
+				 .threads = 3,
+				 .have_fds = 1,
+				 .fds = 9};
 	size_t n;
 
 	(void)state;
@@ -131,9 +131,9 @@ test_render(void **state)
 	assert_non_null(strstr(out, "ward_init_uptime_seconds 2.5\n"));
 	/* Label values escape backslash, quote and newline. */
 	assert_non_null(
-	    strstr(out, "ward_model_verified_bytes{model=\"/m/a\\\"b\\\\c\\nd\"} 12345\n"));
+		strstr(out, "ward_model_verified_bytes{model=\"/m/a\\\"b\\\\c\\nd\"} 12345\n"));
 	assert_non_null(
-	    strstr(out, "ward_exec_attempts_total{binary=\"sh\",result=\"denied\"} 3\n"));
+		strstr(out, "ward_exec_attempts_total{binary=\"sh\",result=\"denied\"} 3\n"));
 	assert_null(strstr(out, "result=\"allowed\"")); /* zero counts are left out */
 	assert_non_null(strstr(out, "ward_seccomp_denied_total{syscall=\"ptrace\"} 2\n"));
 	assert_null(strstr(out, "syscall=\"execve\""));
@@ -156,10 +156,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_parse_stat),
-	    cmocka_unit_test(test_parse_io),
-	    cmocka_unit_test(test_read_self),
-	    cmocka_unit_test(test_render),
+		cmocka_unit_test(test_parse_stat),
+		cmocka_unit_test(test_parse_io),
+		cmocka_unit_test(test_read_self),
+		cmocka_unit_test(test_render),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,18 +58,18 @@ static void
 test_full_policy(void **state)
 {
 	static const char doc[] =
-	    "{\"version\":1,\"uid\":1000,\"gid\":1001,\"keys_dir\":\"/etc/ward/keys\","
-	    "\"models\":[{\"path\":\"/models/"
-	    "llm\",\"key\":\"model.pub\",\"ignore\":[\"README.md\"]},"
-	    "{\"path\":\"/models/w.gguf\",\"signature\":\"/ward/w.sig\",\"cert_chain\":\"ca/"
-	    "root.pem\","
-	    "\"ignore_unsigned\":true}],"
-	    "\"verify_threads\":4,\"writable\":[\"/var/cache\",\"/tmp\",\"/tmp\"],"
-	    "\"exec\":{\"allow\":[\"/usr/bin/python3.11\"]},"
-	    "\"read_only\":{\"root\":\"refuse\",\"models\":\"warn\"},"
-	    "\"landlock\":{\"required\":true,\"tcp_bind\":[8080,80],\"tcp_connect\":[]},"
-	    "\"metrics\":{\"address\":\"[::1]:9100\"},\"signals\":{\"forward\":\"process\"},"
-	    "\"dumpable\":\"refuse\",\"log_level\":\"debug\"}";
+		"{\"version\":1,\"uid\":1000,\"gid\":1001,\"keys_dir\":\"/etc/ward/keys\","
+		"\"models\":[{\"path\":\"/models/"
+		"llm\",\"key\":\"model.pub\",\"ignore\":[\"README.md\"]},"
+		"{\"path\":\"/models/w.gguf\",\"signature\":\"/ward/w.sig\",\"cert_chain\":\"ca/"
+		"root.pem\","
+		"\"ignore_unsigned\":true}],"
+		"\"verify_threads\":4,\"writable\":[\"/var/cache\",\"/tmp\",\"/tmp\"],"
+		"\"exec\":{\"allow\":[\"/usr/bin/python3.11\"]},"
+		"\"read_only\":{\"root\":\"refuse\",\"models\":\"warn\"},"
+		"\"landlock\":{\"required\":true,\"tcp_bind\":[8080,80],\"tcp_connect\":[]},"
+		"\"metrics\":{\"address\":\"[::1]:9100\"},\"signals\":{\"forward\":\"process\"},"
+		"\"dumpable\":\"refuse\",\"log_level\":\"debug\"}";
 	struct policy p;
 
 	(void)state;
@@ -105,8 +105,8 @@ test_full_policy(void **state)
 	/* Keys come back relative to keys_dir. */
 	json_t *j = policy_to_json(&p);
 	assert_string_equal(json_string_value(json_object_get(
-	                        json_array_get(json_object_get(j, "models"), 0), "key")),
-	                    "model.pub");
+				    json_array_get(json_object_get(j, "models"), 0), "key")),
+			    "model.pub");
 	json_decref(j);
 	policy_free(&p);
 
@@ -149,18 +149,18 @@ test_errors(void **state)
 	expect_error("{\"version\":1,\"models\":[{\"key\":\"k.pub\"}]}", "no \"path\"");
 	expect_error("{\"version\":1,\"models\":[{\"path\":\"/m\"}]}", "exactly one");
 	expect_error(
-	    "{\"version\":1,\"models\":[{\"path\":\"/m\",\"key\":\"a\",\"cert_chain\":\"b\"}]}",
-	    "exactly one");
+		"{\"version\":1,\"models\":[{\"path\":\"/m\",\"key\":\"a\",\"cert_chain\":\"b\"}]}",
+		"exactly one");
 	expect_error("{\"version\":1,\"models\":[{\"path\":\"/m\",\"key\":\"../etc/k\"}]}",
-	             "relative to keys_dir");
+		     "relative to keys_dir");
 	expect_error("{\"version\":1,\"models\":[{\"path\":\"/m\",\"key\":\"/abs/k\"}]}",
-	             "relative to keys_dir");
+		     "relative to keys_dir");
 	expect_error("{\"version\":1,\"models\":[{\"path\":\"/m\",\"key\":\"k\"},"
-	             "{\"path\":\"/m\",\"key\":\"k\"}]}",
-	             "listed twice");
+		     "{\"path\":\"/m\",\"key\":\"k\"}]}",
+		     "listed twice");
 	expect_error(
-	    "{\"version\":1,\"models\":[{\"path\":\"/m\",\"key\":\"k\",\"ignore\":[\"/x\"]}]}",
-	    "ignore");
+		"{\"version\":1,\"models\":[{\"path\":\"/m\",\"key\":\"k\",\"ignore\":[\"/x\"]}]}",
+		"ignore");
 	expect_error("{\"version\":1,\"landlock\":{\"tcp_bind\":[70000]}}", "out of range");
 	expect_error("{\"version\":1,\"landlock\":{\"tcp_bind\":[80,80]}}", "twice");
 	expect_error("{\"version\":1,\"landlock\":{\"tcp_bind\":8080}}", "tcp_bind");
@@ -218,9 +218,9 @@ test_addresses(void **state)
 	assert_int_equal(ntohs(a6->sin6_port), 65535);
 	assert_true(IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr));
 	const char *bad[] = {
-	    "",           ":",           "1.2.3.4",        "1.2.3.4:", "1.2.3.4:65536",
-	    "1.2.3.4:-1", "1.2.3.4:80x", "::1:80",         "[::1]80",  "[]:80",
-	    "[zz]:80",    "1.2.3:80",    "1.2.3.4:000080", NULL};
+		"",	      ":",	     "1.2.3.4",	       "1.2.3.4:", "1.2.3.4:65536",
+		"1.2.3.4:-1", "1.2.3.4:80x", "::1:80",	       "[::1]80",  "[]:80",
+		"[zz]:80",    "1.2.3:80",    "1.2.3.4:000080", NULL};
 	for (int i = 0; bad[i] != NULL; i++) {
 		len = sizeof(sa);
 		if (policy_parse_addr(bad[i], sa, &len) == 0)
@@ -234,11 +234,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults_round_trip),
-	    cmocka_unit_test(test_full_policy),
-	    cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_too_many),
-	    cmocka_unit_test(test_addresses),
+		cmocka_unit_test(test_defaults_round_trip),
+		cmocka_unit_test(test_full_policy),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_too_many),
+		cmocka_unit_test(test_addresses),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -102,20 +102,20 @@ test_interpreted(void **state)
 	assert_int_equal(run(&prog, &d), SECCOMP_RET_KILL_PROCESS);
 
 	/* Ordinary syscalls pass, whatever their arguments. */
-	const int ok[] = {__NR_read,       __NR_write,   __NR_openat, __NR_mmap,   __NR_futex,
-	                  __NR_epoll_wait, __NR_connect, __NR_bind,   __NR_getpid, __NR_exit_group};
+	const int ok[] = {__NR_read,	   __NR_write,	 __NR_openat, __NR_mmap,   __NR_futex,
+			  __NR_epoll_wait, __NR_connect, __NR_bind,   __NR_getpid, __NR_exit_group};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		assert_int_equal(verdict(ok[i], 1, 2, 3), ALLOW);
 
 	/* The exec gate and the unconditional deny list go to ward-init. */
-	const int notify[] = {__NR_execve,           __NR_execveat,          __NR_ptrace,
-	                      __NR_process_vm_readv, __NR_process_vm_writev, __NR_mount,
-	                      __NR_umount2,          __NR_pivot_root,        __NR_bpf,
-	                      __NR_perf_event_open,  __NR_kexec_load,        __NR_init_module,
-	                      __NR_finit_module,     __NR_delete_module,     __NR_io_uring_setup,
-	                      __NR_io_uring_enter,   __NR_io_uring_register, __NR_userfaultfd,
-	                      __NR_keyctl,           __NR_add_key,           __NR_setns,
-	                      __NR_open_by_handle_at};
+	const int notify[] = {__NR_execve,	     __NR_execveat,	     __NR_ptrace,
+			      __NR_process_vm_readv, __NR_process_vm_writev, __NR_mount,
+			      __NR_umount2,	     __NR_pivot_root,	     __NR_bpf,
+			      __NR_perf_event_open,  __NR_kexec_load,	     __NR_init_module,
+			      __NR_finit_module,     __NR_delete_module,     __NR_io_uring_setup,
+			      __NR_io_uring_enter,   __NR_io_uring_register, __NR_userfaultfd,
+			      __NR_keyctl,	     __NR_add_key,	     __NR_setns,
+			      __NR_open_by_handle_at};
 	for (size_t i = 0; i < sizeof(notify) / sizeof(notify[0]); i++)
 		assert_int_equal(verdict(notify[i], 0, 0, 0), NOTIFY);
 	assert_int_equal(verdict(__NR_clone3, 0, 0, 0), SECCOMP_RET_ERRNO | ENOSYS);
@@ -124,7 +124,7 @@ test_interpreted(void **state)
 	assert_int_equal(verdict(__NR_clone, CLONE_VM | CLONE_THREAD | CLONE_SIGHAND, 0, 0), ALLOW);
 	assert_int_equal(verdict(__NR_clone, SIGCHLD, 0, 0), ALLOW);
 	const uint64_t ns[] = {CLONE_NEWNS,  CLONE_NEWUSER, CLONE_NEWPID,   CLONE_NEWNET,
-	                       CLONE_NEWUTS, CLONE_NEWIPC,  CLONE_NEWCGROUP};
+			       CLONE_NEWUTS, CLONE_NEWIPC,  CLONE_NEWCGROUP};
 	for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
 		assert_int_equal(verdict(__NR_clone, ns[i] | SIGCHLD, 0, 0), NOTIFY);
 		assert_int_equal(verdict(__NR_unshare, ns[i], 0, 0), NOTIFY);
@@ -195,13 +195,13 @@ test_names(void **state)
 	json_t *calls = json_object_get(j, "syscalls"), *r;
 	size_t i;
 	assert_string_equal(json_string_value(json_object_get(j, "defaultAction")),
-	                    "SCMP_ACT_ALLOW");
+			    "SCMP_ACT_ALLOW");
 	assert_true(json_array_size(calls) > 10);
 	json_array_foreach(calls, i, r)
 	{
 		assert_true(json_array_size(json_object_get(r, "names")) >= 1);
 		assert_string_equal(json_string_value(json_object_get(r, "action")),
-		                    "SCMP_ACT_ERRNO");
+				    "SCMP_ACT_ERRNO");
 	}
 	json_decref(j);
 }
@@ -265,9 +265,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_interpreted),
-	    cmocka_unit_test(test_names),
-	    cmocka_unit_test(test_kernel),
+		cmocka_unit_test(test_interpreted),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_kernel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
