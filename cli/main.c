@@ -7,8 +7,11 @@
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+	{"lock", "resolve ward.yaml against Debian indices into ward.lock", cmd_lock},
+	{"fetch", "download ward.lock's packages into the verified cache", cmd_fetch},
 	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
 	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
+	{"deb", "look inside .deb files, compare Debian versions", cmd_deb},
 	{"version", "print the version", cmd_version},
 };
 
