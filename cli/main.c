@@ -7,11 +7,12 @@
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
-	{"lock", "resolve ward.yaml against Debian indices into ward.lock", cmd_lock},
-	{"fetch", "download ward.lock's packages into the verified cache", cmd_fetch},
-	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
-	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
 	{"deb", "look inside .deb files, compare Debian versions", cmd_deb},
+	{"fetch", "download ward.lock's packages into the verified cache", cmd_fetch},
+	{"image", "inspect, list, verify, unpack or export any image", cmd_image},
+	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
+	{"lock", "resolve ward.yaml against Debian indices into ward.lock", cmd_lock},
+	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
 	{"version", "print the version", cmd_version},
 };
 

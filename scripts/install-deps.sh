@@ -63,6 +63,7 @@ test_pkgs=(
 	wrk
 	docker-registry
 	diffoscope-minimal
+	faketime
 	hyperfine
 	tini
 	dumb-init
