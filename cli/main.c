@@ -7,9 +7,11 @@
 static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
+	{"build", "build the image of ward.yaml, offline and reproducibly", cmd_build},
 	{"deb", "look inside .deb files, compare Debian versions", cmd_deb},
 	{"fetch", "download ward.lock's packages into the verified cache", cmd_fetch},
 	{"image", "inspect, list, verify, unpack or export any image", cmd_image},
+	{"init", "scaffold a commented ward.yaml for a new image", cmd_init},
 	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
 	{"lock", "resolve ward.yaml against Debian indices into ward.lock", cmd_lock},
 	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
