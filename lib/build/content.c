@@ -350,6 +350,47 @@ build_add_models(struct build_ctx *ctx)
 
 /* ------------------------------------------------------------ /ward */
 
+/* The policy goes past the ward-init that will read it (--check-policy):
+ * ward-init's parser is the schema's reference.  An init that cannot check
+ * (a placeholder) only earns a warning. */
+static int
+check_policy(struct build_ctx *ctx, const char *text)
+{
+	char *dir = ward_asprintf("%s/tmp", ctx->cache), *path = NULL;
+	struct ward_buf log = {0};
+	int rc = -1;
+
+	if (dir == NULL || ward_mkdir_p(dir, 0700) != 0 ||
+	    (path = ward_asprintf("%s/policy-%d.json", dir, (int)getpid())) == NULL ||
+	    ward_file_write(path, text, strlen(text), 0644) != 0)
+		goto out;
+	{
+		char *argv[] = {(char *)ctx->opts->init_path, "--check-policy", path, NULL};
+		char *envp[] = {NULL};
+		if (build_sandbox_run(NULL, argv, envp, NULL, 0, &log) == 0) {
+			rc = 0;
+		} else if (strstr(ward_errmsg(), "status 2") != NULL) {
+			const struct ward_yaml_node *n = ctx->spec->policy;
+			ward_yaml_error(
+				n ? n : ctx->spec->yaml,
+				"policy: ward-init rejects the policy made from ward.yaml: %.300s",
+				log.data ? (char *)log.data : "");
+		} else {
+			ward_warn("%s cannot check the policy (%s); built without the check",
+				  ctx->opts->init_path, ward_errmsg());
+			ward_err_clear();
+			rc = 0;
+		}
+	}
+out:
+	if (path != NULL)
+		unlink(path);
+	free(path);
+	free(dir);
+	ward_buf_free(&log);
+	return rc;
+}
+
 int
 build_add_ward(struct build_ctx *ctx)
 {
@@ -359,7 +400,7 @@ build_add_ward(struct build_ctx *ctx)
 	struct stat st;
 	int rc = -1;
 
-	if (text == NULL)
+	if (text == NULL || check_policy(ctx, text) != 0)
 		goto out;
 	e = plan_generated(ctx->plan, "ward", BUILD_DIR, 0555, GROUP_WARD, "ward", "ward-init");
 	if (e == NULL || stat(ctx->opts->init_path, &st) != 0)
