@@ -53,6 +53,24 @@ mode_string(const struct deb_entry *e, char out[11])
 	out[10] = '\0';
 }
 
+/* print_name: as GNU tar -tv writes names (dpkg-deb -c runs tar): C-style
+ * escapes for backslash and non-printable bytes (C locale). */
+static void
+print_name(const char *s)
+{
+	static const char special[] = "\\\a\b\f\n\r\t\v", letters[] = "\\abfnrtv";
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		const char *hit = strchr(special, *p);
+		if (hit != NULL)
+			printf("\\%c", letters[hit - special]);
+		else if (*p < 0x20 || *p >= 0x7f)
+			printf("\\%03o", *p);
+		else
+			putchar(*p);
+	}
+}
+
 static int
 hash_entry(struct deb_data *it, char hex[65])
 {
@@ -106,15 +124,18 @@ do_contents(const char *path, int want_sha)
 		gmtime_r(&t, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
 		if (e.type == DEB_ENTRY_CHAR || e.type == DEB_ENTRY_BLOCK)
-			printf("%s %s/%s %u,%u %s %s", mode, e.uname, e.gname, e.rdev_major,
-			       e.rdev_minor, date, e.name);
+			printf("%s %s/%s %u,%u %s ", mode, e.uname, e.gname, e.rdev_major,
+			       e.rdev_minor, date);
 		else
-			printf("%s %s/%s %ju %s %s", mode, e.uname, e.gname, (uintmax_t)e.size,
-			       date, e.name);
-		if (e.type == DEB_ENTRY_SYMLINK)
-			printf(" -> %s", e.link);
-		else if (e.type == DEB_ENTRY_HARDLINK)
-			printf(" link to ./%s", e.link);
+			printf("%s %s/%s %ju %s ", mode, e.uname, e.gname, (uintmax_t)e.size, date);
+		print_name(e.name);
+		if (e.type == DEB_ENTRY_SYMLINK) {
+			fputs(" -> ", stdout);
+			print_name(e.link);
+		} else if (e.type == DEB_ENTRY_HARDLINK) {
+			fputs(" link to ./", stdout);
+			print_name(e.link);
+		}
 		putchar('\n');
 	}
 	deb_data_close(it);

@@ -140,7 +140,7 @@ report(const struct fetch_args *a, const char *cache, const struct deb_lock *l,
 		              (json_int_t)st->downloaded, "copied", (json_int_t)st->copied,
 		              "missing", (json_int_t)st->missing, "failed", (json_int_t)st->failed,
 		              "corrupt", (json_int_t)st->corrupt, "bytes", (json_int_t)st->bytes,
-		              "seconds", secs, "packages", arr);
+		              "seconds", (double)(st->ns / 1000000) / 1000.0, "packages", arr);
 		if (!ok)
 			json_object_set_new(j, "error", json_string(ward_errmsg()));
 		cli_print_json(j);

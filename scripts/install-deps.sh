@@ -53,6 +53,8 @@ test_pkgs=(
 	python3-jsonschema
 	python3-packaging
 	dpkg-dev
+	gpg
+	lz4
 	libarchive-tools
 	tar
 	gzip

@@ -474,6 +474,10 @@ build_spec_parse(const char *data, size_t len, const char *path, struct build_sp
 		goto fail;
 	if (out->architecture == NULL && (out->architecture = ward_strdup("amd64")) == NULL)
 		goto fail;
+	if (out->nsources == 0) {
+		ward_yaml_error(ward_yaml_get(out->yaml, "sources"), "sources: the list is empty");
+		goto fail;
+	}
 	if (out->packages.n == 0) {
 		ward_yaml_error(ward_yaml_get(out->yaml, "packages"),
 		                "packages: the list is empty");

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -133,6 +134,7 @@ struct xfer {
 	int checked_code;
 	int write_errno;
 	int too_much;
+	int busy;         /* another process holds the partial file */
 	uint64_t counted; /* bytes shown on the progress bar */
 	struct ward_progress *progress;
 	uint64_t not_before_ns; /* backoff */
@@ -237,6 +239,11 @@ open_partial(struct run *r, struct xfer *x)
 	x->fd = open(x->part, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (x->fd < 0 || fstat(x->fd, &st) != 0)
 		return ward_err_io(x->part, "cannot open the partial download");
+	/* Another ward fetching the same file into the same cache: let it. */
+	if (flock(x->fd, LOCK_EX | LOCK_NB) != 0) {
+		x->busy = 1;
+		return ward_err(WARD_EENV, "%s: being downloaded by another process", x->part);
+	}
 	x->sha = sha256_new();
 	buf = ward_malloc(1 << 20);
 	if (x->sha == NULL || buf == NULL) {
@@ -266,12 +273,21 @@ open_partial(struct run *r, struct xfer *x)
 	return 0;
 }
 
+/* start: begin (or resume) one transfer.  -1 failed for good, 0 started,
+ * 1 complete on disk already (verify it), 2 done meanwhile (another
+ * process put it in the cache), 3 busy elsewhere: try again later. */
 static int
 start(struct run *r, CURLM *m, struct xfer *x)
 {
-	x->checked_code = x->too_much = x->write_errno = 0;
+	x->checked_code = x->too_much = x->write_errno = x->busy = 0;
 	x->errbuf[0] = '\0';
+	if (deb_cache_check(r->cache, x->item->sha256, x->item->size) == 1) {
+		x->item->status = DEB_FETCH_CACHED;
+		return 2;
+	}
 	if (open_partial(r, x) != 0) {
+		if (x->busy)
+			return 3;
 		item_fail(x->item, ward_errkind(), "%s", ward_errmsg());
 		return -1;
 	}
@@ -451,10 +467,13 @@ run_downloads(struct run *r, struct xfer *xs, size_t nx)
 			    x->not_before_ns > now)
 				continue;
 			s = start(r, m, x);
-			if (s < 0) {
+			if (s < 0 || s == 2) {
 				xfer_close(x);
 				remaining--;
-			} else if (s == 1) { /* already complete on disk */
+			} else if (s == 3) {
+				xfer_close(x);
+				x->not_before_ns = now + 500000000u; /* poll until it is done */
+			} else if (s == 1) {                         /* already complete on disk */
 				int retry = done(r, x, CURLE_OK);
 				xfer_close(x);
 				if (retry && !r->fatal)

@@ -340,8 +340,16 @@ read_packages(const struct locator *l, const struct deb_release *rel, const char
 		goto out;
 	if (packed != NULL && check_digest(raw.data, raw.len, packed, path) != 0)
 		goto out;
-	if (deb_decompress(raw.data, raw.len, path, plain ? plain->size : MAX_PACKAGES, text) != 0)
+	if (*ext == '\0' && check_digest(raw.data, raw.len, plain, path) != 0)
+		goto out; /* plain != NULL: checked above */
+	if (deb_decompress(raw.data, raw.len, path, plain ? plain->size + 1 : MAX_PACKAGES, text) !=
+	    0) {
+		if (plain != NULL && text->len > plain->size)
+			ward_err(WARD_EVERIFY,
+			         "%s: larger than the %ju bytes the Release file lists", path,
+			         (uintmax_t)plain->size);
 		goto out;
+	}
 	if (plain != NULL) {
 		if (check_digest(text->data, text->len, plain, path) != 0)
 			goto out;

@@ -326,26 +326,58 @@ deb_lock_matches(const struct deb_lock *l, const struct deb_request *req)
 int
 deb_lock_chain(const struct deb_lock *l, const char *name, struct ward_buf *out)
 {
-	const char *path[64];
-	size_t n = 0;
-	const struct deb_lock_pkg *p = deb_lock_find(l, name);
+	const struct deb_lock_pkg *start = deb_lock_find(l, name);
+	size_t *from = NULL, *queue = NULL, head = 0, tail = 0, hit = (size_t)-1, n = l->npkgs;
+	int rc = -1;
 
-	/* Follow the first requirer (sorted, so stable) up to a requested one. */
-	while (p != NULL && n < 64) {
-		path[n++] = p->name;
-		if (p->requested || p->required_by.n == 0)
-			break;
-		p = deb_lock_find(l, p->required_by.v[0]);
-		for (size_t i = 0; p != NULL && i < n; i++)
-			if (strcmp(path[i], p->name) == 0)
-				p = NULL; /* a cycle: stop */
-	}
 	if (ward_buf_puts(out, "ward.yaml") != 0)
 		return -1;
-	while (n > 0)
-		if (ward_buf_printf(out, " -> %s", path[--n]) != 0)
-			return -1;
-	return 0;
+	if (start == NULL)
+		return ward_buf_printf(out, " -> %s", name);
+	/* Breadth-first up the required_by links: the shortest chain to a
+	 * requested package. */
+	from = ward_malloc((n + 1) * sizeof(*from));
+	queue = ward_malloc((n + 1) * sizeof(*queue));
+	if (from == NULL || queue == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		from[i] = (size_t)-1;
+	queue[tail++] = (size_t)(start - l->pkgs);
+	from[queue[0]] = queue[0];
+	while (head < tail && hit == (size_t)-1) {
+		size_t cur = queue[head++];
+		if (l->pkgs[cur].requested) {
+			hit = cur;
+			break;
+		}
+		for (size_t k = 0; k < l->pkgs[cur].required_by.n; k++) {
+			const struct deb_lock_pkg *p = deb_lock_find(l, l->pkgs[cur].required_by.v[k]);
+			size_t idx;
+			if (p == NULL)
+				continue;
+			idx = (size_t)(p - l->pkgs);
+			if (from[idx] != (size_t)-1)
+				continue;
+			from[idx] = cur;
+			queue[tail++] = idx;
+		}
+	}
+	if (hit == (size_t)-1) { /* no requested ancestor: name it alone */
+		rc = ward_buf_printf(out, " -> %s", name);
+		goto out;
+	}
+	/* hit -> ... -> start, following from[] toward start. */
+	for (size_t cur = hit;; cur = from[cur]) {
+		if (ward_buf_printf(out, " -> %s", l->pkgs[cur].name) != 0)
+			goto out;
+		if (cur == from[cur])
+			break;
+	}
+	rc = 0;
+out:
+	free(from);
+	free(queue);
+	return rc;
 }
 
 void

@@ -383,6 +383,11 @@ deb_repos_configure(struct deb_repo *r, size_t n)
 		    (r[i].keyring = ward_strdup(keyring && *keyring ? keyring : DEFAULT_KEYRING)) ==
 		        NULL)
 			goto fail;
+		/* "http://m/debian/" and "http://m/debian" are one archive. */
+		for (size_t len = r[i].uri ? strlen(r[i].uri) : 0;
+		     len > 0 && r[i].uri[len - 1] == '/' && !ward_str_endswith(r[i].uri, "://");
+		     len--)
+			r[i].uri[len - 1] = '\0';
 	}
 	deb_apt_sources_free(src, nsrc);
 	return 0;

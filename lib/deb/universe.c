@@ -102,7 +102,7 @@ struct block { /* the packages of one index */
 	struct deb_pkg *pkgs;
 	size_t n;
 	char **provides_versions; /* owned copies for provider entries */
-	size_t nversions;
+	size_t nversions, capversions;
 };
 
 struct deb_universe {
@@ -358,15 +358,19 @@ list_push(struct pkg_list *l, const struct deb_pkg *p)
 static const char *
 block_keep(struct block *b, const char *s)
 {
-	char **vs = ward_realloc(b->provides_versions, (b->nversions + 1) * sizeof(*vs));
 	char *copy;
 
-	if (vs == NULL)
-		return NULL;
-	b->provides_versions = vs;
+	if (b->nversions == b->capversions) {
+		size_t cap = b->capversions ? b->capversions * 2 : 256;
+		char **vs = ward_realloc(b->provides_versions, cap * sizeof(*vs));
+		if (vs == NULL)
+			return NULL;
+		b->provides_versions = vs;
+		b->capversions = cap;
+	}
 	if ((copy = ward_strdup(s)) == NULL)
 		return NULL;
-	vs[b->nversions++] = copy;
+	b->provides_versions[b->nversions++] = copy;
 	return copy;
 }
 
