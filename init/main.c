@@ -1,20 +1,357 @@
 /*
- * ward-init: PID 1 of ward images.  This is the skeleton that issue #5
- * fills (verify models, harden, exec once, supervise).  Until then it only
- * verifies that the pieces it needs link statically.
+ * ward-init: PID 1 of ward images.
+ *
+ *   ward-init [--policy FILE] [--metrics ADDR:PORT|off] [--] CMD ARGS...
+ *
+ * In this order, failing closed: parse the policy; verify every model
+ * against its OMS signature; check that / and the models are read-only;
+ * no core dumps, not dumpable; switch user, drop capabilities,
+ * no_new_privs; then in the server's process Landlock and seccomp (with
+ * the exec gate), and exec the server once.  Then supervise it: reap,
+ * forward signals, serve /metrics and /healthz, log JSON lines on stderr,
+ * and exit with the server's status (128+signal when it was killed).
+ * docs/ward-init.md is the manual.
  */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
-#include "attest/attest.h"
+#include "exe.h"
+#include "harden.h"
+#include "jlog.h"
+#include "landlock.h"
+#include "launch.h"
+#include "policy.h"
+#include "seccomp_bpf.h"
+#include "serve.h"
+#include "state.h"
+#include "supervise.h"
+#include "verify.h"
+
+static const char usage[] =
+	"usage: ward-init [--policy FILE] [--metrics ADDR:PORT|off] [--] CMD [ARGS...]\n"
+	"       ward-init --check-policy FILE [--root DIR]\n"
+	"       ward-init --print-default-policy | --print-seccomp-profile | --version\n"
+	"\n"
+	"PID 1 of ward images: verify the models, harden, exec CMD once, supervise it.\n"
+	"\n"
+	"  --policy FILE          policy (default /ward/policy.json; without that file\n"
+	"                         the default policy applies)\n"
+	"  --metrics ADDR:PORT    serve /metrics and /healthz there (\"off\": nowhere);\n"
+	"                         overrides the policy\n"
+	"  --check-policy FILE    validate a policy, print it with every default filled\n"
+	"                         in; with --root DIR also check that the files it names\n"
+	"                         exist under DIR (an image's root file system)\n"
+	"  --print-default-policy the policy that applies without a policy file\n"
+	"  --print-seccomp-profile an OCI seccomp profile with ward-init's deny rules\n"
+	"\n"
+	"Exit codes: the server's status, or 128+N when signal N killed it; before the\n"
+	"server runs: 1 model verification failed, 2 bad usage or policy, 3 environment\n"
+	"(hardening or I/O failed), 126 server not executable, 127 server not found.\n"
+	"Logs: JSON lines on stderr (docs/ward-init.md).\n";
+
+/* CAP_SYS_PTRACE (19) and CAP_DAC_READ_SEARCH (2). */
+#define SUPERVISOR_CAPS (CAP_BIT(19) | CAP_BIT(2))
+
+static struct init_state st;
+
+static int
+fail(int code, const char *event)
+{
+	jlog_msg(WARD_LOG_ERROR, event, ward_errmsg());
+	return code;
+}
+
+static int
+print_json(json_t *j)
+{
+	char *s = j ? ward_json_dump(j, 1) : NULL;
+
+	json_decref(j);
+	if (s == NULL) {
+		fprintf(stderr, "ward-init: %s\n", ward_errmsg());
+		return WARD_EENV;
+	}
+	fputs(s, stdout);
+	free(s);
+	return 0;
+}
+
+/* --check-policy FILE [--root DIR]: usable by the image build on the host. */
+static int
+check_policy(const char *file, const char *root)
+{
+	struct policy p;
+	int rc;
+
+	if (policy_load(file, &p) != 0) {
+		fprintf(stderr, "ward-init: %s\n", ward_errmsg());
+		policy_free(&p);
+		return WARD_EINPUT;
+	}
+	rc = 0;
+	if (root != NULL) {
+		for (size_t i = 0; i < p.nmodels && rc == 0; i++) {
+			const struct policy_model *m = &p.models[i];
+			const char *files[] = {m->path, m->signature, m->key, m->cert_chain};
+			for (size_t k = 0; k < 4 && rc == 0; k++) {
+				char *f = files[k] ? ward_asprintf("%s%s", root, files[k]) : NULL;
+				struct stat sb;
+				if (files[k] != NULL && (f == NULL || stat(f, &sb) != 0)) {
+					fprintf(stderr,
+						"ward-init: %s: model %s: %s does not exist\n",
+						file, m->path, files[k]);
+					rc = WARD_EINPUT;
+				}
+				free(f);
+			}
+		}
+	}
+	if (rc == 0)
+		rc = print_json(policy_to_json(&p));
+	policy_free(&p);
+	return rc;
+}
+
+static int
+load_policy(const char *path, int explicit_path, struct policy *p)
+{
+	struct stat sb;
+
+	if (!explicit_path && stat(path, &sb) != 0 && errno == ENOENT) {
+		jlog_msg(WARD_LOG_INFO, "policy_default",
+			 "no " POLICY_DEFAULT_PATH ": the default policy applies");
+		return policy_defaults(p);
+	}
+	return policy_load(path, p);
+}
+
+/* Every file the server may execute: itself, its interpreters, and the
+ * allow-listed binaries with theirs. */
+static int
+exec_files(const struct policy *p, const char *server, struct ward_strv *files)
+{
+	int unreadable;
+
+	if (exe_chain(server, files, &unreadable) != 0)
+		return -1;
+	if (unreadable) {
+		struct jlog l;
+		jlog_begin(&l, WARD_LOG_INFO, "binary_unreadable");
+		jlog_str(&l, "binary", server);
+		jlog_str(&l, "note",
+			 "cannot read its ELF header; allowing the usual program "
+			 "loaders");
+		jlog_end(&l);
+	}
+	for (size_t i = 0; i < p->exec_allow.n; i++) {
+		if (access(p->exec_allow.v[i], F_OK) != 0) {
+			struct jlog l;
+			jlog_begin(&l, WARD_LOG_WARN, "exec_allow_missing");
+			jlog_str(&l, "path", p->exec_allow.v[i]);
+			jlog_end(&l);
+			continue;
+		}
+		if (exe_chain(p->exec_allow.v[i], files, &unreadable) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A termination signal that arrived while we verified: do not start. */
+static int
+pending_stop(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+		if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP || sig == SIGQUIT) {
+			jlog_msg(WARD_LOG_WARN, "stopped_before_start",
+				 sigabbrev_np(sig) ? sigabbrev_np(sig) : "signal");
+			return 128 + sig;
+		}
+	}
+	return 0;
+}
+
+static int
+signal_setup(sigset_t *all)
+{
+	/* Everything goes through the signalfd except what must stay
+	 * synchronous (a fault in ward-init itself must still kill it). */
+	sigfillset(all);
+	sigdelset(all, SIGSEGV);
+	sigdelset(all, SIGBUS);
+	sigdelset(all, SIGILL);
+	sigdelset(all, SIGFPE);
+	sigdelset(all, SIGABRT);
+	sigdelset(all, SIGTRAP);
+	sigdelset(all, SIGSYS);
+	return sigprocmask(SIG_BLOCK, all, NULL);
+}
+
+static void
+log_start(const struct policy *p, const char *policy_path, const char *server, int argc,
+	  char **argv)
+{
+	struct jlog l;
+
+	jlog_begin(&l, WARD_LOG_INFO, "start");
+	jlog_str(&l, "version", WARD_VERSION);
+	jlog_int(&l, "pid", getpid());
+	jlog_uint(&l, "uid", geteuid());
+	jlog_str(&l, "policy", policy_path);
+	jlog_str(&l, "server", server);
+	jlog_int(&l, "args", argc);
+	jlog_str(&l, "argv0", argv[0]);
+	jlog_uint(&l, "models", p->nmodels);
+	jlog_str(&l, "metrics", p->metrics);
+	jlog_end(&l);
+}
 
 int
 main(int argc, char **argv)
 {
-	if (argc > 1 && strcmp(argv[1], "--version") == 0) {
-		printf("ward-init %s\n", WARD_VERSION);
-		return 0;
+	static const struct option opts[] = {
+		{"policy", required_argument, NULL, 'p'},
+		{"metrics", required_argument, NULL, 'm'},
+		{"check-policy", required_argument, NULL, 'c'},
+		{"root", required_argument, NULL, 'r'},
+		{"print-default-policy", no_argument, NULL, 'D'},
+		{"print-seccomp-profile", no_argument, NULL, 'S'},
+		{"version", no_argument, NULL, 'V'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *policy_path = POLICY_DEFAULT_PATH, *metrics = NULL, *check = NULL, *root = NULL;
+	struct ward_strv files = {0};
+	struct policy p = {0};
+	struct launch launch;
+	sigset_t all;
+	char *server = NULL;
+	int c, explicit_policy = 0, sfd, lfd = -1, rc, status;
+
+	st.start_ns = ward_now_ns();
+	st.server_dumpable = -1;
+	st.root_read_only = -1;
+	if (signal_setup(&all) != 0)
+		return WARD_EENV;
+	ward_log_set_sink(jlog_lib_sink);
+	/* "+": stop at the first non-option, the server's command. */
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			policy_path = optarg;
+			explicit_policy = 1;
+			break;
+		case 'm':
+			metrics = optarg;
+			break;
+		case 'c':
+			check = optarg;
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 'D':
+			if (policy_defaults(&p) != 0)
+				return WARD_EENV;
+			rc = print_json(policy_to_json(&p));
+			policy_free(&p);
+			return rc;
+		case 'S':
+			return print_json(sc_oci_profile());
+		case 'V':
+			printf("ward-init %s\n", WARD_VERSION);
+			return 0;
+		case 'h':
+			fputs(usage, stdout);
+			return 0;
+		default:
+			fputs(usage, stderr);
+			return WARD_EINPUT;
+		}
 	}
-	fprintf(stderr, "ward-init: not implemented yet\n");
-	return 100;
+	if (check != NULL)
+		return check_policy(check, root);
+	if (optind >= argc) {
+		ward_err(WARD_EINPUT, "no server command given (ward-init [options] -- CMD ...)");
+		return fail(WARD_EINPUT, "usage");
+	}
+
+	/* 1. The policy. */
+	if (load_policy(policy_path, explicit_policy, &p) != 0)
+		return fail(WARD_EINPUT, "policy_invalid");
+	if (metrics != NULL) {
+		unsigned char sa[64];
+		unsigned len = sizeof(sa);
+		free(p.metrics);
+		p.metrics = NULL;
+		if (strcmp(metrics, "off") != 0) {
+			if (policy_parse_addr(metrics, sa, &len) != 0)
+				return fail(WARD_EINPUT, "usage");
+			p.metrics = ward_strdup(metrics);
+		}
+	}
+	jlog_set_level(p.log_level);
+	ward_log_set_level(p.log_level);
+	server = exe_resolve(argv[optind], getenv("PATH"), &status);
+	log_start(&p, explicit_policy || access(policy_path, F_OK) == 0 ? policy_path : NULL,
+		  server, argc - optind, argv + optind);
+	if (server == NULL)
+		return fail(status, "server_not_found");
+	if (exec_files(&p, server, &files) != 0)
+		return fail(ward_errkind(), "server_unusable");
+
+	/* 2. The models. */
+	if (verify_models(&p, &st) != 0)
+		return fail(ward_errkind(), "refused");
+	/* 3. Read-only mounts. */
+	if (harden_readonly(&p, landlock_abi(), &st) != 0)
+		return fail(WARD_EENV, "refused");
+	/* 4. No dumps, for ward-init (and, through the binary's mode, the server). */
+	if (harden_no_dumps() != 0)
+		return fail(WARD_EENV, "harden_failed");
+	/* The listener and the signalfd exist before privileges go. */
+	if (p.metrics != NULL && (lfd = serve_listen(p.metrics)) < 0)
+		return fail(WARD_EENV, "metrics_failed");
+	if ((sfd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		ward_errno(WARD_EENV, "signalfd");
+		return fail(WARD_EENV, "harden_failed");
+	}
+	if ((rc = pending_stop(sfd)) != 0)
+		return rc;
+	if (getpid() != 1)
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+	/* 5. User and capabilities.  ward-init keeps CAP_SYS_PTRACE and
+	 * CAP_DAC_READ_SEARCH when it has them, to read the non-dumpable
+	 * server's /proc files (I/O, fds) and exec paths; the server keeps
+	 * nothing. */
+	if (harden_switch_user(p.uid, p.gid, SUPERVISOR_CAPS) != 0 ||
+	    harden_drop_caps(SUPERVISOR_CAPS) != 0)
+		return fail(WARD_EENV, "harden_failed");
+	/* 6-8. In the server's process: Landlock, seccomp, exec. */
+	struct launch_args la = {
+		.policy = &p, .path = server, .argv = argv + optind, .exec_files = &files};
+	if (launch_start(&la, &launch) != 0)
+		return fail(WARD_EENV, "harden_failed");
+	struct supervise_args sa = {.policy = &p,
+				    .st = &st,
+				    .signal_fd = sfd,
+				    .listen_fd = lfd,
+				    .server_path = server,
+				    .launch = &launch};
+	rc = supervise(&sa);
+	ward_strv_free(&files);
+	policy_free(&p);
+	free(server);
+	return rc;
 }

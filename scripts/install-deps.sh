@@ -71,6 +71,7 @@ test_pkgs=(
 	dumb-init
 	catatonit
 	iproute2
+	procps
 )
 
 pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}")

@@ -1,0 +1,42 @@
+/*
+ * landlock.h: confine the server's file system and TCP access, best effort
+ * by the kernel's Landlock ABI, with the result reported for the log.
+ *
+ * Reads stay unrestricted.  Writes (create, remove, rename, truncate) are
+ * allowed only beneath the policy's writable paths; execution only of the
+ * listed files; device nodes can never be created.  TCP bind/connect are
+ * limited to the policy's ports when it lists them (ABI 4), and abstract
+ * UNIX sockets and signals are scoped to the server (ABI 6), so it cannot
+ * signal ward-init.  Denials after the exec are sent to the audit log
+ * (ABI 7).
+ */
+#ifndef WARD_INIT_LANDLOCK_H
+#define WARD_INIT_LANDLOCK_H
+
+#include <stdint.h>
+
+#include "policy.h"
+
+struct landlock_result {
+	int abi;	  /* 0: Landlock unavailable */
+	int enforced;	  /* a ruleset was applied */
+	int net_enforced; /* the policy's TCP rules are in force */
+	int scoped;	  /* signal and abstract-socket scoping */
+	uint64_t fs_handled;
+	uint64_t net_handled;
+	int rules;
+	int skipped; /* listed paths that do not exist */
+};
+
+/* landlock_abi(): the kernel's Landlock ABI version, 0 when unavailable. */
+int landlock_abi(void);
+
+/* landlock_apply(p, exec_files, r): build and enforce the ruleset on the
+ * calling thread (no_new_privs must be set).  exec_files lists every file
+ * the server may execute.  -1 when the kernel refuses a rule, or when the
+ * policy requires Landlock (landlock.required) and part of it cannot be
+ * enforced on this kernel; r says what was done either way. */
+int landlock_apply(const struct policy *p, const struct ward_strv *exec_files,
+		   struct landlock_result *r);
+
+#endif

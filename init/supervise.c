@@ -1,0 +1,399 @@
+/* supervise.c: ward-init's event loop (see supervise.h). */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "gate.h"
+#include "jlog.h"
+#include "serve.h"
+#include "supervise.h"
+
+enum { TAG_SIGNAL = 1, TAG_SYNC, TAG_GATE, TAG_SERVE = 100 };
+
+struct sup {
+	const struct supervise_args *a;
+	struct launch *l;
+	struct init_state *st;
+	int ep;
+	struct gate *gate;
+	struct serve *serve;
+	int done;
+	int exit_code;
+	uint64_t start_check_ns; /* the exec went through; log once it shows */
+};
+
+static void
+add_fd(struct sup *s, int fd, uint64_t tag)
+{
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+
+	epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* ------------------------------------------------------------ /proc */
+
+static int
+read_stat_ppid(pid_t pid, pid_t *ppid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2, "%*c %d", ppid) != 1)
+		return -1;
+	return 0;
+}
+
+/* 1: pid descends from us; 0: it does not; -1: cannot tell (gone). */
+static int
+is_descendant(pid_t pid)
+{
+	pid_t self = getpid(), ppid;
+
+	for (int depth = 0; depth < 64; depth++) {
+		if (read_stat_ppid(pid, &ppid) != 0)
+			return -1;
+		if (ppid == self)
+			return 1;
+		if (ppid <= 1)
+			return 0;
+		pid = ppid;
+	}
+	return -1;
+}
+
+static void
+read_comm(pid_t pid, char *out, size_t cap)
+{
+	char path[64];
+	int fd;
+	ssize_t n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, out, cap - 1);
+		close(fd);
+	}
+	if (n < 0)
+		n = 0;
+	while (n > 0 && out[n - 1] == '\n')
+		n--;
+	out[n] = '\0';
+}
+
+/* ------------------------------------------------------------ the server */
+
+static void
+log_started(struct sup *s)
+{
+	char path[64], comm[32];
+	struct stat sb;
+	struct jlog l;
+	pid_t pid = s->l->pid;
+
+	s->start_check_ns = 0;
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)pid);
+	/* A non-dumpable process's /proc files belong to root (all but the
+	 * /proc/PID directory itself). */
+	if (geteuid() != 0 && stat(path, &sb) == 0)
+		s->st->server_dumpable = sb.st_uid == geteuid();
+	else
+		s->st->server_dumpable = s->l->bin_readable;
+	read_comm(pid, comm, sizeof(comm));
+	jlog_begin(&l, WARD_LOG_INFO, "server_started");
+	jlog_int(&l, "pid", pid);
+	jlog_str(&l, "binary", s->a->server_path);
+	jlog_str(&l, "comm", comm);
+	jlog_uint(&l, "uid", geteuid());
+	jlog_bool(&l, "dumpable", s->st->server_dumpable);
+	jlog_end(&l);
+	if (s->st->server_dumpable) {
+		jlog_begin(&l, WARD_LOG_WARN, "server_dumpable");
+		jlog_str(&l, "binary", s->a->server_path);
+		jlog_str(&l, "why",
+			 "the binary is readable by the server's uid, so same-uid "
+			 "processes may read the server's memory; install it mode 0711");
+		jlog_end(&l);
+	}
+}
+
+static void
+log_hardened(struct sup *s)
+{
+	const struct landlock_result *r = &s->l->landlock;
+	struct jlog l;
+
+	s->st->landlock_abi = r->abi;
+	s->st->landlock_enforced = r->enforced;
+	s->st->landlock_net = r->enforced && r->net_handled != 0;
+	s->st->landlock_scoped = r->scoped;
+	s->st->seccomp = 1;
+	s->st->no_new_privs = 1;
+	s->st->caps_dropped = 1;
+	jlog_begin(&l, r->enforced ? WARD_LOG_INFO : WARD_LOG_WARN, "hardened");
+	jlog_int(&l, "pid", s->l->pid);
+	jlog_int(&l, "landlock_abi", r->abi);
+	jlog_bool(&l, "landlock", r->enforced);
+	jlog_uint(&l, "landlock_fs_handled", r->fs_handled);
+	jlog_uint(&l, "landlock_net_handled", r->net_handled);
+	jlog_bool(&l, "landlock_tcp_rules_enforced", r->net_enforced);
+	jlog_bool(&l, "landlock_scoped", r->scoped);
+	jlog_int(&l, "landlock_rules", r->rules);
+	jlog_bool(&l, "seccomp", 1);
+	jlog_bool(&l, "no_new_privs", 1);
+	jlog_bool(&l, "capabilities_dropped", 1);
+	jlog_bool(&l, "binary_readable", s->l->bin_readable);
+	jlog_end(&l);
+}
+
+static void
+on_sync(struct sup *s)
+{
+	int had_fd = s->l->notif_fd >= 0;
+	int finished = launch_recv(s->l);
+
+	if (!had_fd && s->l->notif_fd >= 0) {
+		s->gate = gate_new(s->l->notif_fd, s->l->pid, s->a->server_path,
+				   &s->a->policy->exec_allow, s->st);
+		if (s->gate == NULL) {
+			/* Without the gate the server's exec would hang: stop it. */
+			kill(s->l->pid, SIGKILL);
+			close(s->l->notif_fd);
+		} else {
+			add_fd(s, gate_fd(s->gate), TAG_GATE);
+		}
+		s->l->notif_fd = s->gate ? gate_fd(s->gate) : -1;
+		log_hardened(s);
+	}
+	if (finished && s->l->exec_done) {
+		s->st->server_up = 1;
+		s->st->server_pid = s->l->pid;
+		s->st->server_starts = 1;
+		s->start_check_ns = ward_now_ns();
+	}
+}
+
+static int
+is_crash_signal(int sig)
+{
+	return sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE ||
+	       sig == SIGABRT || sig == SIGSYS || sig == SIGTRAP;
+}
+
+static void
+server_exited(struct sup *s, int status)
+{
+	struct jlog l;
+	int sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	int code = sig ? 128 + sig : WEXITSTATUS(status);
+
+	if (s->start_check_ns != 0)
+		log_started(s);
+	s->st->server_up = 0;
+	s->done = 1;
+	s->exit_code = code;
+	jlog_begin(&l,
+		   code == 0		  ? WARD_LOG_INFO
+		   : is_crash_signal(sig) ? WARD_LOG_ERROR
+					  : WARD_LOG_WARN,
+		   "server_exited");
+	jlog_int(&l, "pid", s->l->pid);
+	jlog_int(&l, "exit_code", code);
+	if (sig) {
+		jlog_str(&l, "signal", sigabbrev_np(sig) ? sigabbrev_np(sig) : "?");
+		jlog_bool(&l, "crash", is_crash_signal(sig));
+		jlog_bool(&l, "core_dumped", WCOREDUMP(status));
+	}
+	jlog_end(&l);
+}
+
+static void
+reap(struct sup *s)
+{
+	for (;;) {
+		int status;
+		pid_t p = waitpid(-1, &status, WNOHANG);
+		if (p <= 0)
+			return;
+		s->st->reaped++;
+		if (p != s->l->pid)
+			continue;
+		/* Settle the handshake first: did the exec happen at all? */
+		for (int i = 0; i < 8 && s->l->sync_fd >= 0; i++)
+			on_sync(s);
+		if (s->l->failed && !s->l->exec_done) {
+			s->done = 1;
+			s->exit_code = s->l->fail_code ? s->l->fail_code : WARD_EENV;
+		} else {
+			server_exited(s, status);
+		}
+	}
+}
+
+/* ------------------------------------------------------------ signals */
+
+static void
+on_signal(struct sup *s)
+{
+	struct signalfd_siginfo si;
+	struct jlog l;
+
+	while (read(s->a->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		int sig = (int)si.ssi_signo;
+		const char *name = sigabbrev_np(sig) ? sigabbrev_np(sig) : "?";
+		pid_t from = (pid_t)si.ssi_pid;
+
+		if (sig == SIGCHLD) {
+			reap(s);
+			continue;
+		}
+		/* A signal sent by a process we supervise is an attack on PID 1
+		 * (the seccomp filter and Landlock scoping should have stopped
+		 * it).  As PID 1, anything from inside the namespace that is
+		 * not provably someone else's is ignored. */
+		if (from != 0 && (si.ssi_code == SI_USER || si.ssi_code == SI_QUEUE ||
+				  si.ssi_code == SI_TKILL)) {
+			int d = is_descendant(from);
+			if (d == 1 || from == s->l->pid || (d < 0 && getpid() == 1)) {
+				s->st->signals_ignored++;
+				jlog_begin(&l, WARD_LOG_WARN, "signal_ignored");
+				jlog_str(&l, "signal", name);
+				jlog_int(&l, "from_pid", from);
+				jlog_str(&l, "why", "sent by a supervised process");
+				jlog_end(&l);
+				continue;
+			}
+		}
+		pid_t target =
+			s->a->policy->forward == FORWARD_PROCESS_GROUP ? -s->l->pid : s->l->pid;
+		if (kill(target, sig) != 0 && target < 0)
+			kill(s->l->pid, sig); /* the server left its group */
+		s->st->signals_forwarded++;
+		jlog_begin(&l, WARD_LOG_INFO, "signal_forwarded");
+		jlog_str(&l, "signal", name);
+		jlog_int(&l, "to", target);
+		jlog_end(&l);
+	}
+}
+
+/* ------------------------------------------------------------ the end */
+
+/* Kill what the server left behind and reap it (bounded in time). */
+static void
+kill_the_rest(struct sup *s)
+{
+	pid_t self = getpid();
+	struct dirent *de;
+	DIR *d;
+	int killed = 0;
+
+	kill(-s->l->pid, SIGKILL);
+	/* Every leftover descendant is our child by now (reparented to us as
+	 * PID 1 or subreaper): none at all, nothing to look for. */
+	siginfo_t si = {0};
+	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD)
+		return;
+	if ((d = opendir("/proc")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			pid_t pid, ppid;
+			if (!isdigit((unsigned char)de->d_name[0]))
+				continue;
+			pid = (pid_t)atoi(de->d_name);
+			if (pid != self && read_stat_ppid(pid, &ppid) == 0 && ppid == self &&
+			    kill(pid, SIGKILL) == 0)
+				killed++;
+		}
+		closedir(d);
+	}
+	uint64_t deadline = ward_now_ns() + 2000000000u;
+	while (ward_now_ns() < deadline) {
+		int status;
+		pid_t p = waitpid(-1, &status, WNOHANG);
+		if (p < 0)
+			break; /* ECHILD: all gone */
+		if (p > 0) {
+			s->st->reaped++;
+			continue;
+		}
+		struct timespec ts = {0, 5000000};
+		nanosleep(&ts, NULL);
+	}
+	if (killed) {
+		struct jlog l;
+		jlog_begin(&l, WARD_LOG_INFO, "leftovers_killed");
+		jlog_int(&l, "processes", killed);
+		jlog_end(&l);
+	}
+}
+
+int
+supervise(const struct supervise_args *a)
+{
+	struct sup s = {.a = a, .l = a->launch, .st = a->st};
+	struct epoll_event evs[32];
+
+	s.ep = epoll_create1(EPOLL_CLOEXEC);
+	if (s.ep < 0) {
+		ward_errno(WARD_EENV, "epoll");
+		kill(s.l->pid, SIGKILL);
+		return WARD_EENV;
+	}
+	add_fd(&s, a->signal_fd, TAG_SIGNAL);
+	add_fd(&s, s.l->sync_fd, TAG_SYNC);
+	if (a->listen_fd >= 0 && (s.serve = serve_new(a->listen_fd, s.ep, TAG_SERVE, s.st)) == NULL)
+		close(a->listen_fd); /* metrics are lost, the server is not */
+	while (!s.done) {
+		uint64_t now = ward_now_ns();
+		int timeout = s.serve ? serve_timeout_ms(s.serve, now) : -1;
+		if (s.start_check_ns != 0 && (timeout < 0 || timeout > 10))
+			timeout = 10;
+		int n = epoll_wait(s.ep, evs, 32, timeout);
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n && !s.done; i++) {
+			uint64_t tag = evs[i].data.u64;
+			if (tag == TAG_SIGNAL)
+				on_signal(&s);
+			else if (tag == TAG_SYNC && s.l->sync_fd >= 0)
+				on_sync(&s);
+			else if (tag == TAG_GATE && s.gate != NULL && gate_serve(s.gate) != 0)
+				epoll_ctl(s.ep, EPOLL_CTL_DEL, gate_fd(s.gate), NULL);
+			else if (tag >= TAG_SERVE && s.serve != NULL)
+				serve_event(s.serve, tag, evs[i].events);
+		}
+		now = ward_now_ns();
+		if (s.serve)
+			serve_expire(s.serve, now);
+		if (s.start_check_ns != 0) {
+			char comm[32];
+			read_comm(s.l->pid, comm, sizeof(comm));
+			/* The kernel renames the process late in the exec. */
+			if (strcmp(comm, "ward-exec") != 0 || now - s.start_check_ns > 1000000000u)
+				log_started(&s);
+		}
+	}
+	kill_the_rest(&s);
+	serve_free(s.serve);
+	gate_free(s.gate);
+	close(s.ep);
+	return s.exit_code;
+}
