@@ -126,6 +126,7 @@ int build_python_bytecode(struct build_ctx *ctx);
 int build_sandbox_run(const char *root, char *const argv[], char *const envp[],
 		      const void *stdin_data, size_t stdin_len, struct ward_buf *out);
 /* content.c */
+int build_check_spec(const struct build_spec *s);
 int build_check_inputs(struct build_ctx *ctx);
 int build_add_files(struct build_ctx *ctx);
 int build_add_models(struct build_ctx *ctx);

@@ -7,6 +7,7 @@
 #include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,14 +34,13 @@ model_sig_path(const struct build_model *m)
 
 /* ------------------------------------------------------------ checks */
 
+static int check_policy(struct build_ctx *ctx, const char *text);
+
+/* What the spec alone can tell, before the lock is even read. */
 int
-build_check_inputs(struct build_ctx *ctx)
+build_check_spec(const struct build_spec *s)
 {
-	const struct build_spec *s = ctx->spec;
 	const struct ward_yaml_node *pk = ward_yaml_get(s->yaml, "packages");
-	struct stat st;
-	size_t missing = 0;
-	const struct deb_lock_pkg *first = NULL;
 
 	if (s->entrypoint.n == 0)
 		return ward_yaml_error(s->yaml, "entrypoint: ward build needs the server's argv "
@@ -57,6 +57,17 @@ build_check_inputs(struct build_ctx *ctx)
 					       "policy); list it under allow: to override",
 					       name, cat);
 	}
+	return 0;
+}
+
+int
+build_check_inputs(struct build_ctx *ctx)
+{
+	const struct build_spec *s = ctx->spec;
+	struct stat st;
+	size_t missing = 0;
+	const struct deb_lock_pkg *first = NULL;
+
 	for (size_t i = 0; i < s->nfiles; i++)
 		if (lstat(s->files[i].src, &st) != 0)
 			return ward_yaml_error(at(s->files[i].node, "src"), "files: %s: %s",
@@ -97,6 +108,16 @@ build_check_inputs(struct build_ctx *ctx)
 				"ward-init %s: not found (build it with make, or pass "
 				"--init)",
 				ctx->opts->init_path ? ctx->opts->init_path : "(none)");
+	{
+		/* the policy ward will write, past ward-init's own parser */
+		json_t *policy = build_init_policy(ctx);
+		char *text = policy ? ward_json_dump(policy, 1) : NULL;
+		int rc = text ? check_policy(ctx, text) : -1;
+		free(text);
+		json_decref(policy);
+		if (rc != 0)
+			return -1;
+	}
 	/* every locked package intact in the cache, before any work */
 	for (size_t i = 0; i < ctx->lock->npkgs; i++) {
 		const struct deb_lock_pkg *p = &ctx->lock->pkgs[i];
@@ -356,14 +377,19 @@ build_add_models(struct build_ctx *ctx)
 static int
 check_policy(struct build_ctx *ctx, const char *text)
 {
-	char *dir = ward_asprintf("%s/tmp", ctx->cache), *path = NULL;
+	/* handed over in a memfd the child inherits: nothing touches the disk */
+	int fd = memfd_create("ward-policy", 0);
 	struct ward_buf log = {0};
+	char path[64];
 	int rc = -1;
 
-	if (dir == NULL || ward_mkdir_p(dir, 0700) != 0 ||
-	    (path = ward_asprintf("%s/policy-%d.json", dir, (int)getpid())) == NULL ||
-	    ward_file_write(path, text, strlen(text), 0644) != 0)
+	if (fd < 0)
+		return ward_errno(WARD_EENV, "memfd_create");
+	if (write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
+		ward_errno(WARD_EENV, "memfd write");
 		goto out;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	{
 		char *argv[] = {(char *)ctx->opts->init_path, "--check-policy", path, NULL};
 		char *envp[] = {NULL};
@@ -383,10 +409,7 @@ check_policy(struct build_ctx *ctx, const char *text)
 		}
 	}
 out:
-	if (path != NULL)
-		unlink(path);
-	free(path);
-	free(dir);
+	close(fd);
 	ward_buf_free(&log);
 	return rc;
 }
@@ -400,7 +423,7 @@ build_add_ward(struct build_ctx *ctx)
 	struct stat st;
 	int rc = -1;
 
-	if (text == NULL || check_policy(ctx, text) != 0)
+	if (text == NULL)
 		goto out;
 	e = plan_generated(ctx->plan, "ward", BUILD_DIR, 0555, GROUP_WARD, "ward", "ward-init");
 	if (e == NULL || stat(ctx->opts->init_path, &st) != 0)

@@ -279,7 +279,7 @@ build_image(const struct build_spec *s, const struct deb_lock *lock, const struc
 	memset(r, 0, sizeof(*r));
 	tag = o->tag ? o->tag : s->version ? s->version : "latest";
 	build_spec_request(s, &req);
-	if (deb_lock_matches(lock, &req) != 0)
+	if (build_check_spec(s) != 0 || deb_lock_matches(lock, &req) != 0)
 		return -1;
 	if ((r->tag = ward_strdup(tag)) == NULL || (ctx.cache = ward_strdup(o->cache)) == NULL ||
 	    (ctx.blobs = ward_path_join(o->cache, "blobs")) == NULL)
