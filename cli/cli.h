@@ -44,10 +44,15 @@ struct ward_key *cli_load_private_key(const char *path);
 int cli_print_json(const json_t *j);
 
 /* Subcommands (one file each). */
+int cmd_build(int argc, char **argv);
+int cmd_deb(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
+int cmd_fetch(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_image_pack(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_lock(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 
 #endif

@@ -179,6 +179,26 @@ do_inspect(struct oci_image *img, int json)
 	return 0;
 }
 
+/* JSON strings must be UTF-8: a name that is not gets '?' for each byte
+ * outside ASCII (the text listing shows the bytes as they are). */
+static json_t *
+json_name(const char *s)
+{
+	json_t *j = s ? json_string(s) : json_null();
+	char *copy;
+
+	if (j != NULL || s == NULL)
+		return j;
+	if ((copy = ward_strdup(s)) == NULL)
+		return NULL;
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
 static int
 do_files(struct oci_image *img, int json)
 {
@@ -195,12 +215,12 @@ do_files(struct oci_image *img, int json)
 			char mode[8];
 			snprintf(mode, sizeof(mode), "%04o", e->mode);
 			json_array_append_new(
-			    arr,
-			    json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s?,s:i,s:b}", "path", e->path,
-			              "type", oci_entry_type_name(e->type), "mode", mode, "uid",
-			              (json_int_t)e->uid, "gid", (json_int_t)e->gid, "size",
-			              (json_int_t)e->size, "link", e->link, "layer", (int)e->layer,
-			              "implicit", e->implicit));
+			    arr, json_pack("{s:o,s:s,s:s,s:I,s:I,s:I,s:o,s:i,s:b}", "path",
+			                   json_name(e->path), "type", oci_entry_type_name(e->type),
+			                   "mode", mode, "uid", (json_int_t)e->uid, "gid",
+			                   (json_int_t)e->gid, "size", (json_int_t)e->size, "link",
+			                   json_name(e->link), "layer", (int)e->layer, "implicit",
+			                   e->implicit));
 			continue;
 		}
 		printf("%-8s %04o %5" PRIu64 "/%-5" PRIu64 " %10" PRIu64 " L%-2u %s%s%s\n",
@@ -304,8 +324,10 @@ cmd_image(int argc, char **argv)
 			cli_print_json(j);
 			json_decref(j);
 		} else if (rc == 0) {
-			fprintf(stderr, "ward: %s: %zu layers, config and manifest verified\n",
-			        img->path, img->nlayers);
+			const char *what =
+			    img->manifest.digest[0] ? img->manifest.digest : "docker-archive";
+			fprintf(stderr, "ward: %s: %s, config and %zu layers verified\n", img->path,
+			        what, img->nlayers);
 		}
 	} else if (!strcmp(sub, "unpack")) {
 		struct oci_unpack_opts o = {.owners = a.no_owners ? 0 : -1, .replace = a.replace};

@@ -54,6 +54,8 @@ test_pkgs=(
 	python3-yaml
 	python3-packaging
 	dpkg-dev
+	gpg
+	lz4
 	libarchive-tools
 	tar
 	gzip

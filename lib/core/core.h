@@ -197,4 +197,51 @@ json_t *ward_json_req_object(const json_t *obj, const char *key, const char *wha
 /* Optional string: NULL when missing or not a string. */
 const char *ward_json_str(const json_t *obj, const char *key);
 
+/* ---------------------------------------------------------------- YAML */
+
+/* A YAML document as a small tree of mappings, sequences and scalars, each
+ * with its 1-based line:column, for configuration files such as ward.yaml.
+ * Aliases, explicit tags (other than !!str), complex keys, duplicate keys
+ * and more than one document are refused: configuration stays plain. */
+enum ward_yaml_type { WARD_YAML_SCALAR = 1, WARD_YAML_SEQUENCE, WARD_YAML_MAPPING };
+
+struct ward_yaml_pair {
+	struct ward_yaml_node *key; /* always a scalar */
+	struct ward_yaml_node *value;
+};
+
+struct ward_yaml_node {
+	int type;
+	size_t line, col;              /* where the node starts, 1-based */
+	const char *file;              /* the document's name (owned by the root) */
+	char *str;                     /* scalar text, NUL-terminated; else NULL */
+	size_t len;                    /* scalar length (may hold NULs: then check) */
+	int plain;                     /* unquoted scalar: may read as null/bool/int */
+	struct ward_yaml_node **items; /* sequence items */
+	struct ward_yaml_pair *pairs;  /* mapping entries, in document order */
+	size_t n;                      /* number of items or pairs */
+};
+
+/* ward_yaml_load(data, len, what): parse one document (an empty input
+ * gives a plain empty scalar).  Errors are WARD_EINPUT "what:line:col: ...".
+ * Caller releases the root with ward_yaml_free(). */
+struct ward_yaml_node *ward_yaml_load(const void *data, size_t len, const char *what);
+struct ward_yaml_node *ward_yaml_load_file(const char *path, size_t max);
+void ward_yaml_free(struct ward_yaml_node *root);
+/* ward_yaml_get(map, key): the value for key in a mapping, else NULL. */
+const struct ward_yaml_node *ward_yaml_get(const struct ward_yaml_node *map, const char *key);
+/* ward_yaml_error(n, fmt, ...): record WARD_EINPUT "file:line:col: msg"
+ * at node n; returns -1. */
+int ward_yaml_error(const struct ward_yaml_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* "a mapping", "a sequence", "a string". */
+const char *ward_yaml_type_name(int type);
+/* Typed reads of a scalar; each records ward_yaml_error() when n is not
+ * of that type.  ward_yaml_str refuses NUL bytes and null scalars. */
+const char *ward_yaml_str(const struct ward_yaml_node *n);
+int ward_yaml_bool(const struct ward_yaml_node *n, int *out);
+int ward_yaml_int(const struct ward_yaml_node *n, long long *out);
+/* ward_yaml_is_null(n): 1 for an unquoted "", "~" or "null". */
+int ward_yaml_is_null(const struct ward_yaml_node *n);
+
 #endif

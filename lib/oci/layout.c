@@ -145,6 +145,7 @@ oci_layout_create(const char *path)
 		goto fail;
 	}
 	free(parent);
+	oci_remove_stale_siblings(l->path);
 	if ((l->root = ward_tmp_sibling(l->path)) == NULL)
 		goto fail;
 	if (mkdir(l->root, 0755) != 0) {
@@ -203,6 +204,12 @@ oci_layout_open(const char *path)
 		goto fail;
 	l->index = json_incref(idx.root);
 	oci_index_free(&idx);
+	{
+		char *sha = ward_path_join(l->blobs, "sha256");
+		if (sha)
+			oci_remove_stale(sha, ".tmp-");
+		free(sha);
+	}
 	if (refresh(l) != 0)
 		goto fail;
 	free(file);

@@ -21,8 +21,11 @@
  * Reading one:
  *
  *	struct oci_image *img = oci_image_open("out/img:latest", NULL);
- *	img->manifest.digest, img->config_json, img->layers[i] ...
- *	oci_image_list(img, &fs);  or  oci_image_unpack(img, "rootfs", NULL);
+ *	img->manifest.digest, img->cfg.user, img->cfg.root (the config JSON),
+ *	img->layers[i].blob / .diff_id ...
+ *	oci_image_list(img, &fs);             merged file list, no unpacking
+ *	oci_image_scan(img, &fs, fn, ctx);    same, plus every entry's contents
+ *	oci_image_unpack(img, "rootfs", NULL);
  *	oci_image_close(img);
  *
  * Atomicity.  A NEW layout (oci_layout_create) is built in a temporary
@@ -35,7 +38,10 @@
  * see the old index or the new one, and the only debris of an interruption
  * is unreferenced blobs.  The two schemes differ because an update must keep
  * everything already in the layout (a whole-tree copy per signature would
- * be absurd), while a build must not leave stale blobs behind.
+ * be absurd), while a build must not leave stale blobs behind.  What a
+ * SIGKILLed run leaves (the "<path>.tmp-<pid>-<n>" tree, hidden
+ * "blobs/sha256/.tmp-*" files) is never at the layout's path, and the next
+ * run over the same path removes it once that pid is gone.
  *
  * Determinism.  Tar entries carry one mtime (SOURCE_DATE_EPOCH), the
  * uid/gid/uname/gname given, no atime/ctime, USTAR headers with PAX records
@@ -45,6 +51,11 @@
  * output does not depend on the number of workers; JSON keys come in a
  * fixed order (the image-spec's field order, maps sorted), compact.
  * Reproducibility across machines assumes the same zlib/libzstd versions.
+ *
+ * Threads.  An object is used by one thread at a time; distinct objects
+ * may be used concurrently, and so may layer readers of distinct layers of
+ * one opened image (oci_image_verify does that).  The compressors start
+ * their own worker threads.
  */
 #ifndef WARD_OCI_H
 #define WARD_OCI_H

@@ -370,9 +370,11 @@ oci_config_free(struct oci_config *c)
 static int
 member_path(const char *s, const struct oci_limits *lim, char **out, const char *what)
 {
-	while (s && s[0] == '.' && s[1] == '/')
+	if (s == NULL)
+		return -1; /* the accessor has said what is missing */
+	while (s[0] == '.' && s[1] == '/')
 		s += 2;
-	if (s == NULL || strlen(s) > lim->max_path || !ward_relpath_ok(s))
+	if (strlen(s) > lim->max_path || !ward_relpath_ok(s))
 		return ward_err(WARD_EINPUT, "%s: \"%.80s\" is not a clean relative path", what,
 		                s ? s : "");
 	*out = ward_strdup(s);

@@ -403,16 +403,22 @@ int
 tar_write_file_cb(struct tar_writer *w, const char *path, const struct tar_meta *m, uint64_t size,
                   ssize_t (*read_fn)(void *ctx, void *buf, size_t n), void *ctx)
 {
-	unsigned char *chunk;
 	uint64_t left = size;
 
 	if (begin_entry(w, path, m) != 0 || write_header(w, path, '0', m, size, NULL) != 0)
 		return -1;
-	if ((chunk = ward_malloc(BUF_SIZE)) == NULL)
-		return -1;
+	/* Read straight into the output buffer: no copy per file. */
 	while (left > 0) {
-		size_t want = left < BUF_SIZE ? (size_t)left : BUF_SIZE;
-		ssize_t got = read_fn(ctx, chunk, want);
+		size_t want = BUF_SIZE - w->len;
+		ssize_t got;
+		if (want == 0) {
+			if (flush(w) != 0)
+				return -1;
+			want = BUF_SIZE;
+		}
+		if (want > left)
+			want = (size_t)left;
+		got = read_fn(ctx, w->buf + w->len, want);
 		if (got < 0)
 			goto fail;
 		if (got == 0 || (size_t)got > want) {
@@ -421,14 +427,12 @@ tar_write_file_cb(struct tar_writer *w, const char *path, const struct tar_meta 
 			         size - left + (got > 0 ? (uint64_t)got : 0), size);
 			goto fail;
 		}
-		if (emit(w, chunk, (size_t)got) != 0)
-			goto fail;
+		w->len += (size_t)got;
+		w->total += (uint64_t)got;
 		left -= (uint64_t)got;
 	}
-	free(chunk);
 	return pad(w, size);
 fail:
-	free(chunk);
 	w->failed = 1; /* the archive is now inconsistent */
 	return -1;
 }

@@ -461,6 +461,7 @@ oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_unpack
 			                "explicitly)",
 			                dir);
 	}
+	oci_remove_stale_siblings(dir);
 	if ((u.buf = ward_malloc(1u << 20)) == NULL || (tmp = ward_tmp_sibling(dir)) == NULL)
 		goto out;
 	{
