@@ -345,7 +345,8 @@ test_run_argv(void **state)
 	assert_true(argv_has(&a, "--security-opt", "no-new-privileges"));
 	assert_true(argv_has(&a, "--security-opt", "seccomp=/etc/ward/p.json"));
 	assert_true(argv_has(&a, "--user", "65532:65532"));
-	assert_true(argv_has(&a, "--tmpfs", "/tmp:rw,noexec,nosuid,nodev,size=64m,mode=1777,notmpcopyup,U"));
+	assert_true(argv_has(&a, "--tmpfs",
+			     "/tmp:rw,noexec,nosuid,nodev,size=64m,mode=1777,notmpcopyup,U"));
 	assert_true(argv_has(&a, "--shm-size", "1g"));
 	assert_true(argv_has(&a, "--volume", "/srv/models/mlp:/models/mlp:ro,nosuid,nodev,noexec"));
 	assert_true(argv_has(&a, "--publish", "127.0.0.1:8080:8080/tcp"));
