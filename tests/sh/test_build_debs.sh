@@ -24,7 +24,7 @@ base_a() {
 	chmod 755 "$d/bin/tool"
 	ln "$d/bin/tool" "$d/bin/tool2" # a hard link
 	printf 'lib a\n' >"$d/lib/x86_64-linux-gnu/liba.so.1"
-	cp /usr/lib/x86_64-linux-gnu/libz.so.1 "$d/usr/lib/extra/libextra.so.1"
+	cp /usr/lib/x86_64-linux-gnu/libz.so.1 "$d/usr/lib/extra/libz.so.1" # a real ELF with a SONAME
 	printf '/usr/lib/extra\n' >"$d/etc/ld.so.conf.d/extra.conf"
 	printf 'suid\n' >"$d/usr/bin/suid"
 	chmod 4755 "$d/usr/bin/suid"
@@ -52,6 +52,7 @@ base_b() {
 bad_c() {
 	mkdir -p "$1/usr/bin"
 	printf 'not really a shell\n' >"$1/usr/bin/busybox"
+	chmod 755 "$1/usr/bin/busybox"
 }
 dup_d() {
 	mkdir -p "$1/bin"
@@ -108,7 +109,7 @@ assert json.load(open(sys.argv[1]))["setid_cleared"] == ["usr/bin/suid"]
 PY
 [ -f "$R/usr/share/doc/base-a/copyright" ] && [ ! -e "$R/usr/share/doc/base-a/changelog" ] && [ ! -e "$R/usr/share/man" ] &&
 	pass "copyright kept, changelog and man pages left out" || fail "docs: $(find "$R/usr/share" | head)"
-if [ -f "$R/etc/ld.so.cache" ] && /sbin/ldconfig -p -C "$R/etc/ld.so.cache" 2>/dev/null | grep -q "libextra.so.1 .*=> /usr/lib/extra/libextra.so.1"; then
+if [ -f "$R/etc/ld.so.cache" ] && /sbin/ldconfig -p -C "$R/etc/ld.so.cache" 2>/dev/null | grep -q "libz.so.1 .*=> /usr/lib/extra/libz.so.1"; then
 	pass "ld.so.cache made for /usr/lib/extra (read back by ldconfig -p)"
 else
 	fail "ld.so.cache: $(/sbin/ldconfig -p -C "$R/etc/ld.so.cache" 2>&1 | head -3)"
@@ -128,7 +129,8 @@ expect_err 2 "forbidden file /usr/bin/busybox (shell) in the image, from package
 	"a forbidden file fails the build, naming the package and its chain" \
 	"$WARD" build -f "$T/bad/ward.yaml" -o "$T/bad/out" --init "$WARD_INIT"
 [ ! -e "$T/bad/out" ] && pass "nothing written" || fail "output written"
-sed -i 's/^packages: .*/packages: [wants-c]\nallow: [bad-c]/' "$T/bad/ward.yaml"
+sed -i -e 's/^packages: .*/packages: [wants-c]\nallow: [bad-c]/' -e 's|^entrypoint: .*|entrypoint: [/usr/bin/busybox]|' "$T/bad/ward.yaml"
+"$WARD" lock -f "$T/bad/ward.yaml" --download >/dev/null 2>&1
 check "allow: lets that package's file in" "$WARD" build -f "$T/bad/ward.yaml" -o "$T/bad/out" --init "$WARD_INIT"
 
 spec "$T/dup" base-a dup-d
