@@ -254,6 +254,16 @@ ld_so_cache(struct build_ctx *ctx)
 		goto out;
 	}
 	{
+		/* what libc-bin's /etc/ld.so.conf says (in the staging tree only) */
+		char *conf = ward_path_join(ctx->rootfs, "etc/ld.so.conf");
+		static const char text[] = "include /etc/ld.so.conf.d/*.conf\n";
+		int r = conf && (build_plan_find(ctx->plan, "etc/ld.so.conf") != NULL ||
+				 ward_file_write(conf, text, sizeof(text) - 1, 0644) == 0);
+		free(conf);
+		if (!r)
+			goto out;
+	}
+	{
 		/* the host's static ldconfig, which chroots into the tree itself */
 		char *argv[] = {"/sbin/ldconfig", "-X", "-r", ctx->rootfs, NULL};
 		char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};

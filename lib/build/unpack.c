@@ -39,6 +39,7 @@ struct pkg_out {
 struct unpack_job {
 	struct build_ctx *ctx;
 	struct pkg_out *outs;
+	size_t *order; /* largest package first: the last one to finish is small */
 	atomic_size_t next;
 	struct ward_progress *progress;
 };
@@ -253,9 +254,10 @@ unpack_worker(void *arg)
 	size_t n = job->ctx->lock->npkgs;
 
 	for (;;) {
-		size_t i = atomic_fetch_add(&job->next, 1);
-		if (i >= n)
+		size_t k = atomic_fetch_add(&job->next, 1), i;
+		if (k >= n)
 			break;
+		i = job->order[k];
 		if (unpack_one(job->ctx, i, &job->outs[i]) != 0) {
 			job->outs[i].failed = 1;
 			ward_err_save(&job->outs[i].err);
@@ -309,6 +311,17 @@ merge(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
 	return 0;
 }
 
+static int
+by_size_desc(const void *a, const void *b, void *arg)
+{
+	const struct deb_lock *l = arg;
+	uint64_t x = l->pkgs[*(const size_t *)a].size, y = l->pkgs[*(const size_t *)b].size;
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
 static void
 out_free(struct pkg_out *o)
 {
@@ -348,8 +361,15 @@ build_unpack(struct build_ctx *ctx)
 			return -1;
 	}
 	job.outs = ward_calloc(n ? n : 1, sizeof(*job.outs));
-	if (job.outs == NULL)
+	job.order = ward_calloc(n ? n : 1, sizeof(*job.order));
+	if (job.outs == NULL || job.order == NULL) {
+		free(job.outs);
+		free(job.order);
 		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		job.order[i] = i;
+	qsort_r(job.order, n, sizeof(*job.order), by_size_desc, (void *)ctx->lock);
 	for (size_t i = 0; i < n; i++)
 		total += ctx->lock->pkgs[i].size;
 	job.progress = ward_progress_new("unpacking packages", total, 1);
@@ -383,6 +403,7 @@ out:
 	for (size_t i = 0; i < n; i++)
 		out_free(&job.outs[i]);
 	free(job.outs);
+	free(job.order);
 	free(th);
 	return rc;
 }
