@@ -26,10 +26,18 @@ at(const struct ward_yaml_node *n, const char *key)
 	return v ? v : n;
 }
 
+/* The model's OMS bundle: signature:, else <src>/model.sig, or <src>.sig
+ * for a single-file model. */
 static char *
 model_sig_path(const struct build_model *m)
 {
-	return m->signature ? ward_strdup(m->signature) : ward_path_join(m->src, "model.sig");
+	struct stat st;
+
+	if (m->signature != NULL)
+		return ward_strdup(m->signature);
+	if (stat(m->src, &st) == 0 && S_ISREG(st.st_mode))
+		return ward_asprintf("%s.sig", m->src);
+	return ward_path_join(m->src, "model.sig");
 }
 
 /* ------------------------------------------------------------ checks */
