@@ -109,7 +109,7 @@ assert json.load(open(sys.argv[1]))["setid_cleared"] == ["usr/bin/suid"]
 PY
 [ -f "$R/usr/share/doc/base-a/copyright" ] && [ ! -e "$R/usr/share/doc/base-a/changelog" ] && [ ! -e "$R/usr/share/man" ] &&
 	pass "copyright kept, changelog and man pages left out" || fail "docs: $(find "$R/usr/share" | head)"
-if [ -f "$R/etc/ld.so.cache" ] && /sbin/ldconfig -p -C "$R/etc/ld.so.cache" 2>/dev/null | grep -q "libz.so.1 .*=> /usr/lib/extra/libz.so.1"; then
+if [ -f "$R/etc/ld.so.cache" ] && grep -q "libz.so.1 .*=> /usr/lib/extra/libz.so.1" <<<"$(/sbin/ldconfig -p -C "$R/etc/ld.so.cache" 2>/dev/null)"; then
 	pass "ld.so.cache made for /usr/lib/extra (read back by ldconfig -p)"
 else
 	fail "ld.so.cache: $(/sbin/ldconfig -p -C "$R/etc/ld.so.cache" 2>&1 | head -3)"

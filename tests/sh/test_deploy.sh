@@ -69,7 +69,7 @@ if command -v promtool >/dev/null; then
 	curl -s "http://127.0.0.1:$MP/metrics" | promtool check metrics >/dev/null 2>&1 &&
 		pass "its /metrics pass promtool" || fail "promtool rejects /metrics"
 fi
-podman logs "$NAME" 2>&1 | grep -q '"event":"hardened"' && pass "ward-init hardened and started the server (models verified)" ||
+grep -q '"event":"hardened"' <<<"$(podman logs "$NAME" 2>&1)" && pass "ward-init hardened and started the server (models verified)" ||
 	fail "ward-init log: $(podman logs "$NAME" 2>&1 | tail -3)"
 
 # podman's own record of the container is the oracle for the hardening.

@@ -204,7 +204,7 @@ HARDENED=(--read-only --cap-drop ALL --security-opt no-new-privileges --network 
 run podman run -d --name "$NAME" "${HARDENED[@]}" "$IMAGE" /usr/bin/python3.11 /app/server.py \
 	--port 8080 --metrics-port 9090 --model-file /models/m/weights.safetensors --app-dir /app --tmp-dir /tmp
 [ "$RC" = 0 ] && pass "container started: --read-only --cap-drop ALL --security-opt no-new-privileges, user $INIT_UID" || fail "podman run: $ERR"
-for ((i = 0; i < 300; i++)); do podman logs "$NAME" 2>/dev/null | grep -q '^REDTEAM ' && break; sleep 0.1; done
+for ((i = 0; i < 300; i++)); do grep -q '^REDTEAM ' <<<"$(podman logs "$NAME" 2>/dev/null)" && break; sleep 0.1; done
 podman logs "$NAME" 2>/dev/null | sed -n 's/^REDTEAM //p' >"$C/results.json"
 podman logs "$NAME" 2>&1 >/dev/null | grep '^{' >"$C/log"
 CPID=$(podman inspect -f '{{.State.Pid}}' "$NAME" 2>/dev/null)
