@@ -194,6 +194,28 @@ ward_strv_push_owned(struct ward_strv *sv, char *s)
 }
 
 int
+ward_strv_vpushf(struct ward_strv *sv, const char *fmt, va_list ap)
+{
+	char *m = NULL;
+
+	if (vasprintf(&m, fmt, ap) < 0)
+		return ward_err(WARD_EENV, "out of memory");
+	return ward_strv_push_owned(sv, m);
+}
+
+int
+ward_strv_pushf(struct ward_strv *sv, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = ward_strv_vpushf(sv, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
 ward_strv_push(struct ward_strv *sv, const char *s)
 {
 	return ward_strv_push_owned(sv, ward_strdup(s));

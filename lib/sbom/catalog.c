@@ -117,14 +117,10 @@ void
 catalog_warn(struct sbom_catalog *c, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	ward_strv_vpushf(&c->warnings, fmt, ap); /* a lost warning is not an error */
 	va_end(ap);
-	if (s != NULL && ward_strv_push_owned(&c->warnings, s) != 0)
-		free(s);
 }
 
 /* ---------------------------------------------------------------- os-release */

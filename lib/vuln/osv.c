@@ -149,14 +149,12 @@ static int
 warn(struct osv_record *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *m = NULL;
+	int rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	rc = ward_strv_vpushf(&r->warnings, fmt, ap);
 	va_end(ap);
-
-	return m ? ward_strv_push_owned(&r->warnings, m) : -1;
+	return rc;
 }
 
 /* Reduce one range to {"type","events"} after checking every event. */

@@ -255,15 +255,12 @@ static int
 problem(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *m = NULL;
+	int rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	rc = ward_strv_vpushf(&r->out->problems, fmt, ap);
 	va_end(ap);
-	if (m == NULL)
-		return ward_err(WARD_EENV, "out of memory");
-	return m ? ward_strv_push_owned(&r->out->problems, m) : -1;
+	return rc;
 }
 
 /* The owner of a Python distribution when the SBOM only says where it was

@@ -69,15 +69,12 @@ static int
 problem(struct vuln_report *r, const char *fmt, ...)
 {
 	va_list ap;
-	char *m = NULL;
+	int rc;
 
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	rc = ward_strv_vpushf(&r->problems, fmt, ap);
 	va_end(ap);
-	if (m == NULL)
-		return ward_err(WARD_EENV, "out of memory");
-	return ward_strv_push_owned(&r->problems, m);
+	return rc;
 }
 
 static const struct vuln_pkg *

@@ -46,19 +46,16 @@ static int
 note(struct ward_strv *sv, size_t *count, const char *fmt, ...)
 {
 	va_list ap;
-	char *m = NULL;
+	int rc;
 
 	if (count != NULL)
 		(*count)++;
 	if (sv->n >= MAX_EVIDENCE)
 		return 0;
 	va_start(ap, fmt);
-	if (vasprintf(&m, fmt, ap) < 0)
-		m = NULL;
+	rc = ward_strv_vpushf(sv, fmt, ap);
 	va_end(ap);
-	if (m == NULL)
-		return ward_err(WARD_EENV, "out of memory");
-	return ward_strv_push_owned(sv, m);
+	return rc;
 }
 
 /* "libcrypto.so.3" → "libcrypto.so": the part every dlopen name contains. */
