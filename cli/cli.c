@@ -88,7 +88,7 @@ cli_parse_size(const char *arg, uint64_t *out)
 	return 0;
 bad:
 	return ward_err(WARD_EINPUT, "%s: expected a positive size such as 1000000, 64K, 1M or 2G",
-	                arg);
+			arg);
 }
 
 static char *
@@ -162,7 +162,7 @@ cli_password(const char *prompt, int confirm, int allow_empty)
 	if (pw != NULL && *pw == '\0' && !allow_empty) {
 		free(pw);
 		ward_err(WARD_EINPUT, "empty password refused (use --allow-empty-password to "
-		                      "accept an unprotected key)");
+				      "accept an unprotected key)");
 		return NULL;
 	}
 	return pw;

@@ -81,11 +81,13 @@ int cli_registry_finish(struct cli_registry *r);
 void cli_registry_free(struct cli_registry *r);
 
 /* Subcommands (one file each). */
+int cmd_build(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_deb(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_image_pack(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_model(int argc, char **argv);

@@ -7,31 +7,31 @@
 #include "crypto/crypto.h"
 
 static const char help[] =
-    "usage: ward keygen [-o PREFIX] [--curve p256|p384|p521] [--allow-empty-password]\n"
-    "                   [--force] [--json]\n"
-    "\n"
-    "Write PREFIX.key (ENCRYPTED SIGSTORE PRIVATE KEY: scrypt N=65536 r=8 p=1 +\n"
-    "nacl/secretbox, the format cosign reads) and PREFIX.pub (PEM PUBLIC KEY).\n"
-    "PREFIX defaults to \"ward\".  The password comes from WARD_PASSWORD (or\n"
-    "COSIGN_PASSWORD), else it is asked for on the terminal without echo.\n"
-    "\n"
-    "  -o, --output PREFIX        output path prefix\n"
-    "      --curve CURVE          p256 (default), p384 or p521\n"
-    "      --allow-empty-password store the key with an empty password\n"
-    "      --force                overwrite existing files\n"
-    "      --json                 print the written paths as JSON\n";
+	"usage: ward keygen [-o PREFIX] [--curve p256|p384|p521] [--allow-empty-password]\n"
+	"                   [--force] [--json]\n"
+	"\n"
+	"Write PREFIX.key (ENCRYPTED SIGSTORE PRIVATE KEY: scrypt N=65536 r=8 p=1 +\n"
+	"nacl/secretbox, the format cosign reads) and PREFIX.pub (PEM PUBLIC KEY).\n"
+	"PREFIX defaults to \"ward\".  The password comes from WARD_PASSWORD (or\n"
+	"COSIGN_PASSWORD), else it is asked for on the terminal without echo.\n"
+	"\n"
+	"  -o, --output PREFIX        output path prefix\n"
+	"      --curve CURVE          p256 (default), p384 or p521\n"
+	"      --allow-empty-password store the key with an empty password\n"
+	"      --force                overwrite existing files\n"
+	"      --json                 print the written paths as JSON\n";
 
 int
 cmd_keygen(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"curve", required_argument, NULL, 'c'},
-	    {"allow-empty-password", no_argument, NULL, 'E'},
-	    {"force", no_argument, NULL, 'F'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{"output", required_argument, NULL, 'o'},
+		{"curve", required_argument, NULL, 'c'},
+		{"allow-empty-password", no_argument, NULL, 'E'},
+		{"force", no_argument, NULL, 'F'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *prefix = "ward";
 	int curve = KEY_P256, allow_empty = 0, force = 0, json = 0, c, rc = 0;
@@ -76,7 +76,7 @@ cmd_keygen(int argc, char **argv)
 		goto fail;
 	if (!force && (access(keypath, F_OK) == 0 || access(pubpath, F_OK) == 0)) {
 		ward_err(WARD_EINPUT, "%s or %s exists (use --force to overwrite)", keypath,
-		         pubpath);
+			 pubpath);
 		goto fail;
 	}
 	pw = cli_password("Password for the new private key: ", 1, allow_empty);
@@ -85,7 +85,7 @@ cmd_keygen(int argc, char **argv)
 		goto fail;
 	if (json) {
 		json_t *j = json_pack("{s:s,s:s,s:s}", "private_key", keypath, "public_key",
-		                      pubpath, "key_details", key_details(k));
+				      pubpath, "key_details", key_details(k));
 		cli_print_json(j);
 		json_decref(j);
 	} else {

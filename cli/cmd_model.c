@@ -7,29 +7,29 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: ward model sign MODEL --key KEY [options]\n"
-    "       ward model verify MODEL (--key PUB | --cert-chain PEM) [options]\n"
-    "\n"
-    "Sign or verify a model directory (or a single file) with an OpenSSF Model\n"
-    "Signing v1.0 signature: a Sigstore bundle holding a DSSE-signed in-toto\n"
-    "statement that lists every file (or shard) with its SHA-256.  Verification\n"
-    "checks the key, the signature, the manifest and then re-hashes the model:\n"
-    "a changed, missing or extra file fails it.\n"
-    "\n"
-    "  -k, --key FILE          sign: private key (cosign encrypted or PKCS#8 PEM);\n"
-    "                          verify: public key (PEM)\n"
-    "      --cert-chain FILE   verify: PEM file of trusted CA certificates\n"
-    "  -s, --signature PATH    bundle path (default MODEL/model.sig, or FILE.sig)\n"
-    "      --method M          sign: files (default) or shards\n"
-    "      --shard-size N      sign: shard size in bytes (default 1000000000)\n"
-    "      --ignore-path P     leave P out (repeatable); .git* and the signature\n"
-    "                          file are always left out\n"
-    "      --allow-symlinks    sign: follow symbolic links instead of refusing\n"
-    "      --ignore-unsigned   verify: files on disk that are not signed are allowed\n"
-    "      --threads N         hashing threads (default: all cores)\n"
-    "      --json              machine-readable result on stdout\n"
-    "\n"
-    "Exit codes: 0 ok, 1 verification failed, 2 bad input, 3 environment.\n";
+	"usage: ward model sign MODEL --key KEY [options]\n"
+	"       ward model verify MODEL (--key PUB | --cert-chain PEM) [options]\n"
+	"\n"
+	"Sign or verify a model directory (or a single file) with an OpenSSF Model\n"
+	"Signing v1.0 signature: a Sigstore bundle holding a DSSE-signed in-toto\n"
+	"statement that lists every file (or shard) with its SHA-256.  Verification\n"
+	"checks the key, the signature, the manifest and then re-hashes the model:\n"
+	"a changed, missing or extra file fails it.\n"
+	"\n"
+	"  -k, --key FILE          sign: private key (cosign encrypted or PKCS#8 PEM);\n"
+	"                          verify: public key (PEM)\n"
+	"      --cert-chain FILE   verify: PEM file of trusted CA certificates\n"
+	"  -s, --signature PATH    bundle path (default MODEL/model.sig, or FILE.sig)\n"
+	"      --method M          sign: files (default) or shards\n"
+	"      --shard-size N      sign: shard size in bytes (default 1000000000)\n"
+	"      --ignore-path P     leave P out (repeatable); .git* and the signature\n"
+	"                          file are always left out\n"
+	"      --allow-symlinks    sign: follow symbolic links instead of refusing\n"
+	"      --ignore-unsigned   verify: files on disk that are not signed are allowed\n"
+	"      --threads N         hashing threads (default: all cores)\n"
+	"      --json              machine-readable result on stdout\n"
+	"\n"
+	"Exit codes: 0 ok, 1 verification failed, 2 bad input, 3 environment.\n";
 
 struct model_args {
 	const char *model, *key, *chain, *sig;
@@ -42,19 +42,19 @@ static int
 parse(int argc, char **argv, struct model_args *a)
 {
 	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},
-	    {"cert-chain", required_argument, NULL, 'C'},
-	    {"signature", required_argument, NULL, 's'},
-	    {"method", required_argument, NULL, 'm'},
-	    {"shard-size", required_argument, NULL, 'S'},
-	    {"ignore-path", required_argument, NULL, 'i'},
-	    {"ignore-paths", required_argument, NULL, 'i'},
-	    {"allow-symlinks", no_argument, NULL, 'L'},
-	    {"ignore-unsigned", no_argument, NULL, 'U'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{"key", required_argument, NULL, 'k'},
+		{"cert-chain", required_argument, NULL, 'C'},
+		{"signature", required_argument, NULL, 's'},
+		{"method", required_argument, NULL, 'm'},
+		{"shard-size", required_argument, NULL, 'S'},
+		{"ignore-path", required_argument, NULL, 'i'},
+		{"ignore-paths", required_argument, NULL, 'i'},
+		{"allow-symlinks", no_argument, NULL, 'L'},
+		{"ignore-unsigned", no_argument, NULL, 'U'},
+		{"threads", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
@@ -145,7 +145,7 @@ do_sign(struct model_args *a, const char *sig)
 		return cli_fail();
 	if (a->json) {
 		json_t *j = json_pack("{s:s,s:s,s:s}", "model", a->model, "signature", sig,
-		                      "method", a->method == OMS_SHARDS ? "shards" : "files");
+				      "method", a->method == OMS_SHARDS ? "shards" : "files");
 		cli_print_json(j);
 		json_decref(j);
 	} else {
@@ -162,7 +162,7 @@ print_verify_json(const struct model_args *a, const char *sig, const struct oms_
 
 	for (size_t i = 0; i < r->n; i++) {
 		json_t *x = json_pack("{s:s,s:s}", "name", r->res[i].name, "verdict",
-		                      oms_verdict_name(r->res[i].verdict));
+				      oms_verdict_name(r->res[i].verdict));
 		if (r->res[i].expected[0])
 			json_object_set_new(x, "expected", json_string(r->res[i].expected));
 		if (r->res[i].actual[0])
@@ -208,15 +208,15 @@ do_verify(struct model_args *a, const char *sig)
 			if (r.res[i].verdict == OMS_OK)
 				continue;
 			fprintf(stderr, "  %-9s %s\n", oms_verdict_name(r.res[i].verdict),
-			        r.res[i].name);
+				r.res[i].name);
 			shown++;
 		}
 		fprintf(stderr, "ward: %s\n", ward_errmsg());
 	} else if (!a->json) {
 		double secs = (double)r.ns / 1e9;
 		fprintf(stderr, "ward: verified %s: %zu resources, %.1f MB in %.2f s (%.0f MB/s)\n",
-		        a->model, r.n, (double)r.bytes / 1e6, secs,
-		        secs > 0 ? (double)r.bytes / 1e6 / secs : 0.0);
+			a->model, r.n, (double)r.bytes / 1e6, secs,
+			secs > 0 ? (double)r.bytes / 1e6 / secs : 0.0);
 	}
 	oms_result_free(&r);
 	return code;

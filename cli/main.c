@@ -8,10 +8,12 @@ static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
 	{"attest", "attach a signed in-toto attestation to an image", cmd_attest},
+	{"build", "build the image of ward.yaml, offline and reproducibly", cmd_build},
 	{"db", "import and update the offline OSV vulnerability store", cmd_db},
 	{"deb", "look inside .deb files, compare Debian versions", cmd_deb},
 	{"fetch", "download ward.lock's packages into the verified cache", cmd_fetch},
 	{"image", "inspect, list, verify, unpack or export any image", cmd_image},
+	{"init", "scaffold a commented ward.yaml for a new image", cmd_init},
 	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},
 	{"lock", "resolve ward.yaml against Debian indices into ward.lock", cmd_lock},
 	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
@@ -32,7 +34,7 @@ usage(FILE *out)
 	for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nEvery command takes --help.  Exit codes: 0 ok, 1 verification failed or "
-	             "findings,\n2 usage or bad input, 3 environment (I/O, missing tools).\n");
+		     "findings,\n2 usage or bad input, 3 environment (I/O, missing tools).\n");
 	return out == stdout ? 0 : EXIT_USAGE;
 }
 

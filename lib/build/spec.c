@@ -5,40 +5,10 @@
 #include <string.h>
 
 #include "build/build.h"
+#include "build/spec_internal.h"
 
 #define SPEC_MAX_BYTES (4u << 20)
 
-/* How a key's value is read.  Adding a key to ward.yaml: a field in the
- * struct, one row in the table of its mapping, docs/ward-yaml.md. */
-enum spec_kind {
-	SPEC_STRING,      /* char *            */
-	SPEC_STRING_LIST, /* struct ward_strv  (a list, or one string) */
-	SPEC_INT,         /* long long         */
-	SPEC_BOOL,        /* int               */
-	SPEC_PATH,        /* char *, relative paths resolved against the spec's dir */
-	SPEC_TABLE_LIST,  /* a list of mappings, each read with a sub-table */
-};
-
-struct spec_ctx {
-	const char *dir;
-};
-
-struct spec_key {
-	const char *name;
-	int kind;
-	size_t offset; /* of the field in the struct the table describes */
-	int required;
-	/* Optional check of one string value (an item, for lists). */
-	int (*check)(const struct ward_yaml_node *n, const char *value);
-	/* SPEC_TABLE_LIST: the items' table, their size, where the count goes,
-	 * and an optional hook run on each item after its keys are read. */
-	const struct spec_key *sub;
-	size_t sub_size;
-	size_t count_offset;
-	int (*item_done)(const struct ward_yaml_node *n, void *item);
-};
-
-#define FIELD(type, f) offsetof(type, f)
 
 /* ------------------------------------------------------------ checks */
 
@@ -191,6 +161,79 @@ static const struct spec_key top_keys[] = {
      .kind = SPEC_STRING_LIST,
      .offset = FIELD(struct build_spec, allow),
      .check = check_package_name},
+    /* The image (ward build): spec_image.c holds the checks. */
+    {.name = "source_date_epoch",
+     .kind = SPEC_INT,
+     .offset = FIELD(struct build_spec, source_date_epoch)},
+    {.name = "ca_certificates",
+     .kind = SPEC_BOOL,
+     .offset = FIELD(struct build_spec, ca_certificates)},
+    {.name = "timezone",
+     .kind = SPEC_STRING,
+     .offset = FIELD(struct build_spec, timezone),
+     .check = spec_check_timezone},
+    {.name = "user",
+     .kind = SPEC_TABLE,
+     .offset = FIELD(struct build_spec, user),
+     .sub = spec_user_keys},
+    {.name = "workdir",
+     .kind = SPEC_STRING,
+     .offset = FIELD(struct build_spec, workdir),
+     .check = spec_check_abs_path},
+    {.name = "env",
+     .kind = SPEC_MAP,
+     .offset = FIELD(struct build_spec, env),
+     .check = spec_check_env_name},
+    {.name = "entrypoint",
+     .kind = SPEC_ARGV,
+     .offset = FIELD(struct build_spec, entrypoint),
+     .check = spec_check_arg},
+    {.name = "cmd",
+     .kind = SPEC_ARGV,
+     .offset = FIELD(struct build_spec, cmd),
+     .check = spec_check_arg},
+    {.name = "ports",
+     .kind = SPEC_STRING_LIST,
+     .offset = FIELD(struct build_spec, ports),
+     .check = spec_check_port},
+    {.name = "writable",
+     .kind = SPEC_STRING_LIST,
+     .offset = FIELD(struct build_spec, writable),
+     .check = spec_check_abs_path},
+    {.name = "files",
+     .kind = SPEC_TABLE_LIST,
+     .offset = FIELD(struct build_spec, files),
+     .sub = spec_file_keys,
+     .sub_size = sizeof(struct build_file),
+     .count_offset = FIELD(struct build_spec, nfiles),
+     .item_done = spec_file_done},
+    {.name = "models",
+     .kind = SPEC_TABLE_LIST,
+     .offset = FIELD(struct build_spec, models),
+     .sub = spec_model_keys,
+     .sub_size = sizeof(struct build_model),
+     .count_offset = FIELD(struct build_spec, nmodels),
+     .item_done = spec_model_done},
+    {.name = "policy", .kind = SPEC_NODE, .offset = FIELD(struct build_spec, policy)},
+    {.name = "annotations",
+     .kind = SPEC_MAP,
+     .offset = FIELD(struct build_spec, annotations),
+     .check = spec_check_annotation},
+    {.name = "labels",
+     .kind = SPEC_MAP,
+     .offset = FIELD(struct build_spec, labels),
+     .check = spec_check_annotation},
+    {.name = "python_bytecode",
+     .kind = SPEC_BOOL,
+     .offset = FIELD(struct build_spec, python_bytecode)},
+    {.name = "drop",
+     .kind = SPEC_STRING_LIST,
+     .offset = FIELD(struct build_spec, drop),
+     .check = spec_check_glob},
+    {.name = "keep",
+     .kind = SPEC_STRING_LIST,
+     .offset = FIELD(struct build_spec, keep),
+     .check = spec_check_glob},
     {.name = NULL},
 };
 
@@ -209,6 +252,7 @@ source_done(const struct ward_yaml_node *n, void *item)
 
 static int read_table(const struct ward_yaml_node *map, const struct spec_key *keys, void *base,
                       const struct spec_ctx *ctx);
+static void free_table(const struct spec_key *keys, void *base);
 
 static int
 read_string_item(const struct spec_key *k, const struct ward_yaml_node *n, const char **out)
@@ -293,6 +337,46 @@ read_key(const struct spec_key *k, const struct ward_yaml_node *v, void *base,
 		}
 		return 0;
 	}
+	case SPEC_TABLE:
+		if (v->type != WARD_YAML_MAPPING)
+			return ward_yaml_error(v, "%s: expected a mapping, found %s", k->name,
+			                       ward_yaml_type_name(v->type));
+		return read_table(v, k->sub, field, ctx);
+	case SPEC_MAP: {
+		struct build_kv *kv = field;
+		if (v->type != WARD_YAML_MAPPING)
+			return ward_yaml_error(v, "%s: expected a mapping of strings, found %s",
+			                       k->name, ward_yaml_type_name(v->type));
+		for (size_t i = 0; i < v->n; i++) {
+			const char *val = ward_yaml_str(v->pairs[i].value);
+			if (val == NULL ||
+			    (k->check != NULL && k->check(v->pairs[i].key, v->pairs[i].key->str) != 0))
+				return -1;
+			if (ward_strv_push(&kv->keys, v->pairs[i].key->str) != 0 ||
+			    ward_strv_push(&kv->values, val) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	case SPEC_ARGV: {
+		struct ward_strv *dst = field;
+		if (v->type != WARD_YAML_SEQUENCE || v->n == 0)
+			return ward_yaml_error(v,
+			                       "%s: expected a non-empty list (the argv, one "
+			                       "item per argument)",
+			                       k->name);
+		for (size_t i = 0; i < v->n; i++) {
+			if (read_string_item(k, v->items[i], &s) != 0 || ward_strv_push(dst, s) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	case SPEC_NODE:
+		if (v->type != WARD_YAML_MAPPING)
+			return ward_yaml_error(v, "%s: expected a mapping, found %s", k->name,
+			                       ward_yaml_type_name(v->type));
+		*(const struct ward_yaml_node **)field = v;
+		return 0;
 	default:
 		return ward_err(WARD_EENV, "spec: unknown key kind");
 	}
@@ -339,7 +423,15 @@ free_table(const struct spec_key *keys, void *base)
 			free(*(char **)field);
 			break;
 		case SPEC_STRING_LIST:
+		case SPEC_ARGV:
 			ward_strv_free(field);
+			break;
+		case SPEC_TABLE:
+			free_table(k->sub, field);
+			break;
+		case SPEC_MAP:
+			ward_strv_free(&((struct build_kv *)field)->keys);
+			ward_strv_free(&((struct build_kv *)field)->values);
 			break;
 		case SPEC_TABLE_LIST: {
 			char *arr = *(char **)field;
@@ -377,7 +469,8 @@ build_spec_parse(const char *data, size_t len, const char *path, struct build_sp
 		goto fail;
 	}
 	ctx.dir = out->dir;
-	if (read_table(out->yaml, top_keys, out, &ctx) != 0)
+	spec_image_defaults(out);
+	if (read_table(out->yaml, top_keys, out, &ctx) != 0 || spec_image_finish(out) != 0)
 		goto fail;
 	if (out->architecture == NULL && (out->architecture = ward_strdup("amd64")) == NULL)
 		goto fail;

@@ -457,6 +457,9 @@ const char *deb_file_control_text(const struct deb_file *d);
 const struct deb_md5sum *deb_file_md5sums(const struct deb_file *d, size_t *n);
 const struct ward_strv *deb_file_conffiles(const struct deb_file *d);
 const struct ward_strv *deb_file_scripts(const struct deb_file *d); /* preinst, ... */
+/* deb_file_script(d, name, len): the text of a maintainer script (read, never
+ * run; for static analysis such as update-alternatives), or NULL. */
+const char *deb_file_script(const struct deb_file *d, const char *name, size_t *len);
 const struct deb_ar_member *deb_file_members(const struct deb_file *d, size_t *n);
 /* "data.tar.xz" etc. */
 const char *deb_file_data_member(const struct deb_file *d);

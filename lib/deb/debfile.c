@@ -34,7 +34,10 @@ struct deb_file {
 	struct deb_md5sum *md5;
 	size_t nmd5;
 	struct ward_strv conffiles, scripts;
+	struct ward_buf script_text[5]; /* by index in scripts_known[] */
 };
+
+static const char *const scripts_known[] = {"preinst", "postinst", "prerm", "postrm", "config"};
 
 static int
 src_pread(const struct src *s, void *buf, size_t n, uint64_t off, const char *what)
@@ -227,7 +230,6 @@ parse_lines(const struct ward_buf *b, struct ward_strv *out)
 static int
 read_control(struct deb_file *d)
 {
-	static const char *const scripts[] = {"preinst", "postinst", "prerm", "postrm", "config"};
 	struct member_stream *m = NULL;
 	struct archive *a = member_open(&d->src, d->control, d->what, &m);
 	struct archive_entry *e;
@@ -252,9 +254,10 @@ read_control(struct deb_file *d)
 			if (read_all(a, MAX_CONTROL_FILE, &conf, d->what, name) != 0)
 				goto out;
 		} else {
-			for (size_t i = 0; i < sizeof(scripts) / sizeof(scripts[0]); i++)
-				if (strcmp(name, scripts[i]) == 0 &&
-				    ward_strv_push(&d->scripts, name) != 0)
+			for (size_t i = 0; i < sizeof(scripts_known) / sizeof(scripts_known[0]); i++)
+				if (strcmp(name, scripts_known[i]) == 0 &&
+				    (ward_strv_push(&d->scripts, name) != 0 ||
+				     read_all(a, MAX_CONTROL_FILE, &d->script_text[i], d->what, name) != 0))
 					goto out;
 		}
 	}
@@ -439,6 +442,8 @@ deb_file_close(struct deb_file *d)
 	free(d->md5);
 	ward_strv_free(&d->conffiles);
 	ward_strv_free(&d->scripts);
+	for (size_t i = 0; i < sizeof(d->script_text) / sizeof(d->script_text[0]); i++)
+		ward_buf_free(&d->script_text[i]);
 	free(d->what);
 	free(d);
 }
@@ -472,6 +477,18 @@ const struct ward_strv *
 deb_file_scripts(const struct deb_file *d)
 {
 	return &d->scripts;
+}
+
+const char *
+deb_file_script(const struct deb_file *d, const char *name, size_t *len)
+{
+	for (size_t i = 0; i < sizeof(scripts_known) / sizeof(scripts_known[0]); i++)
+		if (strcmp(name, scripts_known[i]) == 0 && ward_strv_contains(&d->scripts, name)) {
+			*len = d->script_text[i].len;
+			return d->script_text[i].data ? (const char *)d->script_text[i].data : "";
+		}
+	*len = 0;
+	return NULL;
 }
 
 const struct deb_ar_member *

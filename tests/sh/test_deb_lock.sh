@@ -189,8 +189,8 @@ expect_err 1 "signature does not verify" "InRelease signed by a key not in the k
 
 # ---- ward.yaml errors ---------------------------------------------------------------
 mkdir -p "$T/y"
-printf 'name: t\nsources:\n  - suites: [wardtest]\npackages: [app]\nfiles: []\n' >"$T/y/ward.yaml"
-expect_err 2 "ward.yaml:5:1: unknown key \"files\"" "unknown key with file:line:col" "$WARD" lock -f "$T/y/ward.yaml"
+printf 'name: t\nsources:\n  - suites: [wardtest]\npackages: [app]\nfilez: []\n' >"$T/y/ward.yaml"
+expect_err 2 "ward.yaml:5:1: unknown key \"filez\"" "unknown key with file:line:col" "$WARD" lock -f "$T/y/ward.yaml"
 printf 'name: t\nsources:\n  - suites: [wardtest]\npackages:\n  a: b\n' >"$T/y/ward.yaml"
 expect_err 2 "ward.yaml:5:3: packages: expected a list of strings" "wrong type" "$WARD" lock -f "$T/y/ward.yaml"
 printf 'name: t\npackages: [app]\n' >"$T/y/ward.yaml"

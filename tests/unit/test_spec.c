@@ -151,9 +151,9 @@ test_spec_errors(void **state)
 	static const struct {
 		const char *text, *msg;
 	} cases[] = {
-	    {"name: a\nsources: []\npackages: [x1]\nfiles: []\n",
-	     "/specs/ward.yaml:4:1: unknown key \"files\" (known: name, version, architecture, "
-	     "sources, packages, exclude, allow)"},
+	    {"name: a\nsources: []\npackages: [x1]\nfilez: []\n",
+	     "/specs/ward.yaml:4:1: unknown key \"filez\" (known: name, version, architecture, "
+	     "sources, packages, exclude, allow, "},
 	    {"name: a\npackages: [x1]\n", "/specs/ward.yaml:1:1: missing required key \"sources\""},
 	    {"name: a\nsources: {}\npackages: [x1]\n",
 	     "/specs/ward.yaml:2:10: sources: expected a list of mappings, found a mapping"},

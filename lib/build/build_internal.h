@@ -1,0 +1,150 @@
+/*
+ * build_internal.h: what the stages of `ward build` share.  Not part of the
+ * public interface (build.h is).
+ *
+ * Stages (image.c runs them in this order):
+ *   unpack.c        locked .debs -> staging tree + plan (merged /usr, drop rules)
+ *   alternatives.c  update-alternatives links from the maintainer scripts
+ *   generate.c      usrmerge links, status.d, CA bundle, ld.so.cache, /etc files
+ *   pyc.c           Python bytecode, compiled by the image's own interpreter
+ *   content.c       files: and models: from the spec, /ward
+ *   rules.c         distroless checks on the finished plan
+ *   layers.c        grouping into layers, the layer cache, writing blobs
+ *   record.c        the build record (inputs, steps, plan)
+ */
+#ifndef WARD_BUILD_INTERNAL_H
+#define WARD_BUILD_INTERNAL_H
+
+#include "build/build.h"
+
+/* Layer groups, in image order.  Models get one group each after APP. */
+enum build_group {
+	GROUP_BASE = 0,	  /* libraries the interpreter needs (libc, ...) */
+	GROUP_PYTHON,	  /* the interpreter and its standard library */
+	GROUP_FRAMEWORKS, /* every other package (torch, numpy, BLAS, ...) */
+	GROUP_CONFIG,	  /* /etc files, home, writable directories */
+	GROUP_APP,	  /* files: */
+	GROUP_WARD,	  /* /ward: init, policy, keys, signatures */
+	GROUP_MODEL0,	  /* models: one group each from here */
+};
+#define GROUP_DEB_COUNT 3 /* BASE, PYTHON, FRAMEWORKS: built from packages */
+
+/* What the build keeps about each locked package. */
+struct build_pkg {
+	const struct deb_lock_pkg *lock;
+	int group;
+	char *control;	/* the control paragraph, as shipped */
+	char *md5sums;	/* md5sums lines for the paths kept, or NULL */
+	char *postinst; /* maintainer script text, or NULL */
+	size_t kept, dropped;
+};
+
+struct build_ctx {
+	const struct build_spec *spec;
+	const struct deb_lock *lock;
+	const struct build_opts *opts;
+	struct build_result *res;
+	char *cache;  /* the cache directory */
+	char *blobs;  /* <cache>/blobs: .debs and layer blobs, by SHA-256 */
+	char *work;   /* scratch directory of this build */
+	char *rootfs; /* <work>/rootfs: the staged packages (NULL when cached) */
+	struct build_plan *plan;
+	struct build_pkg *pkgs; /* one per lock->pkgs, same order */
+	int threads;
+	int64_t epoch;
+	char tool_sha256[65];	    /* of the running ward binary: part of every cache key */
+	struct ward_key *model_key; /* public key that signs the models */
+	struct ward_strv setid;	    /* paths whose setuid/setgid bits were cleared */
+	/* Layers by group (GROUP_*); have[g]: written or loaded from the cache. */
+	int ngroups;
+	struct build_layer *glayer;
+	int *have;
+	struct oci_layout *layout; /* the image being written */
+};
+
+/* ---------------------------------------------------------- plan.c */
+
+struct build_plan *plan_new(void);
+void plan_free(struct build_plan *p);
+/* plan_add(p, path, type): a new entry (fields zero, layer -1), or NULL
+ * with an error when path is already planned (existing is set then). */
+struct build_entry *plan_add(struct build_plan *p, const char *path, int type,
+			     struct build_entry **existing);
+struct build_entry *plan_get(struct build_plan *p, const char *path);
+/* plan_remove(p, path): drop an entry (no-op when absent). */
+void plan_remove(struct build_plan *p, const char *path);
+/* plan_shadow_begin(p): from now on, removing an entry of a package layer
+ * keeps it aside (plan_shadow_*): that layer still holds it, a later layer
+ * replaces it. */
+void plan_shadow_begin(struct build_plan *p);
+size_t plan_shadow_count(const struct build_plan *p);
+struct build_entry *plan_shadow_at(struct build_plan *p, size_t i);
+/* plan_sort(p): order the entries by tar_path_cmp (after every change). */
+void plan_sort(struct build_plan *p);
+struct build_entry *plan_at(struct build_plan *p, size_t i);
+/* plan_set_str(dst, s): replace an owned string. */
+int plan_set_str(char **dst, const char *s);
+/* plan_resolve(p, path, out): follow symlinks inside the plan (as in a
+ * chroot) to the final entry; NULL when dangling or looping. */
+const struct build_entry *plan_resolve(const struct build_plan *p, const char *path);
+/* plan_generated(p, path, type, mode, group, owner, why): an entry ward
+ * makes; replaces a planned entry of that path (recorded in why). */
+struct build_entry *plan_generated(struct build_plan *p, const char *path, int type, uint32_t mode,
+				   int group, const char *owner, const char *why);
+/* plan_set_data(e, data, len): the file's contents (copied). */
+int plan_set_data(struct build_entry *e, const void *data, size_t len);
+/* plan_mkdirs(p, path, group, owner): planned parents of path, made as
+ * root 0755 directories where missing. */
+int plan_mkdirs(struct build_plan *p, const char *path, int group, const char *owner);
+
+/* build_usrmerge(path): the path under Debian's merged /usr ("bin/x" ->
+ * "usr/bin/x"); a static string or path itself. */
+const char *build_usrmerge(const char *path, char *buf, size_t size);
+
+/* ---------------------------------------------------------- stages */
+
+/* unpack.c: every locked package into ctx->rootfs and the plan. */
+int build_unpack(struct build_ctx *ctx);
+/* rules.c */
+int build_path_dropped(const struct build_spec *s, const char *path); /* 1: leave out */
+int build_prune_dirs(struct build_ctx *ctx);
+int build_check_forbidden(struct build_ctx *ctx);
+int build_assign_groups(struct build_ctx *ctx);
+const char *build_group_name(int group, const struct build_spec *s, char *buf, size_t size);
+/* alternatives.c */
+int build_alternatives(struct build_ctx *ctx);
+int build_alternatives_parse(
+	const char *script, size_t len, const char *pkg,
+	struct ward_strv *out); /* "link\tname\tpath\tprio[\tslink\tsname\tspath...]" */
+/* generate.c: from packages (cached with their layers) and from the spec. */
+int build_generate_packages(struct build_ctx *ctx);
+int build_generate_config(struct build_ctx *ctx);
+/* pyc.c */
+int build_python_bytecode(struct build_ctx *ctx);
+/* sandbox.c: run argv chrooted in root, in a user namespace when not root.
+ * stdin_data is fed on stdin; stdout+stderr are appended to out (capped). */
+int build_sandbox_run(const char *root, char *const argv[], char *const envp[],
+		      const void *stdin_data, size_t stdin_len, struct ward_buf *out);
+/* content.c */
+int build_check_spec(const struct build_spec *s);
+int build_check_inputs(struct build_ctx *ctx);
+int build_add_files(struct build_ctx *ctx);
+int build_add_models(struct build_ctx *ctx);
+int build_add_ward(struct build_ctx *ctx);
+int build_check_entrypoint(struct build_ctx *ctx);
+void build_protect_entrypoint(struct build_ctx *ctx);
+/* init_policy.c */
+json_t *build_init_policy(struct build_ctx *ctx);
+/* layers.c: build_deb_layers_cached: 1 when every package layer was in the
+ * layer cache (its entries are then in the plan), 0 when not, -1 error.
+ * build_write_layers: every other layer written (or found in the cache),
+ * every layer's blob put in ctx->layout, ctx->res->layers filled in order. */
+int build_deb_layers_cached(struct build_ctx *ctx);
+int build_write_layers(struct build_ctx *ctx);
+/* record.c */
+json_t *build_record(struct build_ctx *ctx);
+
+/* Step timing into res->steps. */
+int build_step(struct build_ctx *ctx, const char *name, uint64_t start_ns);
+
+#endif

@@ -1,0 +1,97 @@
+/* scaffold.c: the commented ward.yaml that `ward init` writes.  Every key
+ * of docs/ward-yaml.md appears, set or commented out, so the file is its
+ * own quick reference; the tests check that it parses. */
+#include <string.h>
+
+#include "build/build.h"
+
+static const char head[] =
+	"# ward.yaml: the image spec (docs/ward-yaml.md).\n"
+	"#   ward lock    resolve the packages into ward.lock (commit it)\n"
+	"#   ward fetch   download them into the cache, checked against ward.lock\n"
+	"#   ward build   build the image offline, reproducibly (prints its digest)\n"
+	"\n";
+
+static const char sources[] =
+	"version: 0.1.0\n"
+	"architecture: amd64\n"
+	"\n"
+	"# Debian suites.  Without mirror:, each comes from WARD_MIRROR or the\n"
+	"# system's apt sources.\n"
+	"sources:\n"
+	"  - suites: [bookworm, bookworm-updates]\n"
+	"    components: [main]\n"
+	"  - suites: [bookworm-security]\n"
+	"    components: [main]\n"
+	"\n"
+	"# Debian packages; their dependencies are added by ward lock.  Shells,\n"
+	"# package managers, compilers and debuggers are never pulled in.\n"
+	"packages:\n";
+
+static const char rest[] =
+	"# exclude: [pkg]        never install these (their dependency edges are cut)\n"
+	"# allow: [pkg]          exceptions to the distroless policy\n"
+	"\n"
+	"# The server's argv; the image runs /ward/init -- ARGV (ward-init verifies\n"
+	"# the models, confines the server, then executes it).\n"
+	"entrypoint: [/usr/bin/python3, /app/server.py]\n"
+	"# cmd: [--verbose]       default arguments after the entrypoint\n"
+	"\n"
+	"# Local files and directories copied into the image.\n"
+	"files:\n"
+	"  - src: app            # relative to this file\n"
+	"    dst: /app\n"
+	"    # mode: \"0644\"       regular files (default 0644, 0755 if executable)\n"
+	"    # owner: \"0:0\"       numeric UID:GID (default root)\n"
+	"    # exclude: [\"*.md\"]  globs (.git and __pycache__ are always left out)\n"
+	"\n"
+	"# Model directories: signed with OpenSSF Model Signing at build time\n"
+	"# (ward build --key KEY) and verified by ward-init before the server starts.\n"
+	"# models:\n"
+	"#   - src: model\n"
+	"#     dst: /models/model\n"
+	"#     # key: model.pub          trust an existing signature instead of --key\n"
+	"#     # signature: model.sig    default <src>/model.sig\n"
+	"\n"
+	"# user: {name: nonroot, uid: 65532, gid: 65532, home: /home/nonroot}\n"
+	"# workdir: /app\n"
+	"env:\n"
+	"  PYTHONUNBUFFERED: \"1\"\n"
+	"ports: [8080]\n"
+	"# Writable at run time (tmpfs in deploy configs, the only Landlock-writable\n"
+	"# places); everything else is read-only.\n"
+	"writable: [/tmp]\n"
+	"# ca_certificates: true    the ca-certificates package and its bundle\n"
+	"# timezone: Etc/UTC        tzdata and /etc/localtime\n"
+	"# python_bytecode: true    precompile the packages' Python modules\n"
+	"# drop: [/usr/share/fonts]   more paths to leave out (docs, man pages and\n"
+	"# keep: [/usr/share/doc/*/NEWS*]  locales are left out by default)\n"
+	"# source_date_epoch: 1700000000   default: the date of ward.lock's newest index\n"
+	"\n"
+	"# ward-init policy (docs/policy.schema.json), beyond what ward derives from\n"
+	"# this file (user, models, writable, the TCP ports the server may bind).\n"
+	"policy:\n"
+	"  metrics: {address: \"127.0.0.1:9090\"}\n"
+	"  # exec: {allow: [/usr/bin/python3.11]}   helpers the server may spawn\n"
+	"  # landlock: {required: true}\n"
+	"\n"
+	"# annotations: {org.opencontainers.image.source: https://example.org/repo}\n"
+	"# labels: {team: inference}\n";
+
+int
+build_scaffold(const char *name, const struct ward_strv *packages, struct ward_buf *out)
+{
+	if (ward_buf_puts(out, head) != 0 ||
+	    ward_buf_printf(out, "name: %s\n", name ? name : "my-server") != 0 ||
+	    ward_buf_puts(out, sources) != 0)
+		return -1;
+	if (packages == NULL || packages->n == 0) {
+		if (ward_buf_puts(out, "  - python3-minimal\n") != 0)
+			return -1;
+	} else {
+		for (size_t i = 0; i < packages->n; i++)
+			if (ward_buf_printf(out, "  - %s\n", packages->v[i]) != 0)
+				return -1;
+	}
+	return ward_buf_puts(out, rest);
+}

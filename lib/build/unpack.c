@@ -1,0 +1,409 @@
+/* unpack.c: the locked .debs into the staging tree and the plan.
+ *
+ * Packages are unpacked in parallel straight from the verified cache
+ * (nothing is ever run: maintainer scripts are only read), each into its
+ * own list of entries; the lists are then merged into the plan in lock
+ * order, so the plan never depends on the thread count.  Paths are moved
+ * under merged /usr (bookworm packages still ship /bin, /lib, /lib64,
+ * /sbin); paths the drop rules leave out are never written; setuid and
+ * setgid bits are cleared; two packages shipping the same non-directory
+ * path is an error naming both. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "build/build_internal.h"
+
+struct pkg_ent {
+	char *path; /* merged-/usr path */
+	int type;   /* BUILD_FILE, BUILD_DIR, BUILD_SYMLINK */
+	uint32_t mode, uid, gid;
+	uint64_t size;
+	char *link;
+};
+
+struct pkg_out {
+	struct pkg_ent *v;
+	size_t n, cap;
+	size_t dropped, devices;
+	struct ward_strv setid;
+	int failed;
+	struct ward_error err;
+};
+
+struct unpack_job {
+	struct build_ctx *ctx;
+	struct pkg_out *outs;
+	size_t *order; /* largest package first: the last one to finish is small */
+	atomic_size_t next;
+	struct ward_progress *progress;
+};
+
+static int
+ent_push(struct pkg_out *o, const char *path, int type, const struct deb_entry *e, const char *link)
+{
+	struct pkg_ent *x;
+
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		struct pkg_ent *v = ward_realloc(o->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		o->v = v;
+		o->cap = cap;
+	}
+	x = &o->v[o->n];
+	memset(x, 0, sizeof(*x));
+	x->path = ward_strdup(path);
+	if (x->path == NULL || (link != NULL && (x->link = ward_strdup(link)) == NULL)) {
+		free(x->path);
+		return -1;
+	}
+	x->type = type;
+	x->mode = e->mode & 07777;
+	x->uid = (uint32_t)e->uid;
+	x->gid = (uint32_t)e->gid;
+	x->size = e->size;
+	o->n++;
+	return 0;
+}
+
+static int
+mkdir_parents(char *staged)
+{
+	char *slash = strrchr(staged, '/');
+	int rc;
+
+	if (slash == NULL)
+		return 0;
+	*slash = '\0';
+	rc = ward_mkdir_p(staged, 0755);
+	*slash = '/';
+	return rc;
+}
+
+/* Write the current entry's contents to staged (exclusive create: a second
+ * package with the same path is reported at merge, not overwritten). */
+static int
+stage_file(struct deb_data *it, char *staged, uint32_t mode, const char *what)
+{
+	char buf[1 << 16];
+	int fd = open(staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode & 0111) ? 0755 : 0644);
+	ssize_t r;
+
+	if (fd < 0 && errno == ENOENT && mkdir_parents(staged) == 0)
+		fd = open(staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			  (mode & 0111) ? 0755 : 0644);
+	if (fd < 0 && errno == EEXIST)
+		return 0;
+	if (fd < 0)
+		return ward_err_io(staged, "cannot create");
+	while ((r = deb_data_read(it, buf, sizeof(buf))) > 0) {
+		char *p = buf;
+		while (r > 0) {
+			ssize_t w = write(fd, p, (size_t)r);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				ward_err_io(staged, "write failed");
+				close(fd);
+				return -1;
+			}
+			p += w;
+			r -= w;
+		}
+	}
+	if (close(fd) != 0)
+		return ward_err_io(staged, "write failed");
+	if (r < 0)
+		return -1;
+	(void)what;
+	return 0;
+}
+
+static const struct pkg_ent *
+find_ent(const struct pkg_out *o, const char *path)
+{
+	for (size_t i = o->n; i-- > 0;)
+		if (strcmp(o->v[i].path, path) == 0)
+			return &o->v[i];
+	return NULL;
+}
+
+static int
+unpack_one(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
+{
+	const struct deb_lock_pkg *p = &ctx->lock->pkgs[idx];
+	struct build_pkg *bp = &ctx->pkgs[idx];
+	char what[512], mbuf[4096], lbuf[4096];
+	struct deb_file *d = NULL;
+	struct deb_data *it = NULL;
+	struct deb_entry e;
+	const struct deb_md5sum *md5;
+	size_t nmd5, slen;
+	const char *script;
+	struct ward_buf sums = {0};
+	int fd, r, rc = -1;
+
+	snprintf(what, sizeof(what), "%s %s (%s)", p->name, p->version, p->sha256);
+	fd = deb_cache_open(ctx->cache, p->sha256, p->size, what);
+	if (fd < 0)
+		return -1;
+	d = deb_file_open_fd(fd, what);
+	close(fd);
+	if (d == NULL)
+		return -1;
+	bp->control = ward_strdup(deb_file_control_text(d));
+	script = deb_file_script(d, "postinst", &slen);
+	if (bp->control == NULL ||
+	    (script != NULL && (bp->postinst = ward_strndup(script, slen)) == NULL))
+		goto out;
+	md5 = deb_file_md5sums(d, &nmd5);
+	for (size_t i = 0; i < nmd5; i++)
+		if (ward_buf_printf(&sums, "%s  %s\n", md5[i].md5, md5[i].path) != 0)
+			goto out;
+	if (sums.len > 0)
+		bp->md5sums = ward_buf_steal(&sums);
+	if ((it = deb_data_open(d)) == NULL)
+		goto out;
+	while ((r = deb_data_next(it, &e)) == 1) {
+		const char *path;
+		char *staged;
+		int ok = 0;
+		if (strcmp(e.path, ".") == 0)
+			continue;
+		path = build_usrmerge(e.path, mbuf, sizeof(mbuf));
+		if (e.type == DEB_ENTRY_CHAR || e.type == DEB_ENTRY_BLOCK ||
+		    e.type == DEB_ENTRY_FIFO) {
+			o->devices++;
+			continue;
+		}
+		if (e.type != DEB_ENTRY_DIR && build_path_dropped(ctx->spec, path)) {
+			o->dropped++;
+			continue;
+		}
+		if ((e.mode & 06000) && e.type != DEB_ENTRY_DIR) {
+			if (ward_strv_push(&o->setid, path) != 0)
+				goto out;
+			e.mode &= ~(mode_t)06000;
+		}
+		staged = ward_path_join(ctx->rootfs, path);
+		if (staged == NULL)
+			goto out;
+		switch (e.type) {
+		case DEB_ENTRY_DIR:
+			ok = (ward_mkdir_p(staged, 0755) == 0 &&
+			      ent_push(o, path, BUILD_DIR, &e, NULL) == 0);
+			break;
+		case DEB_ENTRY_FILE:
+			ok = (stage_file(it, staged, e.mode, what) == 0 &&
+			      ent_push(o, path, BUILD_FILE, &e, NULL) == 0);
+			break;
+		case DEB_ENTRY_SYMLINK:
+			if (symlink(e.link, staged) != 0 && errno == ENOENT &&
+			    mkdir_parents(staged) == 0)
+				(void)symlink(e.link, staged);
+			ok = ent_push(o, path, BUILD_SYMLINK, &e, e.link) == 0;
+			break;
+		case DEB_ENTRY_HARDLINK: {
+			/* Kept as a regular file with the same contents (a hard
+			 * link in the staging tree); its target came earlier. */
+			const char *target = build_usrmerge(e.link, lbuf, sizeof(lbuf));
+			const struct pkg_ent *t = find_ent(o, target);
+			char *tstaged = ward_path_join(ctx->rootfs, target);
+			if (t == NULL || t->type != BUILD_FILE) {
+				ward_err(WARD_EINPUT,
+					 "%s: hard link /%s -> /%s: the target is not a kept "
+					 "regular file",
+					 what, path, target);
+			} else if (tstaged != NULL && link(tstaged, staged) != 0 &&
+				   errno != EEXIST) {
+				ward_err_io(staged, "cannot link");
+			} else if (tstaged != NULL) {
+				e.size = t->size;
+				e.mode = t->mode;
+				ok = ent_push(o, path, BUILD_FILE, &e, NULL) == 0;
+			}
+			free(tstaged);
+			break;
+		}
+		default:
+			break;
+		}
+		free(staged);
+		if (!ok)
+			goto out;
+	}
+	rc = r == 0 ? 0 : -1;
+out:
+	ward_buf_free(&sums);
+	deb_data_close(it);
+	deb_file_close(d);
+	return rc;
+}
+
+static void *
+unpack_worker(void *arg)
+{
+	struct unpack_job *job = arg;
+	size_t n = job->ctx->lock->npkgs;
+
+	for (;;) {
+		size_t k = atomic_fetch_add(&job->next, 1), i;
+		if (k >= n)
+			break;
+		i = job->order[k];
+		if (unpack_one(job->ctx, i, &job->outs[i]) != 0) {
+			job->outs[i].failed = 1;
+			ward_err_save(&job->outs[i].err);
+		}
+		ward_progress_add(job->progress, job->ctx->lock->pkgs[i].size);
+	}
+	return NULL;
+}
+
+/* Merge one package's entries into the plan. */
+static int
+merge(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
+{
+	const char *name = ctx->lock->pkgs[idx].name;
+
+	for (size_t i = 0; i < o->n; i++) {
+		struct pkg_ent *x = &o->v[i];
+		struct build_entry *old, *e;
+		e = plan_add(ctx->plan, x->path, x->type, &old);
+		if (e == NULL && old != NULL) {
+			if (old->type == BUILD_DIR && x->type == BUILD_DIR)
+				continue; /* shared directory: the first package's metadata */
+			if (old->type == BUILD_SYMLINK && x->type == BUILD_SYMLINK &&
+			    strcmp(old->link, x->link) == 0)
+				continue;
+			return ward_err(WARD_EINPUT,
+					"/%s is shipped by both %s and %s: the image cannot hold "
+					"both (exclude one of them in ward.yaml)",
+					x->path, old->owner, name);
+		}
+		if (e == NULL || plan_set_str(&e->owner, name) != 0)
+			return -1;
+		e->origin = BUILD_FROM_PACKAGE;
+		e->mode = x->mode;
+		e->uid = x->uid;
+		e->gid = x->gid;
+		e->size = x->type == BUILD_FILE ? x->size : 0;
+		e->link = x->link;
+		x->link = NULL;
+		e->layer = ctx->pkgs[idx].group;
+	}
+	for (size_t i = 0; i < o->setid.n; i++)
+		if (ward_strv_push(&ctx->setid, o->setid.v[i]) != 0)
+			return -1;
+	ctx->res->dropped += o->dropped;
+	ctx->pkgs[idx].kept = o->n;
+	ctx->pkgs[idx].dropped = o->dropped;
+	if (o->devices > 0)
+		ward_warn("%s: %zu device nodes or FIFOs left out (the runtime provides /dev)",
+			  name, o->devices);
+	return 0;
+}
+
+static int
+by_size_desc(const void *a, const void *b, void *arg)
+{
+	const struct deb_lock *l = arg;
+	uint64_t x = l->pkgs[*(const size_t *)a].size, y = l->pkgs[*(const size_t *)b].size;
+
+	if (x != y)
+		return x > y ? -1 : 1;
+	return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
+}
+
+static void
+out_free(struct pkg_out *o)
+{
+	for (size_t i = 0; i < o->n; i++) {
+		free(o->v[i].path);
+		free(o->v[i].link);
+	}
+	free(o->v);
+	ward_strv_free(&o->setid);
+}
+
+int
+build_unpack(struct build_ctx *ctx)
+{
+	size_t n = ctx->lock->npkgs;
+	struct unpack_job job = {.ctx = ctx};
+	pthread_t *th = NULL;
+	int nth = ctx->threads, started = 0, rc = -1;
+	uint64_t total = 0;
+
+	if (ward_mkdir_p(ctx->rootfs, 0755) != 0)
+		return -1;
+	/* merged /usr in the staging tree, for the tools that run in it */
+	for (const char *const *d = (const char *const[]){"bin", "sbin", "lib", "lib64", NULL}; *d;
+	     d++) {
+		char *real = ward_asprintf("%s/usr/%s", ctx->rootfs, *d);
+		char *alias = ward_path_join(ctx->rootfs, *d);
+		char *target = ward_asprintf("usr/%s", *d);
+		int ok = real && alias && target && ward_mkdir_p(real, 0755) == 0 &&
+			 (symlink(target, alias) == 0 || errno == EEXIST);
+		if (!ok && real && alias && target)
+			ward_err_io(alias, "cannot create");
+		free(real);
+		free(alias);
+		free(target);
+		if (!ok)
+			return -1;
+	}
+	job.outs = ward_calloc(n ? n : 1, sizeof(*job.outs));
+	job.order = ward_calloc(n ? n : 1, sizeof(*job.order));
+	if (job.outs == NULL || job.order == NULL) {
+		free(job.outs);
+		free(job.order);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		job.order[i] = i;
+	qsort_r(job.order, n, sizeof(*job.order), by_size_desc, (void *)ctx->lock);
+	for (size_t i = 0; i < n; i++)
+		total += ctx->lock->pkgs[i].size;
+	job.progress = ward_progress_new("unpacking packages", total, 1);
+	if ((size_t)nth > n)
+		nth = n ? (int)n : 1;
+	th = ward_calloc((size_t)nth, sizeof(*th));
+	if (th == NULL)
+		goto out;
+	for (; started < nth; started++)
+		if (pthread_create(&th[started], NULL, unpack_worker, &job) != 0) {
+			ward_errno(WARD_EENV, "cannot start an unpacking thread");
+			break;
+		}
+	if (started == 0)
+		unpack_worker(&job);
+	for (int i = 0; i < started; i++)
+		pthread_join(th[i], NULL);
+	ward_progress_done(job.progress);
+	job.progress = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (job.outs[i].failed) {
+			ward_err_restore(&job.outs[i].err);
+			goto out;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (merge(ctx, i, &job.outs[i]) != 0)
+			goto out;
+	rc = 0;
+out:
+	ward_progress_done(job.progress);
+	for (size_t i = 0; i < n; i++)
+		out_free(&job.outs[i]);
+	free(job.outs);
+	free(job.order);
+	free(th);
+	return rc;
+}
