@@ -84,6 +84,7 @@ void cli_registry_free(struct cli_registry *r);
 int cmd_build(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_deb(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_image_pack(int argc, char **argv);

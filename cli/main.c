@@ -11,6 +11,8 @@ static const struct command commands[] = {
 	{"build", "build the image of ward.yaml, offline and reproducibly", cmd_build},
 	{"db", "import and update the offline OSV vulnerability store", cmd_db},
 	{"deb", "look inside .deb files, compare Debian versions", cmd_deb},
+	{"deploy", "podman/docker run line, Kubernetes manifests, seccomp profile for an image",
+	 cmd_deploy},
 	{"fetch", "download ward.lock's packages into the verified cache", cmd_fetch},
 	{"image", "inspect, list, verify, unpack or export any image", cmd_image},
 	{"init", "scaffold a commented ward.yaml for a new image", cmd_init},

@@ -51,6 +51,7 @@ test_pkgs=(
 	clang
 	libclang-rt-14-dev
 	python3-jsonschema
+	python3-yaml
 	python3-packaging
 	python3-pip
 	python3-setuptools
@@ -97,13 +98,13 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 if [ "$want_tests" = 1 ]; then
-	# Python oracles: the first python3 on PATH must import jsonschema and
+	# Python oracles: the first python3 on PATH must import jsonschema, yaml and
 	# packaging (Debian's python3-packaging, or the copy vendored in pip).
-	py_ok() { python3 -c 'import jsonschema' 2>/dev/null && {
+	py_ok() { python3 -c 'import jsonschema, yaml' 2>/dev/null && {
 		python3 -c 'import packaging.version' 2>/dev/null ||
 			python3 -c 'import pip._vendor.packaging.version' 2>/dev/null; }; }
 	if ! py_ok; then
-		echo "install-deps: $(command -v python3) cannot import jsonschema and packaging" >&2
+		echo "install-deps: $(command -v python3) cannot import jsonschema, yaml and packaging" >&2
 		exit 3
 	fi
 	# Reinstall whenever tests/js/package.json changes (a stamp records it).

@@ -1,0 +1,448 @@
+/* test_deploy_seccomp.c: ward's OCI seccomp profile is never weaker than
+ * ward-init's filter.  The oracle is ward-init's real program (sc_build),
+ * run by a classic-BPF interpreter written here, over a grid of system
+ * calls and arguments; the profile is evaluated with libseccomp's rule
+ * semantics.  Whatever ward-init refuses, the profile must refuse too. */
+#include <errno.h>
+#include <linux/audit.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <cmocka.h>
+
+#include "deploy/deploy.h"
+#include "seccomp_bpf.h"
+
+#define INIT_PID 1
+#define INIT_PGID 1
+
+static uint32_t
+bpf_run(const struct sc_prog *p, const struct seccomp_data *d)
+{
+	uint32_t a = 0;
+	const unsigned char *mem = (const unsigned char *)d;
+
+	for (unsigned pc = 0; pc < p->len; pc++) {
+		const struct sock_filter *f = &p->insn[pc];
+		switch (f->code) {
+		case BPF_LD | BPF_W | BPF_ABS:
+			assert_true(f->k + 4 <= sizeof(*d));
+			memcpy(&a, mem + f->k, 4);
+			break;
+		case BPF_ALU | BPF_AND | BPF_K:
+			a &= f->k;
+			break;
+		case BPF_JMP | BPF_JEQ | BPF_K:
+			pc += a == f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGT | BPF_K:
+			pc += a > f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JGE | BPF_K:
+			pc += a >= f->k ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JSET | BPF_K:
+			pc += (a & f->k) ? f->jt : f->jf;
+			break;
+		case BPF_JMP | BPF_JA:
+			pc += f->k;
+			break;
+		case BPF_RET | BPF_K:
+			return f->k;
+		default:
+			fail_msg("unexpected BPF opcode %#x", f->code);
+		}
+	}
+	fail_msg("fell off the program");
+	return 0;
+}
+
+/* libseccomp's semantics for one rule's comparisons (64-bit arguments). */
+static int
+cmp_holds(const json_t *c, const uint64_t *args)
+{
+	const char *op = json_string_value(json_object_get(c, "op"));
+	json_int_t idx = json_integer_value(json_object_get(c, "index"));
+	uint64_t v = (uint64_t)json_integer_value(json_object_get(c, "value"));
+	uint64_t two = (uint64_t)json_integer_value(json_object_get(c, "valueTwo"));
+	uint64_t a;
+
+	assert_true(idx >= 0 && idx < 6);
+	a = args[idx];
+	if (strcmp(op, "SCMP_CMP_EQ") == 0)
+		return a == v;
+	if (strcmp(op, "SCMP_CMP_NE") == 0)
+		return a != v;
+	if (strcmp(op, "SCMP_CMP_MASKED_EQ") == 0)
+		return (a & v) == two;
+	if (strcmp(op, "SCMP_CMP_LT") == 0)
+		return a < v;
+	if (strcmp(op, "SCMP_CMP_GT") == 0)
+		return a > v;
+	fail_msg("unexpected op %s", op);
+	return 0;
+}
+
+/* The profile compiled for quick lookups: one entry per (name, rule). */
+struct crule {
+	const char *name;
+	const json_t *rule;
+};
+static struct crule *crules;
+static size_t ncrules;
+static const json_t *compiled;
+
+static int
+crule_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct crule *)a)->name, ((const struct crule *)b)->name);
+}
+
+static void
+compile(const json_t *prof)
+{
+	json_t *r, *n;
+	size_t i, k;
+
+	free(crules);
+	crules = NULL;
+	ncrules = 0;
+	json_array_foreach(json_object_get(prof, "syscalls"), i, r)
+	{
+		json_array_foreach(json_object_get(r, "names"), k, n)
+		{
+			crules = realloc(crules, (ncrules + 1) * sizeof(*crules));
+			assert_non_null(crules);
+			crules[ncrules].name = json_string_value(n);
+			crules[ncrules++].rule = r;
+		}
+	}
+	qsort(crules, ncrules, sizeof(*crules), crule_cmp);
+	compiled = prof;
+}
+
+/* The profile's verdict: 0 allowed, else the errno returned.  Rules of
+ * different actions that both match would be a profile bug. */
+static int
+profile_eval(const json_t *prof, const char *name, const uint64_t *args)
+{
+	struct crule key = {.name = name}, *hit;
+	int verdict = -1;
+
+	if (prof != compiled)
+		compile(prof);
+	hit = bsearch(&key, crules, ncrules, sizeof(*crules), crule_cmp);
+	while (hit != NULL && hit > crules && strcmp(hit[-1].name, name) == 0)
+		hit--;
+	for (; hit != NULL && hit < crules + ncrules && strcmp(hit->name, name) == 0; hit++) {
+		const json_t *r = hit->rule;
+		json_t *c;
+		size_t k;
+		int holds = 1;
+		json_array_foreach(json_object_get(r, "args"), k, c) holds &= cmp_holds(c, args);
+		if (!holds)
+			continue;
+		int v = strcmp(json_string_value(json_object_get(r, "action")), "SCMP_ACT_ALLOW") ==
+					0
+				? 0
+				: (int)json_integer_value(json_object_get(r, "errnoRet"));
+		if (verdict >= 0 && verdict != v)
+			fail_msg("%s: rules with different actions match", name);
+		verdict = v;
+	}
+	return verdict >= 0 ? verdict
+			    : (int)json_integer_value(json_object_get(prof, "defaultErrnoRet"));
+}
+
+static json_t *
+ward_profile(void)
+{
+	json_t *init = sc_oci_profile(), *prof = deploy_seccomp_profile(init, "amd64");
+
+	json_decref(init);
+	assert_non_null(prof);
+	return prof;
+}
+
+static void
+test_shape(void **state)
+{
+	(void)state;
+	json_t *prof = ward_profile(), *names, *n, *r;
+	size_t i, k;
+	const char *prev = "";
+
+	assert_string_equal(json_string_value(json_object_get(prof, "defaultAction")),
+			    "SCMP_ACT_ERRNO");
+	assert_int_equal(json_integer_value(json_object_get(prof, "defaultErrnoRet")), EPERM);
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(prof, "architectures"), 0)),
+		"SCMP_ARCH_X86_64");
+	/* One unconditional allow list, sorted and unique. */
+	names = json_object_get(json_array_get(json_object_get(prof, "syscalls"), 0), "names");
+	assert_true(json_array_size(names) > 150);
+	json_array_foreach(names, i, n)
+	{
+		assert_true(strcmp(prev, json_string_value(n)) < 0);
+		prev = json_string_value(n);
+	}
+	/* Only allow rules and errno rules; errno rules never carry args. */
+	json_array_foreach(json_object_get(prof, "syscalls"), i, r)
+	{
+		const char *a = json_string_value(json_object_get(r, "action"));
+		assert_true(strcmp(a, "SCMP_ACT_ALLOW") == 0 || strcmp(a, "SCMP_ACT_ERRNO") == 0);
+		if (strcmp(a, "SCMP_ACT_ERRNO") == 0)
+			assert_null(json_object_get(r, "args"));
+		json_array_foreach(json_object_get(r, "names"), k, n)
+			assert_true(json_is_string(n));
+	}
+	compiled = NULL;
+	json_decref(prof);
+
+	json_t *init = sc_oci_profile();
+	prof = deploy_seccomp_profile(init, "arm64");
+	assert_string_equal(
+		json_string_value(json_array_get(json_object_get(prof, "architectures"), 0)),
+		"SCMP_ARCH_AARCH64");
+	compiled = NULL;
+	json_decref(prof);
+	assert_null(deploy_seccomp_profile(init, "s390x"));
+	json_decref(init);
+}
+
+/* Arguments that the rules of either filter look at. */
+static const uint64_t vals[] = {
+	0,
+	1,
+	2,
+	3,
+	4,
+	5,
+	8,
+	9,
+	10,
+	15,
+	16,
+	17,
+	SOCK_RAW | SOCK_CLOEXEC,
+	SOCK_STREAM | SOCK_NONBLOCK,
+	SOCK_PACKET,
+	0xffffffffull,
+	0xffffffffffffffffull,
+	ADDR_NO_RANDOMIZE,
+	READ_IMPLIES_EXEC,
+	PER_LINUX32,
+	SIGCHLD,
+	CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD,
+	CLONE_NEWUSER | SIGCHLD,
+	CLONE_NEWNS,
+	CLONE_NEWPID,
+	CLONE_NEWNET,
+	CLONE_NEWUTS,
+	CLONE_NEWIPC,
+	CLONE_NEWCGROUP,
+	0x80, /* CLONE_NEWTIME */
+	S_IFCHR | 0644,
+	S_IFBLK | 0600,
+	S_IFREG | 0644,
+	S_IFIFO | 0600,
+	S_IFSOCK | 0755,
+	S_IFDIR | 0755,
+	0644,
+	PR_SET_NO_NEW_PRIVS,
+	PR_SET_NAME,
+};
+#define NVALS (sizeof(vals) / sizeof(*vals))
+/* The third argument only matters to mknodat (mode) and socket (protocol). */
+static const uint64_t vals3[] = {0, 9, S_IFCHR | 0644, S_IFBLK | 0600, S_IFIFO | 0600};
+#define NVALS3 (sizeof(vals3) / sizeof(*vals3))
+
+/* Rules that need ward-init's pid (signals to PID 1) or that ward-init
+ * applies to itself first (RLIMIT_CORE), and the exec gate, which must
+ * let the server start: the profile leaves them to ward-init, as
+ * ward-init's own profile does. */
+static int
+left_to_init(const char *name)
+{
+	static const char *const names[] = {
+		"execve",    "execveat",	"kill",	      "tkill",
+		"tgkill",    "rt_sigqueueinfo", "pidfd_open", "rt_tgsigqueueinfo",
+		"setrlimit", "prlimit64"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
+		if (strcmp(name, names[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_never_weaker_than_init(void **state)
+{
+	(void)state;
+	static struct sc_prog prog;
+	json_t *prof = ward_profile();
+	size_t checked = 0, names = 0;
+
+	assert_int_equal(sc_build(&prog, INIT_PID, INIT_PGID), 0);
+	for (int nr = 0; nr < 512; nr++) {
+		int idx = sc_deny_index(nr);
+		const char *name;
+		if (idx < 0)
+			continue;
+		name = sc_deny_name((size_t)idx);
+		if (left_to_init(name))
+			continue;
+		names++;
+		for (size_t a = 0; a < NVALS; a++)
+			for (size_t b = 0; b < NVALS; b++)
+				for (size_t c = 0; c < NVALS3; c++) {
+					struct seccomp_data d = {.nr = nr,
+								 .arch = AUDIT_ARCH_X86_64};
+					uint64_t args[6] = {vals[a], vals[b], vals3[c], 0, 0, 0};
+					uint32_t v;
+					memcpy(d.args, args, sizeof(args));
+					v = bpf_run(&prog, &d) & SECCOMP_RET_ACTION_FULL;
+					if (v == SECCOMP_RET_ALLOW)
+						continue;
+					checked++;
+					if (profile_eval(prof, name, args) == 0)
+						fail_msg(
+							"ward-init refuses %s(%#llx, %#llx, %#llx) "
+							"but the profile allows it",
+							name, (unsigned long long)args[0],
+							(unsigned long long)args[1],
+							(unsigned long long)args[2]);
+				}
+	}
+	assert_true(names > 40);
+	assert_true(checked > 50000);
+	compiled = NULL;
+	json_decref(prof);
+}
+
+/* What servers and ward-init need stays allowed (the kernel test in
+ * tests/sh/test_deploy.sh runs ward-init and a server under it). */
+static void
+test_needed_calls_allowed(void **state)
+{
+	(void)state;
+	json_t *prof = ward_profile();
+	struct {
+		const char *name;
+		uint64_t a0, a1, a2;
+	} ok[] = {
+		{"read", 0, 0, 0},
+		{"openat", 0, 0, 0},
+		{"mmap", 0, 0, 0},
+		{"futex", 0, 0, 0},
+		{"execve", 0, 0, 0},
+		{"clone", SIGCHLD, 0, 0},
+		{"clone", CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD, 0, 0},
+		{"socket", AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0},
+		{"socket", AF_INET6, SOCK_DGRAM, 0},
+		{"socket", AF_UNIX, SOCK_SEQPACKET, 0},
+		{"socket", AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0},
+		{"prctl", PR_SET_DUMPABLE, 0, 0},
+		{"prctl", PR_SET_NO_NEW_PRIVS, 1, 0},
+		{"prctl", PR_CAPBSET_DROP, 5, 0},
+		{"personality", 0xffffffffull, 0, 0},
+		{"mknodat", (uint64_t)-100, 0, S_IFIFO | 0600},
+		{"seccomp", 1, 8, 0},
+		{"landlock_create_ruleset", 0, 0, 1},
+		{"landlock_restrict_self", 3, 0, 0},
+		{"setresuid", 65532, 65532, 65532},
+		{"capset", 0, 0, 0},
+		{"close_range", 3, ~0u, 4},
+		{"signalfd4", 0, 0, 0},
+		{"kill", 1, 15, 0},
+	};
+	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++) {
+		uint64_t args[6] = {ok[i].a0, ok[i].a1, ok[i].a2, 0, 0, 0};
+		if (profile_eval(prof, ok[i].name, args) != 0)
+			fail_msg("%s(%#llx, %#llx, %#llx) is refused", ok[i].name,
+				 (unsigned long long)ok[i].a0, (unsigned long long)ok[i].a1,
+				 (unsigned long long)ok[i].a2);
+	}
+	/* clone3: ENOSYS, so libc falls back to clone. */
+	uint64_t none[6] = {0};
+	assert_int_equal(profile_eval(prof, "clone3", none), ENOSYS);
+	assert_int_equal(profile_eval(prof, "ptrace", none), EPERM);
+	assert_int_equal(profile_eval(prof, "no_such_call", none), EPERM);
+	compiled = NULL;
+	json_decref(prof);
+}
+
+/* The derivation follows ward-init's table: a new denial is honoured, an
+ * argument restriction ward deploy cannot match is an error. */
+static void
+test_follows_init_table(void **state)
+{
+	(void)state;
+	json_t *init, *prof;
+	uint64_t none[6] = {0};
+
+	init = json_pack("{s:s,s:[{s:[s,s],s:s,s:i}]}", "defaultAction", "SCMP_ACT_ALLOW",
+			 "syscalls", "names", "read", "futex", "action", "SCMP_ACT_ERRNO",
+			 "errnoRet", 1);
+	prof = deploy_seccomp_profile(init, "amd64");
+	assert_non_null(prof);
+	assert_int_equal(profile_eval(prof, "read", none), EPERM);
+	assert_int_equal(profile_eval(prof, "write", none), 0);
+	compiled = NULL;
+	json_decref(prof);
+	json_decref(init);
+
+	init = json_pack("{s:s,s:[{s:[s],s:s,s:i,s:[{s:i,s:i,s:s}]}]}", "defaultAction",
+			 "SCMP_ACT_ALLOW", "syscalls", "names", "write", "action", "SCMP_ACT_ERRNO",
+			 "errnoRet", 1, "args", "index", 0, "value", 2, "op", "SCMP_CMP_EQ");
+	assert_null(deploy_seccomp_profile(init, "amd64"));
+	assert_non_null(strstr(ward_errmsg(), "write"));
+	json_decref(init);
+
+	init = json_pack("{s:s,s:[]}", "defaultAction", "SCMP_ACT_ERRNO", "syscalls");
+	assert_null(deploy_seccomp_profile(init, "amd64"));
+	json_decref(init);
+
+	/* Every call ward-init's profile denies outright is refused. */
+	init = sc_oci_profile();
+	prof = deploy_seccomp_profile(init, "amd64");
+	json_t *r, *nm;
+	size_t k, j, n = 0;
+	json_array_foreach(json_object_get(init, "syscalls"), k, r)
+	{
+		if (json_array_size(json_object_get(r, "args")) > 0)
+			continue;
+		json_array_foreach(json_object_get(r, "names"), j, nm)
+		{
+			assert_int_not_equal(profile_eval(prof, json_string_value(nm), none), 0);
+			n++;
+		}
+	}
+	assert_true(n > 40);
+	compiled = NULL;
+	json_decref(prof);
+	json_decref(init);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_shape),
+		cmocka_unit_test(test_never_weaker_than_init),
+		cmocka_unit_test(test_needed_calls_allowed),
+		cmocka_unit_test(test_follows_init_table),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
