@@ -23,6 +23,7 @@ static const char help[] =
 	"      --compare X       audit X too and show both side by side: another image,\n"
 	"                        or a ward.yaml, which is built first (offline, from\n"
 	"                        its ward.lock and the cache) into a temporary layout\n"
+	"      --key FILE        private key to sign the models of the --compare build\n"
 	"      --db DIR          vulnerability store (lib/vuln) for package findings\n"
 	"      --fail-on SEV     exit 1 when a finding is at least SEV (low, medium,\n"
 	"                        high, critical)\n"
@@ -33,11 +34,11 @@ static const char help[] =
 	"\n"
 	"Exit codes: 0 ok, 1 --fail-on/--min-score tripped, 2 bad input, 3 environment.\n";
 
-enum { OPT_COMPARE = 0x100, OPT_DB, OPT_FAIL_ON, OPT_MIN_SCORE, OPT_JSON };
+enum { OPT_COMPARE = 0x100, OPT_DB, OPT_FAIL_ON, OPT_MIN_SCORE, OPT_JSON, OPT_KEY };
 
 /* Build a ward.yaml offline into dir (its layout), for --compare. */
 static int
-build_spec(const char *spec_path, const char *dir, char **ref)
+build_spec(const char *spec_path, const char *dir, const struct ward_key *key, char **ref)
 {
 	struct build_spec spec;
 	struct deb_lock lock = {0};
@@ -66,6 +67,7 @@ build_spec(const char *spec_path, const char *dir, char **ref)
 	bo.output = out;
 	bo.cache = cache;
 	bo.init_path = init ? init : "ward-init";
+	bo.sign_key = key;
 	if (build_image(&spec, &lock, &bo, &r) != 0)
 		goto out;
 	*ref = ward_asprintf("%s:%s", out, r.tag);
@@ -92,6 +94,7 @@ cmd_audit(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"compare", required_argument, NULL, OPT_COMPARE},
+		{"key", required_argument, NULL, OPT_KEY},
 		{"db", required_argument, NULL, OPT_DB},
 		{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 		{"min-score", required_argument, NULL, OPT_MIN_SCORE},
@@ -103,7 +106,8 @@ cmd_audit(int argc, char **argv)
 	};
 	struct audit_opts o = {.policy = cli_init_policy};
 	struct audit_report a = {0}, b = {0};
-	const char *compare = NULL, *output = NULL;
+	const char *compare = NULL, *output = NULL, *keypath = NULL;
+	struct ward_key *key = NULL;
 	char *tmp = NULL, *cref = NULL;
 	json_t *j = NULL;
 	int c, json = 0, fail_on = -1, min_score = -1, rc;
@@ -117,6 +121,9 @@ cmd_audit(int argc, char **argv)
 			break;
 		case OPT_DB:
 			o.db = optarg;
+			break;
+		case OPT_KEY:
+			keypath = optarg;
 			break;
 		case OPT_FAIL_ON:
 			fail_on = strcmp(optarg, "low") == 0	    ? AUDIT_LOW
@@ -168,7 +175,9 @@ cmd_audit(int argc, char **argv)
 			}
 			tmp = base;
 			ward_info("building %s to compare", compare);
-			if (build_spec(compare, tmp, &cref) != 0)
+			if (keypath != NULL && (key = cli_load_private_key(keypath)) == NULL)
+				goto fail;
+			if (build_spec(compare, tmp, key, &cref) != 0)
 				goto fail;
 		}
 		o.progress = ward_progress_new("reading the other image", 0, 1);
@@ -210,6 +219,7 @@ fail:
 	rc = cli_fail();
 out:
 	json_decref(j);
+	key_free(key);
 	audit_report_free(&a);
 	audit_report_free(&b);
 	if (tmp)

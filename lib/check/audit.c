@@ -123,13 +123,17 @@ audit_command_category(const char *path)
 	for (size_t i = 0; i < sizeof(bin_dirs) / sizeof(*bin_dirs); i++)
 		in_bin |= ward_str_startswith(path, bin_dirs[i]) &&
 			  strchr(path + strlen(bin_dirs[i]), '/') == NULL;
+	base = base ? base + 1 : path;
+	/* /usr/bin/ld.so is glibc's dynamic loader, not the linker that the
+	 * distroless table's "ld.*" means */
+	if (in_bin && strcmp(base, "ld.so") == 0)
+		return NULL;
 	if ((abs = ward_asprintf("/%s", path)) == NULL)
 		return NULL;
 	cat = deb_forbidden_file(abs);
 	free(abs);
 	if (cat != NULL || !in_bin)
 		return cat;
-	base = base ? base + 1 : path;
 	for (size_t i = 0; i < sizeof(extra_commands) / sizeof(*extra_commands); i++)
 		if (fnmatch(extra_commands[i].glob, base, 0) == 0)
 			return extra_commands[i].category;

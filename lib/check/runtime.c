@@ -202,6 +202,29 @@ remove_stale(struct rt *r)
 		}
 	}
 	check_proc_free(&p);
+	/* and their images (localhost/ward-check-<pid>:image) */
+	if (engine(r, 30000, &p, "images", "--format", "{{.Repository}}", "--filter",
+		   "reference=localhost/ward-check-*", NULL) == 0 &&
+	    p.status == 0 && p.out.data) {
+		char *save = NULL;
+		for (char *l = strtok_r((char *)p.out.data, "\n", &save); l;
+		     l = strtok_r(NULL, "\n", &save)) {
+			const char *n = l + strlen("localhost/ward-check-");
+			char *end, ref[128];
+			long pid;
+			struct check_proc q;
+			if (!ward_str_startswith(l, "localhost/ward-check-"))
+				continue;
+			pid = strtol(n, &end, 10);
+			if (*end != '\0' || pid <= 0 || pid == (long)getpid() ||
+			    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+				continue;
+			snprintf(ref, sizeof(ref), "%s:image", l);
+			if (engine(r, 60000, &q, "rmi", "-f", ref, NULL) == 0)
+				check_proc_free(&q);
+		}
+	}
+	check_proc_free(&p);
 	ward_err_clear();
 }
 
@@ -228,18 +251,25 @@ load_image(struct rt *r, char **why)
 				    img->kind == OCI_KIND_DOCKER_ARCHIVE ? "docker-archive"
 									 : "oci-archive",
 				    img->path);
-	if (src == NULL || engine(r, 600000, &p, "pull", "-q", src, NULL) != 0) {
-		*why = ward_asprintf("%s pull failed: %s", r->engine, ward_errmsg());
-		free(src);
-		return -1;
-	}
-	if (p.status != 0) {
-		char *l = last_line(&p.err);
-		*why = ward_asprintf("%s pull %s: %s", r->engine, src, l ? l : "failed");
-		free(l);
-		free(src);
-		check_proc_free(&p);
-		return -1;
+	/* skopeo names the copy; podman pull would derive a name from the
+	 * path, which it refuses when the path has capitals */
+	{
+		char *dst = ward_asprintf("containers-storage:localhost/%s:image", r->base);
+		int ok = src && dst &&
+			 check_runv(600000, &p, "skopeo", "copy", "-q", src, dst, (char *)NULL) ==
+				 0 &&
+			 p.status == 0;
+		if (!ok) {
+			char *l = last_line(&p.err);
+			*why = ward_asprintf("skopeo copy %s: %s", src ? src : "?",
+					     l && *l ? l : ward_errmsg());
+			free(l);
+			free(dst);
+			free(src);
+			check_proc_free(&p);
+			return -1;
+		}
+		free(dst);
 	}
 	r->loaded = 1;
 	free(src);
