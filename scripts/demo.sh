@@ -52,8 +52,10 @@ step "ward fetch: every locked .deb into the cache, checked by SHA-256"
 "$ward" fetch -f "$out/torch-serve/ward.yaml" --jobs 8
 
 step "ward build: offline, reproducible, distroless; the model signed at build time"
+revision=()
+rev=$(git -C "$root" rev-parse HEAD 2>/dev/null) && revision=(--annotation "org.opencontainers.image.revision=$rev")
 digest=$("$ward" build -f "$out/torch-serve/ward.yaml" -o "$out/image" --tar "$out/image.tar" \
-	--repo-tag "$name" --key "$out/signing.key" --init "$init" | tail -1)
+	--repo-tag "$name" --key "$out/signing.key" --init "$init" "${revision[@]}" | tail -1)
 echo "image digest: $digest"
 
 step "podman load + run: read-only root, no capabilities, no-new-privileges, ward-init as PID 1"

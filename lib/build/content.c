@@ -26,10 +26,18 @@ at(const struct ward_yaml_node *n, const char *key)
 	return v ? v : n;
 }
 
+/* The model's OMS bundle: signature:, else <src>/model.sig, or <src>.sig
+ * for a single-file model. */
 static char *
 model_sig_path(const struct build_model *m)
 {
-	return m->signature ? ward_strdup(m->signature) : ward_path_join(m->src, "model.sig");
+	struct stat st;
+
+	if (m->signature != NULL)
+		return ward_strdup(m->signature);
+	if (stat(m->src, &st) == 0 && S_ISREG(st.st_mode))
+		return ward_asprintf("%s.sig", m->src);
+	return ward_path_join(m->src, "model.sig");
 }
 
 /* ------------------------------------------------------------ checks */
@@ -280,9 +288,12 @@ build_add_files(struct build_ctx *ctx)
 
 /* ------------------------------------------------------------ models */
 
+/* Sign (with --key) unless a valid signature by that key exists, then
+ * verify; r gets the per-file digests (so the files are not hashed again
+ * for the layer cache key). */
 static int
 sign_or_verify(struct build_ctx *ctx, const struct build_model *m, const char *sig,
-	       const struct ward_key *trust)
+	       const struct ward_key *trust, struct oms_result *r)
 {
 	struct oms_verify_opts vo = {.key = trust, .threads = ctx->threads};
 	struct stat st;
@@ -291,20 +302,38 @@ sign_or_verify(struct build_ctx *ctx, const struct build_model *m, const char *s
 		struct oms_sign_opts so = {.method = OMS_FILES, .threads = ctx->threads};
 		/* An existing signature by this key over the same files is kept:
 		 * ECDSA signatures differ each time, and the image must not. */
-		if (lstat(sig, &st) == 0 && oms_verify(m->src, sig, &vo, NULL) == 0)
+		if (lstat(sig, &st) == 0 && oms_verify(m->src, sig, &vo, r) == 0)
 			return 0;
+		oms_result_free(r);
+		memset(r, 0, sizeof(*r));
 		ward_err_clear();
 		if (oms_sign(m->src, ctx->opts->sign_key, &so, sig) != 0)
 			return -1;
 		ward_info("model %s: signed %s", m->name, sig);
 	}
-	if (oms_verify(m->src, sig, &vo, NULL) != 0) {
+	if (oms_verify(m->src, sig, &vo, r) != 0) {
 		char why[512];
 		snprintf(why, sizeof(why), "%s", ward_errmsg());
 		return ward_err(WARD_EVERIFY, "model %s: %s does not verify: %s", m->name, sig,
 				why);
 	}
 	return 0;
+}
+
+/* The verified digests into the model's plan entries ("files" method). */
+static void
+use_digests(struct build_ctx *ctx, const char *dst, const struct oms_result *r)
+{
+	if (strcmp(r->method, "files") != 0)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		char *path = strcmp(r->res[i].name, ".") == 0 ? ward_strdup(dst)
+							      : ward_path_join(dst, r->res[i].name);
+		struct build_entry *e = path ? plan_get(ctx->plan, path) : NULL;
+		if (e != NULL && e->type == BUILD_FILE && r->res[i].verdict == OMS_OK)
+			memcpy(e->sha256, r->res[i].actual, sizeof(e->sha256));
+		free(path);
+	}
 }
 
 int
@@ -317,6 +346,7 @@ build_add_models(struct build_ctx *ctx)
 		char mbuf[4096], owner[128], *sig = model_sig_path(m), *pem = NULL;
 		struct ward_key *trust = NULL;
 		struct ward_buf kb = {0};
+		struct oms_result vr = {0};
 		const char *dst = build_usrmerge(m->dst + 1, mbuf, sizeof(mbuf));
 		struct tree t = {
 			.ctx = ctx, .group = GROUP_MODEL0 + (int)i, .owner = owner, .model = 1};
@@ -333,7 +363,7 @@ build_add_models(struct build_ctx *ctx)
 			trust = key_public_from_pem(kb.data, kb.len, m->key);
 			pem = trust ? ward_buf_steal(&kb) : NULL;
 		}
-		if (trust != NULL && sign_or_verify(ctx, m, sig, trust) == 0 &&
+		if (trust != NULL && sign_or_verify(ctx, m, sig, trust, &vr) == 0 &&
 		    plan_mkdirs(ctx->plan, dst, GROUP_APP, "ward") == 0 &&
 		    walk(&t, m->src, dst, "") == 0) {
 			char path[512], *sigdata;
@@ -357,7 +387,10 @@ build_add_models(struct build_ctx *ctx)
 				ok = e != NULL && plan_set_data(e, sigdata, sb.len) == 0;
 			}
 			ward_buf_free(&sb);
+			if (ok)
+				use_digests(ctx, dst, &vr);
 		}
+		oms_result_free(&vr);
 		key_free(trust);
 		free(pem);
 		free(sig);

@@ -157,9 +157,8 @@ status_d(struct build_ctx *ctx)
 		if (c == NULL)
 			continue;
 		nl = strchr(c, '\n');
-		if (nl == NULL || !ward_str_startswith(c, "Package:"))
-			return ward_err(WARD_EINPUT,
-					"%s: control file does not start with Package:", name);
+		if (nl == NULL)
+			return ward_err(WARD_EINPUT, "%s: the control file is one line", name);
 		ward_buf_append(&st, c, (size_t)(nl - c) + 1);
 		ward_buf_puts(&st, "Status: install ok installed\n");
 		ward_buf_puts(&st, nl + 1);
