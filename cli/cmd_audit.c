@@ -68,6 +68,7 @@ build_spec(const char *spec_path, const char *dir, const struct ward_key *key, c
 	bo.cache = cache;
 	bo.init_path = init ? init : "ward-init";
 	bo.sign_key = key;
+	bo.compression = OCI_COMPRESS_GZIP;
 	if (build_image(&spec, &lock, &bo, &r) != 0)
 		goto out;
 	*ref = ward_asprintf("%s:%s", out, r.tag);

@@ -41,6 +41,8 @@ static const struct rule rules[] = {
 	 "the default user is uid 0: a container escape starts with root"},
 	{"secret", AUDIT_CRITICAL, 20, "files that look like secrets",
 	 "private keys and credentials in an image are readable by everyone who pulls it"},
+	{"test-key", AUDIT_LOW, 2, "private keys shipped as a package's test data",
+	 "published test keys, not secrets, but nothing a server needs"},
 	{"writable-model", AUDIT_HIGH, 10, "model files writable at run time",
 	 "the server's user can alter the weights it serves"},
 	{"unsigned-model", AUDIT_MEDIUM, 5, "model files without a signature",
@@ -333,6 +335,18 @@ secret_reason(const struct check_facts *f, const struct sbom_file *e)
 	return why;
 }
 
+/* A key a Debian or Python package ships in a test directory: upstream's
+ * published test fixtures (python3-future ships several). */
+static int
+test_data(const struct sbom_catalog *c, const struct sbom_file *e)
+{
+	const struct sbom_component *o = e->owner >= 0 ? &c->comps[e->owner] : NULL;
+
+	return o != NULL && (o->kind == SBOM_KIND_DEB || o->kind == SBOM_KIND_PYTHON) &&
+	       (strstr(e->path, "/test/") || strstr(e->path, "/tests/") ||
+		strstr(e->path, "/testing/") || strstr(e->path, "/testdata/"));
+}
+
 static int
 file_rules(const struct check_facts *f, struct audit_report *r)
 {
@@ -373,7 +387,9 @@ file_rules(const struct check_facts *f, struct audit_report *r)
 				rc |= add_evidence(r, "world-writable", e->path, 1);
 			if ((why = secret_reason(f, e)) != NULL) {
 				char *ev = ward_asprintf("/%s (%s)", e->path, why);
-				rc |= ev ? add_evidence(r, "secret", ev, 0) : -1;
+				rc |= ev ? add_evidence(r, test_data(c, e) ? "test-key" : "secret",
+							ev, 0)
+					 : -1;
 				free(ev);
 			}
 			if (cg == AUDIT_CAT_MODELS && ((e->mode & (S_IWGRP | S_IWOTH)) ||

@@ -348,6 +348,15 @@ bytecode_check(const struct check_facts *f, struct check_matrix *m)
 	check_value(m, "performance.python-bytecode", 100.0 * (double)with / (double)py, "%");
 }
 
+/* Files ward build makes in the package layers instead of maintainer
+ * scripts (docs/ward-build.md): update-ca-certificates, ldconfig. */
+static int
+generated_by_build(const char *path)
+{
+	return strcmp(path, "etc/ssl/certs/ca-certificates.crt") == 0 ||
+	       strcmp(path, "etc/ld.so.cache") == 0;
+}
+
 /* The history line (created_by) of layer i, or NULL. */
 static const char *
 layer_created_by(const struct check_facts *f, int32_t layer)
@@ -378,8 +387,9 @@ ownership_checks(const struct check_facts *f, struct check_matrix *m)
 	for (size_t i = 0; i < c->counts.unowned; i++) {
 		const struct sbom_file *e = &c->fs.files[c->unowned[i]];
 		const char *by = layer_created_by(f, e->layer);
-		if (by && (strcmp(by, "ward build: /etc, users, directories") == 0 ||
-			   strcmp(by, "ward build: files: of ward.yaml") == 0)) {
+		if ((by && (strcmp(by, "ward build: /etc, users, directories") == 0 ||
+			    strcmp(by, "ward build: files: of ward.yaml") == 0)) ||
+		    (m->audit.ward_image && generated_by_build(e->path))) {
 			spec++;
 			continue;
 		}
@@ -640,6 +650,9 @@ check_static(const struct check_facts *f, const struct check_opts *o, struct che
 		      "world-writable-sticky");
 	finding_check(m, "security.no-device-nodes", a, "device-node", NULL);
 	finding_check(m, "security.no-secrets", a, "secret", NULL);
+	if (audit_find(a, "secret") == NULL && audit_find(a, "test-key") != NULL)
+		check_set(m, "security.no-secrets", CHECK_WARN, "no secrets; %s",
+			  audit_find(a, "test-key")->explanation);
 	finding_check(m, "security.models-read-only", a, "writable-model", NULL);
 	if (f->img == NULL)
 		check_set(m, "security.non-root-user", CHECK_SKIP, "no image config");

@@ -85,6 +85,7 @@ build(struct rel *x)
 	bo.init_path = o->init;
 	bo.sign_key = o->key;
 	bo.threads = o->threads;
+	bo.compression = OCI_COMPRESS_GZIP;
 	struct ward_error be;
 	rc = build_image(&x->spec, &x->lock, &bo, &br);
 	ward_err_save(&be);
@@ -173,6 +174,7 @@ rebuild(struct rel *x)
 	bo.init_path = x->o->init;
 	bo.sign_key = x->o->key;
 	bo.threads = x->o->threads == 1 ? 2 : 1;
+	bo.compression = OCI_COMPRESS_GZIP;
 	bo.no_layer_cache = 1;
 	rc = build_image(&x->spec, &x->lock, &bo, &br);
 	same = rc == 0 && strcmp(br.manifest_digest, x->r->digest) == 0;
