@@ -67,6 +67,51 @@ finding_check(struct check_matrix *m, const char *id, const struct audit_report 
 	check_set(m, id, CHECK_FAIL, "%s", x->explanation ? x->explanation : x->title);
 }
 
+/* copy_file(src, dst, flip): stream src to dst (mode 0644, atomically),
+ * with the byte in the middle flipped when flip is set (models can be
+ * gigabytes: never whole in memory). */
+static int
+copy_file(const char *src, const char *dst, int flip)
+{
+	struct ward_atomic *a = NULL;
+	unsigned char *buf = NULL;
+	struct stat st;
+	uint64_t off = 0;
+	int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = -1;
+
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		rc = ward_err_io(src, "cannot read");
+		goto out;
+	}
+	if ((buf = ward_malloc(1u << 20)) == NULL || (a = ward_atomic_open(dst, 0644)) == NULL)
+		goto out;
+	for (;;) {
+		ssize_t n = read(fd, buf, 1u << 20);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ward_err_io(src, "read failed");
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (flip && (uint64_t)st.st_size / 2 >= off &&
+		    (uint64_t)st.st_size / 2 < off + (uint64_t)n)
+			buf[(uint64_t)st.st_size / 2 - off] ^= 0x01;
+		if (ward_atomic_write(a, buf, (size_t)n) != 0)
+			goto out;
+		off += (uint64_t)n;
+	}
+	rc = ward_atomic_commit(a);
+	a = NULL;
+out:
+	ward_atomic_abort(a);
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
 /* Copy a model directory (regular files only) to dst with one byte flipped
  * in the largest file when flip is set; permissions readable by anyone, so
  * a container user can read the copy.  *flipped names the file. */
@@ -74,7 +119,6 @@ static int
 copy_model(const char *src, const char *dst, int flip, char **flipped)
 {
 	struct ward_strv files = {0};
-	struct ward_buf b = {0};
 	size_t big = SIZE_MAX;
 	uint64_t bigsize = 0;
 	int rc = -1;
@@ -138,16 +182,12 @@ copy_model(const char *src, const char *dst, int flip, char **flipped)
 		char *s = ward_path_join(src, files.v[i]), *d = ward_path_join(dst, files.v[i]);
 		char *slash;
 		int ok = s && d;
-		b.len = 0;
 		if (ok && (slash = strrchr(d, '/')) != NULL) {
 			*slash = '\0';
 			ok = ward_mkdir_p(d, 0755) == 0;
 			*slash = '/';
 		}
-		ok = ok && ward_file_read(s, (size_t)1 << 40, &b) == 0;
-		if (ok && flip && i == big && b.len > 0)
-			b.data[b.len / 2] ^= 0x01;
-		ok = ok && ward_file_write(d, b.data ? (void *)b.data : "", b.len, 0644) == 0;
+		ok = ok && copy_file(s, d, flip && i == big) == 0;
 		if (ok && flip && i == big && flipped)
 			*flipped = ward_strdup(files.v[i]);
 		free(s);
@@ -157,7 +197,6 @@ copy_model(const char *src, const char *dst, int flip, char **flipped)
 	}
 	rc = files.n > 0 ? 0 : ward_err(WARD_EINPUT, "%s: the model has no files", src);
 out:
-	ward_buf_free(&b);
 	ward_strv_free(&files);
 	return rc;
 }

@@ -260,7 +260,13 @@ rel_remove_stale(const char *path)
 		    pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 			continue;
 		if ((full = ward_path_join(dir, de->d_name)) != NULL) {
+			char *idx = ward_path_join(full, REL_INDEX);
+			/* release.json first: a removal cut short leaves no tree
+			 * that looks like a release */
 			chmod(full, 0700);
+			if (idx != NULL)
+				unlink(idx);
+			free(idx);
 			ward_rm_rf(full);
 			ward_err_clear();
 			free(full);

@@ -1,6 +1,8 @@
 /* release.c: `ward release` — build, evidence, attestations, tests,
  * signatures, all in a temporary sibling of OUT made visible in one step. */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -353,6 +355,49 @@ index_json(struct rel *x, double secs)
 }
 
 static int
+fsync_parent(const char *path)
+{
+	char *d = ward_strdup(path), *slash;
+	int rc;
+
+	if (d == NULL)
+		return -1;
+	slash = strrchr(d, '/');
+	if (slash == NULL)
+		rc = ward_fsync_dir(".");
+	else {
+		*slash = '\0';
+		rc = ward_fsync_dir(*d ? d : "/");
+	}
+	free(d);
+	return rc;
+}
+
+/* Make tmp the release at out.  Like ward_dir_commit, but the previous
+ * release, once swapped out, first loses its release.json: a deletion cut
+ * short must not leave a tree that looks like a release. */
+static int
+rel_commit(const char *tmp, const char *out)
+{
+	char *idx;
+	int rc;
+
+	if (rename(tmp, out) == 0)
+		return fsync_parent(out);
+	if (errno != ENOTEMPTY && errno != EEXIST)
+		return ward_err_io(out, "cannot rename into place");
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) != 0)
+		return ward_err_io(out, "cannot exchange with the new release");
+	if ((idx = ward_path_join(tmp, REL_INDEX)) == NULL)
+		return -1;
+	rc = unlink(idx) == 0 || errno == ENOENT ? 0 : ward_err_io(idx, "cannot remove");
+	free(idx);
+	if (rc == 0)
+		rc = ward_fsync_dir(tmp);
+	return rc == 0 && ward_rm_rf(tmp) == 0 ? fsync_parent(out) : -1;
+}
+
+static int
 steps(struct rel *x)
 {
 	uint64_t t0 = ward_now_ns();
@@ -458,7 +503,7 @@ steps(struct rel *x)
 			return -1;
 		if (index_json(x, (double)(ward_now_ns() - t0) / 1e9) != 0)
 			return -1;
-		if (release_verify(x->tmp, x->pub, x->o->threads, &vr) != 0) {
+		if (release_verify_catalog(x->tmp, x->pub, x->o->threads, x->cat, &vr) != 0) {
 			json_decref(vr);
 			return -1;
 		}
@@ -476,7 +521,7 @@ steps(struct rel *x)
 				return -1;
 		}
 	}
-	return ward_dir_commit(x->tmp, x->o->output);
+	return rel_commit(x->tmp, x->o->output);
 }
 
 int

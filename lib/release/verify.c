@@ -219,6 +219,13 @@ extra_files(struct vctx *v, const char *dir, const json_t *listed)
 int
 release_verify(const char *dir, const struct ward_key *key, int threads, json_t **out)
 {
+	return release_verify_catalog(dir, key, threads, NULL, out);
+}
+
+int
+release_verify_catalog(const char *dir, const struct ward_key *key, int threads,
+		       struct sbom_catalog *cat, json_t **out)
+{
 	static const char *const required[] = {
 		PREDICATE_CYCLONEDX,	PREDICATE_SPDX,		  PREDICATE_SLSA_V1,
 		PREDICATE_OPENVEX,	PREDICATE_WARD_VULN,	  PREDICATE_WARD_TEST,
@@ -263,6 +270,11 @@ release_verify(const char *dir, const struct ward_key *key, int threads, json_t 
 	vo.sbom = attest_sbom_check;
 	vo.sbom_ctx = &sc;
 	sc.threads = threads;
+	if (cat != NULL) { /* lent by the caller: the same image, no second pass */
+		if ((sc.image = ward_strdup(ref)) == NULL)
+			goto out;
+		sc.cat = cat;
+	}
 	if (attest_verify_image(ref, &vo, &r) == 0)
 		note(&v, 1, "image", "%s: %zu signature(s), %zu attestation(s)", r.image,
 		     r.signatures, r.natts);
@@ -322,6 +334,8 @@ out:
 		*out = vj;
 	}
 	verify_report_free(&r);
+	if (cat != NULL)
+		sc.cat = NULL;
 	attest_sbom_check_done(&sc);
 	ward_strv_free(&req);
 	json_decref(idx);
