@@ -24,7 +24,7 @@ static const char help[] =
 	"\n"
 	"  -f, --file FILE        the spec (default ./ward.yaml); ward.lock beside it\n"
 	"  -l, --lock FILE        the lock (default: beside the spec)\n"
-	"  -o, --output DIR       the release directory (default out/<name>-release)\n"
+	"  -o, --output DIR       the release directory (default out/release)\n"
 	"  -k, --key FILE         private key (cosign format; password: WARD_PASSWORD)\n"
 	"      --db DIR           vulnerability store (ward db import); default $WARD_DB\n"
 	"      --annotations FILE VEX reachability annotations (default\n"

@@ -31,6 +31,7 @@ static const char help[] =
 	"      --latency-max MS    fail performance.first-response above MS\n"
 	"      --startup-timeout S how long the server may take to be healthy (300)\n"
 	"      --keep-image        leave the image in podman's storage\n"
+	"      --save-metrics FILE the running image's /metrics text, as read\n"
 	"  -o, --output FILE       the JSON report (also with --json: stdout)\n"
 	"      --junit FILE        the JUnit XML report\n"
 	"  -j, --threads N         hashing threads (default: every CPU)\n"
@@ -53,6 +54,7 @@ enum {
 	OPT_LATENCY_MAX,
 	OPT_STARTUP_TIMEOUT,
 	OPT_KEEP_IMAGE,
+	OPT_SAVE_METRICS,
 	OPT_JUNIT,
 	OPT_JSON,
 };
@@ -87,6 +89,7 @@ cmd_test(int argc, char **argv)
 		{"latency-max", required_argument, NULL, OPT_LATENCY_MAX},
 		{"startup-timeout", required_argument, NULL, OPT_STARTUP_TIMEOUT},
 		{"keep-image", no_argument, NULL, OPT_KEEP_IMAGE},
+		{"save-metrics", required_argument, NULL, OPT_SAVE_METRICS},
 		{"output", required_argument, NULL, 'o'},
 		{"junit", required_argument, NULL, OPT_JUNIT},
 		{"threads", required_argument, NULL, 'j'},
@@ -150,6 +153,9 @@ cmd_test(int argc, char **argv)
 			break;
 		case OPT_KEEP_IMAGE:
 			o.keep_image = 1;
+			break;
+		case OPT_SAVE_METRICS:
+			o.metrics_out = optarg;
 			break;
 		case 'o':
 			output = optarg;

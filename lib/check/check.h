@@ -165,8 +165,9 @@ struct check_opts {
 				       exec; NULL: a probe container (Python servers) */
 	double startup_max_ms;	    /* thresholds (0: measured and reported only) */
 	double latency_max_ms;
-	int startup_timeout_s; /* how long the server may take to answer (default 300) */
-	int keep_image;	       /* leave the image loaded in podman's storage */
+	int startup_timeout_s;	 /* how long the server may take to answer (default 300) */
+	int keep_image;		 /* leave the image loaded in podman's storage */
+	const char *metrics_out; /* save the running image's /metrics text there, or NULL */
 	struct ward_progress *progress;
 };
 

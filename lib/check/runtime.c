@@ -366,7 +366,7 @@ container_logs(struct rt *r, const char *name, struct check_proc *p)
 
 /* /metrics of a container whose ward-init runs as host pid pid. */
 static int
-fetch_metrics(struct rt *r, int pid, struct check_samples *s, char **why)
+fetch_metrics(struct rt *r, int pid, struct check_samples *s, char **why, const char *save)
 {
 	struct check_http h;
 	char url[96];
@@ -386,6 +386,9 @@ fetch_metrics(struct rt *r, int pid, struct check_samples *s, char **why)
 		*why = ward_asprintf("GET %s%s: %s", url,
 				     r->t.metrics_loopback ? " (in the container's network)" : "",
 				     h.code ? "not 200" : h.error);
+	else if (save != NULL && ward_file_write(save, h.body.data ? (void *)h.body.data : "",
+						 h.body.len, 0644) != 0)
+		*why = ward_strdup(ward_errmsg());
 	else if (check_metrics_parse((char *)h.body.data, h.body.len, "/metrics", s) != 0)
 		*why = ward_strdup(ward_errmsg());
 	else
@@ -819,7 +822,7 @@ run_main(struct rt *r, int *probe_done)
 			struct check_proc l2 = {0};
 			struct check_samples s2 = {0};
 			container_logs(r, name, &l2);
-			if (fetch_metrics(r, pid, &s2, &why) != 0) {
+			if (fetch_metrics(r, pid, &s2, &why, NULL) != 0) {
 				probe_checks(r, res, NULL, NULL);
 				free(why);
 				why = NULL;
@@ -838,7 +841,7 @@ run_main(struct rt *r, int *probe_done)
 	}
 	spid = child_of(pid);
 	process_checks(r, spid);
-	if (fetch_metrics(r, pid, &s, &why) == 0)
+	if (fetch_metrics(r, pid, &s, &why, o->metrics_out) == 0)
 		metrics_checks(r, &s);
 	else {
 		check_set(m, "function.metrics-endpoint", r->t.metrics ? CHECK_FAIL : CHECK_SKIP,
@@ -943,7 +946,7 @@ run_probe(struct rt *r)
 		free(l);
 		goto out;
 	}
-	if (fetch_metrics(r, container_pid(r, name), &s, &why) != 0) {
+	if (fetch_metrics(r, container_pid(r, name), &s, &why, NULL) != 0) {
 		probe_checks(r, res, NULL, NULL);
 		check_set(m, "security.exec-counted", CHECK_SKIP, "%s", why);
 	} else

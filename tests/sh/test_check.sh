@@ -22,7 +22,7 @@ IMG=$REL/image:1
 # ---- ward test on the ward image ------------------------------------------------
 run "$WARD" test "$IMG" --key "$T/signing.pub" --bundle "$REL/artifacts/attestations.jsonl" \
 	--db "$DB" --vex "$REL/artifacts/vex.openvex.json" -o "$T/test.json" --junit "$T/test.xml" \
-	--require-run
+	--require-run --save-metrics "$T/metrics.txt"
 [ "$RC" = 0 ] && pass "ward test: every required check passes (exit 0)" ||
 	fail "ward test (exit $RC): $(grep -E '^FAIL' <<<"$OUT" | head -5) $(tail -2 <<<"$ERR")"
 python3 - "$T/test.json" "$T/test.xml" <<'PY' && pass "59 named checks (>= 40) in three groups, the container ones ran; JSON and JUnit agree" || fail "test report shape"
@@ -43,6 +43,13 @@ for m in ("performance.startup-time", "performance.first-response"):
     assert c[m]["unit"] == "ms" and c[m]["value"] > 0, c[m]
 cases = ET.parse(sys.argv[2]).getroot().findall(".//testcase")
 assert sorted(e.get("name") for e in cases) == sorted(c), "junit names"
+PY
+check "promtool accepts the /metrics ward test read" bash -c "promtool check metrics <'$T/metrics.txt'"
+python3 - "$T/test.json" "$T/metrics.txt" <<'PY' && pass "ward's sample count = the samples in the saved text" || fail "metrics count"
+import json, re, sys
+c = {x["id"]: x for x in json.load(open(sys.argv[1]))["checks"]}
+lines = [l for l in open(sys.argv[2]) if l.strip() and not l.startswith("#")]
+assert c["function.metrics-endpoint"]["evidence"].startswith("%d samples" % len(lines)), (c["function.metrics-endpoint"], len(lines))
 PY
 python3 - "$T/test.json" <<'PY' && pass "the probe's exec attempts were refused by ward-init (EPERM), writes by the read-only root (EROFS)" || fail "probe evidence"
 import json, sys
