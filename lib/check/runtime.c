@@ -376,6 +376,11 @@ fetch_metrics(struct rt *r, int pid, struct check_samples *s, char **why, const 
 		*why = ward_strdup("the policy turns metrics off");
 		return -1;
 	}
+	if (r->t.metrics_loopback && geteuid() != 0) {
+		*why = ward_strdup("/metrics is bound to the container's loopback: reading it from "
+				   "its network namespace needs root");
+		return -2;
+	}
 	if (r->t.metrics_loopback)
 		snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics", r->t.metrics_port);
 	else
@@ -658,7 +663,7 @@ run_main(struct rt *r, int *probe_done)
 	struct check_http h = {0};
 	char *name = NULL, *why = NULL, *cmdline = NULL, url[512];
 	const char *health = o->health_path ? o->health_path : "/healthz";
-	int pid = 0, spid, healthy = 0,
+	int pid = 0, spid, rc, healthy = 0,
 	    timeout_s = o->startup_timeout_s > 0 ? o->startup_timeout_s : 300;
 	uint64_t t0;
 	double startup = 0;
@@ -748,7 +753,10 @@ run_main(struct rt *r, int *probe_done)
 		ward_buf_free(&b);
 	}
 	check_http_free(&h);
-	if (init_healthz(r, pid, &h) == 0 && h.code == 200)
+	if (r->t.metrics && r->t.metrics_loopback && geteuid() != 0)
+		check_set(m, "function.init-healthz", CHECK_SKIP,
+			  "bound to the container's loopback: reading it needs root");
+	else if (init_healthz(r, pid, &h) == 0 && h.code == 200)
 		check_set(m, "function.init-healthz", CHECK_PASS, "200 %.*s",
 			  (int)strcspn((char *)h.body.data, "\r\n"), (char *)h.body.data);
 	else
@@ -841,11 +849,11 @@ run_main(struct rt *r, int *probe_done)
 	}
 	spid = child_of(pid);
 	process_checks(r, spid);
-	if (fetch_metrics(r, pid, &s, &why, o->metrics_out) == 0)
+	if ((rc = fetch_metrics(r, pid, &s, &why, o->metrics_out)) == 0)
 		metrics_checks(r, &s);
 	else {
-		check_set(m, "function.metrics-endpoint", r->t.metrics ? CHECK_FAIL : CHECK_SKIP,
-			  "%s", why);
+		check_set(m, "function.metrics-endpoint",
+			  r->t.metrics && rc == -1 ? CHECK_FAIL : CHECK_SKIP, "%s", why);
 		check_skip_rest(m, "security.run-", why);
 	}
 	{

@@ -65,10 +65,10 @@ tar -C "$BASE" -cf - . | podman import -q --change 'CMD ["/usr/bin/python3"]' - 
 	podman save -q --format docker-archive -o "$T/stock.tar" "$IMG_PREFIX-stock:1" &&
 	podman rmi -f "$IMG_PREFIX-stock:1" >/dev/null && pass "stock Debian 12 + python3-torch (debootstrap, podman)" ||
 	fail "stock image"
-run "$WARD" audit "$T/stock.tar" --db "$DB" --compare "$T/rel/image:0.1.0" --json
-python3 - "$BASE" <<<"$OUT" <<'PY' && pass "audit side by side: the stock image's shells, package managers and setuid files (= find); ward's: none severe" || fail "audit: $RC"
+run "$WARD" audit "$T/stock.tar" --db "$DB" --compare "$T/rel/image:0.1.0" -o "$T/cmp.json"
+python3 - "$BASE" "$T/cmp.json" <<'PY' && pass "audit side by side: the stock image's shells, package managers and setuid files (= find); ward's: none severe" || fail "audit: $RC"
 import json, os, subprocess, sys
-c = json.load(sys.stdin); root = sys.argv[1]
+root = sys.argv[1]; c = json.load(open(sys.argv[2]))
 l, r = c["left"], c["right"]
 f = {x["id"]: x for x in l["findings"]}
 suid = sorted("/" + os.path.relpath(p, root) for p in subprocess.run(
