@@ -38,7 +38,7 @@ static const char css[] =
 	".r-warn{color:#a05a00;font-weight:700}.r-skip{color:#5b6b7b}"
 	".ok{color:#137333}.bad{color:#b3261e}.muted{color:#5b6b7b}"
 	"ul.ev{margin:2px 0 0 16px;padding:0;font-family:ui-monospace,monospace;font-size:12px}"
-	".nw{white-space:nowrap}.grid{display:grid;grid-template-columns:1fr 1fr;gap:18px}"
+	".nw,td>code{white-space:nowrap}.grid{display:grid;grid-template-columns:1fr 1fr;gap:18px}"
 	"@media(max-width:900px){.grid{grid-template-columns:1fr}}";
 
 int
