@@ -11,10 +11,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "check_internal.h"
-#include "deploy/deploy.h"
-
-#define PODMAN_TIMEOUT_MS 180000
+#include "runtime_internal.h"
 
 /* The probe: run as the server of a Python image under ward-init, it
  * tries what an attacker with code execution would, and reports each
@@ -96,366 +93,11 @@ static const char *const runtime_ids[] = {
 	"security.podman-exec-shell",
 };
 
-struct rt {
-	const struct check_facts *f;
-	const struct check_opts *o;
-	struct check_matrix *m;
-	struct deploy_target t;
-	const char *engine;
-	char image_id[OCI_DIGEST_LEN + 1];
-	int loaded;
-	char base[48];
-	struct ward_strv names; /* containers to remove at the end */
-	int server_port, server_host_port;
-};
-
 static void
 skip_runtime(struct check_matrix *m, const char *why)
 {
 	for (size_t i = 0; i < sizeof(runtime_ids) / sizeof(*runtime_ids); i++)
 		check_skip_rest(m, runtime_ids[i], why);
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	socklen_t l = sizeof(a);
-	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), port = 0;
-
-	if (s < 0)
-		return 0;
-	if (bind(s, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(s, (struct sockaddr *)&a, &l) == 0)
-		port = ntohs(a.sin_port);
-	close(s);
-	return port;
-}
-
-/* podman ARGS... with the engine first. */
-static int
-engine(struct rt *r, int timeout_ms, struct check_proc *p, ...)
-{
-	struct ward_strv argv = {0};
-	const char *a;
-	va_list ap;
-	int rc;
-
-	if (ward_strv_push(&argv, r->engine) != 0)
-		return -1;
-	va_start(ap, p);
-	while ((a = va_arg(ap, const char *)) != NULL)
-		if (ward_strv_push(&argv, a) != 0) {
-			va_end(ap);
-			ward_strv_free(&argv);
-			return -1;
-		}
-	va_end(ap);
-	rc = check_run(&argv, timeout_ms, p);
-	ward_strv_free(&argv);
-	return rc;
-}
-
-static char *
-trimmed(const struct ward_buf *b)
-{
-	char *s = ward_strndup(b->data ? (char *)b->data : "", b->len);
-	size_t n = s ? strlen(s) : 0;
-
-	while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
-		s[--n] = '\0';
-	return s;
-}
-
-/* The last line of a process's stderr, for evidence. */
-static char *
-last_line(const struct ward_buf *b)
-{
-	char *s = trimmed(b), *nl;
-
-	if (s != NULL && (nl = strrchr(s, '\n')) != NULL)
-		memmove(s, nl + 1, strlen(nl + 1) + 1);
-	return s;
-}
-
-/* Remove containers of earlier runs that were killed (name ward-check-<pid>-…
- * with no such process). */
-static void
-remove_stale(struct rt *r)
-{
-	struct check_proc p;
-
-	if (engine(r, 30000, &p, "ps", "-a", "--format", "{{.Names}}", "--filter",
-		   "name=^ward-check-", NULL) == 0 &&
-	    p.status == 0 && p.out.data) {
-		char *save = NULL;
-		for (char *l = strtok_r((char *)p.out.data, "\n", &save); l;
-		     l = strtok_r(NULL, "\n", &save)) {
-			char *end;
-			long pid = strtol(l + strlen("ward-check-"), &end, 10);
-			struct check_proc q;
-			if (!ward_str_startswith(l, "ward-check-") || *end != '-' || pid <= 0 ||
-			    pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-				continue;
-			if (engine(r, 60000, &q, "rm", "-f", l, NULL) == 0)
-				check_proc_free(&q);
-		}
-	}
-	check_proc_free(&p);
-	/* and their images (localhost/ward-check-<pid>:image) */
-	if (engine(r, 30000, &p, "images", "--format", "{{.Repository}}", "--filter",
-		   "reference=localhost/ward-check-*", NULL) == 0 &&
-	    p.status == 0 && p.out.data) {
-		char *save = NULL;
-		for (char *l = strtok_r((char *)p.out.data, "\n", &save); l;
-		     l = strtok_r(NULL, "\n", &save)) {
-			const char *n = l + strlen("localhost/ward-check-");
-			char *end, ref[128];
-			long pid;
-			struct check_proc q;
-			if (!ward_str_startswith(l, "localhost/ward-check-"))
-				continue;
-			pid = strtol(n, &end, 10);
-			if (*end != '\0' || pid <= 0 || pid == (long)getpid() ||
-			    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-				continue;
-			snprintf(ref, sizeof(ref), "%s:image", l);
-			if (engine(r, 60000, &q, "rmi", "-f", ref, NULL) == 0)
-				check_proc_free(&q);
-		}
-	}
-	check_proc_free(&p);
-	ward_err_clear();
-}
-
-/* Make the image available to the engine; its ID is the config digest. */
-static int
-load_image(struct rt *r, char **why)
-{
-	const struct oci_image *img = r->f->img;
-	struct check_proc p;
-	char *src = NULL;
-
-	snprintf(r->image_id, sizeof(r->image_id), "%s", img->config.digest);
-	if (engine(r, 30000, &p, "image", "exists", oci_digest_hex(r->image_id), NULL) == 0 &&
-	    p.status == 0) {
-		check_proc_free(&p);
-		return 0;
-	}
-	check_proc_free(&p);
-	if (img->kind == OCI_KIND_LAYOUT)
-		src = img->ref ? ward_asprintf("oci:%s:%s", img->path, img->ref)
-			       : ward_asprintf("oci:%s", img->path);
-	else
-		src = ward_asprintf("%s:%s",
-				    img->kind == OCI_KIND_DOCKER_ARCHIVE ? "docker-archive"
-									 : "oci-archive",
-				    img->path);
-	/* skopeo names the copy; podman pull would derive a name from the
-	 * path, which it refuses when the path has capitals */
-	{
-		char *dst = ward_asprintf("containers-storage:localhost/%s:image", r->base);
-		int ok = src && dst &&
-			 check_runv(600000, &p, "skopeo", "copy", "-q", src, dst, (char *)NULL) ==
-				 0 &&
-			 p.status == 0;
-		if (!ok) {
-			char *l = last_line(&p.err);
-			*why = ward_asprintf("skopeo copy %s: %s", src ? src : "?",
-					     l && *l ? l : ward_errmsg());
-			free(l);
-			free(dst);
-			free(src);
-			check_proc_free(&p);
-			return -1;
-		}
-		free(dst);
-	}
-	r->loaded = 1;
-	free(src);
-	check_proc_free(&p);
-	return 0;
-}
-
-/* The run command for one container, from lib/deploy's hardened line. */
-static int
-run_argv(struct rt *r, const char *suffix, int detach, const struct ward_strv *cmd,
-	 struct ward_strv *argv, char **name)
-{
-	struct deploy_run_opts ro = {.engine = DEPLOY_PODMAN, .host_ip = "127.0.0.1"};
-	char *ref, label[64];
-	size_t i;
-
-	*name = ward_asprintf("%s-%s", r->base, suffix);
-	if (*name == NULL || deploy_set_name(&r->t, *name) != 0 ||
-	    ward_strv_push(&r->names, *name) != 0)
-		return -1;
-	for (i = 0; i < r->t.nports; i++) {
-		int hp = free_port();
-		if (hp == 0 || deploy_set_host_port(&r->t, r->t.ports[i].port, (uint16_t)hp) != 0)
-			return -1;
-		if (r->t.ports[i].port == r->server_port)
-			r->server_host_port = hp;
-	}
-	if (r->t.metrics && !r->t.metrics_loopback) {
-		int hp = free_port();
-		if (hp == 0 || deploy_set_host_port(&r->t, r->t.metrics_port, (uint16_t)hp) != 0)
-			return -1;
-	}
-	if (deploy_run_argv(&r->t, &ro, argv) != 0)
-		return -1;
-	ref = argv->v[--argv->n]; /* the image reference goes last again */
-	if (!detach)
-		for (i = 0; i < argv->n; i++)
-			if (strcmp(argv->v[i], "--detach") == 0) {
-				free(argv->v[i]);
-				memmove(&argv->v[i], &argv->v[i + 1],
-					(argv->n - i - 1) * sizeof(char *));
-				argv->n--;
-				break;
-			}
-	snprintf(label, sizeof(label), "dev.ward.check.pid=%d", (int)getpid());
-	if (ward_strv_push(argv, "--timeout") != 0 || ward_strv_push(argv, "1800") != 0 ||
-	    ward_strv_push(argv, "--label") != 0 || ward_strv_push(argv, label) != 0)
-		goto fail;
-	if (cmd != NULL && (ward_strv_push(argv, "--entrypoint") != 0 ||
-			    ward_strv_push(argv, "[\"/ward/init\",\"--\"]") != 0))
-		goto fail;
-	if (ward_strv_push_owned(argv, ref) != 0)
-		return -1;
-	for (i = 0; cmd && i < cmd->n; i++)
-		if (ward_strv_push(argv, cmd->v[i]) != 0)
-			return -1;
-	return 0;
-fail:
-	free(ref);
-	return -1;
-}
-
-static int
-container_pid(struct rt *r, const char *name)
-{
-	struct check_proc p;
-	int pid = 0;
-
-	if (engine(r, 30000, &p, "inspect", "-f", "{{.State.Pid}}", name, NULL) == 0 &&
-	    p.status == 0 && p.out.data)
-		pid = atoi((char *)p.out.data);
-	check_proc_free(&p);
-	return pid;
-}
-
-static int
-container_running(struct rt *r, const char *name)
-{
-	struct check_proc p;
-	int running = 0;
-
-	if (engine(r, 30000, &p, "inspect", "-f", "{{.State.Running}}", name, NULL) == 0 &&
-	    p.status == 0 && p.out.data)
-		running = strncmp((char *)p.out.data, "true", 4) == 0;
-	check_proc_free(&p);
-	return running;
-}
-
-static int
-container_logs(struct rt *r, const char *name, struct check_proc *p)
-{
-	return engine(r, 60000, p, "logs", name, NULL);
-}
-
-/* /metrics of a container whose ward-init runs as host pid pid. */
-static int
-fetch_metrics(struct rt *r, int pid, struct check_samples *s, char **why, const char *save)
-{
-	struct check_http h;
-	char url[96];
-	int rc = -1;
-
-	if (r->t.metrics == NULL) {
-		*why = ward_strdup("the policy turns metrics off");
-		return -1;
-	}
-	if (r->t.metrics_loopback && geteuid() != 0) {
-		*why = ward_strdup("/metrics is bound to the container's loopback: reading it from "
-				   "its network namespace needs root");
-		return -2;
-	}
-	if (r->t.metrics_loopback)
-		snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics", r->t.metrics_port);
-	else
-		snprintf(url, sizeof(url), "http://127.0.0.1:%u/metrics",
-			 r->t.metrics_host_port ? r->t.metrics_host_port : r->t.metrics_port);
-	if (check_http_request(url, NULL, 0, r->t.metrics_loopback ? pid : 0, 10000, &h) != 0 ||
-	    h.code != 200)
-		*why = ward_asprintf("GET %s%s: %s", url,
-				     r->t.metrics_loopback ? " (in the container's network)" : "",
-				     h.code ? "not 200" : h.error);
-	else if (save != NULL && ward_file_write(save, h.body.data ? (void *)h.body.data : "",
-						 h.body.len, 0644) != 0)
-		*why = ward_strdup(ward_errmsg());
-	else if (check_metrics_parse((char *)h.body.data, h.body.len, "/metrics", s) != 0)
-		*why = ward_strdup(ward_errmsg());
-	else
-		rc = 0;
-	ward_err_clear();
-	check_http_free(&h);
-	return rc;
-}
-
-static int
-init_healthz(struct rt *r, int pid, struct check_http *h)
-{
-	char url[96];
-	unsigned port = r->t.metrics_loopback	 ? r->t.metrics_port
-			: r->t.metrics_host_port ? r->t.metrics_host_port
-						 : r->t.metrics_port;
-
-	snprintf(url, sizeof(url), "http://127.0.0.1:%u/healthz", port);
-	return check_http_request(url, NULL, 0, r->t.metrics_loopback ? pid : 0, 5000, h);
-}
-
-/* The first child of pid (ward-init's server), or 0. */
-static int
-child_of(int pid)
-{
-	char path[64];
-	struct ward_buf b = {0};
-	int c = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
-	if (ward_file_read(path, 4096, &b) == 0 && b.data)
-		c = atoi((char *)b.data);
-	ward_err_clear();
-	ward_buf_free(&b);
-	return c;
-}
-
-/* A field of /proc/PID/status ("CapEff"), copied into out. */
-static int
-proc_status(int pid, const char *field, char *out, size_t n)
-{
-	char path[64];
-	struct ward_buf b = {0};
-	const char *p;
-	size_t fl = strlen(field);
-	int rc = -1;
-
-	snprintf(path, sizeof(path), "/proc/%d/status", pid);
-	if (ward_file_read(path, 1u << 16, &b) == 0 && b.data)
-		for (p = (char *)b.data; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-			if (strncmp(p, field, fl) == 0 && p[fl] == ':') {
-				const char *v = p + fl + 1, *e;
-				while (*v == ' ' || *v == '\t')
-					v++;
-				e = strchr(v, '\n');
-				snprintf(out, n, "%.*s", (int)(e ? e - v : (long)strlen(v)), v);
-				rc = 0;
-				break;
-			}
-	ward_err_clear();
-	ward_buf_free(&b);
-	return rc;
 }
 
 static void
@@ -464,16 +106,16 @@ process_checks(struct rt *r, int spid)
 	struct check_matrix *m = r->m;
 	char uid[96] = "", eff[32] = "", prm[32] = "", bnd[32] = "", nnp[8] = "", sec[8] = "";
 
-	if (spid <= 0 || proc_status(spid, "Uid", uid, sizeof(uid)) != 0) {
+	if (spid <= 0 || rt_proc_status(spid, "Uid", uid, sizeof(uid)) != 0) {
 		check_skip_rest(m, "security.run-n", "the server process could not be found");
 		check_skip_rest(m, "security.run-seccomp", "the server process could not be found");
 		return;
 	}
-	proc_status(spid, "CapEff", eff, sizeof(eff));
-	proc_status(spid, "CapPrm", prm, sizeof(prm));
-	proc_status(spid, "CapBnd", bnd, sizeof(bnd));
-	proc_status(spid, "NoNewPrivs", nnp, sizeof(nnp));
-	proc_status(spid, "Seccomp", sec, sizeof(sec));
+	rt_proc_status(spid, "CapEff", eff, sizeof(eff));
+	rt_proc_status(spid, "CapPrm", prm, sizeof(prm));
+	rt_proc_status(spid, "CapBnd", bnd, sizeof(bnd));
+	rt_proc_status(spid, "NoNewPrivs", nnp, sizeof(nnp));
+	rt_proc_status(spid, "Seccomp", sec, sizeof(sec));
 	check_set(m, "security.run-non-root",
 		  strtoul(uid, NULL, 10) != 0 && strstr(uid, "\t0") == NULL ? CHECK_PASS
 									    : CHECK_FAIL,
@@ -620,16 +262,16 @@ wait_probe(struct rt *r, const char *name, struct check_proc *logs)
 {
 	for (int i = 0; i < 600; i++) {
 		memset(logs, 0, sizeof(*logs));
-		if (container_logs(r, name, logs) == 0 && logs->out.data &&
+		if (rt_container_logs(r, name, logs) == 0 && logs->out.data &&
 		    strstr((char *)logs->out.data, "WARDPROBE done"))
 			return 0;
 		check_proc_free(logs);
-		if (i > 20 && !container_running(r, name))
+		if (i > 20 && !rt_container_running(r, name))
 			break;
 		usleep(100000);
 	}
 	memset(logs, 0, sizeof(*logs));
-	container_logs(r, name, logs);
+	rt_container_logs(r, name, logs);
 	return -1;
 }
 
@@ -668,7 +310,7 @@ run_main(struct rt *r, int *probe_done)
 	uint64_t t0;
 	double startup = 0;
 
-	if (run_argv(r, "main", 1, NULL, &argv, &name) != 0) {
+	if (rt_run_argv(r, "main", 1, NULL, &argv, &name) != 0) {
 		check_set(m, "function.container-starts", CHECK_FAIL, "%s", ward_errmsg());
 		ward_err_clear();
 		goto out;
@@ -676,14 +318,14 @@ run_main(struct rt *r, int *probe_done)
 	cmdline = deploy_shell_join(&argv);
 	t0 = ward_now_ns();
 	if (check_run(&argv, PODMAN_TIMEOUT_MS, &p) != 0 || p.status != 0) {
-		char *l = last_line(&p.err);
+		char *l = rt_last_line(&p.err);
 		check_set(m, "function.container-starts", CHECK_FAIL, "%s: %s", cmdline,
 			  l && *l ? l : ward_errmsg());
 		free(l);
 		ward_err_clear();
 		goto out;
 	}
-	pid = container_pid(r, name);
+	pid = rt_container_pid(r, name);
 	/* healthy: the server's health endpoint, else ward-init's /healthz */
 	while (!healthy && ward_now_ns() - t0 < (uint64_t)timeout_s * 1000000000ull) {
 		check_http_free(&h);
@@ -692,21 +334,21 @@ run_main(struct rt *r, int *probe_done)
 				 health);
 			check_http_request(url, NULL, 0, 0, 2000, &h);
 		} else
-			init_healthz(r, pid, &h);
+			rt_init_healthz(r, pid, &h);
 		if (h.code == 200) {
 			healthy = 1;
 			break;
 		}
-		if (!container_running(r, name))
+		if (!rt_container_running(r, name))
 			break;
 		usleep(100000);
 	}
 	startup = (double)(ward_now_ns() - t0) / 1e6;
-	container_logs(r, name, &logs);
+	rt_container_logs(r, name, &logs);
 	if (!healthy) {
-		char *l = last_line(&logs.err);
+		char *l = rt_last_line(&logs.err);
 		check_set(m, "function.container-starts",
-			  container_running(r, name) ? CHECK_PASS : CHECK_FAIL, "%s", cmdline);
+			  rt_container_running(r, name) ? CHECK_PASS : CHECK_FAIL, "%s", cmdline);
 		check_set(m, "function.health-endpoint", CHECK_FAIL,
 			  "no 200 from %s within %d s: %s",
 			  r->server_host_port ? health : "/healthz", timeout_s, l ? l : "");
@@ -756,7 +398,7 @@ run_main(struct rt *r, int *probe_done)
 	if (r->t.metrics && r->t.metrics_loopback && geteuid() != 0)
 		check_set(m, "function.init-healthz", CHECK_SKIP,
 			  "bound to the container's loopback: reading it needs root");
-	else if (init_healthz(r, pid, &h) == 0 && h.code == 200)
+	else if (rt_init_healthz(r, pid, &h) == 0 && h.code == 200)
 		check_set(m, "function.init-healthz", CHECK_PASS, "200 %.*s",
 			  (int)strcspn((char *)h.body.data, "\r\n"), (char *)h.body.data);
 	else
@@ -829,8 +471,8 @@ run_main(struct rt *r, int *probe_done)
 		    json_array_size(res) > 0) {
 			struct check_proc l2 = {0};
 			struct check_samples s2 = {0};
-			container_logs(r, name, &l2);
-			if (fetch_metrics(r, pid, &s2, &why, NULL) != 0) {
+			rt_container_logs(r, name, &l2);
+			if (rt_fetch_metrics(r, pid, &s2, &why, NULL) != 0) {
 				probe_checks(r, res, NULL, NULL);
 				free(why);
 				why = NULL;
@@ -847,9 +489,9 @@ run_main(struct rt *r, int *probe_done)
 		}
 		json_decref(res);
 	}
-	spid = child_of(pid);
+	spid = rt_child_of(pid);
 	process_checks(r, spid);
-	if ((rc = fetch_metrics(r, pid, &s, &why, o->metrics_out)) == 0)
+	if ((rc = rt_fetch_metrics(r, pid, &s, &why, o->metrics_out)) == 0)
 		metrics_checks(r, &s);
 	else {
 		check_set(m, "function.metrics-endpoint",
@@ -858,8 +500,8 @@ run_main(struct rt *r, int *probe_done)
 	}
 	{
 		struct check_proc e = {0};
-		if (engine(r, 60000, &e, "exec", name, "/bin/sh", "-c", "true", NULL) == 0) {
-			char *l = last_line(&e.err);
+		if (rt_engine(r, 60000, &e, "exec", name, "/bin/sh", "-c", "true", NULL) == 0) {
+			char *l = rt_last_line(&e.err);
 			check_set(m, "security.podman-exec-shell",
 				  e.status != 0 ? CHECK_PASS : CHECK_FAIL,
 				  "podman exec %s /bin/sh: exit %d%s%s", name, e.status,
@@ -872,7 +514,7 @@ run_main(struct rt *r, int *probe_done)
 	{
 		check_proc_free(&logs);
 		memset(&logs, 0, sizeof(logs));
-		container_logs(r, name, &logs);
+		rt_container_logs(r, name, &logs);
 		size_t lines = 0, bad = 0;
 		char *save = NULL, *txt = logs.err.data ? ward_strdup((char *)logs.err.data) : NULL;
 		for (char *l = txt ? strtok_r(txt, "\n", &save) : NULL; l;
@@ -892,8 +534,8 @@ run_main(struct rt *r, int *probe_done)
 	}
 	{
 		struct check_proc st = {0}, ec = {0};
-		if (engine(r, 60000, &st, "stop", "-t", "10", name, NULL) == 0 &&
-		    engine(r, 30000, &ec, "inspect", "-f", "{{.State.ExitCode}}", name, NULL) ==
+		if (rt_engine(r, 60000, &st, "stop", "-t", "10", name, NULL) == 0 &&
+		    rt_engine(r, 30000, &ec, "inspect", "-f", "{{.State.ExitCode}}", name, NULL) ==
 			    0) {
 			int code = ec.out.data ? atoi((char *)ec.out.data) : -1;
 			check_set(m, "function.graceful-stop",
@@ -938,9 +580,9 @@ run_probe(struct rt *r)
 		goto out;
 	json_array_foreach(models, i, mo) if (json_is_string(json_object_get(mo, "path")))
 		ward_strv_push(&cmd, json_string_value(json_object_get(mo, "path")));
-	if (run_argv(r, "probe", 1, &cmd, &argv, &name) != 0 ||
+	if (rt_run_argv(r, "probe", 1, &cmd, &argv, &name) != 0 ||
 	    check_run(&argv, PODMAN_TIMEOUT_MS, &p) != 0 || p.status != 0) {
-		char *l = last_line(&p.err);
+		char *l = rt_last_line(&p.err);
 		check_set(m, "security.exec-blocked", CHECK_FAIL, "probe container: %s",
 			  l && *l ? l : ward_errmsg());
 		free(l);
@@ -948,13 +590,13 @@ run_probe(struct rt *r)
 	}
 	if (wait_probe(r, name, &logs) != 0 ||
 	    check_probe_parse((char *)logs.out.data, logs.out.len, &res) != 0) {
-		char *l = last_line(&logs.err);
+		char *l = rt_last_line(&logs.err);
 		check_set(m, "security.exec-blocked", CHECK_FAIL, "the probe did not report: %s",
 			  l ? l : "");
 		free(l);
 		goto out;
 	}
-	if (fetch_metrics(r, container_pid(r, name), &s, &why, NULL) != 0) {
+	if (rt_fetch_metrics(r, rt_container_pid(r, name), &s, &why, NULL) != 0) {
 		probe_checks(r, res, NULL, NULL);
 		check_set(m, "security.exec-counted", CHECK_SKIP, "%s", why);
 	} else
@@ -962,7 +604,7 @@ run_probe(struct rt *r)
 out:
 	if (name) {
 		struct check_proc q = {0};
-		engine(r, 60000, &q, "rm", "-f", name, NULL);
+		rt_engine(r, 60000, &q, "rm", "-f", name, NULL);
 		check_proc_free(&q);
 	}
 	ward_err_clear();
@@ -998,7 +640,7 @@ run_tampered(struct rt *r)
 		goto out;
 	}
 	if (deploy_set_model_source(&r->t, path, src) != 0 ||
-	    run_argv(r, "tampered", 0, NULL, &argv, &name) != 0 ||
+	    rt_run_argv(r, "tampered", 0, NULL, &argv, &name) != 0 ||
 	    check_run(&argv, PODMAN_TIMEOUT_MS, &p) != 0) {
 		check_set(m, "function.tampered-model-refused", CHECK_FAIL, "%s", ward_errmsg());
 		goto out;
@@ -1017,7 +659,7 @@ run_tampered(struct rt *r)
 out:
 	if (name) {
 		struct check_proc q = {0};
-		engine(r, 60000, &q, "rm", "-f", name, NULL);
+		rt_engine(r, 60000, &q, "rm", "-f", name, NULL);
 		check_proc_free(&q);
 	}
 	ward_err_clear();
@@ -1046,9 +688,9 @@ check_runtime(const struct check_facts *f, const struct check_opts *o, struct ch
 		m->runtime_note = ward_strdup("a root filesystem");
 		return;
 	}
-	if (engine(&r, 60000, &p, "info", "--format", "{{.Host.OCIRuntime.Name}}", NULL) != 0 ||
+	if (rt_engine(&r, 60000, &p, "info", "--format", "{{.Host.OCIRuntime.Name}}", NULL) != 0 ||
 	    p.status != 0) {
-		char *l = last_line(&p.err);
+		char *l = rt_last_line(&p.err);
 		why = ward_asprintf("%s is not usable here: %s", r.engine,
 				    l && *l ? l : ward_errmsg());
 		free(l);
@@ -1057,8 +699,8 @@ check_runtime(const struct check_facts *f, const struct check_opts *o, struct ch
 	}
 	check_proc_free(&p);
 	snprintf(r.base, sizeof(r.base), "ward-check-%d", (int)getpid());
-	remove_stale(&r);
-	if (load_image(&r, &why) != 0)
+	rt_remove_stale(&r);
+	if (rt_load_image(&r, &why) != 0)
 		goto no_engine;
 	if (deploy_target_from_image(f->img, o->policy, NULL, &r.t) != 0) {
 		why = ward_asprintf("cannot derive the run line: %s", ward_errmsg());
@@ -1090,12 +732,12 @@ no_engine:
 cleanup:
 	for (size_t i = 0; i < r.names.n; i++) {
 		struct check_proc q = {0};
-		engine(&r, 60000, &q, "rm", "-f", r.names.v[i], NULL);
+		rt_engine(&r, 60000, &q, "rm", "-f", r.names.v[i], NULL);
 		check_proc_free(&q);
 	}
 	if (r.loaded && !o->keep_image) {
 		struct check_proc q = {0};
-		engine(&r, 120000, &q, "rmi", "-f", oci_digest_hex(r.image_id), NULL);
+		rt_engine(&r, 120000, &q, "rmi", "-f", oci_digest_hex(r.image_id), NULL);
 		check_proc_free(&q);
 	}
 	ward_err_clear();
