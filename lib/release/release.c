@@ -53,6 +53,20 @@ make_tmp(struct rel *x)
 				"%s: exists and is not a release (nor an empty directory); "
 				"refusing to replace it",
 				out);
+	{
+		/* the parent may not exist yet (out/release) */
+		char *parent = ward_strdup(out), *slash = parent ? strrchr(parent, '/') : NULL;
+		int rc = 0;
+		if (parent == NULL)
+			return -1;
+		if (slash != NULL && slash != parent) {
+			*slash = '\0';
+			rc = ward_mkdir_p(parent, 0755);
+		}
+		free(parent);
+		if (rc != 0)
+			return -1;
+	}
 	rel_remove_stale(out);
 	if ((x->tmp = ward_tmp_sibling(out)) == NULL ||
 	    (x->art = ward_path_join(x->tmp, "artifacts")) == NULL ||

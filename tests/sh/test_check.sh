@@ -20,9 +20,14 @@ release_small "$REL" --no-run
 IMG=$REL/image:1
 
 # ---- ward test on the ward image ------------------------------------------------
-run "$WARD" test "$IMG" --key "$T/signing.pub" --bundle "$REL/artifacts/attestations.jsonl" \
+"$WARD" test "$IMG" --key "$T/signing.pub" --bundle "$REL/artifacts/attestations.jsonl" \
 	--db "$DB" --vex "$REL/artifacts/vex.openvex.json" -o "$T/test.json" --junit "$T/test.xml" \
-	--require-run --save-metrics "$T/metrics.txt"
+	--require-run --save-metrics "$T/metrics.txt" >"$T/test.out" 2>"$T/test.err" &
+TPID=$!
+wait "$TPID"
+RC=$?
+OUT=$(cat "$T/test.out")
+ERR=$(cat "$T/test.err")
 [ "$RC" = 0 ] && pass "ward test: every required check passes (exit 0)" ||
 	fail "ward test (exit $RC): $(grep -E '^FAIL' <<<"$OUT" | head -5) $(tail -2 <<<"$ERR")"
 python3 - "$T/test.json" "$T/test.xml" <<'PY' && pass "59 named checks (>= 40) in three groups, the container ones ran; JSON and JUnit agree" || fail "test report shape"
@@ -64,13 +69,9 @@ run "$WARD" test "$IMG" --no-run --json
 	pass "--no-run: the image checks only; container checks reported as skipped" || fail "--no-run: $RC $ERR"
 run "$WARD" test "$IMG" --no-run --json --startup-max 1
 [ "$RC" = 0 ] && pass "thresholds only apply to measurements that ran" || fail "threshold without a run: $RC"
-stale=""
-for n in $(podman ps -a --format '{{.Names}}' --filter "name=^ward-check-"); do
-	p=${n#ward-check-}
-	p=${p%%-*}
-	kill -0 "$p" 2>/dev/null || stale="$stale $n"
-done
-[ -z "$stale" ] && pass "no container is left behind" || fail "containers left behind:$stale"
+[ -z "$(podman ps -a --format '{{.Names}}' --filter "name=^ward-check-$TPID-")" ] &&
+	[ -z "$(podman images --format '{{.Repository}}' --filter "reference=localhost/ward-check-$TPID")" ] &&
+	pass "no container or image of ward test is left behind" || fail "ward test left containers or images"
 
 # ---- ward test on a stock image: it must fail, naming why ---------------------------
 stock_image "$T/stock.tar" || { fail "debootstrap + podman: the stock image"; finish; exit 1; }
