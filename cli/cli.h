@@ -43,6 +43,12 @@ char *cli_password(const char *prompt, int confirm, int allow_empty);
 struct ward_key *cli_load_private_key(const char *path);
 /* cli_print_json(j): pretty JSON on stdout. */
 int cli_print_json(const json_t *j);
+/* cli_init_policy(data, len, what): ward-init's effective policy for the
+ * bytes of a /ward/policy.json (init_policy.c); a check_policy_fn. */
+json_t *cli_init_policy(const void *data, size_t len, const char *what);
+/* cli_verify_release(dir, key, threads, json): `ward verify` of a release
+ * directory (cmd_release.c). */
+int cli_verify_release(const char *dir, const char *keypath, int threads, int json);
 
 /* Registry options shared by push and pull (registry_opts.c).  Add
  * CLI_REGISTRY_LONG_OPTIONS to the getopt table, hand every option to
@@ -81,6 +87,7 @@ int cli_registry_finish(struct cli_registry *r);
 void cli_registry_free(struct cli_registry *r);
 
 /* Subcommands (one file each). */
+int cmd_audit(int argc, char **argv);
 int cmd_build(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_deb(int argc, char **argv);
@@ -92,8 +99,11 @@ int cmd_init(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
 int cmd_lock(int argc, char **argv);
 int cmd_model(int argc, char **argv);
+int cmd_release(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_sbom(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_test(int argc, char **argv);
 int cmd_vex(int argc, char **argv);
 
 struct vuln_pkglist;

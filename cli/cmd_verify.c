@@ -5,9 +5,10 @@
 
 #include "attest/attest.h"
 #include "cli.h"
+#include "release/release.h"
 
 static const char help[] =
-    "usage: ward verify IMAGE --key PUB [--bundle FILE] [--require TYPE]...\n"
+    "usage: ward verify IMAGE|RELEASE --key PUB [--bundle FILE] [--require TYPE]...\n"
     "                   [--lock FILE] [--rebuild] [--threads N] [--json]\n"
     "\n"
     "Check a signed image in the OCI layout IMAGE (DIR or DIR:tag):\n"
@@ -22,7 +23,10 @@ static const char help[] =
     "  - content: SBOMs against a fresh catalog of the image, the provenance's\n"
     "    dependencies against a lock, and with --rebuild a rebuild from the\n"
     "    provenance (checks this ward cannot run are reported as skipped).\n"
-    "Every check runs; the first broken link is named.\n"
+    "Every check runs; the first broken link is named.  A release directory\n"
+    "(ward release) is checked whole: the image as above with every artifact's\n"
+    "attestation required, the signature files, and each artifact file against\n"
+    "the SHA-256 the signed release index lists.\n"
     "\n"
     "  -k, --key FILE       public key (PEM)\n"
     "      --bundle FILE    also check an attestation bundle (JSON lines)\n"
@@ -131,6 +135,10 @@ cmd_verify(int argc, char **argv)
 		ward_strv_free(&require);
 		return cli_usage("verify", optind + 1 != argc ? "expected one IMAGE"
 		                                              : "--key PUBLIC-KEY is required");
+	}
+	if (release_is_dir(argv[optind])) { /* a ward release: image, artifacts */
+		ward_strv_free(&require);
+		return cli_verify_release(argv[optind], keypath, o.threads, json);
 	}
 	if (lock != NULL && (deb_lock_read(lock, &dl) != 0 || slsa_deps_from_lock(&dl, &deps) != 0))
 		goto fail;

@@ -8,6 +8,7 @@ static int cmd_version(int argc, char **argv);
 
 static const struct command commands[] = {
 	{"attest", "attach a signed in-toto attestation to an image", cmd_attest},
+	{"audit", "hardening findings and a score for any image", cmd_audit},
 	{"build", "build the image of ward.yaml, offline and reproducibly", cmd_build},
 	{"db", "import and update the offline OSV vulnerability store", cmd_db},
 	{"deb", "look inside .deb files, compare Debian versions", cmd_deb},
@@ -20,9 +21,12 @@ static const struct command commands[] = {
 	{"model", "sign or verify a model (OpenSSF Model Signing v1.0)", cmd_model},
 	{"pull", "pull a signed image from a registry", cmd_pull},
 	{"push", "push a signed image to a registry", cmd_push},
+	{"release", "build + the 11 artifacts, signed and attached, in one step", cmd_release},
+	{"report", "one static HTML page for a release or an audit", cmd_report},
 	{"sbom", "SBOMs, license report and software hash of an image", cmd_sbom},
 	{"scan", "find known vulnerabilities in an image, SBOM or root filesystem", cmd_scan},
 	{"sign", "sign an image (cosign-compatible)", cmd_sign},
+	{"test", "run the test matrix on an image (and in a hardened container)", cmd_test},
 	{"verify", "verify an image's signatures, attestations and blobs", cmd_verify},
 	{"version", "print the version", cmd_version},
 	{"vex", "write OpenVEX for a scan, with reachability evidence", cmd_vex},

@@ -78,6 +78,7 @@ test_pkgs=(
 	catatonit
 	iproute2
 	procps
+	chromium
 )
 
 pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}")

@@ -35,6 +35,7 @@ struct build_pkg {
 	int group;
 	char *control;	/* the control paragraph, as shipped */
 	char *md5sums;	/* md5sums lines for the paths kept, or NULL */
+	char *conffiles; /* the package's conffiles, one absolute path a line, or NULL */
 	char *postinst; /* maintainer script text, or NULL */
 	size_t kept, dropped;
 };

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "build/build_internal.h"
 
 static struct build_entry *
@@ -75,6 +77,72 @@ usrmerge_links(struct build_ctx *ctx)
 	return 0;
 }
 
+/* MD5 of a plan entry's contents (dpkg's conffile hash). */
+static int
+entry_md5(const struct build_ctx *ctx, const struct build_entry *e, char hex[33])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	struct ward_buf b = {0};
+	const void *p = e->data;
+	int rc = -1;
+
+	if (p == NULL && e->size > 0) {
+		/* package files are read from the staging tree (layers.c) */
+		char *src = e->src ? ward_strdup(e->src)
+		            : ctx->rootfs ? ward_path_join(ctx->rootfs, e->path)
+		                          : NULL;
+		if (src == NULL)
+			return ward_err(WARD_EENV, "/%s: contents not staged", e->path);
+		rc = ward_file_read(src, (size_t)e->size + 1, &b);
+		free(src);
+		if (rc != 0)
+			return -1;
+		rc = -1;
+		p = b.data;
+	}
+	if (p != NULL || e->size == 0) {
+		if (EVP_Digest(p ? p : "", (size_t)e->size, md, &n, EVP_md5(), NULL) == 1 && n == 16) {
+			ward_hex(md, 16, hex);
+			rc = 0;
+		} else
+			rc = ward_err(WARD_EENV, "/%s: MD5 failed", e->path);
+	}
+	ward_buf_free(&b);
+	return rc;
+}
+
+/* "Conffiles:" with " /path md5" for each conffile of the package the
+ * image keeps, as dpkg records them (scanners and SBOMs own them). */
+static int
+conffiles_field(struct build_ctx *ctx, const struct build_pkg *bp, struct ward_buf *st)
+{
+	int started = 0;
+
+	for (const char *l = bp->conffiles; l != NULL && *l;) {
+		const char *end = strchr(l, '\n');
+		size_t n = end ? (size_t)(end - l) : strlen(l);
+		char rel[4096], mbuf[4096], md5[33];
+		const struct build_entry *e;
+		if (n > 1 && n < sizeof(rel) && l[0] == '/') {
+			memcpy(rel, l + 1, n - 1);
+			rel[n - 1] = '\0';
+			e = build_plan_find(ctx->plan, build_usrmerge(rel, mbuf, sizeof(mbuf)));
+			if (e != NULL && e->type == BUILD_FILE && e->owner != NULL &&
+			    strcmp(e->owner, bp->lock->name) == 0) {
+				if (entry_md5(ctx, e, md5) != 0)
+					return -1;
+				if ((!started && ward_buf_puts(st, "Conffiles:\n") != 0) ||
+				    ward_buf_printf(st, " /%s %s\n", e->path, md5) != 0)
+					return -1;
+				started = 1;
+			}
+		}
+		l = end ? end + 1 : l + n;
+	}
+	return 0;
+}
+
 /* status.d/<pkg> as distroless writes it: the control paragraph with a
  * Status line, and the md5sums of the files the image keeps. */
 static int
@@ -111,6 +179,11 @@ status_d(struct build_ctx *ctx)
 					ward_buf_append(&sums, l, n + (end ? 1 : 0));
 			}
 			l = end ? end + 1 : l + n;
+		}
+		if (conffiles_field(ctx, bp, &st) != 0) {
+			ward_buf_free(&st);
+			ward_buf_free(&sums);
+			return -1;
 		}
 		snprintf(path, sizeof(path), "var/lib/dpkg/status.d/%s", name);
 		ok = gen_file(ctx, path, st.data, st.len, bp->group, name,

@@ -354,6 +354,7 @@ out:
 	for (size_t i = 0; ctx.pkgs != NULL && i < lock->npkgs; i++) {
 		free(ctx.pkgs[i].control);
 		free(ctx.pkgs[i].md5sums);
+		free(ctx.pkgs[i].conffiles);
 		free(ctx.pkgs[i].postinst);
 	}
 	for (int g = 0; ctx.glayer != NULL && g < ctx.ngroups; g++)

@@ -169,6 +169,18 @@ unpack_one(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
 			goto out;
 	if (sums.len > 0)
 		bp->md5sums = ward_buf_steal(&sums);
+	{
+		/* conffiles are in no md5sums: status.d lists them (Conffiles:) */
+		const struct ward_strv *cf = deb_file_conffiles(d);
+		struct ward_buf cl = {0};
+		for (size_t i = 0; cf != NULL && i < cf->n; i++)
+			if (ward_buf_printf(&cl, "%s\n", cf->v[i]) != 0) {
+				ward_buf_free(&cl);
+				goto out;
+			}
+		if (cl.len > 0)
+			bp->conffiles = ward_buf_steal(&cl);
+	}
 	if ((it = deb_data_open(d)) == NULL)
 		goto out;
 	while ((r = deb_data_next(it, &e)) == 1) {

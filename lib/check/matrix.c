@@ -1,0 +1,389 @@
+/* matrix.c: the test matrix — its checks (data), results, and the JSON,
+ * JUnit XML and table outputs.  docs/ward-test.md describes each check. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check_internal.h"
+
+#define F CHECK_FUNCTION
+#define P CHECK_PERFORMANCE
+#define S CHECK_SECURITY
+
+static const struct check_def defs[] = {
+	/* function: the image */
+	{"function.image-readable", F, 1,
+	 "the image opens; manifest, config and every layer match their digests"},
+	{"function.entrypoint-ward-init", F, 1, "the entrypoint is /ward/init -- <server>"},
+	{"function.server-in-image", F, 1,
+	 "the server program the entrypoint names is in the image"},
+	{"function.policy-valid", F, 1, "/ward/policy.json is a valid ward-init policy"},
+	{"function.ports-declared", F, 0, "the image declares the ports it serves"},
+	{"function.models-signed", F, 1,
+	 "every model of the policy is in the image with its OMS signature and key"},
+	{"function.model-verifies", F, 1, "every model verifies against its OMS v1.0 signature"},
+	{"function.model-tamper-detected", F, 1, "a copy with one flipped byte fails verification"},
+	{"function.sbom-complete", F, 1,
+	 "every regular file is owned by an SBOM component, or ward build put it there from "
+	 "ward.yaml"},
+	{"function.scanner-visible", F, 0,
+	 "packages are visible to other scanners (dpkg status.d, Python dist-info)"},
+	{"function.licenses-known", F, 0, "every package has a concluded license"},
+	/* function: the running container */
+	{"function.container-starts", F, 1,
+	 "starts under podman --read-only --cap-drop ALL --security-opt no-new-privileges"},
+	{"function.model-verified-at-start", F, 1,
+	 "ward-init verified every model before it started the server"},
+	{"function.health-endpoint", F, 1, "the server's health endpoint answers 200"},
+	{"function.ports-listen", F, 1, "every declared port accepts connections"},
+	{"function.init-healthz", F, 1, "ward-init's /healthz answers ok"},
+	{"function.metrics-endpoint", F, 1,
+	 "/metrics is valid Prometheus text with ward-init's metrics"},
+	{"function.request-answered", F, 0, "the configured request is answered with 2xx"},
+	{"function.logs-json", F, 0, "every line ward-init logs is JSON"},
+	{"function.tampered-model-refused", F, 1,
+	 "with a tampered model mounted, ward-init refuses to start the server (exit 1)"},
+	{"function.graceful-stop", F, 0,
+	 "podman stop: SIGTERM is forwarded, the exit status is 143"},
+	/* performance */
+	{"performance.image-size", P, 0, "image size (compressed layers; files)"},
+	{"performance.layers", P, 0, "number of layers"},
+	{"performance.python-bytecode", P, 0,
+	 "Python modules have precompiled bytecode (a read-only root cannot cache it)"},
+	{"performance.model-verify-throughput", P, 0, "model verification speed (OMS, SHA-256)"},
+	{"performance.startup-time", P, 0, "time from podman run to the first healthy answer"},
+	{"performance.first-response", P, 0, "latency of the first request"},
+	{"performance.request-latency", P, 0, "median latency of 20 requests"},
+	{"performance.model-verify-time", P, 0, "ward-init's model verification time at start"},
+	{"performance.server-memory", P, 0, "resident memory of the server once healthy"},
+	/* security: the image */
+	{"security.no-shell", S, 1, "no shell in the image"},
+	{"security.no-package-manager", S, 1, "no package manager in the image"},
+	{"security.no-compiler", S, 1, "no compiler, assembler or linker in the image"},
+	{"security.no-debugger", S, 1, "no debugger or tracer in the image"},
+	{"security.no-network-tools", S, 0, "no network tools (curl, wget, nc, ssh, ...)"},
+	{"security.no-setuid", S, 1, "no setuid files"},
+	{"security.no-setgid", S, 1, "no setgid files"},
+	{"security.no-world-writable", S, 1, "nothing world-writable outside the declared paths"},
+	{"security.non-root-user", S, 1, "the image runs as a non-root user"},
+	{"security.no-device-nodes", S, 1, "no device nodes in the image"},
+	{"security.no-secrets", S, 1, "no private keys, .env files or cloud credentials"},
+	{"security.ward-files-read-only", S, 1,
+	 "/ward belongs to root and nobody else may write it"},
+	{"security.models-read-only", S, 1, "model files belong to root and are not writable"},
+	{"security.server-not-readable", S, 0,
+	 "the server program is not readable by its user (so the server is not dumpable)"},
+	{"security.signatures-verify", S, 1,
+	 "the image signatures and attestations verify with the key"},
+	{"security.attestations-present", S, 1,
+	 "CycloneDX, SPDX, SLSA provenance and OpenVEX are attested"},
+	{"security.vulnerabilities-vex", S, 1,
+	 "no critical or high vulnerability without a VEX statement"},
+	/* security: the running container */
+	{"security.run-non-root", S, 1, "the server process runs as a non-root uid"},
+	{"security.run-no-capabilities", S, 1,
+	 "the server has no capabilities (effective, permitted, bounding)"},
+	{"security.run-no-new-privs", S, 1, "the server runs with no_new_privs"},
+	{"security.run-seccomp", S, 1, "the server runs under a seccomp filter"},
+	{"security.run-read-only-root", S, 1, "the root filesystem is read-only"},
+	{"security.run-hardening", S, 1,
+	 "ward-init reports Landlock, seccomp, no_new_privs and dropped capabilities"},
+	{"security.run-non-dumpable", S, 0, "the server is not dumpable"},
+	{"security.exec-blocked", S, 1, "exec attempts (a shell, the interpreter) are refused"},
+	{"security.exec-counted", S, 1, "refused execs are counted in /metrics and logged"},
+	{"security.syscalls-denied", S, 0, "ptrace and mount attempts are refused"},
+	{"security.writes-blocked", S, 1, "writes to / and to the model directory fail"},
+	{"security.podman-exec-shell", S, 1, "podman exec of a shell fails (there is none)"},
+};
+
+const struct check_def *
+check_defs(size_t *n)
+{
+	*n = sizeof(defs) / sizeof(*defs);
+	return defs;
+}
+
+const char *
+check_group_name(int g)
+{
+	static const char *names[] = {"function", "performance", "security"};
+	return g >= 0 && g <= CHECK_SECURITY ? names[g] : "unknown";
+}
+
+const char *
+check_result_name(int r)
+{
+	static const char *names[] = {"pass", "fail", "warn", "skip"};
+	return r >= 0 && r <= CHECK_SKIP ? names[r] : "unknown";
+}
+
+int
+check_matrix_init(struct check_matrix *m)
+{
+	size_t n = sizeof(defs) / sizeof(*defs);
+
+	if ((m->v = ward_calloc(n, sizeof(*m->v))) == NULL)
+		return -1;
+	m->n = n;
+	for (size_t i = 0; i < n; i++) {
+		m->v[i].id = defs[i].id;
+		m->v[i].group = defs[i].group;
+		m->v[i].required = defs[i].required;
+		m->v[i].description = defs[i].description;
+		m->v[i].result = -1;
+	}
+	return 0;
+}
+
+static struct check_item *
+item(struct check_matrix *m, const char *id)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->v[i].id, id) == 0)
+			return &m->v[i];
+	return NULL;
+}
+
+void
+check_set(struct check_matrix *m, const char *id, int result, const char *fmt, ...)
+{
+	struct check_item *it = item(m, id);
+	va_list ap;
+	char *s = NULL;
+
+	if (it == NULL)
+		return;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	free(it->evidence);
+	it->evidence = s;
+	it->result = result;
+}
+
+void
+check_value(struct check_matrix *m, const char *id, double value, const char *unit)
+{
+	struct check_item *it = item(m, id);
+
+	if (it == NULL)
+		return;
+	it->has_value = 1;
+	it->value = value;
+	it->unit = unit;
+}
+
+void
+check_skip_rest(struct check_matrix *m, const char *prefix, const char *why)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->v[i].result < 0 && ward_str_startswith(m->v[i].id, prefix)) {
+			m->v[i].result = CHECK_SKIP;
+			free(m->v[i].evidence);
+			m->v[i].evidence = ward_strdup(why);
+		}
+}
+
+void
+check_matrix_finish(struct check_matrix *m)
+{
+	memset(m->counts, 0, sizeof(m->counts));
+	m->required_failed = 0;
+	for (size_t i = 0; i < m->n; i++) {
+		struct check_item *it = &m->v[i];
+		if (it->result < 0) {
+			it->result = CHECK_SKIP;
+			free(it->evidence);
+			it->evidence = ward_strdup("not run");
+		}
+		m->counts[it->result]++;
+		m->required_failed += it->required && it->result == CHECK_FAIL;
+	}
+}
+
+void
+check_matrix_free(struct check_matrix *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->n; i++)
+		free(m->v[i].evidence);
+	free(m->v);
+	free(m->image);
+	free(m->digest);
+	free(m->runtime_note);
+	audit_report_free(&m->audit);
+	memset(m, 0, sizeof(*m));
+}
+
+json_t *
+check_matrix_json(const struct check_matrix *m)
+{
+	json_t *j = json_object(), *checks = json_array(), *groups = json_object();
+
+	if (j == NULL || checks == NULL || groups == NULL) {
+		json_decref(j);
+		json_decref(checks);
+		json_decref(groups);
+		return NULL;
+	}
+	for (int g = 0; g <= CHECK_SECURITY; g++) {
+		size_t c[4] = {0};
+		for (size_t i = 0; i < m->n; i++)
+			if (m->v[i].group == g)
+				c[m->v[i].result]++;
+		json_object_set_new(groups, check_group_name(g),
+				    json_pack("{s:I,s:I,s:I,s:I}", "pass", (json_int_t)c[0], "fail",
+					      (json_int_t)c[1], "warn", (json_int_t)c[2], "skip",
+					      (json_int_t)c[3]));
+	}
+	for (size_t i = 0; i < m->n; i++) {
+		const struct check_item *it = &m->v[i];
+		json_t *o = json_pack("{s:s,s:s,s:b,s:s,s:s,s:s}", "id", it->id, "group",
+				      check_group_name(it->group), "required", it->required,
+				      "description", it->description, "result",
+				      check_result_name(it->result), "evidence",
+				      it->evidence ? it->evidence : "");
+		if (o && it->has_value) {
+			json_object_set_new(o, "value", json_real(it->value));
+			json_object_set_new(o, "unit", json_string(it->unit ? it->unit : ""));
+		}
+		json_array_append_new(checks, o);
+	}
+	json_object_set_new(j, "test_report", json_string("ward test v1"));
+	json_object_set_new(j, "image", json_string(m->image ? m->image : ""));
+	json_object_set_new(j, "digest", m->digest ? json_string(m->digest) : json_null());
+	json_object_set_new(j, "runtime", json_boolean(m->runtime));
+	json_object_set_new(j, "runtime_note", json_string(m->runtime_note ? m->runtime_note : ""));
+	json_object_set_new(j, "passed", json_boolean(m->required_failed == 0));
+	json_object_set_new(j, "summary",
+			    json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:o}", "checks", (json_int_t)m->n,
+				      "pass", (json_int_t)m->counts[CHECK_PASS], "fail",
+				      (json_int_t)m->counts[CHECK_FAIL], "warn",
+				      (json_int_t)m->counts[CHECK_WARN], "skip",
+				      (json_int_t)m->counts[CHECK_SKIP], "required_failed",
+				      (json_int_t)m->required_failed, "groups", groups));
+	json_object_set_new(j, "seconds", json_real(m->seconds));
+	json_object_set_new(j, "checks", checks);
+	if (m->audit.target != NULL)
+		json_object_set_new(j, "audit", audit_report_json(&m->audit));
+	return j;
+}
+
+static void
+xml_escape(struct ward_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		switch (c) {
+		case '<':
+			ward_buf_puts(b, "&lt;");
+			break;
+		case '>':
+			ward_buf_puts(b, "&gt;");
+			break;
+		case '&':
+			ward_buf_puts(b, "&amp;");
+			break;
+		case '"':
+			ward_buf_puts(b, "&quot;");
+			break;
+		case '\'':
+			ward_buf_puts(b, "&apos;");
+			break;
+		default:
+			/* XML 1.0 allows tab, newline, CR among the controls */
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+				ward_buf_puts(b, "?");
+			else
+				ward_buf_append(b, &c, 1);
+		}
+	}
+}
+
+char *
+check_matrix_junit(const struct check_matrix *m)
+{
+	struct ward_buf b = {0};
+
+	ward_buf_puts(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+	ward_buf_printf(&b,
+			"<testsuites name=\"ward test\" tests=\"%zu\" failures=\"%zu\" "
+			"skipped=\"%zu\" time=\"%.3f\">\n",
+			m->n, m->counts[CHECK_FAIL], m->counts[CHECK_SKIP], m->seconds);
+	for (int g = 0; g <= CHECK_SECURITY; g++) {
+		size_t n = 0, fails = 0, skips = 0;
+		for (size_t i = 0; i < m->n; i++)
+			if (m->v[i].group == g) {
+				n++;
+				fails += m->v[i].result == CHECK_FAIL;
+				skips += m->v[i].result == CHECK_SKIP;
+			}
+		ward_buf_printf(
+			&b,
+			"  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
+			"skipped=\"%zu\">\n",
+			check_group_name(g), n, fails, skips);
+		ward_buf_puts(&b, "    <properties><property name=\"image\" value=\"");
+		xml_escape(&b, m->image);
+		ward_buf_puts(&b, "\"/><property name=\"digest\" value=\"");
+		xml_escape(&b, m->digest ? m->digest : "");
+		ward_buf_puts(&b, "\"/></properties>\n");
+		for (size_t i = 0; i < m->n; i++) {
+			const struct check_item *it = &m->v[i];
+			if (it->group != g)
+				continue;
+			ward_buf_puts(&b, "    <testcase classname=\"ward.");
+			xml_escape(&b, check_group_name(g));
+			ward_buf_puts(&b, "\" name=\"");
+			xml_escape(&b, it->id);
+			ward_buf_puts(&b, "\">\n");
+			if (it->result == CHECK_FAIL) {
+				ward_buf_printf(&b, "      <failure type=\"%s\" message=\"",
+						it->required ? "required" : "advisory");
+				xml_escape(&b, it->description);
+				ward_buf_puts(&b, "\">");
+				xml_escape(&b, it->evidence);
+				ward_buf_puts(&b, "</failure>\n");
+			} else if (it->result == CHECK_SKIP) {
+				ward_buf_puts(&b, "      <skipped message=\"");
+				xml_escape(&b, it->evidence);
+				ward_buf_puts(&b, "\"/>\n");
+			}
+			ward_buf_puts(&b, "      <system-out>");
+			if (it->result == CHECK_WARN)
+				ward_buf_puts(&b, "WARNING: ");
+			xml_escape(&b, it->description);
+			ward_buf_puts(&b, ": ");
+			xml_escape(&b, it->evidence);
+			if (it->has_value)
+				ward_buf_printf(&b, " [%.3f %s]", it->value,
+						it->unit ? it->unit : "");
+			ward_buf_puts(&b, "</system-out>\n    </testcase>\n");
+		}
+		ward_buf_puts(&b, "  </testsuite>\n");
+	}
+	ward_buf_puts(&b, "</testsuites>\n");
+	return ward_buf_steal(&b);
+}
+
+int
+check_matrix_table(const struct check_matrix *m, FILE *out)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		const struct check_item *it = &m->v[i];
+		const char *tag = it->result == CHECK_PASS   ? "pass"
+				  : it->result == CHECK_FAIL ? (it->required ? "FAIL" : "fail")
+				  : it->result == CHECK_WARN ? "warn"
+							     : "skip";
+		fprintf(out, "%-4s  %-38s %s\n", tag, it->id, it->evidence ? it->evidence : "");
+	}
+	fprintf(out,
+		"\n%zu checks: %zu passed, %zu failed (%zu required), %zu warnings, %zu "
+		"skipped%s\n",
+		m->n, m->counts[CHECK_PASS], m->counts[CHECK_FAIL], m->required_failed,
+		m->counts[CHECK_WARN], m->counts[CHECK_SKIP],
+		m->runtime ? "" : " (no container run)");
+	return ferror(out) ? ward_err(WARD_EENV, "cannot write the table") : 0;
+}
