@@ -63,9 +63,9 @@ enum {
 };
 #define CLI_REGISTRY_LONG_OPTIONS                                                                  \
 	{"insecure", no_argument, NULL, CLI_OPT_INSECURE},                                         \
-	    {"ca-file", required_argument, NULL, CLI_OPT_CA_FILE},                                 \
-	    {"username", required_argument, NULL, CLI_OPT_USERNAME},                               \
-	    {"password-stdin", no_argument, NULL, CLI_OPT_PASSWORD_STDIN},                         \
+		{"ca-file", required_argument, NULL, CLI_OPT_CA_FILE},                             \
+		{"username", required_argument, NULL, CLI_OPT_USERNAME},                           \
+		{"password-stdin", no_argument, NULL, CLI_OPT_PASSWORD_STDIN},                     \
 	{                                                                                          \
 		"chunk-size", required_argument, NULL, CLI_OPT_CHUNK_SIZE                          \
 	}

@@ -8,37 +8,37 @@
 #define ATTEST_MAX_PREDICATE (256u << 20)
 
 static const char help[] =
-    "usage: ward attest IMAGE --key KEY --type TYPE --predicate FILE [options]\n"
-    "       ward attest IMAGE --key KEY --provenance --spec FILE [--lock FILE]\n"
-    "                   [--input PATH]... [options]\n"
-    "       ward attest IMAGE --bundle-out FILE\n"
-    "\n"
-    "DSSE-sign an in-toto statement whose subject is the image manifest digest and\n"
-    "store it in the OCI layout IMAGE (DIR or DIR:tag) in both of cosign's forms:\n"
-    "a layer of the sha256-<hex>.att manifest and an OCI 1.1 referrer holding a\n"
-    "Sigstore bundle.  Attesting the same type again with the same key replaces\n"
-    "the earlier attestation.  Sign the image after its attestations: the\n"
-    "signature then covers them.\n"
-    "\n"
-    "  -k, --key FILE         private key (cosign encrypted or PKCS#8 PEM)\n"
-    "  -t, --type TYPE        cyclonedx, spdx, provenance (SLSA v1), openvex, vuln,\n"
-    "                         test, license, custom, or a predicate type URI\n"
-    "  -p, --predicate FILE   the predicate: a JSON document (for cyclonedx and\n"
-    "                         spdx the SBOM itself)\n"
-    "      --provenance       generate SLSA provenance v1 from the build inputs:\n"
-    "      --spec FILE          the build spec (recorded with its content)\n"
-    "      --lock FILE          ward.lock: recorded by digest, every package a\n"
-    "                           resolved dependency\n"
-    "      --input PATH         a local input file or directory (repeatable)\n"
-    "      --builder-id URI     default $WARD_BUILDER_ID, else ward's local builder\n"
-    "      --invocation-id ID   default: derived from the inputs\n"
-    "      --started-on T, --finished-on T   build times, seconds since the epoch\n"
-    "                         (default SOURCE_DATE_EPOCH when set)\n"
-    "      --identity REF     in-toto subject name (default: from the tag)\n"
-    "      --bundle-out FILE  write the attestation bundle (JSON lines)\n"
-    "      --json             machine-readable result on stdout\n"
-    "\n"
-    "Exit codes: 0 attested, 2 bad input, 3 environment.\n";
+	"usage: ward attest IMAGE --key KEY --type TYPE --predicate FILE [options]\n"
+	"       ward attest IMAGE --key KEY --provenance --spec FILE [--lock FILE]\n"
+	"                   [--input PATH]... [options]\n"
+	"       ward attest IMAGE --bundle-out FILE\n"
+	"\n"
+	"DSSE-sign an in-toto statement whose subject is the image manifest digest and\n"
+	"store it in the OCI layout IMAGE (DIR or DIR:tag) in both of cosign's forms:\n"
+	"a layer of the sha256-<hex>.att manifest and an OCI 1.1 referrer holding a\n"
+	"Sigstore bundle.  Attesting the same type again with the same key replaces\n"
+	"the earlier attestation.  Sign the image after its attestations: the\n"
+	"signature then covers them.\n"
+	"\n"
+	"  -k, --key FILE         private key (cosign encrypted or PKCS#8 PEM)\n"
+	"  -t, --type TYPE        cyclonedx, spdx, provenance (SLSA v1), openvex, vuln,\n"
+	"                         test, license, custom, or a predicate type URI\n"
+	"  -p, --predicate FILE   the predicate: a JSON document (for cyclonedx and\n"
+	"                         spdx the SBOM itself)\n"
+	"      --provenance       generate SLSA provenance v1 from the build inputs:\n"
+	"      --spec FILE          the build spec (recorded with its content)\n"
+	"      --lock FILE          ward.lock: recorded by digest, every package a\n"
+	"                           resolved dependency\n"
+	"      --input PATH         a local input file or directory (repeatable)\n"
+	"      --builder-id URI     default $WARD_BUILDER_ID, else ward's local builder\n"
+	"      --invocation-id ID   default: derived from the inputs\n"
+	"      --started-on T, --finished-on T   build times, seconds since the epoch\n"
+	"                         (default SOURCE_DATE_EPOCH when set)\n"
+	"      --identity REF     in-toto subject name (default: from the tag)\n"
+	"      --bundle-out FILE  write the attestation bundle (JSON lines)\n"
+	"      --json             machine-readable result on stdout\n"
+	"\n"
+	"Exit codes: 0 attested, 2 bad input, 3 environment.\n";
 
 struct attest_args {
 	const char *image, *key, *type, *predicate, *spec, *lock, *bundle;
@@ -65,22 +65,22 @@ static int
 parse(int argc, char **argv, struct attest_args *a)
 {
 	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},
-	    {"type", required_argument, NULL, 't'},
-	    {"predicate", required_argument, NULL, 'p'},
-	    {"provenance", no_argument, NULL, 'P'},
-	    {"spec", required_argument, NULL, 'S'},
-	    {"lock", required_argument, NULL, 'L'},
-	    {"input", required_argument, NULL, 'i'},
-	    {"builder-id", required_argument, NULL, 'B'},
-	    {"invocation-id", required_argument, NULL, 'V'},
-	    {"started-on", required_argument, NULL, '1'},
-	    {"finished-on", required_argument, NULL, '2'},
-	    {"identity", required_argument, NULL, 'I'},
-	    {"bundle-out", required_argument, NULL, 'b'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{"key", required_argument, NULL, 'k'},
+		{"type", required_argument, NULL, 't'},
+		{"predicate", required_argument, NULL, 'p'},
+		{"provenance", no_argument, NULL, 'P'},
+		{"spec", required_argument, NULL, 'S'},
+		{"lock", required_argument, NULL, 'L'},
+		{"input", required_argument, NULL, 'i'},
+		{"builder-id", required_argument, NULL, 'B'},
+		{"invocation-id", required_argument, NULL, 'V'},
+		{"started-on", required_argument, NULL, '1'},
+		{"finished-on", required_argument, NULL, '2'},
+		{"identity", required_argument, NULL, 'I'},
+		{"bundle-out", required_argument, NULL, 'b'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
@@ -143,7 +143,7 @@ parse(int argc, char **argv, struct attest_args *a)
 	a->image = argv[optind];
 	if (a->provenance && (a->type != NULL || a->predicate != NULL))
 		return cli_usage("attest",
-		                 "--provenance generates its predicate: no --type/--predicate");
+				 "--provenance generates its predicate: no --type/--predicate");
 	if (!a->provenance && (a->type == NULL) != (a->predicate == NULL))
 		return cli_usage("attest", "--type and --predicate go together");
 	if (a->provenance && a->spec == NULL)
@@ -152,7 +152,7 @@ parse(int argc, char **argv, struct attest_args *a)
 		return cli_usage("attest", "--key PRIVATE-KEY is required");
 	if (!a->provenance && a->type == NULL && a->bundle == NULL)
 		return cli_usage("attest", "nothing to do: --type/--predicate, --provenance or "
-		                           "--bundle-out");
+					   "--bundle-out");
 	return 0;
 }
 
@@ -161,12 +161,12 @@ static json_t *
 provenance(struct attest_args *a)
 {
 	struct slsa_files f = {.spec_path = a->spec,
-	                       .lock_path = a->lock,
-	                       .inputs = &a->inputs,
-	                       .builder_id = a->builder,
-	                       .invocation_id = a->invocation,
-	                       .started_on = a->started,
-	                       .finished_on = a->finished};
+			       .lock_path = a->lock,
+			       .inputs = &a->inputs,
+			       .builder_id = a->builder,
+			       .invocation_id = a->invocation,
+			       .started_on = a->started,
+			       .finished_on = a->finished};
 
 	return slsa_provenance_from_files(&f);
 }
@@ -195,7 +195,7 @@ cmd_attest(int argc, char **argv)
 			pred = ward_json_load_file(a.predicate, ATTEST_MAX_PREDICATE);
 		if (pred != NULL && !json_is_object(pred)) {
 			ward_err(WARD_EINPUT, "%s: the predicate must be a JSON object",
-			         a.predicate);
+				 a.predicate);
 			json_decref(pred);
 			pred = NULL;
 		}
@@ -230,7 +230,7 @@ cmd_attest(int argc, char **argv)
 	} else {
 		if (pred != NULL)
 			fprintf(stderr, "ward: attested %s about %s (%s)\n",
-			        attest_predicate_name(ptype), a.image, r.image);
+				attest_predicate_name(ptype), a.image, r.image);
 		if (a.bundle != NULL)
 			fprintf(stderr, "ward: wrote %s (%zu bundles)\n", a.bundle, lines);
 	}

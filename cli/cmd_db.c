@@ -7,30 +7,30 @@
 #include "vuln/vuln.h"
 
 static const char help[] =
-    "usage: ward db import SOURCE... --db DIR [--json]\n"
-    "       ward db update [SOURCE...] --db DIR [--json]\n"
-    "       ward db stats --db DIR [--json]\n"
-    "\n"
-    "Keep an offline store of OSV vulnerability records (DIR/osv.sqlite).\n"
-    "A SOURCE is a directory of OSV *.json records (searched recursively), a\n"
-    "zip such as osv.dev's per-ecosystem all.zip, a tar, or one .json file\n"
-    "holding a record or an array of records.  Debian:<release> and PyPI\n"
-    "records are matched by ward scan; records of other ecosystems are kept\n"
-    "and counted.\n"
-    "\n"
-    "  import   create the store if needed and add the records\n"
-    "  update   add the records again from SOURCE, or from every source\n"
-    "           imported before; only records with a later `modified` replace\n"
-    "           stored ones; withdrawn records stop matching\n"
-    "  stats    check the store's integrity and count its records\n"
-    "\n"
-    "Malformed records are skipped, counted, and the first reason is shown.\n"
-    "\n"
-    "  -d, --db DIR   the store (default: $WARD_DB)\n"
-    "      --json     machine-readable result on stdout\n"
-    "\n"
-    "Exit codes: 0 ok, 2 bad input (no store, corrupt store, unreadable\n"
-    "source), 3 environment.\n";
+	"usage: ward db import SOURCE... --db DIR [--json]\n"
+	"       ward db update [SOURCE...] --db DIR [--json]\n"
+	"       ward db stats --db DIR [--json]\n"
+	"\n"
+	"Keep an offline store of OSV vulnerability records (DIR/osv.sqlite).\n"
+	"A SOURCE is a directory of OSV *.json records (searched recursively), a\n"
+	"zip such as osv.dev's per-ecosystem all.zip, a tar, or one .json file\n"
+	"holding a record or an array of records.  Debian:<release> and PyPI\n"
+	"records are matched by ward scan; records of other ecosystems are kept\n"
+	"and counted.\n"
+	"\n"
+	"  import   create the store if needed and add the records\n"
+	"  update   add the records again from SOURCE, or from every source\n"
+	"           imported before; only records with a later `modified` replace\n"
+	"           stored ones; withdrawn records stop matching\n"
+	"  stats    check the store's integrity and count its records\n"
+	"\n"
+	"Malformed records are skipped, counted, and the first reason is shown.\n"
+	"\n"
+	"  -d, --db DIR   the store (default: $WARD_DB)\n"
+	"      --json     machine-readable result on stdout\n"
+	"\n"
+	"Exit codes: 0 ok, 2 bad input (no store, corrupt store, unreadable\n"
+	"source), 3 environment.\n";
 
 static json_t *
 stats_json(const char *source, const struct vuln_import_stats *st)
@@ -40,36 +40,36 @@ stats_json(const char *source, const struct vuln_import_stats *st)
 	for (size_t i = 0; i < st->unmatched_ecosystems.n; i++)
 		json_array_append_new(eco, json_string(st->unmatched_ecosystems.v[i]));
 	return json_pack(
-	    "{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s?,s:s?,s:f}", "source", source,
-	    "files", (json_int_t)st->files, "records", (json_int_t)st->records, "added",
-	    (json_int_t)st->added, "updated", (json_int_t)st->updated, "unchanged",
-	    (json_int_t)st->unchanged, "withdrawn", (json_int_t)st->withdrawn, "malformed",
-	    (json_int_t)st->malformed, "invalid_versions", (json_int_t)st->invalid_versions,
-	    "warnings", (json_int_t)st->warnings, "unmatched_records",
-	    (json_int_t)st->unmatched_records, "unmatched_ecosystems", eco, "first_error",
-	    st->first_error[0] ? st->first_error : NULL, "first_warning",
-	    st->first_warning[0] ? st->first_warning : NULL, "seconds", (double)st->ns / 1e9);
+		"{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s?,s:s?,s:f}", "source", source,
+		"files", (json_int_t)st->files, "records", (json_int_t)st->records, "added",
+		(json_int_t)st->added, "updated", (json_int_t)st->updated, "unchanged",
+		(json_int_t)st->unchanged, "withdrawn", (json_int_t)st->withdrawn, "malformed",
+		(json_int_t)st->malformed, "invalid_versions", (json_int_t)st->invalid_versions,
+		"warnings", (json_int_t)st->warnings, "unmatched_records",
+		(json_int_t)st->unmatched_records, "unmatched_ecosystems", eco, "first_error",
+		st->first_error[0] ? st->first_error : NULL, "first_warning",
+		st->first_warning[0] ? st->first_warning : NULL, "seconds", (double)st->ns / 1e9);
 }
 
 static void
 stats_human(const char *source, const struct vuln_import_stats *st)
 {
 	fprintf(stderr,
-	        "ward: %s: %zu records in %zu files: %zu added, %zu updated, %zu unchanged, "
-	        "%zu withdrawn, %zu malformed (%.2f s)\n",
-	        source, st->records, st->files, st->added, st->updated, st->unchanged,
-	        st->withdrawn, st->malformed, (double)st->ns / 1e9);
+		"ward: %s: %zu records in %zu files: %zu added, %zu updated, %zu unchanged, "
+		"%zu withdrawn, %zu malformed (%.2f s)\n",
+		source, st->records, st->files, st->added, st->updated, st->unchanged,
+		st->withdrawn, st->malformed, (double)st->ns / 1e9);
 	if (st->malformed > 0)
 		fprintf(stderr, "ward: skipped %zu malformed records; first: %s\n", st->malformed,
-		        st->first_error);
+			st->first_error);
 	if (st->invalid_versions > 0 || st->warnings > 0)
 		fprintf(stderr,
-		        "ward: %zu warnings (%zu range versions that cannot be ordered); "
-		        "first: %s\n",
-		        st->warnings, st->invalid_versions, st->first_warning);
+			"ward: %zu warnings (%zu range versions that cannot be ordered); "
+			"first: %s\n",
+			st->warnings, st->invalid_versions, st->first_warning);
 	if (st->unmatched_ecosystems.n > 0) {
 		fprintf(stderr, "ward: %zu records are for ecosystems ward does not match yet:",
-		        st->unmatched_records);
+			st->unmatched_records);
 		for (size_t i = 0; i < st->unmatched_ecosystems.n; i++)
 			fprintf(stderr, " %s", st->unmatched_ecosystems.v[i]);
 		fprintf(stderr, "\n");
@@ -108,10 +108,10 @@ int
 cmd_db(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{"db", required_argument, NULL, 'd'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *dir = getenv("WARD_DB"), *verb;
 	struct ward_strv sources = {0};
@@ -120,7 +120,7 @@ cmd_db(int argc, char **argv)
 
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
 		return argc < 2 ? cli_usage("db", "expected import, update or stats")
-		                : cli_help(help);
+				: cli_help(help);
 	verb = argv[1];
 	if (strcmp(verb, "import") && strcmp(verb, "update") && strcmp(verb, "stats"))
 		return cli_usage("db", "unknown subcommand \"%s\"", verb);
@@ -160,21 +160,26 @@ cmd_db(int argc, char **argv)
 			} else {
 				const char *k;
 				json_t *v;
-				fprintf(
-				    stdout,
-				    "store     %s\nrecords   %lld (+%lld withdrawn)\n"
-				    "aliases   %lld\nsize      %lld bytes\n",
-				    json_string_value(json_object_get(j, "store")),
-				    (long long)json_integer_value(json_object_get(j, "records")),
-				    (long long)json_integer_value(json_object_get(j, "withdrawn")),
-				    (long long)json_integer_value(json_object_get(j, "aliases")),
-				    (long long)json_integer_value(json_object_get(j, "bytes")));
+				fprintf(stdout,
+					"store     %s\nrecords   %lld (+%lld withdrawn)\n"
+					"aliases   %lld\nsize      %lld bytes\n",
+					json_string_value(json_object_get(j, "store")),
+					(long long)json_integer_value(
+						json_object_get(j, "records")),
+					(long long)json_integer_value(
+						json_object_get(j, "withdrawn")),
+					(long long)json_integer_value(
+						json_object_get(j, "aliases")),
+					(long long)json_integer_value(json_object_get(j, "bytes")));
 				json_object_foreach(json_object_get(j, "ecosystems"), k, v) fprintf(
-				    stdout, "  %-12s %6lld records, %6lld packages%s\n", k,
-				    (long long)json_integer_value(json_object_get(v, "records")),
-				    (long long)json_integer_value(json_object_get(v, "packages")),
-				    json_is_true(json_object_get(v, "matched")) ? ""
-				                                                : " (not matched)");
+					stdout, "  %-12s %6lld records, %6lld packages%s\n", k,
+					(long long)json_integer_value(
+						json_object_get(v, "records")),
+					(long long)json_integer_value(
+						json_object_get(v, "packages")),
+					json_is_true(json_object_get(v, "matched"))
+						? ""
+						: " (not matched)");
 			}
 			json_decref(j);
 		}
@@ -192,7 +197,7 @@ cmd_db(int argc, char **argv)
 			rc = cli_fail();
 		else if (sources.n == 0)
 			rc = cli_usage("db",
-			               "update: no SOURCE given and none recorded in the store");
+				       "update: no SOURCE given and none recorded in the store");
 		else
 			rc = do_import(db, &sources, json);
 	}

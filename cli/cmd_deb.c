@@ -9,15 +9,15 @@
 #include "deb/deb.h"
 
 static const char help[] =
-    "usage: ward deb inspect FILE.deb [--json]   members, control fields, scripts\n"
-    "       ward deb control FILE.deb            the control fields (as dpkg-deb -f)\n"
-    "       ward deb contents FILE.deb [--sha256]\n"
-    "                                           data.tar listing (as dpkg-deb -c, UTC), or\n"
-    "                                           sha256sum lines for every regular file\n"
-    "       ward deb vercmp A B                  prints <, = or > in dpkg order\n"
-    "       ward deb vercmp --batch              the same for \"A B\" lines on stdin\n"
-    "\n"
-    "Exit codes: 0 ok, 2 bad input (truncated or malformed .deb), 3 environment.\n";
+	"usage: ward deb inspect FILE.deb [--json]   members, control fields, scripts\n"
+	"       ward deb control FILE.deb            the control fields (as dpkg-deb -f)\n"
+	"       ward deb contents FILE.deb [--sha256]\n"
+	"                                           data.tar listing (as dpkg-deb -c, UTC), or\n"
+	"                                           sha256sum lines for every regular file\n"
+	"       ward deb vercmp A B                  prints <, = or > in dpkg order\n"
+	"       ward deb vercmp --batch              the same for \"A B\" lines on stdin\n"
+	"\n"
+	"Exit codes: 0 ok, 2 bad input (truncated or malformed .deb), 3 environment.\n";
 
 static int
 do_control(const char *path)
@@ -180,7 +180,7 @@ do_inspect(const char *path, int json)
 	members = json_array();
 	for (size_t i = 0; i < nm; i++)
 		json_array_append_new(members, json_pack("{s:s,s:I}", "name", m[i].name, "size",
-		                                         (json_int_t)m[i].size));
+							 (json_int_t)m[i].size));
 	ctrl = json_object();
 	for (size_t i = 0; i < p->n; i++)
 		json_object_set_new(ctrl, p->fields[i].name, json_string(p->fields[i].value));
@@ -191,9 +191,9 @@ do_inspect(const char *path, int json)
 	for (size_t i = 0; i < scripts->n; i++)
 		json_array_append_new(sc, json_string(scripts->v[i]));
 	j = json_pack("{s:s,s:o,s:s,s:o,s:o,s:I,s:o,s:I,s:I}", "file", path, "members", members,
-	              "data", deb_file_data_member(d), "control", ctrl, "conffiles", cf, "md5sums",
-	              (json_int_t)nmd5, "maintainer_scripts_not_run", sc, "entries",
-	              (json_int_t)entries, "content_bytes", (json_int_t)bytes);
+		      "data", deb_file_data_member(d), "control", ctrl, "conffiles", cf, "md5sums",
+		      (json_int_t)nmd5, "maintainer_scripts_not_run", sc, "entries",
+		      (json_int_t)entries, "content_bytes", (json_int_t)bytes);
 	if (json)
 		cli_print_json(j);
 	else {

@@ -6,27 +6,27 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: ward fetch [-f ward.yaml] [options]\n"
-    "\n"
-    "Download every package of ward.lock into the content-addressed cache\n"
-    "(<cache>/blobs/sha256/<hex>).  A file becomes visible there only after its\n"
-    "size and SHA-256 match the lock; interrupted downloads resume; cached blobs\n"
-    "are re-hashed, and a corrupt one is deleted and fetched again.\n"
-    "\n"
-    "  -f, --file FILE    the spec (default ./ward.yaml); ward.lock sits beside it\n"
-    "  -l, --lock FILE    the lock (default: ward.lock beside the spec)\n"
-    "      --offline      never touch the network; list what is missing\n"
-    "      --cache DIR    cache directory (default $WARD_CACHE, $XDG_CACHE_HOME/ward,\n"
-    "                     ~/.cache/ward)\n"
-    "  -j, --jobs N       parallel downloads (default 4)\n"
-    "      --retries N    extra attempts per file, with doubling backoff (default 4)\n"
-    "      --from DIR     first copy matching files from DIR (apt's archive naming,\n"
-    "                     e.g. /var/cache/apt/archives), verified like downloads\n"
-    "      --json         result as JSON on stdout\n"
-    "\n"
-    "Mirrors come from ward.yaml (mirror:), WARD_MIRROR, or the system's apt sources.\n"
-    "Exit codes: 0 ok, 1 a download did not match the lock, 2 bad spec or lock,\n"
-    "3 environment (network, missing blobs offline, full disk).\n";
+	"usage: ward fetch [-f ward.yaml] [options]\n"
+	"\n"
+	"Download every package of ward.lock into the content-addressed cache\n"
+	"(<cache>/blobs/sha256/<hex>).  A file becomes visible there only after its\n"
+	"size and SHA-256 match the lock; interrupted downloads resume; cached blobs\n"
+	"are re-hashed, and a corrupt one is deleted and fetched again.\n"
+	"\n"
+	"  -f, --file FILE    the spec (default ./ward.yaml); ward.lock sits beside it\n"
+	"  -l, --lock FILE    the lock (default: ward.lock beside the spec)\n"
+	"      --offline      never touch the network; list what is missing\n"
+	"      --cache DIR    cache directory (default $WARD_CACHE, $XDG_CACHE_HOME/ward,\n"
+	"                     ~/.cache/ward)\n"
+	"  -j, --jobs N       parallel downloads (default 4)\n"
+	"      --retries N    extra attempts per file, with doubling backoff (default 4)\n"
+	"      --from DIR     first copy matching files from DIR (apt's archive naming,\n"
+	"                     e.g. /var/cache/apt/archives), verified like downloads\n"
+	"      --json         result as JSON on stdout\n"
+	"\n"
+	"Mirrors come from ward.yaml (mirror:), WARD_MIRROR, or the system's apt sources.\n"
+	"Exit codes: 0 ok, 1 a download did not match the lock, 2 bad spec or lock,\n"
+	"3 environment (network, missing blobs offline, full disk).\n";
 
 struct fetch_args {
 	const char *file, *lock, *cache, *from;
@@ -37,11 +37,11 @@ static int
 parse(int argc, char **argv, struct fetch_args *a)
 {
 	static const struct option opts[] = {
-	    {"file", required_argument, NULL, 'f'}, {"lock", required_argument, NULL, 'l'},
-	    {"offline", no_argument, NULL, 'O'},    {"cache", required_argument, NULL, 'c'},
-	    {"jobs", required_argument, NULL, 'j'}, {"retries", required_argument, NULL, 'r'},
-	    {"from", required_argument, NULL, 'F'}, {"json", no_argument, NULL, 'J'},
-	    {"help", no_argument, NULL, 'h'},       {0},
+		{"file", required_argument, NULL, 'f'}, {"lock", required_argument, NULL, 'l'},
+		{"offline", no_argument, NULL, 'O'},	{"cache", required_argument, NULL, 'c'},
+		{"jobs", required_argument, NULL, 'j'}, {"retries", required_argument, NULL, 'r'},
+		{"from", required_argument, NULL, 'F'}, {"json", no_argument, NULL, 'J'},
+		{"help", no_argument, NULL, 'h'},	{0},
 	};
 	int c;
 	char *end;
@@ -95,7 +95,7 @@ static const char *
 status_name(int s)
 {
 	static const char *const names[] = {"pending", "cached",  "downloaded",
-	                                    "copied",  "missing", "failed"};
+					    "copied",  "missing", "failed"};
 
 	return s >= 0 && s <= DEB_FETCH_FAILED ? names[s] : "unknown";
 }
@@ -125,10 +125,11 @@ report(const struct fetch_args *a, const char *cache, const struct deb_lock *l,
 	if (a->json) {
 		json_t *arr = json_array(), *j;
 		for (size_t i = 0; i < l->npkgs; i++) {
-			json_t *x = json_pack(
-			    "{s:s,s:s,s:s,s:I,s:s}", "name", l->pkgs[i].name, "version",
-			    l->pkgs[i].version, "sha256", l->pkgs[i].sha256, "size",
-			    (json_int_t)l->pkgs[i].size, "status", status_name(items[i].status));
+			json_t *x =
+				json_pack("{s:s,s:s,s:s,s:I,s:s}", "name", l->pkgs[i].name,
+					  "version", l->pkgs[i].version, "sha256",
+					  l->pkgs[i].sha256, "size", (json_int_t)l->pkgs[i].size,
+					  "status", status_name(items[i].status));
 			if (items[i].corrupt)
 				json_object_set_new(x, "corrupt_copy_deleted", json_true());
 			if (items[i].error[0])
@@ -136,11 +137,11 @@ report(const struct fetch_args *a, const char *cache, const struct deb_lock *l,
 			json_array_append_new(arr, x);
 		}
 		j = json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f,s:o}", "cache", cache, "ok",
-		              ok, "cached", (json_int_t)st->cached, "downloaded",
-		              (json_int_t)st->downloaded, "copied", (json_int_t)st->copied,
-		              "missing", (json_int_t)st->missing, "failed", (json_int_t)st->failed,
-		              "corrupt", (json_int_t)st->corrupt, "bytes", (json_int_t)st->bytes,
-		              "seconds", (double)(st->ns / 1000000) / 1000.0, "packages", arr);
+			      ok, "cached", (json_int_t)st->cached, "downloaded",
+			      (json_int_t)st->downloaded, "copied", (json_int_t)st->copied,
+			      "missing", (json_int_t)st->missing, "failed", (json_int_t)st->failed,
+			      "corrupt", (json_int_t)st->corrupt, "bytes", (json_int_t)st->bytes,
+			      "seconds", (double)(st->ns / 1000000) / 1000.0, "packages", arr);
 		if (!ok)
 			json_object_set_new(j, "error", json_string(ward_errmsg()));
 		cli_print_json(j);
@@ -152,18 +153,18 @@ report(const struct fetch_args *a, const char *cache, const struct deb_lock *l,
 			if (items[i].status == DEB_FETCH_MISSING ||
 			    items[i].status == DEB_FETCH_FAILED) {
 				fprintf(stderr, "  %-7s %s %s (sha256 %s)\n",
-				        status_name(items[i].status), l->pkgs[i].name,
-				        l->pkgs[i].version, l->pkgs[i].sha256);
+					status_name(items[i].status), l->pkgs[i].name,
+					l->pkgs[i].version, l->pkgs[i].sha256);
 				shown++;
 			}
 		return;
 	}
 	if (!a->json)
 		ward_info("%zu packages in %s: %zu downloaded (%.1f MB in %.1f s, %.1f MB/s), %zu "
-		          "copied, %zu already cached%s",
-		          l->npkgs, cache, st->downloaded, (double)st->bytes / 1e6, secs,
-		          secs > 0 ? (double)st->bytes / 1e6 / secs : 0.0, st->copied, st->cached,
-		          st->corrupt ? " (corrupt cached copies replaced)" : "");
+			  "copied, %zu already cached%s",
+			  l->npkgs, cache, st->downloaded, (double)st->bytes / 1e6, secs,
+			  secs > 0 ? (double)st->bytes / 1e6 / secs : 0.0, st->copied, st->cached,
+			  st->corrupt ? " (corrupt cached copies replaced)" : "");
 }
 
 int
@@ -201,17 +202,18 @@ cmd_fetch(int argc, char **argv)
 		if (r != NULL && r->uri != NULL) {
 			size_t ul = strlen(r->uri);
 			if (ward_strv_push_owned(
-			        &urls,
-			        ward_asprintf("%.*s/%s",
-			                      (int)(ul > 0 && r->uri[ul - 1] == '/' ? ul - 1 : ul),
-			                      r->uri, p->filename)) != 0)
+				    &urls,
+				    ward_asprintf(
+					    "%.*s/%s",
+					    (int)(ul > 0 && r->uri[ul - 1] == '/' ? ul - 1 : ul),
+					    r->uri, p->filename)) != 0)
 				goto fail;
 			items[i].url = urls.v[urls.n - 1];
 		} else if (r == NULL) {
 			ward_err(WARD_EINPUT,
-			         "%s: %s comes from suite %s, which ward.yaml does not "
-			         "list: run ward lock",
-			         lockpath, p->name, p->suite);
+				 "%s: %s comes from suite %s, which ward.yaml does not "
+				 "list: run ward lock",
+				 lockpath, p->name, p->suite);
 			goto fail;
 		}
 		if (ward_strv_push_owned(&locals, apt_archive_name(p)) != 0 ||

@@ -7,29 +7,29 @@
 #include "oci/oci.h"
 
 static const char help[] =
-    "usage: ward image inspect IMAGE [--json]\n"
-    "       ward image files IMAGE [--json]\n"
-    "       ward image verify IMAGE [--threads N] [--json]\n"
-    "       ward image unpack IMAGE DIR [--replace] [--no-owners]\n"
-    "       ward image export IMAGE OUT.tar [--tag NAME:TAG]...\n"
-    "       ward image pack ROOTFS... -o LAYOUT[:TAG] [options]   (ward image pack --help)\n"
-    "       ward image compress [--compression gzip|zstd] [--level N] [--threads N] <IN >OUT\n"
-    "\n"
-    "IMAGE is an OCI layout directory (\"DIR\" or \"DIR:TAG\"), an oci-archive, or a\n"
-    "docker-archive tar (\"FILE\", \"FILE:NAME:TAG\" or \"FILE:@N\"); a prefix oci:,\n"
-    "oci-archive: or docker-archive: forces the kind.  Every blob read is checked\n"
-    "against its digest.\n"
-    "\n"
-    "  inspect   manifest digest, config, layers and tags\n"
-    "  files     the merged file system after whiteouts: type, mode, owner, size,\n"
-    "            path, link target and the layer each path comes from\n"
-    "  verify    read every layer to the end: blob digests, sizes and diff_ids\n"
-    "  unpack    the merged file system into DIR, never writing outside it\n"
-    "            (owners kept when run as root; DIR must be empty or --replace)\n"
-    "  export    write a docker-archive (for podman load / docker load)\n"
-    "  compress  ward's reproducible gzip or zstd, stdin to stdout\n"
-    "\n"
-    "Exit codes: 0 ok, 1 a digest or size does not match, 2 bad input, 3 environment.\n";
+	"usage: ward image inspect IMAGE [--json]\n"
+	"       ward image files IMAGE [--json]\n"
+	"       ward image verify IMAGE [--threads N] [--json]\n"
+	"       ward image unpack IMAGE DIR [--replace] [--no-owners]\n"
+	"       ward image export IMAGE OUT.tar [--tag NAME:TAG]...\n"
+	"       ward image pack ROOTFS... -o LAYOUT[:TAG] [options]   (ward image pack --help)\n"
+	"       ward image compress [--compression gzip|zstd] [--level N] [--threads N] <IN >OUT\n"
+	"\n"
+	"IMAGE is an OCI layout directory (\"DIR\" or \"DIR:TAG\"), an oci-archive, or a\n"
+	"docker-archive tar (\"FILE\", \"FILE:NAME:TAG\" or \"FILE:@N\"); a prefix oci:,\n"
+	"oci-archive: or docker-archive: forces the kind.  Every blob read is checked\n"
+	"against its digest.\n"
+	"\n"
+	"  inspect   manifest digest, config, layers and tags\n"
+	"  files     the merged file system after whiteouts: type, mode, owner, size,\n"
+	"            path, link target and the layer each path comes from\n"
+	"  verify    read every layer to the end: blob digests, sizes and diff_ids\n"
+	"  unpack    the merged file system into DIR, never writing outside it\n"
+	"            (owners kept when run as root; DIR must be empty or --replace)\n"
+	"  export    write a docker-archive (for podman load / docker load)\n"
+	"  compress  ward's reproducible gzip or zstd, stdin to stdout\n"
+	"\n"
+	"Exit codes: 0 ok, 1 a digest or size does not match, 2 bad input, 3 environment.\n";
 
 struct image_args {
 	int json, threads, replace, no_owners, compression, level;
@@ -42,15 +42,15 @@ static int
 parse(int argc, char **argv, struct image_args *a, int want)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"replace", no_argument, NULL, 'R'},
-	    {"no-owners", no_argument, NULL, 'O'},
-	    {"tag", required_argument, NULL, 'T'},
-	    {"compression", required_argument, NULL, 'c'},
-	    {"level", required_argument, NULL, 'l'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{"json", no_argument, NULL, 'j'},
+		{"threads", required_argument, NULL, 't'},
+		{"replace", no_argument, NULL, 'R'},
+		{"no-owners", no_argument, NULL, 'O'},
+		{"tag", required_argument, NULL, 'T'},
+		{"compression", required_argument, NULL, 'c'},
+		{"level", required_argument, NULL, 'l'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
@@ -90,7 +90,7 @@ parse(int argc, char **argv, struct image_args *a, int want)
 	}
 	if (argc - optind != want)
 		return cli_usage("image", "%s: expected %d argument%s", argv[0], want,
-		                 want == 1 ? "" : "s");
+				 want == 1 ? "" : "s");
 	for (int i = 0; i < want; i++)
 		a->pos[a->npos++] = argv[optind + i];
 	return 0;
@@ -124,23 +124,23 @@ do_inspect(struct oci_image *img, int json)
 		for (size_t i = 0; i < img->nlayers; i++) {
 			const struct oci_layer_info *l = &img->layers[i];
 			json_t *x =
-			    json_pack("{s:s,s:s?,s:I,s:s,s:s}", "mediaType", l->blob.media_type,
-			              "digest", l->blob.digest[0] ? l->blob.digest : NULL, "size",
-			              (json_int_t)l->blob.size, "diff_id", l->diff_id,
-			              "compression", oci_compression_name(l->compression));
+				json_pack("{s:s,s:s?,s:I,s:s,s:s}", "mediaType", l->blob.media_type,
+					  "digest", l->blob.digest[0] ? l->blob.digest : NULL,
+					  "size", (json_int_t)l->blob.size, "diff_id", l->diff_id,
+					  "compression", oci_compression_name(l->compression));
 			json_array_append_new(layers, x);
 		}
 		j = json_pack(
-		    "{s:s,s:s,s:s?,s:o,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:o,s:o,s:o,"
-		    "s:O?,s:O?,s:o}",
-		    "image", img->path, "kind", oci_image_kind_name(img->kind), "ref", img->ref,
-		    "tags", strv_json(&img->tags), "manifest", desc_json(&img->manifest), "config",
-		    desc_json(&img->config), "created", c->created, "architecture", c->architecture,
-		    "os", c->os, "user", c->user, "workdir", c->workdir, "stop_signal",
-		    c->stop_signal, "env", strv_json(&c->env), "entrypoint",
-		    strv_json(&c->entrypoint), "cmd", strv_json(&c->cmd), "ports",
-		    strv_json(&c->ports), "labels", c->labels, "annotations", img->mf.annotations,
-		    "layers", layers);
+			"{s:s,s:s,s:s?,s:o,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:o,s:o,s:o,"
+			"s:O?,s:O?,s:o}",
+			"image", img->path, "kind", oci_image_kind_name(img->kind), "ref", img->ref,
+			"tags", strv_json(&img->tags), "manifest", desc_json(&img->manifest),
+			"config", desc_json(&img->config), "created", c->created, "architecture",
+			c->architecture, "os", c->os, "user", c->user, "workdir", c->workdir,
+			"stop_signal", c->stop_signal, "env", strv_json(&c->env), "entrypoint",
+			strv_json(&c->entrypoint), "cmd", strv_json(&c->cmd), "ports",
+			strv_json(&c->ports), "labels", c->labels, "annotations",
+			img->mf.annotations, "layers", layers);
 		if (j == NULL)
 			return ward_err(WARD_EENV, "out of memory");
 		cli_print_json(j);
@@ -174,7 +174,7 @@ do_inspect(struct oci_image *img, int json)
 	for (size_t i = 0; i < img->nlayers; i++)
 		printf("  %2zu %s %-5s %12" PRIu64 " bytes\n", i,
 		       img->layers[i].blob.digest[0] ? img->layers[i].blob.digest
-		                                     : img->layers[i].diff_id,
+						     : img->layers[i].diff_id,
 		       oci_compression_name(img->layers[i].compression), img->layers[i].blob.size);
 	return 0;
 }
@@ -215,12 +215,13 @@ do_files(struct oci_image *img, int json)
 			char mode[8];
 			snprintf(mode, sizeof(mode), "%04o", e->mode);
 			json_array_append_new(
-			    arr, json_pack("{s:o,s:s,s:s,s:I,s:I,s:I,s:o,s:i,s:b}", "path",
-			                   json_name(e->path), "type", oci_entry_type_name(e->type),
-			                   "mode", mode, "uid", (json_int_t)e->uid, "gid",
-			                   (json_int_t)e->gid, "size", (json_int_t)e->size, "link",
-			                   json_name(e->link), "layer", (int)e->layer, "implicit",
-			                   e->implicit));
+				arr,
+				json_pack("{s:o,s:s,s:s,s:I,s:I,s:I,s:o,s:i,s:b}", "path",
+					  json_name(e->path), "type", oci_entry_type_name(e->type),
+					  "mode", mode, "uid", (json_int_t)e->uid, "gid",
+					  (json_int_t)e->gid, "size", (json_int_t)e->size, "link",
+					  json_name(e->link), "layer", (int)e->layer, "implicit",
+					  e->implicit));
 			continue;
 		}
 		printf("%-8s %04o %5" PRIu64 "/%-5" PRIu64 " %10" PRIu64 " L%-2u %s%s%s\n",
@@ -248,7 +249,7 @@ static int
 do_compress(const struct image_args *a)
 {
 	struct oci_compress_opts o = {
-	    .compression = a->compression, .level = a->level, .threads = a->threads};
+		.compression = a->compression, .level = a->level, .threads = a->threads};
 	struct oci_compressor *c;
 	static unsigned char buf[1u << 20];
 	size_t n;
@@ -320,14 +321,14 @@ cmd_image(int argc, char **argv)
 		ward_progress_done(p);
 		if (rc == 0 && a.json) {
 			json_t *j = json_pack("{s:s,s:b,s:i}", "image", img->path, "verified", 1,
-			                      "layers", (int)img->nlayers);
+					      "layers", (int)img->nlayers);
 			cli_print_json(j);
 			json_decref(j);
 		} else if (rc == 0) {
 			const char *what =
-			    img->manifest.digest[0] ? img->manifest.digest : "docker-archive";
+				img->manifest.digest[0] ? img->manifest.digest : "docker-archive";
 			fprintf(stderr, "ward: %s: %s, config and %zu layers verified\n", img->path,
-			        what, img->nlayers);
+				what, img->nlayers);
 		}
 	} else if (!strcmp(sub, "unpack")) {
 		struct oci_unpack_opts o = {.owners = a.no_owners ? 0 : -1, .replace = a.replace};

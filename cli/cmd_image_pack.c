@@ -7,29 +7,29 @@
 #include "oci/oci.h"
 
 static const char help[] =
-    "usage: ward image pack ROOTFS... -o LAYOUT[:TAG] [options]\n"
-    "\n"
-    "Pack each ROOTFS directory as one layer (sorted entries, normalised owners,\n"
-    "one timestamp) into a new OCI layout, reproducibly: the same directories\n"
-    "and options give the same manifest digest, whatever the thread count or\n"
-    "the clock.  The manifest digest is the last line on stdout.\n"
-    "\n"
-    "  -o, --output LAYOUT[:TAG]  the layout to create or replace (tag: latest)\n"
-    "      --tar FILE             also write a docker-archive (gzip or plain layers)\n"
-    "      --tar-tag NAME:TAG     RepoTag inside the docker-archive (repeatable)\n"
-    "      --compression C        gzip (default), zstd or none\n"
-    "      --level N              compression level (gzip 1-9, default 6; zstd default 3)\n"
-    "      --threads N            compression threads (default: all cores)\n"
-    "      --source-date-epoch T  timestamp of everything (default SOURCE_DATE_EPOCH, else 0)\n"
-    "      --uid N --gid N        owner of every entry (default 0)\n"
-    "      --owner-name NAME      user and group name of every entry (default none)\n"
-    "      --keep-owner           keep each file's uid/gid from disk instead\n"
-    "      --entrypoint ARG       an entrypoint argument (repeatable, in order)\n"
-    "      --cmd ARG              a cmd argument (repeatable)\n"
-    "      --env KEY=VALUE        (repeatable)\n"
-    "      --user USER --workdir DIR --port PORT[/PROTO] --label K=V --annotation K=V\n"
-    "      --arch ARCH            config architecture (default amd64)\n"
-    "      --json                 print the result as JSON\n";
+	"usage: ward image pack ROOTFS... -o LAYOUT[:TAG] [options]\n"
+	"\n"
+	"Pack each ROOTFS directory as one layer (sorted entries, normalised owners,\n"
+	"one timestamp) into a new OCI layout, reproducibly: the same directories\n"
+	"and options give the same manifest digest, whatever the thread count or\n"
+	"the clock.  The manifest digest is the last line on stdout.\n"
+	"\n"
+	"  -o, --output LAYOUT[:TAG]  the layout to create or replace (tag: latest)\n"
+	"      --tar FILE             also write a docker-archive (gzip or plain layers)\n"
+	"      --tar-tag NAME:TAG     RepoTag inside the docker-archive (repeatable)\n"
+	"      --compression C        gzip (default), zstd or none\n"
+	"      --level N              compression level (gzip 1-9, default 6; zstd default 3)\n"
+	"      --threads N            compression threads (default: all cores)\n"
+	"      --source-date-epoch T  timestamp of everything (default SOURCE_DATE_EPOCH, else 0)\n"
+	"      --uid N --gid N        owner of every entry (default 0)\n"
+	"      --owner-name NAME      user and group name of every entry (default none)\n"
+	"      --keep-owner           keep each file's uid/gid from disk instead\n"
+	"      --entrypoint ARG       an entrypoint argument (repeatable, in order)\n"
+	"      --cmd ARG              a cmd argument (repeatable)\n"
+	"      --env KEY=VALUE        (repeatable)\n"
+	"      --user USER --workdir DIR --port PORT[/PROTO] --label K=V --annotation K=V\n"
+	"      --arch ARCH            config architecture (default amd64)\n"
+	"      --json                 print the result as JSON\n";
 
 struct pack_args {
 	const char *out, *tar, *user, *workdir, *arch, *owner;
@@ -74,29 +74,29 @@ static int
 parse(int argc, char **argv, struct pack_args *a)
 {
 	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"tar", required_argument, NULL, 'T'},
-	    {"tar-tag", required_argument, NULL, 'g'},
-	    {"compression", required_argument, NULL, 'c'},
-	    {"level", required_argument, NULL, 'l'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"source-date-epoch", required_argument, NULL, 'E'},
-	    {"uid", required_argument, NULL, 'u'},
-	    {"gid", required_argument, NULL, 'G'},
-	    {"owner-name", required_argument, NULL, 'N'},
-	    {"keep-owner", no_argument, NULL, 'K'},
-	    {"entrypoint", required_argument, NULL, 'e'},
-	    {"cmd", required_argument, NULL, 'C'},
-	    {"env", required_argument, NULL, 'v'},
-	    {"user", required_argument, NULL, 'U'},
-	    {"workdir", required_argument, NULL, 'w'},
-	    {"port", required_argument, NULL, 'p'},
-	    {"label", required_argument, NULL, 'L'},
-	    {"annotation", required_argument, NULL, 'A'},
-	    {"arch", required_argument, NULL, 'a'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{"output", required_argument, NULL, 'o'},
+		{"tar", required_argument, NULL, 'T'},
+		{"tar-tag", required_argument, NULL, 'g'},
+		{"compression", required_argument, NULL, 'c'},
+		{"level", required_argument, NULL, 'l'},
+		{"threads", required_argument, NULL, 't'},
+		{"source-date-epoch", required_argument, NULL, 'E'},
+		{"uid", required_argument, NULL, 'u'},
+		{"gid", required_argument, NULL, 'G'},
+		{"owner-name", required_argument, NULL, 'N'},
+		{"keep-owner", no_argument, NULL, 'K'},
+		{"entrypoint", required_argument, NULL, 'e'},
+		{"cmd", required_argument, NULL, 'C'},
+		{"env", required_argument, NULL, 'v'},
+		{"user", required_argument, NULL, 'U'},
+		{"workdir", required_argument, NULL, 'w'},
+		{"port", required_argument, NULL, 'p'},
+		{"label", required_argument, NULL, 'L'},
+		{"annotation", required_argument, NULL, 'A'},
+		{"arch", required_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 	uint64_t v;
@@ -150,10 +150,10 @@ parse(int argc, char **argv, struct pack_args *a)
 		case 'v':
 		case 'p':
 			if (ward_strv_push(c == 'e'   ? &a->entrypoint
-			                   : c == 'C' ? &a->cmd
-			                   : c == 'v' ? &a->env
-			                              : &a->ports,
-			                   optarg) != 0)
+					   : c == 'C' ? &a->cmd
+					   : c == 'v' ? &a->env
+						      : &a->ports,
+					   optarg) != 0)
 				return cli_fail();
 			break;
 		case 'U':
@@ -214,22 +214,22 @@ pack(struct pack_args *a, const char *path, const char *tag, struct oci_descript
 	struct oci_layer_desc *layers = ward_calloc(a->dirs.n, sizeof(*layers));
 	struct oci_layout *l = NULL;
 	struct tar_tree_opts topt = {.keep_owner = a->keep_owner,
-	                             .uid = a->uid,
-	                             .gid = a->gid,
-	                             .uname = a->owner,
-	                             .gname = a->owner};
+				     .uid = a->uid,
+				     .gid = a->gid,
+				     .uname = a->owner,
+				     .gname = a->owner};
 	struct oci_image_spec s = {.created = a->epoch,
-	                           .architecture = a->arch,
-	                           .user = a->user,
-	                           .workdir = a->workdir,
-	                           .env = &a->env,
-	                           .entrypoint = &a->entrypoint,
-	                           .cmd = &a->cmd,
-	                           .ports = &a->ports,
-	                           .labels = a->labels,
-	                           .layers = layers,
-	                           .nlayers = a->dirs.n,
-	                           .annotations = a->annotations};
+				   .architecture = a->arch,
+				   .user = a->user,
+				   .workdir = a->workdir,
+				   .env = &a->env,
+				   .entrypoint = &a->entrypoint,
+				   .cmd = &a->cmd,
+				   .ports = &a->ports,
+				   .labels = a->labels,
+				   .layers = layers,
+				   .nlayers = a->dirs.n,
+				   .annotations = a->annotations};
 	struct ward_progress *p = ward_progress_new("packing", 0, 0);
 	int rc = -1;
 
@@ -237,7 +237,7 @@ pack(struct pack_args *a, const char *path, const char *tag, struct oci_descript
 		goto out;
 	for (size_t i = 0; i < a->dirs.n; i++) {
 		struct oci_layer_writer *lw =
-		    oci_layer_writer_new(oci_layout_blobs_dir(l), &a->comp, a->epoch);
+			oci_layer_writer_new(oci_layout_blobs_dir(l), &a->comp, a->epoch);
 		if (lw == NULL)
 			goto out;
 		if (tar_write_tree(oci_layer_writer_tar(lw), a->dirs.v[i], &topt) != 0) {
@@ -299,7 +299,7 @@ cmd_image_pack(int argc, char **argv)
 	}
 	if (a.json) {
 		json_t *j = json_pack("{s:s,s:s,s:s,s:s?}", "layout", path, "tag", tag, "manifest",
-		                      md.digest, "tar", a.tar);
+				      md.digest, "tar", a.tar);
 		cli_print_json(j);
 		json_decref(j);
 	} else {

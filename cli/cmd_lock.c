@@ -6,33 +6,33 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: ward lock [-f ward.yaml] [options]\n"
-    "\n"
-    "Resolve the packages of ward.yaml against verified Debian package indices\n"
-    "and write ward.lock beside it: every package of the closure with its exact\n"
-    "version, size and SHA-256, who required it, the dependency edges the\n"
-    "distroless policy cut, and the indices used with their digests.\n"
-    "Same indices and same spec give the same bytes.\n"
-    "\n"
-    "Indices come from the machine's apt lists when they hold the suite, else\n"
-    "from the suite's mirror (ward.yaml mirror:, WARD_MIRROR, or the system's\n"
-    "apt sources).  Their OpenPGP signature is checked with gpgv.\n"
-    "\n"
-    "  -f, --file FILE      the spec (default ./ward.yaml)\n"
-    "  -o, --output FILE    write the lock here (default: ward.lock beside the spec)\n"
-    "      --apt            only the apt lists (--lists DIR, default\n"
-    "                       /var/lib/apt/lists)\n"
-    "      --lists DIR      apt lists directory to read\n"
-    "      --indices DIR    a mirror-layout tree: DIR/dists/<suite>/InRelease ...\n"
-    "      --download       download fresh indices from the mirrors (kept in the cache)\n"
-    "      --offline        never touch the network\n"
-    "      --allow-unsigned accept indices whose signature cannot be checked (no\n"
-    "                       gpgv, no keyring, unsigned Release), with a warning\n"
-    "      --cache DIR      cache directory (default $WARD_CACHE, $XDG_CACHE_HOME/ward)\n"
-    "      --json           summary as JSON on stdout\n"
-    "\n"
-    "Exit codes: 0 ok, 1 an index failed verification, 2 bad spec or\n"
-    "unresolvable request, 3 environment (network, gpgv, I/O).\n";
+	"usage: ward lock [-f ward.yaml] [options]\n"
+	"\n"
+	"Resolve the packages of ward.yaml against verified Debian package indices\n"
+	"and write ward.lock beside it: every package of the closure with its exact\n"
+	"version, size and SHA-256, who required it, the dependency edges the\n"
+	"distroless policy cut, and the indices used with their digests.\n"
+	"Same indices and same spec give the same bytes.\n"
+	"\n"
+	"Indices come from the machine's apt lists when they hold the suite, else\n"
+	"from the suite's mirror (ward.yaml mirror:, WARD_MIRROR, or the system's\n"
+	"apt sources).  Their OpenPGP signature is checked with gpgv.\n"
+	"\n"
+	"  -f, --file FILE      the spec (default ./ward.yaml)\n"
+	"  -o, --output FILE    write the lock here (default: ward.lock beside the spec)\n"
+	"      --apt            only the apt lists (--lists DIR, default\n"
+	"                       /var/lib/apt/lists)\n"
+	"      --lists DIR      apt lists directory to read\n"
+	"      --indices DIR    a mirror-layout tree: DIR/dists/<suite>/InRelease ...\n"
+	"      --download       download fresh indices from the mirrors (kept in the cache)\n"
+	"      --offline        never touch the network\n"
+	"      --allow-unsigned accept indices whose signature cannot be checked (no\n"
+	"                       gpgv, no keyring, unsigned Release), with a warning\n"
+	"      --cache DIR      cache directory (default $WARD_CACHE, $XDG_CACHE_HOME/ward)\n"
+	"      --json           summary as JSON on stdout\n"
+	"\n"
+	"Exit codes: 0 ok, 1 an index failed verification, 2 bad spec or\n"
+	"unresolvable request, 3 environment (network, gpgv, I/O).\n";
 
 struct lock_args {
 	const char *file, *output, *lists, *indices, *cache;
@@ -43,12 +43,18 @@ static int
 parse(int argc, char **argv, struct lock_args *a)
 {
 	static const struct option opts[] = {
-	    {"file", required_argument, NULL, 'f'},    {"output", required_argument, NULL, 'o'},
-	    {"apt", no_argument, NULL, 'A'},           {"lists", required_argument, NULL, 'L'},
-	    {"indices", required_argument, NULL, 'I'}, {"download", no_argument, NULL, 'D'},
-	    {"offline", no_argument, NULL, 'O'},       {"allow-unsigned", no_argument, NULL, 'U'},
-	    {"cache", required_argument, NULL, 'c'},   {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},          {0},
+		{"file", required_argument, NULL, 'f'},
+		{"output", required_argument, NULL, 'o'},
+		{"apt", no_argument, NULL, 'A'},
+		{"lists", required_argument, NULL, 'L'},
+		{"indices", required_argument, NULL, 'I'},
+		{"download", no_argument, NULL, 'D'},
+		{"offline", no_argument, NULL, 'O'},
+		{"allow-unsigned", no_argument, NULL, 'U'},
+		{"cache", required_argument, NULL, 'c'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
@@ -110,22 +116,23 @@ print_summary(const struct lock_args *a, const char *out, const struct deb_lock 
 	if (a->json) {
 		json_t *cuts = json_array(), *j;
 		for (size_t i = 0; i < l->ncuts; i++)
-			json_array_append_new(
-			    cuts, json_pack("{s:s,s:s,s:s,s:s}", "package", l->cuts[i].package,
-			                    "field", l->cuts[i].field, "dependency",
-			                    l->cuts[i].dependency, "reason", l->cuts[i].reason));
+			json_array_append_new(cuts, json_pack("{s:s,s:s,s:s,s:s}", "package",
+							      l->cuts[i].package, "field",
+							      l->cuts[i].field, "dependency",
+							      l->cuts[i].dependency, "reason",
+							      l->cuts[i].reason));
 		j = json_pack("{s:s,s:I,s:I,s:I,s:o}", "lockfile", out, "packages",
-		              (json_int_t)l->npkgs, "download_size", (json_int_t)bytes, "indices",
-		              (json_int_t)l->nindices, "cut", cuts);
+			      (json_int_t)l->npkgs, "download_size", (json_int_t)bytes, "indices",
+			      (json_int_t)l->nindices, "cut", cuts);
 		cli_print_json(j);
 		json_decref(j);
 		return;
 	}
 	for (size_t i = 0; i < l->ncuts; i++)
 		ward_info("cut: %s %s: %s (%s)", l->cuts[i].package, l->cuts[i].field,
-		          l->cuts[i].dependency, l->cuts[i].reason);
+			  l->cuts[i].dependency, l->cuts[i].reason);
 	ward_info("locked %zu packages (%.1f MB), %zu dependency edges cut, from %zu indices -> %s",
-	          l->npkgs, (double)bytes / 1e6, l->ncuts, l->nindices, out);
+		  l->npkgs, (double)bytes / 1e6, l->ncuts, l->nindices, out);
 }
 
 int

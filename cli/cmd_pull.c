@@ -6,27 +6,27 @@
 #include "cli.h"
 
 static const char help[] =
-    "usage: ward pull REF DIR [options]\n"
-    "\n"
-    "Pull REF (host[:port]/repository[:tag|@sha256:...]) with its cosign signature\n"
-    "and attestation manifests and its OCI 1.1 referrers (the registry's referrers\n"
-    "API, else the sha256-<hex> fallback index) into a new OCI layout DIR, which\n"
-    "appears whole once everything arrived.  Every manifest and blob is checked\n"
-    "against its digest on the way; then `ward verify DIR --key PUB` checks the\n"
-    "signatures.\n"
-    "\n" CLI_REGISTRY_HELP "      --json            machine-readable result on stdout\n"
-    "\n"
-    "Exit codes: 0 pulled, 1 the registry sent bytes that do not match their\n"
-    "digest, 2 bad input (no such image), 3 environment (network, TLS, auth).\n";
+	"usage: ward pull REF DIR [options]\n"
+	"\n"
+	"Pull REF (host[:port]/repository[:tag|@sha256:...]) with its cosign signature\n"
+	"and attestation manifests and its OCI 1.1 referrers (the registry's referrers\n"
+	"API, else the sha256-<hex> fallback index) into a new OCI layout DIR, which\n"
+	"appears whole once everything arrived.  Every manifest and blob is checked\n"
+	"against its digest on the way; then `ward verify DIR --key PUB` checks the\n"
+	"signatures.\n"
+	"\n" CLI_REGISTRY_HELP "      --json            machine-readable result on stdout\n"
+	"\n"
+	"Exit codes: 0 pulled, 1 the registry sent bytes that do not match their\n"
+	"digest, 2 bad input (no such image), 3 environment (network, TLS, auth).\n";
 
 int
 cmd_pull(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    CLI_REGISTRY_LONG_OPTIONS,
-	    {0},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		CLI_REGISTRY_LONG_OPTIONS,
+		{0},
 	};
 	struct cli_registry reg = {0};
 	struct reg_stats st = {0};
@@ -62,15 +62,15 @@ cmd_pull(int argc, char **argv)
 		return cli_fail();
 	if (json) {
 		json_t *j = json_pack("{s:s,s:s,s:s,s:I,s:I,s:b}", "reference", argv[optind],
-		                      "layout", argv[optind + 1], "digest", digest, "blobs",
-		                      (json_int_t)st.blobs_fetched, "bytes", (json_int_t)st.bytes,
-		                      "referrersApi", st.referrers_api);
+				      "layout", argv[optind + 1], "digest", digest, "blobs",
+				      (json_int_t)st.blobs_fetched, "bytes", (json_int_t)st.bytes,
+				      "referrersApi", st.referrers_api);
 		cli_print_json(j);
 		json_decref(j);
 	} else {
 		fprintf(stderr, "ward: pulled %s into %s (%s): %zu blob(s), %ju bytes\n",
-		        argv[optind], argv[optind + 1], digest, st.blobs_fetched,
-		        (uintmax_t)st.bytes);
+			argv[optind], argv[optind + 1], digest, st.blobs_fetched,
+			(uintmax_t)st.bytes);
 		printf("%s\n", digest);
 	}
 	return 0;

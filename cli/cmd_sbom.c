@@ -7,32 +7,32 @@
 #include "sbom/sbom.h"
 
 static const char help[] =
-    "usage: ward sbom IMAGE|ROOTFS [-o DIR] [options]\n"
-    "\n"
-    "Catalog what is inside a root filesystem — Debian packages (dpkg status and\n"
-    "status.d), Python distributions (dist-info, egg-info), OMS-signed models and\n"
-    "model files, ELF files no package owns, ward-init — and write:\n"
-    "  sbom.cdx.json    CycloneDX 1.6        sbom.spdx.json   SPDX 2.3\n"
-    "  licenses.json    license report, with licenses.md and licenses.csv\n"
-    "  files.manifest   per-file SHA-256 manifest (software hash)\n"
-    "  summary.json     completeness counts, unowned files, warnings\n"
-    "  owners.tsv       which component owns each regular file\n"
-    "IMAGE is an OCI layout (DIR or DIR:tag), an oci-archive or a docker-archive\n"
-    "tar (FILE or FILE:name:tag); each layer is read once and verified.  ROOTFS is\n"
-    "an unpacked root filesystem directory.\n"
-    "\n"
-    "  -o, --output DIR    write every output into DIR (replaced as a whole)\n"
-    "      --format F      print one output on stdout instead: cyclonedx, spdx,\n"
-    "                      licenses, licenses-md, licenses-csv, files, owners,\n"
-    "                      summary\n"
-    "      --name NAME     the subject's name (default: image or directory name)\n"
-    "      --strict        fail (exit 1) when a regular file is owned by no component\n"
-    "      --threads N     hashing threads (default: all cores)\n"
-    "      --json          print the summary as JSON on stdout\n"
-    "\n"
-    "Outputs are deterministic: timestamps come from SOURCE_DATE_EPOCH, else the\n"
-    "newest file in the root filesystem.\n"
-    "Exit codes: 0 ok, 1 unowned files with --strict, 2 bad input, 3 environment.\n";
+	"usage: ward sbom IMAGE|ROOTFS [-o DIR] [options]\n"
+	"\n"
+	"Catalog what is inside a root filesystem — Debian packages (dpkg status and\n"
+	"status.d), Python distributions (dist-info, egg-info), OMS-signed models and\n"
+	"model files, ELF files no package owns, ward-init — and write:\n"
+	"  sbom.cdx.json    CycloneDX 1.6        sbom.spdx.json   SPDX 2.3\n"
+	"  licenses.json    license report, with licenses.md and licenses.csv\n"
+	"  files.manifest   per-file SHA-256 manifest (software hash)\n"
+	"  summary.json     completeness counts, unowned files, warnings\n"
+	"  owners.tsv       which component owns each regular file\n"
+	"IMAGE is an OCI layout (DIR or DIR:tag), an oci-archive or a docker-archive\n"
+	"tar (FILE or FILE:name:tag); each layer is read once and verified.  ROOTFS is\n"
+	"an unpacked root filesystem directory.\n"
+	"\n"
+	"  -o, --output DIR    write every output into DIR (replaced as a whole)\n"
+	"      --format F      print one output on stdout instead: cyclonedx, spdx,\n"
+	"                      licenses, licenses-md, licenses-csv, files, owners,\n"
+	"                      summary\n"
+	"      --name NAME     the subject's name (default: image or directory name)\n"
+	"      --strict        fail (exit 1) when a regular file is owned by no component\n"
+	"      --threads N     hashing threads (default: all cores)\n"
+	"      --json          print the summary as JSON on stdout\n"
+	"\n"
+	"Outputs are deterministic: timestamps come from SOURCE_DATE_EPOCH, else the\n"
+	"newest file in the root filesystem.\n"
+	"Exit codes: 0 ok, 1 unowned files with --strict, 2 bad input, 3 environment.\n";
 
 struct sbom_args {
 	const char *input, *output, *format, *name;
@@ -43,10 +43,10 @@ static int
 parse(int argc, char **argv, struct sbom_args *a)
 {
 	static const struct option opts[] = {
-	    {"output", required_argument, NULL, 'o'},  {"format", required_argument, NULL, 'F'},
-	    {"name", required_argument, NULL, 'n'},    {"strict", no_argument, NULL, 'S'},
-	    {"threads", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},          {0},
+		{"output", required_argument, NULL, 'o'},  {"format", required_argument, NULL, 'F'},
+		{"name", required_argument, NULL, 'n'},	   {"strict", no_argument, NULL, 'S'},
+		{"threads", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},	   {0},
 	};
 	int c;
 
@@ -145,26 +145,26 @@ report(const struct sbom_catalog *c, const struct sbom_args *a)
 		n[c->comps[i].kind]++;
 	sbom_license_share(c, &yes, &listed, &total);
 	fprintf(stderr,
-	        "ward: %s: %zu components (%zu deb, %zu python, %zu models, %zu model files, "
-	        "%zu elf, %zu ward-init)\n",
-	        c->name, c->ncomps, n[SBOM_KIND_DEB], n[SBOM_KIND_PYTHON], n[SBOM_KIND_MODEL],
-	        n[SBOM_KIND_MODEL_FILE], n[SBOM_KIND_ELF], n[SBOM_KIND_WARD_INIT]);
+		"ward: %s: %zu components (%zu deb, %zu python, %zu models, %zu model files, "
+		"%zu elf, %zu ward-init)\n",
+		c->name, c->ncomps, n[SBOM_KIND_DEB], n[SBOM_KIND_PYTHON], n[SBOM_KIND_MODEL],
+		n[SBOM_KIND_MODEL_FILE], n[SBOM_KIND_ELF], n[SBOM_KIND_WARD_INIT]);
 	fprintf(stderr,
-	        "ward: files: %zu regular, %zu owned (%zu deb, %zu python, %zu model, %zu elf, "
-	        "%zu ward-init), %zu unowned\n",
-	        k->files, k->files - k->unowned, k->owned[SBOM_KIND_DEB],
-	        k->owned[SBOM_KIND_PYTHON],
-	        k->owned[SBOM_KIND_MODEL] + k->owned[SBOM_KIND_MODEL_FILE], k->owned[SBOM_KIND_ELF],
-	        k->owned[SBOM_KIND_WARD_INIT], k->unowned);
+		"ward: files: %zu regular, %zu owned (%zu deb, %zu python, %zu model, %zu elf, "
+		"%zu ward-init), %zu unowned\n",
+		k->files, k->files - k->unowned, k->owned[SBOM_KIND_DEB],
+		k->owned[SBOM_KIND_PYTHON],
+		k->owned[SBOM_KIND_MODEL] + k->owned[SBOM_KIND_MODEL_FILE], k->owned[SBOM_KIND_ELF],
+		k->owned[SBOM_KIND_WARD_INIT], k->unowned);
 	fprintf(stderr,
-	        "ward: licenses: %zu of %zu packages concluded (%.1f%%); %zu with SPDX License "
-	        "List ids only (%.1f%%)\n",
-	        yes, total, total ? 100.0 * (double)yes / (double)total : 0.0, listed,
-	        total ? 100.0 * (double)listed / (double)total : 0.0);
+		"ward: licenses: %zu of %zu packages concluded (%.1f%%); %zu with SPDX License "
+		"List ids only (%.1f%%)\n",
+		yes, total, total ? 100.0 * (double)yes / (double)total : 0.0, listed,
+		total ? 100.0 * (double)listed / (double)total : 0.0);
 	if (c->warnings.n > 0) {
 		fprintf(stderr, "ward: %zu warning%s%s\n", c->warnings.n,
-		        c->warnings.n == 1 ? "" : "s",
-		        ward_log_level() >= WARD_LOG_DEBUG ? ":" : " (-v lists them)");
+			c->warnings.n == 1 ? "" : "s",
+			ward_log_level() >= WARD_LOG_DEBUG ? ":" : " (-v lists them)");
 		for (size_t i = 0; ward_log_level() >= WARD_LOG_DEBUG && i < c->warnings.n; i++)
 			fprintf(stderr, "  %s\n", c->warnings.v[i]);
 	}
@@ -173,7 +173,7 @@ report(const struct sbom_catalog *c, const struct sbom_args *a)
 			fprintf(stderr, "  unowned /%s\n", c->fs.files[c->unowned[i]].path);
 		if (k->unowned > 20)
 			fprintf(stderr, "  … and %zu more (summary.json lists them all)\n",
-			        k->unowned - 20);
+				k->unowned - 20);
 	}
 }
 
@@ -220,7 +220,7 @@ cmd_sbom(int argc, char **argv)
 		ward_info("wrote %s", a.output);
 	if (rc == 0 && a.strict && c->counts.unowned > 0) {
 		fprintf(stderr, "ward: --strict: %zu regular file%s owned by no component\n",
-		        c->counts.unowned, c->counts.unowned == 1 ? "" : "s");
+			c->counts.unowned, c->counts.unowned == 1 ? "" : "s");
 		rc = EXIT_VERIFY;
 	}
 	sbom_catalog_free(c);

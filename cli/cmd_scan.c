@@ -8,32 +8,32 @@
 #include "vuln/vuln.h"
 
 static const char help[] =
-    "usage: ward scan TARGET --db DIR [options]\n"
-    "\n"
-    "Match the packages of TARGET against the offline OSV store (ward db):\n"
-    "Debian packages by source package and source version (dpkg order),\n"
-    "Python distributions by PEP 503 name and PEP 440 version.  A Python\n"
-    "distribution shipped by a Debian package is reported once, against\n"
-    "that package.  TARGET is\n"
-    "  an SBOM        CycloneDX 1.4-1.6 or SPDX 2.3 JSON (ward, syft, trivy)\n"
-    "  a directory    an unpacked root filesystem (dpkg status, dist-info)\n"
-    "\n"
-    "  -d, --db DIR            the store (default: $WARD_DB)\n"
-    "      --vex FILE          apply an OpenVEX document (repeatable): not_affected\n"
-    "                          and fixed statements move findings to \"suppressed\"\n"
-    "  -f, --format FORMAT     table (default), json, sarif or cyclonedx\n"
-    "      --json              the same as --format json\n"
-    "  -o, --output FILE       write the report to FILE instead of stdout\n"
-    "      --fail-on SEVERITY  exit 1 when a finding is at least SEVERITY\n"
-    "                          (unknown, low, medium, high, critical)\n"
-    "\n"
-    "JSON: {\"findings\":[{\"id\",\"aliases\",\"ecosystem\",\"package\",\"version\",\n"
-    "\"fixed\",\"severity\",\"owner\",...}],\"suppressed\":[...],\"problems\":[...]}\n"
-    "where package/version are what matched (the source package for Debian)\n"
-    "and owner is the installed package that carries it.\n"
-    "\n"
-    "Exit codes: 0 ok (or findings below --fail-on), 1 findings at or above\n"
-    "--fail-on, 2 bad input (target, store, VEX), 3 environment.\n";
+	"usage: ward scan TARGET --db DIR [options]\n"
+	"\n"
+	"Match the packages of TARGET against the offline OSV store (ward db):\n"
+	"Debian packages by source package and source version (dpkg order),\n"
+	"Python distributions by PEP 503 name and PEP 440 version.  A Python\n"
+	"distribution shipped by a Debian package is reported once, against\n"
+	"that package.  TARGET is\n"
+	"  an SBOM        CycloneDX 1.4-1.6 or SPDX 2.3 JSON (ward, syft, trivy)\n"
+	"  a directory    an unpacked root filesystem (dpkg status, dist-info)\n"
+	"\n"
+	"  -d, --db DIR            the store (default: $WARD_DB)\n"
+	"      --vex FILE          apply an OpenVEX document (repeatable): not_affected\n"
+	"                          and fixed statements move findings to \"suppressed\"\n"
+	"  -f, --format FORMAT     table (default), json, sarif or cyclonedx\n"
+	"      --json              the same as --format json\n"
+	"  -o, --output FILE       write the report to FILE instead of stdout\n"
+	"      --fail-on SEVERITY  exit 1 when a finding is at least SEVERITY\n"
+	"                          (unknown, low, medium, high, critical)\n"
+	"\n"
+	"JSON: {\"findings\":[{\"id\",\"aliases\",\"ecosystem\",\"package\",\"version\",\n"
+	"\"fixed\",\"severity\",\"owner\",...}],\"suppressed\":[...],\"problems\":[...]}\n"
+	"where package/version are what matched (the source package for Debian)\n"
+	"and owner is the installed package that carries it.\n"
+	"\n"
+	"Exit codes: 0 ok (or findings below --fail-on), 1 findings at or above\n"
+	"--fail-on, 2 bad input (target, store, VEX), 3 environment.\n";
 
 enum { FMT_TABLE, FMT_JSON, FMT_SARIF, FMT_CDX };
 
@@ -48,7 +48,7 @@ cli_target_kind(const char *target)
 	if (stat(target, &st) != 0)
 		/* DIR:tag, FILE:name:tag, transport:... */
 		return strchr(target, ':') != NULL ? TARGET_IMAGE
-		                                   : ward_err_io(target, "cannot read");
+						   : ward_err_io(target, "cannot read");
 	if (S_ISDIR(st.st_mode)) {
 		if ((layout = ward_path_join(target, "oci-layout")) == NULL)
 			return -1;
@@ -144,7 +144,7 @@ write_report(const struct vuln_report *r, int fmt, const char *output)
 		now = time(NULL);
 	j = fmt == FMT_JSON    ? vuln_report_json(r)
 	    : fmt == FMT_SARIF ? vuln_report_sarif(r)
-	                       : vuln_report_cyclonedx(r, now);
+			       : vuln_report_cyclonedx(r, now);
 	if (j == NULL)
 		return ward_err(WARD_EENV, "out of memory");
 	rc = output ? cli_write_json_output(output, j) : cli_print_json(j);
@@ -156,10 +156,10 @@ int
 cmd_scan(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},     {"vex", required_argument, NULL, 'V'},
-	    {"format", required_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
-	    {"output", required_argument, NULL, 'o'}, {"fail-on", required_argument, NULL, 'F'},
-	    {"help", no_argument, NULL, 'h'},         {0},
+		{"db", required_argument, NULL, 'd'},	  {"vex", required_argument, NULL, 'V'},
+		{"format", required_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
+		{"output", required_argument, NULL, 'o'}, {"fail-on", required_argument, NULL, 'F'},
+		{"help", no_argument, NULL, 'h'},	  {0},
 	};
 	const char *dir = getenv("WARD_DB"), *output = NULL;
 	struct ward_strv vex_files = {0};
@@ -239,7 +239,7 @@ cmd_scan(int argc, char **argv)
 		goto fail;
 	if (fmt != FMT_TABLE || output != NULL)
 		fprintf(stderr, "ward: %zu findings, %zu suppressed, in %zu packages\n",
-		        report.nfindings, report.nsuppressed, report.packages);
+			report.nfindings, report.nsuppressed, report.packages);
 	if (fail_on >= 0 && report.nfindings > 0 && vuln_report_worst(&report) >= fail_on) {
 		fprintf(stderr, "ward: findings at or above %s\n", vuln_severity_name(fail_on));
 		rc = EXIT_VERIFY;

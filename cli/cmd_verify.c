@@ -8,36 +8,36 @@
 #include "release/release.h"
 
 static const char help[] =
-    "usage: ward verify IMAGE|RELEASE --key PUB [--bundle FILE] [--require TYPE]...\n"
-    "                   [--lock FILE] [--rebuild] [--threads N] [--json]\n"
-    "\n"
-    "Check a signed image in the OCI layout IMAGE (DIR or DIR:tag):\n"
-    "  - every blob: the manifest, the config and each layer match their digests,\n"
-    "    sizes and diff_ids;\n"
-    "  - the signatures (legacy simple-signing and cosign v3 bundles): each one\n"
-    "    verifies with the key and names this image; at least one must exist;\n"
-    "  - every attestation (.att layers, referrer bundles): the DSSE signature\n"
-    "    verifies, the statement's subject is this image and its predicateType\n"
-    "    is the one annotated; both forms (and the --bundle file) hold the same\n"
-    "    attestations, and each one a signature covers is present;\n"
-    "  - content: SBOMs against a fresh catalog of the image, the provenance's\n"
-    "    dependencies against a lock, and with --rebuild a rebuild from the\n"
-    "    provenance (checks this ward cannot run are reported as skipped).\n"
-    "Every check runs; the first broken link is named.  A release directory\n"
-    "(ward release) is checked whole: the image as above with every artifact's\n"
-    "attestation required, the signature files, and each artifact file against\n"
-    "the SHA-256 the signed release index lists.\n"
-    "\n"
-    "  -k, --key FILE       public key (PEM)\n"
-    "      --bundle FILE    also check an attestation bundle (JSON lines)\n"
-    "      --require TYPE   an attestation of TYPE must be present (repeatable;\n"
-    "                       cyclonedx, spdx, provenance, openvex, ... or a URI)\n"
-    "      --lock FILE      compare the provenance with this lock\n"
-    "      --rebuild        rebuild from the provenance and compare digests\n"
-    "      --threads N      hashing threads (default: all cores)\n"
-    "      --json           the full report on stdout\n"
-    "\n"
-    "Exit codes: 0 verified, 1 verification failed, 2 bad input, 3 environment.\n";
+	"usage: ward verify IMAGE|RELEASE --key PUB [--bundle FILE] [--require TYPE]...\n"
+	"                   [--lock FILE] [--rebuild] [--threads N] [--json]\n"
+	"\n"
+	"Check a signed image in the OCI layout IMAGE (DIR or DIR:tag):\n"
+	"  - every blob: the manifest, the config and each layer match their digests,\n"
+	"    sizes and diff_ids;\n"
+	"  - the signatures (legacy simple-signing and cosign v3 bundles): each one\n"
+	"    verifies with the key and names this image; at least one must exist;\n"
+	"  - every attestation (.att layers, referrer bundles): the DSSE signature\n"
+	"    verifies, the statement's subject is this image and its predicateType\n"
+	"    is the one annotated; both forms (and the --bundle file) hold the same\n"
+	"    attestations, and each one a signature covers is present;\n"
+	"  - content: SBOMs against a fresh catalog of the image, the provenance's\n"
+	"    dependencies against a lock, and with --rebuild a rebuild from the\n"
+	"    provenance (checks this ward cannot run are reported as skipped).\n"
+	"Every check runs; the first broken link is named.  A release directory\n"
+	"(ward release) is checked whole: the image as above with every artifact's\n"
+	"attestation required, the signature files, and each artifact file against\n"
+	"the SHA-256 the signed release index lists.\n"
+	"\n"
+	"  -k, --key FILE       public key (PEM)\n"
+	"      --bundle FILE    also check an attestation bundle (JSON lines)\n"
+	"      --require TYPE   an attestation of TYPE must be present (repeatable;\n"
+	"                       cyclonedx, spdx, provenance, openvex, ... or a URI)\n"
+	"      --lock FILE      compare the provenance with this lock\n"
+	"      --rebuild        rebuild from the provenance and compare digests\n"
+	"      --threads N      hashing threads (default: all cores)\n"
+	"      --json           the full report on stdout\n"
+	"\n"
+	"Exit codes: 0 verified, 1 verification failed, 2 bad input, 3 environment.\n";
 
 static void
 print_human(const struct verify_report *r, int ok)
@@ -47,40 +47,40 @@ print_human(const struct verify_report *r, int ok)
 	for (size_t i = 0; i < r->n; i++) {
 		const struct verify_check *c = &r->checks[i];
 		const char *tag = c->status == VERIFY_PASS   ? "ok  "
-		                  : c->status == VERIFY_FAIL ? "FAIL"
-		                                             : "skip";
+				  : c->status == VERIFY_FAIL ? "FAIL"
+							     : "skip";
 		if (tty && c->status == VERIFY_FAIL)
 			fprintf(stderr, "  \033[1;31m%s\033[0m  %s: %s\n", tag, c->subject,
-			        c->detail);
+				c->detail);
 		else
 			fprintf(stderr, "  %s  %s: %s\n", tag, c->subject,
-			        c->detail ? c->detail : "");
+				c->detail ? c->detail : "");
 	}
 	if (ok)
-		fprintf(
-		    stderr,
-		    "ward: verified %s (%s): %zu signature(s), %zu attestation(s), %zu check(s) "
-		    "skipped\n",
-		    r->ref, r->image, r->signatures, r->natts, r->skipped);
+		fprintf(stderr,
+			"ward: verified %s (%s): %zu signature(s), %zu attestation(s), %zu "
+			"check(s) "
+			"skipped\n",
+			r->ref, r->image, r->signatures, r->natts, r->skipped);
 	else
 		fprintf(stderr,
-		        "ward: verification FAILED (%zu problem(s)); first broken link: %s\n",
-		        r->failures, r->first_failure ? r->first_failure : ward_errmsg());
+			"ward: verification FAILED (%zu problem(s)); first broken link: %s\n",
+			r->failures, r->first_failure ? r->first_failure : ward_errmsg());
 }
 
 int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},
-	    {"bundle", required_argument, NULL, 'b'},
-	    {"require", required_argument, NULL, 'r'},
-	    {"lock", required_argument, NULL, 'L'},
-	    {"rebuild", no_argument, NULL, 'R'},
-	    {"threads", required_argument, NULL, 't'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{"key", required_argument, NULL, 'k'},
+		{"bundle", required_argument, NULL, 'b'},
+		{"require", required_argument, NULL, 'r'},
+		{"lock", required_argument, NULL, 'L'},
+		{"rebuild", no_argument, NULL, 'R'},
+		{"threads", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	struct verify_opts o = {0};
 	struct verify_report r = {0};
@@ -134,7 +134,7 @@ cmd_verify(int argc, char **argv)
 	if (optind + 1 != argc || keypath == NULL) {
 		ward_strv_free(&require);
 		return cli_usage("verify", optind + 1 != argc ? "expected one IMAGE"
-		                                              : "--key PUBLIC-KEY is required");
+							      : "--key PUBLIC-KEY is required");
 	}
 	if (release_is_dir(argv[optind])) { /* a ward release: image, artifacts */
 		ward_strv_free(&require);

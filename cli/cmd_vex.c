@@ -39,48 +39,48 @@ unpack_image(const char *ref, char **tmp, char **root)
 }
 
 static const char help[] =
-    "usage: ward vex TARGET --db DIR [options]\n"
-    "\n"
-    "Scan TARGET (an unpacked root filesystem or an SBOM, as ward scan) and\n"
-    "write an OpenVEX v0.2.0 document with one statement per finding:\n"
-    "  not_affected / component_not_present    the package's files, or the\n"
-    "        library that holds the vulnerable code, are not in the image\n"
-    "  not_affected / vulnerable_code_not_in_execute_path   (annotated\n"
-    "        vulnerabilities only) no ELF object imports a vulnerable symbol,\n"
-    "        defines a copy of it, or calls dlopen naming the library; the\n"
-    "        evidence is in impact_statement\n"
-    "  affected      with an action statement when a fixed version exists\n"
-    "  under_investigation   otherwise\n"
-    "ELF evidence needs a root filesystem: TARGET itself, or --rootfs for an\n"
-    "SBOM.  `ward scan --vex` with the output suppresses exactly its\n"
-    "not_affected statements.\n"
-    "\n"
-    "  -d, --db DIR             the store (default: $WARD_DB)\n"
-    "  -a, --annotations FILE   reachability annotations\n"
-    "                           (docs/formats/vex-annotations.md; default:\n"
-    "                           $WARD_VEX_ANNOTATIONS)\n"
-    "      --rootfs DIR         root filesystem to inspect for an SBOM TARGET\n"
-    "      --author NAME        document author (default \"ward\")\n"
-    "      --id IRI             document @id (default: derived from the content)\n"
-    "  -o, --output FILE        write the document to FILE (default stdout)\n"
-    "      --json               accepted for symmetry: the output is JSON\n"
-    "\n"
-    "Timestamps come from SOURCE_DATE_EPOCH when set.\n"
-    "Exit codes: 0 ok, 2 bad input, 3 environment.\n";
+	"usage: ward vex TARGET --db DIR [options]\n"
+	"\n"
+	"Scan TARGET (an unpacked root filesystem or an SBOM, as ward scan) and\n"
+	"write an OpenVEX v0.2.0 document with one statement per finding:\n"
+	"  not_affected / component_not_present    the package's files, or the\n"
+	"        library that holds the vulnerable code, are not in the image\n"
+	"  not_affected / vulnerable_code_not_in_execute_path   (annotated\n"
+	"        vulnerabilities only) no ELF object imports a vulnerable symbol,\n"
+	"        defines a copy of it, or calls dlopen naming the library; the\n"
+	"        evidence is in impact_statement\n"
+	"  affected      with an action statement when a fixed version exists\n"
+	"  under_investigation   otherwise\n"
+	"ELF evidence needs a root filesystem: TARGET itself, or --rootfs for an\n"
+	"SBOM.  `ward scan --vex` with the output suppresses exactly its\n"
+	"not_affected statements.\n"
+	"\n"
+	"  -d, --db DIR             the store (default: $WARD_DB)\n"
+	"  -a, --annotations FILE   reachability annotations\n"
+	"                           (docs/formats/vex-annotations.md; default:\n"
+	"                           $WARD_VEX_ANNOTATIONS)\n"
+	"      --rootfs DIR         root filesystem to inspect for an SBOM TARGET\n"
+	"      --author NAME        document author (default \"ward\")\n"
+	"      --id IRI             document @id (default: derived from the content)\n"
+	"  -o, --output FILE        write the document to FILE (default stdout)\n"
+	"      --json               accepted for symmetry: the output is JSON\n"
+	"\n"
+	"Timestamps come from SOURCE_DATE_EPOCH when set.\n"
+	"Exit codes: 0 ok, 2 bad input, 3 environment.\n";
 
 int
 cmd_vex(int argc, char **argv)
 {
 	static const struct option opts[] = {
-	    {"db", required_argument, NULL, 'd'},
-	    {"annotations", required_argument, NULL, 'a'},
-	    {"rootfs", required_argument, NULL, 'r'},
-	    {"author", required_argument, NULL, 'A'},
-	    {"id", required_argument, NULL, 'I'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"json", no_argument, NULL, 'j'},
-	    {"help", no_argument, NULL, 'h'},
-	    {0},
+		{"db", required_argument, NULL, 'd'},
+		{"annotations", required_argument, NULL, 'a'},
+		{"rootfs", required_argument, NULL, 'r'},
+		{"author", required_argument, NULL, 'A'},
+		{"id", required_argument, NULL, 'I'},
+		{"output", required_argument, NULL, 'o'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *dir = getenv("WARD_DB"), *ann_path = getenv("WARD_VEX_ANNOTATIONS");
 	const char *output = NULL, *rootfs = NULL;
@@ -172,14 +172,14 @@ cmd_vex(int argc, char **argv)
 		counts[strcmp(s, "not_affected") == 0 ? 0
 		       : strcmp(s, "affected") == 0   ? 1
 		       : strcmp(s, "fixed") == 0      ? 2
-		                                      : 3]++;
+						      : 3]++;
 	}
-	fprintf(
-	    stderr,
-	    "ward: %zu statements: %zu not_affected, %zu affected, %zu under_investigation%s%s\n",
-	    json_array_size(json_object_get(doc, "statements")), counts[0], counts[1], counts[3],
-	    rootfs ? "" : " (no root filesystem: no ELF evidence)",
-	    ann ? "" : " (no annotations: no reachability claims)");
+	fprintf(stderr,
+		"ward: %zu statements: %zu not_affected, %zu affected, %zu "
+		"under_investigation%s%s\n",
+		json_array_size(json_object_get(doc, "statements")), counts[0], counts[1],
+		counts[3], rootfs ? "" : " (no root filesystem: no ELF evidence)",
+		ann ? "" : " (no annotations: no reachability claims)");
 	goto out;
 fail:
 	rc = cli_fail();

@@ -25,7 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 1:
 		if (oci_manifest_parse(data + 1, size - 1, "fuzz", NULL, &m) == 0) {
-			struct oci_manifest_spec s = {.config = &m.config, .layers = m.layers,
+			struct oci_manifest_spec s = {.config = &m.config,
+						      .layers = m.layers,
 						      .nlayers = m.nlayers,
 						      .subject = m.has_subject ? &m.subject : NULL,
 						      .annotations = m.annotations};

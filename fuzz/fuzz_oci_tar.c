@@ -33,7 +33,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			const struct oci_entry *e;
 			unsigned char buf[4096];
 			while (oci_layer_next(r, &e) == 1)
-				while (e->type == OCI_ENTRY_FILE && oci_layer_read(r, buf, sizeof(buf)) > 0)
+				while (e->type == OCI_ENTRY_FILE &&
+				       oci_layer_read(r, buf, sizeof(buf)) > 0)
 					;
 		} else {
 			(void)oci_fs_apply_layer(&fs, r, layer);

@@ -18,7 +18,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (osv_record_from_json(j, "fuzz", &r) == 0) {
 		/* evaluate every stored entry against a few installed versions */
 		static const char *const installed[] = {"0", "1.0", "1.0-1", "2:3.4~rc1-5",
-		                                        "1.0a1.dev2"};
+							"1.0a1.dev2"};
 		for (size_t i = 0; i < r.naff; i++) {
 			int kind = osv_ecosystem_kind(r.aff[i].ecosystem);
 			for (size_t k = 0; kind != OSV_OTHER && k < 5; k++) {

@@ -118,11 +118,11 @@ const char *attest_predicate_name(const char *uri);
  * be NULL: left out, as cosign does).  predicate is referenced, not
  * stolen.  Caller json_decref()s. */
 json_t *intoto_statement(const char *name, const char *sha256_hex, const char *predicate_type,
-                         json_t *predicate);
+			 json_t *predicate);
 
 /* A checked statement; fields borrowed from root. */
 struct intoto {
-	json_t *root;     /* owned */
+	json_t *root;	  /* owned */
 	const char *type; /* _type (v1 or v0.1) */
 	const char *predicate_type;
 	json_t *subjects;  /* array, non-empty, each with digest.sha256 */
@@ -201,12 +201,12 @@ struct slsa_params {
 	size_t nlock;
 	const struct slsa_dependency *inputs; /* local files/dirs (attest_path_digest) */
 	size_t ninputs;
-	const char *ward_path;           /* NULL: /proc/self/exe */
-	const char *builder_id;          /* NULL: $WARD_BUILDER_ID, else the default */
-	const char *invocation_id;       /* NULL: derived from the inputs */
+	const char *ward_path;		 /* NULL: /proc/self/exe */
+	const char *builder_id;		 /* NULL: $WARD_BUILDER_ID, else the default */
+	const char *invocation_id;	 /* NULL: derived from the inputs */
 	int64_t started_on, finished_on; /* -1: SOURCE_DATE_EPOCH if set, else omitted */
-	const json_t *internal;          /* extra internalParameters object, or NULL */
-	const json_t *byproducts;        /* array of resource descriptors, or NULL */
+	const json_t *internal;		 /* extra internalParameters object, or NULL */
+	const json_t *byproducts;	 /* array of resource descriptors, or NULL */
 };
 
 /* slsa_provenance(p): the SLSA v1 predicate (buildDefinition, runDetails),
@@ -242,7 +242,7 @@ void slsa_deps_free(struct slsa_deps *d);
  * when both have one), and every dependency of a kind the lock holds is a
  * lock entry.  WARD_EVERIFY naming the first difference. */
 int slsa_check_lock(const json_t *predicate, const struct slsa_dependency *lock, size_t n,
-                    const char *what);
+		    const char *what);
 /* slsa_check_predicate(predicate, what): the shape ward writes and reads
  * (buildType, externalParameters.spec digest matches its content,
  * resolvedDependencies each with a sha256).  WARD_EINPUT/WARD_EVERIFY. */
@@ -268,17 +268,17 @@ int slsa_check_predicate(const json_t *predicate, const char *what);
 
 struct attest_image_opts {
 	const char *identity; /* docker-reference and in-toto subject name;
-	                         NULL: from the tag ("repo:tag" -> "repo") or
-	                         the layout's directory name */
+				 NULL: from the tag ("repo:tag" -> "repo") or
+				 the layout's directory name */
 };
 
 struct attest_result {
-	char image[OCI_DIGEST_LEN + 1];     /* the image manifest digest */
+	char image[OCI_DIGEST_LEN + 1];	    /* the image manifest digest */
 	char statement[OCI_DIGEST_LEN + 1]; /* sha256 of the signed payload */
 	char legacy[OCI_DIGEST_LEN + 1];    /* the .sig / .att manifest */
 	char referrer[OCI_DIGEST_LEN + 1];  /* the referrer manifest */
-	size_t replaced;                    /* earlier entries by the same key */
-	size_t committed;                   /* sign: attestations the signature covers */
+	size_t replaced;		    /* earlier entries by the same key */
+	size_t committed;		    /* sign: attestations the signature covers */
 };
 
 /* attest_sign_image(image, key, o, r): sign the image "DIR[:tag]" in both
@@ -286,14 +286,14 @@ struct attest_result {
  * with the key (WARD_ATTESTATIONS_ANNOTATION), so dropping one later is
  * detected: attest first, sign last.  r may be NULL. */
 int attest_sign_image(const char *image, const struct ward_key *key,
-                      const struct attest_image_opts *o, struct attest_result *r);
+		      const struct attest_image_opts *o, struct attest_result *r);
 
 /* attest_image(image, key, predicate_type, predicate, o, r): DSSE-sign the
  * in-toto statement {subject: the image, predicate_type, predicate} and
  * store it in both forms. */
 int attest_image(const char *image, const struct ward_key *key, const char *predicate_type,
-                 const json_t *predicate, const struct attest_image_opts *o,
-                 struct attest_result *r);
+		 const json_t *predicate, const struct attest_image_opts *o,
+		 struct attest_result *r);
 
 /* attest_bundle_write(image, path, lines): the attestation bundle: one
  * Sigstore bundle v0.3 per line (the image signature first, then every
@@ -317,12 +317,12 @@ struct verify_attestation {
 	char *predicate_type;
 	char statement[OCI_DIGEST_LEN + 1]; /* sha256 of the DSSE payload */
 	int legacy, referrer, bundle_line;  /* the forms it was found in */
-	int committed;                      /* covered by a signature */
-	json_t *predicate;                  /* owned */
+	int committed;			    /* covered by a signature */
+	json_t *predicate;		    /* owned */
 };
 
 struct verify_report {
-	char *ref;                      /* the image as given */
+	char *ref;			/* the image as given */
 	char image[OCI_DIGEST_LEN + 1]; /* its manifest digest */
 	struct verify_check *checks;
 	size_t n, cap;
@@ -337,14 +337,14 @@ struct verify_report {
  * skipped.  Each returns 0 when the check holds (with a short summary in
  * detail), -1 with the reason recorded (WARD_EVERIFY for a mismatch). */
 typedef int (*verify_sbom_fn)(void *ctx, const char *image, const char *predicate_type,
-                              const json_t *sbom, struct ward_buf *detail);
+			      const json_t *sbom, struct ward_buf *detail);
 /* rebuild: build again from the provenance; digest receives the result. */
 typedef int (*verify_rebuild_fn)(void *ctx, const json_t *provenance,
-                                 char digest[OCI_DIGEST_LEN + 1]);
+				 char digest[OCI_DIGEST_LEN + 1]);
 
 struct verify_opts {
-	const struct ward_key *key;      /* public key (required) */
-	const char *bundle;              /* attestation bundle (JSON lines) to check too */
+	const struct ward_key *key;	 /* public key (required) */
+	const char *bundle;		 /* attestation bundle (JSON lines) to check too */
 	const struct ward_strv *require; /* predicate type URIs that must be attested */
 	int threads;
 	struct ward_progress *progress;
@@ -385,25 +385,25 @@ const char *verify_status_name(int status);
  * only one side has.  attest_sbom_check_done() releases the ctx. */
 struct sbom_check_ctx {
 	int threads;
-	char *image;              /* the image cataloged */
+	char *image;		  /* the image cataloged */
 	struct sbom_catalog *cat; /* its catalog */
 };
 int attest_sbom_check(void *ctx, const char *image, const char *predicate_type, const json_t *sbom,
-                      struct ward_buf *detail);
+		      struct ward_buf *detail);
 void attest_sbom_check_done(struct sbom_check_ctx *ctx);
 
 /* ------------------------------------------------------ provenance from files */
 
 /* The files a build used, for the provenance (every pointer borrowed). */
 struct slsa_files {
-	const char *spec_path;          /* ward.yaml (required) */
-	const char *lock_path;          /* ward.lock (lib/deb format), or NULL */
-	const struct ward_strv *inputs; /* local files/dirs (models, ...), or NULL */
-	const char *builder_id;         /* NULL: $WARD_BUILDER_ID, else ward's local builder */
-	const char *invocation_id;      /* NULL: derived */
+	const char *spec_path;		 /* ward.yaml (required) */
+	const char *lock_path;		 /* ward.lock (lib/deb format), or NULL */
+	const struct ward_strv *inputs;	 /* local files/dirs (models, ...), or NULL */
+	const char *builder_id;		 /* NULL: $WARD_BUILDER_ID, else ward's local builder */
+	const char *invocation_id;	 /* NULL: derived */
 	int64_t started_on, finished_on; /* -1: SOURCE_DATE_EPOCH if set, else omitted */
-	const json_t *internal;         /* extra internalParameters, or NULL */
-	const json_t *byproducts;       /* e.g. the build log's digest, or NULL */
+	const json_t *internal;		 /* extra internalParameters, or NULL */
+	const json_t *byproducts;	 /* e.g. the build log's digest, or NULL */
 };
 
 /* slsa_provenance_from_files(f): read the spec and lock, hash the inputs
@@ -413,7 +413,7 @@ json_t *slsa_provenance_from_files(const struct slsa_files *f);
 /* attest_provenance(image, key, f, o, r): the same, attested about the
  * image (attest_image with PREDICATE_SLSA_V1). */
 int attest_provenance(const char *image, const struct ward_key *key, const struct slsa_files *f,
-                      const struct attest_image_opts *o, struct attest_result *r);
+		      const struct attest_image_opts *o, struct attest_result *r);
 
 /* ------------------------------------------------------ registries */
 
@@ -425,13 +425,13 @@ int attest_provenance(const char *image, const struct ward_key *key, const struc
  * are skipped; with mount_from, missing ones are first mounted from that
  * repository of the same registry.  digest receives the image's. */
 int attest_push(const char *image, const char *ref, const struct reg_opts *o,
-                const char *mount_from, struct reg_stats *stats, char digest[OCI_DIGEST_LEN + 1]);
+		const char *mount_from, struct reg_stats *stats, char digest[OCI_DIGEST_LEN + 1]);
 
 /* attest_pull(ref, dir, o, stats, digest): pull "host/repo[:tag|@digest]"
  * with its cosign signatures, attestations and referrers into a new OCI
  * layout dir (replaced whole on success), every blob checked on the way;
  * `ward verify dir` then checks the signatures. */
 int attest_pull(const char *ref, const char *dir, const struct reg_opts *o, struct reg_stats *stats,
-                char digest[OCI_DIGEST_LEN + 1]);
+		char digest[OCI_DIGEST_LEN + 1]);
 
 #endif

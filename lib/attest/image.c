@@ -13,7 +13,7 @@
 /* One referrer of the image: its index entry, predicate type and bundle. */
 struct referrer {
 	char digest[OCI_DIGEST_LEN + 1];
-	char *ptype;            /* dev.sigstore.bundle.predicateType, or "" */
+	char *ptype;		/* dev.sigstore.bundle.predicateType, or "" */
 	struct ward_buf bundle; /* the layer's bytes */
 };
 
@@ -93,7 +93,7 @@ list_referrers(struct simg *s, struct referrers *out)
  * with key (its statement digest in payload_digest), 0 when not. */
 static int
 bundle_by_key(const struct ward_buf *b, const struct ward_key *key,
-              char payload_digest[OCI_DIGEST_LEN + 1])
+	      char payload_digest[OCI_DIGEST_LEN + 1])
 {
 	json_t *j = json_loadb((const char *)b->data, b->len, 0, NULL);
 	struct bundle bd;
@@ -103,7 +103,7 @@ bundle_by_key(const struct ward_buf *b, const struct ward_key *key,
 		ok = bundle_verify_key(&bd, key, "bundle") == 0;
 		if (ok && payload_digest != NULL)
 			simg_payload_digest(bd.env.payload.data, bd.env.payload.len,
-			                    payload_digest);
+					    payload_digest);
 		bundle_free(&bd);
 	}
 	json_decref(j);
@@ -113,7 +113,7 @@ bundle_by_key(const struct ward_buf *b, const struct ward_key *key,
 
 static int
 envelope_by_key(const struct ward_buf *b, const struct ward_key *key,
-                char payload_digest[OCI_DIGEST_LEN + 1])
+		char payload_digest[OCI_DIGEST_LEN + 1])
 {
 	json_t *j = json_loadb((const char *)b->data, b->len, 0, NULL);
 	struct dsse_envelope e;
@@ -135,9 +135,9 @@ static int
 mark_image(struct simg *s)
 {
 	const char *kind = strcmp(s->image.media_type, OCI_MT_INDEX) == 0 ||
-	                           strcmp(s->image.media_type, DOCKER_MT_LIST) == 0
-	                       ? COSIGN_KIND_INDEX
-	                       : COSIGN_KIND_IMAGE;
+					   strcmp(s->image.media_type, DOCKER_MT_LIST) == 0
+				   ? COSIGN_KIND_INDEX
+				   : COSIGN_KIND_IMAGE;
 	json_t *saved = json_array();
 	size_t i;
 	json_t *a;
@@ -155,7 +155,7 @@ mark_image(struct simg *s)
 			goto out;
 		}
 		json_array_append_new(saved, d->annotations ? json_deep_copy(d->annotations)
-		                                            : json_object());
+							    : json_object());
 	}
 	if (simg_layout_remove(s->l, s->image.digest) != 0)
 		goto out;
@@ -184,7 +184,7 @@ typedef int (*drop_fn)(void *ctx, const struct oci_descriptor *layer, const stru
 /* Rewrite the .sig or .att manifest: keep the layers drop() spares, add one. */
 static int
 rewrite_legacy(struct simg *s, const char *tag, const char *kind, const struct oci_descriptor *add,
-               drop_fn drop, void *ctx, size_t *replaced, char out[OCI_DIGEST_LEN + 1])
+	       drop_fn drop, void *ctx, size_t *replaced, char out[OCI_DIGEST_LEN + 1])
 {
 	const struct oci_descriptor *old = oci_layout_find(s->l, tag);
 	struct oci_descriptor *layers = NULL, cfg, man;
@@ -242,7 +242,7 @@ out:
  * referrers of the same predicate type that key signed. */
 static int
 add_referrer(struct simg *s, const json_t *bundle, const char *ptype, const struct ward_key *key,
-             size_t *replaced, char out[OCI_DIGEST_LEN + 1])
+	     size_t *replaced, char out[OCI_DIGEST_LEN + 1])
 {
 	struct referrers old;
 	struct oci_descriptor layer, cfg, man;
@@ -269,7 +269,7 @@ add_referrer(struct simg *s, const json_t *bundle, const char *ptype, const stru
 	    oci_layout_put_blob(s->l, OCI_EMPTY_JSON, 2, OCI_MT_EMPTY, &cfg) != 0)
 		goto out;
 	ann = json_pack("{s:s,s:s}", BUNDLE_CONTENT_ANNOTATION, "dsse-envelope",
-	                BUNDLE_PREDICATE_ANNOTATION, ptype);
+			BUNDLE_PREDICATE_ANNOTATION, ptype);
 	if (ann == NULL || (have_sde && oci_annotations_created(ann, (int64_t)sde) != 0))
 		goto out;
 	spec.artifact_type = BUNDLE_MEDIA_TYPE_V03;
@@ -382,9 +382,9 @@ sign_statement(const struct simg *s, const char *commit)
 
 	if (subject != NULL && commit[0] != '\0')
 		json_object_set_new(subject, "annotations",
-		                    json_pack("{s:s}", WARD_ATTESTATIONS_ANNOTATION, commit));
+				    json_pack("{s:s}", WARD_ATTESTATIONS_ANNOTATION, commit));
 	return json_pack("{s:s,s:[o],s:s,s:{}}", "_type", INTOTO_STATEMENT_V1, "subject", subject,
-	                 "predicateType", PREDICATE_COSIGN_SIGN, "predicate");
+			 "predicateType", PREDICATE_COSIGN_SIGN, "predicate");
 }
 
 static int
@@ -413,7 +413,7 @@ out:
 
 int
 attest_sign_image(const char *image, const struct ward_key *key, const struct attest_image_opts *o,
-                  struct attest_result *res)
+		  struct attest_result *res)
 {
 	struct attest_result local = {0}, *r = res ? res : &local;
 	struct sig_drop drop = {.key = key};
@@ -440,12 +440,12 @@ attest_sign_image(const char *image, const struct ward_key *key, const struct at
 	    (b64 = b64_encode(sig.data, sig.len)) == NULL)
 		goto out;
 	if (oci_layout_put_blob(s.l, payload, strlen(payload), COSIGN_SIMPLESIGNING_MEDIA_TYPE,
-	                        &layer) != 0 ||
+				&layer) != 0 ||
 	    (ann = json_pack("{s:s}", COSIGN_SIGNATURE_ANNOTATION, b64)) == NULL)
 		goto out;
 	layer.annotations = ann;
 	if (rewrite_legacy(&s, s.sig_tag, COSIGN_KIND_SIGS, &layer, drop_own_signature, &drop,
-	                   &r->replaced, r->legacy) != 0 ||
+			   &r->replaced, r->legacy) != 0 ||
 	    sign_v3(&s, key, commit, r) != 0 || mark_image(&s) != 0)
 		goto out;
 	rc = simg_commit(&s);
@@ -478,7 +478,7 @@ drop_own_attestation(void *ctx, const struct oci_descriptor *layer, const struct
 
 int
 attest_image(const char *image, const struct ward_key *key, const char *ptype,
-             const json_t *predicate, const struct attest_image_opts *o, struct attest_result *res)
+	     const json_t *predicate, const struct attest_image_opts *o, struct attest_result *res)
 {
 	struct attest_result local = {0}, *r = res ? res : &local;
 	struct att_drop drop = {.key = key, .ptype = ptype};
@@ -507,12 +507,12 @@ attest_image(const char *image, const struct ward_key *key, const char *ptype,
 	    0)
 		goto out;
 	ann = json_pack("{s:s,s:s}", COSIGN_SIGNATURE_ANNOTATION, "", COSIGN_PREDICATE_ANNOTATION,
-	                ptype);
+			ptype);
 	if (ann == NULL)
 		goto out;
 	layer.annotations = ann;
 	if (rewrite_legacy(&s, s.att_tag, COSIGN_KIND_ATTS, &layer, drop_own_attestation, &drop,
-	                   &r->replaced, r->legacy) != 0)
+			   &r->replaced, r->legacy) != 0)
 		goto out;
 	if ((bundle = bundle_new_dsse(env, key, BUNDLE_HINT_DER_B64)) == NULL ||
 	    add_referrer(&s, bundle, ptype, key, &r->replaced, r->referrer) != 0 ||
@@ -568,16 +568,16 @@ attest_bundle_write(const char *image, const char *path, size_t *nlines)
 		goto out;
 	if (refs.n == 0) {
 		ward_err(WARD_EINPUT,
-		         "%s: the image has no signature or attestation bundles (sign it "
-		         "first)",
-		         image);
+			 "%s: the image has no signature or attestation bundles (sign it "
+			 "first)",
+			 image);
 		goto out;
 	}
 	if ((lines = ward_calloc(refs.n, sizeof(*lines))) == NULL)
 		goto out;
 	for (size_t i = 0; i < refs.n; i++) {
-		json_t *j =
-		    ward_json_loadb(refs.v[i].bundle.data, refs.v[i].bundle.len, refs.v[i].digest);
+		json_t *j = ward_json_loadb(refs.v[i].bundle.data, refs.v[i].bundle.len,
+					    refs.v[i].digest);
 		struct bundle b;
 		if (j == NULL || bundle_parse(j, &b, refs.v[i].digest) != 0) {
 			json_decref(j);
@@ -589,7 +589,7 @@ attest_bundle_write(const char *image, const char *path, size_t *nlines)
 		lines[n].bytes = &refs.v[i].bundle;
 		if (memchr(lines[n].bytes->data, '\n', lines[n].bytes->len) != NULL) {
 			ward_err(WARD_EINPUT, "%s: bundle is not one line of JSON",
-			         refs.v[i].digest);
+				 refs.v[i].digest);
 			bundle_free(&b);
 			json_decref(j);
 			goto out;

@@ -11,14 +11,14 @@
 
 /* An image selected in a layout, with the names of its cosign entries. */
 struct simg {
-	struct oci_layout *l;             /* owned; NULL after commit */
-	char *dir;                        /* layout directory */
-	char *tag;                        /* the tag asked for, or NULL */
-	struct oci_descriptor image;      /* the image's index entry (annotations NULL) */
-	char hex[SHA256_HEX_LEN + 1];     /* of the image manifest digest */
+	struct oci_layout *l;		  /* owned; NULL after commit */
+	char *dir;			  /* layout directory */
+	char *tag;			  /* the tag asked for, or NULL */
+	struct oci_descriptor image;	  /* the image's index entry (annotations NULL) */
+	char hex[SHA256_HEX_LEN + 1];	  /* of the image manifest digest */
 	char sig_tag[OCI_DIGEST_LEN + 8]; /* "sha256-<hex>.sig" */
 	char att_tag[OCI_DIGEST_LEN + 8]; /* "sha256-<hex>.att" */
-	char *identity;                   /* docker-reference / subject name */
+	char *identity;			  /* docker-reference / subject name */
 };
 
 /* simg_open(ref, identity, s): open the layout "DIR" or "DIR:tag" ("oci:"
@@ -39,7 +39,7 @@ int simg_is_image_entry(const struct oci_descriptor *d);
 
 /* simg_read_manifest(l, d, raw, m): read (digest-checked) and parse. */
 int simg_read_manifest(struct oci_layout *l, const struct oci_descriptor *d, struct ward_buf *raw,
-                       struct oci_manifest *m);
+		       struct oci_manifest *m);
 
 /* simg_cosign_config(layers, n): the config cosign writes for a signature
  * or attestation image (zero times, diff_ids = layer digests). */

@@ -10,22 +10,22 @@ static const struct {
 	const char *name;
 	const char *uri;
 } predicate_names[] = {
-    /* cosign's --type names first, so attest_predicate_name() prefers them. */
-    {"cyclonedx", PREDICATE_CYCLONEDX},
-    {"spdxjson", PREDICATE_SPDX},
-    {"spdx", PREDICATE_SPDX},
-    {"slsaprovenance1", PREDICATE_SLSA_V1},
-    {"openvex", PREDICATE_OPENVEX},
-    {"vuln", PREDICATE_COSIGN_VULN},
-    {"custom", PREDICATE_COSIGN_CUSTOM},
-    {"provenance", PREDICATE_SLSA_V1},
-    {"sbom-cyclonedx", PREDICATE_CYCLONEDX},
-    {"sbom-spdx", PREDICATE_SPDX},
-    {"vex", PREDICATE_OPENVEX},
-    {"test", PREDICATE_WARD_TEST},
-    {"license", PREDICATE_WARD_LICENSE},
-    {"vuln-report", PREDICATE_WARD_VULN},
-    {"cosign-sign", PREDICATE_COSIGN_SIGN},
+	/* cosign's --type names first, so attest_predicate_name() prefers them. */
+	{"cyclonedx", PREDICATE_CYCLONEDX},
+	{"spdxjson", PREDICATE_SPDX},
+	{"spdx", PREDICATE_SPDX},
+	{"slsaprovenance1", PREDICATE_SLSA_V1},
+	{"openvex", PREDICATE_OPENVEX},
+	{"vuln", PREDICATE_COSIGN_VULN},
+	{"custom", PREDICATE_COSIGN_CUSTOM},
+	{"provenance", PREDICATE_SLSA_V1},
+	{"sbom-cyclonedx", PREDICATE_CYCLONEDX},
+	{"sbom-spdx", PREDICATE_SPDX},
+	{"vex", PREDICATE_OPENVEX},
+	{"test", PREDICATE_WARD_TEST},
+	{"license", PREDICATE_WARD_LICENSE},
+	{"vuln-report", PREDICATE_WARD_VULN},
+	{"cosign-sign", PREDICATE_COSIGN_SIGN},
 };
 
 static int
@@ -56,9 +56,9 @@ attest_predicate_type(const char *name)
 	if (is_uri(name))
 		return name;
 	ward_err(WARD_EINPUT,
-	         "unknown attestation type \"%s\" (cyclonedx, spdx, provenance, openvex, vuln, "
-	         "test, license, custom, or an https:// predicate type URI)",
-	         name);
+		 "unknown attestation type \"%s\" (cyclonedx, spdx, provenance, openvex, vuln, "
+		 "test, license, custom, or an https:// predicate type URI)",
+		 name);
 	return NULL;
 }
 
@@ -78,7 +78,7 @@ attest_predicate_name(const char *uri)
 
 json_t *
 intoto_statement(const char *name, const char *sha256_hex, const char *predicate_type,
-                 json_t *predicate)
+		 json_t *predicate)
 {
 	json_t *subject, *st;
 
@@ -86,7 +86,7 @@ intoto_statement(const char *name, const char *sha256_hex, const char *predicate
 	if (subject != NULL && name != NULL) {
 		/* name first, as the specification's examples show it */
 		json_t *named = json_pack("{s:s,s:O}", "name", name, "digest",
-		                          json_object_get(subject, "digest"));
+					  json_object_get(subject, "digest"));
 		json_decref(subject);
 		subject = named;
 	}
@@ -95,7 +95,7 @@ intoto_statement(const char *name, const char *sha256_hex, const char *predicate
 		return NULL;
 	}
 	st = json_pack("{s:s,s:[o],s:s,s:O}", "_type", INTOTO_STATEMENT_V1, "subject", subject,
-	               "predicateType", predicate_type, "predicate", predicate);
+		       "predicateType", predicate_type, "predicate", predicate);
 	if (st == NULL)
 		ward_err(WARD_EENV, "cannot build in-toto statement");
 	return st;
@@ -137,8 +137,8 @@ unknown_key(const json_t *obj, const char *const *keys)
 static int
 check_subject(const json_t *s, size_t i, const char *what)
 {
-	static const char *const keys[] = {"name",      "digest",      "uri", "downloadLocation",
-	                                   "mediaType", "annotations", NULL};
+	static const char *const keys[] = {"name",	"digest",      "uri", "downloadLocation",
+					   "mediaType", "annotations", NULL};
 	const char *k, *bad;
 	json_t *digest, *v;
 
@@ -146,7 +146,7 @@ check_subject(const json_t *s, size_t i, const char *what)
 		return ward_err(WARD_EINPUT, "%s: subject %zu is not an object", what, i + 1);
 	if ((bad = unknown_key(s, keys)) != NULL)
 		return ward_err(WARD_EINPUT, "%s: subject %zu has an unknown field \"%s\"", what,
-		                i + 1, bad);
+				i + 1, bad);
 	if (json_object_get(s, "name") != NULL && !json_is_string(json_object_get(s, "name")))
 		return ward_err(WARD_EINPUT, "%s: subject %zu name is not a string", what, i + 1);
 	if ((digest = ward_json_req_object(s, "digest", what)) == NULL)
@@ -155,8 +155,8 @@ check_subject(const json_t *s, size_t i, const char *what)
 	{
 		if (!json_is_string(v) || !hex_lower(json_string_value(v), 0))
 			return ward_err(WARD_EINPUT,
-			                "%s: subject %zu digest \"%s\" is not lowercase hex", what,
-			                i + 1, k);
+					"%s: subject %zu digest \"%s\" is not lowercase hex", what,
+					i + 1, k);
 	}
 	v = json_object_get(digest, "sha256");
 	if (v == NULL || !hex_lower(json_string_value(v), SHA256_HEX_LEN))
@@ -191,12 +191,12 @@ intoto_parse(const void *payload, size_t n, const char *what, struct intoto *out
 	if (strcmp(out->type, INTOTO_STATEMENT_V1) != 0 &&
 	    strcmp(out->type, INTOTO_STATEMENT_V01) != 0) {
 		ward_err(WARD_EINPUT, "%s: statement type \"%s\" is not in-toto v1 or v0.1", what,
-		         out->type);
+			 out->type);
 		goto fail;
 	}
 	if (!is_uri(out->predicate_type)) {
 		ward_err(WARD_EINPUT, "%s: predicateType \"%s\" is not a URI", what,
-		         out->predicate_type);
+			 out->predicate_type);
 		goto fail;
 	}
 	if (json_array_size(out->subjects) == 0 || json_array_size(out->subjects) > 4096) {
@@ -243,9 +243,9 @@ cosign_payload(const char *docker_reference, const char *digest, const json_t *o
 	char *s;
 
 	p = json_pack("{s:{s:{s:s},s:{s:s},s:s},s:O}", "critical", "identity", "docker-reference",
-	              docker_reference, "image", "docker-manifest-digest", digest, "type",
-	              COSIGN_SIMPLESIGNING_TYPE, "optional",
-	              optional ? (json_t *)optional : json_null());
+		      docker_reference, "image", "docker-manifest-digest", digest, "type",
+		      COSIGN_SIMPLESIGNING_TYPE, "optional",
+		      optional ? (json_t *)optional : json_null());
 	if (p == NULL) {
 		ward_err(WARD_EENV, "cannot build the simple-signing payload");
 		return NULL;
@@ -295,7 +295,7 @@ cosign_payload_parse(const void *p, size_t n, const char *what, struct cosign_cl
 	}
 	if ((bad = unknown_key(out->root, top)) != NULL) {
 		ward_err(WARD_EINPUT, "%s: simple-signing payload has an unknown field \"%s\"",
-		         what, bad);
+			 what, bad);
 		goto fail;
 	}
 	if ((c = strict_child(out->root, "critical", crit, what)) == NULL ||
@@ -307,12 +307,12 @@ cosign_payload_parse(const void *p, size_t n, const char *what, struct cosign_cl
 		goto fail;
 	if (strcmp(type, COSIGN_SIMPLESIGNING_TYPE) != 0) {
 		ward_err(WARD_EINPUT, "%s: payload type is \"%s\", not \"%s\"", what, type,
-		         COSIGN_SIMPLESIGNING_TYPE);
+			 COSIGN_SIMPLESIGNING_TYPE);
 		goto fail;
 	}
 	if (!is_digest(out->digest)) {
 		ward_err(WARD_EINPUT, "%s: docker-manifest-digest \"%s\" is not sha256:<hex>", what,
-		         out->digest);
+			 out->digest);
 		goto fail;
 	}
 	id = json_object_get(id, "docker-reference");

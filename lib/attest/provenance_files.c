@@ -15,13 +15,13 @@ json_t *
 slsa_provenance_from_files(const struct slsa_files *f)
 {
 	struct slsa_params p = {.spec_path = f->spec_path,
-	                        .lock_path = f->lock_path,
-	                        .builder_id = f->builder_id,
-	                        .invocation_id = f->invocation_id,
-	                        .started_on = f->started_on,
-	                        .finished_on = f->finished_on,
-	                        .internal = f->internal,
-	                        .byproducts = f->byproducts};
+				.lock_path = f->lock_path,
+				.builder_id = f->builder_id,
+				.invocation_id = f->invocation_id,
+				.started_on = f->started_on,
+				.finished_on = f->finished_on,
+				.internal = f->internal,
+				.byproducts = f->byproducts};
 	struct ward_buf spec = {0}, lock = {0};
 	struct deb_lock dl = {0};
 	struct slsa_deps ld = {0};
@@ -42,7 +42,7 @@ slsa_provenance_from_files(const struct slsa_files *f)
 	p.lock = lock.data;
 	p.lock_len = lock.len;
 	if (n > 0 && ((deps = ward_calloc(n, sizeof(*deps))) == NULL ||
-	              (hex = ward_calloc(n, sizeof(*hex))) == NULL))
+		      (hex = ward_calloc(n, sizeof(*hex))) == NULL))
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const char *path = f->inputs->v[i];
@@ -74,7 +74,7 @@ out:
 
 int
 attest_provenance(const char *image, const struct ward_key *key, const struct slsa_files *f,
-                  const struct attest_image_opts *o, struct attest_result *r)
+		  const struct attest_image_opts *o, struct attest_result *r)
 {
 	json_t *pred = slsa_provenance_from_files(f);
 	int rc;

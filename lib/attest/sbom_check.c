@@ -24,8 +24,8 @@ cyclonedx_ids(const json_t *components, struct ward_strv *out, int depth)
 		const char *purl = ward_json_str(c, "purl"), *name = ward_json_str(c, "name");
 		const char *type = ward_json_str(c, "type"), *ver = ward_json_str(c, "version");
 		char *id = purl ? ward_strdup(purl)
-		                : ward_asprintf("%s/%s@%s", type ? type : "?", name ? name : "?",
-		                                ver ? ver : "");
+				: ward_asprintf("%s/%s@%s", type ? type : "?", name ? name : "?",
+						ver ? ver : "");
 		if (ward_strv_push_owned(out, id) != 0)
 			return -1;
 		if (cyclonedx_ids(json_object_get(c, "components"), out, depth + 1) != 0)
@@ -66,7 +66,7 @@ spdx_ids(const json_t *packages, struct ward_strv *out)
 		if (purl != NULL && ward_str_startswith(purl, "pkg:oci/"))
 			continue;
 		id = purl ? ward_strdup(purl)
-		          : ward_asprintf("%s@%s", name ? name : "?", ver ? ver : "");
+			  : ward_asprintf("%s@%s", name ? name : "?", ver ? ver : "");
 		if (ward_strv_push_owned(out, id) != 0)
 			return -1;
 	}
@@ -77,8 +77,8 @@ static int
 ids_of(const char *ptype, const json_t *doc, struct ward_strv *out)
 {
 	int rc = strcmp(ptype, PREDICATE_CYCLONEDX) == 0
-	             ? cyclonedx_ids(json_object_get(doc, "components"), out, 0)
-	             : spdx_ids(json_object_get(doc, "packages"), out);
+			 ? cyclonedx_ids(json_object_get(doc, "components"), out, 0)
+			 : spdx_ids(json_object_get(doc, "packages"), out);
 
 	ward_strv_sort(out);
 	return rc;
@@ -107,7 +107,7 @@ missing(const struct ward_strv *a, const struct ward_strv *b, struct ward_buf *o
 
 int
 attest_sbom_check(void *ctx, const char *image, const char *ptype, const json_t *sbom,
-                  struct ward_buf *detail)
+		  struct ward_buf *detail)
 {
 	struct sbom_check_ctx *c = ctx, local = {0};
 	struct sbom_opts so;
@@ -135,15 +135,15 @@ attest_sbom_check(void *ctx, const char *image, const char *ptype, const json_t 
 		goto out;
 	if (nextra > 0 || nlacking > 0) {
 		ward_err(
-		    WARD_EVERIFY,
-		    "the SBOM differs from a fresh catalog of the image: %zu component(s) only "
-		    "in the SBOM%s%s, %zu only in the image%s%s",
-		    nextra, nextra ? ": " : "", nextra ? ward_buf_cstr(&extra) : "", nlacking,
-		    nlacking ? ": " : "", nlacking ? ward_buf_cstr(&lacking) : "");
+			WARD_EVERIFY,
+			"the SBOM differs from a fresh catalog of the image: %zu component(s) only "
+			"in the SBOM%s%s, %zu only in the image%s%s",
+			nextra, nextra ? ": " : "", nextra ? ward_buf_cstr(&extra) : "", nlacking,
+			nlacking ? ": " : "", nlacking ? ward_buf_cstr(&lacking) : "");
 		goto out;
 	}
 	rc = ward_buf_printf(detail, "%zu component(s), the same as a fresh catalog of the image",
-	                     fresh.n);
+			     fresh.n);
 out:
 	json_decref(doc);
 	if (c == &local)
@@ -203,10 +203,10 @@ slsa_deps_from_lock(const struct deb_lock *l, struct slsa_deps *out)
 			goto out;
 		}
 		out->v[i] = (struct slsa_dependency){.kind = "deb",
-		                                     .name = p->name,
-		                                     .version = p->version,
-		                                     .uri = out->strings.v[out->strings.n - 1],
-		                                     .sha256 = p->sha256};
+						     .name = p->name,
+						     .version = p->version,
+						     .uri = out->strings.v[out->strings.n - 1],
+						     .sha256 = p->sha256};
 		out->n++;
 	}
 	rc = 0;

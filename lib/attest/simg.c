@@ -49,7 +49,7 @@ is_cosign_tag(const char *t)
 {
 	return t != NULL && ward_str_startswith(t, "sha256-") &&
 	       (ward_str_endswith(t, ".sig") || ward_str_endswith(t, ".att") ||
-	        ward_str_endswith(t, ".sbom") || strlen(t) == 7 + SHA256_HEX_LEN);
+		ward_str_endswith(t, ".sbom") || strlen(t) == 7 + SHA256_HEX_LEN);
 }
 
 int
@@ -104,7 +104,7 @@ select_image(const struct oci_layout *l, const char *dir, const char *tag)
 	if (n == 1)
 		return found;
 	ward_err(WARD_EINPUT, "%s: %s; name one as %s:TAG", dir,
-	         n == 0 ? "holds no image" : "holds several images", dir);
+		 n == 0 ? "holds no image" : "holds several images", dir);
 	return NULL;
 }
 
@@ -140,9 +140,9 @@ simg_open(const char *ref, const char *identity, struct simg *s)
 		return -1;
 	if (!is_dir(s->dir)) {
 		ward_err(WARD_EINPUT,
-		         "%s: not an OCI layout directory (signatures and attestations "
-		         "are stored in an OCI layout)",
-		         s->dir);
+			 "%s: not an OCI layout directory (signatures and attestations "
+			 "are stored in an OCI layout)",
+			 s->dir);
 		goto fail;
 	}
 	if ((s->l = oci_layout_open(s->dir)) == NULL)
@@ -187,7 +187,7 @@ simg_close(struct simg *s)
 
 int
 simg_read_manifest(struct oci_layout *l, const struct oci_descriptor *d, struct ward_buf *raw,
-                   struct oci_manifest *m)
+		   struct oci_manifest *m)
 {
 	struct oci_limits lim;
 
@@ -209,8 +209,8 @@ simg_cosign_config(const struct oci_descriptor *layers, size_t n)
 		json_array_append_new(ids, json_string(layers[i].digest));
 	}
 	c = json_pack("{s:s,s:s,s:o,s:s,s:{s:s,s:o},s:{}}", "architecture", "", "created", zero,
-	              "history", hist, "os", "", "rootfs", "type", "layers", "diff_ids", ids,
-	              "config");
+		      "history", hist, "os", "", "rootfs", "type", "layers", "diff_ids", ids,
+		      "config");
 	if (c == NULL)
 		ward_err(WARD_EENV, "cannot build a signature config");
 	return c;

@@ -39,7 +39,7 @@ dependency_json(const struct slsa_dependency *d)
 fail:
 	json_decref(j);
 	ward_err(WARD_EENV, "cannot build a provenance dependency (is \"%s\" UTF-8?)",
-	         d->name ? d->name : "");
+		 d->name ? d->name : "");
 	return NULL;
 }
 
@@ -79,7 +79,7 @@ dependencies(const struct slsa_params *p, const char *ward_hex)
 	size_t n = p->nlock + p->ninputs, k = 0;
 	const struct slsa_dependency **v = NULL;
 	struct slsa_dependency self = {
-	    .kind = "ward", .name = "ward", .version = WARD_VERSION, .sha256 = ward_hex};
+		.kind = "ward", .name = "ward", .version = WARD_VERSION, .sha256 = ward_hex};
 	json_t *a = json_array();
 
 	if (a == NULL || (v = ward_calloc(n + 1, sizeof(*v))) == NULL)
@@ -215,9 +215,9 @@ slsa_provenance(const struct slsa_params *p)
 		json_object_set_new(internal, "sourceDateEpoch", json_integer((json_int_t)sde));
 	if ((deps = dependencies(p, whex)) == NULL)
 		goto out;
-	def =
-	    json_pack("{s:s,s:O,s:O,s:O}", "buildType", WARD_SLSA_BUILD_TYPE, "externalParameters",
-	              ext, "internalParameters", internal, "resolvedDependencies", deps);
+	def = json_pack("{s:s,s:O,s:O,s:O}", "buildType", WARD_SLSA_BUILD_TYPE,
+			"externalParameters", ext, "internalParameters", internal,
+			"resolvedDependencies", deps);
 	meta = json_object();
 	if (def == NULL || meta == NULL)
 		goto oom;
@@ -229,7 +229,7 @@ slsa_provenance(const struct slsa_params *p)
 	if (times(p, meta) != 0)
 		goto out;
 	run = json_pack("{s:{s:s,s:{s:s}},s:O}", "builder", "id", builder, "version", "ward",
-	                WARD_VERSION, "metadata", meta);
+			WARD_VERSION, "metadata", meta);
 	if (run == NULL)
 		goto oom;
 	if (p->byproducts != NULL && json_array_size(p->byproducts) > 0)
@@ -312,9 +312,9 @@ list_files(const char *root, const char *rel, struct ward_strv *out)
 				goto out;
 		} else {
 			ward_err(WARD_EINPUT,
-			         "%s/%s: only regular files and directories can be "
-			         "inputs (symlinks and special files are refused)",
-			         root, r);
+				 "%s/%s: only regular files and directories can be "
+				 "inputs (symlinks and special files are refused)",
+				 root, r);
 			free(r);
 			goto out;
 		}
@@ -428,13 +428,13 @@ slsa_check_predicate(const json_t *pred, const char *what)
 	sha256_hex(content, strlen(content), hex);
 	if (strcmp(hex, sha) != 0)
 		return ward_err(WARD_EVERIFY,
-		                "%s: the spec's content does not match its digest sha256:%s", what,
-		                sha);
+				"%s: the spec's content does not match its digest sha256:%s", what,
+				sha);
 	json_array_foreach(deps, i, d)
 	{
 		if (ward_json_str(json_object_get(d, "digest"), "sha256") == NULL)
 			return ward_err(WARD_EINPUT, "%s: dependency %zu has no sha256 digest",
-			                what, i + 1);
+					what, i + 1);
 	}
 	return 0;
 }
@@ -458,7 +458,7 @@ int
 slsa_check_lock(const json_t *pred, const struct slsa_dependency *lock, size_t n, const char *what)
 {
 	json_t *deps =
-	    json_object_get(json_object_get(pred, "buildDefinition"), "resolvedDependencies");
+		json_object_get(json_object_get(pred, "buildDefinition"), "resolvedDependencies");
 	struct ward_strv kinds = {0};
 	json_t *d;
 	size_t i;
@@ -466,7 +466,7 @@ slsa_check_lock(const json_t *pred, const struct slsa_dependency *lock, size_t n
 
 	if (!json_is_array(deps))
 		return ward_err(WARD_EVERIFY,
-		                "%s: no resolvedDependencies to compare with the lock", what);
+				"%s: no resolvedDependencies to compare with the lock", what);
 	for (i = 0; i < n; i++) {
 		const struct slsa_dependency *e = &lock[i];
 		const json_t *p = find_dep(deps, e->kind ? e->kind : "", e->name ? e->name : "");
@@ -477,31 +477,31 @@ slsa_check_lock(const json_t *pred, const struct slsa_dependency *lock, size_t n
 			goto out;
 		if (p == NULL) {
 			ward_err(WARD_EVERIFY,
-			         "%s: lock entry %s %s %s is not among the provenance's "
-			         "dependencies",
-			         what, e->kind, e->name, e->version ? e->version : "");
+				 "%s: lock entry %s %s %s is not among the provenance's "
+				 "dependencies",
+				 what, e->kind, e->name, e->version ? e->version : "");
 			goto out;
 		}
 		sha = ward_json_str(json_object_get(p, "digest"), "sha256");
 		uri = ward_json_str(p, "uri");
 		if (strcmp_null(dep_version(p), e->version) != 0) {
 			ward_err(WARD_EVERIFY,
-			         "%s: %s %s is version %s in the provenance, %s in the lock", what,
-			         e->kind, e->name, dep_version(p) ? dep_version(p) : "(none)",
-			         e->version ? e->version : "(none)");
+				 "%s: %s %s is version %s in the provenance, %s in the lock", what,
+				 e->kind, e->name, dep_version(p) ? dep_version(p) : "(none)",
+				 e->version ? e->version : "(none)");
 			goto out;
 		}
 		if (sha == NULL || e->sha256 == NULL || strcmp(sha, e->sha256) != 0) {
 			ward_err(WARD_EVERIFY,
-			         "%s: %s %s has sha256 %s in the provenance, %s in the lock", what,
-			         e->kind, e->name, sha ? sha : "(none)",
-			         e->sha256 ? e->sha256 : "(none)");
+				 "%s: %s %s has sha256 %s in the provenance, %s in the lock", what,
+				 e->kind, e->name, sha ? sha : "(none)",
+				 e->sha256 ? e->sha256 : "(none)");
 			goto out;
 		}
 		if (uri != NULL && e->uri != NULL && strcmp(uri, e->uri) != 0) {
 			ward_err(WARD_EVERIFY,
-			         "%s: %s %s comes from %s in the provenance, %s in the lock", what,
-			         e->kind, e->name, uri, e->uri);
+				 "%s: %s %s comes from %s in the provenance, %s in the lock", what,
+				 e->kind, e->name, uri, e->uri);
 			goto out;
 		}
 	}
@@ -518,8 +518,8 @@ slsa_check_lock(const json_t *pred, const struct slsa_dependency *lock, size_t n
 				break;
 		if (j == n) {
 			ward_err(WARD_EVERIFY,
-			         "%s: the provenance lists %s %s, which the lock does not", what, k,
-			         name ? name : "(unnamed)");
+				 "%s: the provenance lists %s %s, which the lock does not", what, k,
+				 name ? name : "(unnamed)");
 			goto out;
 		}
 	}

@@ -24,7 +24,7 @@ layout_tag(const struct simg *s)
 
 int
 attest_push(const char *image, const char *ref, const struct reg_opts *o, const char *mount_from,
-            struct reg_stats *stats, char digest[OCI_DIGEST_LEN + 1])
+	    struct reg_stats *stats, char digest[OCI_DIGEST_LEN + 1])
 {
 	struct reg_client *c = NULL;
 	struct reg_ref r;
@@ -40,7 +40,7 @@ attest_push(const char *image, const char *ref, const struct reg_opts *o, const 
 	}
 	if (r.digest != NULL && strcmp(r.digest, s.image.digest) != 0) {
 		ward_err(WARD_EINPUT, "%s: the image is %s, not %s", image, s.image.digest,
-		         r.digest);
+			 r.digest);
 		goto out;
 	}
 	tag = r.tag ? r.tag : r.digest ? NULL : layout_tag(&s) ? layout_tag(&s) : "latest";
@@ -125,7 +125,7 @@ pull_referrers(struct reg_client *c, struct oci_layout *l, const char *digest)
 		got.annotations = want.annotations;
 		if (want.artifact_type[0] != '\0')
 			snprintf(got.artifact_type, sizeof(got.artifact_type), "%s",
-			         want.artifact_type);
+				 want.artifact_type);
 		if (oci_layout_add(l, &got, NULL) != 0)
 			goto out;
 	}
@@ -137,7 +137,7 @@ out:
 
 int
 attest_pull(const char *ref, const char *dir, const struct reg_opts *o, struct reg_stats *stats,
-            char digest[OCI_DIGEST_LEN + 1])
+	    char digest[OCI_DIGEST_LEN + 1])
 {
 	struct reg_client *c = NULL;
 	struct oci_layout *l = NULL;
@@ -158,13 +158,13 @@ attest_pull(const char *ref, const char *dir, const struct reg_opts *o, struct r
 	}
 	snprintf(digest, OCI_DIGEST_LEN + 1, "%s", img.digest);
 	if (add_entry(l, &img,
-	              strcmp(img.media_type, OCI_MT_INDEX) == 0 ||
-	                      strcmp(img.media_type, DOCKER_MT_LIST) == 0
-	                  ? COSIGN_KIND_INDEX
-	                  : COSIGN_KIND_IMAGE,
-	              r.tag      ? r.tag
-	              : r.digest ? NULL
-	                         : "latest") != 0)
+		      strcmp(img.media_type, OCI_MT_INDEX) == 0 ||
+				      strcmp(img.media_type, DOCKER_MT_LIST) == 0
+			      ? COSIGN_KIND_INDEX
+			      : COSIGN_KIND_IMAGE,
+		      r.tag	 ? r.tag
+		      : r.digest ? NULL
+				 : "latest") != 0)
 		goto out;
 	snprintf(hex, sizeof(hex), "%s", oci_digest_hex(img.digest));
 	for (int i = 0; i < 2; i++) {

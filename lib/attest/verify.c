@@ -39,7 +39,7 @@ vrecord(struct vctx *v, int status, const char *subject, const char *fmt, ...)
 	if (detail != NULL && strncmp(detail, subject, strlen(subject)) == 0 &&
 	    strncmp(detail + strlen(subject), ": ", 2) == 0)
 		memmove(detail, detail + strlen(subject) + 2,
-		        strlen(detail + strlen(subject) + 2) + 1);
+			strlen(detail + strlen(subject) + 2) + 1);
 	c = &r->checks[r->n++];
 	c->subject = ward_strdup(subject);
 	c->status = status;
@@ -48,7 +48,7 @@ vrecord(struct vctx *v, int status, const char *subject, const char *fmt, ...)
 		r->failures++;
 		if (r->first_failure == NULL)
 			r->first_failure =
-			    ward_asprintf("%s: %s", subject, detail ? detail : "failed");
+				ward_asprintf("%s: %s", subject, detail ? detail : "failed");
 	} else if (status == VERIFY_SKIP) {
 		r->skipped++;
 	}
@@ -118,7 +118,7 @@ verify_one_image(struct vctx *v, const char *ref, const char *platform)
 	char what[OCI_DIGEST_LEN + 80];
 
 	snprintf(what, sizeof(what), "image %s%s%s", v->s.image.digest, platform ? " " : "",
-	         platform ? platform : "");
+		 platform ? platform : "");
 	if ((img = oci_image_open(ref, &oo)) == NULL) {
 		vfail(v, what);
 		return;
@@ -129,12 +129,12 @@ verify_one_image(struct vctx *v, const char *ref, const char *platform)
 		return;
 	}
 	vrecord(v, VERIFY_PASS, what, "manifest %s and config %s match their digests",
-	        img->manifest.digest, img->config.digest);
+		img->manifest.digest, img->config.digest);
 	if (oci_image_verify(img, v->o->threads, v->o->progress) != 0) {
 		vfail(v, "layers");
 	} else {
 		vrecord(v, VERIFY_PASS, platform ? platform : "layers",
-		        "%zu layer(s): blob digests, sizes and diff_ids match", img->nlayers);
+			"%zu layer(s): blob digests, sizes and diff_ids match", img->nlayers);
 	}
 	oci_image_close(img);
 }
@@ -161,7 +161,7 @@ verify_blobs(struct vctx *v, const char *ref)
 		for (size_t i = 0; i < x.n; i++) {
 			if (x.platform[i][0] == '\0') {
 				vrecord(v, VERIFY_FAIL, x.v[i].digest,
-				        "index entry without platform");
+					"index entry without platform");
 				continue;
 			}
 			verify_one_image(v, ref, x.platform[i]);
@@ -181,19 +181,19 @@ verify_agreement(struct vctx *v)
 
 	if (r->signatures == 0)
 		vrecord(v, VERIFY_FAIL, "signatures",
-		        "no signature of this image verifies with the key");
+			"no signature of this image verifies with the key");
 	/* both forms hold the same attestations */
 	if (v->have_att_manifest && v->have_referrers)
 		for (size_t i = 0; i < r->natts; i++) {
 			struct verify_attestation *a = &r->atts[i];
 			if (a->legacy && !a->referrer)
 				vrecord(v, VERIFY_FAIL, a->statement,
-				        "%s attestation is in %s but has no referrer",
-				        attest_predicate_name(a->predicate_type), v->s.att_tag);
+					"%s attestation is in %s but has no referrer",
+					attest_predicate_name(a->predicate_type), v->s.att_tag);
 			else if (a->referrer && !a->legacy)
 				vrecord(v, VERIFY_FAIL, a->statement,
-				        "%s attestation is a referrer but missing from %s",
-				        attest_predicate_name(a->predicate_type), v->s.att_tag);
+					"%s attestation is a referrer but missing from %s",
+					attest_predicate_name(a->predicate_type), v->s.att_tag);
 		}
 	/* every attestation a signature covers is here */
 	for (size_t i = 0; i < v->committed.n; i++) {
@@ -206,33 +206,33 @@ verify_agreement(struct vctx *v)
 			}
 		if (!found)
 			vrecord(v, VERIFY_FAIL, v->committed.v[i],
-			        "the signature covers this attestation but it is missing or does "
-			        "not verify");
+				"the signature covers this attestation but it is missing or does "
+				"not verify");
 	}
 	for (size_t i = 0; v->committed.n > 0 && i < r->natts; i++)
 		if (!r->atts[i].committed && (r->atts[i].legacy || r->atts[i].referrer))
 			vrecord(v, VERIFY_SKIP, r->atts[i].statement,
-			        "%s attestation verifies but the signature predates it (sign again "
-			        "to cover it)",
-			        attest_predicate_name(r->atts[i].predicate_type));
+				"%s attestation verifies but the signature predates it (sign again "
+				"to cover it)",
+				attest_predicate_name(r->atts[i].predicate_type));
 	/* the bundle file holds exactly the referrers */
 	if (v->o->bundle != NULL) {
 		for (size_t i = 0; i < r->natts; i++) {
 			if (r->atts[i].bundle_line != r->atts[i].referrer)
 				vrecord(v, VERIFY_FAIL, r->atts[i].statement,
-				        "%s attestation is %s the bundle file but %s the referrers",
-				        attest_predicate_name(r->atts[i].predicate_type),
-				        r->atts[i].bundle_line ? "in" : "not in",
-				        r->atts[i].referrer ? "among" : "not among");
+					"%s attestation is %s the bundle file but %s the referrers",
+					attest_predicate_name(r->atts[i].predicate_type),
+					r->atts[i].bundle_line ? "in" : "not in",
+					r->atts[i].referrer ? "among" : "not among");
 		}
 		for (size_t i = 0; i < v->ref_sigs.n; i++)
 			if (!ward_strv_contains(&v->line_sigs, v->ref_sigs.v[i]))
 				vrecord(v, VERIFY_FAIL, v->ref_sigs.v[i],
-				        "signature bundle missing from the bundle file");
+					"signature bundle missing from the bundle file");
 		for (size_t i = 0; i < v->line_sigs.n; i++)
 			if (!ward_strv_contains(&v->ref_sigs, v->line_sigs.v[i]))
 				vrecord(v, VERIFY_FAIL, v->line_sigs.v[i],
-				        "the bundle file has a signature the image does not");
+					"the bundle file has a signature the image does not");
 	}
 	if (v->o->require != NULL)
 		for (size_t i = 0; i < v->o->require->n; i++) {
@@ -243,14 +243,14 @@ verify_agreement(struct vctx *v)
 				    (r->atts[k].legacy || r->atts[k].referrer))
 					found = 1;
 			vrecord(v, found ? VERIFY_PASS : VERIFY_FAIL, attest_predicate_name(want),
-			        found ? "required attestation present"
-			              : "required attestation missing");
+				found ? "required attestation present"
+				      : "required attestation missing");
 		}
 	if (r->failures == problems)
 		vrecord(v, VERIFY_PASS, "agreement",
-		        "%zu signature(s), %zu attestation(s); forms%s agree%s", r->signatures,
-		        r->natts, v->o->bundle ? " and bundle file" : "",
-		        v->committed.n ? "; every covered attestation present" : "");
+			"%zu signature(s), %zu attestation(s); forms%s agree%s", r->signatures,
+			r->natts, v->o->bundle ? " and bundle file" : "",
+			v->committed.n ? "; every covered attestation present" : "");
 }
 
 /* ---------------------------------------------------------------- content */
@@ -268,11 +268,12 @@ check_sbom(struct vctx *v, const struct verify_attestation *a)
 	char what[128];
 	struct ward_buf detail = {0};
 	int shape =
-	    strcmp(a->predicate_type, PREDICATE_CYCLONEDX) == 0
-	        ? ward_json_str(a->predicate, "bomFormat") != NULL &&
-	              strcmp(ward_json_str(a->predicate, "bomFormat"), "CycloneDX") == 0
-	        : ward_json_str(a->predicate, "spdxVersion") != NULL &&
-	              ward_str_startswith(ward_json_str(a->predicate, "spdxVersion"), "SPDX-");
+		strcmp(a->predicate_type, PREDICATE_CYCLONEDX) == 0
+			? ward_json_str(a->predicate, "bomFormat") != NULL &&
+				  strcmp(ward_json_str(a->predicate, "bomFormat"), "CycloneDX") == 0
+			: ward_json_str(a->predicate, "spdxVersion") != NULL &&
+				  ward_str_startswith(ward_json_str(a->predicate, "spdxVersion"),
+						      "SPDX-");
 
 	snprintf(what, sizeof(what), "%s SBOM", name);
 	if (!shape) {
@@ -280,9 +281,9 @@ check_sbom(struct vctx *v, const struct verify_attestation *a)
 		return;
 	}
 	if (v->o->sbom == NULL) {
-		vrecord(
-		    v, VERIFY_SKIP, what,
-		    "comparison with a fresh catalog of the image is not available in this build");
+		vrecord(v, VERIFY_SKIP, what,
+			"comparison with a fresh catalog of the image is not available in this "
+			"build");
 		return;
 	}
 	if (v->r->failures > 0) {
@@ -293,8 +294,8 @@ check_sbom(struct vctx *v, const struct verify_attestation *a)
 		vfail(v, what);
 	else
 		vrecord(v, VERIFY_PASS, what, "%s",
-		        detail.len ? ward_buf_cstr(&detail)
-		                   : "matches a fresh catalog of the image");
+			detail.len ? ward_buf_cstr(&detail)
+				   : "matches a fresh catalog of the image");
 	ward_buf_free(&detail);
 }
 
@@ -302,7 +303,7 @@ static void
 check_provenance(struct vctx *v, const struct verify_attestation *a)
 {
 	const char *bt =
-	    ward_json_str(json_object_get(a->predicate, "buildDefinition"), "buildType");
+		ward_json_str(json_object_get(a->predicate, "buildDefinition"), "buildType");
 	char digest[OCI_DIGEST_LEN + 1];
 
 	if (slsa_check_predicate(a->predicate, "provenance") != 0) {
@@ -318,7 +319,7 @@ check_provenance(struct vctx *v, const struct verify_attestation *a)
 		vfail(v, "provenance vs lock");
 	else
 		vrecord(v, VERIFY_PASS, "provenance vs lock",
-		        "all %zu lock entries are the provenance's dependencies", v->o->nlock);
+			"all %zu lock entries are the provenance's dependencies", v->o->nlock);
 	if (!v->o->rebuild)
 		return;
 	if (v->o->rebuild_fn == NULL) {
@@ -327,7 +328,7 @@ check_provenance(struct vctx *v, const struct verify_attestation *a)
 		vfail(v, "rebuild");
 	} else if (strcmp(digest, v->s.image.digest) != 0) {
 		vrecord(v, VERIFY_FAIL, "rebuild", "the rebuild gave %s, not %s", digest,
-		        v->s.image.digest);
+			v->s.image.digest);
 	} else {
 		vrecord(v, VERIFY_PASS, "rebuild", "rebuilt bit for bit: %s", digest);
 	}
@@ -384,7 +385,7 @@ attest_verify_image(const char *image, const struct verify_opts *o, struct verif
 	simg_close(&v.s);
 	if (r->failures > 0)
 		return ward_err(WARD_EVERIFY, "%s: %s", image,
-		                r->first_failure ? r->first_failure : "verification failed");
+				r->first_failure ? r->first_failure : "verification failed");
 	return 0;
 }
 
@@ -400,11 +401,12 @@ verify_report_json(const struct verify_report *r)
 	json_t *checks = json_array(), *atts = json_array(), *j;
 
 	for (size_t i = 0; checks != NULL && i < r->n; i++)
-		json_array_append_new(
-		    checks, json_pack("{s:s,s:s,s:s}", "check",
-		                      r->checks[i].subject ? r->checks[i].subject : "", "result",
-		                      verify_status_name(r->checks[i].status), "detail",
-		                      r->checks[i].detail ? r->checks[i].detail : ""));
+		json_array_append_new(checks,
+				      json_pack("{s:s,s:s,s:s}", "check",
+						r->checks[i].subject ? r->checks[i].subject : "",
+						"result", verify_status_name(r->checks[i].status),
+						"detail",
+						r->checks[i].detail ? r->checks[i].detail : ""));
 	for (size_t i = 0; atts != NULL && i < r->natts; i++) {
 		const struct verify_attestation *a = &r->atts[i];
 		json_t *forms = json_array();
@@ -415,15 +417,15 @@ verify_report_json(const struct verify_report *r)
 		if (a->bundle_line)
 			json_array_append_new(forms, json_string("bundle"));
 		json_array_append_new(atts, json_pack("{s:s,s:s,s:s,s:o,s:b}", "predicateType",
-		                                      a->predicate_type, "name",
-		                                      attest_predicate_name(a->predicate_type),
-		                                      "statement", a->statement, "forms", forms,
-		                                      "coveredBySignature", a->committed));
+						      a->predicate_type, "name",
+						      attest_predicate_name(a->predicate_type),
+						      "statement", a->statement, "forms", forms,
+						      "coveredBySignature", a->committed));
 	}
 	j = json_pack("{s:s,s:s,s:b,s:I,s:o,s:I,s:I,s:o}", "image", r->ref ? r->ref : "", "digest",
-	              r->image, "verified", r->failures == 0, "signatures",
-	              (json_int_t)r->signatures, "attestations", atts, "failures",
-	              (json_int_t)r->failures, "skipped", (json_int_t)r->skipped, "checks", checks);
+		      r->image, "verified", r->failures == 0, "signatures",
+		      (json_int_t)r->signatures, "attestations", atts, "failures",
+		      (json_int_t)r->failures, "skipped", (json_int_t)r->skipped, "checks", checks);
 	if (j != NULL && r->first_failure != NULL)
 		json_object_set_new(j, "error", json_string(r->first_failure));
 	return j;

@@ -14,14 +14,14 @@ struct vctx {
 	struct ward_strv committed; /* statement digests the signatures cover */
 	struct ward_strv ref_sigs;  /* v3 signature statements in referrers */
 	struct ward_strv line_sigs; /* ... and in the bundle file */
-	int have_att_manifest;      /* a .att manifest exists */
-	int have_referrers;         /* at least one referrer of the image */
+	int have_att_manifest;	    /* a .att manifest exists */
+	int have_referrers;	    /* at least one referrer of the image */
 };
 
 /* vrecord(v, status, subject, fmt, ...): append a check; the first failure
  * becomes the report's first_failure. */
 void vrecord(struct vctx *v, int status, const char *subject, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+	__attribute__((format(printf, 4, 5)));
 /* vfail(v, subject): record the current error as a failed check. */
 void vfail(struct vctx *v, const char *subject);
 
@@ -43,6 +43,6 @@ void verify_bundle_file(struct vctx *v);
  * key + statement about the image; 0 when it holds (and the attestation or
  * signature is noted), -1 with the error recorded (not yet as a check). */
 int vcheck_bundle(struct vctx *v, const void *bytes, size_t n, const char *what, int form,
-                  const char *expect_ptype, char statement[OCI_DIGEST_LEN + 1], char **ptype_out);
+		  const char *expect_ptype, char statement[OCI_DIGEST_LEN + 1], char **ptype_out);
 
 #endif

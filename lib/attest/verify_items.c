@@ -15,22 +15,22 @@
 #define VERIFY_MAX_BUNDLE_FILE (256u << 20)
 
 static const char *const manifest_keys[] = {"schemaVersion", "mediaType", "artifactType", "config",
-                                            "layers",        "subject",   "annotations",  NULL};
-static const char *const descriptor_keys[] = {"mediaType",   "digest",       "size",
-                                              "annotations", "artifactType", NULL};
+					    "layers",	     "subject",	  "annotations",  NULL};
+static const char *const descriptor_keys[] = {"mediaType",   "digest",	     "size",
+					      "annotations", "artifactType", NULL};
 static const char *const config_keys[] = {
-    "architecture", "author", "container",  "created", "docker_version", "history", "os",
-    "rootfs",       "config", "os.version", "variant", "os.features",    NULL};
+	"architecture", "author", "container",	"created", "docker_version", "history", "os",
+	"rootfs",	"config", "os.version", "variant", "os.features",    NULL};
 static const char *const sig_layer_keys[] = {COSIGN_SIGNATURE_ANNOTATION, NULL};
 static const char *const att_layer_keys[] = {COSIGN_SIGNATURE_ANNOTATION,
-                                             COSIGN_PREDICATE_ANNOTATION, NULL};
+					     COSIGN_PREDICATE_ANNOTATION, NULL};
 static const char *const legacy_manifest_ann[] = {OCI_ANN_CREATED, NULL};
 static const char *const referrer_ann[] = {BUNDLE_CONTENT_ANNOTATION, BUNDLE_PREDICATE_ANNOTATION,
-                                           OCI_ANN_CREATED, NULL};
+					   OCI_ANN_CREATED, NULL};
 static const char *const bundle_keys[] = {"mediaType", "verificationMaterial", "dsseEnvelope",
-                                          NULL};
+					  NULL};
 static const char *const material_keys[] = {"publicKey", "tlogEntries", "timestampVerificationData",
-                                            NULL};
+					    NULL};
 static const char *const pubkey_keys[] = {"hint", NULL};
 static const char *const envelope_keys[] = {"payload", "payloadType", "signatures", NULL};
 static const char *const envsig_keys[] = {"sig", "keyid", NULL};
@@ -56,7 +56,7 @@ strict(const json_t *obj, const char *const *keys, const char *what)
 /* The manifest and config of a legacy .sig/.att image, field by field. */
 static int
 check_cosign_image(struct vctx *v, const struct oci_manifest *m, const char *layer_mt,
-                   const char *what)
+		   const char *what)
 {
 	struct ward_buf raw = {0};
 	json_t *cfg = NULL, *ids, *layers = json_object_get(m->root, "layers"), *l;
@@ -68,16 +68,16 @@ check_cosign_image(struct vctx *v, const struct oci_manifest *m, const char *lay
 	if (strcmp(m->media_type, OCI_MT_MANIFEST) != 0 &&
 	    strcmp(m->media_type, DOCKER_MT_MANIFEST) != 0)
 		return ward_err(WARD_EVERIFY, "%s: media type %s is not an image manifest", what,
-		                m->media_type);
+				m->media_type);
 	if (m->annotations != NULL && strict(m->annotations, legacy_manifest_ann, what) != 0)
 		return -1;
 	if (m->has_subject && strcmp(m->subject.digest, v->s.image.digest) != 0)
 		return ward_err(WARD_EVERIFY, "%s: its subject is %s, not this image", what,
-		                m->subject.digest);
+				m->subject.digest);
 	if (strcmp(m->config.media_type, OCI_MT_CONFIG) != 0 &&
 	    strcmp(m->config.media_type, DOCKER_MT_CONFIG) != 0)
 		return ward_err(WARD_EVERIFY, "%s: config media type %s", what,
-		                m->config.media_type);
+				m->config.media_type);
 	if (strict(json_object_get(m->root, "config"), descriptor_keys, what) != 0)
 		return -1;
 	json_array_foreach(layers, i, l)
@@ -86,7 +86,7 @@ check_cosign_image(struct vctx *v, const struct oci_manifest *m, const char *lay
 			return -1;
 		if (strcmp(m->layers[i].media_type, layer_mt) != 0)
 			return ward_err(WARD_EVERIFY, "%s: layer %zu has media type %s, not %s",
-			                what, i + 1, m->layers[i].media_type, layer_mt);
+					what, i + 1, m->layers[i].media_type, layer_mt);
 	}
 	if (m->nlayers == 0)
 		return ward_err(WARD_EVERIFY, "%s: no layers", what);
@@ -105,7 +105,7 @@ check_cosign_image(struct vctx *v, const struct oci_manifest *m, const char *lay
 		const char *id = json_string_value(json_array_get(ids, i));
 		if (id == NULL || strcmp(id, m->layers[i].digest) != 0) {
 			ward_err(WARD_EVERIFY, "%s: config diff_id %zu is not layer %s", what,
-			         i + 1, m->layers[i].digest);
+				 i + 1, m->layers[i].digest);
 			goto out;
 		}
 	}
@@ -120,22 +120,22 @@ out:
 
 static int
 check_statement(struct vctx *v, const void *p, size_t n, const char *what, const char *expect_ptype,
-                struct intoto *st)
+		struct intoto *st)
 {
 	if (intoto_parse(p, n, what, st) != 0)
 		return -1;
 	if (!intoto_has_subject(st, v->s.hex)) {
 		const char *other = ward_json_str(
-		    json_object_get(json_array_get(st->subjects, 0), "digest"), "sha256");
+			json_object_get(json_array_get(st->subjects, 0), "digest"), "sha256");
 		ward_err(WARD_EVERIFY, "%s: the statement is about sha256:%s, not this image %s",
-		         what, other ? other : "?", v->s.image.digest);
+			 what, other ? other : "?", v->s.image.digest);
 		intoto_free(st);
 		return -1;
 	}
 	if (expect_ptype != NULL && strcmp(expect_ptype, st->predicate_type) != 0) {
 		ward_err(WARD_EVERIFY,
-		         "%s: annotated as %s but the statement's predicateType is %s", what,
-		         expect_ptype, st->predicate_type);
+			 "%s: annotated as %s but the statement's predicateType is %s", what,
+			 expect_ptype, st->predicate_type);
 		intoto_free(st);
 		return -1;
 	}
@@ -180,14 +180,14 @@ subject_commitments(const struct intoto *st, const char *hex)
 		const char *d = ward_json_str(json_object_get(s, "digest"), "sha256");
 		if (d != NULL && strcmp(d, hex) == 0)
 			return ward_json_str(json_object_get(s, "annotations"),
-			                     WARD_ATTESTATIONS_ANNOTATION);
+					     WARD_ATTESTATIONS_ANNOTATION);
 	}
 	return NULL;
 }
 
 int
 vcheck_bundle(struct vctx *v, const void *bytes, size_t n, const char *what, int form,
-              const char *expect_ptype, char statement[OCI_DIGEST_LEN + 1], char **ptype_out)
+	      const char *expect_ptype, char statement[OCI_DIGEST_LEN + 1], char **ptype_out)
 {
 	json_t *j, *vm, *env, *sigs, *s;
 	struct bundle b = {0};
@@ -212,14 +212,14 @@ vcheck_bundle(struct vctx *v, const void *bytes, size_t n, const char *what, int
 	json_array_foreach(sigs, i, s) if (strict(s, envsig_keys, what) != 0) goto out;
 	if (!str_is(ward_json_str(j, "mediaType"), BUNDLE_MEDIA_TYPE_V03)) {
 		ward_err(WARD_EVERIFY, "%s: bundle media type is not %s", what,
-		         BUNDLE_MEDIA_TYPE_V03);
+			 BUNDLE_MEDIA_TYPE_V03);
 		goto out;
 	}
 	if (bundle_parse(j, &b, what) != 0 || bundle_verify_key(&b, v->o->key, what) != 0)
 		goto out;
 	if (strcmp(b.env.payload_type, INTOTO_PAYLOAD_TYPE) != 0) {
 		ward_err(WARD_EVERIFY, "%s: payload type %s is not in-toto", what,
-		         b.env.payload_type);
+			 b.env.payload_type);
 		goto out;
 	}
 	if (check_statement(v, b.env.payload.data, b.env.payload.len, what, expect_ptype, &st) != 0)
@@ -271,7 +271,7 @@ check_signature_layer(struct vctx *v, const struct oci_descriptor *layer, const 
 		goto out;
 	if (strcmp(c.digest, v->s.image.digest) != 0) {
 		ward_err(WARD_EVERIFY, "%s: the signature is for %s, not this image %s", what,
-		         c.digest, v->s.image.digest);
+			 c.digest, v->s.image.digest);
 		goto out;
 	}
 	if (key_verify(v->o->key, payload.data, payload.len, sig.data, sig.len, what) != 0)
@@ -307,9 +307,9 @@ check_attestation_layer(struct vctx *v, const struct oci_descriptor *layer, cons
 		goto out;
 	if (pt == NULL || (sg != NULL && *sg != '\0')) {
 		ward_err(WARD_EVERIFY,
-		         "%s: needs a predicateType annotation and an empty signature "
-		         "annotation",
-		         what);
+			 "%s: needs a predicateType annotation and an empty signature "
+			 "annotation",
+			 what);
 		goto out;
 	}
 	if (oci_layout_read_blob(v->s.l, layer, SIMG_MAX_BLOB, &blob) != 0 ||
@@ -317,7 +317,7 @@ check_attestation_layer(struct vctx *v, const struct oci_descriptor *layer, cons
 	    strict(j, envelope_keys, what) != 0)
 		goto out;
 	json_array_foreach(json_object_get(j, "signatures"), i,
-	                   s) if (strict(s, envsig_keys, what) != 0) goto out;
+			   s) if (strict(s, envsig_keys, what) != 0) goto out;
 	if (dsse_parse(j, &e, what) != 0)
 		goto out;
 	if (strcmp(e.payload_type, INTOTO_PAYLOAD_TYPE) != 0) {
@@ -365,12 +365,12 @@ verify_legacy(struct vctx *v, const char *tag, const char *layer_mt, int sigs)
 		int rc;
 		snprintf(what, sizeof(what), "%s layer %zu", tag, i + 1);
 		rc = sigs ? check_signature_layer(v, &m.layers[i], what)
-		          : check_attestation_layer(v, &m.layers[i], what);
+			  : check_attestation_layer(v, &m.layers[i], what);
 		if (rc != 0)
 			vfail(v, what);
 		else
 			vrecord(v, VERIFY_PASS, what, "%s verifies with the key",
-			        sigs ? "simple-signing signature" : "DSSE attestation");
+				sigs ? "simple-signing signature" : "DSSE attestation");
 	}
 out:
 	oci_manifest_free(&m);
@@ -403,10 +403,10 @@ blob_present(struct vctx *v, const char *digest)
 
 static int
 check_referrer(struct vctx *v, const struct oci_descriptor *entry, const struct oci_manifest *m,
-               const char *what)
+	       const char *what)
 {
 	const struct oci_descriptor empty = {
-	    .media_type = OCI_MT_EMPTY, .digest = OCI_EMPTY_DIGEST, .size = 2};
+		.media_type = OCI_MT_EMPTY, .digest = OCI_EMPTY_DIGEST, .size = 2};
 	const char *pt = ward_json_str(m->annotations, BUNDLE_PREDICATE_ANNOTATION);
 	const char *content = ward_json_str(m->annotations, BUNDLE_CONTENT_ANNOTATION);
 	struct ward_buf blob = {0};
@@ -421,15 +421,15 @@ check_referrer(struct vctx *v, const struct oci_descriptor *entry, const struct 
 	    strcmp(m->artifact_type, BUNDLE_MEDIA_TYPE_V03) != 0 ||
 	    strcmp(entry->artifact_type, m->artifact_type) != 0) {
 		ward_err(WARD_EVERIFY,
-		         "%s: not a Sigstore bundle referrer (media type %s, "
-		         "artifactType %s)",
-		         what, m->media_type, m->artifact_type);
+			 "%s: not a Sigstore bundle referrer (media type %s, "
+			 "artifactType %s)",
+			 what, m->media_type, m->artifact_type);
 		goto out;
 	}
 	if (strcmp(m->subject.media_type, v->s.image.media_type) != 0 ||
 	    m->subject.size != v->s.image.size) {
 		ward_err(WARD_EVERIFY, "%s: its subject descriptor does not describe this image",
-		         what);
+			 what);
 		goto out;
 	}
 	if (strcmp(m->config.media_type, empty.media_type) != 0 ||
@@ -446,7 +446,7 @@ check_referrer(struct vctx *v, const struct oci_descriptor *entry, const struct 
 		goto out;
 	if (pt == NULL || (content != NULL && strcmp(content, "dsse-envelope") != 0)) {
 		ward_err(WARD_EVERIFY, "%s: needs the annotations %s and %s=dsse-envelope", what,
-		         BUNDLE_PREDICATE_ANNOTATION, BUNDLE_CONTENT_ANNOTATION);
+			 BUNDLE_PREDICATE_ANNOTATION, BUNDLE_CONTENT_ANNOTATION);
 		goto out;
 	}
 	if (oci_layout_read_blob(v->s.l, &m->layers[0], SIMG_MAX_BLOB, &blob) != 0)
@@ -494,7 +494,7 @@ verify_referrers(struct vctx *v)
 			vfail(v, what);
 		} else if (m.has_subject && !blob_present(v, m.subject.digest)) {
 			ward_err(WARD_EVERIFY, "%s names subject %s, which is not in the layout",
-			         d->digest, m.subject.digest);
+				 d->digest, m.subject.digest);
 			vfail(v, what);
 		} else if (m.has_subject && strcmp(m.subject.digest, v->s.image.digest) == 0) {
 			v->have_referrers = 1;
@@ -502,8 +502,8 @@ verify_referrers(struct vctx *v)
 				vfail(v, what);
 			else
 				vrecord(v, VERIFY_PASS, what, "%s bundle verifies with the key",
-				        attest_predicate_name(ward_json_str(
-				            m.annotations, BUNDLE_PREDICATE_ANNOTATION)));
+					attest_predicate_name(ward_json_str(
+						m.annotations, BUNDLE_PREDICATE_ANNOTATION)));
 		}
 		oci_manifest_free(&m);
 		ward_buf_free(&raw);
@@ -536,12 +536,12 @@ verify_bundle_file(struct vctx *v)
 		snprintf(what, sizeof(what), "%s line %zu", v->o->bundle, line);
 		if (len == 0 || nl == NULL) {
 			vrecord(v, VERIFY_FAIL, what,
-			        nl ? "empty line" : "the last line does not end with a newline");
+				nl ? "empty line" : "the last line does not end with a newline");
 		} else if (vcheck_bundle(v, p, len, what, VFORM_LINE, NULL, statement, &pt) != 0) {
 			vfail(v, what);
 		} else {
 			vrecord(v, VERIFY_PASS, what, "%s bundle verifies with the key",
-			        attest_predicate_name(pt));
+				attest_predicate_name(pt));
 		}
 		free(pt);
 		p += len + (nl ? 1 : 0);

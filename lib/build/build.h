@@ -20,9 +20,9 @@
 struct build_source {
 	struct ward_strv suites;     /* e.g. bookworm, bookworm-updates */
 	struct ward_strv components; /* e.g. main */
-	char *mirror;                /* base URL of the archive, or NULL */
-	char *keyring;               /* OpenPGP keyring (absolute path), or NULL */
-	size_t line;                 /* where the entry starts in ward.yaml */
+	char *mirror;		     /* base URL of the archive, or NULL */
+	char *keyring;		     /* OpenPGP keyring (absolute path), or NULL */
+	size_t line;		     /* where the entry starts in ward.yaml */
 };
 
 /* A mapping of strings (env, annotations, labels), in document order. */
@@ -32,11 +32,11 @@ struct build_kv {
 
 /* One `files:` entry: a local file or directory copied into the image. */
 struct build_file {
-	char *src;                /* resolved against the spec's directory */
-	char *dst;                /* absolute path in the image */
-	char *mode;               /* octal text for regular files, or NULL */
-	char *owner;              /* "uid:gid", or NULL (0:0) */
-	struct ward_strv exclude; /* fnmatch globs on names below src */
+	char *src;			   /* resolved against the spec's directory */
+	char *dst;			   /* absolute path in the image */
+	char *mode;			   /* octal text for regular files, or NULL */
+	char *owner;			   /* "uid:gid", or NULL (0:0) */
+	struct ward_strv exclude;	   /* fnmatch globs on names below src */
 	const struct ward_yaml_node *node; /* the entry, for messages */
 	/* Derived: */
 	int has_mode;
@@ -46,10 +46,10 @@ struct build_file {
 
 /* One `models:` entry: a model directory (or file) signed with OMS. */
 struct build_model {
-	char *src;       /* resolved against the spec's directory */
-	char *dst;       /* absolute path in the image */
-	char *name;      /* unique; default: basename of dst */
-	char *key;       /* trusted public key (PEM) of an already signed model */
+	char *src;	 /* resolved against the spec's directory */
+	char *dst;	 /* absolute path in the image */
+	char *name;	 /* unique; default: basename of dst */
+	char *key;	 /* trusted public key (PEM) of an already signed model */
 	char *signature; /* its OMS bundle; default <src>/model.sig */
 	const struct ward_yaml_node *node;
 };
@@ -62,39 +62,39 @@ struct build_user {
 };
 
 struct build_spec {
-	char *path;         /* the ward.yaml as given */
-	char *dir;          /* its directory: ward.lock sits beside it */
-	char *name;         /* image name ([a-z0-9][a-z0-9._-]*) */
-	char *version;      /* image version (free text) */
+	char *path;	    /* the ward.yaml as given */
+	char *dir;	    /* its directory: ward.lock sits beside it */
+	char *name;	    /* image name ([a-z0-9][a-z0-9._-]*) */
+	char *version;	    /* image version (free text) */
 	char *architecture; /* Debian architecture: amd64 (default), arm64 */
 	struct build_source *sources;
 	size_t nsources;
 	struct ward_strv packages;   /* "name" or "name=version" */
 	struct ward_strv exclude;    /* never installed; edges to them are cut */
-	struct ward_strv allow;      /* exceptions to the distroless policy */
+	struct ward_strv allow;	     /* exceptions to the distroless policy */
 	struct ward_yaml_node *yaml; /* the parsed document (for later keys) */
 
 	/* The image (ward build).  docs/ward-yaml.md documents each key. */
-	long long source_date_epoch;    /* -1: not given */
-	int ca_certificates;            /* adds ca-certificates + the bundle */
-	char *timezone;                 /* adds tzdata + /etc/localtime, or NULL */
-	struct build_user user;         /* defaults filled in */
-	char *workdir;                  /* default "/" */
-	struct build_kv env;            /* PATH is added when absent */
-	struct ward_strv entrypoint;    /* the server's argv (ward prepends /ward/init --) */
-	struct ward_strv cmd;           /* default arguments */
-	struct ward_strv ports;         /* normalised "8080/tcp" */
-	struct ward_strv writable;      /* absolute; default /tmp */
+	long long source_date_epoch; /* -1: not given */
+	int ca_certificates;	     /* adds ca-certificates + the bundle */
+	char *timezone;		     /* adds tzdata + /etc/localtime, or NULL */
+	struct build_user user;	     /* defaults filled in */
+	char *workdir;		     /* default "/" */
+	struct build_kv env;	     /* PATH is added when absent */
+	struct ward_strv entrypoint; /* the server's argv (ward prepends /ward/init --) */
+	struct ward_strv cmd;	     /* default arguments */
+	struct ward_strv ports;	     /* normalised "8080/tcp" */
+	struct ward_strv writable;   /* absolute; default /tmp */
 	struct build_file *files;
 	size_t nfiles;
 	struct build_model *models;
 	size_t nmodels;
 	const struct ward_yaml_node *policy; /* ward-init policy overrides, or NULL */
-	struct build_kv annotations;         /* manifest annotations */
-	struct build_kv labels;              /* config labels */
-	int python_bytecode;                 /* precompile .pyc (default 1) */
-	struct ward_strv drop;               /* extra path globs to leave out */
-	struct ward_strv keep;               /* globs kept despite the drop rules */
+	struct build_kv annotations;	     /* manifest annotations */
+	struct build_kv labels;		     /* config labels */
+	int python_bytecode;		     /* precompile .pyc (default 1) */
+	struct ward_strv drop;		     /* extra path globs to leave out */
+	struct ward_strv keep;		     /* globs kept despite the drop rules */
 };
 
 /* build_spec_load(path, out): read and check ward.yaml.  Unknown keys,
@@ -129,17 +129,17 @@ enum build_entry_type { BUILD_FILE = 1, BUILD_DIR, BUILD_SYMLINK };
 enum build_origin { BUILD_FROM_PACKAGE = 1, BUILD_FROM_SPEC, BUILD_GENERATED };
 
 struct build_entry {
-	char *path; /* clean relative path: "usr/bin/python3.11" */
-	int type;   /* enum build_entry_type */
+	char *path;    /* clean relative path: "usr/bin/python3.11" */
+	int type;      /* enum build_entry_type */
 	uint32_t mode; /* permission bits; never setuid or setgid */
 	uint32_t uid, gid;
-	uint64_t size; /* regular files */
-	char *link;    /* symlink target, as written */
-	int origin;    /* enum build_origin */
-	char *owner;   /* package name; "files:<dst>", "models:<name>"; or "ward" */
-	char *why;     /* generated entries: what made them ("python bytecode") */
+	uint64_t size;	 /* regular files */
+	char *link;	 /* symlink target, as written */
+	int origin;	 /* enum build_origin */
+	char *owner;	 /* package name; "files:<dst>", "models:<name>"; or "ward" */
+	char *why;	 /* generated entries: what made them ("python bytecode") */
 	char sha256[65]; /* regular files: hex digest of the contents ("" unknown) */
-	int layer;       /* index into build_result.layers, -1 before layering */
+	int layer;	 /* index into build_result.layers, -1 before layering */
 	/* Where the contents come from (regular files): a file on disk, or
 	 * bytes owned by the entry. */
 	char *src;
@@ -156,29 +156,29 @@ const struct build_entry *build_plan_find(const struct build_plan *p, const char
 /* ---------------------------------------------------------- ward build */
 
 struct build_opts {
-	const char *output;         /* OCI layout directory to create */
-	const char *tag;            /* its ref name; NULL: the spec's version, else "latest" */
-	const char *docker_archive; /* also write this docker-archive tar, or NULL */
-	const char *repo_tag;       /* its RepoTag; NULL: "localhost/<name>:<tag>" */
-	const char *cache;          /* the cache (deb_cache_dir()) */
-	const char *init_path;      /* the ward-init binary placed at /ward/init */
+	const char *output;		 /* OCI layout directory to create */
+	const char *tag;		 /* its ref name; NULL: the spec's version, else "latest" */
+	const char *docker_archive;	 /* also write this docker-archive tar, or NULL */
+	const char *repo_tag;		 /* its RepoTag; NULL: "localhost/<name>:<tag>" */
+	const char *cache;		 /* the cache (deb_cache_dir()) */
+	const char *init_path;		 /* the ward-init binary placed at /ward/init */
 	const struct ward_key *sign_key; /* sign models: with it (private), or NULL */
-	int compression;                 /* enum oci_compression (gzip default) */
-	int level;                       /* 0: the compressor's default */
-	int threads;                     /* 0: every CPU; never changes the output */
-	int no_layer_cache;              /* 1: neither read nor fill the layer cache */
+	int compression;		 /* enum oci_compression (gzip default) */
+	int level;			 /* 0: the compressor's default */
+	int threads;			 /* 0: every CPU; never changes the output */
+	int no_layer_cache;		 /* 1: neither read nor fill the layer cache */
 	const struct build_kv *annotations; /* extra manifest annotations, or NULL */
 };
 
 /* One layer of the image, in order. */
 struct build_layer {
-	char name[48];    /* "base", "python", "frameworks", "config", "app", "model:NAME", "ward" */
+	char name[48]; /* "base", "python", "frameworks", "config", "app", "model:NAME", "ward" */
 	char *created_by; /* the history entry */
 	struct oci_layer_desc desc;
-	size_t entries;  /* paths written (parent directories included) */
+	size_t entries;	 /* paths written (parent directories included) */
 	size_t packages; /* Debian packages whose files it holds */
-	int cached;      /* 1: reused from the layer cache */
-	char key[65];    /* layer cache key */
+	int cached;	 /* 1: reused from the layer cache */
+	char key[65];	 /* layer cache key */
 	uint64_t ns;
 };
 
@@ -192,7 +192,7 @@ struct build_result {
 	char config_digest[OCI_DIGEST_LEN + 1];
 	uint64_t manifest_size;
 	char *tag;
-	int64_t epoch;          /* SOURCE_DATE_EPOCH used */
+	int64_t epoch;		/* SOURCE_DATE_EPOCH used */
 	const char *epoch_from; /* "ward.yaml", "SOURCE_DATE_EPOCH", "ward.lock" */
 	struct build_plan *plan;
 	struct build_layer *layers;
@@ -201,10 +201,10 @@ struct build_result {
 	size_t nsteps;
 	/* Accounting: every path is one of the first three. */
 	size_t from_packages, from_spec, generated;
-	size_t dropped;        /* package paths left out (docs, man pages, locales) */
-	size_t setid_cleared;  /* setuid/setgid bits removed */
-	size_t pyc;            /* .pyc files generated */
-	json_t *record;        /* the build record (docs/build-record.md) */
+	size_t dropped;	      /* package paths left out (docs, man pages, locales) */
+	size_t setid_cleared; /* setuid/setgid bits removed */
+	size_t pyc;	      /* .pyc files generated */
+	json_t *record;	      /* the build record (docs/build-record.md) */
 };
 
 /* build_image(s, lock, o, r): build the image of spec s from the locked
@@ -213,8 +213,8 @@ struct build_result {
  * requested, files: sources, models and their signatures, the entrypoint
  * in the image); the layout appears at o->output whole or not at all.
  * r is filled (release with build_result_free) even on failure. */
-int build_image(const struct build_spec *s, const struct deb_lock *lock,
-                const struct build_opts *o, struct build_result *r);
+int build_image(const struct build_spec *s, const struct deb_lock *lock, const struct build_opts *o,
+		struct build_result *r);
 void build_result_free(struct build_result *r);
 
 /* build_scaffold(name, packages, out): a commented ward.yaml for `ward init`

@@ -33,10 +33,10 @@ enum build_group {
 struct build_pkg {
 	const struct deb_lock_pkg *lock;
 	int group;
-	char *control;	/* the control paragraph, as shipped */
-	char *md5sums;	/* md5sums lines for the paths kept, or NULL */
+	char *control;	 /* the control paragraph, as shipped */
+	char *md5sums;	 /* md5sums lines for the paths kept, or NULL */
 	char *conffiles; /* the package's conffiles, one absolute path a line, or NULL */
-	char *postinst; /* maintainer script text, or NULL */
+	char *postinst;	 /* maintainer script text, or NULL */
 	size_t kept, dropped;
 };
 

@@ -89,9 +89,9 @@ entry_md5(const struct build_ctx *ctx, const struct build_entry *e, char hex[33]
 
 	if (p == NULL && e->size > 0) {
 		/* package files are read from the staging tree (layers.c) */
-		char *src = e->src ? ward_strdup(e->src)
-		            : ctx->rootfs ? ward_path_join(ctx->rootfs, e->path)
-		                          : NULL;
+		char *src = e->src	  ? ward_strdup(e->src)
+			    : ctx->rootfs ? ward_path_join(ctx->rootfs, e->path)
+					  : NULL;
 		if (src == NULL)
 			return ward_err(WARD_EENV, "/%s: contents not staged", e->path);
 		rc = ward_file_read(src, (size_t)e->size + 1, &b);
@@ -102,7 +102,8 @@ entry_md5(const struct build_ctx *ctx, const struct build_entry *e, char hex[33]
 		p = b.data;
 	}
 	if (p != NULL || e->size == 0) {
-		if (EVP_Digest(p ? p : "", (size_t)e->size, md, &n, EVP_md5(), NULL) == 1 && n == 16) {
+		if (EVP_Digest(p ? p : "", (size_t)e->size, md, &n, EVP_md5(), NULL) == 1 &&
+		    n == 16) {
 			ward_hex(md, 16, hex);
 			rc = 0;
 		} else

@@ -9,7 +9,6 @@
 
 #define SPEC_MAX_BYTES (4u << 20)
 
-
 /* ------------------------------------------------------------ checks */
 
 static int
@@ -26,9 +25,9 @@ check_image_name(const struct ward_yaml_node *n, const char *v)
 	return 0;
 bad:
 	return ward_yaml_error(n,
-	                       "name \"%s\": use lowercase letters, digits, '.', '_' and "
-	                       "'-' (at most 128), starting with a letter or digit",
-	                       v);
+			       "name \"%s\": use lowercase letters, digits, '.', '_' and "
+			       "'-' (at most 128), starting with a letter or digit",
+			       v);
 }
 
 static int
@@ -92,9 +91,9 @@ check_url(const struct ward_yaml_node *n, const char *v)
 	if (!ward_str_startswith(v, "http://") && !ward_str_startswith(v, "https://") &&
 	    !ward_str_startswith(v, "file://"))
 		return ward_yaml_error(n,
-		                       "mirror \"%s\": expected an http://, https:// or file:// "
-		                       "URL",
-		                       v);
+				       "mirror \"%s\": expected an http://, https:// or file:// "
+				       "URL",
+				       v);
 	for (const char *p = v; *p; p++)
 		if (isspace((unsigned char)*p))
 			return ward_yaml_error(n, "mirror URL contains whitespace");
@@ -106,135 +105,135 @@ check_url(const struct ward_yaml_node *n, const char *v)
 static int source_done(const struct ward_yaml_node *n, void *item);
 
 static const struct spec_key source_keys[] = {
-    {.name = "suites",
-     .kind = SPEC_STRING_LIST,
-     .offset = FIELD(struct build_source, suites),
-     .required = 1,
-     .check = check_suite},
-    {.name = "components",
-     .kind = SPEC_STRING_LIST,
-     .offset = FIELD(struct build_source, components),
-     .check = check_suite},
-    {.name = "mirror",
-     .kind = SPEC_STRING,
-     .offset = FIELD(struct build_source, mirror),
-     .check = check_url},
-    {.name = "keyring",
-     .kind = SPEC_PATH,
-     .offset = FIELD(struct build_source, keyring),
-     .check = check_nonempty},
-    {.name = NULL},
+	{.name = "suites",
+	 .kind = SPEC_STRING_LIST,
+	 .offset = FIELD(struct build_source, suites),
+	 .required = 1,
+	 .check = check_suite},
+	{.name = "components",
+	 .kind = SPEC_STRING_LIST,
+	 .offset = FIELD(struct build_source, components),
+	 .check = check_suite},
+	{.name = "mirror",
+	 .kind = SPEC_STRING,
+	 .offset = FIELD(struct build_source, mirror),
+	 .check = check_url},
+	{.name = "keyring",
+	 .kind = SPEC_PATH,
+	 .offset = FIELD(struct build_source, keyring),
+	 .check = check_nonempty},
+	{.name = NULL},
 };
 
 static const struct spec_key top_keys[] = {
-    {.name = "name",
-     .kind = SPEC_STRING,
-     .offset = FIELD(struct build_spec, name),
-     .required = 1,
-     .check = check_image_name},
-    {.name = "version",
-     .kind = SPEC_STRING,
-     .offset = FIELD(struct build_spec, version),
-     .check = check_nonempty},
-    {.name = "architecture",
-     .kind = SPEC_STRING,
-     .offset = FIELD(struct build_spec, architecture),
-     .check = check_arch},
-    {.name = "sources",
-     .kind = SPEC_TABLE_LIST,
-     .offset = FIELD(struct build_spec, sources),
-     .required = 1,
-     .sub = source_keys,
-     .sub_size = sizeof(struct build_source),
-     .count_offset = FIELD(struct build_spec, nsources),
-     .item_done = source_done},
-    {.name = "packages",
-     .kind = SPEC_STRING_LIST,
-     .offset = FIELD(struct build_spec, packages),
-     .required = 1,
-     .check = check_package},
-    {.name = "exclude",
-     .kind = SPEC_STRING_LIST,
-     .offset = FIELD(struct build_spec, exclude),
-     .check = check_package_name},
-    {.name = "allow",
-     .kind = SPEC_STRING_LIST,
-     .offset = FIELD(struct build_spec, allow),
-     .check = check_package_name},
-    /* The image (ward build): spec_image.c holds the checks. */
-    {.name = "source_date_epoch",
-     .kind = SPEC_INT,
-     .offset = FIELD(struct build_spec, source_date_epoch)},
-    {.name = "ca_certificates",
-     .kind = SPEC_BOOL,
-     .offset = FIELD(struct build_spec, ca_certificates)},
-    {.name = "timezone",
-     .kind = SPEC_STRING,
-     .offset = FIELD(struct build_spec, timezone),
-     .check = spec_check_timezone},
-    {.name = "user",
-     .kind = SPEC_TABLE,
-     .offset = FIELD(struct build_spec, user),
-     .sub = spec_user_keys},
-    {.name = "workdir",
-     .kind = SPEC_STRING,
-     .offset = FIELD(struct build_spec, workdir),
-     .check = spec_check_abs_path},
-    {.name = "env",
-     .kind = SPEC_MAP,
-     .offset = FIELD(struct build_spec, env),
-     .check = spec_check_env_name},
-    {.name = "entrypoint",
-     .kind = SPEC_ARGV,
-     .offset = FIELD(struct build_spec, entrypoint),
-     .check = spec_check_arg},
-    {.name = "cmd",
-     .kind = SPEC_ARGV,
-     .offset = FIELD(struct build_spec, cmd),
-     .check = spec_check_arg},
-    {.name = "ports",
-     .kind = SPEC_STRING_LIST,
-     .offset = FIELD(struct build_spec, ports),
-     .check = spec_check_port},
-    {.name = "writable",
-     .kind = SPEC_STRING_LIST,
-     .offset = FIELD(struct build_spec, writable),
-     .check = spec_check_abs_path},
-    {.name = "files",
-     .kind = SPEC_TABLE_LIST,
-     .offset = FIELD(struct build_spec, files),
-     .sub = spec_file_keys,
-     .sub_size = sizeof(struct build_file),
-     .count_offset = FIELD(struct build_spec, nfiles),
-     .item_done = spec_file_done},
-    {.name = "models",
-     .kind = SPEC_TABLE_LIST,
-     .offset = FIELD(struct build_spec, models),
-     .sub = spec_model_keys,
-     .sub_size = sizeof(struct build_model),
-     .count_offset = FIELD(struct build_spec, nmodels),
-     .item_done = spec_model_done},
-    {.name = "policy", .kind = SPEC_NODE, .offset = FIELD(struct build_spec, policy)},
-    {.name = "annotations",
-     .kind = SPEC_MAP,
-     .offset = FIELD(struct build_spec, annotations),
-     .check = spec_check_annotation},
-    {.name = "labels",
-     .kind = SPEC_MAP,
-     .offset = FIELD(struct build_spec, labels),
-     .check = spec_check_annotation},
-    {.name = "python_bytecode",
-     .kind = SPEC_BOOL,
-     .offset = FIELD(struct build_spec, python_bytecode)},
-    {.name = "drop",
-     .kind = SPEC_STRING_LIST,
-     .offset = FIELD(struct build_spec, drop),
-     .check = spec_check_glob},
-    {.name = "keep",
-     .kind = SPEC_STRING_LIST,
-     .offset = FIELD(struct build_spec, keep),
-     .check = spec_check_glob},
-    {.name = NULL},
+	{.name = "name",
+	 .kind = SPEC_STRING,
+	 .offset = FIELD(struct build_spec, name),
+	 .required = 1,
+	 .check = check_image_name},
+	{.name = "version",
+	 .kind = SPEC_STRING,
+	 .offset = FIELD(struct build_spec, version),
+	 .check = check_nonempty},
+	{.name = "architecture",
+	 .kind = SPEC_STRING,
+	 .offset = FIELD(struct build_spec, architecture),
+	 .check = check_arch},
+	{.name = "sources",
+	 .kind = SPEC_TABLE_LIST,
+	 .offset = FIELD(struct build_spec, sources),
+	 .required = 1,
+	 .sub = source_keys,
+	 .sub_size = sizeof(struct build_source),
+	 .count_offset = FIELD(struct build_spec, nsources),
+	 .item_done = source_done},
+	{.name = "packages",
+	 .kind = SPEC_STRING_LIST,
+	 .offset = FIELD(struct build_spec, packages),
+	 .required = 1,
+	 .check = check_package},
+	{.name = "exclude",
+	 .kind = SPEC_STRING_LIST,
+	 .offset = FIELD(struct build_spec, exclude),
+	 .check = check_package_name},
+	{.name = "allow",
+	 .kind = SPEC_STRING_LIST,
+	 .offset = FIELD(struct build_spec, allow),
+	 .check = check_package_name},
+	/* The image (ward build): spec_image.c holds the checks. */
+	{.name = "source_date_epoch",
+	 .kind = SPEC_INT,
+	 .offset = FIELD(struct build_spec, source_date_epoch)},
+	{.name = "ca_certificates",
+	 .kind = SPEC_BOOL,
+	 .offset = FIELD(struct build_spec, ca_certificates)},
+	{.name = "timezone",
+	 .kind = SPEC_STRING,
+	 .offset = FIELD(struct build_spec, timezone),
+	 .check = spec_check_timezone},
+	{.name = "user",
+	 .kind = SPEC_TABLE,
+	 .offset = FIELD(struct build_spec, user),
+	 .sub = spec_user_keys},
+	{.name = "workdir",
+	 .kind = SPEC_STRING,
+	 .offset = FIELD(struct build_spec, workdir),
+	 .check = spec_check_abs_path},
+	{.name = "env",
+	 .kind = SPEC_MAP,
+	 .offset = FIELD(struct build_spec, env),
+	 .check = spec_check_env_name},
+	{.name = "entrypoint",
+	 .kind = SPEC_ARGV,
+	 .offset = FIELD(struct build_spec, entrypoint),
+	 .check = spec_check_arg},
+	{.name = "cmd",
+	 .kind = SPEC_ARGV,
+	 .offset = FIELD(struct build_spec, cmd),
+	 .check = spec_check_arg},
+	{.name = "ports",
+	 .kind = SPEC_STRING_LIST,
+	 .offset = FIELD(struct build_spec, ports),
+	 .check = spec_check_port},
+	{.name = "writable",
+	 .kind = SPEC_STRING_LIST,
+	 .offset = FIELD(struct build_spec, writable),
+	 .check = spec_check_abs_path},
+	{.name = "files",
+	 .kind = SPEC_TABLE_LIST,
+	 .offset = FIELD(struct build_spec, files),
+	 .sub = spec_file_keys,
+	 .sub_size = sizeof(struct build_file),
+	 .count_offset = FIELD(struct build_spec, nfiles),
+	 .item_done = spec_file_done},
+	{.name = "models",
+	 .kind = SPEC_TABLE_LIST,
+	 .offset = FIELD(struct build_spec, models),
+	 .sub = spec_model_keys,
+	 .sub_size = sizeof(struct build_model),
+	 .count_offset = FIELD(struct build_spec, nmodels),
+	 .item_done = spec_model_done},
+	{.name = "policy", .kind = SPEC_NODE, .offset = FIELD(struct build_spec, policy)},
+	{.name = "annotations",
+	 .kind = SPEC_MAP,
+	 .offset = FIELD(struct build_spec, annotations),
+	 .check = spec_check_annotation},
+	{.name = "labels",
+	 .kind = SPEC_MAP,
+	 .offset = FIELD(struct build_spec, labels),
+	 .check = spec_check_annotation},
+	{.name = "python_bytecode",
+	 .kind = SPEC_BOOL,
+	 .offset = FIELD(struct build_spec, python_bytecode)},
+	{.name = "drop",
+	 .kind = SPEC_STRING_LIST,
+	 .offset = FIELD(struct build_spec, drop),
+	 .check = spec_check_glob},
+	{.name = "keep",
+	 .kind = SPEC_STRING_LIST,
+	 .offset = FIELD(struct build_spec, keep),
+	 .check = spec_check_glob},
+	{.name = NULL},
 };
 
 static int
@@ -251,7 +250,7 @@ source_done(const struct ward_yaml_node *n, void *item)
 /* ------------------------------------------------------------ reader */
 
 static int read_table(const struct ward_yaml_node *map, const struct spec_key *keys, void *base,
-                      const struct spec_ctx *ctx);
+		      const struct spec_ctx *ctx);
 static void free_table(const struct spec_key *keys, void *base);
 
 static int
@@ -269,7 +268,7 @@ read_string_item(const struct spec_key *k, const struct ward_yaml_node *n, const
 
 static int
 read_key(const struct spec_key *k, const struct ward_yaml_node *v, void *base,
-         const struct spec_ctx *ctx)
+	 const struct spec_ctx *ctx)
 {
 	void *field = (char *)base + k->offset;
 	const char *s;
@@ -297,13 +296,13 @@ read_key(const struct spec_key *k, const struct ward_yaml_node *v, void *base,
 			return 0;
 		if (v->type != WARD_YAML_SEQUENCE)
 			return ward_yaml_error(v, "%s: expected a list of strings, found %s",
-			                       k->name, ward_yaml_type_name(v->type));
+					       k->name, ward_yaml_type_name(v->type));
 		for (size_t i = 0; i < v->n; i++) {
 			if (read_string_item(k, v->items[i], &s) != 0)
 				return -1;
 			if (ward_strv_contains(dst, s))
 				return ward_yaml_error(v->items[i], "%s: \"%s\" is listed twice",
-				                       k->name, s);
+						       k->name, s);
 			if (ward_strv_push(dst, s) != 0)
 				return -1;
 		}
@@ -318,7 +317,7 @@ read_key(const struct spec_key *k, const struct ward_yaml_node *v, void *base,
 		size_t *count = (size_t *)((char *)base + k->count_offset);
 		if (v->type != WARD_YAML_SEQUENCE)
 			return ward_yaml_error(v, "%s: expected a list of mappings, found %s",
-			                       k->name, ward_yaml_type_name(v->type));
+					       k->name, ward_yaml_type_name(v->type));
 		*arr = ward_calloc(v->n ? v->n : 1, k->sub_size);
 		if (*arr == NULL)
 			return -1;
@@ -327,9 +326,9 @@ read_key(const struct spec_key *k, const struct ward_yaml_node *v, void *base,
 			*count = i + 1; /* so that a failure frees what was read */
 			if (v->items[i]->type != WARD_YAML_MAPPING)
 				return ward_yaml_error(v->items[i],
-				                       "%s: each entry must be a "
-				                       "mapping",
-				                       k->name);
+						       "%s: each entry must be a "
+						       "mapping",
+						       k->name);
 			if (read_table(v->items[i], k->sub, item, ctx) != 0)
 				return -1;
 			if (k->item_done != NULL && k->item_done(v->items[i], item) != 0)
@@ -340,17 +339,17 @@ read_key(const struct spec_key *k, const struct ward_yaml_node *v, void *base,
 	case SPEC_TABLE:
 		if (v->type != WARD_YAML_MAPPING)
 			return ward_yaml_error(v, "%s: expected a mapping, found %s", k->name,
-			                       ward_yaml_type_name(v->type));
+					       ward_yaml_type_name(v->type));
 		return read_table(v, k->sub, field, ctx);
 	case SPEC_MAP: {
 		struct build_kv *kv = field;
 		if (v->type != WARD_YAML_MAPPING)
 			return ward_yaml_error(v, "%s: expected a mapping of strings, found %s",
-			                       k->name, ward_yaml_type_name(v->type));
+					       k->name, ward_yaml_type_name(v->type));
 		for (size_t i = 0; i < v->n; i++) {
 			const char *val = ward_yaml_str(v->pairs[i].value);
-			if (val == NULL ||
-			    (k->check != NULL && k->check(v->pairs[i].key, v->pairs[i].key->str) != 0))
+			if (val == NULL || (k->check != NULL &&
+					    k->check(v->pairs[i].key, v->pairs[i].key->str) != 0))
 				return -1;
 			if (ward_strv_push(&kv->keys, v->pairs[i].key->str) != 0 ||
 			    ward_strv_push(&kv->values, val) != 0)
@@ -362,11 +361,12 @@ read_key(const struct spec_key *k, const struct ward_yaml_node *v, void *base,
 		struct ward_strv *dst = field;
 		if (v->type != WARD_YAML_SEQUENCE || v->n == 0)
 			return ward_yaml_error(v,
-			                       "%s: expected a non-empty list (the argv, one "
-			                       "item per argument)",
-			                       k->name);
+					       "%s: expected a non-empty list (the argv, one "
+					       "item per argument)",
+					       k->name);
 		for (size_t i = 0; i < v->n; i++) {
-			if (read_string_item(k, v->items[i], &s) != 0 || ward_strv_push(dst, s) != 0)
+			if (read_string_item(k, v->items[i], &s) != 0 ||
+			    ward_strv_push(dst, s) != 0)
 				return -1;
 		}
 		return 0;
@@ -374,7 +374,7 @@ read_key(const struct spec_key *k, const struct ward_yaml_node *v, void *base,
 	case SPEC_NODE:
 		if (v->type != WARD_YAML_MAPPING)
 			return ward_yaml_error(v, "%s: expected a mapping, found %s", k->name,
-			                       ward_yaml_type_name(v->type));
+					       ward_yaml_type_name(v->type));
 		*(const struct ward_yaml_node **)field = v;
 		return 0;
 	default:
@@ -384,7 +384,7 @@ read_key(const struct spec_key *k, const struct ward_yaml_node *v, void *base,
 
 static int
 read_table(const struct ward_yaml_node *map, const struct spec_key *keys, void *base,
-           const struct spec_ctx *ctx)
+	   const struct spec_ctx *ctx)
 {
 	for (size_t i = 0; i < map->n; i++) {
 		const struct ward_yaml_node *key = map->pairs[i].key;
@@ -396,13 +396,13 @@ read_table(const struct ward_yaml_node *map, const struct spec_key *keys, void *
 			for (const struct spec_key *x = keys; x->name; x++)
 				ward_buf_printf(&known, "%s%s", x == keys ? "" : ", ", x->name);
 			ward_yaml_error(key, "unknown key \"%s\" (known: %s)", key->str,
-			                known.data ? (char *)known.data : "");
+					known.data ? (char *)known.data : "");
 			ward_buf_free(&known);
 			return -1;
 		}
 		if (ward_yaml_is_null(map->pairs[i].value) && k->kind != SPEC_STRING_LIST)
 			return ward_yaml_error(map->pairs[i].value, "%s: a value is required",
-			                       k->name);
+					       k->name);
 		if (read_key(k, map->pairs[i].value, base, ctx) != 0)
 			return -1;
 	}
@@ -457,7 +457,7 @@ build_spec_parse(const char *data, size_t len, const char *path, struct build_sp
 	out->path = ward_strdup(path);
 	slash = strrchr(path, '/');
 	out->dir = slash ? ward_strndup(path, slash == path ? 1 : (size_t)(slash - path))
-	                 : ward_strdup(".");
+			 : ward_strdup(".");
 	if (out->path == NULL || out->dir == NULL)
 		goto fail;
 	out->yaml = ward_yaml_load(data, len, path);
@@ -465,7 +465,7 @@ build_spec_parse(const char *data, size_t len, const char *path, struct build_sp
 		goto fail;
 	if (out->yaml->type != WARD_YAML_MAPPING) {
 		ward_yaml_error(out->yaml,
-		                "expected a mapping of keys (name, sources, packages, ...)");
+				"expected a mapping of keys (name, sources, packages, ...)");
 		goto fail;
 	}
 	ctx.dir = out->dir;
@@ -480,13 +480,13 @@ build_spec_parse(const char *data, size_t len, const char *path, struct build_sp
 	}
 	if (out->packages.n == 0) {
 		ward_yaml_error(ward_yaml_get(out->yaml, "packages"),
-		                "packages: the list is empty");
+				"packages: the list is empty");
 		goto fail;
 	}
 	for (size_t i = 0; i < out->nsources; i++)
 		if (out->sources[i].suites.n == 0) {
 			ward_err(WARD_EINPUT, "%s:%zu: sources: suites is empty", path,
-			         out->sources[i].line);
+				 out->sources[i].line);
 			goto fail;
 		}
 	return 0;
@@ -545,7 +545,7 @@ build_spec_repos(const struct build_spec *s, struct deb_repo **out, size_t *n)
 		for (size_t j = 0; j < src->suites.n; j++, k++) {
 			if (deb_repo_find(r, k, src->suites.v[j]) != NULL) {
 				ward_err(WARD_EINPUT, "%s:%zu: suite \"%s\" is listed twice",
-				         s->path, src->line, src->suites.v[j]);
+					 s->path, src->line, src->suites.v[j]);
 				goto fail;
 			}
 			r[k].suite = ward_strdup(src->suites.v[j]);

@@ -220,14 +220,14 @@ struct ward_yaml_pair {
 
 struct ward_yaml_node {
 	int type;
-	size_t line, col;              /* where the node starts, 1-based */
-	const char *file;              /* the document's name (owned by the root) */
-	char *str;                     /* scalar text, NUL-terminated; else NULL */
-	size_t len;                    /* scalar length (may hold NULs: then check) */
-	int plain;                     /* unquoted scalar: may read as null/bool/int */
+	size_t line, col;	       /* where the node starts, 1-based */
+	const char *file;	       /* the document's name (owned by the root) */
+	char *str;		       /* scalar text, NUL-terminated; else NULL */
+	size_t len;		       /* scalar length (may hold NULs: then check) */
+	int plain;		       /* unquoted scalar: may read as null/bool/int */
 	struct ward_yaml_node **items; /* sequence items */
 	struct ward_yaml_pair *pairs;  /* mapping entries, in document order */
-	size_t n;                      /* number of items or pairs */
+	size_t n;		       /* number of items or pairs */
 };
 
 /* ward_yaml_load(data, len, what): parse one document (an empty input
@@ -241,7 +241,7 @@ const struct ward_yaml_node *ward_yaml_get(const struct ward_yaml_node *map, con
 /* ward_yaml_error(n, fmt, ...): record WARD_EINPUT "file:line:col: msg"
  * at node n; returns -1. */
 int ward_yaml_error(const struct ward_yaml_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 /* "a mapping", "a sequence", "a string". */
 const char *ward_yaml_type_name(int type);
 /* Typed reads of a scalar; each records ward_yaml_error() when n is not

@@ -58,8 +58,8 @@ parser_error(const struct loader *l)
 	if (p->error == YAML_MEMORY_ERROR)
 		return ward_err(WARD_EENV, "%s: out of memory while parsing YAML", l->file);
 	return ward_err(WARD_EINPUT, "%s:%zu:%zu: invalid YAML: %s%s%s", l->file, m->line + 1,
-	                m->column + 1, p->problem ? p->problem : "syntax error",
-	                p->context ? " " : "", p->context ? p->context : "");
+			m->column + 1, p->problem ? p->problem : "syntax error",
+			p->context ? " " : "", p->context ? p->context : "");
 }
 
 static int
@@ -210,8 +210,8 @@ parse_node(struct loader *l, yaml_event_t *ev, int depth)
 			break;
 		n->len = ev->data.scalar.length;
 		n->str = ward_strndup((const char *)ev->data.scalar.value, n->len);
-		n->plain =
-		    ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && ev->data.scalar.tag == NULL;
+		n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+			   ev->data.scalar.tag == NULL;
 		if (n->str == NULL) {
 			node_free(n);
 			n = NULL;
@@ -369,7 +369,7 @@ ward_yaml_is_null(const struct ward_yaml_node *n)
 {
 	return n != NULL && n->type == WARD_YAML_SCALAR && n->plain &&
 	       (n->len == 0 || strcmp(n->str, "~") == 0 || strcmp(n->str, "null") == 0 ||
-	        strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
+		strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
 }
 
 const char *
@@ -377,7 +377,7 @@ ward_yaml_str(const struct ward_yaml_node *n)
 {
 	if (n->type != WARD_YAML_SCALAR || ward_yaml_is_null(n)) {
 		ward_yaml_error(n, "expected a string, found %s",
-		                ward_yaml_is_null(n) ? "nothing" : ward_yaml_type_name(n->type));
+				ward_yaml_is_null(n) ? "nothing" : ward_yaml_type_name(n->type));
 		return NULL;
 	}
 	if (n->len != strlen(n->str)) {

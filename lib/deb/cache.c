@@ -27,7 +27,7 @@ deb_cache_dir(const char *override)
 	if (home != NULL && *home)
 		return ward_asprintf("%s/.cache/ward", home);
 	ward_err(WARD_EENV, "no cache directory: set WARD_CACHE, XDG_CACHE_HOME or HOME, or "
-	                    "pass --cache");
+			    "pass --cache");
 	return NULL;
 }
 
@@ -119,12 +119,12 @@ open_checked(const char *cache, const char *hex, uint64_t size, const char *what
 		unlink(path);
 		if (have != size)
 			ward_err(WARD_EVERIFY,
-			         "%s: cached blob %s is corrupt (%ju bytes, expected "
-			         "%ju); deleted",
-			         what, path, (uintmax_t)have, (uintmax_t)size);
+				 "%s: cached blob %s is corrupt (%ju bytes, expected "
+				 "%ju); deleted",
+				 what, path, (uintmax_t)have, (uintmax_t)size);
 		else
 			ward_err(WARD_EVERIFY, "%s: cached blob %s is corrupt (sha256 %s); deleted",
-			         what, path, got);
+				 what, path, got);
 		free(path);
 		return -1;
 	}
@@ -146,7 +146,7 @@ deb_cache_open(const char *cache, const char *sha256_hex, uint64_t size, const c
 
 	if (rc == 0)
 		ward_err(WARD_EENV, "%s: not in the cache %s (sha256 %s); run ward fetch", what,
-		         cache, sha256_hex);
+			 cache, sha256_hex);
 	return rc == 1 ? fd : -1;
 }
 
@@ -183,7 +183,7 @@ out:
 /* insert_from_fd: copy src into partial/, verify, commit. */
 static int
 insert_stream(const char *cache, const char *hex, uint64_t size, int src, const void *mem,
-              size_t memlen, const char *what)
+	      size_t memlen, const char *what)
 {
 	char *dir = cache_subdir(cache, "partial"), *tmp = NULL, got[65];
 	struct sha256_ctx *c = sha256_new();
@@ -223,7 +223,7 @@ insert_stream(const char *cache, const char *hex, uint64_t size, int src, const 
 			break;
 		if (total + (uint64_t)n > size) {
 			ward_err(WARD_EVERIFY, "%s: larger than the expected %ju bytes", what,
-			         (uintmax_t)size);
+				 (uintmax_t)size);
 			goto out;
 		}
 		sha256_update(c, p, (size_t)n);
@@ -243,7 +243,7 @@ insert_stream(const char *cache, const char *hex, uint64_t size, int src, const 
 	ward_hex(d, SHA256_LEN, got);
 	if (total != size || strcmp(got, hex) != 0) {
 		ward_err(WARD_EVERIFY, "%s: %ju bytes with sha256 %s, expected %ju bytes with %s",
-		         what, (uintmax_t)total, got, (uintmax_t)size, hex);
+			 what, (uintmax_t)total, got, (uintmax_t)size, hex);
 		goto out;
 	}
 	if (fsync(fd) != 0 || close(fd) != 0) {

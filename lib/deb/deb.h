@@ -58,20 +58,20 @@ void deb_control_free(struct deb_control *c);
 /* Depends-style fields: "a (>= 1) | b:any, c [amd64] <!nocheck>". */
 enum deb_rel_op {
 	DEB_REL_NONE = 0, /* no version constraint */
-	DEB_REL_LT,       /* << */
-	DEB_REL_LE,       /* <= */
-	DEB_REL_EQ,       /* = */
-	DEB_REL_GE,       /* >= */
-	DEB_REL_GT,       /* >> */
+	DEB_REL_LT,	  /* << */
+	DEB_REL_LE,	  /* <= */
+	DEB_REL_EQ,	  /* = */
+	DEB_REL_GE,	  /* >= */
+	DEB_REL_GT,	  /* >> */
 };
 
 struct deb_rel {
 	char *name;
-	char *archq;             /* after ':' ("any", "native", "amd64"), or NULL */
-	int op;                  /* enum deb_rel_op */
-	char *version;           /* NULL when op is DEB_REL_NONE */
+	char *archq;		 /* after ':' ("any", "native", "amd64"), or NULL */
+	int op;			 /* enum deb_rel_op */
+	char *version;		 /* NULL when op is DEB_REL_NONE */
 	struct ward_strv arches; /* [amd64 arm64] restriction, empty if none */
-	int arches_negated;      /* [!amd64 ...] */
+	int arches_negated;	 /* [!amd64 ...] */
 };
 
 struct deb_rel_group { /* alternatives: a | b | c */
@@ -107,7 +107,7 @@ int deb_package_name_ok(const char *name);
 enum deb_forbid_kind { DEB_FORBID_PACKAGE = 1, DEB_FORBID_FILE };
 
 struct deb_forbidden {
-	int kind;             /* enum deb_forbid_kind */
+	int kind;	      /* enum deb_forbid_kind */
 	const char *pattern;  /* "bash", "gcc-[0-9]*[0-9]", "/usr/bin/dpkg*" */
 	const char *category; /* "shell", "package manager", "compiler", "debugger" */
 };
@@ -125,10 +125,10 @@ const char *deb_forbidden_file(const char *path);
 
 /* One suite of one Debian archive, as the resolver and fetcher see it. */
 struct deb_repo {
-	char *suite;                 /* "bookworm-security" */
+	char *suite;		     /* "bookworm-security" */
 	struct ward_strv components; /* "main" */
-	char *uri;                   /* archive base URL (http, https, file), or NULL */
-	char *keyring;               /* keyring file for the Release signature */
+	char *uri;		     /* archive base URL (http, https, file), or NULL */
+	char *keyring;		     /* keyring file for the Release signature */
 };
 /* deb_repos_configure(r, n): fill in what the spec left open.  uri: the
  * WARD_MIRROR environment variable, else the system's apt sources
@@ -149,7 +149,7 @@ struct deb_apt_source {
 /* deb_apt_sources_parse(data, len, deb822, what, out, n): append the
  * enabled "deb" entries of one file to *out. */
 int deb_apt_sources_parse(const char *data, size_t len, int deb822, const char *what,
-                          struct deb_apt_source **out, size_t *n);
+			  struct deb_apt_source **out, size_t *n);
 /* deb_apt_sources_load(etc, out, n): etc/sources.list and
  * etc/sources.list.d/ (*.list, *.sources), files in name order. */
 int deb_apt_sources_load(const char *etc, struct deb_apt_source **out, size_t *n);
@@ -184,31 +184,31 @@ void deb_release_free(struct deb_release *r);
  * signing key's fingerprint.  gpgv missing: WARD_EENV; bad signature:
  * WARD_EVERIFY. */
 int deb_gpgv_verify(const char *signed_path, const char *detached_sig, const char *keyring,
-                    struct ward_buf *data_out, char fpr_out[41]);
+		    struct ward_buf *data_out, char fpr_out[41]);
 /* deb_decompress(data, len, name, max, out): decompress by the file name's
  * suffix (.gz, .xz, .lz4, .zst; anything else is copied), appending at
  * most max bytes to out. */
 int deb_decompress(const void *data, size_t len, const char *name, size_t max,
-                   struct ward_buf *out);
+		   struct ward_buf *out);
 
 /* ---------------------------------------------------------- indices */
 
 enum deb_index_from {
 	DEB_FROM_AUTO = 0, /* apt lists when they hold the suite, else the mirror */
-	DEB_FROM_APT,      /* only the apt lists directory */
-	DEB_FROM_DIR,      /* a mirror-layout tree: DIR/dists/<suite>/... */
+	DEB_FROM_APT,	   /* only the apt lists directory */
+	DEB_FROM_DIR,	   /* a mirror-layout tree: DIR/dists/<suite>/... */
 	DEB_FROM_MIRROR,   /* download InRelease + Packages from repo->uri */
 };
 
 struct deb_index_opts {
 	const char *arch;      /* "amd64" */
-	int from;              /* enum deb_index_from */
+	int from;	       /* enum deb_index_from */
 	const char *lists_dir; /* apt lists (NULL: WARD_APT_LISTS or /var/lib/apt/lists) */
 	const char *dir;       /* DEB_FROM_DIR */
 	const char *cache;     /* downloaded indices are kept here (NULL: default) */
 	int allow_unsigned;    /* warn instead of failing when the signature
-	                          cannot be checked (no gpgv, no signature) */
-	int offline;           /* never download */
+				  cannot be checked (no gpgv, no signature) */
+	int offline;	       /* never download */
 };
 
 /* One verified Packages index. */
@@ -219,7 +219,7 @@ struct deb_index {
 	char packages_sha256[65]; /* of the uncompressed Packages file */
 	uint64_t packages_size;
 	char *signed_by; /* signing key fingerprint, or "unchecked: why" */
-	char *location;  /* where it was read (messages only) */
+	char *location;	 /* where it was read (messages only) */
 };
 
 /* One binary package of an index.  Strings are borrowed from the universe. */
@@ -237,17 +237,17 @@ struct deb_universe;
 /* deb_universe_load(repos, n, o): read and verify every index of every
  * repo (each component, for o->arch and nothing else).  Caller frees. */
 struct deb_universe *deb_universe_load(const struct deb_repo *repos, size_t n,
-                                       const struct deb_index_opts *o);
+				       const struct deb_index_opts *o);
 /* deb_universe_new(arch) + deb_universe_add(u, text, len, meta): build one
  * from Packages text directly (tests, fuzzing).  meta is copied. */
 struct deb_universe *deb_universe_new(const char *arch);
 int deb_universe_add(struct deb_universe *u, const char *text, size_t len,
-                     const struct deb_index *meta);
+		     const struct deb_index *meta);
 const struct deb_index *deb_universe_indices(const struct deb_universe *u, size_t *n);
 /* deb_universe_versions(u, name, n): the packages called name, newest
  * first (ties: earlier index first); NULL when none. */
 const struct deb_pkg *const *deb_universe_versions(const struct deb_universe *u, const char *name,
-                                                   size_t *n);
+						   size_t *n);
 size_t deb_universe_count(const struct deb_universe *u);
 void deb_universe_free(struct deb_universe *u);
 
@@ -273,19 +273,19 @@ struct deb_lock_pkg {
 	char *name, *version, *arch;
 	char *source, *source_version;
 	char *suite, *component; /* where it came from (selects the mirror) */
-	char *filename;          /* path below the archive root */
+	char *filename;		 /* path below the archive root */
 	uint64_t size;
 	char *sha256;
-	int requested;                /* named in ward.yaml */
+	int requested;		      /* named in ward.yaml */
 	struct ward_strv required_by; /* packages whose dependencies pulled it in */
 };
 
 /* A dependency left unsatisfied on purpose (distroless policy, exclude). */
 struct deb_lock_cut {
 	char *package, *version; /* whose dependency */
-	char *field;             /* "Depends" or "Pre-Depends" */
-	char *dependency;        /* the relation as written, canonical form */
-	char *reason;            /* "dash: shell (distroless policy)" */
+	char *field;		 /* "Depends" or "Pre-Depends" */
+	char *dependency;	 /* the relation as written, canonical form */
+	char *reason;		 /* "dash: shell (distroless policy)" */
 };
 
 struct deb_lock {
@@ -359,24 +359,24 @@ enum deb_fetch_status {
 struct deb_fetch_item {
 	const char *url;    /* borrowed; NULL when no mirror is known */
 	const char *sha256; /* expected digest (hex) */
-	uint64_t size;      /* expected size */
+	uint64_t size;	    /* expected size */
 	const char *what;   /* for messages: "libc6 2.36-9" */
 	const char *local;  /* optional file name to look for in from_dir */
-	int status;         /* out: enum deb_fetch_status */
-	int corrupt;        /* out: a corrupt cached copy was found and deleted */
-	int attempts;       /* out: downloads started */
-	int kind;           /* out: error kind when FAILED or MISSING */
+	int status;	    /* out: enum deb_fetch_status */
+	int corrupt;	    /* out: a corrupt cached copy was found and deleted */
+	int attempts;	    /* out: downloads started */
+	int kind;	    /* out: error kind when FAILED or MISSING */
 	char error[256];    /* out: one line when FAILED */
 };
 
 struct deb_fetch_opts {
 	const char *cache;
-	int jobs;                       /* parallel downloads (default 4) */
-	int retries;                    /* extra attempts per file (default 4) */
-	long backoff_ms;                /* first retry delay, doubled each time (default 500) */
-	long timeout_s;                 /* stall timeout per transfer (default 60) */
-	int offline;                    /* never touch the network */
-	const char *from_dir;           /* copy matching files from here first, if set */
+	int jobs;			/* parallel downloads (default 4) */
+	int retries;			/* extra attempts per file (default 4) */
+	long backoff_ms;		/* first retry delay, doubled each time (default 500) */
+	long timeout_s;			/* stall timeout per transfer (default 60) */
+	int offline;			/* never touch the network */
+	const char *from_dir;		/* copy matching files from here first, if set */
 	struct ward_progress *progress; /* bytes; may be NULL */
 };
 
@@ -393,7 +393,7 @@ struct deb_fetch_stats {
  * with the first failure recorded (offline and missing: WARD_EENV; digest
  * mismatch: WARD_EVERIFY; disk full: WARD_EENV) and each item's status. */
 int deb_fetch(struct deb_fetch_item *items, size_t n, const struct deb_fetch_opts *o,
-              struct deb_fetch_stats *st);
+	      struct deb_fetch_stats *st);
 /* deb_download(url, max, out, what): one small file into memory (indices),
  * with the same retries.  HTTP 404 is WARD_EINPUT. */
 int deb_download(const char *url, size_t max, struct ward_buf *out, const char *what);
@@ -402,14 +402,14 @@ int deb_download(const char *url, size_t max, struct ward_buf *out, const char *
 
 /* ar members (the container of a .deb). */
 struct deb_ar_member {
-	char name[17];   /* without GNU's trailing '/' */
+	char name[17];	 /* without GNU's trailing '/' */
 	uint64_t offset; /* of the data, from the start of the file */
 	uint64_t size;
 };
 /* deb_ar_parse(data, len, what, out, n): the members of an ar archive held
  * in memory.  Every member must lie inside len.  Caller frees *out. */
 int deb_ar_parse(const void *data, size_t len, const char *what, struct deb_ar_member **out,
-                 size_t *n);
+		 size_t *n);
 
 enum deb_entry_type {
 	DEB_ENTRY_FILE = 1,
@@ -425,15 +425,15 @@ enum deb_entry_type {
 struct deb_entry {
 	const char *name; /* as stored ("./usr/bin/x") */
 	const char *path; /* normalised relative path ("usr/bin/x"; "." for the root) */
-	int type;         /* enum deb_entry_type */
-	mode_t mode;      /* permission bits including setuid/setgid/sticky */
+	int type;	  /* enum deb_entry_type */
+	mode_t mode;	  /* permission bits including setuid/setgid/sticky */
 	uid_t uid;
 	gid_t gid;
 	const char *uname, *gname; /* "" when absent */
-	uint64_t size;             /* bytes of content (regular files) */
+	uint64_t size;		   /* bytes of content (regular files) */
 	int64_t mtime;
 	const char *link; /* symlink target as stored, or the normalised
-	                     path a hard link points to; NULL otherwise */
+			     path a hard link points to; NULL otherwise */
 	unsigned rdev_major, rdev_minor;
 };
 

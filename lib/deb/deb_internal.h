@@ -24,7 +24,7 @@ struct deb_provider {
 };
 /* deb_universe_providers(u, name, n): packages whose Provides name it. */
 const struct deb_provider *deb_universe_providers(const struct deb_universe *u, const char *name,
-                                                  size_t *n);
+						  size_t *n);
 const char *deb_universe_arch(const struct deb_universe *u);
 
 /* clearsign_strip(data, len, out): the text of a clearsigned message,
@@ -40,7 +40,7 @@ char *cache_subdir(const char *cache, const char *sub);
 /* ar_header(h, off, file_size, what, m): one 60-byte ar member header at
  * offset off of a file of file_size bytes. */
 int ar_header(const unsigned char *h, uint64_t off, uint64_t file_size, const char *what,
-              struct deb_ar_member *m);
+	      struct deb_ar_member *m);
 
 /* cache_commit_partial: rename a verified download into blobs/sha256/. */
 int cache_commit_partial(const char *cache, const char *hex, const char *partial);

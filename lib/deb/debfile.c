@@ -17,7 +17,7 @@
 #define READ_CHUNK 65536
 
 struct src {
-	int fd;                   /* or -1 */
+	int fd;			  /* or -1 */
 	const unsigned char *mem; /* or NULL */
 	uint64_t size;
 };
@@ -108,7 +108,7 @@ stream_skip(struct archive *a, void *arg, la_int64_t request)
 
 static struct archive *
 member_open(const struct src *src, const struct deb_ar_member *mem, const char *what,
-            struct member_stream **stream_out)
+	    struct member_stream **stream_out)
 {
 	struct member_stream *m = ward_calloc(1, sizeof(*m));
 	struct archive *a = archive_read_new();
@@ -154,7 +154,7 @@ read_all(struct archive *a, size_t max, struct ward_buf *out, const char *what, 
 		la_ssize_t n = archive_read_data(a, buf, sizeof(buf));
 		if (n < 0)
 			return ward_err(WARD_EINPUT, "%s: %s: %s", what, name,
-			                archive_error_string(a));
+					archive_error_string(a));
 		if (n == 0)
 			break;
 		if (out->len + (size_t)n > max)
@@ -190,7 +190,7 @@ parse_md5sums(struct deb_file *d)
 			if (strlen(p) < 35 || strspn(p, "0123456789abcdef") != 32 || p[32] != ' ' ||
 			    (p[33] != ' ' && p[33] != '*'))
 				return ward_err(WARD_EINPUT, "%s: malformed md5sums line \"%.60s\"",
-				                d->what, p);
+						d->what, p);
 			p[32] = '\0';
 			path = p + 34;
 			if (d->nmd5 == cap) {
@@ -254,16 +254,18 @@ read_control(struct deb_file *d)
 			if (read_all(a, MAX_CONTROL_FILE, &conf, d->what, name) != 0)
 				goto out;
 		} else {
-			for (size_t i = 0; i < sizeof(scripts_known) / sizeof(scripts_known[0]); i++)
+			for (size_t i = 0; i < sizeof(scripts_known) / sizeof(scripts_known[0]);
+			     i++)
 				if (strcmp(name, scripts_known[i]) == 0 &&
 				    (ward_strv_push(&d->scripts, name) != 0 ||
-				     read_all(a, MAX_CONTROL_FILE, &d->script_text[i], d->what, name) != 0))
+				     read_all(a, MAX_CONTROL_FILE, &d->script_text[i], d->what,
+					      name) != 0))
 					goto out;
 		}
 	}
 	if (r != ARCHIVE_EOF) {
 		ward_err(WARD_EINPUT, "%s: %s: %s", d->what, d->control->name,
-		         archive_error_string(a));
+			 archive_error_string(a));
 		goto out;
 	}
 	if (d->control_text.len == 0) {
@@ -271,11 +273,11 @@ read_control(struct deb_file *d)
 		goto out;
 	}
 	if (deb_control_parse((const char *)d->control_text.data, d->control_text.len, d->what,
-	                      &d->control_parsed) != 0)
+			      &d->control_parsed) != 0)
 		goto out;
 	if (d->control_parsed.n != 1) {
 		ward_err(WARD_EINPUT, "%s: the control file has %zu paragraphs, expected 1",
-		         d->what, d->control_parsed.n);
+			 d->what, d->control_parsed.n);
 		goto out;
 	}
 	if (have_md5 && parse_md5sums(d) != 0)
@@ -303,7 +305,7 @@ read_members(struct deb_file *d)
 		struct deb_ar_member m, *v;
 		if (d->src.size - off < sizeof(h))
 			return ward_err(WARD_EINPUT, "%s: truncated ar header at offset %ju",
-			                d->what, (uintmax_t)off);
+					d->what, (uintmax_t)off);
 		if (src_pread(&d->src, h, sizeof(h), off, d->what) != 0 ||
 		    ar_header(h, off, d->src.size, d->what, &m) != 0)
 			return -1;
@@ -326,13 +328,13 @@ check_layout(struct deb_file *d)
 
 	if (d->nmembers < 3 || strcmp(d->members[0].name, "debian-binary") != 0)
 		return ward_err(WARD_EINPUT, "%s: not a .deb (first member is not debian-binary)",
-		                d->what);
+				d->what);
 	if (d->members[0].size < 4 || d->members[0].size > 12 ||
 	    src_pread(&d->src, ver, (size_t)d->members[0].size, d->members[0].offset, d->what) != 0)
 		return ward_err(WARD_EINPUT, "%s: malformed debian-binary", d->what);
 	if (ver[0] != '2' || ver[1] != '.')
 		return ward_err(WARD_EINPUT, "%s: unsupported .deb format version \"%.4s\"",
-		                d->what, ver);
+				d->what, ver);
 	for (size_t i = 1; i < d->nmembers; i++) {
 		const char *n = d->members[i].name;
 		if (ward_str_startswith(n, "control.tar")) {
@@ -349,7 +351,7 @@ check_layout(struct deb_file *d)
 	}
 	if (d->control == NULL || d->data == NULL)
 		return ward_err(WARD_EINPUT, "%s: missing %s", d->what,
-		                d->control ? "data.tar" : "control.tar");
+				d->control ? "data.tar" : "control.tar");
 	return 0;
 }
 
@@ -572,7 +574,7 @@ deb_data_next(struct deb_data *it, struct deb_entry *e)
 	if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
 		it->failed = 1;
 		return ward_err(WARD_EINPUT, "%s: %s: %s", it->d->what, it->d->data->name,
-		                archive_error_string(it->a));
+				archive_error_string(it->a));
 	}
 	name = archive_entry_pathname(ae);
 	if (name == NULL || (it->name = ward_strdup(name)) == NULL ||
@@ -617,7 +619,7 @@ deb_data_next(struct deb_data *it, struct deb_entry *e)
 			break;
 		default:
 			ward_err(WARD_EINPUT, "%s: %s has an unsupported file type", it->d->what,
-			         name);
+				 name);
 			goto fail;
 		}
 	}
@@ -643,7 +645,7 @@ deb_data_read(struct deb_data *it, void *buf, size_t n)
 	if (r < 0) {
 		it->failed = 1;
 		return ward_err(WARD_EINPUT, "%s: %s: %s", it->d->what, it->d->data->name,
-		                archive_error_string(it->a));
+				archive_error_string(it->a));
 	}
 	return (ssize_t)r;
 }

@@ -115,7 +115,7 @@ deb_download(const char *url, size_t max, struct ward_buf *out, const char *what
 			return ward_err(WARD_EINPUT, "%s: not found", what);
 		if (attempt >= 3)
 			return ward_err(WARD_EENV, "%s: download failed: %s", what,
-			                errbuf[0] ? errbuf : curl_easy_strerror(r));
+					errbuf[0] ? errbuf : curl_easy_strerror(r));
 		sleep_ms(backoff);
 		backoff *= 2;
 	}
@@ -134,7 +134,7 @@ struct xfer {
 	int checked_code;
 	int write_errno;
 	int too_much;
-	int busy;         /* another process holds the partial file */
+	int busy;	  /* another process holds the partial file */
 	uint64_t counted; /* bytes shown on the progress bar */
 	struct ward_progress *progress;
 	uint64_t not_before_ns; /* backoff */
@@ -152,7 +152,7 @@ struct run {
 };
 
 static int item_fail(struct deb_fetch_item *it, int kind, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static int
 item_fail(struct deb_fetch_item *it, int kind, const char *fmt, ...)
@@ -328,10 +328,10 @@ finish(struct run *r, struct xfer *x)
 	if (x->have != x->item->size || strcmp(hex, x->item->sha256) != 0) {
 		unlink(x->part);
 		return item_fail(x->item, WARD_EVERIFY,
-		                 "%s: downloaded %ju bytes with sha256 %s, "
-		                 "expected %ju bytes with %s (from %s)",
-		                 x->item->what, (uintmax_t)x->have, hex, (uintmax_t)x->item->size,
-		                 x->item->sha256, x->item->url);
+				 "%s: downloaded %ju bytes with sha256 %s, "
+				 "expected %ju bytes with %s (from %s)",
+				 x->item->what, (uintmax_t)x->have, hex, (uintmax_t)x->item->size,
+				 x->item->sha256, x->item->url);
 	}
 	if (fsync(x->fd) != 0) {
 		int e = errno;
@@ -370,7 +370,7 @@ done(struct run *r, struct xfer *x, CURLcode rc)
 		r->fatal = 1;
 		errno = x->write_errno;
 		ward_errno(WARD_EENV, "%s: cannot write into the cache %s while fetching %s",
-		           x->part, r->cache, x->item->what);
+			   x->part, r->cache, x->item->what);
 		ward_err_save(&r->fatal_err);
 		item_fail(x->item, WARD_EENV, "%s", r->fatal_err.msg);
 		return 0;
@@ -384,20 +384,20 @@ done(struct run *r, struct xfer *x, CURLcode rc)
 	if (x->too_much) {
 		unlink(x->part); /* more bytes than the index says: start over */
 		item_fail(x->item, WARD_EVERIFY, "%s: %s sent more than the expected %ju bytes",
-		          x->item->what, x->item->url, (uintmax_t)x->item->size);
+			  x->item->what, x->item->url, (uintmax_t)x->item->size);
 	} else if (code == 416) {
 		unlink(x->part); /* the partial file does not fit the server's: start over */
 		item_fail(x->item, WARD_EENV, "%s: %s refused the resumed range", x->item->what,
-		          x->item->url);
+			  x->item->url);
 	} else if (code == 404 || code == 410 || rc == CURLE_FILE_COULDNT_READ_FILE) {
 		unlink(x->part);
 		item_fail(x->item, WARD_EENV, "%s: %s: not found on the mirror (HTTP %ld)",
-		          x->item->what, x->item->url, code);
+			  x->item->what, x->item->url, code);
 		return 0;
 	} else {
 		item_fail(x->item, WARD_EENV, "%s: %s: %s (after %ju of %ju bytes)", x->item->what,
-		          x->item->url, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc),
-		          (uintmax_t)x->have, (uintmax_t)x->item->size);
+			  x->item->url, x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc),
+			  (uintmax_t)x->have, (uintmax_t)x->item->size);
 	}
 	return x->item->attempts <= retries;
 }
@@ -437,7 +437,7 @@ prepare(struct run *r, struct deb_fetch_item *it)
 		it->status = DEB_FETCH_MISSING;
 		it->kind = WARD_EENV;
 		snprintf(it->error, sizeof(it->error), "%s: not in the cache%s", it->what,
-		         it->corrupt ? " (the cached copy was corrupt and is deleted)" : "");
+			 it->corrupt ? " (the cached copy was corrupt and is deleted)" : "");
 		return 0;
 	}
 	if (it->url == NULL)
@@ -473,7 +473,7 @@ run_downloads(struct run *r, struct xfer *xs, size_t nx)
 			} else if (s == 3) {
 				xfer_close(x);
 				x->not_before_ns = now + 500000000u; /* poll until it is done */
-			} else if (s == 1) {                         /* already complete on disk */
+			} else if (s == 1) {			     /* already complete on disk */
 				int retry = done(r, x, CURLE_OK);
 				xfer_close(x);
 				if (retry && !r->fatal)
@@ -497,7 +497,7 @@ run_downloads(struct run *r, struct xfer *xs, size_t nx)
 			active--;
 			if (retry && !r->fatal) {
 				ward_info("%s; retrying in %.1f s", x->item->error,
-				          (double)x->backoff_ms / 1000);
+					  (double)x->backoff_ms / 1000);
 				x->item->status = DEB_FETCH_PENDING;
 				x->not_before_ns = now_ns() + (uint64_t)x->backoff_ms * 1000000u;
 				x->backoff_ms *= 2;
@@ -514,7 +514,7 @@ run_downloads(struct run *r, struct xfer *xs, size_t nx)
 		xfer_close(&xs[i]);
 		if (xs[i].item->status == DEB_FETCH_PENDING)
 			item_fail(xs[i].item, WARD_EENV, "%s: not fetched: %s", xs[i].item->what,
-			          r->fatal_err.msg);
+				  r->fatal_err.msg);
 	}
 	curl_multi_cleanup(m);
 	return 0;
@@ -522,7 +522,7 @@ run_downloads(struct run *r, struct xfer *xs, size_t nx)
 
 int
 deb_fetch(struct deb_fetch_item *items, size_t n, const struct deb_fetch_opts *o,
-          struct deb_fetch_stats *st)
+	  struct deb_fetch_stats *st)
 {
 	struct deb_fetch_stats dummy;
 	struct run r = {0};
@@ -589,7 +589,7 @@ deb_fetch(struct deb_fetch_item *items, size_t n, const struct deb_fetch_opts *o
 		for (size_t i = 0; i < n; i++)
 			if (items[i].status == DEB_FETCH_FAILED) {
 				ward_err(items[i].kind ? items[i].kind : WARD_EENV, "%s",
-				         items[i].error);
+					 items[i].error);
 				rc = -1;
 				break;
 			}
@@ -599,11 +599,11 @@ deb_fetch(struct deb_fetch_item *items, size_t n, const struct deb_fetch_opts *o
 			for (size_t i = 0; i < n && shown < 5; i++)
 				if (items[i].status == DEB_FETCH_MISSING)
 					ward_buf_printf(&b, "%s%s", shown++ ? ", " : "",
-					                items[i].what);
+							items[i].what);
 			ward_err(WARD_EENV,
-			         "offline: %zu of %zu packages are not in the cache %s: %s%s",
-			         st->missing, n, o->cache, ward_buf_cstr(&b),
-			         st->missing > shown ? ", ..." : "");
+				 "offline: %zu of %zu packages are not in the cache %s: %s%s",
+				 st->missing, n, o->cache, ward_buf_cstr(&b),
+				 st->missing > shown ? ", ..." : "");
 			ward_buf_free(&b);
 			rc = -1;
 		}

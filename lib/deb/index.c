@@ -120,20 +120,20 @@ lists_locator(const char *dir, const struct deb_repo *repo, struct locator *l)
 	}
 	while ((de = readdir(d)) != NULL) {
 		const char *tail = ward_str_endswith(de->d_name, tail_in)    ? tail_in
-		                   : ward_str_endswith(de->d_name, tail_rel) ? tail_rel
-		                                                             : NULL;
+				   : ward_str_endswith(de->d_name, tail_rel) ? tail_rel
+									     : NULL;
 		char *prefix;
 		if (tail == NULL)
 			continue;
 		prefix = ward_strndup(de->d_name, strlen(de->d_name) - strlen(tail) +
-		                                      strlen("_dists_") + strlen(msuite));
+							  strlen("_dists_") + strlen(msuite));
 		if (prefix == NULL)
 			break;
 		if (l->prefix != NULL && strcmp(l->prefix, prefix) != 0) {
 			ward_err(WARD_EINPUT,
-			         "%s: several archives have suite %s (%s, %s): set "
-			         "mirror: for it in ward.yaml",
-			         dir, repo->suite, l->prefix, prefix);
+				 "%s: several archives have suite %s (%s, %s): set "
+				 "mirror: for it in ward.yaml",
+				 dir, repo->suite, l->prefix, prefix);
 			free(prefix);
 			closedir(d);
 			goto out;
@@ -173,14 +173,14 @@ check_valid_until(const char *v, const char *what)
 		return;
 	if (timegm(&tm) < time(NULL))
 		ward_warn("%s: expired (Valid-Until %s); refresh the indices (apt-get update, "
-		          "or ward lock --download)",
-		          what, v);
+			  "or ward lock --download)",
+			  what, v);
 }
 
 /* read_release: verify and parse the suite's Release; fill meta. */
 static int
 read_release(const struct locator *l, const struct deb_repo *repo, const struct deb_index_opts *o,
-             struct deb_release *rel, struct deb_index *meta)
+	     struct deb_release *rel, struct deb_index *meta)
 {
 	char *inrel = loc_path(l, "InRelease"), *plain = loc_path(l, "Release");
 	char *gpg = loc_path(l, "Release.gpg"), fpr[41];
@@ -210,12 +210,12 @@ read_release(const struct locator *l, const struct deb_repo *repo, const struct 
 		meta->signed_by = ward_strdup(fpr);
 	} else {
 		if (!o->allow_unsigned) {
-			ward_err(
-			    signed_file ? WARD_EENV : WARD_EVERIFY,
-			    "%s: cannot check the OpenPGP signature: %s%s%s (or accept unsigned "
-			    "indices with --allow-unsigned)",
-			    file, why, repo->keyring && signed_file ? ": " : "",
-			    repo->keyring && signed_file ? repo->keyring : "");
+			ward_err(signed_file ? WARD_EENV : WARD_EVERIFY,
+				 "%s: cannot check the OpenPGP signature: %s%s%s (or accept "
+				 "unsigned "
+				 "indices with --allow-unsigned)",
+				 file, why, repo->keyring && signed_file ? ": " : "",
+				 repo->keyring && signed_file ? repo->keyring : "");
 			goto out;
 		}
 		ward_warn("%s: OpenPGP signature NOT checked: %s", file, why);
@@ -240,7 +240,7 @@ read_release(const struct locator *l, const struct deb_repo *repo, const struct 
 		if ((suite == NULL || strcmp(suite, repo->suite) != 0) &&
 		    (code == NULL || strcmp(code, repo->suite) != 0)) {
 			ward_err(WARD_EVERIFY, "%s: Release is for suite %s (%s), not %s", file,
-			         suite ? suite : "?", code ? code : "?", repo->suite);
+				 suite ? suite : "?", code ? code : "?", repo->suite);
 			goto fail_rel;
 		}
 		if (archs != NULL) {
@@ -255,7 +255,7 @@ read_release(const struct locator *l, const struct deb_repo *repo, const struct 
 			}
 			if (!found) {
 				ward_err(WARD_EINPUT, "%s: suite %s has no architecture %s", file,
-				         repo->suite, o->arch);
+					 repo->suite, o->arch);
 				goto fail_rel;
 			}
 		}
@@ -292,18 +292,18 @@ check_digest(const void *data, size_t len, const struct deb_release_file *want, 
 
 	if ((uint64_t)len != want->size)
 		return ward_err(WARD_EVERIFY, "%s: size %zu does not match the Release file (%ju)",
-		                what, len, (uintmax_t)want->size);
+				what, len, (uintmax_t)want->size);
 	sha256(data, len, d);
 	ward_hex(d, SHA256_LEN, hex);
 	if (strcmp(hex, want->sha256) != 0)
 		return ward_err(WARD_EVERIFY, "%s: SHA-256 %s does not match the Release file (%s)",
-		                what, hex, want->sha256);
+				what, hex, want->sha256);
 	return 0;
 }
 
 static int
 read_packages(const struct locator *l, const struct deb_release *rel, const char *comp,
-              const char *arch, struct ward_buf *text, struct deb_index *meta)
+	      const char *arch, struct ward_buf *text, struct deb_index *meta)
 {
 	char *base = ward_asprintf("%s/binary-%s/Packages", comp, arch), *path = NULL;
 	const struct deb_release_file *plain, *packed = NULL;
@@ -326,14 +326,14 @@ read_packages(const struct locator *l, const struct deb_release *rel, const char
 	plain = deb_release_lookup(rel, base);
 	if (ext == NULL) {
 		ward_err(WARD_EINPUT, "suite %s: no Packages file for %s (looked for %s*)",
-		         l->suite, base, path ? path : base);
+			 l->suite, base, path ? path : base);
 		goto out;
 	}
 	if (plain == NULL && packed == NULL) {
 		ward_err(WARD_EVERIFY,
-		         "%s: cannot be verified: the Release file lists neither %s "
-		         "nor %s%s",
-		         path, base, base, ext);
+			 "%s: cannot be verified: the Release file lists neither %s "
+			 "nor %s%s",
+			 path, base, base, ext);
 		goto out;
 	}
 	if (ward_file_read(path, MAX_PACKAGES_COMPRESSED, &raw) != 0)
@@ -346,8 +346,8 @@ read_packages(const struct locator *l, const struct deb_release *rel, const char
 	    0) {
 		if (plain != NULL && text->len > plain->size)
 			ward_err(WARD_EVERIFY,
-			         "%s: larger than the %ju bytes the Release file lists", path,
-			         (uintmax_t)plain->size);
+				 "%s: larger than the %ju bytes the Release file lists", path,
+				 (uintmax_t)plain->size);
 		goto out;
 	}
 	if (plain != NULL) {
@@ -445,22 +445,22 @@ download_suite(const char *dir, const struct deb_repo *repo, const char *arch, s
 		for (size_t i = 0; i < 3 && f == NULL; i++) {
 			free(rp);
 			rp = ward_asprintf("%s/binary-%s/Packages%s", repo->components.v[c], arch,
-			                   prefer[i]);
+					   prefer[i]);
 			if (rp == NULL)
 				goto out;
 			f = deb_release_lookup(&rel, rp);
 		}
 		if (f == NULL) {
 			ward_err(WARD_EINPUT,
-			         "%s: the Release file lists no Packages for %s/binary-%s", full,
-			         repo->components.v[c], arch);
+				 "%s: the Release file lists no Packages for %s/binary-%s", full,
+				 repo->components.v[c], arch);
 			free(rp);
 			goto out;
 		}
 		/* Drop other compressions so the reader finds this one. */
 		for (size_t i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
 			char *other = ward_asprintf("%s/binary-%s/Packages%s",
-			                            repo->components.v[c], arch, exts[i]);
+						    repo->components.v[c], arch, exts[i]);
 			char *op = other ? loc_path(l, other) : NULL;
 			if (op != NULL && strcmp(other, rp) != 0)
 				unlink(op);
@@ -521,7 +521,7 @@ locate(const struct deb_repo *repo, const struct deb_index_opts *o, const char *
 			return -1;
 		if (!loc_has_release(l))
 			return ward_err(WARD_EINPUT, "%s/dists/%s: no InRelease or Release file",
-			                o->dir, repo->suite);
+					o->dir, repo->suite);
 		return 0;
 	}
 	if (from == DEB_FROM_APT || from == DEB_FROM_AUTO) {
@@ -532,9 +532,9 @@ locate(const struct deb_repo *repo, const struct deb_index_opts *o, const char *
 		locator_free(l);
 		if (from == DEB_FROM_APT)
 			return ward_err(WARD_EINPUT,
-			                "%s: no apt index for suite %s (run apt-get "
-			                "update, or use ward lock --download)",
-			                default_lists(o), repo->suite);
+					"%s: no apt index for suite %s (run apt-get "
+					"update, or use ward lock --download)",
+					default_lists(o), repo->suite);
 		if (o->offline || repo->uri == NULL) {
 			/* Offline: what an earlier download left in the cache. */
 			if (lists_locator(cache_lists, repo, l) != 0)
@@ -543,20 +543,20 @@ locate(const struct deb_repo *repo, const struct deb_index_opts *o, const char *
 				return 0;
 			locator_free(l);
 			return ward_err(WARD_EINPUT, "suite %s: no index in %s or %s, and %s",
-			                repo->suite, default_lists(o), cache_lists,
-			                o->offline ? "offline"
-			                           : "no mirror is configured (set mirror: in "
-			                             "ward.yaml or WARD_MIRROR)");
+					repo->suite, default_lists(o), cache_lists,
+					o->offline ? "offline"
+						   : "no mirror is configured (set mirror: in "
+						     "ward.yaml or WARD_MIRROR)");
 		}
 	}
 	if (repo->uri == NULL)
 		return ward_err(WARD_EINPUT,
-		                "suite %s: no mirror configured (set mirror: in "
-		                "ward.yaml or WARD_MIRROR)",
-		                repo->suite);
+				"suite %s: no mirror configured (set mirror: in "
+				"ward.yaml or WARD_MIRROR)",
+				repo->suite);
 	if (o->offline)
 		return ward_err(WARD_EENV, "suite %s: downloading indices is not possible offline",
-		                repo->suite);
+				repo->suite);
 	ward_info("downloading the indices of %s from %s", repo->suite, repo->uri);
 	return download_suite(cache_lists, repo, o->arch, l);
 }

@@ -29,42 +29,43 @@ deb_lock_to_json(const struct deb_lock *l)
 	json_t *root, *req, *idx, *pkgs, *cuts;
 
 	req = json_pack("{s:o,s:o,s:o}", "packages", strv_json(&l->packages, 1), "exclude",
-	                strv_json(&l->exclude, 1), "allow", strv_json(&l->allow, 1));
+			strv_json(&l->exclude, 1), "allow", strv_json(&l->allow, 1));
 	idx = json_array();
 	pkgs = json_array();
 	cuts = json_array();
 	for (size_t i = 0; i < l->nindices; i++) {
 		const struct deb_lock_index *x = &l->indices[i];
 		json_array_append_new(
-		    idx, json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "suite",
-		                   x->suite, "component", x->component, "architecture", x->arch,
-		                   "origin", x->origin, "label", x->label, "codename", x->codename,
-		                   "version", x->version, "date", x->date, "valid_until",
-		                   x->valid_until, "release_sha256", x->release_sha256,
-		                   "packages_sha256", x->packages_sha256, "packages_size",
-		                   (json_int_t)x->packages_size, "signed_by", x->signed_by));
+			idx,
+			json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s}", "suite",
+				  x->suite, "component", x->component, "architecture", x->arch,
+				  "origin", x->origin, "label", x->label, "codename", x->codename,
+				  "version", x->version, "date", x->date, "valid_until",
+				  x->valid_until, "release_sha256", x->release_sha256,
+				  "packages_sha256", x->packages_sha256, "packages_size",
+				  (json_int_t)x->packages_size, "signed_by", x->signed_by));
 	}
 	for (size_t i = 0; i < l->npkgs; i++) {
 		const struct deb_lock_pkg *p = &l->pkgs[i];
 		json_array_append_new(
-		    pkgs,
-		    json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:o}", "name", p->name,
-		              "version", p->version, "architecture", p->arch, "source", p->source,
-		              "source_version", p->source_version, "suite", p->suite, "component",
-		              p->component, "filename", p->filename, "size", (json_int_t)p->size,
-		              "sha256", p->sha256, "requested", p->requested, "required_by",
-		              strv_json(&p->required_by, 1)));
+			pkgs,
+			json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:I,s:s,s:b,s:o}", "name",
+				  p->name, "version", p->version, "architecture", p->arch, "source",
+				  p->source, "source_version", p->source_version, "suite", p->suite,
+				  "component", p->component, "filename", p->filename, "size",
+				  (json_int_t)p->size, "sha256", p->sha256, "requested",
+				  p->requested, "required_by", strv_json(&p->required_by, 1)));
 	}
 	for (size_t i = 0; i < l->ncuts; i++) {
 		const struct deb_lock_cut *c = &l->cuts[i];
 		json_array_append_new(cuts,
-		                      json_pack("{s:s,s:s,s:s,s:s,s:s}", "package", c->package,
-		                                "version", c->version, "field", c->field,
-		                                "dependency", c->dependency, "reason", c->reason));
+				      json_pack("{s:s,s:s,s:s,s:s,s:s}", "package", c->package,
+						"version", c->version, "field", c->field,
+						"dependency", c->dependency, "reason", c->reason));
 	}
 	root = json_pack("{s:i,s:s,s:o,s:o,s:o,s:o}", "lockfile_version", LOCK_VERSION,
-	                 "architecture", l->architecture, "request", req, "indices", idx,
-	                 "packages", pkgs, "cut", cuts);
+			 "architecture", l->architecture, "request", req, "indices", idx,
+			 "packages", pkgs, "cut", cuts);
 	if (root == NULL)
 		ward_err(WARD_EENV, "cannot build the lock JSON");
 	return root;
@@ -102,7 +103,7 @@ get_u64(const json_t *o, const char *key, const char *what, uint64_t *out)
 
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
 		return ward_err(WARD_EINPUT, "%s: \"%s\" must be a non-negative integer", what,
-		                key);
+				key);
 	*out = (uint64_t)json_integer_value(v);
 	return 0;
 }
@@ -198,7 +199,7 @@ deb_lock_from_json(const json_t *j, const char *what, struct deb_lock *out)
 	ver = json_object_get(j, "lockfile_version");
 	if (!json_is_integer(ver) || json_integer_value(ver) != LOCK_VERSION)
 		return ward_err(WARD_EINPUT, "%s: unsupported lockfile_version (expected %d)", what,
-		                LOCK_VERSION);
+				LOCK_VERSION);
 	if (get_str(j, "architecture", what, &out->architecture) != 0)
 		goto fail;
 	if ((req = ward_json_req_object(j, "request", what)) == NULL ||
@@ -231,9 +232,9 @@ deb_lock_from_json(const json_t *j, const char *what, struct deb_lock *out)
 			goto fail;
 		if (i > 0 && strcmp(out->pkgs[i - 1].name, out->pkgs[i].name) >= 0) {
 			ward_err(WARD_EINPUT,
-			         "%s: packages are not sorted by name, or %s is listed "
-			         "twice",
-			         what, out->pkgs[i].name);
+				 "%s: packages are not sorted by name, or %s is listed "
+				 "twice",
+				 what, out->pkgs[i].name);
 			goto fail;
 		}
 	}
@@ -318,9 +319,9 @@ deb_lock_matches(const struct deb_lock *l, const struct deb_request *req)
 	if (what == NULL)
 		return 0;
 	return ward_err(WARD_EINPUT,
-	                "ward.lock is out of date with ward.yaml (%s changed): run "
-	                "ward lock",
-	                what);
+			"ward.lock is out of date with ward.yaml (%s changed): run "
+			"ward lock",
+			what);
 }
 
 int
@@ -351,7 +352,8 @@ deb_lock_chain(const struct deb_lock *l, const char *name, struct ward_buf *out)
 			break;
 		}
 		for (size_t k = 0; k < l->pkgs[cur].required_by.n; k++) {
-			const struct deb_lock_pkg *p = deb_lock_find(l, l->pkgs[cur].required_by.v[k]);
+			const struct deb_lock_pkg *p =
+				deb_lock_find(l, l->pkgs[cur].required_by.v[k]);
 			size_t idx;
 			if (p == NULL)
 				continue;

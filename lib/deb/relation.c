@@ -273,8 +273,8 @@ deb_rel_group_format(const struct deb_rel_group *g, struct ward_buf *out)
 				return -1;
 			for (size_t j = 0; j < r->arches.n; j++)
 				if (ward_buf_printf(out, "%s%s%s", j ? " " : "",
-				                    r->arches_negated ? "!" : "",
-				                    r->arches.v[j]) != 0)
+						    r->arches_negated ? "!" : "",
+						    r->arches.v[j]) != 0)
 					return -1;
 			if (ward_buf_puts(out, "]") != 0)
 				return -1;

@@ -43,7 +43,7 @@ parse_sha256_list(const char *v, const char *what, struct deb_release *out)
 		    line[used] != '\0' || strlen(hex) != 64 ||
 		    strspn(hex, "0123456789abcdef") != 64)
 			return ward_err(WARD_EINPUT, "%s: malformed SHA256 line \"%.80s\"", what,
-			                line);
+					line);
 		if (out->nfiles == cap) {
 			size_t c = cap ? cap * 2 : 64;
 			struct deb_release_file *f = ward_realloc(out->files, c * sizeof(*f));
@@ -70,7 +70,7 @@ deb_release_parse(const char *data, size_t len, const char *what, struct deb_rel
 		return -1;
 	if (out->ctrl.n != 1) {
 		ward_err(WARD_EINPUT, "%s: expected one Release paragraph, found %zu", what,
-		         out->ctrl.n);
+			 out->ctrl.n);
 		goto fail;
 	}
 	out->para = &out->ctrl.paras[0];
@@ -158,7 +158,7 @@ status_fpr(const char *status, char fpr[41])
 
 int
 deb_gpgv_verify(const char *signed_path, const char *detached_sig, const char *keyring,
-                struct ward_buf *data_out, char fpr_out[41])
+		struct ward_buf *data_out, char fpr_out[41])
 {
 	const char *gpgv = gpgv_path();
 	char outp[256], statp[256], errp[256];
@@ -171,12 +171,12 @@ deb_gpgv_verify(const char *signed_path, const char *detached_sig, const char *k
 
 	if (gpgv == NULL)
 		return ward_err(WARD_EENV,
-		                "%s: gpgv not found, cannot check the OpenPGP signature "
-		                "(install gpgv, or accept unsigned indices explicitly)",
-		                signed_path);
+				"%s: gpgv not found, cannot check the OpenPGP signature "
+				"(install gpgv, or accept unsigned indices explicitly)",
+				signed_path);
 	if (keyring == NULL || access(keyring, R_OK) != 0)
 		return ward_err(WARD_EENV, "%s: keyring %s cannot be read", signed_path,
-		                keyring ? keyring : "(none)");
+				keyring ? keyring : "(none)");
 	outp[0] = statp[0] = errp[0] = '\0';
 	if ((statfd = tmpfile_fd(statp, sizeof(statp), "gpgv-status")) < 0 ||
 	    (errfd = tmpfile_fd(errp, sizeof(errp), "gpgv-err")) < 0)
@@ -228,7 +228,7 @@ deb_gpgv_verify(const char *signed_path, const char *detached_sig, const char *k
 			*nl = '\0';
 		nl = strrchr(e, '\n');
 		ward_err(WARD_EVERIFY, "%s: OpenPGP signature does not verify with %s (%s)",
-		         signed_path, keyring, nl ? nl + 1 : (*e ? e : "no valid signature"));
+			 signed_path, keyring, nl ? nl + 1 : (*e ? e : "no valid signature"));
 		goto out;
 	}
 	if (detached_sig == NULL)
@@ -363,7 +363,7 @@ unlz4(const unsigned char *in, size_t len, const char *name, size_t max, struct 
 		hint = LZ4F_decompress(ctx, out->data + out->len, &dst, in, &src, NULL);
 		if (LZ4F_isError(hint)) {
 			ward_err(WARD_EINPUT, "%s: corrupt lz4 data (%s)", name,
-			         LZ4F_getErrorName(hint));
+				 LZ4F_getErrorName(hint));
 			goto fail;
 		}
 		out->len += dst;
@@ -403,7 +403,7 @@ unzstd(const unsigned char *in, size_t len, const char *name, size_t max, struct
 		r = ZSTD_decompressStream(z, &ob, &ib);
 		if (ZSTD_isError(r)) {
 			ward_err(WARD_EINPUT, "%s: corrupt zstd data (%s)", name,
-			         ZSTD_getErrorName(r));
+				 ZSTD_getErrorName(r));
 			goto fail;
 		}
 		out->len += ob.pos;

@@ -106,7 +106,7 @@ static int
 priority_rank(const char *p)
 {
 	static const char *const order[] = {"required", "important", "standard", "optional",
-	                                    "extra"};
+					    "extra"};
 
 	for (int i = 0; p != NULL && i < 5; i++)
 		if (strcmp(p, order[i]) == 0)
@@ -153,14 +153,14 @@ blocked(const struct state *s, const char *name, struct ward_buf *why)
 	if (ward_strv_contains(s->req->exclude, name)) {
 		if (!mentioned(why, name))
 			ward_buf_printf(why, "%s%s: excluded by ward.yaml", why->len ? "; " : "",
-			                name);
+					name);
 		return 1;
 	}
 	cat = deb_forbidden_package(name);
 	if (cat != NULL && !ward_strv_contains(s->req->allow, name)) {
 		if (!mentioned(why, name))
 			ward_buf_printf(why, "%s%s: %s (distroless policy)", why->len ? "; " : "",
-			                name, cat);
+					name, cat);
 		return 1;
 	}
 	return 0;
@@ -202,7 +202,7 @@ add_edge(struct state *s, size_t target, size_t from)
 
 static int
 add_cut(struct state *s, size_t from, const char *field, const struct deb_rel_group *g,
-        const char *why)
+	const char *why)
 {
 	struct deb_lock_cut *c, *v = ward_realloc(s->cuts, (s->ncuts + 1) * sizeof(*v));
 	struct ward_buf dep = {0};
@@ -238,16 +238,16 @@ unsatisfiable(const struct state *s, size_t from, const char *field, const struc
 	chain(s, from, &msg);
 	if (chosen_index(s, r->name, &i))
 		ward_buf_printf(&msg, " (%s %s is already chosen for %s)", r->name,
-		                s->v[i].pkg->version,
-		                s->v[i].requested ? "ward.yaml" : s->v[s->v[i].parent].pkg->name);
+				s->v[i].pkg->version,
+				s->v[i].requested ? "ward.yaml" : s->v[s->v[i].parent].pkg->name);
 	else if (deb_universe_versions(s->u, r->name, &n) != NULL)
 		ward_buf_printf(&msg, " (available: %s %s)", r->name,
-		                deb_universe_versions(s->u, r->name, &n)[0]->version);
+				deb_universe_versions(s->u, r->name, &n)[0]->version);
 	else if (deb_universe_providers(s->u, r->name, &n) == NULL)
 		ward_buf_printf(&msg, " (%s is in no index)", r->name);
 	ward_err(WARD_EINPUT, "unsatisfiable dependency: %s %s %s: %s; chain: %s",
-	         s->v[from].pkg->name, s->v[from].pkg->version, field, (char *)ward_buf_cstr(&dep),
-	         (char *)ward_buf_cstr(&msg));
+		 s->v[from].pkg->name, s->v[from].pkg->version, field, (char *)ward_buf_cstr(&dep),
+		 (char *)ward_buf_cstr(&msg));
 	ward_buf_free(&msg);
 	ward_buf_free(&dep);
 	return -1;
@@ -335,7 +335,7 @@ process(struct state *s, size_t i)
 		if (text == NULL)
 			continue;
 		snprintf(what, sizeof(what), "%s %s %s", s->v[i].pkg->name, s->v[i].pkg->version,
-		         fields[f]);
+			 fields[f]);
 		if (deb_relations_parse(text, what, &r) != 0)
 			return -1;
 		for (size_t g = 0; g < r.n; g++)
@@ -366,28 +366,28 @@ request_one(struct state *s, const char *spec)
 		return ward_err(WARD_EINPUT, "ward.yaml: package %s is listed twice", name);
 	if (ward_strv_contains(s->req->exclude, name))
 		return ward_err(WARD_EINPUT, "ward.yaml: %s is both in packages and in exclude",
-		                name);
+				name);
 	cat = deb_forbidden_package(name);
 	if (cat != NULL && !ward_strv_contains(s->req->allow, name))
 		return ward_err(WARD_EINPUT,
-		                "%s is forbidden by the distroless policy (%s); chain: "
-		                "ward.yaml -> %s; list it under allow: to accept it",
-		                name, cat, name);
+				"%s is forbidden by the distroless policy (%s); chain: "
+				"ward.yaml -> %s; list it under allow: to accept it",
+				name, cat, name);
 	vs = deb_universe_versions(s->u, name, &n);
 	if (n == 0) {
 		const struct deb_provider *prov = deb_universe_providers(s->u, name, &n);
 		struct ward_buf b = {0};
 		if (n == 0)
 			return ward_err(WARD_EINPUT,
-			                "package %s is in none of the indices; chain: "
-			                "ward.yaml -> %s",
-			                name, name);
+					"package %s is in none of the indices; chain: "
+					"ward.yaml -> %s",
+					name, name);
 		for (size_t k = 0; k < n && k < 8; k++)
 			ward_buf_printf(&b, "%s%s", k ? ", " : "", prov[k].pkg->name);
 		ward_err(WARD_EINPUT,
-		         "%s is a virtual package provided by %s%s: name one of them "
-		         "in ward.yaml",
-		         name, (char *)ward_buf_cstr(&b), n > 8 ? ", ..." : "");
+			 "%s is a virtual package provided by %s%s: name one of them "
+			 "in ward.yaml",
+			 name, (char *)ward_buf_cstr(&b), n > 8 ? ", ..." : "");
 		ward_buf_free(&b);
 		return -1;
 	}
@@ -397,7 +397,7 @@ request_one(struct state *s, const char *spec)
 		if (deb_version_cmp(vs[k]->version, eq + 1) == 0)
 			return choose(s, vs[k], ROOT_REQUESTER, 1);
 	return ward_err(WARD_EINPUT, "package %s has no version %s (newest: %s)", name, eq + 1,
-	                vs[0]->version);
+			vs[0]->version);
 }
 
 /* conflicting(s, r, self): a chosen package other than self that r names
@@ -438,7 +438,7 @@ conflicts(const struct state *s)
 			if (text == NULL)
 				continue;
 			snprintf(what, sizeof(what), "%s %s %s", s->v[i].pkg->name,
-			         s->v[i].pkg->version, fields[f]);
+				 s->v[i].pkg->version, fields[f]);
 			if (deb_relations_parse(text, what, &r) != 0)
 				return -1;
 			for (size_t g = 0; g < r.n; g++)
@@ -452,11 +452,11 @@ conflicts(const struct state *s)
 					chain(s, i, &c1);
 					chain(s, j, &c2);
 					ward_err(WARD_EINPUT,
-					         "conflict: %s %s %s %s, and %s %s is "
-					         "chosen; chains: %s; %s",
-					         s->v[i].pkg->name, s->v[i].pkg->version, fields[f],
-					         rel->name, s->v[j].pkg->name, s->v[j].pkg->version,
-					         ward_buf_cstr(&c1), ward_buf_cstr(&c2));
+						 "conflict: %s %s %s %s, and %s %s is "
+						 "chosen; chains: %s; %s",
+						 s->v[i].pkg->name, s->v[i].pkg->version, fields[f],
+						 rel->name, s->v[j].pkg->name, s->v[j].pkg->version,
+						 ward_buf_cstr(&c1), ward_buf_cstr(&c2));
 					ward_buf_free(&c1);
 					ward_buf_free(&c2);
 					deb_relations_free(&r);
@@ -471,7 +471,7 @@ static int
 cmp_pkg_name(const void *a, const void *b)
 {
 	return strcmp(((const struct deb_lock_pkg *)a)->name,
-	              ((const struct deb_lock_pkg *)b)->name);
+		      ((const struct deb_lock_pkg *)b)->name);
 }
 
 static int
@@ -601,7 +601,7 @@ deb_resolve(const struct deb_universe *u, const struct deb_request *req, struct 
 		return ward_err(WARD_EINPUT, "ward.yaml: no packages requested");
 	if (strcmp(r.arch, deb_universe_arch(u)) != 0)
 		return ward_err(WARD_EINPUT, "indices are for %s, the request for %s",
-		                deb_universe_arch(u), r.arch);
+				deb_universe_arch(u), r.arch);
 	s.u = u;
 	s.req = &r;
 	s.arch = r.arch;

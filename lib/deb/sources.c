@@ -133,7 +133,7 @@ fail:
 /* One-line format: deb [opt=val ...] uri suite [component ...] */
 static int
 parse_line(const char *line, const char *what, size_t lineno, struct deb_apt_source **out,
-           size_t *n)
+	   size_t *n)
 {
 	struct ward_strv w = {0};
 	struct deb_apt_source s = {0};
@@ -162,7 +162,7 @@ parse_line(const char *line, const char *what, size_t lineno, struct deb_apt_sou
 		free(opts);
 		ward_strv_free(&w);
 		return ward_err(WARD_EINPUT, "%s:%zu: expected \"deb URI SUITE [COMPONENT...]\"",
-		                what, lineno);
+				what, lineno);
 	}
 	s.uri = ward_strdup(w.v[i]);
 	if (s.uri == NULL || ward_strv_push(&s.suites, w.v[i + 1]) != 0)
@@ -201,7 +201,7 @@ fail:
 
 int
 deb_apt_sources_parse(const char *data, size_t len, int deb822, const char *what,
-                      struct deb_apt_source **out, size_t *n)
+		      struct deb_apt_source **out, size_t *n)
 {
 	const char *p = data, *end = data + len;
 	size_t lineno = 0;
@@ -381,7 +381,7 @@ deb_repos_configure(struct deb_repo *r, size_t n)
 		}
 		if (r[i].keyring == NULL &&
 		    (r[i].keyring = ward_strdup(keyring && *keyring ? keyring : DEFAULT_KEYRING)) ==
-		        NULL)
+			    NULL)
 			goto fail;
 		/* "http://m/debian/" and "http://m/debian" are one archive. */
 		for (size_t len = r[i].uri ? strlen(r[i].uri) : 0;

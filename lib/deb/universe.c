@@ -275,24 +275,24 @@ fill_pkg(struct deb_pkg *p, const struct deb_para *para, size_t index, const cha
 	p->essential = ess != NULL && strcmp(ess, "yes") == 0;
 	if (p->name == NULL || p->version == NULL || p->arch == NULL)
 		return ward_err(WARD_EINPUT,
-		                "%s:%zu: package entry without Package, Version or "
-		                "Architecture",
-		                what, para->line);
+				"%s:%zu: package entry without Package, Version or "
+				"Architecture",
+				what, para->line);
 	if (!deb_package_name_ok(p->name))
 		return ward_err(WARD_EINPUT, "%s:%zu: invalid package name \"%s\"", what,
-		                para->line, p->name);
+				para->line, p->name);
 	if (deb_version_check(p->version, p->name) != 0)
 		return -1;
 	if (p->filename == NULL || p->sha256 == NULL ||
 	    parse_size(deb_para_get(para, "Size"), &p->size) != 0)
 		return ward_err(WARD_EINPUT, "%s:%zu: %s has no Filename, Size or SHA256", what,
-		                para->line, p->name);
+				para->line, p->name);
 	if (strlen(p->sha256) != 64 || strspn(p->sha256, "0123456789abcdef") != 64)
 		return ward_err(WARD_EINPUT, "%s:%zu: %s: malformed SHA256", what, para->line,
-		                p->name);
+				p->name);
 	if (!ward_relpath_ok(p->filename))
 		return ward_err(WARD_EINPUT, "%s:%zu: %s: unsafe Filename \"%s\"", what, para->line,
-		                p->name, p->filename);
+				p->name, p->filename);
 	split_source(p, deb_para_get(para, "Source"));
 	return 0;
 }
@@ -408,9 +408,9 @@ add_provides(struct deb_universe *u, struct block *b, const struct deb_pkg *p, c
 		struct prov_list *l;
 		if (r.groups[i].n != 1 || (rel->op != DEB_REL_NONE && rel->op != DEB_REL_EQ)) {
 			rc = ward_err(WARD_EINPUT,
-			              "%s: %s: Provides allows only \"name\" or "
-			              "\"name (= version)\"",
-			              what, p->name);
+				      "%s: %s: Provides allows only \"name\" or "
+				      "\"name (= version)\"",
+				      what, p->name);
 			break;
 		}
 		if ((key = block_keep(b, rel->name)) == NULL ||

@@ -45,7 +45,7 @@ oci_blob_writer_new(const char *blobs_dir)
 	if (bw->dir == NULL || ward_mkdir_p(bw->dir, 0755) != 0)
 		goto fail;
 	bw->tmp = ward_asprintf("%s/.tmp-%ld-%u", bw->dir, (long)getpid(),
-	                        atomic_fetch_add(&blob_counter, 1));
+				atomic_fetch_add(&blob_counter, 1));
 	if (bw->tmp == NULL || (bw->sha = sha256_new()) == NULL)
 		goto fail;
 	bw->fd = open(bw->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
@@ -222,7 +222,7 @@ oci_blob_import(const char *blobs_dir, const char *src, const char *digest, int 
 		oci_digest_format(sha, got);
 		if (strcmp(got, digest) != 0)
 			return ward_err(WARD_EVERIFY, "%s: content is %s, expected %s", src, got,
-			                digest);
+					digest);
 	}
 	if ((bw = oci_blob_writer_new(blobs_dir)) == NULL)
 		return -1;
@@ -313,7 +313,7 @@ oci_layer_writer_finish(struct oci_layer_writer *lw, struct oci_layer_desc *out)
 	oci_digest_format(sha, out->diff_id);
 	out->tar_size = tar_writer_size(lw->tar);
 	snprintf(out->blob.media_type, sizeof(out->blob.media_type), "%s",
-	         oci_layer_media_type(lw->compression));
+		 oci_layer_media_type(lw->compression));
 	rc = oci_blob_writer_commit(lw->bw, out->blob.digest, &out->blob.size);
 	lw->bw = NULL;
 	oci_layer_writer_abort(lw);

@@ -80,14 +80,14 @@ open_oci_blob(struct oci_image *img, const char *digest, uint64_t size, struct b
 		if (bs->fd < 0) {
 			if (errno == ENOENT)
 				return ward_err(WARD_EINPUT, "%s: blob %s is missing", img->path,
-				                digest);
+						digest);
 			return ward_errno(WARD_EENV, "%s: blob %s", img->path, digest);
 		}
 		bs->own_fd = 1;
 		if (fstat(bs->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 			blob_stream_close(bs);
 			return ward_err(WARD_EINPUT, "%s: blob %s is not a regular file", img->path,
-			                digest);
+					digest);
 		}
 		bs->len = (uint64_t)st.st_size;
 	} else {
@@ -105,7 +105,7 @@ open_oci_blob(struct oci_image *img, const char *digest, uint64_t size, struct b
 		uint64_t got = bs->len;
 		blob_stream_close(bs);
 		return ward_err(WARD_EVERIFY, "%s: blob %s has %ju bytes, expected %ju", img->path,
-		                digest, (uintmax_t)got, (uintmax_t)size);
+				digest, (uintmax_t)got, (uintmax_t)size);
 	}
 	return 0;
 }
@@ -129,7 +129,7 @@ source_open_digest(struct oci_image *img, const struct oci_descriptor *d, struct
 			if (strcmp(d->digest, img->layers[i].blob.digest) == 0)
 				return source_open_layer(img, i, bs);
 		return ward_err(WARD_EINPUT, "%s: no blob %s in this docker-archive", img->path,
-		                d->digest);
+				d->digest);
 	}
 	return open_oci_blob(img, d->digest, d->size, bs);
 }
@@ -141,7 +141,7 @@ source_open_layer(struct oci_image *img, size_t i, struct blob_stream *bs)
 
 	if (i >= img->nlayers)
 		return ward_err(WARD_EINPUT, "%s: no layer %zu (the image has %zu)", img->path, i,
-		                img->nlayers);
+				img->nlayers);
 	if (s->kind == OCI_KIND_DOCKER_ARCHIVE) {
 		memset(bs, 0, sizeof(*bs));
 		bs->fd = s->fd;
@@ -154,7 +154,7 @@ source_open_layer(struct oci_image *img, size_t i, struct blob_stream *bs)
 
 int
 oci_image_read_blob(struct oci_image *img, const struct oci_descriptor *d, size_t max,
-                    struct ward_buf *out)
+		    struct ward_buf *out)
 {
 	struct blob_stream bs;
 	struct sha256_ctx *sha;
@@ -167,7 +167,7 @@ oci_image_read_blob(struct oci_image *img, const struct oci_descriptor *d, size_
 	if (bs.len > max) {
 		blob_stream_close(&bs);
 		return ward_err(WARD_EINPUT, "%s: blob %s is too large (%ju bytes, limit %zu)",
-		                img->path, d->digest, (uintmax_t)bs.len, max);
+				img->path, d->digest, (uintmax_t)bs.len, max);
 	}
 	if (ward_buf_reserve(out, (size_t)bs.len + 1) != 0) {
 		blob_stream_close(&bs);
@@ -180,7 +180,7 @@ oci_image_read_blob(struct oci_image *img, const struct oci_descriptor *d, size_
 			snprintf(msg, sizeof(msg), "%s", r == 0 ? "ends early" : ward_errmsg());
 			blob_stream_close(&bs);
 			return ward_err(r == 0 ? WARD_EINPUT : ward_errkind(), "%s: blob %s: %s",
-			                img->path, d->digest, msg);
+					img->path, d->digest, msg);
 		}
 		out->len += (size_t)r;
 	}
@@ -194,7 +194,7 @@ oci_image_read_blob(struct oci_image *img, const struct oci_descriptor *d, size_
 	oci_digest_format(md, got);
 	if (strcmp(got, d->digest) != 0)
 		return ward_err(WARD_EVERIFY, "%s: blob %s is corrupt (content hashes to %s)",
-		                img->path, d->digest, got);
+				img->path, d->digest, got);
 	return 0;
 }
 

@@ -159,7 +159,7 @@ zstd_compressor_init(struct oci_compressor *c, int level, int threads)
 		level = 3;
 	if (level < 1 || level > ZSTD_maxCLevel())
 		return ward_err(WARD_EINPUT, "zstd: level %d out of range 1..%d", level,
-		                ZSTD_maxCLevel());
+				ZSTD_maxCLevel());
 	z = ward_calloc(1, sizeof(*z));
 	if (z == NULL)
 		return -1;
@@ -179,9 +179,9 @@ zstd_compressor_init(struct oci_compressor *c, int level, int threads)
 		r = ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, threads < 1 ? 1 : threads);
 	if (ZSTD_isError(r)) {
 		ward_err(WARD_EENV,
-		         "zstd: libzstd without multi-threading cannot give "
-		         "reproducible output (%s)",
-		         ZSTD_getErrorName(r));
+			 "zstd: libzstd without multi-threading cannot give "
+			 "reproducible output (%s)",
+			 ZSTD_getErrorName(r));
 		goto fail;
 	}
 	r = ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_jobSize, ZSTD_JOB_SIZE);

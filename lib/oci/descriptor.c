@@ -16,20 +16,20 @@ oci_digest_check(const char *d, const char *what)
 	colon = strchr(d, ':');
 	if (colon == NULL || colon == d)
 		return ward_err(WARD_EINPUT, "%s: \"%.80s\" is not a digest (algorithm:hex)", what,
-		                d);
+				d);
 	if ((size_t)(colon - d) != 6 || strncmp(d, "sha256", 6) != 0)
 		return ward_err(WARD_EINPUT,
-		                "%s: digest algorithm \"%.*s\" is not supported (only "
-		                "sha256)",
-		                what, (int)((colon - d) > 32 ? 32 : colon - d), d);
+				"%s: digest algorithm \"%.*s\" is not supported (only "
+				"sha256)",
+				what, (int)((colon - d) > 32 ? 32 : colon - d), d);
 	if (strlen(colon + 1) != SHA256_HEX_LEN)
 		return ward_err(WARD_EINPUT,
-		                "%s: sha256 digest \"%.80s\" does not have 64 hex digits", what, d);
+				"%s: sha256 digest \"%.80s\" does not have 64 hex digits", what, d);
 	for (const char *p = colon + 1; *p; p++)
 		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
 			return ward_err(WARD_EINPUT,
-			                "%s: sha256 digest \"%.80s\" is not lowercase hex", what,
-			                d);
+					"%s: sha256 digest \"%.80s\" is not lowercase hex", what,
+					d);
 	return 0;
 }
 
@@ -116,7 +116,7 @@ copy_type(char *dst, const char *src, const char *what, const char *field)
 
 	if (n == 0 || n > OCI_MEDIA_TYPE_MAX || strchr(src, '/') == NULL)
 		return ward_err(WARD_EINPUT, "%s: %s \"%.80s\" is not a media type", what, field,
-		                src);
+				src);
 	for (const char *p = src; *p; p++)
 		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
 			return ward_err(WARD_EINPUT, "%s: %s has invalid characters", what, field);
@@ -144,7 +144,7 @@ oci_descriptor_from_json(const json_t *j, struct oci_descriptor *out, const char
 	size = json_object_get(j, "size");
 	if (!json_is_integer(size) || json_integer_value(size) < 0)
 		return ward_err(WARD_EINPUT, "%s: \"size\" missing or not a non-negative integer",
-		                what);
+				what);
 	out->size = (uint64_t)json_integer_value(size);
 	at = ward_json_str(j, "artifactType");
 	if (at != NULL && copy_type(out->artifact_type, at, what, "artifactType") != 0)
@@ -159,8 +159,8 @@ oci_descriptor_from_json(const json_t *j, struct oci_descriptor *out, const char
 		{
 			if (!json_is_string(v))
 				return ward_err(WARD_EINPUT,
-				                "%s: annotation \"%.80s\" is not a string", what,
-				                k);
+						"%s: annotation \"%.80s\" is not a string", what,
+						k);
 		}
 		out->annotations = ann;
 	}

@@ -59,7 +59,7 @@ cmp_hex(const void *a, const void *b)
 
 int
 oci_docker_archive_write(struct oci_image *img, const char *path,
-                         const struct oci_docker_archive_opts *o)
+			 const struct oci_docker_archive_opts *o)
 {
 	static const struct tar_meta dmeta = {.mode = 0755}, fmeta = {.mode = 0644};
 	struct ward_atomic *out = NULL;
@@ -74,9 +74,9 @@ oci_docker_archive_write(struct oci_image *img, const char *path,
 	for (size_t i = 0; i < img->nlayers; i++) {
 		if (img->layers[i].compression == OCI_COMPRESS_ZSTD)
 			return ward_err(WARD_EINPUT,
-			                "%s: layer %zu is zstd-compressed; docker-archive "
-			                "readers accept only gzip or plain layers",
-			                img->path, i);
+					"%s: layer %zu is zstd-compressed; docker-archive "
+					"readers accept only gzip or plain layers",
+					img->path, i);
 		if (known_digest(img, i) != 0)
 			return -1;
 	}
@@ -95,7 +95,7 @@ oci_docker_archive_write(struct oci_image *img, const char *path,
 	}
 	for (size_t i = 0; i < img->nlayers; i++) {
 		snprintf(name, sizeof(name), "blobs/sha256/%s",
-		         oci_digest_hex(img->layers[i].blob.digest));
+			 oci_digest_hex(img->layers[i].blob.digest));
 		json_array_append_new(layers, json_string(name));
 	}
 	if ((mtext = oci_json_bytes(mf)) == NULL)
@@ -150,9 +150,9 @@ oci_docker_archive_write(struct oci_image *img, const char *path,
 			oci_digest_format(md, got);
 			if (strcmp(got, li->blob.digest) != 0) {
 				ward_err(WARD_EVERIFY,
-				         "%s: layer blob %s is corrupt (content hashes "
-				         "to %s)",
-				         img->path, li->blob.digest, got);
+					 "%s: layer blob %s is corrupt (content hashes "
+					 "to %s)",
+					 img->path, li->blob.digest, got);
 				goto out;
 			}
 			break;

@@ -159,11 +159,11 @@ restart:
 			char *joined, *next;
 			if (++hops > MAX_SYMLINK_HOPS) {
 				ward_err(WARD_EINPUT, "%s: %s: too many levels of symbolic links",
-				         m->what, path);
+					 m->what, path);
 				goto fail;
 			}
 			joined = ward_asprintf("%.*s/%s/%s", e->link[0] == '/' ? 0 : plen, cur,
-			                       e->link, saved ? s + 1 : "");
+					       e->link, saved ? s + 1 : "");
 			next = joined ? oci_path_clamp(joined) : NULL;
 			free(joined);
 			if (next == NULL)
@@ -176,7 +176,7 @@ restart:
 			if (saved == '\0')
 				break; /* the last component of an opaque dir: not a dir */
 			ward_err(WARD_EINPUT, "%s: %s is below %s, which is not a directory",
-			         m->what, path, cur);
+				 m->what, path, cur);
 			goto fail;
 		}
 		*s = saved;
@@ -283,7 +283,7 @@ static int
 cmp_entry(const void *x, const void *y)
 {
 	return tar_path_cmp(((const struct oci_fs_entry *)x)->path,
-	                    ((const struct oci_fs_entry *)y)->path);
+			    ((const struct oci_fs_entry *)y)->path);
 }
 
 /* Does an entry of this layer that is not a directory sit above path? */
@@ -537,7 +537,7 @@ oci_image_walk(struct oci_image *img, const struct oci_fs *fs, oci_walk_fn fn, v
 			rc = oci_layer_next(r, &e);
 		if (rc == 0 && k < n)
 			rc = ward_err(WARD_EINPUT, "%s: layer %zu changed between two reads",
-			              img->path, l);
+				      img->path, l);
 		oci_layer_close(r);
 	}
 	free(idx);

@@ -106,7 +106,7 @@ inner_config(const struct oci_image_spec *s)
 		for (size_t i = 0; i < s->env->n; i++)
 			if (strchr(s->env->v[i], '=') == NULL || s->env->v[i][0] == '=') {
 				ward_err(WARD_EINPUT, "env \"%s\": expected KEY=value",
-				         s->env->v[i]);
+					 s->env->v[i]);
 				goto fail;
 			}
 		if (set(c, "Env", str_array(s->env)) != 0)
@@ -166,7 +166,7 @@ history(const struct oci_image_spec *s, const char *created)
 	}
 	if (nonempty != s->nlayers) {
 		ward_err(WARD_EINPUT, "image: %zu history entries with a layer for %zu layers",
-		         nonempty, s->nlayers);
+			 nonempty, s->nlayers);
 		goto fail;
 	}
 	return h;

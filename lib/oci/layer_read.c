@@ -50,8 +50,8 @@ struct oci_layer_reader {
 const char *
 oci_entry_type_name(int type)
 {
-	static const char *const names[] = {"?",    "file",  "dir",  "symlink",  "hardlink",
-	                                    "char", "block", "fifo", "whiteout", "opaque"};
+	static const char *const names[] = {"?",    "file",  "dir",  "symlink",	 "hardlink",
+					    "char", "block", "fifo", "whiteout", "opaque"};
 
 	return type >= 1 && type <= OCI_ENTRY_OPAQUE ? names[type] : "?";
 }
@@ -126,7 +126,7 @@ pull_gzip(struct oci_layer_reader *r, void *buf, size_t n)
 				if (r->z_end)
 					return 0;
 				return ward_err(WARD_EINPUT, "%s: gzip stream is truncated",
-				                r->what);
+						r->what);
 			}
 			r->zs.next_in = r->cbuf;
 			r->zs.avail_in = (uInt)got;
@@ -135,8 +135,8 @@ pull_gzip(struct oci_layer_reader *r, void *buf, size_t n)
 			/* another gzip member may follow; anything else is garbage */
 			if (r->zs.next_in[0] != 0x1f)
 				return ward_err(WARD_EINPUT,
-				                "%s: data after the end of the gzip stream",
-				                r->what);
+						"%s: data after the end of the gzip stream",
+						r->what);
 			if (inflateReset(&r->zs) != Z_OK)
 				return ward_err(WARD_EENV, "%s: zlib reset failed", r->what);
 			r->z_end = 0;
@@ -146,7 +146,7 @@ pull_gzip(struct oci_layer_reader *r, void *buf, size_t n)
 			r->z_end = 1;
 		else if (zr != Z_OK && zr != Z_BUF_ERROR)
 			return ward_err(WARD_EINPUT, "%s: corrupt gzip data (%s)", r->what,
-			                r->zs.msg ? r->zs.msg : "inflate failed");
+					r->zs.msg ? r->zs.msg : "inflate failed");
 	}
 	return (ssize_t)(n - r->zs.avail_out);
 }
@@ -165,7 +165,7 @@ pull_zstd(struct oci_layer_reader *r, void *buf, size_t n)
 				if (r->zret == 0)
 					return 0;
 				return ward_err(WARD_EINPUT, "%s: zstd stream is truncated",
-				                r->what);
+						r->what);
 			}
 			r->zin.src = r->cbuf;
 			r->zin.size = (size_t)got;
@@ -174,7 +174,7 @@ pull_zstd(struct oci_layer_reader *r, void *buf, size_t n)
 		r->zret = ZSTD_decompressStream(r->zd, &out, &r->zin);
 		if (ZSTD_isError(r->zret))
 			return ward_err(WARD_EINPUT, "%s: corrupt zstd data (%s)", r->what,
-			                ZSTD_getErrorName(r->zret));
+					ZSTD_getErrorName(r->zret));
 	}
 	return (ssize_t)out.pos;
 }
@@ -206,7 +206,7 @@ pull(struct oci_layer_reader *r, void *buf, size_t n)
 		r->utotal += (uint64_t)got;
 		if (r->utotal > r->lim.max_total)
 			return ward_err(WARD_EINPUT, "%s: more than %ju uncompressed bytes",
-			                r->what, (uintmax_t)r->lim.max_total);
+					r->what, (uintmax_t)r->lim.max_total);
 	}
 	return got;
 }
@@ -283,7 +283,7 @@ reader_start(struct oci_layer_reader *r, int tar)
 		if (r->failed)
 			return ward_err_restore(&r->err);
 		return ward_err(WARD_EINPUT, "%s: not a tar archive (%s)", r->what,
-		                archive_error_string(r->a));
+				archive_error_string(r->a));
 	}
 	return 0;
 }
@@ -317,9 +317,9 @@ finish(struct oci_layer_reader *r)
 	}
 	if (strcmp(li->diff_id, diff) != 0) {
 		ward_err(WARD_EVERIFY,
-		         "%s: uncompressed content hashes to %s, but the config's "
-		         "diff_id is %s",
-		         r->what, diff, li->diff_id);
+			 "%s: uncompressed content hashes to %s, but the config's "
+			 "diff_id is %s",
+			 r->what, diff, li->diff_id);
 		return fail(r);
 	}
 	if (!li->blob.digest[0]) /* docker-archive: now known and verified via diff_id */
@@ -358,7 +358,7 @@ convert(struct oci_layer_reader *r, struct archive_entry *ae)
 		/* the root itself ("./"): nothing to merge or unpack */
 		if (ft != AE_IFDIR || hl != NULL)
 			return ward_err(WARD_EINPUT, "%s: the root entry is not a directory",
-			                r->what);
+					r->what);
 		return 0;
 	}
 	e->path = path;
@@ -376,7 +376,7 @@ convert(struct oci_layer_reader *r, struct archive_entry *ae)
 		r->link = link;
 		if (*link == '\0')
 			return ward_err(WARD_EINPUT, "%s: %s: hard link to the root", r->what,
-			                path);
+					path);
 		e->link = link;
 	} else {
 		switch (ft) {
@@ -400,15 +400,15 @@ convert(struct oci_layer_reader *r, struct archive_entry *ae)
 			break;
 		default:
 			return ward_err(WARD_EINPUT, "%s: %s: unsupported entry type", r->what,
-			                path);
+					path);
 		}
 	}
 	if (e->type == OCI_ENTRY_SYMLINK) {
 		const char *t =
-		    entry_str(archive_entry_symlink_utf8(ae), archive_entry_symlink(ae));
+			entry_str(archive_entry_symlink_utf8(ae), archive_entry_symlink(ae));
 		if (*t == '\0' || strlen(t) > r->lim.max_path)
 			return ward_err(WARD_EINPUT, "%s: %s: symlink target empty or too long",
-			                r->what, path);
+					r->what, path);
 		if ((r->link = ward_strdup(t)) == NULL)
 			return -1;
 		e->link = r->link;
@@ -417,7 +417,7 @@ convert(struct oci_layer_reader *r, struct archive_entry *ae)
 		la_int64_t sz = archive_entry_size(ae);
 		if (sz < 0 || (uint64_t)sz > r->lim.max_file)
 			return ward_err(WARD_EINPUT, "%s: %s: size %jd over the limit", r->what,
-			                path, (intmax_t)sz);
+					path, (intmax_t)sz);
 		e->size = (uint64_t)sz;
 	}
 	if (e->type == OCI_ENTRY_CHAR || e->type == OCI_ENTRY_BLOCK) {
@@ -442,7 +442,7 @@ convert(struct oci_layer_reader *r, struct archive_entry *ae)
 			const char *name = base + 4;
 			if (*name == '\0' || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 				return ward_err(WARD_EINPUT, "%s: bad whiteout \"%s\"", r->what,
-				                path);
+						path);
 			memmove(path + dirlen, name, strlen(name) + 1);
 			e->type = OCI_ENTRY_WHITEOUT;
 		}
@@ -472,13 +472,13 @@ oci_layer_next(struct oci_layer_reader *r, const struct oci_entry **out)
 		if (rc < ARCHIVE_WARN) {
 			if (!r->failed)
 				ward_err(WARD_EINPUT, "%s: %s", r->what,
-				         archive_error_string(r->a) ? archive_error_string(r->a)
-				                                    : "corrupt tar");
+					 archive_error_string(r->a) ? archive_error_string(r->a)
+								    : "corrupt tar");
 			return fail(r);
 		}
 		if (++r->count > r->lim.max_entries) {
 			ward_err(WARD_EINPUT, "%s: more than %ju entries", r->what,
-			         (uintmax_t)r->lim.max_entries);
+				 (uintmax_t)r->lim.max_entries);
 			return fail(r);
 		}
 		c = convert(r, ae);
@@ -505,8 +505,8 @@ oci_layer_read(struct oci_layer_reader *r, void *buf, size_t n)
 	if (got < 0) {
 		if (!r->failed)
 			ward_err(WARD_EINPUT, "%s: %s: %s", r->what, r->e.path,
-			         archive_error_string(r->a) ? archive_error_string(r->a)
-			                                    : "cannot read contents");
+				 archive_error_string(r->a) ? archive_error_string(r->a)
+							    : "cannot read contents");
 		return fail(r);
 	}
 	return got;
@@ -540,12 +540,12 @@ oci_layer_open(struct oci_image *img, size_t i)
 
 	if (i >= img->nlayers) {
 		ward_err(WARD_EINPUT, "%s: no layer %zu (the image has %zu)", img->path, i,
-		         img->nlayers);
+			 img->nlayers);
 		return NULL;
 	}
 	snprintf(what, sizeof(what), "%s: layer %zu (%s)", img->path, i,
-	         img->layers[i].blob.digest[0] ? img->layers[i].blob.digest
-	                                       : img->layers[i].diff_id);
+		 img->layers[i].blob.digest[0] ? img->layers[i].blob.digest
+					       : img->layers[i].diff_id);
 	if ((r = reader_new(what, &img->limits)) == NULL)
 		return NULL;
 	r->img = img;
@@ -579,7 +579,7 @@ struct verify_job {
 	struct oci_image *img;
 	_Atomic size_t next;
 	struct ward_progress *progress;
-	int *failed;             /* per layer */
+	int *failed;		 /* per layer */
 	struct ward_error *errs; /* per layer */
 };
 
@@ -591,8 +591,8 @@ verify_layer(struct oci_image *img, size_t i, struct ward_progress *progress)
 	int rc;
 
 	snprintf(what, sizeof(what), "%s: layer %zu (%s)", img->path, i,
-	         img->layers[i].blob.digest[0] ? img->layers[i].blob.digest
-	                                       : img->layers[i].diff_id);
+		 img->layers[i].blob.digest[0] ? img->layers[i].blob.digest
+					       : img->layers[i].diff_id);
 	if ((r = reader_new(what, &img->limits)) == NULL)
 		return -1;
 	r->img = img;

@@ -102,9 +102,9 @@ replaceable(const char *path)
 	free(marker);
 	if (!ok)
 		return ward_err(WARD_EINPUT,
-		                "%s: exists and is not an OCI layout; refusing to "
-		                "replace it",
-		                path);
+				"%s: exists and is not an OCI layout; refusing to "
+				"replace it",
+				path);
 	return 0;
 }
 
@@ -158,8 +158,8 @@ oci_layout_create(const char *path)
 	    (sha = ward_path_join(l->blobs, "sha256")) == NULL || ward_mkdir_p(sha, 0755) != 0)
 		goto fail;
 	free(sha);
-	l->index =
-	    json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX, "manifests");
+	l->index = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX,
+			     "manifests");
 	if (l->index == NULL) {
 		ward_err(WARD_EENV, "out of memory");
 		goto fail;
@@ -236,7 +236,7 @@ oci_layout_path(const struct oci_layout *l)
 
 int
 oci_layout_put_blob(struct oci_layout *l, const void *p, size_t n, const char *media_type,
-                    struct oci_descriptor *out)
+		    struct oci_descriptor *out)
 {
 	memset(out, 0, sizeof(*out));
 	if (media_type == NULL || strlen(media_type) > OCI_MEDIA_TYPE_MAX)
@@ -250,7 +250,7 @@ oci_layout_put_blob(struct oci_layout *l, const void *p, size_t n, const char *m
 
 int
 oci_layout_put_json(struct oci_layout *l, const json_t *j, const char *media_type,
-                    struct oci_descriptor *out)
+		    struct oci_descriptor *out)
 {
 	char *s = oci_json_bytes(j);
 	int rc;
@@ -264,7 +264,7 @@ oci_layout_put_json(struct oci_layout *l, const json_t *j, const char *media_typ
 
 int
 oci_layout_read_blob(struct oci_layout *l, const struct oci_descriptor *d, size_t max,
-                     struct ward_buf *out)
+		     struct ward_buf *out)
 {
 	char *path = oci_blob_path(l->blobs, d->digest), got[OCI_DIGEST_LEN + 1];
 	uint8_t sha[SHA256_LEN];
@@ -280,12 +280,12 @@ oci_layout_read_blob(struct oci_layout *l, const struct oci_descriptor *d, size_
 	}
 	if ((uint64_t)st.st_size != d->size) {
 		ward_err(WARD_EVERIFY, "%s: blob %s has %jd bytes, expected %ju", l->path,
-		         d->digest, (intmax_t)st.st_size, (uintmax_t)d->size);
+			 d->digest, (intmax_t)st.st_size, (uintmax_t)d->size);
 		goto out;
 	}
 	if (d->size > max) {
 		ward_err(WARD_EINPUT, "%s: blob %s is too large (%ju bytes, limit %zu)", l->path,
-		         d->digest, (uintmax_t)d->size, max);
+			 d->digest, (uintmax_t)d->size, max);
 		goto out;
 	}
 	if (ward_file_read(path, max, out) != 0)
@@ -294,7 +294,7 @@ oci_layout_read_blob(struct oci_layout *l, const struct oci_descriptor *d, size_
 	oci_digest_format(sha, got);
 	if (out->len - start != d->size || strcmp(got, d->digest) != 0) {
 		ward_err(WARD_EVERIFY, "%s: blob %s is corrupt (content hashes to %s)", l->path,
-		         d->digest, got);
+			 d->digest, got);
 		goto out;
 	}
 	rc = 0;
@@ -395,7 +395,7 @@ oci_layout_find(const struct oci_layout *l, const char *tag)
 
 int
 oci_layout_write_image(struct oci_layout *l, const struct oci_image_spec *s, const char *tag,
-                       struct oci_descriptor *manifest)
+		       struct oci_descriptor *manifest)
 {
 	struct oci_descriptor config, *layers = NULL;
 	struct oci_manifest_spec ms = {0};
@@ -412,7 +412,7 @@ oci_layout_write_image(struct oci_layout *l, const struct oci_image_spec *s, con
 			goto out;
 		if (stat(p, &st) != 0 || (uint64_t)st.st_size != s->layers[i].blob.size) {
 			ward_err(WARD_EINPUT, "%s: layer %s is not in the layout's blobs", l->path,
-			         s->layers[i].blob.digest);
+				 s->layers[i].blob.digest);
 			free(p);
 			goto out;
 		}

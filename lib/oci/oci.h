@@ -119,7 +119,7 @@ struct oci_descriptor {
 	char digest[OCI_DIGEST_LEN + 1];
 	uint64_t size;
 	char artifact_type[OCI_MEDIA_TYPE_MAX + 1]; /* "" when none */
-	json_t *annotations;                        /* NULL or an object */
+	json_t *annotations;			    /* NULL or an object */
 };
 
 /* oci_descriptor_json(d): {"mediaType","artifactType"?,"digest","size",
@@ -152,20 +152,20 @@ struct tar_writer;
 struct tar_writer *tar_writer_new(oci_sink_fn sink, void *ctx, int64_t mtime);
 int tar_write_dir(struct tar_writer *w, const char *path, const struct tar_meta *m);
 int tar_write_file(struct tar_writer *w, const char *path, const struct tar_meta *m,
-                   const void *data, size_t len);
+		   const void *data, size_t len);
 /* tar_write_file_path: contents of the regular file src (not followed if a
  * symlink); a file that changes size while read is an error. */
 int tar_write_file_path(struct tar_writer *w, const char *path, const struct tar_meta *m,
-                        const char *src);
+			const char *src);
 /* tar_write_file_cb: exactly size bytes produced by read(ctx, buf, n), which
  * returns bytes written into buf (> 0), or -1 with the error recorded. */
 int tar_write_file_cb(struct tar_writer *w, const char *path, const struct tar_meta *m,
-                      uint64_t size, ssize_t (*read)(void *ctx, void *buf, size_t n), void *ctx);
+		      uint64_t size, ssize_t (*read)(void *ctx, void *buf, size_t n), void *ctx);
 int tar_write_symlink(struct tar_writer *w, const char *path, const struct tar_meta *m,
-                      const char *target);
+		      const char *target);
 /* tar_write_hardlink: typeflag '1' naming target, an entry already written. */
 int tar_write_hardlink(struct tar_writer *w, const char *path, const struct tar_meta *m,
-                       const char *target);
+		       const char *target);
 /* tar_write_whiteout(w, path, m): deletes path of lower layers
  * (writes "<dir>/.wh.<name>"); tar_write_opaque(w, dir, m): hides every
  * lower-layer entry below dir ("<dir>/.wh..wh..opq").  Both count as
@@ -192,7 +192,7 @@ void tar_sort(void *items, size_t n, size_t size, const char *(*path_of)(const v
 /* Packing a directory tree (tests, `ward image pack`). */
 struct tar_tree_opts {
 	const char *prefix; /* path inside the tar for root's contents; NULL = top */
-	int keep_owner;     /* 0: uid/gid/uname/gname from below; 1: from disk, no names */
+	int keep_owner;	    /* 0: uid/gid/uname/gname from below; 1: from disk, no names */
 	uint64_t uid, gid;
 	const char *uname, *gname;
 };
@@ -206,8 +206,8 @@ enum oci_compression { OCI_COMPRESS_NONE = 0, OCI_COMPRESS_GZIP, OCI_COMPRESS_ZS
 
 struct oci_compress_opts {
 	int compression; /* enum oci_compression */
-	int level;       /* 0 = default (gzip 6, zstd 3) */
-	int threads;     /* 0 = online CPUs; never changes the output */
+	int level;	 /* 0 = default (gzip 6, zstd 3) */
+	int threads;	 /* 0 = online CPUs; never changes the output */
 };
 
 /* A streaming compressor writing to sink.  Gzip: header 1f8b 0800 00000000
@@ -215,7 +215,7 @@ struct oci_compress_opts {
  * Z_FINISH on the last.  Caller oci_compressor_free()s. */
 struct oci_compressor;
 struct oci_compressor *oci_compressor_new(const struct oci_compress_opts *o, oci_sink_fn sink,
-                                          void *ctx);
+					  void *ctx);
 int oci_compressor_write(struct oci_compressor *c, const void *p, size_t n);
 int oci_compressor_finish(struct oci_compressor *c); /* end of stream */
 void oci_compressor_free(struct oci_compressor *c);
@@ -236,7 +236,7 @@ int oci_blob_writer_write(struct oci_blob_writer *bw, const void *p, size_t n);
 /* Commit under the digest of what was written; fills digest and size.
  * Frees bw in every case. */
 int oci_blob_writer_commit(struct oci_blob_writer *bw, char digest[OCI_DIGEST_LEN + 1],
-                           uint64_t *size);
+			   uint64_t *size);
 void oci_blob_writer_abort(struct oci_blob_writer *bw);
 /* oci_blob_put(blobs_dir, p, n, digest): a whole blob from memory. */
 int oci_blob_put(const char *blobs_dir, const void *p, size_t n, char digest[OCI_DIGEST_LEN + 1]);
@@ -251,7 +251,7 @@ int oci_blob_import(const char *blobs_dir, const char *src, const char *digest, 
 
 /* A written layer: the blob (compressed) and the uncompressed tar. */
 struct oci_layer_desc {
-	struct oci_descriptor blob;       /* media type, digest, size; no annotations */
+	struct oci_descriptor blob;	  /* media type, digest, size; no annotations */
 	char diff_id[OCI_DIGEST_LEN + 1]; /* sha256 of the uncompressed tar */
 	uint64_t tar_size;
 };
@@ -261,7 +261,7 @@ struct oci_layer_desc {
  * digests are computed on the way.  Caller finishes or aborts it. */
 struct oci_layer_writer;
 struct oci_layer_writer *oci_layer_writer_new(const char *blobs_dir,
-                                              const struct oci_compress_opts *c, int64_t mtime);
+					      const struct oci_compress_opts *c, int64_t mtime);
 /* The tar writer to add entries to (borrowed; do not finish or free it). */
 struct tar_writer *oci_layer_writer_tar(struct oci_layer_writer *lw);
 /* Finish the tar, flush the compressor, commit the blob.  Frees lw. */
@@ -272,14 +272,14 @@ void oci_layer_writer_abort(struct oci_layer_writer *lw);
 
 struct oci_history {
 	const char *created_by; /* NULL: omitted */
-	const char *comment;    /* NULL: omitted */
-	int empty_layer;        /* 1: no layer for this step */
+	const char *comment;	/* NULL: omitted */
+	int empty_layer;	/* 1: no layer for this step */
 };
 
 /* What goes into an image config and manifest.  Every pointer is borrowed;
  * NULL or empty fields are omitted from the JSON. */
 struct oci_image_spec {
-	int64_t created;               /* config.created, history[].created */
+	int64_t created;	       /* config.created, history[].created */
 	const char *architecture, *os; /* NULL: "amd64", "linux" */
 	const char *variant;
 	const char *user, *workdir, *stop_signal;
@@ -292,8 +292,8 @@ struct oci_image_spec {
 	const struct oci_layer_desc *layers;
 	size_t nlayers;
 	const struct oci_history *history; /* NULL: one entry per layer */
-	size_t nhistory;                   /* non-empty entries must equal nlayers */
-	const json_t *annotations;         /* manifest annotations (sorted) */
+	size_t nhistory;		   /* non-empty entries must equal nlayers */
+	const json_t *annotations;	   /* manifest annotations (sorted) */
 };
 
 /* oci_config_build(s): the image config; caller json_decref()s. */
@@ -339,13 +339,13 @@ const char *oci_layout_path(const struct oci_layout *l);
 /* Store bytes or JSON (oci_json_bytes) as a blob; out gets media type,
  * digest and size (annotations NULL). */
 int oci_layout_put_blob(struct oci_layout *l, const void *p, size_t n, const char *media_type,
-                        struct oci_descriptor *out);
+			struct oci_descriptor *out);
 int oci_layout_put_json(struct oci_layout *l, const json_t *j, const char *media_type,
-                        struct oci_descriptor *out);
+			struct oci_descriptor *out);
 /* oci_layout_read_blob(l, d, max, out): read and verify (size, digest) a
  * blob into out (appended, NUL-terminated). */
 int oci_layout_read_blob(struct oci_layout *l, const struct oci_descriptor *d, size_t max,
-                         struct ward_buf *out);
+			 struct ward_buf *out);
 /* oci_layout_add(l, d, tag): add manifest d to index.json (its annotations
  * and artifactType copied).  With tag, the entry gets ref.name = tag and the
  * tag is taken from any other entry; an entry with the same digest and the
@@ -365,7 +365,7 @@ const struct oci_descriptor *oci_layout_find(const struct oci_layout *l, const c
 /* oci_layout_write_image(l, s, tag, manifest): config + manifest blobs from
  * s (layers must already be in l's blobs) and the index entry. */
 int oci_layout_write_image(struct oci_layout *l, const struct oci_image_spec *s, const char *tag,
-                           struct oci_descriptor *manifest);
+			   struct oci_descriptor *manifest);
 /* oci_layout_commit(l): write oci-layout and index.json (and for a created
  * layout move it into place).  Frees l in every case. */
 int oci_layout_commit(struct oci_layout *l);
@@ -395,7 +395,7 @@ struct oci_index {
 	size_t n;
 };
 int oci_index_parse(const void *p, size_t n, const char *what, const struct oci_limits *lim,
-                    struct oci_index *out);
+		    struct oci_index *out);
 void oci_index_free(struct oci_index *x);
 
 /* An image manifest (OCI or Docker schema 2). */
@@ -411,7 +411,7 @@ struct oci_manifest {
 	json_t *annotations; /* borrowed from root, or NULL */
 };
 int oci_manifest_parse(const void *p, size_t n, const char *what, const struct oci_limits *lim,
-                       struct oci_manifest *out);
+		       struct oci_manifest *out);
 void oci_manifest_free(struct oci_manifest *m);
 
 /* The fields of an image config that callers look at; strings borrow root. */
@@ -420,14 +420,14 @@ struct oci_config {
 	const char *created, *architecture, *os, *variant;
 	const char *user, *workdir, *stop_signal;
 	struct ward_strv env, entrypoint, cmd, ports, volumes; /* copies */
-	json_t *labels;                                        /* borrowed object or NULL */
+	json_t *labels;					       /* borrowed object or NULL */
 	json_t *healthcheck; /* Docker's Healthcheck object or NULL */
 	char (*diff_ids)[OCI_DIGEST_LEN + 1];
 	size_t ndiff_ids;
 	json_t *history; /* borrowed array or NULL */
 };
 int oci_config_parse(const void *p, size_t n, const char *what, const struct oci_limits *lim,
-                     struct oci_config *out);
+		     struct oci_config *out);
 void oci_config_free(struct oci_config *c);
 
 /* docker-archive manifest.json: [{"Config","RepoTags","Layers"}, ...]. */
@@ -441,7 +441,7 @@ struct docker_manifest {
 	size_t n;
 };
 int docker_manifest_parse(const void *p, size_t n, const char *what, const struct oci_limits *lim,
-                          struct docker_manifest *out);
+			  struct docker_manifest *out);
 void docker_manifest_free(struct docker_manifest *m);
 
 /* oci_path_normalize(in, out, max, what): the clean relative form of a tar
@@ -458,7 +458,7 @@ int oci_path_normalize(const char *in, char **out, size_t max, const char *what)
  * same name replaces an earlier one. */
 struct tar_member {
 	char *name;
-	int type;        /* enum oci_entry_type */
+	int type;	 /* enum oci_entry_type */
 	uint64_t offset; /* of the data in the file */
 	uint64_t size;
 	char *link; /* NULL unless a link */
@@ -472,7 +472,7 @@ struct tar_index {
  * end of the file is an error naming what and the offset. */
 int tar_index_fd(int fd, const char *what, const struct oci_limits *lim, struct tar_index *out);
 int tar_index_mem(const void *p, size_t n, const char *what, const struct oci_limits *lim,
-                  struct tar_index *out);
+		  struct tar_index *out);
 /* tar_index_find(x, name): the member or NULL (no error set). */
 const struct tar_member *tar_index_find(const struct tar_index *x, const char *name);
 void tar_index_free(struct tar_index *x);
@@ -483,8 +483,8 @@ enum oci_image_kind { OCI_KIND_LAYOUT = 1, OCI_KIND_OCI_ARCHIVE, OCI_KIND_DOCKER
 
 struct oci_open_opts {
 	const struct oci_limits *limits; /* NULL: defaults */
-	const char *platform;            /* "linux/amd64" for multi-platform indexes;
-	                                    NULL: the host's */
+	const char *platform;		 /* "linux/amd64" for multi-platform indexes;
+					    NULL: the host's */
 };
 
 struct oci_layer_info {
@@ -493,7 +493,7 @@ struct oci_layer_info {
 	 * has been read once (the archive does not record it). */
 	struct oci_descriptor blob;
 	char diff_id[OCI_DIGEST_LEN + 1]; /* from the config */
-	int compression;                  /* sniffed from the bytes */
+	int compression;		  /* sniffed from the bytes */
 };
 
 /*
@@ -503,13 +503,13 @@ struct oci_layer_info {
  * uncompressed tar).
  */
 struct oci_image {
-	int kind;                       /* enum oci_image_kind */
-	char *path;                     /* the layout directory or archive file */
-	char *ref;                      /* the tag asked for or found, or NULL */
-	struct ward_strv tags;          /* every ref.name / RepoTag of this image */
+	int kind;			/* enum oci_image_kind */
+	char *path;			/* the layout directory or archive file */
+	char *ref;			/* the tag asked for or found, or NULL */
+	struct ward_strv tags;		/* every ref.name / RepoTag of this image */
 	struct oci_descriptor manifest; /* docker-archive: all zero (no manifest) */
-	struct oci_manifest mf;         /* docker-archive: zero */
-	struct oci_descriptor config;   /* docker-archive: digest of the config = image ID */
+	struct oci_manifest mf;		/* docker-archive: zero */
+	struct oci_descriptor config;	/* docker-archive: digest of the config = image ID */
 	struct oci_config cfg;
 	size_t nlayers;
 	struct oci_layer_info *layers;
@@ -531,7 +531,7 @@ const char *oci_image_kind_name(int kind);
 /* oci_image_read_blob(img, d, max, out): any blob of the image by
  * descriptor (digest and size verified), appended to out. */
 int oci_image_read_blob(struct oci_image *img, const struct oci_descriptor *d, size_t max,
-                        struct ward_buf *out);
+			struct ward_buf *out);
 /* oci_image_verify(img, threads, progress): read every layer to the end,
  * checking blob digests, sizes and diff_ids, on up to threads threads. */
 int oci_image_verify(struct oci_image *img, int threads, struct ward_progress *progress);
@@ -561,11 +561,11 @@ struct oci_entry {
 	uint32_t mode; /* permission bits (07777) */
 	uint64_t uid, gid;
 	const char *uname, *gname; /* "" when absent */
-	uint64_t size;             /* regular files */
+	uint64_t size;		   /* regular files */
 	int64_t mtime;
 	const char *link; /* symlink target (as stored) or hard link target path */
 	uint32_t devmajor, devminor;
-	int caps;         /* 1: carries a security.capability xattr */
+	int caps;	  /* 1: carries a security.capability xattr */
 	uint64_t ordinal; /* position in the layer, from 0 */
 };
 
@@ -576,7 +576,7 @@ struct oci_layer_reader *oci_layer_open(struct oci_image *img, size_t i);
 /* oci_layer_open_mem(p, n, what, lim): a layer blob in memory (no digests
  * to check; for tests and fuzzing).  p must outlive the reader. */
 struct oci_layer_reader *oci_layer_open_mem(const void *p, size_t n, const char *what,
-                                            const struct oci_limits *lim);
+					    const struct oci_limits *lim);
 /* oci_layer_next(r, e): 1 with *e the next entry (valid until the next
  * call), 0 at the end of the layer once its digests have been checked,
  * -1 on error.  Entries seen before an error must be discarded. */
@@ -597,9 +597,9 @@ struct oci_fs_entry {
 	int64_t mtime;
 	char *link; /* NULL unless symlink or hard link */
 	uint32_t devmajor, devminor;
-	uint32_t layer;   /* index of the layer it comes from */
+	uint32_t layer;	  /* index of the layer it comes from */
 	uint64_t ordinal; /* its position in that layer */
-	int implicit;     /* 1: a parent directory no layer listed */
+	int implicit;	  /* 1: a parent directory no layer listed */
 	int caps;
 };
 
@@ -626,7 +626,7 @@ void oci_fs_free(struct oci_fs *fs);
  * oci_layer_read() a regular file's contents.  fn returns 0 to go on, -1
  * to stop with its error.  Implicit directories are not visited. */
 typedef int (*oci_walk_fn)(void *ctx, const struct oci_fs_entry *e,
-                           struct oci_layer_reader *content);
+			   struct oci_layer_reader *content);
 int oci_image_walk(struct oci_image *img, const struct oci_fs *fs, oci_walk_fn fn, void *ctx);
 /* oci_image_scan(img, fs, fn, ctx): one pass that builds fs (as
  * oci_image_list) while visiting EVERY entry of every layer in order —
@@ -660,13 +660,13 @@ int oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_un
 
 struct oci_docker_archive_opts {
 	const struct ward_strv *repo_tags; /* "name:tag"; NULL: none */
-	int64_t mtime;                     /* of the tar entries */
+	int64_t mtime;			   /* of the tar entries */
 };
 /* oci_docker_archive_write(img, path, o): img (any kind) as a docker-archive
  * tar (manifest.json, config and layer blobs as blobs/sha256/<hex>),
  * written atomically.  zstd layers are refused (docker-archive readers do
  * not accept them); gzip and plain layers are copied as they are. */
 int oci_docker_archive_write(struct oci_image *img, const char *path,
-                             const struct oci_docker_archive_opts *o);
+			     const struct oci_docker_archive_opts *o);
 
 #endif

@@ -31,9 +31,9 @@ json_t *oci_sorted_object_copy(const json_t *obj, const char *what);
 /* Where an opened image's bytes live. */
 struct oci_source {
 	int kind;
-	char *dir;                               /* OCI layout directory */
-	int fd;                                  /* archive file, or -1 */
-	struct tar_index idx;                    /* archive members */
+	char *dir;				 /* OCI layout directory */
+	int fd;					 /* archive file, or -1 */
+	struct tar_index idx;			 /* archive members */
 	const struct tar_member **docker_layers; /* docker-archive: member per layer */
 	const struct tar_member *docker_config;
 };
@@ -54,7 +54,7 @@ void blob_stream_close(struct blob_stream *bs);
 int source_open_layer(struct oci_image *img, size_t i, struct blob_stream *bs);
 /* source_open_digest(img, d, bs): a blob by descriptor (size checked). */
 int source_open_digest(struct oci_image *img, const struct oci_descriptor *d,
-                       struct blob_stream *bs);
+		       struct blob_stream *bs);
 void source_free(struct oci_source *s);
 
 /* oci_path_clamp(s): "a/b/../c" -> "a/c" with ".." stopping at the root

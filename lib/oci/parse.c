@@ -37,7 +37,7 @@ load(const void *p, size_t n, const char *what, const struct oci_limits *lim)
 
 	if (n > lim->max_json) {
 		ward_err(WARD_EINPUT, "%s: %zu bytes, over the limit of %ju", what, n,
-		         (uintmax_t)lim->max_json);
+			 (uintmax_t)lim->max_json);
 		return NULL;
 	}
 	if ((j = ward_json_loadb(p, n, what)) == NULL)
@@ -64,7 +64,7 @@ schema_version_2(const json_t *j, const char *what)
 
 int
 oci_index_parse(const void *p, size_t n, const char *what, const struct oci_limits *lim,
-                struct oci_index *out)
+		struct oci_index *out)
 {
 	struct oci_limits tmp;
 	json_t *m, *mt;
@@ -83,7 +83,7 @@ oci_index_parse(const void *p, size_t n, const char *what, const struct oci_limi
 	mt = json_object_get(out->root, "mediaType");
 	if (mt != NULL &&
 	    (!json_is_string(mt) || (strcmp(json_string_value(mt), OCI_MT_INDEX) &&
-	                             strcmp(json_string_value(mt), DOCKER_MT_LIST)))) {
+				     strcmp(json_string_value(mt), DOCKER_MT_LIST)))) {
 		ward_err(WARD_EINPUT, "%s: mediaType is not an image index", what);
 		goto fail;
 	}
@@ -92,11 +92,11 @@ oci_index_parse(const void *p, size_t n, const char *what, const struct oci_limi
 	out->n = json_array_size(m);
 	if (out->n > lim->max_index) {
 		ward_err(WARD_EINPUT, "%s: %zu manifests, over the limit of %ju", what, out->n,
-		         (uintmax_t)lim->max_index);
+			 (uintmax_t)lim->max_index);
 		goto fail;
 	}
 	if (out->n > 0 && ((out->v = ward_calloc(out->n, sizeof(*out->v))) == NULL ||
-	                   (out->platform = ward_calloc(out->n, sizeof(*out->platform))) == NULL))
+			   (out->platform = ward_calloc(out->n, sizeof(*out->platform))) == NULL))
 		goto fail;
 	for (size_t i = 0; i < out->n; i++) {
 		json_t *e = json_array_get(m, i), *pl;
@@ -106,12 +106,12 @@ oci_index_parse(const void *p, size_t n, const char *what, const struct oci_limi
 		pl = json_object_get(e, "platform");
 		if (json_is_object(pl)) {
 			const char *os = ward_json_str(pl, "os"),
-			           *arch = ward_json_str(pl, "architecture");
+				   *arch = ward_json_str(pl, "architecture");
 			const char *var = ward_json_str(pl, "variant");
 			if (os && arch)
 				snprintf(out->platform[i], sizeof(out->platform[i]),
-				         "%.20s/%.20s%s%.20s", os, arch, var ? "/" : "",
-				         var ? var : "");
+					 "%.20s/%.20s%s%.20s", os, arch, var ? "/" : "",
+					 var ? var : "");
 		}
 	}
 	return 0;
@@ -135,7 +135,7 @@ oci_index_free(struct oci_index *x)
 
 int
 oci_manifest_parse(const void *p, size_t n, const char *what, const struct oci_limits *lim,
-                   struct oci_manifest *out)
+		   struct oci_manifest *out)
 {
 	struct oci_limits tmp;
 	const char *mt, *at;
@@ -176,7 +176,7 @@ oci_manifest_parse(const void *p, size_t n, const char *what, const struct oci_l
 	out->nlayers = json_array_size(layers);
 	if (out->nlayers > lim->max_layers) {
 		ward_err(WARD_EINPUT, "%s: %zu layers, over the limit of %ju", what, out->nlayers,
-		         (uintmax_t)lim->max_layers);
+			 (uintmax_t)lim->max_layers);
 		goto fail;
 	}
 	if (out->nlayers > 0 &&
@@ -276,7 +276,7 @@ opt_keys(const json_t *obj, const char *key, struct ward_strv *out, const char *
 
 int
 oci_config_parse(const void *p, size_t n, const char *what, const struct oci_limits *lim,
-                 struct oci_config *out)
+		 struct oci_config *out)
 {
 	struct oci_limits tmp;
 	json_t *c, *rootfs, *ids, *h, *lab;
@@ -327,7 +327,7 @@ oci_config_parse(const void *p, size_t n, const char *what, const struct oci_lim
 	out->ndiff_ids = json_array_size(ids);
 	if (out->ndiff_ids > lim->max_layers) {
 		ward_err(WARD_EINPUT, "%s: %zu diff_ids, over the limit of %ju", what,
-		         out->ndiff_ids, (uintmax_t)lim->max_layers);
+			 out->ndiff_ids, (uintmax_t)lim->max_layers);
 		goto fail;
 	}
 	if (out->ndiff_ids > 0 &&
@@ -376,14 +376,14 @@ member_path(const char *s, const struct oci_limits *lim, char **out, const char 
 		s += 2;
 	if (strlen(s) > lim->max_path || !ward_relpath_ok(s))
 		return ward_err(WARD_EINPUT, "%s: \"%.80s\" is not a clean relative path", what,
-		                s ? s : "");
+				s ? s : "");
 	*out = ward_strdup(s);
 	return *out ? 0 : -1;
 }
 
 int
 docker_manifest_parse(const void *p, size_t n, const char *what, const struct oci_limits *lim,
-                      struct docker_manifest *out)
+		      struct docker_manifest *out)
 {
 	struct oci_limits tmp;
 	json_t *root;
@@ -400,7 +400,7 @@ docker_manifest_parse(const void *p, size_t n, const char *what, const struct oc
 	out->n = json_array_size(root);
 	if (out->n == 0 || out->n > lim->max_index) {
 		ward_err(WARD_EINPUT, "%s: %zu images (expected 1 to %ju)", what, out->n,
-		         (uintmax_t)lim->max_index);
+			 (uintmax_t)lim->max_index);
 		out->n = 0;
 		goto fail;
 	}
@@ -415,7 +415,7 @@ docker_manifest_parse(const void *p, size_t n, const char *what, const struct oc
 			goto fail;
 		}
 		if (member_path(ward_json_req_str(e, "Config", ewhat), lim, &out->v[i].config,
-		                ewhat) != 0)
+				ewhat) != 0)
 			goto fail;
 		if (opt_strv(e, "RepoTags", &out->v[i].repo_tags, ewhat) != 0)
 			goto fail;
@@ -423,7 +423,7 @@ docker_manifest_parse(const void *p, size_t n, const char *what, const struct oc
 			goto fail;
 		if (json_array_size(layers) > lim->max_layers) {
 			ward_err(WARD_EINPUT, "%s: %zu layers, over the limit of %ju", ewhat,
-			         json_array_size(layers), (uintmax_t)lim->max_layers);
+				 json_array_size(layers), (uintmax_t)lim->max_layers);
 			goto fail;
 		}
 		json_array_foreach(layers, k, x)

@@ -110,7 +110,7 @@ find_member(const struct tar_index *idx, const char *name)
 			joined = ward_strdup(m->link);
 		else
 			joined = ward_asprintf("%.*s/%s", slash ? (int)(slash - m->name) : 0,
-			                       m->name, m->link);
+					       m->name, m->link);
 		if (joined == NULL || (next = oci_path_clamp(joined)) == NULL) {
 			free(joined);
 			m = NULL;
@@ -136,7 +136,7 @@ read_member(struct oci_image *img, const char *name, struct ward_buf *out)
 		return ward_err(WARD_EINPUT, "%s: no %s in the archive", img->path, name);
 	if (m->size > img->limits.max_json)
 		return ward_err(WARD_EINPUT, "%s: %s is too large (%ju bytes)", img->path, name,
-		                (uintmax_t)m->size);
+				(uintmax_t)m->size);
 	bs.start = m->offset;
 	bs.len = m->size;
 	if (ward_buf_reserve(out, (size_t)m->size + 1) != 0)
@@ -193,13 +193,13 @@ pick_entry(struct oci_image *img, const struct oci_index *x, const char *tag, si
 	}
 	if (tag && found == SIZE_MAX) {
 		ward_err(WARD_EINPUT, "%s: no image tagged \"%s\" (tags: %s)", img->path, tag,
-		         names.len ? ward_buf_cstr(&names) : "none");
+			 names.len ? ward_buf_cstr(&names) : "none");
 		goto fail;
 	}
 	if (!tag && count != 1) {
 		ward_err(WARD_EINPUT, "%s: %s; name one as %s:TAG (tags: %s)", img->path,
-		         count ? "holds several images" : "holds no image", img->path,
-		         names.len ? ward_buf_cstr(&names) : "none");
+			 count ? "holds several images" : "holds no image", img->path,
+			 names.len ? ward_buf_cstr(&names) : "none");
 		goto fail;
 	}
 	*out = found;
@@ -214,15 +214,15 @@ static int
 layer_type_ok(const char *mt)
 {
 	static const char *const ok[] = {
-	    OCI_MT_LAYER,
-	    OCI_MT_LAYER_GZIP,
-	    OCI_MT_LAYER_ZSTD,
-	    DOCKER_MT_LAYER,
-	    DOCKER_MT_LAYER_GZIP,
-	    "application/vnd.oci.image.layer.nondistributable.v1.tar",
-	    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
-	    "application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
-	    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+		OCI_MT_LAYER,
+		OCI_MT_LAYER_GZIP,
+		OCI_MT_LAYER_ZSTD,
+		DOCKER_MT_LAYER,
+		DOCKER_MT_LAYER_GZIP,
+		"application/vnd.oci.image.layer.nondistributable.v1.tar",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+		"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd",
+		"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
 	};
 	for (size_t i = 0; i < sizeof(ok) / sizeof(*ok); i++)
 		if (strcmp(mt, ok[i]) == 0)
@@ -248,7 +248,7 @@ load_config(struct oci_image *img, const struct ward_buf *b, const char *what)
 		return -1;
 	if (img->cfg.ndiff_ids != img->nlayers)
 		return ward_err(WARD_EINPUT, "%s: %zu layers but %zu diff_ids in the config",
-		                img->path, img->nlayers, img->cfg.ndiff_ids);
+				img->path, img->nlayers, img->cfg.ndiff_ids);
 	for (size_t i = 0; i < img->nlayers; i++)
 		memcpy(img->layers[i].diff_id, img->cfg.diff_ids[i], OCI_DIGEST_LEN + 1);
 	return 0;
@@ -343,7 +343,7 @@ open_oci(struct oci_image *img, const char *tag, const char *platform)
 	for (size_t i = 0; i < img->nlayers; i++) {
 		if (!layer_type_ok(img->mf.layers[i].media_type)) {
 			ward_err(WARD_EINPUT, "%s: layer %s has media type %s, not an image layer",
-			         img->path, img->mf.layers[i].digest, img->mf.layers[i].media_type);
+				 img->path, img->mf.layers[i].digest, img->mf.layers[i].media_type);
 			goto out;
 		}
 		img->layers[i].blob = img->mf.layers[i];
@@ -409,7 +409,7 @@ open_docker(struct oci_image *img, const char *tag)
 		unsigned long k = strtoul(tag + 1, &end, 10);
 		if (tag[1] == '\0' || *end != '\0' || k >= m.n) {
 			ward_err(WARD_EINPUT, "%s: no image %s (the archive holds %zu)", img->path,
-			         tag, m.n);
+				 tag, m.n);
 			goto out;
 		}
 		e = &m.v[k];
@@ -426,7 +426,7 @@ open_docker(struct oci_image *img, const char *tag)
 		}
 	} else if (m.n != 1) {
 		ward_err(WARD_EINPUT, "%s: holds %zu images; name one as %s:NAME:TAG or %s:@N",
-		         img->path, m.n, img->path, img->path);
+			 img->path, m.n, img->path, img->path);
 		goto out;
 	} else {
 		e = &m.v[0];
@@ -437,7 +437,7 @@ open_docker(struct oci_image *img, const char *tag)
 	s->docker_config = find_member(&s->idx, e->config);
 	if (s->docker_config == NULL || s->docker_config->type != OCI_ENTRY_FILE) {
 		ward_err(WARD_EINPUT, "%s: config %s is missing from the archive", img->path,
-		         e->config);
+			 e->config);
 		goto out;
 	}
 	b.len = 0;
@@ -458,7 +458,7 @@ open_docker(struct oci_image *img, const char *tag)
 		struct blob_stream bs = {.fd = s->fd};
 		if (lm == NULL || lm->type != OCI_ENTRY_FILE) {
 			ward_err(WARD_EINPUT, "%s: layer %s is missing from the archive", img->path,
-			         e->layers.v[i]);
+				 e->layers.v[i]);
 			goto out;
 		}
 		s->docker_layers[i] = lm;
@@ -468,10 +468,10 @@ open_docker(struct oci_image *img, const char *tag)
 			goto out;
 		img->layers[i].compression = oci_sniff_compression(head, sizeof(head));
 		snprintf(img->layers[i].blob.media_type, sizeof(img->layers[i].blob.media_type),
-		         "%s",
-		         img->layers[i].compression == OCI_COMPRESS_GZIP   ? DOCKER_MT_LAYER_GZIP
-		         : img->layers[i].compression == OCI_COMPRESS_ZSTD ? OCI_MT_LAYER_ZSTD
-		                                                           : DOCKER_MT_LAYER);
+			 "%s",
+			 img->layers[i].compression == OCI_COMPRESS_GZIP   ? DOCKER_MT_LAYER_GZIP
+			 : img->layers[i].compression == OCI_COMPRESS_ZSTD ? OCI_MT_LAYER_ZSTD
+									   : DOCKER_MT_LAYER);
 		img->layers[i].blob.size = lm->size;
 	}
 	snprintf(what, sizeof(what), "%s: config %s", img->path, e->config);
@@ -522,7 +522,7 @@ oci_image_open(const char *ref, const struct oci_open_opts *o)
 		free(marker);
 		if (!is_layout || (forced && forced != OCI_KIND_LAYOUT)) {
 			ward_err(WARD_EINPUT, "%s: not an OCI layout (no oci-layout file)",
-			         img->path);
+				 img->path);
 			goto fail;
 		}
 		s->kind = OCI_KIND_LAYOUT;
@@ -545,15 +545,15 @@ oci_image_open(const char *ref, const struct oci_open_opts *o)
 		if (forced)
 			s->kind = forced;
 		else if (tar_index_find(&s->idx, "index.json") &&
-		         tar_index_find(&s->idx, "oci-layout"))
+			 tar_index_find(&s->idx, "oci-layout"))
 			s->kind = OCI_KIND_OCI_ARCHIVE;
 		else if (tar_index_find(&s->idx, "manifest.json"))
 			s->kind = OCI_KIND_DOCKER_ARCHIVE;
 		else {
 			ward_err(WARD_EINPUT,
-			         "%s: neither a docker-archive (no manifest.json) nor an "
-			         "oci-archive (no index.json)",
-			         img->path);
+				 "%s: neither a docker-archive (no manifest.json) nor an "
+				 "oci-archive (no index.json)",
+				 img->path);
 			goto fail;
 		}
 	} else {
@@ -562,7 +562,7 @@ oci_image_open(const char *ref, const struct oci_open_opts *o)
 	}
 	img->kind = s->kind;
 	if ((s->kind == OCI_KIND_DOCKER_ARCHIVE ? open_docker(img, tag)
-	                                        : open_oci(img, tag, o ? o->platform : NULL)) != 0)
+						: open_oci(img, tag, o ? o->platform : NULL)) != 0)
 		goto fail;
 	if (img->ref == NULL && img->tags.n == 1 &&
 	    (img->ref = ward_strdup(img->tags.v[0])) == NULL)

@@ -57,7 +57,7 @@ oci_remove_stale_siblings(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	char *dir = slash ? ward_strndup(path, slash == path ? 1 : (size_t)(slash - path))
-	                  : ward_strdup(".");
+			  : ward_strdup(".");
 	char *prefix = ward_asprintf("%s.tmp-", slash ? slash + 1 : path);
 
 	if (dir && prefix)

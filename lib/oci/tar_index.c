@@ -26,7 +26,7 @@ src_read(const struct src *s, void *buf, size_t n, uint64_t off)
 {
 	if (off > s->size || n > s->size - off)
 		return ward_err(WARD_EINPUT, "%s: truncated tar (needs %zu bytes at offset %ju)",
-		                s->what, n, (uintmax_t)off);
+				s->what, n, (uintmax_t)off);
 	if (s->mem) {
 		memcpy(buf, s->mem + off, n);
 		return 0;
@@ -54,7 +54,7 @@ oci_path_normalize(const char *in, char **out, size_t max, const char *what)
 	*out = NULL;
 	if (len > max)
 		return ward_err(WARD_EINPUT, "%s: name of %zu bytes, over the limit of %zu", what,
-		                len, max);
+				len, max);
 	if ((buf = ward_malloc(len + 1)) == NULL)
 		return -1;
 	while (*p) {
@@ -63,7 +63,7 @@ oci_path_normalize(const char *in, char **out, size_t max, const char *what)
 		if (n == 2 && p[0] == '.' && p[1] == '.') {
 			free(buf);
 			return ward_err(WARD_EINPUT, "%s: \"%.200s\" leaves the root (\"..\")",
-			                what, in);
+					what, in);
 		}
 		if (n > 0 && !(n == 1 && p[0] == '.')) {
 			if (o > 0)
@@ -176,7 +176,7 @@ is_zero(const unsigned char *h)
 /* Parse PAX records, keeping path, linkpath and size. */
 static int
 parse_pax(const char *rec, size_t n, char **path, char **link, uint64_t *size, int *has_size,
-          const char *what)
+	  const char *what)
 {
 	size_t pos = 0;
 
@@ -214,7 +214,7 @@ parse_pax(const char *rec, size_t n, char **path, char **link, uint64_t *size, i
 					char c = eq[1 + k];
 					if (c < '0' || c > '9')
 						return ward_err(WARD_EINPUT, "%s: bad PAX size",
-						                what);
+								what);
 					v = v * 10 + (uint64_t)(c - '0');
 				}
 				*size = v;
@@ -265,7 +265,7 @@ cmp_member(const void *a, const void *b)
 
 static int
 add_member(struct tar_index *x, size_t *cap, char *name, int type, uint64_t off, uint64_t size,
-           char *link)
+	   char *link)
 {
 	if (x->n == *cap) {
 		size_t ncap = *cap ? *cap * 2 : 64;
@@ -302,19 +302,19 @@ scan(const struct src *s, const struct oci_limits *lim, struct tar_index *out)
 			break;
 		if (!checksum_ok(h)) {
 			ward_err(WARD_EINPUT, "%s: bad tar header checksum at offset %ju", s->what,
-			         (uintmax_t)off);
+				 (uintmax_t)off);
 			goto out;
 		}
 		if (++count > lim->max_entries) {
 			ward_err(WARD_EINPUT, "%s: more than %ju tar members", s->what,
-			         (uintmax_t)lim->max_entries);
+				 (uintmax_t)lim->max_entries);
 			goto out;
 		}
 		flag = (char)h[156];
 		size = parse_octal(h + 124, 12, &ok);
 		if (!ok) {
 			ward_err(WARD_EINPUT, "%s: bad size field at offset %ju", s->what,
-			         (uintmax_t)off);
+				 (uintmax_t)off);
 			goto out;
 		}
 		if (has_pax_size && flag != 'x' && flag != 'g' && flag != 'L' && flag != 'K')
@@ -322,16 +322,16 @@ scan(const struct src *s, const struct oci_limits *lim, struct tar_index *out)
 		data = off + BLOCK;
 		if (size > s->size || data > s->size - size) {
 			ward_err(WARD_EINPUT,
-			         "%s: member at offset %ju runs past the end of the file "
-			         "(truncated?)",
-			         s->what, (uintmax_t)off);
+				 "%s: member at offset %ju runs past the end of the file "
+				 "(truncated?)",
+				 s->what, (uintmax_t)off);
 			goto out;
 		}
 		if (flag == 'x' || flag == 'L' || flag == 'K') {
 			char *buf;
 			if (size > PAX_MAX || (flag != 'x' && size > lim->max_path + 1)) {
 				ward_err(WARD_EINPUT, "%s: extended header too large at offset %ju",
-				         s->what, (uintmax_t)off);
+					 s->what, (uintmax_t)off);
 				goto out;
 			}
 			if ((buf = ward_malloc((size_t)size + 1)) == NULL)
@@ -343,7 +343,7 @@ scan(const struct src *s, const struct oci_limits *lim, struct tar_index *out)
 			buf[size] = '\0';
 			if (flag == 'x') {
 				int prc = parse_pax(buf, (size_t)size, &pax_path, &pax_link,
-				                    &pax_size, &has_pax_size, s->what);
+						    &pax_size, &has_pax_size, s->what);
 				free(buf);
 				if (prc != 0)
 					goto out;
@@ -366,7 +366,7 @@ scan(const struct src *s, const struct oci_limits *lim, struct tar_index *out)
 				int ustar = memcmp(h + 257, "ustar\0", 6) == 0;
 				if (ustar && pl > 0)
 					snprintf(raw, sizeof(raw), "%.*s/%.*s", (int)pl, h + 345,
-					         (int)nl, h);
+						 (int)nl, h);
 				else
 					snprintf(raw, sizeof(raw), "%.*s", (int)nl, h);
 				n = raw;
@@ -378,7 +378,7 @@ scan(const struct src *s, const struct oci_limits *lim, struct tar_index *out)
 				const char *l = pax_link ? pax_link : gnu_link;
 				if (l == NULL) {
 					snprintf(raw, sizeof(raw), "%.*s",
-					         (int)strnlen((char *)h + 157, 100), h + 157);
+						 (int)strnlen((char *)h + 157, 100), h + 157);
 					l = raw;
 				}
 				if ((type == OCI_ENTRY_HARDLINK || type == OCI_ENTRY_SYMLINK) &&
@@ -387,7 +387,7 @@ scan(const struct src *s, const struct oci_limits *lim, struct tar_index *out)
 					goto out;
 				}
 				if (add_member(out, &cap, name, type, data,
-				               type == OCI_ENTRY_FILE ? size : 0, link) != 0) {
+					       type == OCI_ENTRY_FILE ? size : 0, link) != 0) {
 					free(name);
 					free(link);
 					goto out;
@@ -454,7 +454,7 @@ tar_index_fd(int fd, const char *what, const struct oci_limits *lim, struct tar_
 
 int
 tar_index_mem(const void *p, size_t n, const char *what, const struct oci_limits *lim,
-              struct tar_index *out)
+	      struct tar_index *out)
 {
 	struct src s = {.fd = -1, .mem = p, .size = n, .what = what};
 

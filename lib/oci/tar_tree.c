@@ -216,7 +216,7 @@ tar_write_tree(struct tar_writer *w, const char *root, const struct tar_tree_opt
 
 	if (*prefix && !ward_relpath_ok(prefix))
 		return ward_err(WARD_EINPUT, "tar: prefix \"%s\" is not a clean relative path",
-		                prefix);
+				prefix);
 	fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return ward_err_io(root, "cannot open directory");

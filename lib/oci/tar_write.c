@@ -18,7 +18,7 @@
 #define BLOCK 512
 #define BUF_SIZE (256u << 10)
 #define USTAR_MAX_OCTAL11 077777777777ull /* size and mtime fields */
-#define USTAR_MAX_OCTAL7 07777777ull      /* uid, gid fields */
+#define USTAR_MAX_OCTAL7 07777777ull	  /* uid, gid fields */
 
 struct tar_writer {
 	oci_sink_fn sink;
@@ -274,7 +274,7 @@ write_pax(struct tar_writer *w, const char *name, const struct ward_buf *records
 /* The header (and PAX header when needed) for one entry. */
 static int
 write_header(struct tar_writer *w, const char *name, char type, const struct tar_meta *m,
-             uint64_t size, const char *link)
+	     uint64_t size, const char *link)
 {
 	unsigned char h[BLOCK];
 	struct ward_buf pax = {0};
@@ -362,12 +362,12 @@ begin_entry(struct tar_writer *w, const char *path, const struct tar_meta *m)
 		return ward_err(WARD_EINPUT, "tar: \"%s\" is not a clean relative path", path);
 	if (m->mode & ~07777u)
 		return ward_err(WARD_EINPUT, "tar: %s: mode %o has bits beyond 07777", path,
-		                m->mode);
+				m->mode);
 	if (w->last != NULL && tar_path_cmp(w->last, path) >= 0)
 		return ward_err(WARD_EINPUT,
-		                "tar: \"%s\" added after \"%s\" (entries must be sorted "
-		                "and unique)",
-		                path, w->last);
+				"tar: \"%s\" added after \"%s\" (entries must be sorted "
+				"and unique)",
+				path, w->last);
 	free(w->last);
 	w->last = ward_strdup(path);
 	return w->last ? 0 : -1;
@@ -390,7 +390,7 @@ tar_write_dir(struct tar_writer *w, const char *path, const struct tar_meta *m)
 
 int
 tar_write_file(struct tar_writer *w, const char *path, const struct tar_meta *m, const void *data,
-               size_t len)
+	       size_t len)
 {
 	if (begin_entry(w, path, m) != 0 || write_header(w, path, '0', m, len, NULL) != 0)
 		return -1;
@@ -401,7 +401,7 @@ tar_write_file(struct tar_writer *w, const char *path, const struct tar_meta *m,
 
 int
 tar_write_file_cb(struct tar_writer *w, const char *path, const struct tar_meta *m, uint64_t size,
-                  ssize_t (*read_fn)(void *ctx, void *buf, size_t n), void *ctx)
+		  ssize_t (*read_fn)(void *ctx, void *buf, size_t n), void *ctx)
 {
 	uint64_t left = size;
 
@@ -423,8 +423,8 @@ tar_write_file_cb(struct tar_writer *w, const char *path, const struct tar_meta 
 			goto fail;
 		if (got == 0 || (size_t)got > want) {
 			ward_err(WARD_EINPUT,
-			         "tar: %s: source gave %" PRIu64 " bytes, expected %" PRIu64, path,
-			         size - left + (got > 0 ? (uint64_t)got : 0), size);
+				 "tar: %s: source gave %" PRIu64 " bytes, expected %" PRIu64, path,
+				 size - left + (got > 0 ? (uint64_t)got : 0), size);
 			goto fail;
 		}
 		w->len += (size_t)got;
@@ -452,7 +452,7 @@ fd_read(void *ctx, void *buf, size_t n)
 		if (r >= 0) {
 			if (r == 0)
 				ward_err(WARD_EINPUT, "%s: changed while being read (shorter)",
-				         f->src);
+					 f->src);
 			return r;
 		}
 		if (errno != EINTR)
@@ -462,7 +462,7 @@ fd_read(void *ctx, void *buf, size_t n)
 
 int
 tar_write_file_path(struct tar_writer *w, const char *path, const struct tar_meta *m,
-                    const char *src)
+		    const char *src)
 {
 	struct fd_src f = {.src = src};
 	struct stat st;
@@ -496,7 +496,7 @@ out:
 
 int
 tar_write_symlink(struct tar_writer *w, const char *path, const struct tar_meta *m,
-                  const char *target)
+		  const char *target)
 {
 	if (target == NULL || *target == '\0' || strlen(target) > 4096)
 		return ward_err(WARD_EINPUT, "tar: %s: symlink target empty or too long", path);
@@ -507,18 +507,18 @@ tar_write_symlink(struct tar_writer *w, const char *path, const struct tar_meta 
 
 int
 tar_write_hardlink(struct tar_writer *w, const char *path, const struct tar_meta *m,
-                   const char *target)
+		   const char *target)
 {
 	if (!ward_relpath_ok(target))
 		return ward_err(WARD_EINPUT,
-		                "tar: %s: hard link target \"%s\" is not a clean "
-		                "relative path",
-		                path, target ? target : "");
+				"tar: %s: hard link target \"%s\" is not a clean "
+				"relative path",
+				path, target ? target : "");
 	if (tar_path_cmp(target, path) >= 0)
 		return ward_err(WARD_EINPUT,
-		                "tar: %s: hard link to \"%s\", which is not written "
-		                "before it",
-		                path, target);
+				"tar: %s: hard link to \"%s\", which is not written "
+				"before it",
+				path, target);
 	if (begin_entry(w, path, m) != 0)
 		return -1;
 	return write_header(w, path, '1', m, 0, target);
@@ -533,7 +533,7 @@ tar_write_whiteout(struct tar_writer *w, const char *path, const struct tar_meta
 
 	if (!ward_relpath_ok(path))
 		return ward_err(WARD_EINPUT, "tar: whiteout \"%s\" is not a clean relative path",
-		                path ? path : "");
+				path ? path : "");
 	slash = strrchr(path, '/');
 	if (slash)
 		name = ward_asprintf("%.*s/.wh.%s", (int)(slash - path), path, slash + 1);
@@ -557,7 +557,7 @@ tar_write_opaque(struct tar_writer *w, const char *dir, const struct tar_meta *m
 		name = ward_strdup(".wh..wh..opq");
 	else if (!ward_relpath_ok(dir))
 		return ward_err(WARD_EINPUT, "tar: opaque dir \"%s\" is not a clean relative path",
-		                dir);
+				dir);
 	else
 		name = ward_asprintf("%s/.wh..wh..opq", dir);
 	if (name == NULL)

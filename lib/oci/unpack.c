@@ -44,7 +44,7 @@ struct unpack {
 
 static int
 remember_dir(struct unpack *u, const char *path, uint32_t mode, uint64_t uid, uint64_t gid,
-             int64_t mtime)
+	     int64_t mtime)
 {
 	size_t i;
 	struct dirmeta *d;
@@ -95,7 +95,7 @@ open_parent(struct unpack *u, const char *path, int create, const char **base, i
 		if (n == 0 || n >= sizeof(comp)) {
 			close(fd);
 			return ward_err(WARD_EINPUT, "%s: bad path component in \"%s\"", u->target,
-			                path);
+					path);
 		}
 		memcpy(comp, p, n);
 		comp[n] = '\0';
@@ -106,7 +106,7 @@ open_parent(struct unpack *u, const char *path, int create, const char **base, i
 			    remember_dir(u, sub, 0755, 0, 0, mtime) != 0) {
 				if (sub && errno)
 					ward_errno(WARD_EENV, "%s/%s: cannot create directory",
-					           u->target, sub);
+						   u->target, sub);
 				free(sub);
 				close(fd);
 				return -1;
@@ -123,7 +123,7 @@ open_parent(struct unpack *u, const char *path, int create, const char **base, i
 			}
 			errno = e;
 			return ward_errno(WARD_EINPUT, "%s: \"%.*s\" is not a directory", u->target,
-			                  (int)(slash - path), path);
+					  (int)(slash - path), path);
 		}
 		close(fd);
 		fd = nfd;
@@ -197,7 +197,7 @@ clear_lower(struct unpack *u, int dfd, const char *path)
 			rc = remove_at(dirfd(d), de->d_name, child);
 		} else {
 			int sub = openat(dirfd(d), de->d_name,
-			                 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0) {
 				rc = clear_lower(u, sub, child);
 				close(sub);
@@ -211,7 +211,7 @@ clear_lower(struct unpack *u, int dfd, const char *path)
 
 static int
 set_owner_mode_time(struct unpack *u, int pfd, const char *base, const struct oci_fs_entry *e,
-                    const char *what)
+		    const char *what)
 {
 	struct timespec ts[2] = {{e->mtime, 0}, {e->mtime, 0}};
 	uint32_t mode = e->mode;
@@ -230,7 +230,7 @@ set_owner_mode_time(struct unpack *u, int pfd, const char *base, const struct oc
 
 static int
 write_file(struct unpack *u, int pfd, const char *base, struct oci_layer_reader *r,
-           const char *what)
+	   const char *what)
 {
 	int fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	ssize_t n;
@@ -268,7 +268,7 @@ apply(struct unpack *u, const struct oci_fs_entry *e, struct oci_layer_reader *r
 	if (e->type == OCI_ENTRY_OPAQUE && *e->path == '\0')
 		return clear_lower(u, u->rootfd, "");
 	pfd = open_parent(u, e->path, e->type != OCI_ENTRY_WHITEOUT && e->type != OCI_ENTRY_OPAQUE,
-	                  &base, e->mtime);
+			  &base, e->mtime);
 	if (pfd < 0)
 		return errno == ENOENT && !*ward_errmsg() ? 0 : -1;
 	if (e->type == OCI_ENTRY_WHITEOUT) {
@@ -293,7 +293,7 @@ apply(struct unpack *u, const struct oci_fs_entry *e, struct oci_layer_reader *r
 			goto out;
 		}
 		rc = remember_dir(u, e->path, u->owners ? e->mode : e->mode & ~06000u, e->uid,
-		                  e->gid, e->mtime);
+				  e->gid, e->mtime);
 		goto out;
 	case OCI_ENTRY_FILE:
 		if (write_file(u, pfd, base, r, what) != 0)
@@ -312,7 +312,7 @@ apply(struct unpack *u, const struct oci_fs_entry *e, struct oci_layer_reader *r
 		if (tfd < 0) {
 			if (!*ward_errmsg())
 				ward_err(WARD_EINPUT, "%s: hard link target %s is missing", what,
-				         e->link);
+					 e->link);
 			goto out;
 		}
 		if (linkat(tfd, tbase, pfd, base, 0) != 0) {
@@ -326,9 +326,9 @@ apply(struct unpack *u, const struct oci_fs_entry *e, struct oci_layer_reader *r
 	case OCI_ENTRY_CHAR:
 	case OCI_ENTRY_BLOCK:
 	case OCI_ENTRY_FIFO: {
-		mode_t kind = e->type == OCI_ENTRY_CHAR    ? S_IFCHR
-		              : e->type == OCI_ENTRY_BLOCK ? S_IFBLK
-		                                           : S_IFIFO;
+		mode_t kind = e->type == OCI_ENTRY_CHAR	   ? S_IFCHR
+			      : e->type == OCI_ENTRY_BLOCK ? S_IFBLK
+							   : S_IFIFO;
 		if (kind != S_IFIFO && (!u->devices || geteuid() != 0)) {
 			u->skipped++;
 			rc = 0;
@@ -364,11 +364,11 @@ finish_dirs(struct unpack *u)
 		qsort(u->dirs, u->ndirs, sizeof(*u->dirs), cmp_dir_desc);
 	for (size_t i = 0; i < u->ndirs; i++) {
 		struct oci_fs_entry e = {.path = u->dirs[i].path,
-		                         .type = OCI_ENTRY_DIR,
-		                         .mode = u->dirs[i].mode,
-		                         .uid = u->dirs[i].uid,
-		                         .gid = u->dirs[i].gid,
-		                         .mtime = u->dirs[i].mtime};
+					 .type = OCI_ENTRY_DIR,
+					 .mode = u->dirs[i].mode,
+					 .uid = u->dirs[i].uid,
+					 .gid = u->dirs[i].gid,
+					 .mtime = u->dirs[i].mtime};
 		const char *base;
 		char what[4200];
 		int pfd;
@@ -451,15 +451,15 @@ oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_unpack
 			return ward_err(WARD_EINPUT, "%s: exists and is not a directory", dir);
 		if ((d = opendir(dir)) != NULL) {
 			while (empty && (de = readdir(d)) != NULL)
-				empty =
-				    strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0;
+				empty = strcmp(de->d_name, ".") == 0 ||
+					strcmp(de->d_name, "..") == 0;
 			closedir(d);
 		}
 		if (!empty && !o->replace)
 			return ward_err(WARD_EINPUT,
-			                "%s: exists and is not empty (replace it "
-			                "explicitly)",
-			                dir);
+					"%s: exists and is not empty (replace it "
+					"explicitly)",
+					dir);
 	}
 	oci_remove_stale_siblings(dir);
 	if ((u.buf = ward_malloc(1u << 20)) == NULL || (tmp = ward_tmp_sibling(dir)) == NULL)
@@ -467,7 +467,7 @@ oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_unpack
 	{
 		const char *slash = strrchr(dir, '/');
 		char *parent =
-		    slash && slash != dir ? ward_strndup(dir, (size_t)(slash - dir)) : NULL;
+			slash && slash != dir ? ward_strndup(dir, (size_t)(slash - dir)) : NULL;
 		int prc = parent ? ward_mkdir_p(parent, 0755) : 0;
 		free(parent);
 		if (prc != 0)
@@ -491,7 +491,7 @@ oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_unpack
 	}
 	if (u.skipped > 0)
 		ward_warn("%s: %ju device nodes not created (pass devices as root to create them)",
-		          dir, (uintmax_t)u.skipped);
+			  dir, (uintmax_t)u.skipped);
 	close(u.rootfd);
 	u.rootfd = -1;
 	if (ward_dir_commit(tmp, dir) != 0)

@@ -115,7 +115,7 @@ static int
 patch_chunk(struct reg_client *c, char **location, const void *p, size_t n, uint64_t offset)
 {
 	struct reg_req rq = {
-	    .method = "PATCH", .url = *location, .body = p, .body_len = n, .has_body = 1};
+		.method = "PATCH", .url = *location, .body = p, .body_len = n, .has_body = 1};
 	struct reg_resp rs = {0};
 	char range[64];
 	int rc = -1;
@@ -144,12 +144,12 @@ out:
 
 static int
 finish_upload(struct reg_client *c, const char *location, const char *digest, const void *p,
-              size_t n)
+	      size_t n)
 {
 	struct reg_req rq = {.method = "PUT", .body = p, .body_len = n, .has_body = p != NULL};
 	struct reg_resp rs = {0};
 	char *url =
-	    ward_asprintf("%s%sdigest=%s", location, strchr(location, '?') ? "&" : "?", digest);
+		ward_asprintf("%s%sdigest=%s", location, strchr(location, '?') ? "&" : "?", digest);
 	int rc = -1;
 
 	if (url == NULL)
@@ -163,7 +163,7 @@ finish_upload(struct reg_client *c, const char *location, const char *digest, co
 	}
 	if (rs.docker_digest[0] != '\0' && strcmp(rs.docker_digest, digest) != 0) {
 		ward_err(WARD_EVERIFY, "%s/%s: uploaded %s but the registry stored %s", c->registry,
-		         c->repo, digest, rs.docker_digest);
+			 c->repo, digest, rs.docker_digest);
 		goto out;
 	}
 	c->stats.blobs_uploaded++;
@@ -277,7 +277,7 @@ fetch_sink(void *ctx, const void *p, size_t n)
 	f->n += n;
 	if (f->max != UINT64_MAX && f->n > f->max)
 		return ward_err(WARD_EVERIFY, "blob %s: the registry sent more than its %ju bytes",
-		                f->digest, (uintmax_t)f->max);
+				f->digest, (uintmax_t)f->max);
 	sha256_update(f->sha, p, n);
 	ward_progress_add(f->progress, n);
 	return f->sink(f->ctx, p, n);
@@ -287,7 +287,7 @@ int
 reg_blob_fetch(struct reg_client *c, const char *digest, uint64_t size, oci_sink_fn sink, void *ctx)
 {
 	struct fetch_ctx f = {
-	    .max = size, .sink = sink, .ctx = ctx, .progress = c->o.progress, .digest = digest};
+		.max = size, .sink = sink, .ctx = ctx, .progress = c->o.progress, .digest = digest};
 	struct reg_req rq = {.method = "GET"};
 	struct reg_resp rs = {.sink = fetch_sink, .sink_ctx = &f};
 	char *url = reg_url(c, "/blobs/%s", digest), got[OCI_DIGEST_LEN + 1];
@@ -307,14 +307,14 @@ reg_blob_fetch(struct reg_client *c, const char *digest, uint64_t size, oci_sink
 	oci_digest_format(d, got);
 	if (strcmp(got, digest) != 0) {
 		ward_err(WARD_EVERIFY,
-		         "%s/%s: blob %s sent by the registry does not match its digest "
-		         "(got %s)",
-		         c->registry, c->repo, digest, got);
+			 "%s/%s: blob %s sent by the registry does not match its digest "
+			 "(got %s)",
+			 c->registry, c->repo, digest, got);
 		goto out;
 	}
 	if (size != UINT64_MAX && f.n != size) {
 		ward_err(WARD_EVERIFY, "%s/%s: blob %s is %ju bytes, its descriptor says %ju",
-		         c->registry, c->repo, digest, (uintmax_t)f.n, (uintmax_t)size);
+			 c->registry, c->repo, digest, (uintmax_t)f.n, (uintmax_t)size);
 		goto out;
 	}
 	c->stats.blobs_fetched++;

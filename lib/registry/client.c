@@ -99,9 +99,9 @@ reg_ref_parse(const char *s, struct reg_ref *out)
 	}
 	if (!name_ok(rest)) {
 		ward_err(WARD_EINPUT,
-		         "%s: invalid repository name \"%s\" (lowercase letters, "
-		         "digits, '.', '_', '-', '/')",
-		         s, rest);
+			 "%s: invalid repository name \"%s\" (lowercase letters, "
+			 "digits, '.', '_', '-', '/')",
+			 s, rest);
 		goto fail;
 	}
 	out->repository = rest;
@@ -243,17 +243,17 @@ transport_error(struct reg_client *c, const char *url, CURLcode rc, const char *
 	if (rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE ||
 	    rc == CURLE_SSL_CONNECT_ERROR)
 		return ward_err(WARD_EENV,
-		                "%s: TLS: %s%s%s (use --insecure only for a registry you "
-		                "trust without TLS)",
-		                url, curl_easy_strerror(rc), detail[0] ? ": " : "", detail);
+				"%s: TLS: %s%s%s (use --insecure only for a registry you "
+				"trust without TLS)",
+				url, curl_easy_strerror(rc), detail[0] ? ": " : "", detail);
 	(void)c;
 	return ward_err(WARD_EENV, "%s: %s%s%s", url, curl_easy_strerror(rc), detail[0] ? ": " : "",
-	                detail);
+			detail);
 }
 
 static int
 perform(struct reg_client *c, const struct reg_req *rq, const char *url, const char *auth,
-        struct reg_resp *rs)
+	struct reg_resp *rs)
 {
 	CURL *h = c->curl;
 	struct curl_slist *hd = NULL;
@@ -295,7 +295,7 @@ perform(struct reg_client *c, const struct reg_req *rq, const char *url, const c
 		curl_easy_setopt(h, CURLOPT_POST, 1L);
 		curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->has_body ? rq->body : "");
 		curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-		                 (curl_off_t)(rq->has_body ? rq->body_len : 0));
+				 (curl_off_t)(rq->has_body ? rq->body_len : 0));
 		if (strcmp(rq->method, "POST") != 0)
 			curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
 	}
@@ -402,14 +402,14 @@ fetch_token(struct reg_client *c, const char *challenge)
 	if (!ward_str_startswith(realm, "https://") &&
 	    !(c->o.insecure && ward_str_startswith(realm, "http://")))
 		return ward_err(WARD_EENV,
-		                "%s: token realm \"%s\" is not https (use --insecure to "
-		                "allow it)",
-		                c->registry, realm);
+				"%s: token realm \"%s\" is not https (use --insecure to "
+				"allow it)",
+				c->registry, realm);
 	if (c->token_scope != NULL && strcmp(c->token_scope, scope) == 0 && c->auth != NULL)
 		return ward_err(WARD_EENV,
-		                "%s/%s: the registry refused the token it issued for "
-		                "\"%s\" (not allowed?)",
-		                c->registry, c->repo, scope);
+				"%s/%s: the registry refused the token it issued for "
+				"\"%s\" (not allowed?)",
+				c->registry, c->repo, scope);
 	if ((esvc = curl_easy_escape(c->curl, service, 0)) == NULL ||
 	    ward_buf_printf(&q, "%s%sservice=%s", realm, strchr(realm, '?') ? "&" : "?", esvc) != 0)
 		goto out;
@@ -430,7 +430,7 @@ fetch_token(struct reg_client *c, const char *challenge)
 		goto out;
 	if (rs.status != 200) {
 		ward_err(WARD_EENV, "%s: token server %s answered HTTP %ld%s", c->registry, realm,
-		         rs.status, c->basic ? " (wrong credentials?)" : " (credentials needed?)");
+			 rs.status, c->basic ? " (wrong credentials?)" : " (credentials needed?)");
 		goto out;
 	}
 	if ((j = ward_json_loadb(rs.body.data, rs.body.len, realm)) == NULL)
@@ -467,13 +467,13 @@ authenticate(struct reg_client *c, const char *challenge)
 	if (strncasecmp(challenge, "Basic", 5) == 0) {
 		if (c->basic == NULL)
 			return ward_err(WARD_EENV,
-			                "%s: the registry wants a user name and password "
-			                "(WARD_REGISTRY_USERNAME/WARD_REGISTRY_PASSWORD, "
-			                "--username, or podman login)",
-			                c->registry);
+					"%s: the registry wants a user name and password "
+					"(WARD_REGISTRY_USERNAME/WARD_REGISTRY_PASSWORD, "
+					"--username, or podman login)",
+					c->registry);
 		if (c->auth != NULL && ward_str_startswith(c->auth, "Authorization: Basic"))
 			return ward_err(WARD_EENV, "%s: the registry refused the credentials",
-			                c->registry);
+					c->registry);
 		free(c->auth);
 		c->auth = ward_asprintf("Authorization: Basic %s", c->basic);
 		return c->auth ? 0 : -1;
@@ -481,16 +481,16 @@ authenticate(struct reg_client *c, const char *challenge)
 	if (strncasecmp(challenge, "Bearer", 6) == 0)
 		return fetch_token(c, challenge);
 	return ward_err(WARD_EENV, "%s: unsupported authentication challenge \"%.40s\"",
-	                c->registry, challenge);
+			c->registry, challenge);
 }
 
 int
 reg_do(struct reg_client *c, const struct reg_req *rq, struct reg_resp *rs)
 {
 	char *url =
-	    ward_str_startswith(rq->url, "http://") || ward_str_startswith(rq->url, "https://")
-	        ? ward_strdup(rq->url)
-	        : ward_asprintf("%s%s", c->base, rq->url);
+		ward_str_startswith(rq->url, "http://") || ward_str_startswith(rq->url, "https://")
+			? ward_strdup(rq->url)
+			: ward_asprintf("%s%s", c->base, rq->url);
 	int rc = -1;
 
 	if (url == NULL)
@@ -500,11 +500,11 @@ reg_do(struct reg_client *c, const struct reg_req *rq, struct reg_resp *rs)
 			goto out;
 		if (rs->status == 401 && attempt == 1 && c->auth != NULL) {
 			ward_err(WARD_EENV, "%s: the registry refused the %s (HTTP 401 on %s %s)",
-			         c->registry,
-			         ward_str_startswith(c->auth, "Authorization: Basic")
-			             ? "credentials"
-			             : "token",
-			         rq->method, url);
+				 c->registry,
+				 ward_str_startswith(c->auth, "Authorization: Basic")
+					 ? "credentials"
+					 : "token",
+				 rq->method, url);
 			goto out;
 		}
 		if (rs->status != 401 || rs->www_auth[0] == '\0' || attempt == 1)
@@ -533,7 +533,7 @@ reg_http_error(struct reg_client *c, const struct reg_resp *rs, const char *what
 		msg = ward_json_str(e, "message");
 	}
 	ward_err(kind, "%s/%s: %s: HTTP %ld%s%s%s%s", c->registry, c->repo, what, rs->status,
-	         code ? " " : "", code ? code : "", msg ? ": " : "", msg ? msg : "");
+		 code ? " " : "", code ? code : "", msg ? ": " : "", msg ? msg : "");
 	json_decref(j);
 	return -1;
 }

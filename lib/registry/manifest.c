@@ -43,7 +43,7 @@ media_type_of(const struct reg_resp *rs, const struct ward_buf *body, char *out)
 
 int
 reg_manifest_get(struct reg_client *c, const char *reference, struct ward_buf *out,
-                 char *media_type, char *digest)
+		 char *media_type, char *digest)
 {
 	struct reg_req rq = {.method = "GET", .accept = REG_ACCEPT};
 	struct reg_resp rs = {.max = REG_MAX_MANIFEST};
@@ -66,16 +66,16 @@ reg_manifest_get(struct reg_client *c, const char *reference, struct ward_buf *o
 	body_digest(rs.body.data, rs.body.len, got);
 	if (ward_str_startswith(reference, "sha256:") && strcmp(got, reference) != 0) {
 		ward_err(WARD_EVERIFY,
-		         "%s/%s: manifest %s sent by the registry does not match its "
-		         "digest (got %s)",
-		         c->registry, c->repo, reference, got);
+			 "%s/%s: manifest %s sent by the registry does not match its "
+			 "digest (got %s)",
+			 c->registry, c->repo, reference, got);
 		goto out;
 	}
 	if (rs.docker_digest[0] != '\0' && strcmp(rs.docker_digest, got) != 0) {
 		ward_err(WARD_EVERIFY,
-		         "%s/%s: manifest %s: the registry says %s but the bytes hash "
-		         "to %s",
-		         c->registry, c->repo, reference, rs.docker_digest, got);
+			 "%s/%s: manifest %s: the registry says %s but the bytes hash "
+			 "to %s",
+			 c->registry, c->repo, reference, rs.docker_digest, got);
 		goto out;
 	}
 	media_type_of(&rs, &rs.body, media_type);
@@ -92,10 +92,13 @@ out:
 
 int
 reg_manifest_put(struct reg_client *c, const char *reference, const char *media_type, const void *p,
-                 size_t n, int *subject_ok)
+		 size_t n, int *subject_ok)
 {
-	struct reg_req rq = {
-	    .method = "PUT", .content_type = media_type, .body = p, .body_len = n, .has_body = 1};
+	struct reg_req rq = {.method = "PUT",
+			     .content_type = media_type,
+			     .body = p,
+			     .body_len = n,
+			     .has_body = 1};
 	struct reg_resp rs = {0};
 	char *url = reg_url(c, "/manifests/%s", reference), want[OCI_DIGEST_LEN + 1];
 	int rc = -1;
@@ -112,7 +115,7 @@ reg_manifest_put(struct reg_client *c, const char *reference, const char *media_
 	}
 	if (rs.docker_digest[0] != '\0' && strcmp(rs.docker_digest, want) != 0) {
 		ward_err(WARD_EVERIFY, "%s/%s: stored manifest %s as %s", c->registry, c->repo,
-		         want, rs.docker_digest);
+			 want, rs.docker_digest);
 		goto out;
 	}
 	if (subject_ok != NULL)
@@ -202,8 +205,8 @@ reg_referrers_tag(const char *digest, char *out)
 static json_t *
 empty_index(void)
 {
-	json_t *j =
-	    json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX, "manifests");
+	json_t *j = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX,
+			      "manifests");
 	if (j == NULL)
 		ward_err(WARD_EENV, "out of memory");
 	return j;

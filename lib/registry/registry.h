@@ -30,10 +30,10 @@
 /* "host[:port]/name[:tag][@sha256:hex]".  A first component without '.'
  * or ':' (and not "localhost") means Docker Hub, as in docker/podman. */
 struct reg_ref {
-	char *registry;   /* "127.0.0.1:5000" */
+	char *registry;	  /* "127.0.0.1:5000" */
 	char *repository; /* "team/app" */
-	char *tag;        /* NULL when none */
-	char *digest;     /* NULL when none */
+	char *tag;	  /* NULL when none */
+	char *digest;	  /* NULL when none */
 };
 int reg_ref_parse(const char *s, struct reg_ref *out);
 /* reg_ref_reference(r): the digest if any, else the tag, else "latest". */
@@ -45,11 +45,11 @@ void reg_ref_free(struct reg_ref *r);
 /* ------------------------------------------------------------ client */
 
 struct reg_opts {
-	int insecure;                   /* allow plain HTTP and unverified TLS */
-	const char *ca_file;            /* extra trusted CA certificates (PEM) */
-	const char *username;           /* NULL: WARD_REGISTRY_USERNAME, then auth files */
-	const char *password;           /* NULL: WARD_REGISTRY_PASSWORD, then auth files */
-	uint64_t chunk_size;            /* blobs larger than this go in PATCH chunks; 0 = 8 MiB */
+	int insecure;			/* allow plain HTTP and unverified TLS */
+	const char *ca_file;		/* extra trusted CA certificates (PEM) */
+	const char *username;		/* NULL: WARD_REGISTRY_USERNAME, then auth files */
+	const char *password;		/* NULL: WARD_REGISTRY_PASSWORD, then auth files */
+	uint64_t chunk_size;		/* blobs larger than this go in PATCH chunks; 0 = 8 MiB */
 	struct ward_progress *progress; /* bytes moved; may be NULL */
 };
 
@@ -71,7 +71,7 @@ struct reg_client;
  * or ~/.docker/config.json ("auth": base64 "user:password").  The scheme
  * is settled by a first request to /v2/.  Caller reg_client_free()s. */
 struct reg_client *reg_client_new(const char *registry, const char *repository,
-                                  const struct reg_opts *o);
+				  const struct reg_opts *o);
 void reg_client_free(struct reg_client *c);
 /* The statistics so far (borrowed). */
 struct reg_stats *reg_client_stats(struct reg_client *c);
@@ -91,7 +91,7 @@ int reg_blob_upload_mem(struct reg_client *c, const void *p, size_t n, const cha
  * checking its size (when size is not UINT64_MAX) and digest; a mismatch is
  * WARD_EVERIFY and the sink has then seen bytes that must be discarded. */
 int reg_blob_fetch(struct reg_client *c, const char *digest, uint64_t size, oci_sink_fn sink,
-                   void *ctx);
+		   void *ctx);
 
 #define REG_MAX_MANIFEST (4u << 20)
 
@@ -102,13 +102,13 @@ int reg_blob_fetch(struct reg_client *c, const char *digest, uint64_t size, oci_
  * digest[OCI_DIGEST_LEN+1] filled), 0 when the registry has no such
  * manifest (no error recorded), -1 on error. */
 int reg_manifest_get(struct reg_client *c, const char *reference, struct ward_buf *out,
-                     char *media_type, char *digest);
+		     char *media_type, char *digest);
 /* reg_manifest_put(c, reference, media_type, p, n, subject_ok): store a
  * manifest under a tag or its digest; the registry must answer with the
  * digest of p.  *subject_ok (may be NULL) is 1 when the registry announced
  * that it processed a subject field (OCI-Subject header). */
 int reg_manifest_put(struct reg_client *c, const char *reference, const char *media_type,
-                     const void *p, size_t n, int *subject_ok);
+		     const void *p, size_t n, int *subject_ok);
 /* reg_tags(c, out): every tag of the repository (follows pagination). */
 int reg_tags(struct reg_client *c, struct ward_strv *out);
 
@@ -130,13 +130,13 @@ void reg_referrers_tag(const char *digest, char *out);
  * subject's referrers-tag index when the registry did not process the
  * subject itself. */
 int reg_push_tree(struct reg_client *c, struct oci_layout *l, const struct oci_descriptor *d,
-                  const char *tag, const char *mount_from);
+		  const char *tag, const char *mount_from);
 /* reg_pull_tree(c, reference, l, out): fetch a manifest by tag or digest,
  * its blobs and (for an index) its children into layout l, checking every
  * digest; out receives its descriptor (media type, digest, size, and
  * artifactType; annotations NULL).  1 when pulled, 0 when the registry has
  * no such manifest, -1 on error. */
 int reg_pull_tree(struct reg_client *c, const char *reference, struct oci_layout *l,
-                  struct oci_descriptor *out);
+		  struct oci_descriptor *out);
 
 #endif

@@ -10,9 +10,9 @@ struct reg_client {
 	CURL *curl;
 	char *registry; /* host[:port] as given */
 	char *repo;
-	char *base;        /* "https://host:port" once settled */
-	char *auth;        /* "Authorization: ..." or NULL */
-	char *basic;       /* base64 "user:password" or NULL */
+	char *base;	   /* "https://host:port" once settled */
+	char *auth;	   /* "Authorization: ..." or NULL */
+	char *basic;	   /* base64 "user:password" or NULL */
 	char *token_scope; /* scope the current bearer token was asked for */
 	struct reg_opts o;
 	struct reg_stats stats;
@@ -39,10 +39,10 @@ struct reg_resp {
 };
 
 struct reg_req {
-	const char *method;        /* GET, HEAD, POST, PUT, PATCH */
-	const char *url;           /* absolute, or a path below base */
+	const char *method;	   /* GET, HEAD, POST, PUT, PATCH */
+	const char *url;	   /* absolute, or a path below base */
 	const char *content_type;  /* NULL: none */
-	const char *accept;        /* NULL: none */
+	const char *accept;	   /* NULL: none */
 	const char *content_range; /* NULL: none */
 	const void *body;
 	size_t body_len;

@@ -18,7 +18,7 @@ is_index(const char *mt)
 
 static int
 push_blob(struct reg_client *c, struct oci_layout *l, const struct oci_descriptor *d,
-          const char *mount_from)
+	  const char *mount_from)
 {
 	char *path;
 	int rc;
@@ -45,7 +45,7 @@ push_blob(struct reg_client *c, struct oci_layout *l, const struct oci_descripto
 
 static int
 push_tree(struct reg_client *c, struct oci_layout *l, const struct oci_descriptor *d,
-          const char *tag, const char *mount_from, int depth)
+	  const char *tag, const char *mount_from, int depth)
 {
 	struct oci_limits lim;
 	struct ward_buf b = {0};
@@ -80,7 +80,7 @@ push_tree(struct reg_client *c, struct oci_layout *l, const struct oci_descripto
 	if (manifest && m.has_subject && !subject_ok) {
 		struct oci_descriptor r = *d;
 		snprintf(r.artifact_type, sizeof(r.artifact_type), "%s",
-		         m.artifact_type[0] ? m.artifact_type : m.config.media_type);
+			 m.artifact_type[0] ? m.artifact_type : m.config.media_type);
 		r.annotations = m.annotations;
 		if (reg_referrers_add(c, m.subject.digest, &r) != 0)
 			goto out;
@@ -95,7 +95,7 @@ out:
 
 int
 reg_push_tree(struct reg_client *c, struct oci_layout *l, const struct oci_descriptor *d,
-              const char *tag, const char *mount_from)
+	      const char *tag, const char *mount_from)
 {
 	return push_tree(c, l, d, tag, mount_from, 0);
 }
@@ -142,7 +142,7 @@ pull_blob(struct reg_client *c, struct oci_layout *l, const struct oci_descripto
 
 static int
 pull_tree(struct reg_client *c, const char *reference, struct oci_layout *l,
-          struct oci_descriptor *out, int depth)
+	  struct oci_descriptor *out, int depth)
 {
 	struct oci_limits lim;
 	struct ward_buf b = {0};
@@ -169,15 +169,15 @@ pull_tree(struct reg_client *c, const char *reference, struct oci_layout *l,
 				goto out;
 			if (got == 0) {
 				ward_err(WARD_EINPUT,
-				         "%s/%s: index %s names %s, which the registry "
-				         "does not have",
-				         c->registry, c->repo, digest, x.v[i].digest);
+					 "%s/%s: index %s names %s, which the registry "
+					 "does not have",
+					 c->registry, c->repo, digest, x.v[i].digest);
 				goto out;
 			}
 			if (child.size != x.v[i].size) {
 				ward_err(WARD_EVERIFY, "%s: size %ju differs from the index's %ju",
-				         x.v[i].digest, (uintmax_t)child.size,
-				         (uintmax_t)x.v[i].size);
+					 x.v[i].digest, (uintmax_t)child.size,
+					 (uintmax_t)x.v[i].size);
 				goto out;
 			}
 		}
@@ -209,7 +209,7 @@ out:
 
 int
 reg_pull_tree(struct reg_client *c, const char *reference, struct oci_layout *l,
-              struct oci_descriptor *out)
+	      struct oci_descriptor *out)
 {
 	return pull_tree(c, reference, l, out, 0);
 }

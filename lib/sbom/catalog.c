@@ -65,7 +65,7 @@ catalog_claim(struct sbom_catalog *c, size_t comp, size_t file)
 		    c->comps[comp].owner != f->owner) {
 			c->counts.shared++;
 			ward_debug("/%s: owned by %s, also claimed by %s", f->path,
-			           c->comps[f->owner].name, c->comps[comp].name);
+				   c->comps[f->owner].name, c->comps[comp].name);
 		}
 		return 0;
 	}
@@ -319,7 +319,7 @@ assign_refs(struct sbom_catalog *c)
 			p->ref = ward_strdup(p->purl);
 		else
 			p->ref = ward_asprintf("%s:/%s", sbom_kind_name(p->kind),
-			                       p->location ? p->location : p->name);
+					       p->location ? p->location : p->name);
 		if (p->ref == NULL)
 			return -1;
 	}
@@ -401,7 +401,7 @@ finish(struct sbom_catalog *c)
 		if (strcmp(c->warnings.v[i], c->warnings.v[i - 1]) == 0) {
 			free(c->warnings.v[i]);
 			memmove(&c->warnings.v[i], &c->warnings.v[i + 1],
-			        (c->warnings.n - i - 1) * sizeof(char *));
+				(c->warnings.n - i - 1) * sizeof(char *));
 			c->warnings.n--;
 		} else {
 			i++;

@@ -16,7 +16,7 @@ cdx_type(const struct sbom_component *p)
 		return "application";
 	case SBOM_KIND_ELF:
 		return p->elf_type && strcmp(p->elf_type, "executable") == 0 ? "application"
-		                                                             : "library";
+									     : "library";
 	default:
 		return "library";
 	}
@@ -100,7 +100,7 @@ model_files(const struct sbom_component *p)
 		char *ref = ward_asprintf("%s#%s", p->ref, f->name);
 		char *loc = f->path ? ward_asprintf("/%s", f->path) : NULL;
 		json_t *fc = json_pack("{s:s,s:s,s:s}", "type", "file", "bom-ref", ref ? ref : "",
-		                       "name", f->name);
+				       "name", f->name);
 		json_t *pr = json_array();
 
 		if (f->path) {
@@ -108,9 +108,9 @@ model_files(const struct sbom_component *p)
 			json_array_append_new(pr, prop("ward:location", loc ? loc : ""));
 		}
 		json_array_append_new(pr,
-		                      prop("ward:model:file-matches", f->path == NULL ? "missing"
-		                                                      : f->matches    ? "true"
-		                                                                      : "false"));
+				      prop("ward:model:file-matches", f->path == NULL ? "missing"
+								      : f->matches    ? "true"
+										      : "false"));
 		json_object_set_new(fc, "properties", pr);
 		json_array_append_new(a, fc);
 		free(ref);
@@ -139,8 +139,8 @@ component(const struct sbom_catalog *c, const struct sbom_component *p)
 		json_object_set_new(j, "purl", json_string(p->purl));
 	if (web_url(p->homepage))
 		json_object_set_new(
-		    j, "externalReferences",
-		    json_pack("[{s:s,s:s}]", "type", "website", "url", p->homepage));
+			j, "externalReferences",
+			json_pack("[{s:s,s:s}]", "type", "website", "url", p->homepage));
 	json_object_set_new(j, "properties", properties(c, p));
 	if (p->nmodel_files > 0)
 		json_object_set_new(j, "components", model_files(p));
@@ -157,7 +157,7 @@ static json_t *
 subject(const struct sbom_catalog *c)
 {
 	json_t *j = json_pack("{s:s,s:s,s:s}", "type", "container", "bom-ref", subject_ref(c),
-	                      "name", c->name),
+			      "name", c->name),
 	       *pr = json_array();
 	char hex[SHA256_HEX_LEN + 1], *v;
 
@@ -165,8 +165,8 @@ subject(const struct sbom_catalog *c)
 		json_object_set_new(j, "version", json_string(c->tag ? c->tag : c->digest));
 	if (c->digest && strncmp(c->digest, "sha256:", 7) == 0)
 		json_object_set_new(
-		    j, "hashes",
-		    json_pack("[{s:s,s:s}]", "alg", "SHA-256", "content", c->digest + 7));
+			j, "hashes",
+			json_pack("[{s:s,s:s}]", "alg", "SHA-256", "content", c->digest + 7));
 	if (c->purl)
 		json_object_set_new(j, "purl", json_string(c->purl));
 	if (c->digest)
@@ -214,7 +214,7 @@ sbom_cyclonedx(const struct sbom_catalog *c)
 	sbom_timestamp(c, ts);
 	ward_hex(c->manifest_sha256, SHA256_LEN, hex);
 	name = ward_asprintf("cyclonedx:%s:%s:%lld:%s", c->digest ? c->digest : "-", hex,
-	                     (long long)c->epoch, WARD_VERSION);
+			     (long long)c->epoch, WARD_VERSION);
 	if (name == NULL)
 		return NULL;
 	sbom_uuid_v5(name, uuid);
@@ -232,13 +232,13 @@ sbom_cyclonedx(const struct sbom_catalog *c)
 			json_array_append_new(top, json_string(p->ref));
 	}
 	json_array_insert_new(deps, 0,
-	                      json_pack("{s:s,s:o}", "ref", subject_ref(c), "dependsOn", top));
+			      json_pack("{s:s,s:o}", "ref", subject_ref(c), "dependsOn", top));
 	doc = json_pack("{s:s,s:s,s:s,s:i,s:{s:s,s:{s:[{s:s,s:s,s:s}]},s:o,s:o},s:o,s:o}",
-	                "bomFormat", "CycloneDX", "specVersion", "1.6", "serialNumber",
-	                name ? name : "", "version", 1, "metadata", "timestamp", ts, "tools",
-	                "components", "type", "application", "name", "ward", "version",
-	                WARD_VERSION, "component", subject(c), "properties", counts(c),
-	                "components", comps, "dependencies", deps);
+			"bomFormat", "CycloneDX", "specVersion", "1.6", "serialNumber",
+			name ? name : "", "version", 1, "metadata", "timestamp", ts, "tools",
+			"components", "type", "application", "name", "ward", "version",
+			WARD_VERSION, "component", subject(c), "properties", counts(c),
+			"components", comps, "dependencies", deps);
 	free(name);
 	if (doc == NULL)
 		ward_err(WARD_EENV, "cannot build the CycloneDX document");

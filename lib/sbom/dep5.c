@@ -72,7 +72,7 @@ dep5_parse(const char *data, size_t len, struct dep5 *d)
 					return -1;
 			}
 		} else if ((colon = strchr(s, ':')) != NULL && colon > s &&
-		           strcspn(s, " \t") > (size_t)(colon - s)) {
+			   strcspn(s, " \t") > (size_t)(colon - s)) {
 			if (cur == NULL) {
 				if (d->n % 64 == 0) {
 					struct dep5_para *np;
@@ -91,10 +91,10 @@ dep5_parse(const char *data, size_t len, struct dep5 *d)
 			if (strcasecmp(s, "Files") == 0)
 				cur->has_files = 1;
 			else if (strcasecmp(s, "Format") == 0 ||
-			         strcasecmp(s, "Format-Specification") == 0)
+				 strcasecmp(s, "Format-Specification") == 0)
 				cur->has_format = (strcasestr(colon + 1, "copyright-format") ||
-				                   strcasestr(colon + 1, "dep5") ||
-				                   strcasestr(colon + 1, "dep-5"));
+						   strcasestr(colon + 1, "dep5") ||
+						   strcasestr(colon + 1, "dep-5"));
 			else if (strcasecmp(s, "License") == 0 && cur->lic == NULL) {
 				char *v = colon + 1;
 				while (*v == ' ' || *v == '\t')
@@ -125,11 +125,11 @@ gnu_name(const char *name)
 	static const struct {
 		const char *deb, *spdx, *suffix;
 	} fam[] = {
-	    {"gfdl-niv", "GFDL", "-no-invariants"},
-	    {"agpl", "AGPL", ""},
-	    {"lgpl", "LGPL", ""},
-	    {"gfdl", "GFDL", ""},
-	    {"gpl", "GPL", ""},
+		{"gfdl-niv", "GFDL", "-no-invariants"},
+		{"agpl", "AGPL", ""},
+		{"lgpl", "LGPL", ""},
+		{"gfdl", "GFDL", ""},
+		{"gpl", "GPL", ""},
 	};
 	size_t n = strlen(name);
 	int later = 0;
@@ -157,12 +157,12 @@ gnu_name(const char *name)
 		if (vl == 1 && *v >= '1' && *v <= '3')
 			snprintf(ver, sizeof(ver), "%c.0", *v);
 		else if (vl == 3 && v[1] == '.' && v[0] >= '1' && v[0] <= '3' && v[2] >= '0' &&
-		         v[2] <= '9')
+			 v[2] <= '9')
 			snprintf(ver, sizeof(ver), "%.3s", v);
 		else
 			return NULL;
 		snprintf(id, sizeof(id), "%s-%s%s-%s", fam[i].spdx, ver, fam[i].suffix,
-		         later ? "or-later" : "only");
+			 later ? "or-later" : "only");
 		const char *canon = spdx_id_lookup(id, 0);
 		return canon ? ward_strdup(canon) : NULL;
 	}
@@ -172,24 +172,24 @@ gnu_name(const char *name)
 /* Debian short names (copyright-format 1.0 and common practice) whose SPDX
  * id is spelt differently; everything else is looked up as an SPDX id. */
 static const char *const deb_names[][2] = {
-    {"Apache-2", "Apache-2.0"},
-    {"Apache-2-LLVM-exceptions", "Apache-2.0 WITH LLVM-exception"},
-    {"Artistic", "Artistic-1.0-Perl"},
-    {"Artistic-1", "Artistic-1.0"},
-    {"Artistic-2", "Artistic-2.0"},
-    {"CC0", "CC0-1.0"},
-    {"CDDL-1", "CDDL-1.0"},
-    {"EPL-1", "EPL-1.0"},
-    {"Expat", "MIT"},
-    {"MPL-1.1+", "MPL-1.1+"},
-    {"MPL-2", "MPL-2.0"},
-    {"OpenLDAP-2.8", "OLDAP-2.8"},
-    {"Perl", "Artistic-1.0-Perl OR GPL-1.0-or-later"},
-    {"PSF-2", "PSF-2.0"},
-    {"Python", "Python-2.0"},
-    {"Python-2", "Python-2.0"},
-    {"Zope-2.0", "ZPL-2.0"},
-    {"Zope-2.1", "ZPL-2.1"},
+	{"Apache-2", "Apache-2.0"},
+	{"Apache-2-LLVM-exceptions", "Apache-2.0 WITH LLVM-exception"},
+	{"Artistic", "Artistic-1.0-Perl"},
+	{"Artistic-1", "Artistic-1.0"},
+	{"Artistic-2", "Artistic-2.0"},
+	{"CC0", "CC0-1.0"},
+	{"CDDL-1", "CDDL-1.0"},
+	{"EPL-1", "EPL-1.0"},
+	{"Expat", "MIT"},
+	{"MPL-1.1+", "MPL-1.1+"},
+	{"MPL-2", "MPL-2.0"},
+	{"OpenLDAP-2.8", "OLDAP-2.8"},
+	{"Perl", "Artistic-1.0-Perl OR GPL-1.0-or-later"},
+	{"PSF-2", "PSF-2.0"},
+	{"Python", "Python-2.0"},
+	{"Python-2", "Python-2.0"},
+	{"Zope-2.0", "ZPL-2.0"},
+	{"Zope-2.1", "ZPL-2.1"},
 };
 
 /* SPDX spelling of one Debian name, or NULL. */
@@ -333,8 +333,8 @@ append_term(struct conv *cv, struct ward_buf *seg, const char *name, const char 
 		if (term != m)
 			free(m);
 	} else {
-		char *full =
-		    with ? ward_asprintf("%s with %s exception", name, with) : ward_strdup(name);
+		char *full = with ? ward_asprintf("%s with %s exception", name, with)
+				  : ward_strdup(name);
 		term = full ? unmapped(cv, full) : NULL;
 		free(full);
 	}
@@ -381,8 +381,8 @@ convert(struct conv *cv, const char *line)
 				/* Close this segment; the next may start with and/or. */
 				ward_buf_cstr(&seg);
 				if (ward_buf_printf(&out, "%s%s%s%s", nseg ? joiner : "",
-				                    seg_ops ? "(" : "", (char *)seg.data,
-				                    seg_ops ? ")" : "") != 0)
+						    seg_ops ? "(" : "", (char *)seg.data,
+						    seg_ops ? ")" : "") != 0)
 					goto fail;
 				nseg++;
 				seg.len = 0;
@@ -448,8 +448,8 @@ convert(struct conv *cv, const char *line)
 	if (ok) {
 		ward_buf_cstr(&seg);
 		if (ward_buf_printf(&out, "%s%s%s%s", nseg ? joiner : "",
-		                    seg_ops && nseg ? "(" : "", (char *)seg.data,
-		                    seg_ops && nseg ? ")" : "") != 0)
+				    seg_ops && nseg ? "(" : "", (char *)seg.data,
+				    seg_ops && nseg ? ")" : "") != 0)
 			goto fail;
 	} else {
 		/* Not a license expression (prose, a stray text line): one name. */

@@ -72,7 +72,7 @@ conffiles(const char *v, struct ward_strv *out)
 
 int
 sbom_dpkg_status_parse(const char *data, size_t len, const char *what, struct sbom_deb_pkg **pkgs,
-                       size_t *n)
+		       size_t *n)
 {
 	struct deb_control c;
 	struct sbom_deb_pkg *out;
@@ -97,12 +97,12 @@ sbom_dpkg_status_parse(const char *data, size_t len, const char *what, struct sb
 			continue;
 		if (name == NULL || *name == '\0' || version == NULL || *version == '\0') {
 			ward_err(WARD_EINPUT, "%s:%zu: package without Package or Version", what,
-			         para->line);
+				 para->line);
 			goto fail;
 		}
 		if (strpbrk(name, " \t\n/") != NULL) {
 			ward_err(WARD_EINPUT, "%s:%zu: bad package name \"%s\"", what, para->line,
-			         name);
+				 name);
 			goto fail;
 		}
 		if (deb_version_check(version, name) != 0) {
@@ -175,13 +175,13 @@ sbom_dpkg_md5sums_parse(const char *data, size_t len, const char *what, struct w
 			for (int i = 0; i < 32; i++)
 				if (p + i >= e || !strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
 					return ward_err(WARD_EINPUT, "%s:%zu: expected an MD5 sum",
-					                what, lineno);
+							what, lineno);
 			path = p + 32;
 			while (path < e && (*path == ' ' || *path == '*'))
 				path++;
 			if (path == e || path == p + 32)
 				return ward_err(WARD_EINPUT, "%s:%zu: expected \"<md5>  <path>\"",
-				                what, lineno);
+						what, lineno);
 			if (memchr(path, '\0', (size_t)(e - path)) != NULL)
 				return ward_err(WARD_EINPUT, "%s:%zu: NUL byte", what, lineno);
 			if ((s = ward_strndup(path, (size_t)(e - path))) == NULL ||
@@ -243,7 +243,7 @@ claim_info(struct sbom_catalog *c, size_t comp, const char *name, ssize_t *list,
 {
 	const char *arch = c->comps[comp].arch;
 	char *prefixes[2] = {ward_asprintf(DPKG_DIR "/info/%s.", name),
-	                     arch ? ward_asprintf(DPKG_DIR "/info/%s:%s.", name, arch) : NULL};
+			     arch ? ward_asprintf(DPKG_DIR "/info/%s:%s.", name, arch) : NULL};
 	int rc = 0;
 
 	*list = *md5 = -1;
@@ -341,7 +341,7 @@ add_package(struct sbom_catalog *c, struct sbom_deb_pkg *p, const char *where, s
 		if (c->comps[i].kind == SBOM_KIND_DEB && strcmp(c->comps[i].name, p->name) == 0 &&
 		    strcmp(c->comps[i].arch ? c->comps[i].arch : "", p->arch ? p->arch : "") == 0) {
 			catalog_warn(c, "%s: package %s listed again; first entry kept", where,
-			             p->name);
+				     p->name);
 			return 0;
 		}
 	if ((comp = catalog_add(c, SBOM_KIND_DEB, p->name, p->version)) == NULL)
@@ -410,7 +410,7 @@ catalog_status_file(struct sbom_catalog *c, size_t file, ssize_t md5sums, int st
 		if (catalog_claim(c, first, file) < 0)
 			goto out;
 		if (md5sums >= 0 && (catalog_claim(c, first, (size_t)md5sums) < 0 ||
-		                     claim_listed(c, first, md5sums, 1) != 0))
+				     claim_listed(c, first, md5sums, 1) != 0))
 			goto out;
 	}
 	rc = 0;

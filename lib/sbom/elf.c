@@ -82,7 +82,7 @@ parse_image(char *img, size_t len, const char *what, struct sbom_elf_info *out)
 			if (ph.p_offset < len && ph.p_filesz > 0 && ph.p_filesz <= 4096 &&
 			    ph.p_filesz <= len - ph.p_offset && out->interp == NULL)
 				out->interp = ward_strndup(img + ph.p_offset,
-				                           strnlen(img + ph.p_offset, ph.p_filesz));
+							   strnlen(img + ph.p_offset, ph.p_filesz));
 		}
 	}
 	switch (eh.e_type) {
@@ -220,25 +220,25 @@ out:
 }
 
 static const char *const lib_dirs[] = {
-    "lib",
-    "usr/lib",
-    "lib64",
-    "usr/lib64",
-    "usr/local/lib",
-    "lib/x86_64-linux-gnu",
-    "usr/lib/x86_64-linux-gnu",
-    "lib/aarch64-linux-gnu",
-    "usr/lib/aarch64-linux-gnu",
-    "lib/i386-linux-gnu",
-    "usr/lib/i386-linux-gnu",
-    "lib/arm-linux-gnueabihf",
-    "usr/lib/arm-linux-gnueabihf",
-    "lib/powerpc64le-linux-gnu",
-    "usr/lib/powerpc64le-linux-gnu",
-    "lib/s390x-linux-gnu",
-    "usr/lib/s390x-linux-gnu",
-    "lib/riscv64-linux-gnu",
-    "usr/lib/riscv64-linux-gnu",
+	"lib",
+	"usr/lib",
+	"lib64",
+	"usr/lib64",
+	"usr/local/lib",
+	"lib/x86_64-linux-gnu",
+	"usr/lib/x86_64-linux-gnu",
+	"lib/aarch64-linux-gnu",
+	"usr/lib/aarch64-linux-gnu",
+	"lib/i386-linux-gnu",
+	"usr/lib/i386-linux-gnu",
+	"lib/arm-linux-gnueabihf",
+	"usr/lib/arm-linux-gnueabihf",
+	"lib/powerpc64le-linux-gnu",
+	"usr/lib/powerpc64le-linux-gnu",
+	"lib/s390x-linux-gnu",
+	"usr/lib/s390x-linux-gnu",
+	"lib/riscv64-linux-gnu",
+	"usr/lib/riscv64-linux-gnu",
 };
 
 /* The file a needed soname loads: beside the binary ($ORIGIN-style

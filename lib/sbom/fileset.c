@@ -156,7 +156,7 @@ file_cmp(const void *a, const void *b)
 /* Walk one directory; subdirectories are queued on todo (relative paths). */
 static int
 walk_dir(const char *root, dev_t dev, const char *rel, struct sbom_fileset *fs, size_t *cap,
-         struct ward_strv *todo)
+	 struct ward_strv *todo)
 {
 	char *full = *rel ? ward_path_join(root, rel) : ward_strdup(root);
 	DIR *d = NULL;
@@ -426,7 +426,7 @@ sbom_fileset_read(const struct sbom_fileset *fs, size_t i, size_t max, struct wa
 		return ward_err(WARD_EINPUT, "/%s: not a regular file", f->path);
 	if (f->size > max)
 		return ward_err(WARD_EINPUT, "/%s: too large (%ju bytes, limit %zu)", f->path,
-		                (uintmax_t)f->size, max);
+				(uintmax_t)f->size, max);
 	if (fs->root == NULL)
 		return fileset_image_read(fs, i, max, out);
 	if ((full = ward_path_join(fs->root, f->path)) == NULL)

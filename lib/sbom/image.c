@@ -29,9 +29,9 @@ struct image_src {
 	struct oci_fs ofs;
 	struct scan_rec *recs; /* in visit order = sorted by (layer, ordinal) */
 	size_t nrecs, cap;
-	size_t *rec_of;        /* per fileset file: its record, or SIZE_MAX */
-	size_t *ofs_of;        /* per fileset file: the oci_fs entry holding its data */
-	char *spill;           /* directory of fetched contents, or NULL */
+	size_t *rec_of;	       /* per fileset file: its record, or SIZE_MAX */
+	size_t *ofs_of;	       /* per fileset file: the oci_fs entry holding its data */
+	char *spill;	       /* directory of fetched contents, or NULL */
 	struct hashpipe *pipe; /* hashes files while the layers are read */
 	struct ward_progress *progress;
 };
@@ -116,8 +116,8 @@ scan_visit(void *ctx, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 	}
 	if (got != e->size)
 		return ward_err(WARD_EINPUT, "%s: layer %u: /%s is %ju bytes, header says %ju",
-		                s->img->path, e->layer, e->path, (uintmax_t)got,
-		                (uintmax_t)e->size);
+				s->img->path, e->layer, e->path, (uintmax_t)got,
+				(uintmax_t)e->size);
 	rec->size = got;
 	if (limit && ward_buf_cstr(&rec->content) == NULL)
 		return -1;
@@ -138,7 +138,7 @@ collect_digests(struct image_src *s)
 	if (n != s->nrecs) {
 		free(d);
 		return ward_err(WARD_EENV, "%s: %zu files read, %zu hashed", s->img->path, s->nrecs,
-		                n);
+				n);
 	}
 	for (size_t i = 0; i < n; i++)
 		memcpy(s->recs[i].sha256, d[i], SHA256_LEN);
@@ -206,16 +206,16 @@ build_fileset(struct sbom_fileset *fs, struct image_src *s)
 			src = e->link ? oci_fs_find(&s->ofs, e->link) : NULL;
 			if (src == NULL || src->type != OCI_ENTRY_FILE) {
 				ward_err(WARD_EINPUT,
-				         "%s: /%s: hard link to /%s, which is not a "
-				         "regular file of the image",
-				         s->img->path, e->path, e->link ? e->link : "");
+					 "%s: /%s: hard link to /%s, which is not a "
+					 "regular file of the image",
+					 s->img->path, e->path, e->link ? e->link : "");
 				goto out;
 			}
 			__attribute__((fallthrough));
 		case OCI_ENTRY_FILE:
 			if ((rec = find_rec(s, src->layer, src->ordinal)) < 0) {
 				ward_err(WARD_EINPUT, "%s: /%s: contents not seen", s->img->path,
-				         e->path);
+					 e->path);
 				goto out;
 			}
 			f->type = SBOM_REG;
@@ -341,7 +341,7 @@ fileset_image_read(const struct sbom_fileset *fs, size_t i, size_t max, struct w
 	if (r->content.data != NULL || r->size == 0) {
 		if (r->size > max)
 			return ward_err(WARD_EINPUT, "/%s: too large (limit %zu)",
-			                fs->files[i].path, max);
+					fs->files[i].path, max);
 		if (ward_buf_append(out, r->content.data ? r->content.data : (void *)"", r->size))
 			return -1;
 		return ward_buf_cstr(out) ? 0 : -1;

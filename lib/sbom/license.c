@@ -16,7 +16,7 @@ const char *
 spdx_id_lookup(const char *name, int exception)
 {
 	const struct spdx_id *e =
-	    bsearch(name, spdx_ids, spdx_ids_count, sizeof(spdx_ids[0]), id_cmp);
+		bsearch(name, spdx_ids, spdx_ids_count, sizeof(spdx_ids[0]), id_cmp);
 
 	return e && e->exception == (exception != 0) ? e->id : NULL;
 }
@@ -25,7 +25,7 @@ int
 spdx_id_deprecated(const char *id)
 {
 	const struct spdx_id *e =
-	    bsearch(id, spdx_ids, spdx_ids_count, sizeof(spdx_ids[0]), id_cmp);
+		bsearch(id, spdx_ids, spdx_ids_count, sizeof(spdx_ids[0]), id_cmp);
 	return e && e->deprecated;
 }
 
@@ -144,7 +144,7 @@ parse_primary(struct lexer *lx)
 	memcpy(word, s, n);
 	word[n] = '\0';
 	if (ref_ok(word, n) || (strncmp(word, "DocumentRef-", 12) == 0 && strchr(word, ':') &&
-	                        ref_ok(strchr(word, ':') + 1, strlen(strchr(word, ':') + 1)))) {
+				ref_ok(strchr(word, ':') + 1, strlen(strchr(word, ':') + 1)))) {
 		if (!lx->allow_refs)
 			return -1;
 		lx->known = 0;
@@ -289,75 +289,75 @@ fail:
  * "OSI Approved :: BSD License", "… :: Apache Software License" and the
  * like name no version or variant and map to nothing. */
 static const char *const classifier_map[][2] = {
-    {"CC0 1.0 Universal (CC0 1.0) Public Domain Dedication", "CC0-1.0"},
-    {"OSI Approved :: Academic Free License (AFL)", NULL},
-    {"OSI Approved :: Apache Software License", NULL},
-    {"OSI Approved :: Boost Software License 1.0 (BSL-1.0)", "BSL-1.0"},
-    {"OSI Approved :: Eclipse Public License 1.0 (EPL-1.0)", "EPL-1.0"},
-    {"OSI Approved :: Eclipse Public License 2.0 (EPL-2.0)", "EPL-2.0"},
-    {"OSI Approved :: European Union Public Licence 1.2 (EUPL 1.2)", "EUPL-1.2"},
-    {"OSI Approved :: GNU Affero General Public License v3", "AGPL-3.0-only"},
-    {"OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)",
-     "AGPL-3.0-or-later"},
-    {"OSI Approved :: GNU General Public License v2 (GPLv2)", "GPL-2.0-only"},
-    {"OSI Approved :: GNU General Public License v2 or later (GPLv2+)", "GPL-2.0-or-later"},
-    {"OSI Approved :: GNU General Public License v3 (GPLv3)", "GPL-3.0-only"},
-    {"OSI Approved :: GNU General Public License v3 or later (GPLv3+)", "GPL-3.0-or-later"},
-    {"OSI Approved :: GNU Lesser General Public License v2 (LGPLv2)", "LGPL-2.0-only"},
-    {"OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)",
-     "LGPL-2.0-or-later"},
-    {"OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)", "LGPL-3.0-only"},
-    {"OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)",
-     "LGPL-3.0-or-later"},
-    {"OSI Approved :: Historical Permission Notice and Disclaimer (HPND)", "HPND"},
-    {"OSI Approved :: ISC License (ISCL)", "ISC"},
-    {"OSI Approved :: MIT License", "MIT"},
-    {"OSI Approved :: MIT No Attribution License (MIT-0)", "MIT-0"},
-    {"OSI Approved :: Mozilla Public License 1.1 (MPL 1.1)", "MPL-1.1"},
-    {"OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)", "MPL-2.0"},
-    {"OSI Approved :: Python Software Foundation License", "PSF-2.0"},
-    {"OSI Approved :: The Unlicense (Unlicense)", "Unlicense"},
-    {"OSI Approved :: Universal Permissive License (UPL)", "UPL-1.0"},
-    {"OSI Approved :: zlib/libpng License", "Zlib"},
+	{"CC0 1.0 Universal (CC0 1.0) Public Domain Dedication", "CC0-1.0"},
+	{"OSI Approved :: Academic Free License (AFL)", NULL},
+	{"OSI Approved :: Apache Software License", NULL},
+	{"OSI Approved :: Boost Software License 1.0 (BSL-1.0)", "BSL-1.0"},
+	{"OSI Approved :: Eclipse Public License 1.0 (EPL-1.0)", "EPL-1.0"},
+	{"OSI Approved :: Eclipse Public License 2.0 (EPL-2.0)", "EPL-2.0"},
+	{"OSI Approved :: European Union Public Licence 1.2 (EUPL 1.2)", "EUPL-1.2"},
+	{"OSI Approved :: GNU Affero General Public License v3", "AGPL-3.0-only"},
+	{"OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)",
+	 "AGPL-3.0-or-later"},
+	{"OSI Approved :: GNU General Public License v2 (GPLv2)", "GPL-2.0-only"},
+	{"OSI Approved :: GNU General Public License v2 or later (GPLv2+)", "GPL-2.0-or-later"},
+	{"OSI Approved :: GNU General Public License v3 (GPLv3)", "GPL-3.0-only"},
+	{"OSI Approved :: GNU General Public License v3 or later (GPLv3+)", "GPL-3.0-or-later"},
+	{"OSI Approved :: GNU Lesser General Public License v2 (LGPLv2)", "LGPL-2.0-only"},
+	{"OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)",
+	 "LGPL-2.0-or-later"},
+	{"OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)", "LGPL-3.0-only"},
+	{"OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)",
+	 "LGPL-3.0-or-later"},
+	{"OSI Approved :: Historical Permission Notice and Disclaimer (HPND)", "HPND"},
+	{"OSI Approved :: ISC License (ISCL)", "ISC"},
+	{"OSI Approved :: MIT License", "MIT"},
+	{"OSI Approved :: MIT No Attribution License (MIT-0)", "MIT-0"},
+	{"OSI Approved :: Mozilla Public License 1.1 (MPL 1.1)", "MPL-1.1"},
+	{"OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)", "MPL-2.0"},
+	{"OSI Approved :: Python Software Foundation License", "PSF-2.0"},
+	{"OSI Approved :: The Unlicense (Unlicense)", "Unlicense"},
+	{"OSI Approved :: Universal Permissive License (UPL)", "UPL-1.0"},
+	{"OSI Approved :: zlib/libpng License", "Zlib"},
 };
 
 /* Common free-text License values, compared case-insensitively. */
 static const char *const license_alias[][2] = {
-    {"3-clause bsd", "BSD-3-Clause"},
-    {"3-clause bsd license", "BSD-3-Clause"},
-    {"apache 2", "Apache-2.0"},
-    {"apache 2.0", "Apache-2.0"},
-    {"apache license 2.0", "Apache-2.0"},
-    {"apache license, version 2.0", "Apache-2.0"},
-    {"apache license version 2.0", "Apache-2.0"},
-    {"apache software license 2.0", "Apache-2.0"},
-    {"apache-2", "Apache-2.0"},
-    {"apache2", "Apache-2.0"},
-    {"bsd 3-clause", "BSD-3-Clause"},
-    {"bsd-3", "BSD-3-Clause"},
-    {"bsd 2-clause", "BSD-2-Clause"},
-    {"expat", "MIT"},
-    {"expat (mit)", "MIT"},
-    {"gplv2", "GPL-2.0-only"},
-    {"gplv2+", "GPL-2.0-or-later"},
-    {"gplv3", "GPL-3.0-only"},
-    {"gplv3+", "GPL-3.0-or-later"},
-    {"isc license", "ISC"},
-    {"lgplv2.1+", "LGPL-2.1-or-later"},
-    {"lgplv3+", "LGPL-3.0-or-later"},
-    {"mit license", "MIT"},
-    {"mit/expat", "MIT"},
-    {"modified bsd", "BSD-3-Clause"},
-    {"mpl 2.0", "MPL-2.0"},
-    {"mpl-2", "MPL-2.0"},
-    {"new bsd", "BSD-3-Clause"},
-    {"new bsd license", "BSD-3-Clause"},
-    {"psf", "PSF-2.0"},
-    {"psf license", "PSF-2.0"},
-    {"python software foundation license", "PSF-2.0"},
-    {"simplified bsd", "BSD-2-Clause"},
-    {"the unlicense", "Unlicense"},
-    {"zlib/libpng", "Zlib"},
+	{"3-clause bsd", "BSD-3-Clause"},
+	{"3-clause bsd license", "BSD-3-Clause"},
+	{"apache 2", "Apache-2.0"},
+	{"apache 2.0", "Apache-2.0"},
+	{"apache license 2.0", "Apache-2.0"},
+	{"apache license, version 2.0", "Apache-2.0"},
+	{"apache license version 2.0", "Apache-2.0"},
+	{"apache software license 2.0", "Apache-2.0"},
+	{"apache-2", "Apache-2.0"},
+	{"apache2", "Apache-2.0"},
+	{"bsd 3-clause", "BSD-3-Clause"},
+	{"bsd-3", "BSD-3-Clause"},
+	{"bsd 2-clause", "BSD-2-Clause"},
+	{"expat", "MIT"},
+	{"expat (mit)", "MIT"},
+	{"gplv2", "GPL-2.0-only"},
+	{"gplv2+", "GPL-2.0-or-later"},
+	{"gplv3", "GPL-3.0-only"},
+	{"gplv3+", "GPL-3.0-or-later"},
+	{"isc license", "ISC"},
+	{"lgplv2.1+", "LGPL-2.1-or-later"},
+	{"lgplv3+", "LGPL-3.0-or-later"},
+	{"mit license", "MIT"},
+	{"mit/expat", "MIT"},
+	{"modified bsd", "BSD-3-Clause"},
+	{"mpl 2.0", "MPL-2.0"},
+	{"mpl-2", "MPL-2.0"},
+	{"new bsd", "BSD-3-Clause"},
+	{"new bsd license", "BSD-3-Clause"},
+	{"psf", "PSF-2.0"},
+	{"psf license", "PSF-2.0"},
+	{"python software foundation license", "PSF-2.0"},
+	{"simplified bsd", "BSD-2-Clause"},
+	{"the unlicense", "Unlicense"},
+	{"zlib/libpng", "Zlib"},
 };
 
 static const char *
@@ -397,7 +397,7 @@ sbom_python_license(const struct sbom_pymeta *m, const char *what, struct sbom_l
 		if ((expr = license_normalize(m->license_expression, 1, &known)) != NULL) {
 			if (ward_buf_printf(&src, "python-license-expression:%s", what) != 0 ||
 			    license_set(out, expr, known ? expr : "NOASSERTION",
-			                (char *)src.data) != 0)
+					(char *)src.data) != 0)
 				goto out;
 			rc = 0;
 			goto out;
@@ -461,8 +461,8 @@ sbom_python_license(const struct sbom_pymeta *m, const char *what, struct sbom_l
 		/* Several classifiers do not say how they combine: declared only. */
 		if (ward_buf_printf(&src, "python-classifiers:%s", what) != 0 ||
 		    license_set(out, (char *)e.data,
-		                all_known && cls.n == 1 ? (char *)e.data : "NOASSERTION",
-		                (char *)src.data) != 0) {
+				all_known && cls.n == 1 ? (char *)e.data : "NOASSERTION",
+				(char *)src.data) != 0) {
 			ward_buf_free(&e);
 			goto out;
 		}

@@ -43,7 +43,7 @@ sbom_files_manifest(const struct sbom_catalog *c)
 	const struct sbom_fileset *fs = &c->fs;
 
 	if (ward_buf_printf(&b, "%s\nimage %s\nentries %zu\n", MANIFEST_MAGIC,
-	                    c->digest ? c->digest : "-", fs->n) != 0)
+			    c->digest ? c->digest : "-", fs->n) != 0)
 		goto fail;
 	for (size_t i = 0; i < fs->n; i++) {
 		const struct sbom_file *f = &fs->files[i];
@@ -56,13 +56,13 @@ sbom_files_manifest(const struct sbom_catalog *c)
 			ward_hex(f->sha256, SHA256_LEN, hex);
 		if (f->type == SBOM_REG)
 			rc = ward_buf_printf(&b, "\t%c\t%04o\t%u\t%u\t%" PRIu64 "\t%s\t", f->type,
-			                     f->mode, f->uid, f->gid, f->size, hex);
+					     f->mode, f->uid, f->gid, f->size, hex);
 		else if (f->type == SBOM_CHAR || f->type == SBOM_BLOCK)
 			rc = ward_buf_printf(&b, "\t%c\t%04o\t%u\t%u\t%u,%u\t-\t", f->type, f->mode,
-			                     f->uid, f->gid, f->dev_major, f->dev_minor);
+					     f->uid, f->gid, f->dev_major, f->dev_minor);
 		else
 			rc = ward_buf_printf(&b, "\t%c\t%04o\t%u\t%u\t-\t-\t", f->type, f->mode,
-			                     f->uid, f->gid);
+					     f->uid, f->gid);
 		if (rc != 0)
 			goto fail;
 		if (f->type == SBOM_SYMLINK ? put_escaped(&b, f->link, 0) : ward_buf_puts(&b, "-"))
@@ -131,7 +131,7 @@ unescape(const char *s, const char *e, const char *what, size_t line)
 		else if (e - s >= 2 && s[1] == 'n')
 			*o++ = '\n', s += 2;
 		else if (e - s >= 4 && s[1] == 'x' && hexdigit(s[2]) >= 0 && hexdigit(s[3]) >= 0 &&
-		         (hexdigit(s[2]) << 4 | hexdigit(s[3])) != 0) {
+			 (hexdigit(s[2]) << 4 | hexdigit(s[3])) != 0) {
 			*o++ = (char)(hexdigit(s[2]) << 4 | hexdigit(s[3]));
 			s += 4;
 		} else
@@ -182,7 +182,7 @@ parse_u64(const char *s, const char *e, uint64_t *out)
 
 static int
 parse_entry(const char *line, const char *end, const char *what, size_t lineno,
-            struct sbom_manifest_entry *e)
+	    struct sbom_manifest_entry *e)
 {
 	const char *f[8], *fe[8], *p = line;
 	int nf = 0;
@@ -198,7 +198,7 @@ parse_entry(const char *line, const char *end, const char *what, size_t lineno,
 	}
 	if (nf != 8 || memchr(f[7], '\t', (size_t)(end - f[7])) != NULL)
 		return ward_err(WARD_EINPUT, "%s:%zu: expected 8 TAB-separated fields", what,
-		                lineno);
+				lineno);
 	if (fe[0] - f[0] < 2 || f[0][0] != '/')
 		return ward_err(WARD_EINPUT, "%s:%zu: path must start with '/'", what, lineno);
 	if ((e->path = unescape(f[0] + 1, fe[0], what, lineno)) == NULL)
@@ -231,7 +231,7 @@ parse_entry(const char *line, const char *end, const char *what, size_t lineno,
 			    parse_u32(f[5], comma, 10, UINT32_MAX, &e->dev_major) != 0 ||
 			    parse_u32(comma + 1, fe[5], 10, UINT32_MAX, &e->dev_minor) != 0)
 				return ward_err(WARD_EINPUT, "%s:%zu: bad device numbers", what,
-				                lineno);
+						lineno);
 		} else if (fe[5] - f[5] != 1 || f[5][0] != '-')
 			return ward_err(WARD_EINPUT, "%s:%zu: size must be \"-\"", what, lineno);
 		if (fe[6] - f[6] != 1 || f[6][0] != '-')
@@ -240,7 +240,7 @@ parse_entry(const char *line, const char *end, const char *what, size_t lineno,
 	if (e->type == SBOM_SYMLINK) {
 		if (fe[7] == f[7] || (fe[7] - f[7] == 1 && f[7][0] == '-'))
 			return ward_err(WARD_EINPUT, "%s:%zu: symlink without target", what,
-			                lineno);
+					lineno);
 		if ((e->link = unescape(f[7], fe[7], what, lineno)) == NULL)
 			return -1;
 	} else if (fe[7] - f[7] != 1 || f[7][0] != '-')
@@ -264,7 +264,7 @@ sbom_manifest_parse(const char *data, size_t len, const char *what, struct sbom_
 		lineno++;
 		if (nl == NULL) {
 			ward_err(WARD_EINPUT, "%s:%zu: last line has no newline (truncated?)", what,
-			         lineno);
+				 lineno);
 			goto fail;
 		}
 		if (lineno == 1) {
@@ -301,7 +301,7 @@ sbom_manifest_parse(const char *data, size_t len, const char *what, struct sbom_
 		} else {
 			if (out->n == want) {
 				ward_err(WARD_EINPUT, "%s:%zu: more entries than the header's %zu",
-				         what, lineno, want);
+					 what, lineno, want);
 				goto fail;
 			}
 			if (parse_entry(p, le, what, lineno, &out->e[out->n]) != 0) {
@@ -312,7 +312,7 @@ sbom_manifest_parse(const char *data, size_t len, const char *what, struct sbom_
 			if (out->n > 1 &&
 			    strcmp(out->e[out->n - 2].path, out->e[out->n - 1].path) >= 0) {
 				ward_err(WARD_EINPUT, "%s:%zu: paths not sorted or repeated", what,
-				         lineno);
+					 lineno);
 				goto fail;
 			}
 		}
@@ -320,7 +320,7 @@ sbom_manifest_parse(const char *data, size_t len, const char *what, struct sbom_
 	}
 	if (lineno < 3 || out->n != want) {
 		ward_err(WARD_EINPUT, "%s: %zu entries, header says %zu (truncated?)", what, out->n,
-		         want);
+			 want);
 		goto fail;
 	}
 	return 0;
@@ -349,7 +349,7 @@ const char *
 sbom_diff_name(int kind)
 {
 	static const char *names[] = {"missing", "extra",   "type", "mode",  "owner",
-	                              "size",    "content", "link", "device"};
+				      "size",	 "content", "link", "device"};
 	return kind >= 0 && kind <= SBOM_DIFF_DEVICE ? names[kind] : "unknown";
 }
 
@@ -380,47 +380,47 @@ fail:
 
 static int
 compare_entry(struct sbom_verify_result *r, const struct sbom_manifest_entry *m,
-              const struct sbom_file *f, int flags)
+	      const struct sbom_file *f, int flags)
 {
 	char a[SHA256_HEX_LEN + 1], b[SHA256_HEX_LEN + 1];
 
 	if (m->type != f->type)
 		return add_diff(r, m->path, SBOM_DIFF_TYPE, ward_asprintf("%c", m->type),
-		                ward_asprintf("%c", f->type));
+				ward_asprintf("%c", f->type));
 	if (m->type == SBOM_DIR && (flags & SBOM_VERIFY_IGNORE_DIRS))
 		return 0;
 	if (!(flags & SBOM_VERIFY_IGNORE_MODE) && m->mode != f->mode &&
 	    add_diff(r, m->path, SBOM_DIFF_MODE, ward_asprintf("%04o", m->mode),
-	             ward_asprintf("%04o", f->mode)) != 0)
+		     ward_asprintf("%04o", f->mode)) != 0)
 		return -1;
 	if (!(flags & SBOM_VERIFY_IGNORE_OWNER) && (m->uid != f->uid || m->gid != f->gid) &&
 	    add_diff(r, m->path, SBOM_DIFF_OWNER, ward_asprintf("%u:%u", m->uid, m->gid),
-	             ward_asprintf("%u:%u", f->uid, f->gid)) != 0)
+		     ward_asprintf("%u:%u", f->uid, f->gid)) != 0)
 		return -1;
 	switch (m->type) {
 	case SBOM_REG:
 		if (m->size != f->size)
 			return add_diff(r, m->path, SBOM_DIFF_SIZE,
-			                ward_asprintf("%" PRIu64, m->size),
-			                ward_asprintf("%" PRIu64, f->size));
+					ward_asprintf("%" PRIu64, m->size),
+					ward_asprintf("%" PRIu64, f->size));
 		if (!f->hashed || memcmp(m->sha256, f->sha256, SHA256_LEN) != 0) {
 			ward_hex(m->sha256, SHA256_LEN, a);
 			ward_hex(f->sha256, SHA256_LEN, b);
 			return add_diff(r, m->path, SBOM_DIFF_CONTENT, ward_strdup(a),
-			                ward_strdup(f->hashed ? b : "unreadable"));
+					ward_strdup(f->hashed ? b : "unreadable"));
 		}
 		return 0;
 	case SBOM_SYMLINK:
 		if (strcmp(m->link, f->link) != 0)
 			return add_diff(r, m->path, SBOM_DIFF_LINK, ward_strdup(m->link),
-			                ward_strdup(f->link));
+					ward_strdup(f->link));
 		return 0;
 	case SBOM_CHAR:
 	case SBOM_BLOCK:
 		if (m->dev_major != f->dev_major || m->dev_minor != f->dev_minor)
 			return add_diff(r, m->path, SBOM_DIFF_DEVICE,
-			                ward_asprintf("%u,%u", m->dev_major, m->dev_minor),
-			                ward_asprintf("%u,%u", f->dev_major, f->dev_minor));
+					ward_asprintf("%u,%u", m->dev_major, m->dev_minor),
+					ward_asprintf("%u,%u", f->dev_major, f->dev_minor));
 		return 0;
 	default:
 		return 0;
@@ -429,7 +429,7 @@ compare_entry(struct sbom_verify_result *r, const struct sbom_manifest_entry *m,
 
 int
 sbom_files_verify(const char *manifest_path, const char *rootfs, int flags, int threads,
-                  struct ward_progress *progress, struct sbom_verify_result *result)
+		  struct ward_progress *progress, struct sbom_verify_result *result)
 {
 	struct sbom_verify_result local = {0}, *r = result ? result : &local;
 	struct ward_buf text = {0};
@@ -447,7 +447,7 @@ sbom_files_verify(const char *manifest_path, const char *rootfs, int flags, int 
 	for (i = j = 0; i < m.n && j < fs.n;) {
 		int c = strcmp(m.e[i].path, fs.files[j].path);
 		if (c == 0 && !(m.e[i].type == SBOM_REG && fs.files[j].type == SBOM_REG &&
-		                m.e[i].size == fs.files[j].size))
+				m.e[i].size == fs.files[j].size))
 			fs.files[j].type = fs.files[j].type == SBOM_REG ? 'F' : fs.files[j].type;
 		else if (c > 0 && fs.files[j].type == SBOM_REG)
 			fs.files[j].type = 'F';
@@ -483,8 +483,8 @@ sbom_files_verify(const char *manifest_path, const char *rootfs, int flags, int 
 	}
 	if (r->n > 0) {
 		ward_err(WARD_EVERIFY, "%s: %zu difference%s from %s, first: %s %s", rootfs, r->n,
-		         r->n == 1 ? "" : "s", manifest_path, sbom_diff_name(r->d[0].kind),
-		         r->d[0].path);
+			 r->n == 1 ? "" : "s", manifest_path, sbom_diff_name(r->d[0].kind),
+			 r->d[0].path);
 		goto out;
 	}
 	rc = 0;

@@ -64,13 +64,13 @@ struct resource {
  * (resource ".") *single receives the file. */
 static int
 match_at(const struct sbom_catalog *c, const char *base, const struct resource *r, size_t n,
-         int shards)
+	 int shards)
 {
 	size_t ok = 0;
 
 	for (size_t k = 0; k < n; k++) {
 		char *p = *base ? ward_asprintf("%s/%.*s", base, (int)r[k].namelen, r[k].name)
-		                : ward_strndup(r[k].name, r[k].namelen);
+				: ward_strndup(r[k].name, r[k].namelen);
 		ssize_t i = p ? sbom_fileset_find(&c->fs, p) : -1;
 		free(p);
 		if (i >= 0 && c->fs.files[i].type == SBOM_REG &&
@@ -82,7 +82,7 @@ match_at(const struct sbom_catalog *c, const char *base, const struct resource *
 
 static char *
 find_base(const struct sbom_catalog *c, const char *sigdir, const struct resource *r, size_t n,
-          int shards)
+	  int shards)
 {
 	if (n == 0)
 		return NULL;
@@ -117,7 +117,7 @@ find_base(const struct sbom_catalog *c, const char *sigdir, const struct resourc
 
 static int
 add_model_file(struct sbom_catalog *c, struct sbom_component *m, const char *name, size_t nlen,
-               const char *base, int shards, const uint8_t *digest)
+	       const char *base, int shards, const uint8_t *digest)
 {
 	struct sbom_model_file *mf;
 	char *p;
@@ -138,8 +138,8 @@ add_model_file(struct sbom_catalog *c, struct sbom_component *m, const char *nam
 	if (base == NULL)
 		return 0;
 	p = nlen == 1 && name[0] == '.' ? ward_strdup(base)
-	    : *base                     ? ward_asprintf("%s/%.*s", base, (int)nlen, name)
-	                                : ward_strndup(name, nlen);
+	    : *base			? ward_asprintf("%s/%.*s", base, (int)nlen, name)
+					: ward_strndup(name, nlen);
 	if (p == NULL)
 		return -1;
 	i = sbom_fileset_find(&c->fs, p);
@@ -171,12 +171,12 @@ add_signed_model(struct sbom_catalog *c, json_t *root, size_t sigfile, const cha
 	if (oms_statement_check(b.env.payload.data, b.env.payload.len, what, &st) != 0)
 		goto out;
 	name = json_string_value(
-	    json_object_get(json_array_get(json_object_get(st, "subject"), 0), "name"));
+		json_object_get(json_array_get(json_object_get(st, "subject"), 0), "name"));
 	root_hex = json_string_value(json_object_get(
-	    json_object_get(json_array_get(json_object_get(st, "subject"), 0), "digest"),
-	    "sha256"));
+		json_object_get(json_array_get(json_object_get(st, "subject"), 0), "digest"),
+		"sha256"));
 	method = json_string_value(json_object_get(
-	    json_object_get(json_object_get(st, "predicate"), "serialization"), "method"));
+		json_object_get(json_object_get(st, "predicate"), "serialization"), "method"));
 	shards = method && strcmp(method, "shards") == 0;
 	res = json_object_get(json_object_get(st, "predicate"), "resources");
 	n = json_array_size(res);
@@ -198,7 +198,7 @@ add_signed_model(struct sbom_catalog *c, json_t *root, size_t sigfile, const cha
 				rs[i].namelen = (size_t)(prev - rn);
 		}
 		if (ward_unhex(json_string_value(json_object_get(r, "digest")), rs[i].digest,
-		               SHA256_LEN, what) != 0)
+			       SHA256_LEN, what) != 0)
 			goto out;
 	}
 	if ((sigdir = ward_strdup(c->fs.files[sigfile].path)) == NULL)
@@ -209,10 +209,10 @@ add_signed_model(struct sbom_catalog *c, json_t *root, size_t sigfile, const cha
 	else
 		sigdir[0] = '\0';
 	base = find_base(c,
-	                 strncmp(sigdir, "ward", 4) == 0 && (sigdir[4] == '\0' || sigdir[4] == '/')
-	                     ? NULL
-	                     : sigdir,
-	                 rs, n, shards);
+			 strncmp(sigdir, "ward", 4) == 0 && (sigdir[4] == '\0' || sigdir[4] == '/')
+				 ? NULL
+				 : sigdir,
+			 rs, n, shards);
 	if ((m = catalog_add(c, SBOM_KIND_MODEL, name && *name ? name : "model", NULL)) == NULL)
 		goto out;
 	m->location = ward_strdup(base ? base : c->fs.files[sigfile].path);
@@ -238,7 +238,7 @@ add_signed_model(struct sbom_catalog *c, json_t *root, size_t sigfile, const cha
 		goto out;
 	if (!all)
 		catalog_warn(c, "%s: model \"%s\": files on disk do not match the signed manifest",
-		             what, m->name);
+			     what, m->name);
 	rc = 0;
 out:
 	json_decref(st);
@@ -309,7 +309,7 @@ catalog_models(struct sbom_catalog *c)
 		if (f->type != SBOM_REG || f->owner >= 0)
 			continue;
 		if ((strcmp(base, "model.sig") == 0 || (ward_str_startswith(f->path, "ward/") &&
-		                                        ward_str_endswith(f->path, ".sig"))) &&
+							ward_str_endswith(f->path, ".sig"))) &&
 		    signature_file(c, i) != 0)
 			return -1;
 	}
@@ -359,8 +359,8 @@ catalog_model_checksums(struct sbom_catalog *c)
 			if (i < 0)
 				continue;
 			if (n == cap) {
-				size_t *nw =
-				    ward_realloc(want, (cap = cap ? 2 * cap : 64) * sizeof(*nw));
+				size_t *nw = ward_realloc(want,
+							  (cap = cap ? 2 * cap : 64) * sizeof(*nw));
 				if (nw == NULL)
 					goto out;
 				want = nw;

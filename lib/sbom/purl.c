@@ -10,7 +10,7 @@ sbom_purl_encode(const char *s, struct ward_buf *out)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
 		int plain = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		            (*p >= '0' && *p <= '9') || strchr(".-_~:", *p) != NULL;
+			    (*p >= '0' && *p <= '9') || strchr(".-_~:", *p) != NULL;
 		if (plain ? ward_buf_append(out, p, 1) : ward_buf_printf(out, "%%%02X", *p))
 			return -1;
 	}
@@ -50,7 +50,7 @@ fail:
 
 char *
 purl_deb(const char *os_id, const char *name, const char *version, const char *arch,
-         const char *distro)
+	 const char *distro)
 {
 	const char *q[] = {"arch", arch, "distro", distro};
 	return build("deb", os_id ? os_id : "debian", name, version, q, 2);

@@ -96,7 +96,7 @@ sbom_pymeta_parse(const char *data, size_t len, const char *what, struct sbom_py
 		if (p < end && !blank && (*p == ' ' || *p == '\t')) {
 			if (name == NULL) {
 				ward_err(WARD_EINPUT, "%s:%zu: continuation line with no header",
-				         what, lineno);
+					 what, lineno);
 				goto fail;
 			}
 			vend = e; /* a folded value runs on */
@@ -107,11 +107,11 @@ sbom_pymeta_parse(const char *data, size_t len, const char *what, struct sbom_py
 				if (ward_buf_append(&val, v, (size_t)(vend - v)) != 0)
 					goto fail;
 				while (val.len > 0 && (val.data[val.len - 1] == ' ' ||
-				                       val.data[val.len - 1] == '\t' ||
-				                       val.data[val.len - 1] == '\r'))
+						       val.data[val.len - 1] == '\t' ||
+						       val.data[val.len - 1] == '\r'))
 					val.len--;
 				if (store(m, name, nlen, val.data ? (char *)val.data : (char[]){0},
-				          val.len) != 0)
+					  val.len) != 0)
 					goto fail;
 				name = NULL;
 			}
@@ -120,13 +120,13 @@ sbom_pymeta_parse(const char *data, size_t len, const char *what, struct sbom_py
 			const char *colon = memchr(p, ':', (size_t)(e - p));
 			if (colon == NULL || colon == p) {
 				ward_err(WARD_EINPUT, "%s:%zu: expected \"Name: value\"", what,
-				         lineno);
+					 lineno);
 				goto fail;
 			}
 			for (const char *q = p; q < colon; q++)
 				if (*q == ' ' || *q == '\t' || (unsigned char)*q < 0x21) {
 					ward_err(WARD_EINPUT, "%s:%zu: bad header name", what,
-					         lineno);
+						 lineno);
 					goto fail;
 				}
 			if (++headers > PYMETA_MAX_HEADERS) {
@@ -158,7 +158,7 @@ sbom_pymeta_parse(const char *data, size_t len, const char *what, struct sbom_py
 		if (!((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z') ||
 		      (*q >= '0' && *q <= '9') || *q == '.' || *q == '_' || *q == '-')) {
 			ward_err(WARD_EINPUT, "%s: Name \"%s\" is not a valid project name", what,
-			         m->name);
+				 m->name);
 			goto fail2;
 		}
 	for (const char *q = m->version; *q; q++)
@@ -199,7 +199,7 @@ csv_field(const char **pp, const char *end, struct ward_buf *out, const char *wh
 		for (p++;; p++) {
 			if (p >= end)
 				return ward_err(WARD_EINPUT, "%s:%zu: unterminated quote", what,
-				                lineno);
+						lineno);
 			if (*p == '"') {
 				if (p + 1 < end && p[1] == '"') {
 					p++;
@@ -213,7 +213,7 @@ csv_field(const char **pp, const char *end, struct ward_buf *out, const char *wh
 		}
 		if (p < end && *p != ',' && *p != '\n' && *p != '\r')
 			return ward_err(WARD_EINPUT, "%s:%zu: text after a closing quote", what,
-			                lineno);
+					lineno);
 	} else {
 		const char *s = p;
 		while (p < end && *p != ',' && *p != '\n' && *p != '\r')
@@ -228,7 +228,7 @@ csv_field(const char **pp, const char *end, struct ward_buf *out, const char *wh
 
 int
 sbom_record_parse(const char *data, size_t len, const char *what, struct sbom_record_row **rows,
-                  size_t *n)
+		  size_t *n)
 {
 	const char *p = data, *end = data + len;
 	struct ward_buf f = {0};
@@ -267,7 +267,7 @@ sbom_record_parse(const char *data, size_t len, const char *what, struct sbom_re
 				}
 				if (memchr(f.data, '\n', f.len) != NULL) {
 					ward_err(WARD_EINPUT, "%s:%zu: newline in a path", what,
-					         lineno);
+						 lineno);
 					goto fail;
 				}
 				if ((r->path = ward_strndup((char *)f.data, f.len)) == NULL)

@@ -50,7 +50,7 @@ claim_record(struct sbom_catalog *c, size_t comp, const char *base, ssize_t reco
 	}
 	for (size_t i = 0; i < n; i++) {
 		char *joined = rows[i].path[0] == '/' ? ward_strdup(rows[i].path)
-		                                      : ward_asprintf("%s/%s", base, rows[i].path);
+						      : ward_asprintf("%s/%s", base, rows[i].path);
 		char *clean = joined ? fileset_clean(joined) : NULL;
 		ssize_t f;
 
@@ -67,7 +67,7 @@ claim_record(struct sbom_catalog *c, size_t comp, const char *base, ssize_t reco
 		if (rows[i].hashed && c->fs.files[f].hashed &&
 		    memcmp(rows[i].sha256, c->fs.files[f].sha256, SHA256_LEN) != 0)
 			catalog_warn(c, "%s: /%s differs from its RECORD hash", what,
-			             c->fs.files[f].path);
+				     c->fs.files[f].path);
 	}
 	rc = 0;
 out:
@@ -130,7 +130,7 @@ add_dist(struct sbom_catalog *c, size_t meta_dir, int egg)
 {
 	const struct sbom_file *d = &c->fs.files[meta_dir];
 	ssize_t meta = d->type == SBOM_REG ? (ssize_t)meta_dir
-	                                   : child(c, meta_dir, egg ? "PKG-INFO" : "METADATA");
+					   : child(c, meta_dir, egg ? "PKG-INFO" : "METADATA");
 	struct sbom_pymeta m = {0};
 	struct sbom_component *comp;
 	struct ward_buf b = {0};
@@ -140,7 +140,7 @@ add_dist(struct sbom_catalog *c, size_t meta_dir, int egg)
 
 	if (meta < 0) {
 		catalog_warn(c, "/%s: no %s; distribution not cataloged", d->path,
-		             egg ? "PKG-INFO" : "METADATA");
+			     egg ? "PKG-INFO" : "METADATA");
 		return 0;
 	}
 	if ((what = ward_asprintf("/%s", c->fs.files[meta].path)) == NULL)
@@ -194,8 +194,8 @@ add_dist(struct sbom_catalog *c, size_t meta_dir, int egg)
 			if (read_lines(c, child(c, meta_dir, "installed-files.txt"), &files, 0))
 				goto out;
 			for (size_t i = 0; i < files.n; i++) {
-				char *j =
-				    ward_asprintf("%s/%s", c->fs.files[meta_dir].path, files.v[i]);
+				char *j = ward_asprintf("%s/%s", c->fs.files[meta_dir].path,
+							files.v[i]);
 				char *cl = j ? fileset_clean(j) : NULL;
 				if (cl && catalog_claim_path(c, idx, cl) != 0) {
 					free(j), free(cl);
@@ -231,7 +231,7 @@ catalog_python(struct sbom_catalog *c)
 		const struct sbom_file *f = &c->fs.files[i];
 		int dist = ward_str_endswith(f->path, ".dist-info") && f->type == SBOM_DIR;
 		int egg = ward_str_endswith(f->path, ".egg-info") &&
-		          (f->type == SBOM_DIR || f->type == SBOM_REG);
+			  (f->type == SBOM_DIR || f->type == SBOM_REG);
 
 		if ((dist || egg) && add_dist(c, i, egg) != 0)
 			return -1;
@@ -249,8 +249,8 @@ catalog_python_deps(struct sbom_catalog *c)
 		for (size_t r = 0; r < p->requires.n; r++) {
 			const char *req = p->requires.v[r], *semi = strchr(req, ';');
 			size_t n =
-			    strspn(req, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			                "0123456789._-");
+				strspn(req, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+					    "0123456789._-");
 			char *name, *norm;
 
 			/* Optional extras are not installed dependencies. */

@@ -26,8 +26,8 @@ sbom_uuid_v5(const char *name, char out[37])
 	h[6] = (uint8_t)((h[6] & 0x0f) | 0x50);
 	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80);
 	snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	         h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
-	         h[13], h[14], h[15]);
+		 h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
+		 h[13], h[14], h[15]);
 }
 
 void
@@ -70,7 +70,7 @@ static char *
 share_text(size_t yes, size_t total)
 {
 	return total ? ward_asprintf("%.1f%%", 100.0 * (double)yes / (double)total)
-	             : ward_strdup("n/a");
+		     : ward_strdup("n/a");
 }
 
 /* Licenses in the order the report groups them: concluded expressions
@@ -110,7 +110,7 @@ sbom_license_report(const struct sbom_catalog *c)
 		for (size_t k = 0; k < p->license.found.n; k++)
 			json_array_append_new(found, json_string(p->license.found.v[k]));
 		json_t *j = json_pack("{s:s,s:s,s:s}", "bom-ref", p->ref, "kind",
-		                      sbom_kind_name(p->kind), "name", p->name);
+				      sbom_kind_name(p->kind), "name", p->name);
 		if (p->version)
 			json_object_set_new(j, "version", json_string(p->version));
 		if (p->purl)
@@ -131,16 +131,16 @@ sbom_license_report(const struct sbom_catalog *c)
 			continue;
 		}
 		json_array_append_new(by, json_pack("{s:s,s:I,s:o}", "license", groups.v[g],
-		                                    "count", (json_int_t)json_array_size(refs),
-		                                    "components", refs));
+						    "count", (json_int_t)json_array_size(refs),
+						    "components", refs));
 	}
 	sbom_license_share(c, &yes, &listed, &total);
 	share = share_text(yes, total);
 	doc = json_pack("{s:s,s:s,s:{s:I,s:I,s:I,s:s,s:I},s:o,s:o}", "subject", c->name,
-	                "subject_id", subject_id(c), "summary", "packages", (json_int_t)total,
-	                "packages_concluded", (json_int_t)yes, "packages_concluded_spdx_listed",
-	                (json_int_t)listed, "concluded_share", share ? share : "", "components",
-	                (json_int_t)c->ncomps, "by_license", by, "components", comps);
+			"subject_id", subject_id(c), "summary", "packages", (json_int_t)total,
+			"packages_concluded", (json_int_t)yes, "packages_concluded_spdx_listed",
+			(json_int_t)listed, "concluded_share", share ? share : "", "components",
+			(json_int_t)c->ncomps, "by_license", by, "components", comps);
 	free(share);
 	by = comps = NULL;
 out:
@@ -156,8 +156,8 @@ md_cell(struct ward_buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		int rc = *s == '|'    ? ward_buf_puts(b, "\\|")
-		         : *s == '\n' ? ward_buf_puts(b, " ")
-		                      : ward_buf_append(b, s, 1);
+			 : *s == '\n' ? ward_buf_puts(b, " ")
+				      : ward_buf_append(b, s, 1);
 		if (rc != 0)
 			return -1;
 	}
@@ -176,14 +176,14 @@ sbom_license_markdown(const struct sbom_catalog *c)
 	share = share_text(yes, total);
 	if (share == NULL || license_groups(c, &groups) != 0 ||
 	    ward_buf_printf(&b,
-	                    "# License report: %s\n\n"
-	                    "%zu of %zu packages (Debian and Python) have a concluded SPDX "
-	                    "license (%s), %zu of them with SPDX License List ids only; %zu "
-	                    "components in all.\n"
-	                    "NOASSERTION means the metadata does not let ward conclude a license "
-	                    "honestly.\n\n## By license\n\n| License (concluded) | Count | "
-	                    "Components |\n|---|---:|---|\n",
-	                    c->name, yes, total, share, listed, c->ncomps) != 0)
+			    "# License report: %s\n\n"
+			    "%zu of %zu packages (Debian and Python) have a concluded SPDX "
+			    "license (%s), %zu of them with SPDX License List ids only; %zu "
+			    "components in all.\n"
+			    "NOASSERTION means the metadata does not let ward conclude a license "
+			    "honestly.\n\n## By license\n\n| License (concluded) | Count | "
+			    "Components |\n|---|---:|---|\n",
+			    c->name, yes, total, share, listed, c->ncomps) != 0)
 		goto fail;
 	for (size_t g = 0; g < groups.n; g++) {
 		size_t n = 0;
@@ -197,15 +197,15 @@ sbom_license_markdown(const struct sbom_catalog *c)
 				}
 			}
 		if (n > 0 && (ward_buf_puts(&b, "| ") != 0 || md_cell(&b, groups.v[g]) != 0 ||
-		              ward_buf_printf(&b, " | %zu | %s |\n", n,
-		                              names.data ? ward_buf_cstr(&names) : "") != 0)) {
+			      ward_buf_printf(&b, " | %zu | %s |\n", n,
+					      names.data ? ward_buf_cstr(&names) : "") != 0)) {
 			ward_buf_free(&names);
 			goto fail;
 		}
 		ward_buf_free(&names);
 	}
 	if (ward_buf_puts(&b, "\n## Components\n\n| Kind | Name | Version | Concluded | Declared "
-	                      "| Source |\n|---|---|---|---|---|---|\n") != 0)
+			      "| Source |\n|---|---|---|---|---|---|\n") != 0)
 		goto fail;
 	for (size_t i = 0; i < c->ncomps; i++) {
 		const struct sbom_component *p = &c->comps[i];
@@ -279,7 +279,7 @@ sbom_summary(const struct sbom_catalog *c)
 		nkind[c->comps[i].kind]++;
 	for (int k = 0; k <= SBOM_KIND_WARD_INIT; k++) {
 		json_object_set_new(owned, sbom_kind_name(k),
-		                    json_integer((json_int_t)c->counts.owned[k]));
+				    json_integer((json_int_t)c->counts.owned[k]));
 		json_object_set_new(kinds, sbom_kind_name(k), json_integer((json_int_t)nkind[k]));
 	}
 	for (size_t i = 0; i < c->counts.unowned; i++) {
@@ -294,20 +294,21 @@ sbom_summary(const struct sbom_catalog *c)
 	sbom_timestamp(c, ts);
 	sbom_license_share(c, &yes, &listed, &total);
 	share = share_text(yes, total);
-	doc = json_pack(
-	    "{s:s,s:o,s:o,s:s,s:{s:o,s:s},s:{s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:b},"
-	    "s:o,s:{s:I,s:I,s:I,s:s},s:o,s:o}",
-	    "subject", c->name, "image_digest", c->digest ? json_string(c->digest) : json_null(),
-	    "distro", c->distro ? json_string(c->distro) : json_null(), "timestamp", ts,
-	    "software_hash", "image", c->digest ? json_string(c->digest) : json_null(),
-	    "files_manifest", manifest ? manifest : "", "completeness", "entries",
-	    (json_int_t)c->counts.entries, "files", (json_int_t)c->counts.files, "bytes",
-	    (json_int_t)c->counts.bytes, "owned", owned, "derived", (json_int_t)c->counts.derived,
-	    "shared", (json_int_t)c->counts.shared, "unowned", (json_int_t)c->counts.unowned,
-	    "complete", c->counts.unowned == 0, "components", kinds, "licenses", "packages",
-	    (json_int_t)total, "packages_concluded", (json_int_t)yes,
-	    "packages_concluded_spdx_listed", (json_int_t)listed, "concluded_share",
-	    share ? share : "", "unowned_files", un, "warnings", warn);
+	doc = json_pack("{s:s,s:o,s:o,s:s,s:{s:o,s:s},s:{s:I,s:I,s:I,s:o,s:I,s:I,s:I,s:b},"
+			"s:o,s:{s:I,s:I,s:I,s:s},s:o,s:o}",
+			"subject", c->name, "image_digest",
+			c->digest ? json_string(c->digest) : json_null(), "distro",
+			c->distro ? json_string(c->distro) : json_null(), "timestamp", ts,
+			"software_hash", "image", c->digest ? json_string(c->digest) : json_null(),
+			"files_manifest", manifest ? manifest : "", "completeness", "entries",
+			(json_int_t)c->counts.entries, "files", (json_int_t)c->counts.files,
+			"bytes", (json_int_t)c->counts.bytes, "owned", owned, "derived",
+			(json_int_t)c->counts.derived, "shared", (json_int_t)c->counts.shared,
+			"unowned", (json_int_t)c->counts.unowned, "complete",
+			c->counts.unowned == 0, "components", kinds, "licenses", "packages",
+			(json_int_t)total, "packages_concluded", (json_int_t)yes,
+			"packages_concluded_spdx_listed", (json_int_t)listed, "concluded_share",
+			share ? share : "", "unowned_files", un, "warnings", warn);
 	free(manifest);
 	free(share);
 	return doc;

@@ -52,8 +52,8 @@ struct sbom_file {
 	uint32_t mode; /* permission bits including suid/sgid/sticky */
 	uint32_t uid, gid;
 	uint32_t dev_major, dev_minor; /* character and block devices */
-	char type;                     /* enum sbom_file_type */
-	uint8_t hashed;                /* sha256 is valid (regular files) */
+	char type;		       /* enum sbom_file_type */
+	uint8_t hashed;		       /* sha256 is valid (regular files) */
 	uint8_t sha256[SHA256_LEN];
 	int32_t layer; /* index into sbom_catalog.layers; -1 for a directory input */
 	int32_t owner; /* index into sbom_catalog.comps; -1 = unowned */
@@ -83,68 +83,68 @@ int sbom_fileset_read(const struct sbom_fileset *fs, size_t i, size_t max, struc
 /* ---------------------------------------------------------- components */
 
 enum sbom_kind {
-	SBOM_KIND_DEB,        /* a Debian binary package */
+	SBOM_KIND_DEB,	      /* a Debian binary package */
 	SBOM_KIND_PYTHON,     /* a Python distribution (dist-info / egg-info) */
 	SBOM_KIND_MODEL,      /* a model signed with OMS (machine-learning-model) */
 	SBOM_KIND_MODEL_FILE, /* an unsigned file with a model extension */
-	SBOM_KIND_ELF,        /* an ELF file no package owns */
+	SBOM_KIND_ELF,	      /* an ELF file no package owns */
 	SBOM_KIND_WARD_INIT,  /* /ward/init */
 };
 
 /* The license of one component.  Expressions are SPDX license expressions;
  * "NOASSERTION" where nothing can honestly be said. */
 struct sbom_license {
-	char *declared;         /* what the metadata says, mapped to SPDX (may hold
-	                           LicenseRef-… for names SPDX does not know) */
-	char *concluded;        /* declared, when every part is a known SPDX id or
-	                           a LicenseRef backed by the license text found
-	                           in the same source; else "NOASSERTION" */
-	char *source;           /* where it came from, e.g.
-	                           "debian-copyright:/usr/share/doc/zlib1g/copyright" */
+	char *declared;		/* what the metadata says, mapped to SPDX (may hold
+				   LicenseRef-… for names SPDX does not know) */
+	char *concluded;	/* declared, when every part is a known SPDX id or
+				   a LicenseRef backed by the license text found
+				   in the same source; else "NOASSERTION" */
+	char *source;		/* where it came from, e.g.
+				   "debian-copyright:/usr/share/doc/zlib1g/copyright" */
 	struct ward_strv found; /* the names as written in the source, sorted */
 	struct ward_strv texts; /* pairs: each LicenseRef-… id used in declared,
-	                           then its text (or a note saying where the
-	                           name was found) */
+				   then its text (or a note saying where the
+				   name was found) */
 };
 
 /* One file of a signed model, as listed in its OMS manifest. */
 struct sbom_model_file {
-	char *name;                 /* resource name in the manifest */
-	char *path;                 /* matched path in the root, or NULL when missing */
-	int matches;                /* the file on disk has the signed digest (files
-	                               method); shards are matched by name only */
+	char *name;		    /* resource name in the manifest */
+	char *path;		    /* matched path in the root, or NULL when missing */
+	int matches;		    /* the file on disk has the signed digest (files
+				       method); shards are matched by name only */
 	uint8_t sha256[SHA256_LEN]; /* of the file on disk, when present */
-	uint8_t sha1[20];           /* ditto, for SPDX file checksums */
+	uint8_t sha1[20];	    /* ditto, for SPDX file checksums */
 };
 
 struct sbom_component {
 	int kind;  /* enum sbom_kind */
 	char *ref; /* bom-ref, unique in the catalog */
 	char *name;
-	char *version;        /* NULL when unknown */
-	char *arch;           /* deb: Architecture */
-	char *source;         /* deb: source package (the binary name when none) */
+	char *version;	      /* NULL when unknown */
+	char *arch;	      /* deb: Architecture */
+	char *source;	      /* deb: source package (the binary name when none) */
 	char *source_version; /* deb: source version (the binary version when none) */
-	char *purl;           /* NULL when the component has no package identity */
-	char *location;       /* metadata path: status.d file, dist-info dir,
-	                         model directory, or the file itself */
-	char *summary;        /* one line, or NULL */
-	char *supplier;       /* deb Maintainer, Python Author/Maintainer, or NULL */
-	char *homepage;       /* or NULL */
+	char *purl;	      /* NULL when the component has no package identity */
+	char *location;	      /* metadata path: status.d file, dist-info dir,
+				 model directory, or the file itself */
+	char *summary;	      /* one line, or NULL */
+	char *supplier;	      /* deb Maintainer, Python Author/Maintainer, or NULL */
+	char *homepage;	      /* or NULL */
 	struct sbom_license license;
 	int hashed; /* sha256: the file (ELF, model file, ward-init) or
-	               the OMS root digest (model) */
+		       the OMS root digest (model) */
 	uint8_t sha256[SHA256_LEN];
 	ssize_t owner; /* the component that contains this one (a deb that
-	                  ships a dist-info), or -1 */
+			  ships a dist-info), or -1 */
 	int32_t layer; /* layer of the metadata, -1 when unknown */
 	size_t *deps;  /* components this one depends on, sorted */
 	size_t ndeps;
 	size_t *files; /* file index entries owned, sorted */
 	size_t nfiles;
 	struct ward_strv requires; /* dependencies as written: deb Pre-Depends and
-	                              Depends groups ("a | b (>= 1)"), Python
-	                              Requires-Dist */
+				      Depends groups ("a | b (>= 1)"), Python
+				      Requires-Dist */
 	struct ward_strv provides; /* deb Provides names */
 	/* ELF */
 	char *soname;
@@ -169,8 +169,8 @@ struct sbom_counts {
 	size_t owned[SBOM_KIND_WARD_INIT + 1];
 	size_t derived; /* byte code (.pyc) owned through its .py source */
 	size_t unowned;
-	size_t shared;  /* files claimed by more than one component (the
-	                   first claimant owns them) */
+	size_t shared;	/* files claimed by more than one component (the
+			   first claimant owns them) */
 	size_t entries; /* every entry: files, directories, links, … */
 	uint64_t bytes; /* bytes of regular files */
 };
@@ -180,26 +180,26 @@ struct sbom_catalog {
 	struct sbom_component *comps; /* sorted by kind, name, version, location */
 	size_t ncomps;
 	/* The subject: an image, or a directory. */
-	char *name;        /* image name or directory basename */
-	char *tag;         /* image tag, or NULL */
-	char *digest;      /* image digest "sha256:…" (sbom_catalog_image), or NULL */
+	char *name;	   /* image name or directory basename */
+	char *tag;	   /* image tag, or NULL */
+	char *digest;	   /* image digest "sha256:…" (sbom_catalog_image), or NULL */
 	char *digest_kind; /* "manifest" or "config", or NULL */
-	char *purl;        /* pkg:oci/… for images, else NULL */
+	char *purl;	   /* pkg:oci/… for images, else NULL */
 	struct sbom_layer *layers;
 	size_t nlayers;
-	char *distro;                        /* purl distro qualifier: "debian-12", or NULL */
-	char *os_id;                         /* os-release ID ("debian"), or NULL */
-	time_t epoch;                        /* SOURCE_DATE_EPOCH, else the newest mtime */
+	char *distro;			     /* purl distro qualifier: "debian-12", or NULL */
+	char *os_id;			     /* os-release ID ("debian"), or NULL */
+	time_t epoch;			     /* SOURCE_DATE_EPOCH, else the newest mtime */
 	uint8_t manifest_sha256[SHA256_LEN]; /* SHA-256 of the files manifest */
 	struct sbom_counts counts;
-	size_t *unowned;           /* regular files owned by nothing, sorted */
+	size_t *unowned;	   /* regular files owned by nothing, sorted */
 	struct ward_strv warnings; /* sorted, deduplicated */
 };
 
 struct sbom_opts {
-	int threads;                    /* hashing threads, 0 = online CPUs */
+	int threads;			/* hashing threads, 0 = online CPUs */
 	struct ward_progress *progress; /* or NULL */
-	const char *name;               /* override the subject's name */
+	const char *name;		/* override the subject's name */
 };
 
 /* sbom_catalog_rootfs(dir, opts, out): catalog an unpacked root filesystem.
@@ -249,7 +249,7 @@ char *sbom_file_owners(const struct sbom_catalog *c);
  * NOASSERTION: *concluded of *total; *listed of them use only ids from the
  * SPDX License List (no LicenseRef).  listed may be NULL. */
 void sbom_license_share(const struct sbom_catalog *c, size_t *concluded, size_t *listed,
-                        size_t *total);
+			size_t *total);
 
 /* File names inside the output directory written by sbom_write_dir. */
 #define SBOM_CYCLONEDX_FILE "sbom.cdx.json"
@@ -279,7 +279,7 @@ struct sbom_manifest_entry {
 };
 
 struct sbom_manifest {
-	char *image;                   /* "sha256:…" or NULL when the header says "-" */
+	char *image;		       /* "sha256:…" or NULL when the header says "-" */
 	struct sbom_manifest_entry *e; /* sorted by path */
 	size_t n;
 };
@@ -304,7 +304,7 @@ enum sbom_diff_kind {
 	SBOM_DIFF_OWNER,
 	SBOM_DIFF_SIZE,
 	SBOM_DIFF_CONTENT, /* SHA-256 differs */
-	SBOM_DIFF_LINK,    /* symlink target differs */
+	SBOM_DIFF_LINK,	   /* symlink target differs */
 	SBOM_DIFF_DEVICE,
 };
 
@@ -328,7 +328,7 @@ struct sbom_verify_result {
  * manifest.  r may be NULL; otherwise release it with
  * sbom_verify_result_free(). */
 int sbom_files_verify(const char *manifest_path, const char *rootfs, int flags, int threads,
-                      struct ward_progress *progress, struct sbom_verify_result *r);
+		      struct ward_progress *progress, struct sbom_verify_result *r);
 void sbom_verify_result_free(struct sbom_verify_result *r);
 const char *sbom_diff_name(int kind); /* "missing", "extra", "type", … */
 
@@ -349,18 +349,18 @@ struct sbom_deb_pkg {
  * are skipped).  A paragraph without Package or Version, or with a
  * malformed version, is an error "what:line: …". */
 int sbom_dpkg_status_parse(const char *data, size_t len, const char *what,
-                           struct sbom_deb_pkg **pkgs, size_t *n);
+			   struct sbom_deb_pkg **pkgs, size_t *n);
 void sbom_deb_pkgs_free(struct sbom_deb_pkg *pkgs, size_t n);
 /* sbom_dpkg_md5sums_parse(data, len, what, paths): the paths of an .md5sums
  * file ("<32 hex>  <path>" lines), appended to paths. */
 int sbom_dpkg_md5sums_parse(const char *data, size_t len, const char *what,
-                            struct ward_strv *paths);
+			    struct ward_strv *paths);
 
 /* Core metadata of a Python distribution (METADATA / PKG-INFO): RFC 822
  * style headers, then an optional body. */
 struct sbom_pymeta {
 	char *name, *version, *summary, *home_page, *author, *maintainer;
-	char *license;            /* License (may be a long text) */
+	char *license;		  /* License (may be a long text) */
 	char *license_expression; /* License-Expression (metadata 2.4) */
 	struct ward_strv classifiers;
 	struct ward_strv requires; /* Requires-Dist, as written */
@@ -375,7 +375,7 @@ struct sbom_record_row {
 	uint8_t sha256[SHA256_LEN];
 };
 int sbom_record_parse(const char *data, size_t len, const char *what, struct sbom_record_row **rows,
-                      size_t *n);
+		      size_t *n);
 void sbom_record_rows_free(struct sbom_record_row *rows, size_t n);
 
 /* sbom_dep5_license(data, len, what, out): the license of a Debian
@@ -393,11 +393,11 @@ int sbom_spdx_expression_ok(const char *expr, int allow_refs);
 
 /* ELF facts from the dynamic section (libelf). */
 struct sbom_elf_info {
-	char *type;              /* "executable", "shared-object", "relocatable", "core" */
-	char *soname;            /* or NULL */
-	char *interp;            /* PT_INTERP, or NULL */
+	char *type;		 /* "executable", "shared-object", "relocatable", "core" */
+	char *soname;		 /* or NULL */
+	char *interp;		 /* PT_INTERP, or NULL */
 	struct ward_strv needed; /* DT_NEEDED in order */
-	char machine[16];        /* "x86-64", "aarch64", … */
+	char machine[16];	 /* "x86-64", "aarch64", … */
 };
 /* sbom_elf_parse(data, len, what, out): 0 and out filled for an ELF file,
  * -1 with WARD_EINPUT for anything else or a malformed one. */

@@ -15,7 +15,7 @@
 int fileset_walk(const char *dir, struct sbom_fileset *fs);
 /* fileset_hash(fs, threads, progress, bytes): SHA-256 of every regular file. */
 int fileset_hash(struct sbom_fileset *fs, int threads, struct ward_progress *progress,
-                 uint64_t *bytes);
+		 uint64_t *bytes);
 void fileset_free(struct sbom_fileset *fs);
 /* fileset_norm(path): strip a leading "/" and "./"; borrowed pointer. */
 const char *fileset_norm(const char *path);
@@ -61,7 +61,7 @@ void hashpipe_free(struct hashpipe *p);
 /* ---- catalog.c: building a catalog */
 
 struct sbom_component *catalog_add(struct sbom_catalog *c, int kind, const char *name,
-                                   const char *version);
+				   const char *version);
 /* catalog_claim(c, comp, file): comp owns file unless another component
  * already does (then counts.shared grows).  1 when claimed, 0 if not. */
 int catalog_claim(struct sbom_catalog *c, size_t comp, size_t file);
@@ -71,7 +71,7 @@ int catalog_claim_path(struct sbom_catalog *c, size_t comp, const char *path);
 int catalog_prop(struct sbom_component *comp, const char *name, const char *value);
 int catalog_dep(struct sbom_component *comp, size_t dep);
 void catalog_warn(struct sbom_catalog *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 /* ---- catalogers */
 int catalog_dpkg(struct sbom_catalog *c);
@@ -96,7 +96,7 @@ const char *spdx_id_lookup(const char *name, int exception);
 int spdx_id_deprecated(const char *id);
 /* license_set(l, declared, concluded, source): fill l (copies). */
 int license_set(struct sbom_license *l, const char *declared, const char *concluded,
-                const char *source);
+		const char *source);
 /* license_normalize(expr, allow_refs, known): expr with canonical ids,
  * upper-case operators and single spaces (deprecated GNU ids in their
  * -only/-or-later form), or NULL when it is not a valid SPDX expression.
@@ -120,7 +120,7 @@ extern const size_t spdx_ids_count;
 
 /* ---- purl.c */
 char *purl_deb(const char *os_id, const char *name, const char *version, const char *arch,
-               const char *distro);
+	       const char *distro);
 char *purl_pypi(const char *name, const char *version);
 char *purl_oci(const char *name, const char *digest, const char *repository_url, const char *tag);
 char *purl_generic(const char *name, const char *version, const char *checksum);

@@ -16,9 +16,9 @@ spdx_id(const char *kind, const char *name, const char *key)
 		goto fail;
 	for (const char *p = name; *p && b.len < 80; p++) {
 		char ch = ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		           (*p >= '0' && *p <= '9') || *p == '.')
-		              ? *p
-		              : '-';
+			   (*p >= '0' && *p <= '9') || *p == '.')
+				  ? *p
+				  : '-';
 		if (ward_buf_append(&b, &ch, 1) != 0)
 			goto fail;
 	}
@@ -42,7 +42,7 @@ purpose(const struct sbom_component *p)
 		return "APPLICATION";
 	case SBOM_KIND_ELF:
 		return p->elf_type && strcmp(p->elf_type, "executable") == 0 ? "APPLICATION"
-		                                                             : "LIBRARY";
+									     : "LIBRARY";
 	default:
 		return "LIBRARY";
 	}
@@ -52,7 +52,7 @@ static json_t *
 relationship(const char *a, const char *type, const char *b)
 {
 	return json_pack("{s:s,s:s,s:s}", "spdxElementId", a, "relationshipType", type,
-	                 "relatedSpdxElement", b);
+			 "relatedSpdxElement", b);
 }
 
 static int
@@ -68,7 +68,7 @@ static char *
 supplier(const char *who)
 {
 	static const char *org[] = {"Team",  "Maintainers", "Developers", "Project",
-	                            "Group", "lists.",      "Foundation"};
+				    "Group", "lists.",	    "Foundation"};
 	const char *lt = strchr(who, '<'), *gt = lt ? strchr(lt, '>') : NULL;
 	const char *kind = "Person";
 	size_t nlen = lt ? (size_t)(lt - who) : strlen(who);
@@ -81,7 +81,7 @@ supplier(const char *who)
 		nlen--;
 	if (lt && gt)
 		s = ward_asprintf("%s: %.*s (%.*s)", kind, (int)nlen, who, (int)(gt - lt - 1),
-		                  lt + 1);
+				  lt + 1);
 	else
 		s = ward_asprintf("%s: %.*s", kind, (int)nlen, who);
 	for (char *q = s; q && *q; q++)
@@ -107,8 +107,8 @@ package(const struct sbom_catalog *c, const struct sbom_component *p, const char
 	if (p->hashed) {
 		ward_hex(p->sha256, SHA256_LEN, hex);
 		json_object_set_new(
-		    j, "checksums",
-		    json_pack("[{s:s,s:s}]", "algorithm", "SHA256", "checksumValue", hex));
+			j, "checksums",
+			json_pack("[{s:s,s:s}]", "algorithm", "SHA256", "checksumValue", hex));
 	}
 	if (web_url(p->homepage))
 		json_object_set_new(j, "homepage", json_string(p->homepage));
@@ -131,12 +131,12 @@ package(const struct sbom_catalog *c, const struct sbom_component *p, const char
 		json_object_set_new(j, "summary", json_string(p->summary));
 	if (p->purl)
 		json_object_set_new(j, "externalRefs",
-		                    json_pack("[{s:s,s:s,s:s}]", "referenceCategory",
-		                              "PACKAGE-MANAGER", "referenceType", "purl",
-		                              "referenceLocator", p->purl));
+				    json_pack("[{s:s,s:s,s:s}]", "referenceCategory",
+					      "PACKAGE-MANAGER", "referenceType", "purl",
+					      "referenceLocator", p->purl));
 	json_object_set_new(j, "primaryPackagePurpose", json_string(purpose(p)));
 	if ((s = ward_asprintf("bom-ref %s%s%s", p->ref, p->location ? "; location /" : "",
-	                       p->location ? p->location : "")) != NULL) {
+			       p->location ? p->location : "")) != NULL) {
 		json_object_set_new(j, "comment", json_string(s));
 		free(s);
 	}
@@ -155,16 +155,16 @@ subject(const struct sbom_catalog *c, const char *id)
 	json_object_set_new(j, "filesAnalyzed", json_false());
 	if (c->digest && strncmp(c->digest, "sha256:", 7) == 0)
 		json_object_set_new(j, "checksums",
-		                    json_pack("[{s:s,s:s}]", "algorithm", "SHA256", "checksumValue",
-		                              c->digest + 7));
+				    json_pack("[{s:s,s:s}]", "algorithm", "SHA256", "checksumValue",
+					      c->digest + 7));
 	json_object_set_new(j, "licenseConcluded", json_string("NOASSERTION"));
 	json_object_set_new(j, "licenseDeclared", json_string("NOASSERTION"));
 	json_object_set_new(j, "copyrightText", json_string("NOASSERTION"));
 	if (c->purl)
 		json_object_set_new(j, "externalRefs",
-		                    json_pack("[{s:s,s:s,s:s}]", "referenceCategory",
-		                              "PACKAGE-MANAGER", "referenceType", "purl",
-		                              "referenceLocator", c->purl));
+				    json_pack("[{s:s,s:s,s:s}]", "referenceCategory",
+					      "PACKAGE-MANAGER", "referenceType", "purl",
+					      "referenceLocator", c->purl));
 	json_object_set_new(j, "primaryPackagePurpose", json_string("CONTAINER"));
 	return j;
 }
@@ -191,8 +191,8 @@ extracted(const struct sbom_catalog *c, json_t *out)
 				return -1;
 			}
 			json_array_append_new(out, json_pack("{s:s,s:s,s:s}", "licenseId", ref,
-			                                     "extractedText", l->texts.v[k + 1],
-			                                     "name", ref + 11));
+							     "extractedText", l->texts.v[k + 1],
+							     "name", ref + 11));
 		}
 	}
 	ward_strv_free(&seen);
@@ -213,7 +213,7 @@ sbom_spdx(const struct sbom_catalog *c)
 	sbom_timestamp(c, ts);
 	ward_hex(c->manifest_sha256, SHA256_LEN, hex);
 	if ((name = ward_asprintf("spdx:%s:%s:%lld:%s", c->digest ? c->digest : "-", hex,
-	                          (long long)c->epoch, WARD_VERSION)) == NULL)
+				  (long long)c->epoch, WARD_VERSION)) == NULL)
 		goto out;
 	sbom_uuid_v5(name, uuid);
 	/* documentNamespace: unique per document, derived from its content. */
@@ -238,8 +238,8 @@ sbom_spdx(const struct sbom_catalog *c)
 		const struct sbom_component *p = &c->comps[i];
 
 		json_array_append_new(pkgs, package(c, p, ids[i]));
-		json_array_append_new(
-		    rels, relationship(p->owner >= 0 ? ids[p->owner] : subj, "CONTAINS", ids[i]));
+		json_array_append_new(rels, relationship(p->owner >= 0 ? ids[p->owner] : subj,
+							 "CONTAINS", ids[i]));
 		for (size_t k = 0; k < p->ndeps; k++) {
 			size_t d = p->deps[k];
 			if (c->comps[d].owner == (ssize_t)i)
@@ -258,12 +258,13 @@ sbom_spdx(const struct sbom_catalog *c)
 				ward_hex(f->sha1, 20, h1);
 				ward_hex(f->sha256, SHA256_LEN, h256);
 				json_array_append_new(
-				    files,
-				    json_pack("{s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:s,s:s}", "SPDXID",
-				              fid, "fileName", fname, "checksums", "algorithm",
-				              "SHA1", "checksumValue", h1, "algorithm", "SHA256",
-				              "checksumValue", h256, "licenseConcluded",
-				              "NOASSERTION", "copyrightText", "NOASSERTION"));
+					files,
+					json_pack("{s:s,s:s,s:[{s:s,s:s},{s:s,s:s}],s:s,s:s}",
+						  "SPDXID", fid, "fileName", fname, "checksums",
+						  "algorithm", "SHA1", "checksumValue", h1,
+						  "algorithm", "SHA256", "checksumValue", h256,
+						  "licenseConcluded", "NOASSERTION",
+						  "copyrightText", "NOASSERTION"));
 				json_array_append_new(rels, relationship(ids[i], "CONTAINS", fid));
 			}
 			free(key), free(fid), free(fname);
@@ -271,10 +272,10 @@ sbom_spdx(const struct sbom_catalog *c)
 	}
 	if (extracted(c, lic) != 0)
 		goto out;
-	doc =
-	    json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:[s]}}", "spdxVersion", "SPDX-2.3",
-	              "dataLicense", "CC0-1.0", "SPDXID", "SPDXRef-DOCUMENT", "name", c->name,
-	              "documentNamespace", ns, "creationInfo", "created", ts, "creators", creator);
+	doc = json_pack("{s:s,s:s,s:s,s:s,s:s,s:{s:s,s:[s]}}", "spdxVersion", "SPDX-2.3",
+			"dataLicense", "CC0-1.0", "SPDXID", "SPDXRef-DOCUMENT", "name", c->name,
+			"documentNamespace", ns, "creationInfo", "created", ts, "creators",
+			creator);
 	if (doc == NULL)
 		goto out;
 	json_object_set(doc, "packages", pkgs);

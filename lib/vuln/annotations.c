@@ -38,13 +38,13 @@ str_list(const json_t *obj, const char *key, struct ward_strv *out, const char *
 		return 0;
 	if (!json_is_array(a) || (need && json_array_size(a) == 0))
 		return ward_err(WARD_EINPUT, "%s: %s must be a non-empty array of strings", what,
-		                key);
+				key);
 	json_array_foreach(a, i, x)
 	{
 		if (!json_is_string(x) || json_string_length(x) == 0 ||
 		    strchr(json_string_value(x), '@') != NULL)
 			return ward_err(WARD_EINPUT, "%s: %s[%zu] must be a plain non-empty name",
-			                what, key, i);
+					what, key, i);
 		if (ward_strv_push(out, json_string_value(x)) != 0)
 			return -1;
 	}
@@ -64,9 +64,9 @@ vuln_annotations_load(const char *path)
 	fmt = ward_json_str(doc, "format");
 	if (fmt == NULL || strcmp(fmt, "ward-vex-annotations/v1") != 0) {
 		ward_err(WARD_EINPUT,
-		         "%s: not a ward VEX annotations file (format "
-		         "\"ward-vex-annotations/v1\" expected)",
-		         path);
+			 "%s: not a ward VEX annotations file (format "
+			 "\"ward-vex-annotations/v1\" expected)",
+			 path);
 		goto fail;
 	}
 	list = json_object_get(doc, "annotations");
@@ -82,7 +82,7 @@ vuln_annotations_load(const char *path)
 		struct annotation *n = &a->v[a->n];
 		char what[600];
 		const char *v = ward_json_str(x, "vulnerability"),
-		           *ref = ward_json_str(x, "reference");
+			   *ref = ward_json_str(x, "reference");
 		snprintf(what, sizeof(what), "%s: annotations[%zu]", path, i);
 		if (v == NULL || *v == '\0') {
 			ward_err(WARD_EINPUT, "%s: vulnerability is missing", what);
@@ -100,7 +100,7 @@ vuln_annotations_load(const char *path)
 			if (strstr(n->libraries.v[k], ".so") == NULL ||
 			    strchr(n->libraries.v[k], '/')) {
 				ward_err(WARD_EINPUT, "%s: library \"%s\" is not a SONAME", what,
-				         n->libraries.v[k]);
+					 n->libraries.v[k]);
 				goto fail;
 			}
 	}

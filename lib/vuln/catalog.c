@@ -13,7 +13,7 @@ static int
 problem(struct vuln_pkglist *l, const struct sbom_component *c, const char *why)
 {
 	char *m = ward_asprintf("%s %s: %s: not scanned", c->name,
-	                        c->version ? c->version : "(no version)", why);
+				c->version ? c->version : "(no version)", why);
 
 	return m ? ward_strv_push_owned(&l->problems, m) : -1;
 }
@@ -32,7 +32,7 @@ vuln_pkglist_from_catalog(const struct sbom_catalog *c, struct vuln_pkglist *out
 		rc = -1;
 	if (rc == 0 && out->target == NULL) {
 		out->target =
-		    c->tag ? ward_asprintf("%s:%s", c->name, c->tag) : ward_strdup(c->name);
+			c->tag ? ward_asprintf("%s:%s", c->name, c->tag) : ward_strdup(c->name);
 		if (out->target == NULL)
 			rc = -1;
 	}

@@ -33,20 +33,20 @@ struct metric {
 };
 
 static const struct metric base_metrics[] = {
-    {"AV", "NALP", {0.85, 0.62, 0.55, 0.2}},
-    {"AC", "LH", {0.77, 0.44}},
-    {"PR", "NLH", {0.85, 0.62, 0.27}},
-    {"UI", "NR", {0.85, 0.62}},
-    {"S", "UC", {0, 0}},
-    {"C", "HLN", {0.56, 0.22, 0}},
-    {"I", "HLN", {0.56, 0.22, 0}},
-    {"A", "HLN", {0.56, 0.22, 0}},
+	{"AV", "NALP", {0.85, 0.62, 0.55, 0.2}},
+	{"AC", "LH", {0.77, 0.44}},
+	{"PR", "NLH", {0.85, 0.62, 0.27}},
+	{"UI", "NR", {0.85, 0.62}},
+	{"S", "UC", {0, 0}},
+	{"C", "HLN", {0.56, 0.22, 0}},
+	{"I", "HLN", {0.56, 0.22, 0}},
+	{"A", "HLN", {0.56, 0.22, 0}},
 };
 
 /* Temporal and environmental metrics may follow; they do not change the
  * base score but must be well formed. */
 static const char *const other_metrics[] = {"E",   "RL",  "RC", "CR", "IR", "AR", "MAV", "MAC",
-                                            "MPR", "MUI", "MS", "MC", "MI", "MA", NULL};
+					    "MPR", "MUI", "MS", "MC", "MI", "MA", NULL};
 
 int
 vuln_cvss3_base_score(const char *vector, double *score)
@@ -64,8 +64,8 @@ vuln_cvss3_base_score(const char *vector, double *score)
 		v31 = 0;
 	else
 		return ward_err(WARD_EINPUT,
-		                "CVSS vector \"%.60s\" does not start with CVSS:3.0/ or CVSS:3.1/",
-		                vector);
+				"CVSS vector \"%.60s\" does not start with CVSS:3.0/ or CVSS:3.1/",
+				vector);
 	p = vector + 9;
 	while (*p) {
 		const char *colon = strchr(p, ':'), *slash;
@@ -107,8 +107,8 @@ vuln_cvss3_base_score(const char *vector, double *score)
 	for (int m = 0; m < 8; m++) {
 		if (idx[m] < 0)
 			return ward_err(WARD_EINPUT,
-			                "CVSS vector \"%.80s\" lacks the base metric %s", vector,
-			                base_metrics[m].name);
+					"CVSS vector \"%.80s\" lacks the base metric %s", vector,
+					base_metrics[m].name);
 		w[m] = base_metrics[m].weights[idx[m]];
 	}
 	if (idx[4] == 1) { /* scope changed raises the privilege weights */
@@ -150,7 +150,7 @@ vuln_severity_from_score(double score)
 }
 
 static const char *const severity_names[] = {"unknown", "none", "low",
-                                             "medium",  "high", "critical"};
+					     "medium",	"high", "critical"};
 
 const char *
 vuln_severity_name(int sev)
@@ -179,8 +179,9 @@ vuln_severity_from_urgency(const char *u)
 		const char *prefix;
 		int sev;
 	} map[] = {
-	    {"unimportant", VULN_SEV_LOW}, {"low", VULN_SEV_LOW},   {"minor issue", VULN_SEV_LOW},
-	    {"medium", VULN_SEV_MEDIUM},   {"high", VULN_SEV_HIGH},
+		{"unimportant", VULN_SEV_LOW}, {"low", VULN_SEV_LOW},
+		{"minor issue", VULN_SEV_LOW}, {"medium", VULN_SEV_MEDIUM},
+		{"high", VULN_SEV_HIGH},
 	};
 
 	if (u == NULL)

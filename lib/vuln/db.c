@@ -15,17 +15,17 @@
 #define SCHEMA_VERSION "1"
 
 static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS vuln("
-    " id TEXT PRIMARY KEY, modified TEXT NOT NULL, withdrawn TEXT, summary TEXT,"
-    " details TEXT, cvss TEXT, score REAL, source TEXT) WITHOUT ROWID;"
-    "CREATE TABLE IF NOT EXISTS alias(id TEXT NOT NULL, alias TEXT NOT NULL,"
-    " PRIMARY KEY(id, alias)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS alias_by_alias ON alias(alias);"
-    "CREATE TABLE IF NOT EXISTS affected(ecosystem TEXT NOT NULL, name TEXT NOT NULL,"
-    " id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,"
-    " PRIMARY KEY(ecosystem, name, id, seq)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS affected_by_id ON affected(id);";
+	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS vuln("
+	" id TEXT PRIMARY KEY, modified TEXT NOT NULL, withdrawn TEXT, summary TEXT,"
+	" details TEXT, cvss TEXT, score REAL, source TEXT) WITHOUT ROWID;"
+	"CREATE TABLE IF NOT EXISTS alias(id TEXT NOT NULL, alias TEXT NOT NULL,"
+	" PRIMARY KEY(id, alias)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS alias_by_alias ON alias(alias);"
+	"CREATE TABLE IF NOT EXISTS affected(ecosystem TEXT NOT NULL, name TEXT NOT NULL,"
+	" id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,"
+	" PRIMARY KEY(ecosystem, name, id, seq)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS affected_by_id ON affected(id);";
 
 static int
 db_fail(struct vuln_db *db, const char *what)
@@ -75,8 +75,8 @@ check_schema(struct vuln_db *db)
 	sqlite3_finalize(st);
 	if (!ok)
 		return ward_err(WARD_EINPUT,
-		                "%s: not a ward vulnerability store (schema %s expected)", db->path,
-		                SCHEMA_VERSION);
+				"%s: not a ward vulnerability store (schema %s expected)", db->path,
+				SCHEMA_VERSION);
 	return 0;
 }
 
@@ -94,29 +94,29 @@ vuln_db_open(const char *dir, int flags)
 			goto fail;
 	} else if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
 		ward_err(WARD_EINPUT,
-		         "%s: no vulnerability store there (create one with ward db import)", dir);
+			 "%s: no vulnerability store there (create one with ward db import)", dir);
 		goto fail;
 	}
 	if ((db->path = ward_path_join(dir, VULN_DB_FILE)) == NULL)
 		goto fail;
 	if (!(flags & VULN_DB_CREATE) && stat(db->path, &st) != 0) {
 		ward_err(WARD_EINPUT, "%s: no vulnerability store (create one with ward db import)",
-		         db->path);
+			 db->path);
 		goto fail;
 	}
 	oflags = (flags & VULN_DB_CREATE)  ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-	         : (flags & VULN_DB_WRITE) ? SQLITE_OPEN_READWRITE
-	                                   : SQLITE_OPEN_READONLY;
+		 : (flags & VULN_DB_WRITE) ? SQLITE_OPEN_READWRITE
+					   : SQLITE_OPEN_READONLY;
 	if (sqlite3_open_v2(db->path, &db->sql, oflags, NULL) != SQLITE_OK) {
 		ward_err(WARD_EENV, "%s: cannot open: %s", db->path,
-		         db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
+			 db->sql ? sqlite3_errmsg(db->sql) : "out of memory");
 		goto fail;
 	}
 	sqlite3_busy_timeout(db->sql, 5000);
 	if (flags & VULN_DB_CREATE) {
 		if (exec(db, "PRAGMA journal_mode=DELETE") != 0 || exec(db, schema) != 0 ||
 		    exec(db, "INSERT OR IGNORE INTO meta VALUES('schema','" SCHEMA_VERSION "')") !=
-		        0)
+			    0)
 			goto fail;
 	}
 	if (check_schema(db) != 0)
@@ -295,11 +295,11 @@ db_put_record(struct vuln_db *db, const struct osv_record *r, const char *source
 
 int
 db_lookup(struct vuln_db *db, const char *ecosystem, const char *name, struct db_hit **out,
-          size_t *n)
+	  size_t *n)
 {
 	sqlite3_stmt *st = db_stmt(db, ST_LOOKUP,
-	                           "SELECT id, data FROM affected WHERE ecosystem=? AND name=? "
-	                           "ORDER BY id, seq");
+				   "SELECT id, data FROM affected WHERE ecosystem=? AND name=? "
+				   "ORDER BY id, seq");
 	int rc;
 
 	*out = NULL;
@@ -345,7 +345,7 @@ int
 db_vuln_info(struct vuln_db *db, const char *id, struct db_info *info)
 {
 	sqlite3_stmt *st =
-	    db_stmt(db, ST_INFO, "SELECT summary, cvss, score, details FROM vuln WHERE id=?");
+		db_stmt(db, ST_INFO, "SELECT summary, cvss, score, details FROM vuln WHERE id=?");
 	int rc;
 
 	memset(info, 0, sizeof(*info));
@@ -422,8 +422,8 @@ vuln_db_stats(struct vuln_db *db)
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW || strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
 		ward_err(WARD_EINPUT, "%s: the store is damaged: %s", db->path,
-		         rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
-		                          : sqlite3_errmsg(db->sql));
+			 rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0)
+					  : sqlite3_errmsg(db->sql));
 		sqlite3_finalize(st);
 		goto out;
 	}
@@ -434,16 +434,16 @@ vuln_db_stats(struct vuln_db *db)
 	    count(db, "SELECT count(*) FROM affected", &entries) != 0)
 		goto out;
 	st = db_prepare(db, "SELECT ecosystem, count(DISTINCT id), count(DISTINCT name) FROM "
-	                    "affected GROUP BY ecosystem ORDER BY ecosystem");
+			    "affected GROUP BY ecosystem ORDER BY ecosystem");
 	if (st == NULL)
 		goto out;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *e = (const char *)sqlite3_column_text(st, 0);
 		json_object_set_new(eco, e,
-		                    json_pack("{s:I,s:I,s:b}", "records",
-		                              (json_int_t)sqlite3_column_int64(st, 1), "packages",
-		                              (json_int_t)sqlite3_column_int64(st, 2), "matched",
-		                              osv_ecosystem_kind(e) != OSV_OTHER));
+				    json_pack("{s:I,s:I,s:b}", "records",
+					      (json_int_t)sqlite3_column_int64(st, 1), "packages",
+					      (json_int_t)sqlite3_column_int64(st, 2), "matched",
+					      osv_ecosystem_kind(e) != OSV_OTHER));
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
@@ -455,9 +455,9 @@ vuln_db_stats(struct vuln_db *db)
 	imported = db_meta_get(db, "imported");
 	sources = db_meta_get(db, "sources");
 	j = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:O,s:s?,s:s?}", "store", db->path, "records",
-	              records, "withdrawn", withdrawn, "aliases", aliases, "affected_entries",
-	              entries, "bytes", bytes, "ecosystems", eco, "last_import", imported,
-	              "sources", sources);
+		      records, "withdrawn", withdrawn, "aliases", aliases, "affected_entries",
+		      entries, "bytes", bytes, "ecosystems", eco, "last_import", imported,
+		      "sources", sources);
 out:
 	free(imported);
 	free(sources);

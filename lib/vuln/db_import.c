@@ -89,7 +89,7 @@ import_json(struct vuln_db *db, const json_t *j, const char *what, struct vuln_i
 
 static int
 import_bytes(struct vuln_db *db, const void *data, size_t len, const char *what,
-             struct vuln_import_stats *st)
+	     struct vuln_import_stats *st)
 {
 	json_t *j = ward_json_loadb(data, len, what), *x;
 	size_t i;
@@ -192,7 +192,7 @@ list_json(const char *dir, struct ward_strv *out, int depth)
 
 static int
 import_dir(struct vuln_db *db, const char *dir, struct vuln_import_stats *st,
-           struct ward_progress *pr)
+	   struct ward_progress *pr)
 {
 	struct ward_strv files = {0};
 	int rc;
@@ -210,7 +210,7 @@ import_dir(struct vuln_db *db, const char *dir, struct vuln_import_stats *st,
 
 static int
 import_archive(struct vuln_db *db, const char *path, struct vuln_import_stats *st,
-               struct ward_progress *pr)
+	       struct ward_progress *pr)
 {
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
@@ -224,7 +224,7 @@ import_archive(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 	archive_read_support_filter_all(a);
 	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
 		rc = ward_err(WARD_EINPUT, "%s: not a directory, JSON file or readable archive: %s",
-		              path, archive_error_string(a));
+			      path, archive_error_string(a));
 		goto out;
 	}
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK) {
@@ -248,9 +248,9 @@ import_archive(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 		}
 		la_ssize_t got = archive_read_data(a, b.data, (size_t)size);
 		if (got != size) {
-			rc =
-			    ward_err(WARD_EINPUT, "%s: %s: truncated or corrupt archive member: %s",
-			             path, name, archive_error_string(a));
+			rc = ward_err(WARD_EINPUT,
+				      "%s: %s: truncated or corrupt archive member: %s", path, name,
+				      archive_error_string(a));
 			break;
 		}
 		b.len = (size_t)got;
@@ -265,8 +265,8 @@ import_archive(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 			break;
 	}
 	if (rc == 0 && r != ARCHIVE_EOF)
-		rc =
-		    ward_err(WARD_EINPUT, "%s: corrupt archive: %s", path, archive_error_string(a));
+		rc = ward_err(WARD_EINPUT, "%s: corrupt archive: %s", path,
+			      archive_error_string(a));
 out:
 	ward_buf_free(&b);
 	archive_read_free(a);
@@ -291,7 +291,7 @@ line_in(const char *text, const char *line)
 
 int
 vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *st,
-               struct ward_progress *pr)
+	       struct ward_progress *pr)
 {
 	struct stat sb;
 	uint64_t t0 = ward_now_ns();

@@ -87,7 +87,7 @@ read_verneed(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct versions *v)
 			if (aux > (size_t)INT32_MAX || gelf_getvernaux(d, (int)aux, &va) == NULL)
 				break;
 			if (versions_set(v, va.vna_other & 0x7fff,
-			                 elf_strptr(elf, sh->sh_link, va.vna_name)) != 0)
+					 elf_strptr(elf, sh->sh_link, va.vna_name)) != 0)
 				return -1;
 			if (va.vna_next == 0)
 				break;
@@ -119,7 +119,7 @@ read_verdef(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct versions *v)
 		if (vd.vd_cnt > 0 && off + vd.vd_aux <= (size_t)INT32_MAX &&
 		    gelf_getverdaux(d, (int)(off + vd.vd_aux), &va) != NULL &&
 		    versions_set(v, vd.vd_ndx & 0x7fff,
-		                 elf_strptr(elf, sh->sh_link, va.vda_name)) != 0)
+				 elf_strptr(elf, sh->sh_link, va.vda_name)) != 0)
 			return -1;
 		if (vd.vd_next == 0)
 			break;
@@ -132,7 +132,7 @@ read_verdef(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, struct versions *v)
 
 static int
 read_symbols(Elf *elf, Elf_Scn *scn, const GElf_Shdr *sh, Elf_Data *versym,
-             const struct versions *v, int dynamic, struct vuln_elf *out)
+	     const struct versions *v, int dynamic, struct vuln_elf *out)
 {
 	Elf_Data *d = elf_getdata(scn, NULL);
 	size_t count;
@@ -248,7 +248,7 @@ vuln_elf_read(void *data, size_t len, const char *what, struct vuln_elf *out)
 		goto out;
 	}
 	if (eh.e_phnum > 0 && (eh.e_phoff > len || eh.e_phentsize == 0 ||
-	                       eh.e_phnum > (len - eh.e_phoff) / eh.e_phentsize)) {
+			       eh.e_phnum > (len - eh.e_phoff) / eh.e_phentsize)) {
 		bad(what, "the program header table lies outside the file");
 		goto out;
 	}

@@ -72,7 +72,7 @@ static int
 add_note(struct match_result *m, const char *bad)
 {
 	char *s = ward_asprintf(
-	    "advisory version \"%s\" cannot be ordered and was left out of the range", bad);
+		"advisory version \"%s\" cannot be ordered and was left out of the range", bad);
 
 	if (s == NULL)
 		return -1;

@@ -84,7 +84,7 @@ osv_time_canonical(const char *s, char out[40])
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if ((*p == '+' || *p == '-') && digits(p + 1, 2) && p[3] == ':' &&
-	           digits(p + 4, 2)) {
+		   digits(p + 4, 2)) {
 		off = (atol(p + 1) * 60 + atol(p + 4)) * 60;
 		if (*p == '+')
 			off = -off;
@@ -98,7 +98,7 @@ osv_time_canonical(const char *s, char out[40])
 	if (gmtime_r(&t, &tm) == NULL)
 		return -1;
 	snprintf(out, 40, "%04d-%02d-%02dT%02d:%02d:%02d.%sZ", tm.tm_year + 1900, tm.tm_mon + 1,
-	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
 	return 0;
 }
 
@@ -167,7 +167,7 @@ check_range(struct osv_record *r, const json_t *range, int kind, const char *wha
 
 	if (type == NULL || !json_is_array(events) || json_array_size(events) == 0) {
 		ward_err(WARD_EINPUT, "%s: a range needs a type and a non-empty events array",
-		         what);
+			 what);
 		return NULL;
 	}
 	json_array_foreach(events, i, ev)
@@ -176,7 +176,7 @@ check_range(struct osv_record *r, const json_t *range, int kind, const char *wha
 		json_t *val;
 		if (!json_is_object(ev) || json_object_size(ev) != 1) {
 			ward_err(WARD_EINPUT, "%s: range event %zu must have exactly one field",
-			         what, i);
+				 what, i);
 			return NULL;
 		}
 		json_object_foreach((json_t *)ev, key, val)
@@ -188,17 +188,17 @@ check_range(struct osv_record *r, const json_t *range, int kind, const char *wha
 			}
 			if (!json_is_string(val) || json_string_length(val) == 0) {
 				ward_err(WARD_EINPUT, "%s: range event %s is not a version string",
-				         what, key);
+					 what, key);
 				return NULL;
 			}
 			if (strcmp(type, "ECOSYSTEM") == 0 && strcmp(json_string_value(val), "0") &&
 			    osv_version_check(kind, json_string_value(val)) != 0) {
 				r->invalid_versions++;
-				if (warn(
-				        r,
-				        "%s: invalid version \"%s\" in a range (kept: the range is "
-				        "evaluated without it and findings carry a note)",
-				        what, json_string_value(val)) != 0)
+				if (warn(r,
+					 "%s: invalid version \"%s\" in a range (kept: the range "
+					 "is "
+					 "evaluated without it and findings carry a note)",
+					 what, json_string_value(val)) != 0)
 					return NULL;
 			}
 		}
@@ -334,14 +334,14 @@ osv_record_from_json(const json_t *j, const char *what, struct osv_record *r)
 		return -1;
 	if (osv_time_canonical(mod, canon) != 0)
 		return ward_err(WARD_EINPUT, "%s: modified \"%.40s\" is not an RFC 3339 time",
-		                where, mod);
+				where, mod);
 	r->id = ward_strdup(id);
 	r->modified = ward_strdup(canon);
 	if ((x = json_object_get(j, "withdrawn")) != NULL) {
 		if (!json_is_string(x) || osv_time_canonical(json_string_value(x), canon) != 0) {
 			osv_record_free(r);
 			return ward_err(WARD_EINPUT, "%s: withdrawn is not an RFC 3339 time",
-			                where);
+					where);
 		}
 		r->withdrawn = ward_strdup(canon);
 	}
@@ -356,7 +356,7 @@ osv_record_from_json(const json_t *j, const char *what, struct osv_record *r)
 			if (!json_is_string(a) || json_string_length(a) == 0) {
 				osv_record_free(r);
 				return ward_err(WARD_EINPUT, "%s: aliases[%zu] is not a string",
-				                where, i);
+						where, i);
 			}
 			if (!ward_strv_contains(&r->aliases, json_string_value(a)) &&
 			    strcmp(json_string_value(a), id) != 0)

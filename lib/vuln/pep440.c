@@ -140,7 +140,7 @@ int
 pep440_parse(const char *text, size_t len, struct pep440 *v)
 {
 	static const char *const pre_words[] = {"preview", "alpha", "beta", "pre", "rc",
-	                                        "a",       "b",     "c",    NULL};
+						"a",	   "b",	    "c",    NULL};
 	static const int pre_kind[] = {3, 1, 2, 3, 3, 1, 2, 3};
 	static const char *const post_words[] = {"post", "rev", "r", NULL};
 	static const char *const dev_words[] = {"dev", NULL};
@@ -214,7 +214,7 @@ pep440_parse(const char *text, size_t len, struct pep440 *v)
 			int numeric = 1;
 			struct pep440_local *l;
 			while (c.i < c.n && (isdigit((unsigned char)c.s[c.i]) ||
-			                     (c.s[c.i] >= 'a' && c.s[c.i] <= 'z'))) {
+					     (c.s[c.i] >= 'a' && c.s[c.i] <= 'z'))) {
 				if (!isdigit((unsigned char)c.s[c.i]))
 					numeric = 0;
 				c.i++;
@@ -248,7 +248,7 @@ pep440_parse(const char *text, size_t len, struct pep440 *v)
 bad:
 	pep440_free(v);
 	return ward_err(WARD_EINPUT, "\"%.*s\" is not a valid PEP 440 version",
-	                (int)(len > 80 ? 80 : len), text);
+			(int)(len > 80 ? 80 : len), text);
 }
 
 static int

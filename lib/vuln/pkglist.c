@@ -160,11 +160,11 @@ debian_ecosystem(const char *id, const char *version)
 /* A Debian binary package's purl, the way ward writes it. */
 char *
 deb_purl(const char *name, const char *version, const char *arch, const char *ecosystem,
-         const char *source)
+	 const char *source)
 {
 	char distro[32] = "";
 	const char *q[] = {"arch",     arch,   "distro", distro[0] ? distro : NULL,
-	                   "upstream", source, NULL};
+			   "upstream", source, NULL};
 
 	if (ecosystem != NULL && strncmp(ecosystem, "Debian:", 7) == 0)
 		snprintf(distro, sizeof(distro), "debian-%s", ecosystem + 7);

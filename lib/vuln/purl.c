@@ -165,8 +165,8 @@ purl_parse(const char *s, struct purl *p)
 			if (*c == '_')
 				*c = '-';
 	} else if (strcmp(p->type, "deb") == 0 || strcmp(p->type, "npm") == 0 ||
-	           strcmp(p->type, "github") == 0 || strcmp(p->type, "golang") == 0 ||
-	           strcmp(p->type, "bitbucket") == 0 || strcmp(p->type, "hex") == 0) {
+		   strcmp(p->type, "github") == 0 || strcmp(p->type, "golang") == 0 ||
+		   strcmp(p->type, "bitbucket") == 0 || strcmp(p->type, "hex") == 0) {
 		lower(p->name);
 	}
 	return 0;
@@ -201,7 +201,7 @@ put_encoded(struct ward_buf *b, const char *s)
 
 char *
 purl_build(const char *type, const char *ns, const char *name, const char *version,
-           const char *const *qualifiers)
+	   const char *const *qualifiers)
 {
 	struct ward_buf b = {0};
 	int rc = ward_buf_printf(&b, "pkg:%s/", type);

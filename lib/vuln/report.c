@@ -25,9 +25,9 @@ finding_json(const struct vuln_finding *f)
 {
 	/* the documented fields first, in the documented order */
 	json_t *j = json_pack("{s:s,s:o,s:s,s:s,s:s,s:o,s:s,s:s}", "id", f->id, "aliases",
-	                      strv_json(&f->aliases), "ecosystem", f->ecosystem, "package",
-	                      f->package, "version", f->version, "fixed", str_or_null(f->fixed),
-	                      "severity", vuln_severity_name(f->severity), "owner", f->owner);
+			      strv_json(&f->aliases), "ecosystem", f->ecosystem, "package",
+			      f->package, "version", f->version, "fixed", str_or_null(f->fixed),
+			      "severity", vuln_severity_name(f->severity), "owner", f->owner);
 
 	if (j == NULL)
 		return NULL;
@@ -45,10 +45,10 @@ finding_json(const struct vuln_finding *f)
 		json_object_set_new(j, "note", json_string(f->note));
 	if (f->vex_status != NULL)
 		json_object_set_new(j, "vex",
-		                    json_pack("{s:s,s:o,s:o,s:o}", "status", f->vex_status,
-		                              "justification", str_or_null(f->vex_justification),
-		                              "statement", str_or_null(f->vex_statement), "source",
-		                              str_or_null(f->vex_source)));
+				    json_pack("{s:s,s:o,s:o,s:o}", "status", f->vex_status,
+					      "justification", str_or_null(f->vex_justification),
+					      "statement", str_or_null(f->vex_statement), "source",
+					      str_or_null(f->vex_source)));
 	return j;
 }
 
@@ -67,9 +67,9 @@ vuln_report_json(const struct vuln_report *r)
 	for (int s = VULN_SEV_CRITICAL; s >= 0; s--)
 		json_object_set_new(counts, vuln_severity_name(s), json_integer((json_int_t)by[s]));
 	return json_pack("{s:o,s:o,s:o,s:I,s:o,s:o,s:o}", "findings", findings, "suppressed",
-	                 suppressed, "target", str_or_null(r->target), "packages",
-	                 (json_int_t)r->packages, "counts", counts, "problems",
-	                 strv_json(&r->problems), "warnings", strv_json(&r->warnings));
+			 suppressed, "target", str_or_null(r->target), "packages",
+			 (json_int_t)r->packages, "counts", counts, "problems",
+			 strv_json(&r->problems), "warnings", strv_json(&r->warnings));
 }
 
 static void
@@ -105,7 +105,7 @@ row(FILE *out, const struct vuln_finding *f, const char *extra)
 	fit(fixed, 26, f->fixed ? f->fixed : f->kind ? f->kind : "(unfixed)");
 	fit(title, 60, extra ? extra : f->title);
 	fprintf(out, "%-9s %-21s %-33s %-25s %-25s %s\n", vuln_severity_name(f->severity), id, pkg,
-	        inst, fixed, title);
+		inst, fixed, title);
 }
 
 int
@@ -114,16 +114,16 @@ vuln_report_table(const struct vuln_report *r, FILE *out)
 	size_t by[VULN_SEV_CRITICAL + 1] = {0};
 
 	fprintf(out, "%-9s %-21s %-33s %-25s %-25s %s\n", "SEVERITY", "ID", "PACKAGE", "INSTALLED",
-	        "FIXED-IN", "TITLE");
+		"FIXED-IN", "TITLE");
 	for (size_t i = 0; i < r->nfindings; i++) {
 		row(out, &r->findings[i], NULL);
 		by[r->findings[i].severity]++;
 	}
 	fprintf(out,
-	        "\n%zu findings (critical %zu, high %zu, medium %zu, low %zu, unknown %zu) in "
-	        "%zu packages",
-	        r->nfindings, by[VULN_SEV_CRITICAL], by[VULN_SEV_HIGH], by[VULN_SEV_MEDIUM],
-	        by[VULN_SEV_LOW], by[VULN_SEV_UNKNOWN] + by[VULN_SEV_NONE], r->packages);
+		"\n%zu findings (critical %zu, high %zu, medium %zu, low %zu, unknown %zu) in "
+		"%zu packages",
+		r->nfindings, by[VULN_SEV_CRITICAL], by[VULN_SEV_HIGH], by[VULN_SEV_MEDIUM],
+		by[VULN_SEV_LOW], by[VULN_SEV_UNKNOWN] + by[VULN_SEV_NONE], r->packages);
 	if (r->target)
 		fprintf(out, " of %s", r->target);
 	fprintf(out, "\n");
@@ -133,8 +133,8 @@ vuln_report_table(const struct vuln_report *r, FILE *out)
 			const struct vuln_finding *f = &r->suppressed[i];
 			char why[300];
 			snprintf(why, sizeof(why), "%s%s%s", f->vex_status,
-			         f->vex_justification ? ": " : "",
-			         f->vex_justification ? f->vex_justification : "");
+				 f->vex_justification ? ": " : "",
+				 f->vex_justification ? f->vex_justification : "");
 			row(out, f, why);
 		}
 	}

@@ -16,10 +16,10 @@ struct comp {
 	const char *ref; /* bom-ref / SPDXID */
 	const char *purl;
 	const char *name, *version;
-	const char *parent;      /* nesting parent's ref (CycloneDX) */
-	const json_t *props;     /* CycloneDX properties[] */
+	const char *parent;	 /* nesting parent's ref (CycloneDX) */
+	const json_t *props;	 /* CycloneDX properties[] */
 	const char *source_info; /* SPDX sourceInfo */
-	char *owner;             /* resolved owning Debian package */
+	char *owner;		 /* resolved owning Debian package */
 	int is_os;
 };
 
@@ -90,7 +90,7 @@ walk_cdx(struct reader *r, const json_t *components, const char *parent, int dep
 			return -1;
 		if (json_is_array(json_object_get(c, "components")) &&
 		    walk_cdx(r, json_object_get(c, "components"), k.ref ? k.ref : k.name,
-		             depth + 1) != 0)
+			     depth + 1) != 0)
 			return -1;
 	}
 	return 0;
@@ -144,7 +144,7 @@ walk_spdx(struct reader *r, const json_t *doc)
 		k.version = ward_json_str(x, "versionInfo");
 		k.source_info = ward_json_str(x, "sourceInfo");
 		if (purpose != NULL && (strcmp(purpose, "OPERATING_SYSTEM") == 0 ||
-		                        strcmp(purpose, "OPERATING-SYSTEM") == 0)) {
+					strcmp(purpose, "OPERATING-SYSTEM") == 0)) {
 			k.is_os = 1;
 			note_os(r, k.name, k.version);
 		}
@@ -197,8 +197,8 @@ deb_source(const struct comp *c, const struct purl *p, char **src, char **srcver
 		*src = ward_strdup(v);
 		if (ver != NULL && *ver)
 			*srcver = ward_asprintf("%s%s%s%s%s", ep && strcmp(ep, "0") ? ep : "",
-			                        ep && strcmp(ep, "0") ? ":" : "", ver,
-			                        rel && *rel ? "-" : "", rel ? rel : "");
+						ep && strcmp(ep, "0") ? ":" : "", ver,
+						rel && *rel ? "-" : "", rel ? rel : "");
 		return 0;
 	}
 	if ((v = purl_qualifier(p, "upstream")) != NULL) {
@@ -223,21 +223,21 @@ deb_source(const struct comp *c, const struct purl *p, char **src, char **srcver
 }
 
 static const char *const purl_ecosystems[][2] = {
-    {"npm", "npm"},
-    {"golang", "Go"},
-    {"maven", "Maven"},
-    {"cargo", "crates.io"},
-    {"gem", "RubyGems"},
-    {"nuget", "NuGet"},
-    {"composer", "Packagist"},
-    {"hex", "Hex"},
-    {"pub", "Pub"},
-    {"swift", "SwiftURL"},
-    {"apk", "Alpine"},
-    {"rpm", "Red Hat"},
-    {"conan", "ConanCenter"},
-    {"cran", "CRAN"},
-    {"hackage", "Hackage"},
+	{"npm", "npm"},
+	{"golang", "Go"},
+	{"maven", "Maven"},
+	{"cargo", "crates.io"},
+	{"gem", "RubyGems"},
+	{"nuget", "NuGet"},
+	{"composer", "Packagist"},
+	{"hex", "Hex"},
+	{"pub", "Pub"},
+	{"swift", "SwiftURL"},
+	{"apk", "Alpine"},
+	{"rpm", "Red Hat"},
+	{"conan", "ConanCenter"},
+	{"cran", "CRAN"},
+	{"hackage", "Hackage"},
 };
 
 /* Not packages: the image, files, models, ward itself. */
@@ -276,9 +276,9 @@ guess_owner(struct reader *r, const struct comp *c, const char *dist)
 		return NULL;
 	snprintf(cand[0], sizeof(cand[0]), "python3-%s", dist);
 	snprintf(cand[1], sizeof(cand[1]), "python3-%s",
-	         strncmp(dist, "py", 2) == 0 && dist[2] ? dist + 2 : dist);
+		 strncmp(dist, "py", 2) == 0 && dist[2] ? dist + 2 : dist);
 	snprintf(cand[2], sizeof(cand[2]), "python3-%s",
-	         strncmp(dist, "python-", 7) == 0 ? dist + 7 : dist);
+		 strncmp(dist, "python-", 7) == 0 ? dist + 7 : dist);
 	for (int k = 0; k < 3; k++)
 		for (size_t i = 0; i < r->n; i++) {
 			struct purl p;
@@ -320,7 +320,7 @@ use_comp(struct reader *r, struct comp *c)
 		return 0; /* files, the image itself, models: nothing to match by name */
 	if (purl_parse(c->purl, &p) != 0)
 		return problem(r, "%s: invalid purl \"%s\": not scanned", c->name ? c->name : "?",
-		               c->purl);
+			       c->purl);
 	if (ignored_type(p.type))
 		goto out;
 	k.name = p.name;
@@ -341,7 +341,7 @@ use_comp(struct reader *r, struct comp *c)
 			k.version = ver = ward_asprintf("%s:%s", ep, k.version);
 		if (eco == NULL) {
 			rc = problem(r, "%s: unknown Debian release (%s): not scanned", p.name,
-			             c->purl);
+				     c->purl);
 			goto out;
 		}
 		deb_source(c, &p, &src, &srcver);
@@ -385,7 +385,7 @@ vuln_pkglist_from_sbom_json(const json_t *doc, const char *what, struct vuln_pkg
 {
 	struct reader r = {0};
 	const char *fmt = ward_json_str(doc, "bomFormat"),
-	           *spdx = ward_json_str(doc, "spdxVersion");
+		   *spdx = ward_json_str(doc, "spdxVersion");
 	int rc = -1;
 
 	r.out = out;
@@ -421,7 +421,7 @@ vuln_pkglist_from_sbom_json(const json_t *doc, const char *what, struct vuln_pkg
 			goto out;
 	} else {
 		ward_err(WARD_EINPUT, "%s: neither a CycloneDX nor an SPDX 2.x JSON document",
-		         what);
+			 what);
 		goto out;
 	}
 	if (r.distro != NULL && out->distro == NULL)

@@ -63,7 +63,7 @@ matched_name(int kind, const char *name)
 }
 
 static int problem(struct vuln_report *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+	__attribute__((format(printf, 2, 3)));
 
 static int
 problem(struct vuln_report *r, const char *fmt, ...)
@@ -89,7 +89,7 @@ owner_of(const struct vuln_pkglist *l, const struct vuln_pkg *p)
 
 static int
 add_cand(struct scan *s, const struct vuln_pkg *p, int kind, const char *name, const char *ver,
-         const char *id, struct match_result *m)
+	 const char *id, struct match_result *m)
 {
 	struct cand *c = ward_realloc(s->c, (s->n + 1) * sizeof(*c));
 
@@ -154,10 +154,10 @@ scan_pkg(struct scan *s, const struct vuln_pkg *p)
 	}
 	if (!installed.valid &&
 	    problem(s->out,
-	            "%s %s %s: not a valid %s version; %zu advisories with version ranges "
-	            "could not be evaluated (only exact versions[] entries were matched)",
-	            p->ecosystem, name, ver, kind == OSV_PYPI ? "PEP 440" : "Debian",
-	            unevaluated) != 0)
+		    "%s %s %s: not a valid %s version; %zu advisories with version ranges "
+		    "could not be evaluated (only exact versions[] entries were matched)",
+		    p->ecosystem, name, ver, kind == OSV_PYPI ? "PEP 440" : "Debian",
+		    unevaluated) != 0)
 		goto out;
 	rc = 0;
 out:
@@ -417,7 +417,7 @@ vuln_scan(struct vuln_db *db, const struct vuln_pkglist *pkgs, struct vuln_repor
 			continue; /* already a problem of the package list */
 		if (osv_ecosystem_kind(p->ecosystem) == OSV_OTHER) {
 			rc = problem(out, "%s %s %s: no matcher for this ecosystem: not scanned",
-			             p->ecosystem, p->name, p->version);
+				     p->ecosystem, p->name, p->version);
 			continue;
 		}
 		out->packages++;

@@ -16,7 +16,7 @@
 struct vex_component {
 	char *id;
 	struct ward_strv identifiers; /* values of identifiers{} */
-	struct ward_strv purls;       /* identifiers.purl */
+	struct ward_strv purls;	      /* identifiers.purl */
 	struct ward_strv hashes;
 };
 
@@ -139,7 +139,7 @@ read_component(const json_t *j, struct vex_component *c, const char *what)
 	}
 	if (c->id == NULL && c->identifiers.n == 0 && c->hashes.n == 0)
 		return ward_err(WARD_EINPUT,
-		                "%s: a product names nothing (@id, identifiers, hashes)", what);
+				"%s: a product names nothing (@id, identifiers, hashes)", what);
 	return 0;
 }
 
@@ -176,14 +176,14 @@ read_products(const json_t *st, struct vex_stmt *s, const char *what)
 }
 
 static const char *const statuses[] = {"not_affected", "affected", "fixed", "under_investigation",
-                                       NULL};
+				       NULL};
 static const char *const justifications[] = {
-    "component_not_present",
-    "vulnerable_code_not_present",
-    "vulnerable_code_not_in_execute_path",
-    "vulnerable_code_cannot_be_controlled_by_adversary",
-    "inline_mitigations_already_exist",
-    NULL,
+	"component_not_present",
+	"vulnerable_code_not_present",
+	"vulnerable_code_not_in_execute_path",
+	"vulnerable_code_cannot_be_controlled_by_adversary",
+	"inline_mitigations_already_exist",
+	NULL,
 };
 
 static int
@@ -232,14 +232,14 @@ read_statement(struct vuln_vex *v, const json_t *st, const char *doc_when, const
 		goto fail;
 	if (s.status == NULL || !in_list(s.status, statuses)) {
 		ward_err(WARD_EINPUT, "%s: statement for %s has an invalid status", what,
-		         s.name ? s.name : s.vid);
+			 s.name ? s.name : s.vid);
 		goto fail;
 	}
 	if (strcmp(s.status, "not_affected") == 0 && s.justification == NULL && s.impact == NULL) {
 		ward_err(WARD_EINPUT,
-		         "%s: not_affected statement for %s needs a justification or an "
-		         "impact_statement",
-		         what, s.name ? s.name : s.vid);
+			 "%s: not_affected statement for %s needs a justification or an "
+			 "impact_statement",
+			 what, s.name ? s.name : s.vid);
 		goto fail;
 	}
 	if (s.justification != NULL && !in_list(s.justification, justifications)) {
@@ -251,7 +251,7 @@ read_statement(struct vuln_vex *v, const json_t *st, const char *doc_when, const
 	if (t != NULL) {
 		if (osv_time_canonical(t, s.when) != 0) {
 			ward_err(WARD_EINPUT, "%s: statement timestamp \"%.40s\" is not RFC 3339",
-			         what, t);
+				 what, t);
 			goto fail;
 		}
 	} else {
@@ -355,7 +355,7 @@ vuln_matches(const struct vex_stmt *s, const struct vuln_finding *f)
 
 static int
 stmt_matches(const struct vex_stmt *s, const struct vuln_finding *f,
-             const struct ward_strv *targets)
+	     const struct ward_strv *targets)
 {
 	if (!vuln_matches(s, f))
 		return 0;

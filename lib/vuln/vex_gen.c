@@ -40,7 +40,7 @@ struct walk {
 };
 
 static int note(struct ward_strv *sv, size_t *count, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 
 static int
 note(struct ward_strv *sv, size_t *count, const char *fmt, ...)
@@ -102,7 +102,7 @@ inspect(struct walk *w, const char *rel, unsigned char *data, size_t len)
 	for (size_t k = 0; rc == 0 && k < w->ns; k++) {
 		struct ann_state *s = &w->s[k];
 		int provider = (e.soname && ward_strv_contains(&s->a->libraries, e.soname)) ||
-		               ward_strv_contains(&s->a->libraries, base);
+			       ward_strv_contains(&s->a->libraries, base);
 		if (provider) {
 			rc = note(&s->providers, NULL, "%s", rel);
 			continue;
@@ -110,32 +110,32 @@ inspect(struct walk *w, const char *rel, unsigned char *data, size_t len)
 		for (size_t i = 0; rc == 0 && i < e.imports.n; i++)
 			if (base_in(&s->a->symbols, e.imports.v[i]))
 				rc = note(&s->blockers, &s->nblockers, "%s imports %s", rel,
-				          e.imports.v[i]);
+					  e.imports.v[i]);
 		for (size_t i = 0; rc == 0 && i < e.defines.n; i++)
 			if (base_in(&s->a->symbols, e.defines.v[i]))
 				rc = note(&s->blockers, &s->nblockers, "%s defines its own %s", rel,
-				          e.defines.v[i]);
+					  e.defines.v[i]);
 		for (size_t l = 0; rc == 0 && dl && l < s->a->libraries.n; l++)
 			if (memmem(data, len, s->a->libraries.v[l], stem_len(s->a->libraries.v[l])))
-				rc =
-				    note(&s->blockers, &s->nblockers,
-				         "%s calls dlopen and names %s", rel, s->a->libraries.v[l]);
+				rc = note(&s->blockers, &s->nblockers,
+					  "%s calls dlopen and names %s", rel,
+					  s->a->libraries.v[l]);
 		/* A stripped static executable hides what it linked in; OpenSSL and
 		 * most libraries leave function names in their error strings, so
 		 * one that contains an annotated name or the library's name counts. */
 		for (size_t i = 0; rc == 0 && !e.has_dynamic && !e.has_symtab &&
-		                   i < s->a->symbols.n + s->a->libraries.n;
+				   i < s->a->symbols.n + s->a->libraries.n;
 		     i++) {
 			int sym = i < s->a->symbols.n;
 			const char *needle =
-			    sym ? s->a->symbols.v[i] : s->a->libraries.v[i - s->a->symbols.n];
+				sym ? s->a->symbols.v[i] : s->a->libraries.v[i - s->a->symbols.n];
 			size_t nl = sym ? strlen(needle) : stem_len(needle) - 3;
 			if (memmem(data, len, needle, nl) != NULL) {
-				rc = note(
-				    &s->blockers, &s->nblockers,
-				    "%s is statically linked without a symbol table and contains "
-				    "\"%.*s\"",
-				    rel, (int)nl, needle);
+				rc = note(&s->blockers, &s->nblockers,
+					  "%s is statically linked without a symbol table and "
+					  "contains "
+					  "\"%.*s\"",
+					  rel, (int)nl, needle);
 				break;
 			}
 		}
@@ -201,7 +201,7 @@ walk_dir(struct walk *w, int dirfd, const char *rel, int depth)
 				continue;
 			}
 			sub = openat(dirfd, de->d_name,
-			             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				rc = walk_dir(w, sub, path, depth + 1);
 		} else if (S_ISREG(st.st_mode)) {
@@ -218,8 +218,8 @@ walk_dir(struct walk *w, int dirfd, const char *rel, int depth)
 static int
 listed_files(const char *root, const char *pkg, struct ward_strv *out)
 {
-	static const char *const arches[] = {"amd64", "arm64",   "i386",  "all",
-	                                     "armhf", "ppc64el", "s390x", "riscv64"};
+	static const char *const arches[] = {"amd64", "arm64",	 "i386",  "all",
+					     "armhf", "ppc64el", "s390x", "riscv64"};
 	struct ward_buf b = {0};
 	int found = 0;
 
@@ -230,7 +230,7 @@ listed_files(const char *root, const char *pkg, struct ward_strv *out)
 				snprintf(rel, sizeof(rel), "var/lib/dpkg/info/%s.list", pkg);
 			else if (f == 1)
 				snprintf(rel, sizeof(rel), "var/lib/dpkg/info/%s:%s.list", pkg,
-				         arches[a]);
+					 arches[a]);
 			else
 				snprintf(rel, sizeof(rel), "var/lib/dpkg/status.d/%s.md5sums", pkg);
 			if ((p = ward_path_join(root, rel)) == NULL)
@@ -320,14 +320,14 @@ join(const struct ward_strv *sv, const char *sep, size_t total)
 
 static json_t *
 statement(const struct vuln_finding *f, const char *status, const char *justification,
-          const char *impact, const char *action, const char *notes)
+	  const char *impact, const char *action, const char *notes)
 {
 	json_t *aliases = json_array(), *st;
 
 	for (size_t i = 0; i < f->aliases.n; i++)
 		json_array_append_new(aliases, json_string(f->aliases.v[i]));
 	st = json_pack("{s:{s:s,s:o},s:[{s:s}],s:s}", "vulnerability", "name", f->id, "aliases",
-	               aliases, "products", "@id", f->purl ? f->purl : f->owner, "status", status);
+		       aliases, "products", "@id", f->purl ? f->purl : f->owner, "status", status);
 	if (st == NULL)
 		return NULL;
 	if (justification)
@@ -355,12 +355,12 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 		if ((absent = package_absent(o->rootfs, f->owner, &nfiles)) < 0)
 			return NULL;
 		if (absent) {
-			text =
-			    ward_asprintf("%s is recorded as installed but none of the %zu files "
-			                  "its package lists is present in the image",
-			                  f->owner, nfiles);
-			st =
-			    statement(f, "not_affected", "component_not_present", text, NULL, NULL);
+			text = ward_asprintf(
+				"%s is recorded as installed but none of the %zu files "
+				"its package lists is present in the image",
+				f->owner, nfiles);
+			st = statement(f, "not_affected", "component_not_present", text, NULL,
+				       NULL);
 			free(text);
 			return st;
 		}
@@ -375,30 +375,30 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 	if (a != NULL && a->packages.n > 0 && !ward_strv_contains(&a->packages, f->owner)) {
 		char *pk = join(&a->packages, ", ", a->packages.n);
 		text = ward_asprintf("the vulnerable code of %s is in %s (%s), which %s does not "
-		                     "ship%s%s",
-		                     f->id, libs, pk, f->owner, a->reference ? "; see " : "",
-		                     a->reference ? a->reference : "");
+				     "ship%s%s",
+				     f->id, libs, pk, f->owner, a->reference ? "; see " : "",
+				     a->reference ? a->reference : "");
 		free(pk);
 		st = statement(f, "not_affected", "component_not_present", text, NULL, NULL);
 	} else if (a != NULL && s != NULL && s->providers.n == 0) {
-		text =
-		    ward_asprintf("no ELF object among the %zu inspected in the image is %s, which "
-		                  "holds the vulnerable code of %s%s%s",
-		                  w->objects, libs, f->id, a->reference ? "; see " : "",
-		                  a->reference ? a->reference : "");
+		text = ward_asprintf(
+			"no ELF object among the %zu inspected in the image is %s, which "
+			"holds the vulnerable code of %s%s%s",
+			w->objects, libs, f->id, a->reference ? "; see " : "",
+			a->reference ? a->reference : "");
 		st = statement(f, "not_affected", "component_not_present", text, NULL, NULL);
 	} else if (a != NULL && s != NULL && s->nblockers == 0 && w->unreadable.n == 0) {
 		char *prov = join(&s->providers, ", ", s->providers.n);
 		text = ward_asprintf(
-		    "ward inspected the dynamic symbol tables of %zu ELF objects in the image: "
-		    "none imports %s from %s (provided by %s), none defines its own copy, and "
-		    "none that calls dlopen names the library; symbols checked: %s%s%s",
-		    w->objects, "the vulnerable functions", libs, prov, syms,
-		    a->reference ? "; vulnerable functions from " : "",
-		    a->reference ? a->reference : "");
+			"ward inspected the dynamic symbol tables of %zu ELF objects in the image: "
+			"none imports %s from %s (provided by %s), none defines its own copy, and "
+			"none that calls dlopen names the library; symbols checked: %s%s%s",
+			w->objects, "the vulnerable functions", libs, prov, syms,
+			a->reference ? "; vulnerable functions from " : "",
+			a->reference ? a->reference : "");
 		free(prov);
 		st = statement(f, "not_affected", "vulnerable_code_not_in_execute_path", text, NULL,
-		               NULL);
+			       NULL);
 	} else {
 		if (a != NULL && s != NULL) {
 			struct ward_strv all = {0};
@@ -416,16 +416,16 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 		}
 		if (f->fixed != NULL) {
 			text = ward_asprintf(
-			    "upgrade %s to %s or later (%s %s)%s%s", f->package, f->fixed, f->owner,
-			    f->owner_version ? f->owner_version : "",
-			    evidence ? ": reachable: " : "", evidence ? evidence : "");
+				"upgrade %s to %s or later (%s %s)%s%s", f->package, f->fixed,
+				f->owner, f->owner_version ? f->owner_version : "",
+				evidence ? ": reachable: " : "", evidence ? evidence : "");
 			st = statement(f, "affected", NULL, NULL, text, NULL);
 		} else {
-			text = evidence
-			           ? ward_asprintf("no fixed version is known; reachable: %s",
-			                           evidence)
-			           : ward_strdup("no fixed version is known and no reachability "
-			                         "annotation covers it");
+			text = evidence ? ward_asprintf("no fixed version is known; reachable: %s",
+							evidence)
+					: ward_strdup(
+						  "no fixed version is known and no reachability "
+						  "annotation covers it");
 			st = statement(f, "under_investigation", NULL, NULL, NULL, text);
 		}
 	}
@@ -438,7 +438,7 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 
 int
 vuln_vex_generate(const struct vuln_report *r, const struct vuln_pkglist *pkgs,
-                  const struct vuln_vex_opts *o, json_t **out)
+		  const struct vuln_vex_opts *o, json_t **out)
 {
 	struct walk w = {0};
 	json_t *statements = json_array(), *doc = NULL;
@@ -480,11 +480,11 @@ vuln_vex_generate(const struct vuln_report *r, const struct vuln_pkglist *pkgs,
 		goto done;
 	sha256_hex(dump, strlen(dump), hex);
 	id = o->id ? ward_strdup(o->id)
-	           : ward_asprintf("https://openvex.dev/docs/public/vex-%s", hex);
-	doc =
-	    json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:O}", "@context", "https://openvex.dev/ns/v0.2.0",
-	              "@id", id, "author", o->author ? o->author : "ward", "timestamp", ts,
-	              "version", 1, "tooling", "ward " WARD_VERSION, "statements", statements);
+		   : ward_asprintf("https://openvex.dev/docs/public/vex-%s", hex);
+	doc = json_pack("{s:s,s:s,s:s,s:s,s:i,s:s,s:O}", "@context",
+			"https://openvex.dev/ns/v0.2.0", "@id", id, "author",
+			o->author ? o->author : "ward", "timestamp", ts, "version", 1, "tooling",
+			"ward " WARD_VERSION, "statements", statements);
 	if (doc == NULL) {
 		ward_err(WARD_EENV, "out of memory");
 		goto done;

@@ -56,21 +56,21 @@ int vuln_severity_parse(const char *s); /* -1 when unknown */
 /* One installed component.  Strings are owned by the list. */
 struct vuln_pkg {
 	char *ecosystem;      /* OSV ecosystem: "Debian:12", "PyPI", "npm", ...; NULL unknown */
-	char *name;           /* Debian binary package, or distribution name as written */
-	char *version;        /* installed version */
-	char *source;         /* Debian: source package (NULL = name) */
+	char *name;	      /* Debian binary package, or distribution name as written */
+	char *version;	      /* installed version */
+	char *source;	      /* Debian: source package (NULL = name) */
 	char *source_version; /* Debian: source version with epoch (NULL = version) */
-	char *purl;           /* the component's purl, or NULL */
-	char *owner;          /* Python distribution shipped by a Debian package: that
-	                         binary package's name (it must be in the list); else NULL */
-	char *location;       /* where it was found (path or SBOM reference), or NULL */
+	char *purl;	      /* the component's purl, or NULL */
+	char *owner;	      /* Python distribution shipped by a Debian package: that
+				 binary package's name (it must be in the list); else NULL */
+	char *location;	      /* where it was found (path or SBOM reference), or NULL */
 };
 
 struct vuln_pkglist {
 	struct vuln_pkg *v;
 	size_t n, cap;
-	char *distro;                /* "Debian:12" when known (os-release or SBOM) */
-	char *target;                /* what was read: path, image name, SBOM subject */
+	char *distro;		     /* "Debian:12" when known (os-release or SBOM) */
+	char *target;		     /* what was read: path, image name, SBOM subject */
 	struct ward_strv target_ids; /* VEX product identifiers of the target (purls, digests) */
 	struct ward_strv problems;   /* components that could not be used, one line each */
 };
@@ -123,10 +123,10 @@ void vuln_db_close(struct vuln_db *db);
 struct vuln_import_stats {
 	size_t files, records;
 	size_t added, updated, unchanged, withdrawn;
-	size_t malformed;        /* records skipped; first_error says why */
+	size_t malformed;	 /* records skipped; first_error says why */
 	size_t invalid_versions; /* range versions the ecosystem cannot order (kept) */
 	size_t warnings;
-	size_t unmatched_records;              /* stored, but no matcher for their ecosystem */
+	size_t unmatched_records;	       /* stored, but no matcher for their ecosystem */
 	struct ward_strv unmatched_ecosystems; /* their ecosystems */
 	char first_error[512];
 	char first_warning[512];
@@ -139,7 +139,7 @@ struct vuln_import_stats {
  * never match.  Malformed records are counted in st and skipped.  The
  * stats accumulate over calls; release with vuln_import_stats_free(). */
 int vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *st,
-                   struct ward_progress *progress);
+		   struct ward_progress *progress);
 void vuln_import_stats_free(struct vuln_import_stats *st);
 /* The sources imported so far (for `ward db update`), appended to out. */
 int vuln_db_sources(struct vuln_db *db, struct ward_strv *out);
@@ -152,13 +152,13 @@ struct vuln_finding {
 	char *id; /* canonical: the CVE when known, else the GHSA, else the record id */
 	struct ward_strv aliases; /* every other id of the merged records, sorted */
 	struct ward_strv records; /* the OSV records that matched, sorted */
-	char *ecosystem;          /* as matched: "Debian:12" or "PyPI" */
-	char *package;            /* as matched: source package, or PEP 503 name */
-	char *version;            /* as matched: source version, or distribution version */
-	char *fixed;          /* first fixed version above the installed one; NULL when unfixed */
-	int severity;         /* enum vuln_severity */
-	double score;         /* CVSS base score, -1 when none */
-	char *cvss;           /* its vector */
+	char *ecosystem;	  /* as matched: "Debian:12" or "PyPI" */
+	char *package;		  /* as matched: source package, or PEP 503 name */
+	char *version;		  /* as matched: source version, or distribution version */
+	char *fixed;	      /* first fixed version above the installed one; NULL when unfixed */
+	int severity;	      /* enum vuln_severity */
+	double score;	      /* CVSS base score, -1 when none */
+	char *cvss;	      /* its vector */
 	char *urgency, *kind; /* Debian open issues: the tracker's urgency and kind */
 	char *title;
 	char *owner; /* the installed package carrying it (Debian binary or distribution) */
@@ -176,7 +176,7 @@ struct vuln_report {
 	size_t nsuppressed;
 	struct ward_strv problems; /* packages not matched and why (invalid version, no matcher) */
 	struct ward_strv warnings; /* advisory data that could not be fully used */
-	size_t packages;           /* packages looked up */
+	size_t packages;	   /* packages looked up */
 	char *target;
 	struct ward_strv target_ids;
 };
@@ -225,8 +225,8 @@ void vuln_annotations_free(struct vuln_annotations *a);
 struct vuln_vex_opts {
 	const char *rootfs; /* root filesystem to inspect (ELF, dpkg lists) */
 	const struct vuln_annotations *annotations; /* NULL: no reachability claims */
-	const char *author;                         /* default "ward" */
-	const char *id;                             /* document @id; default derived from content */
+	const char *author;			    /* default "ward" */
+	const char *id;				    /* document @id; default derived from content */
 	time_t timestamp;
 };
 /* vuln_vex_generate(r, pkgs, o, out): an OpenVEX v0.2.0 document with one
@@ -238,16 +238,16 @@ struct vuln_vex_opts {
  * else under_investigation.  Warnings about unreadable ELF files are
  * logged.  *out is a new reference. */
 int vuln_vex_generate(const struct vuln_report *r, const struct vuln_pkglist *pkgs,
-                      const struct vuln_vex_opts *o, json_t **out);
+		      const struct vuln_vex_opts *o, json_t **out);
 
 /* ---------------------------------------------------------- ELF */
 
 struct vuln_elf {
 	int elf_class; /* 32 or 64 */
 	int big_endian;
-	int has_dynamic;          /* a dynamic section (shared object or dynamic executable) */
-	int has_symtab;           /* a static symbol table was read */
-	char *soname;             /* DT_SONAME, or NULL */
+	int has_dynamic;	  /* a dynamic section (shared object or dynamic executable) */
+	int has_symtab;		  /* a static symbol table was read */
+	char *soname;		  /* DT_SONAME, or NULL */
 	struct ward_strv needed;  /* DT_NEEDED */
 	struct ward_strv imports; /* undefined dynamic symbols, "name" or "name@VERSION" */
 	struct ward_strv defines; /* defined function/object symbols (dynamic, else .symtab) */

@@ -46,15 +46,15 @@ enum osv_kind { OSV_OTHER, OSV_DEBIAN, OSV_PYPI };
 
 struct osv_affected {
 	char *ecosystem; /* as written: "Debian:12", "PyPI" */
-	char *name;      /* normalized (osv_normalize_name) */
+	char *name;	 /* normalized (osv_normalize_name) */
 	char *data; /* compact JSON {"ranges":[...],"versions":[...],"ecosystem_specific":{}} */
 };
 
 struct osv_record {
 	char *id;
-	char *modified;  /* canonical UTC "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" */
+	char *modified;	 /* canonical UTC "YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ" */
 	char *withdrawn; /* canonical, or NULL */
-	char *summary;   /* summary, else the first line of details */
+	char *summary;	 /* summary, else the first line of details */
 	char *details;
 	char *cvss;   /* the highest-scoring CVSS v3 vector, or NULL */
 	double score; /* its base score, -1 when none */
@@ -120,12 +120,12 @@ struct db_hit {
 };
 /* All affected entries for (ecosystem, normalized name), ordered by id. */
 int db_lookup(struct vuln_db *db, const char *ecosystem, const char *name, struct db_hit **out,
-              size_t *n);
+	      size_t *n);
 void db_hits_free(struct db_hit *h, size_t n);
 
 struct db_info {
 	char *summary, *cvss, *details;
-	double score;             /* -1 when no CVSS */
+	double score;		  /* -1 when no CVSS */
 	struct ward_strv aliases; /* sorted */
 };
 int db_vuln_info(struct vuln_db *db, const char *id, struct db_info *info);
@@ -138,7 +138,7 @@ struct purl_q {
 };
 struct purl {
 	char *type, *ns, *name, *version; /* decoded; ns and version may be NULL */
-	struct purl_q *q;                 /* sorted by key */
+	struct purl_q *q;		  /* sorted by key */
 	size_t nq;
 };
 /* 0, or -1 (nothing recorded) when s is not a purl.  purl_free() after. */
@@ -148,7 +148,7 @@ const char *purl_qualifier(const struct purl *p, const char *key);
 /* qualifiers: NULL-terminated list of key, value pairs, keys sorted;
  * pairs with a NULL value are left out.  Caller frees. */
 char *purl_build(const char *type, const char *ns, const char *name, const char *version,
-                 const char *const *qualifiers);
+		 const char *const *qualifiers);
 /* go-vex PurlMatches(general, specific): 1 or 0. */
 int purl_matches(const char *general, const char *specific);
 
@@ -158,7 +158,7 @@ int purl_matches(const char *general, const char *specific);
 char *debian_ecosystem(const char *id, const char *version);
 /* pkg:deb/debian/<name>@<version>?arch=&distro=debian-N&upstream=<source>. */
 char *deb_purl(const char *name, const char *version, const char *arch, const char *ecosystem,
-               const char *source);
+	       const char *source);
 
 /* ---------------------------------------------------------------- matching */
 
@@ -177,7 +177,7 @@ int ver_cmp(const struct ver *a, const struct ver *b);
 struct match_result {
 	int affected;
 	int unevaluated; /* ranges skipped because the installed version is invalid */
-	char *fixed;     /* lowest fixed version above the installed one */
+	char *fixed;	 /* lowest fixed version above the installed one */
 	int fixed_valid;
 	char *note;
 	char *urgency, *kind;
@@ -204,6 +204,6 @@ struct vuln_annotations {
 };
 /* The annotation naming the finding's id or one of its aliases, or NULL. */
 const struct annotation *annotation_for(const struct vuln_annotations *a,
-                                        const struct vuln_finding *f);
+					const struct vuln_finding *f);
 
 #endif

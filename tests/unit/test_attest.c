@@ -24,11 +24,11 @@ test_predicate_types(void **state)
 	assert_string_equal(attest_predicate_type("spdx"), "https://spdx.dev/Document");
 	assert_string_equal(attest_predicate_type("spdxjson"), "https://spdx.dev/Document");
 	assert_string_equal(attest_predicate_type("slsaprovenance1"),
-	                    "https://slsa.dev/provenance/v1");
+			    "https://slsa.dev/provenance/v1");
 	assert_string_equal(attest_predicate_type("provenance"), "https://slsa.dev/provenance/v1");
 	assert_string_equal(attest_predicate_type("openvex"), "https://openvex.dev/ns");
 	assert_string_equal(attest_predicate_type("https://example.org/p/v1"),
-	                    "https://example.org/p/v1");
+			    "https://example.org/p/v1");
 	assert_null(attest_predicate_type("nonsense"));
 	assert_int_equal(ward_errkind(), WARD_EINPUT);
 	assert_null(attest_predicate_type("https://"));
@@ -49,9 +49,9 @@ test_statement_roundtrip(void **state)
 	assert_non_null(st);
 	s = ward_json_dump(st, 0);
 	assert_string_equal(s,
-	                    "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":"
-	                    "\"repo/app\",\"digest\":{\"sha256\":\"" HEX_A "\"}}],"
-	                    "\"predicateType\":\"https://example.org/p\",\"predicate\":{\"n\":1}}");
+			    "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":"
+			    "\"repo/app\",\"digest\":{\"sha256\":\"" HEX_A "\"}}],"
+			    "\"predicateType\":\"https://example.org/p\",\"predicate\":{\"n\":1}}");
 	assert_int_equal(intoto_parse(s, strlen(s), "t", &in), 0);
 	assert_true(intoto_has_subject(&in, HEX_A));
 	assert_false(intoto_has_subject(&in, HEX_B));
@@ -76,8 +76,8 @@ test_statement_strict(void **state)
 {
 	struct intoto in;
 	const char *v01 = "{\"_type\":\"https://in-toto.io/Statement/v0.1\",\"subject\":[{\"name\":"
-	                  "\"x\",\"digest\":{\"sha256\":\"" HEX_A "\"}}],\"predicateType\":"
-	                  "\"https://p.example/x\",\"predicate\":{}}";
+			  "\"x\",\"digest\":{\"sha256\":\"" HEX_A "\"}}],\"predicateType\":"
+			  "\"https://p.example/x\",\"predicate\":{}}";
 
 	(void)state;
 	assert_int_equal(intoto_parse(v01, strlen(v01), "t", &in), 0);
@@ -85,28 +85,28 @@ test_statement_strict(void **state)
 	/* an unknown top-level field, a missing or empty subject list, digests
 	 * that are not lowercase hex, a predicate that is not an object */
 	expect_bad_statement("{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{"
-	                     "\"digest\":{\"sha256\":\"" HEX_A "\"}}],\"predicateType\":\"https:/"
-	                     "/p.example/x\",\"predicate\":{},\"extra\":1}",
-	                     WARD_EINPUT);
+			     "\"digest\":{\"sha256\":\"" HEX_A "\"}}],\"predicateType\":\"https:/"
+			     "/p.example/x\",\"predicate\":{},\"extra\":1}",
+			     WARD_EINPUT);
 	expect_bad_statement("{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[],"
-	                     "\"predicateType\":\"https://p.example/x\",\"predicate\":{}}",
-	                     WARD_EINPUT);
+			     "\"predicateType\":\"https://p.example/x\",\"predicate\":{}}",
+			     WARD_EINPUT);
 	expect_bad_statement("{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{"
-	                     "\"digest\":{\"sha256\":\"AA\"}}],\"predicateType\":\"https://p.ex"
-	                     "ample/x\",\"predicate\":{}}",
-	                     WARD_EINPUT);
+			     "\"digest\":{\"sha256\":\"AA\"}}],\"predicateType\":\"https://p.ex"
+			     "ample/x\",\"predicate\":{}}",
+			     WARD_EINPUT);
 	expect_bad_statement("{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{"
-	                     "\"digest\":{\"sha512\":\"" HEX_A "\"}}],\"predicateType\":\"https:/"
-	                     "/p.example/x\",\"predicate\":{}}",
-	                     WARD_EINPUT);
+			     "\"digest\":{\"sha512\":\"" HEX_A "\"}}],\"predicateType\":\"https:/"
+			     "/p.example/x\",\"predicate\":{}}",
+			     WARD_EINPUT);
 	expect_bad_statement("{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{"
-	                     "\"digest\":{\"sha256\":\"" HEX_A "\"}}],\"predicateType\":\"https:/"
-	                     "/p.example/x\",\"predicate\":[]}",
-	                     WARD_EINPUT);
+			     "\"digest\":{\"sha256\":\"" HEX_A "\"}}],\"predicateType\":\"https:/"
+			     "/p.example/x\",\"predicate\":[]}",
+			     WARD_EINPUT);
 	expect_bad_statement("{\"_type\":\"https://example.org/Statement\",\"subject\":[{"
-	                     "\"digest\":{\"sha256\":\"" HEX_A "\"}}],\"predicateType\":\"https:/"
-	                     "/p.example/x\",\"predicate\":{}}",
-	                     WARD_EINPUT);
+			     "\"digest\":{\"sha256\":\"" HEX_A "\"}}],\"predicateType\":\"https:/"
+			     "/p.example/x\",\"predicate\":{}}",
+			     WARD_EINPUT);
 }
 
 static void
@@ -120,9 +120,9 @@ test_cosign_payload(void **state)
 	/* FORMATS.md: compact, this field order */
 	p = cosign_payload("registry.example/app", "sha256:" HEX_A, NULL);
 	assert_string_equal(p,
-	                    "{\"critical\":{\"identity\":{\"docker-reference\":\"registry.example/"
-	                    "app\"},\"image\":{\"docker-manifest-digest\":\"sha256:" HEX_A "\"},"
-	                    "\"type\":\"cosign container image signature\"},\"optional\":null}");
+			    "{\"critical\":{\"identity\":{\"docker-reference\":\"registry.example/"
+			    "app\"},\"image\":{\"docker-manifest-digest\":\"sha256:" HEX_A "\"},"
+			    "\"type\":\"cosign container image signature\"},\"optional\":null}");
 	assert_int_equal(cosign_payload_parse(p, strlen(p), "t", &c), 0);
 	assert_string_equal(c.digest, "sha256:" HEX_A);
 	assert_string_equal(c.docker_reference, "registry.example/app");
@@ -154,12 +154,12 @@ static struct slsa_params
 params(const struct slsa_dependency *lock, size_t n)
 {
 	struct slsa_params p = {.spec_path = "ward.yaml",
-	                        .spec = spec,
-	                        .spec_len = sizeof(spec) - 1,
-	                        .lock_entries = lock,
-	                        .nlock = n,
-	                        .started_on = -1,
-	                        .finished_on = -1};
+				.spec = spec,
+				.spec_len = sizeof(spec) - 1,
+				.lock_entries = lock,
+				.nlock = n,
+				.started_on = -1,
+				.finished_on = -1};
 	return p;
 }
 
@@ -167,12 +167,12 @@ static void
 test_provenance(void **state)
 {
 	struct slsa_dependency a[2] = {
-	    {.kind = "deb",
-	     .name = "hello",
-	     .version = "1.0",
-	     .uri = "pkg:deb/debian/hello@1.0",
-	     .sha256 = HEX_A},
-	    {.kind = "deb", .name = "world", .version = "2.0", .sha256 = HEX_B},
+		{.kind = "deb",
+		 .name = "hello",
+		 .version = "1.0",
+		 .uri = "pkg:deb/debian/hello@1.0",
+		 .sha256 = HEX_A},
+		{.kind = "deb", .name = "world", .version = "2.0", .sha256 = HEX_B},
 	};
 	struct slsa_dependency b[2] = {a[1], a[0]};
 	struct slsa_params p1 = params(a, 2), p2 = params(b, 2);
@@ -193,14 +193,15 @@ test_provenance(void **state)
 	assert_int_equal(slsa_check_predicate(j1, "t"), 0);
 	sha256_hex(spec, sizeof(spec) - 1, hex);
 	assert_string_equal(
-	    ward_json_str(
-	        json_object_get(
-	            json_object_get(json_object_get(json_object_get(j1, "buildDefinition"),
-	                                            "externalParameters"),
-	                            "spec"),
-	            "digest"),
-	        "sha256"),
-	    hex);
+		ward_json_str(
+			json_object_get(
+				json_object_get(
+					json_object_get(json_object_get(j1, "buildDefinition"),
+							"externalParameters"),
+					"spec"),
+				"digest"),
+			"sha256"),
+		hex);
 	deps = json_object_get(json_object_get(j1, "buildDefinition"), "resolvedDependencies");
 	assert_int_equal(json_array_size(deps), 3); /* two lock entries and ward */
 	assert_string_equal(ward_json_str(json_array_get(deps, 2), "name"), "ward");
@@ -210,8 +211,8 @@ test_provenance(void **state)
 	inv = ward_json_str(meta, "invocationId");
 	assert_true(ward_str_startswith(inv, "urn:uuid:") && strlen(inv) == 45 && inv[23] == '5');
 	assert_string_equal(
-	    ward_json_str(json_object_get(json_object_get(j1, "runDetails"), "builder"), "id"),
-	    WARD_SLSA_BUILDER_ID);
+		ward_json_str(json_object_get(json_object_get(j1, "runDetails"), "builder"), "id"),
+		WARD_SLSA_BUILDER_ID);
 	/* the lock check: equal, then a changed digest, version, a missing and an extra entry */
 	assert_int_equal(slsa_check_lock(j1, a, 2, "t"), 0);
 	b[0].sha256 = HEX_A;
@@ -228,17 +229,17 @@ test_provenance(void **state)
 	assert_non_null(strstr(ward_errmsg(), "third"));
 	/* a changed spec no longer matches its recorded digest */
 	json_object_set_new(json_object_get(json_object_get(json_object_get(j1, "buildDefinition"),
-	                                                    "externalParameters"),
-	                                    "spec"),
-	                    "content", json_string("name: other\n"));
+							    "externalParameters"),
+					    "spec"),
+			    "content", json_string("name: other\n"));
 	assert_int_equal(slsa_check_predicate(j1, "t"), -1);
 	assert_int_equal(ward_errkind(), WARD_EVERIFY);
 	setenv("WARD_BUILDER_ID", "https://ci.example/builder", 1);
 	json_decref(j2);
 	j2 = slsa_provenance(&p2);
 	assert_string_equal(
-	    ward_json_str(json_object_get(json_object_get(j2, "runDetails"), "builder"), "id"),
-	    "https://ci.example/builder");
+		ward_json_str(json_object_get(json_object_get(j2, "runDetails"), "builder"), "id"),
+		"https://ci.example/builder");
 	unsetenv("WARD_BUILDER_ID");
 	unsetenv("SOURCE_DATE_EPOCH");
 	free(s1);
@@ -311,11 +312,11 @@ test_registry_refs(void **state)
 	assert_int_equal(reg_ref_parse("host.example//app", &r), -1);
 
 	reg_challenge_param("Bearer realm=\"https://auth.example/token\",service=\"reg\","
-	                    "scope=\"repository:a:pull,push repository:b:pull\"",
-	                    "scope", out, sizeof(out));
+			    "scope=\"repository:a:pull,push repository:b:pull\"",
+			    "scope", out, sizeof(out));
 	assert_string_equal(out, "repository:a:pull,push repository:b:pull");
 	reg_challenge_param("Bearer realm=\"https://auth.example/token\",service=reg", "service",
-	                    out, sizeof(out));
+			    out, sizeof(out));
 	assert_string_equal(out, "reg");
 	reg_challenge_param("Basic realm=\"a\\\"b\"", "realm", out, sizeof(out));
 	assert_string_equal(out, "a\"b");
@@ -327,10 +328,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_predicate_types),  cmocka_unit_test(test_statement_roundtrip),
-	    cmocka_unit_test(test_statement_strict), cmocka_unit_test(test_cosign_payload),
-	    cmocka_unit_test(test_provenance),       cmocka_unit_test(test_path_digest),
-	    cmocka_unit_test(test_registry_refs),
+		cmocka_unit_test(test_predicate_types),	 cmocka_unit_test(test_statement_roundtrip),
+		cmocka_unit_test(test_statement_strict), cmocka_unit_test(test_cosign_payload),
+		cmocka_unit_test(test_provenance),	 cmocka_unit_test(test_path_digest),
+		cmocka_unit_test(test_registry_refs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -27,19 +27,20 @@ test_metrics_valid(void **state)
 
 	(void)state;
 	/* the example of the format description, with escapes and specials */
-	assert_int_equal(parse("# HELP http_requests_total The total number of HTTP requests.\n"
-	                       "# TYPE http_requests_total counter\n"
-	                       "http_requests_total{method=\"post\",code=\"200\"} 1027 1395066363000\n"
-	                       "http_requests_total{method=\"post\",code=\"400\"}    3 1395066363000\n"
-	                       "\n"
-	                       "# Escaping in label values:\n"
-	                       "msdos_file_access_time_seconds{path=\"C:\\\\DIR\\\\FILE.TXT\","
-	                       "error=\"Cannot find file:\\n\\\"FILE.TXT\\\"\"} 1.458255915e9\n"
-	                       "metric_without_timestamp_and_labels 12.47\n"
-	                       "something_weird{problem=\"division by zero\"} +Inf -3982045\n"
-	                       "# TYPE g gauge\ng NaN\ng{a=\"b\",} -Inf\r\n",
-	                       &s),
-	                 0);
+	assert_int_equal(
+		parse("# HELP http_requests_total The total number of HTTP requests.\n"
+		      "# TYPE http_requests_total counter\n"
+		      "http_requests_total{method=\"post\",code=\"200\"} 1027 1395066363000\n"
+		      "http_requests_total{method=\"post\",code=\"400\"}    3 1395066363000\n"
+		      "\n"
+		      "# Escaping in label values:\n"
+		      "msdos_file_access_time_seconds{path=\"C:\\\\DIR\\\\FILE.TXT\","
+		      "error=\"Cannot find file:\\n\\\"FILE.TXT\\\"\"} 1.458255915e9\n"
+		      "metric_without_timestamp_and_labels 12.47\n"
+		      "something_weird{problem=\"division by zero\"} +Inf -3982045\n"
+		      "# TYPE g gauge\ng NaN\ng{a=\"b\",} -Inf\r\n",
+		      &s),
+		0);
 	assert_int_equal(s.n, 7);
 	assert_int_equal(s.families, 2);
 	assert_string_equal(s.v[0].name, "http_requests_total");
@@ -59,18 +60,18 @@ static void
 test_metrics_invalid(void **state)
 {
 	static const char *const bad[] = {
-		"x{a=\"1} 2\n",              /* unterminated value */
-		"x{a=1} 2\n",                /* unquoted */
-		"x{1a=\"1\"} 2\n",           /* label name */
-		"x{a=\"\\q\"} 2\n",          /* escape */
-		"x\n",                       /* no value */
-		"x 1 2 3\n",                 /* trailing text */
-		"x one\n",                   /* value */
-		"x 1 1.5\n",                 /* timestamp not an integer */
-		"1x 1\n",                    /* name */
-		"# TYPE x histogramm\n",     /* type */
-		"# TYPE 9x counter\n",       /* bad name */
-		"x{a=\"1\" b=\"2\"} 1\n",    /* separator */
+		"x{a=\"1} 2\n",		  /* unterminated value */
+		"x{a=1} 2\n",		  /* unquoted */
+		"x{1a=\"1\"} 2\n",	  /* label name */
+		"x{a=\"\\q\"} 2\n",	  /* escape */
+		"x\n",			  /* no value */
+		"x 1 2 3\n",		  /* trailing text */
+		"x one\n",		  /* value */
+		"x 1 1.5\n",		  /* timestamp not an integer */
+		"1x 1\n",		  /* name */
+		"# TYPE x histogramm\n",  /* type */
+		"# TYPE 9x counter\n",	  /* bad name */
+		"x{a=\"1\" b=\"2\"} 1\n", /* separator */
 	};
 	struct check_samples s;
 
@@ -92,15 +93,18 @@ test_metrics_invalid(void **state)
 static void
 test_probe_lines(void **state)
 {
-	const char *text = "hello\nWARDPROBE exec-shell blocked EPERM\nWARDPROBE write-model-0 open -\n"
-	                   "noise WARDPROBE x y z\nWARDPROBE done blocked -";
+	const char *text =
+		"hello\nWARDPROBE exec-shell blocked EPERM\nWARDPROBE write-model-0 open -\n"
+		"noise WARDPROBE x y z\nWARDPROBE done blocked -";
 	json_t *a = NULL;
 
 	(void)state;
 	assert_int_equal(check_probe_parse(text, strlen(text), &a), 0);
 	assert_int_equal(json_array_size(a), 3);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "errno")), "EPERM");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "result")), "open");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 0), "errno")),
+			    "EPERM");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(a, 1), "result")),
+			    "open");
 	json_decref(a);
 	assert_int_equal(check_probe_parse("WARDPROBE a maybe x\n", 20, &a), -1);
 	assert_int_equal(check_probe_parse("WARDPROBE a blocked\n", 20, &a), -1);
@@ -178,11 +182,11 @@ static void
 test_report_escaping(void **state)
 {
 	json_t *m = json_pack(
-	    "{s:s,s:s,s:{s:s},s:i,s:[{s:s,s:s,s:i,s:s,s:[s]}],s:[{s:s,s:i}],s:{s:s}}", "kind",
-	    "audit<script>", "title", "<img src=x onerror=y>", "subject", "target", "'\"&<>",
-	    "score", 77, "findings", "id", "a</td>", "severity", "high\" x=\"", "penalty", 9,
-	    "explanation", "<b>", "evidence", "<script>", "licenses", "license", "</text><script>",
-	    "count", 3, "signatures", "status", "<i>");
+		"{s:s,s:s,s:{s:s},s:i,s:[{s:s,s:s,s:i,s:s,s:[s]}],s:[{s:s,s:i}],s:{s:s}}", "kind",
+		"audit<script>", "title", "<img src=x onerror=y>", "subject", "target", "'\"&<>",
+		"score", 77, "findings", "id", "a</td>", "severity", "high\" x=\"", "penalty", 9,
+		"explanation", "<b>", "evidence", "<script>", "licenses", "license",
+		"</text><script>", "count", 3, "signatures", "status", "<i>");
 	struct ward_buf b = {0};
 	char *h;
 
@@ -199,7 +203,7 @@ test_report_escaping(void **state)
 	json_decref(m);
 	/* anything at all renders */
 	m = json_pack("{s:i,s:s,s:[i],s:{s:[i]}}", "title", 5, "score", "x", "findings", 1, "vulns",
-	              "rows", 2);
+		      "rows", 2);
 	h = report_render(m);
 	assert_non_null(h);
 	free(h);
@@ -217,11 +221,11 @@ test_build_log(void **state)
 
 	(void)state;
 	assert_int_equal(release_log_step(&log, "build", ward_now_ns(), 1,
-	                                  json_pack("{s:s}", "ward.yaml", "sha256:ab"), NULL, NULL),
-	                 0);
+					  json_pack("{s:s}", "ward.yaml", "sha256:ab"), NULL, NULL),
+			 0);
 	assert_int_equal(release_log_step(&log, "sign", ward_now_ns(), 0, NULL,
-	                                  json_pack("{s:s}", "sig", "sha256:cd"), "why"),
-	                 0);
+					  json_pack("{s:s}", "sig", "sha256:cd"), "why"),
+			 0);
 	j = release_log_jsonl(&log);
 	t = release_log_text(&log);
 	assert_non_null(strstr(j, "{\"step\":\"build\""));

@@ -28,10 +28,10 @@ test_relations(void **state)
 
 	(void)state;
 	assert_int_equal(
-	    deb_relations_parse("libc6 (>= 2.34), python3:any (<< 3.12) | python3.11,\n"
-	                        " foo [amd64 arm64], bar [!amd64] <!nocheck>, old (< 1)",
-	                        "t", &r),
-	    0);
+		deb_relations_parse("libc6 (>= 2.34), python3:any (<< 3.12) | python3.11,\n"
+				    " foo [amd64 arm64], bar [!amd64] <!nocheck>, old (< 1)",
+				    "t", &r),
+		0);
 	assert_int_equal(r.n, 5);
 	assert_string_equal(r.groups[0].alts[0].name, "libc6");
 	assert_int_equal(r.groups[0].alts[0].op, DEB_REL_GE);
@@ -60,8 +60,8 @@ test_relations(void **state)
 	assert_int_equal(r.n, 0);
 
 	static const char *const bad[] = {
-	    "a (>= )",          "a (~ 1)", "a | | b", "Upper",    "a (>= 1",
-	    "a [amd64 !arm64]", "a b",     "x",       "a (= 1:)", "a:"};
+		"a (>= )",	    "a (~ 1)", "a | | b", "Upper",    "a (>= 1",
+		"a [amd64 !arm64]", "a b",     "x",	  "a (= 1:)", "a:"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		if (deb_relations_parse(bad[i], "t", &r) == 0)
 			fail_msg("accepted \"%s\"", bad[i]);
@@ -114,33 +114,47 @@ test_policy(void **state)
 	"0000000000000000000000000000000000000000000000000000000000000001\n\n"
 
 static const char main_index[] = PKG(
-    "app", "1.0",
-    "Depends: libfoo (>= 2), libbar | libbaz, mta, dash, pyrt:any\n"
-    "Pre-Depends: libc (>= 1)\n") PKG("libfoo", "1.0", "") PKG("libfoo", "2.5",
-                                                               "Source: foo (2.5-1)\n")
-    PKG("libbaz", "1.0", "Depends: libfoo (<< 9)\nSource: baz\n") PKG(
-        "mailer-a", "1.0", "Priority: optional\nProvides: mta\n")
-        PKG("mailer-b", "1.0", "Priority: standard\nProvides: mta\n") PKG(
-            "dash", "0.5", "Essential: yes\n") PKG("pyrt", "3.11", "Multi-Arch: allowed\n")
-            PKG("libc", "2.0", "Essential: yes\nPriority: required\n") PKG(
-                "unrelated-essential", "1.0",
-                "Essential: yes\nPriority: required\n") PKG("tool", "1.0", "Depends: api (>= 2)\n")
-                PKG("impl-old", "1.0", "Provides: api (= 1)\n") PKG("impl-new", "1.0",
-                                                                    "Provides: api (= 3)\n")
-                    PKG("noany", "1.0", "") PKG("wants-any", "1.0", "Depends: noany:any\n")
-                        PKG("aa", "1.0", "") PKG("bb", "1.0", "Conflicts: aa\n")
-                            PKG("cc", "1.0", "Provides: thing\nConflicts: thing\n") PKG(
-                                "dd", "1.0", "Breaks: thing\n") PKG("chain1", "1.0",
-                                                                    "Depends: chain2\n")
-                                PKG("chain2", "1.0", "Depends: ghost (>= 1)\n")
-                                    PKG("loop-a", "1.0", "Depends: loop-b\n") PKG(
-                                        "loop-b", "1.0",
-                                        "Depends: loop-a\n") "Package: otherarch\nVersion: "
-                                                             "1\nArchitecture: arm64\nFilename: "
-                                                             "pool/o.deb\nSize: 1\n"
-                                                             "SHA256: "
-                                                             "0000000000000000000000000000000000000"
-                                                             "000000000000000000000000002\n";
+	"app", "1.0",
+	"Depends: libfoo (>= 2), libbar | libbaz, mta, dash, pyrt:any\n"
+	"Pre-Depends: libc (>= 1)\n") PKG("libfoo", "1.0",
+					  "") PKG("libfoo", "2.5",
+						  "Source: foo (2.5-1)\n") PKG("libbaz", "1.0",
+									       "Depends: libfoo "
+									       "(<< 9)\nSource: "
+									       "baz\n")
+	PKG("mailer-a", "1.0", "Priority: optional\nProvides: mta\n") PKG(
+		"mailer-b", "1.0",
+		"Priority: standard\nProvides: mta\n") PKG("dash", "0.5",
+							   "Essential: yes\n") PKG("pyrt", "3.11",
+										   "Multi-Arch: "
+										   "allowed\n")
+		PKG("libc", "2.0", "Essential: yes\nPriority: required\n") PKG(
+			"unrelated-essential", "1.0",
+			"Essential: yes\nPriority: required\n") PKG("tool", "1.0",
+								    "Depends: api (>= 2)\n")
+			PKG("impl-old", "1.0", "Provides: api (= 1)\n") PKG(
+				"impl-new", "1.0",
+				"Provides: api (= 3)\n") PKG("noany", "1.0",
+							     "") PKG("wants-any", "1.0",
+								     "Depends: noany:any\n")
+				PKG("aa", "1.0", "") PKG("bb", "1.0", "Conflicts: aa\n") PKG(
+					"cc", "1.0", "Provides: thing\nConflicts: thing\n")
+					PKG("dd", "1.0", "Breaks: thing\n") PKG(
+						"chain1", "1.0",
+						"Depends: chain2\n") PKG("chain2", "1.0",
+									 "Depends: ghost (>= 1)\n")
+						PKG("loop-a", "1.0", "Depends: loop-b\n") PKG(
+							"loop-b", "1.0",
+							"Depends: loop-a\n") "Package: "
+									     "otherarch\nVersion: "
+									     "1\nArchitecture: "
+									     "arm64\nFilename: "
+									     "pool/o.deb\nSize: 1\n"
+									     "SHA256: "
+									     "000000000000000000000"
+									     "0000000000000000"
+									     "000000000000000000000"
+									     "000002\n";
 static const char updates_index[] = PKG("libfoo", "3.0", "") PKG("libbaz", "1.0", "");
 
 static struct deb_universe *
@@ -158,7 +172,7 @@ universe(void)
 
 static int
 resolve(struct deb_universe *u, const char *const *pkgs, size_t n, const char *excl,
-        const char *allow, struct deb_lock *out)
+	const char *allow, struct deb_lock *out)
 {
 	struct ward_strv p = {0}, e = {0}, a = {0};
 	struct deb_request req = {.arch = "amd64", .packages = &p, .exclude = &e, .allow = &a};
@@ -184,7 +198,7 @@ names(const struct deb_lock *l)
 
 	for (size_t i = 0; i < l->npkgs; i++)
 		ward_buf_printf(&b, "%s%s=%s@%s", i ? " " : "", l->pkgs[i].name, l->pkgs[i].version,
-		                l->pkgs[i].suite);
+				l->pkgs[i].suite);
 	return ward_buf_steal(&b);
 }
 
@@ -202,8 +216,8 @@ test_resolve_closure(void **state)
 	assert_int_equal(resolve(u, req, 2, NULL, NULL, &l), 0);
 	s = names(&l);
 	assert_string_equal(s, "app=1.0@main-suite impl-new=1.0@main-suite libbaz=1.0@main-suite "
-	                       "libc=2.0@main-suite libfoo=3.0@updates mailer-b=1.0@main-suite "
-	                       "pyrt=3.11@main-suite tool=1.0@main-suite");
+			       "libc=2.0@main-suite libfoo=3.0@updates mailer-b=1.0@main-suite "
+			       "pyrt=3.11@main-suite tool=1.0@main-suite");
 	free(s);
 	assert_int_equal(l.ncuts, 1);
 	assert_string_equal(l.cuts[0].package, "app");
@@ -241,15 +255,15 @@ static void
 test_resolve_arm64(void **state)
 {
 	static const char idx[] =
-	    "Package: tool\nVersion: 1\nArchitecture: arm64\nDepends: data, libx\n"
-	    "Filename: pool/t.deb\nSize: 1\nSHA256: "
-	    "0000000000000000000000000000000000000000000000000000000000000001\n\n"
-	    "Package: data\nVersion: 1\nArchitecture: all\nFilename: pool/d.deb\nSize: 1\n"
-	    "SHA256: 0000000000000000000000000000000000000000000000000000000000000002\n\n"
-	    "Package: libx\nVersion: 2\nArchitecture: amd64\nFilename: pool/x2.deb\nSize: 1\n"
-	    "SHA256: 0000000000000000000000000000000000000000000000000000000000000003\n\n"
-	    "Package: libx\nVersion: 1\nArchitecture: arm64\nFilename: pool/x1.deb\nSize: 1\n"
-	    "SHA256: 0000000000000000000000000000000000000000000000000000000000000004\n";
+		"Package: tool\nVersion: 1\nArchitecture: arm64\nDepends: data, libx\n"
+		"Filename: pool/t.deb\nSize: 1\nSHA256: "
+		"0000000000000000000000000000000000000000000000000000000000000001\n\n"
+		"Package: data\nVersion: 1\nArchitecture: all\nFilename: pool/d.deb\nSize: 1\n"
+		"SHA256: 0000000000000000000000000000000000000000000000000000000000000002\n\n"
+		"Package: libx\nVersion: 2\nArchitecture: amd64\nFilename: pool/x2.deb\nSize: 1\n"
+		"SHA256: 0000000000000000000000000000000000000000000000000000000000000003\n\n"
+		"Package: libx\nVersion: 1\nArchitecture: arm64\nFilename: pool/x1.deb\nSize: 1\n"
+		"SHA256: 0000000000000000000000000000000000000000000000000000000000000004\n";
 	struct deb_universe *u = deb_universe_new("arm64");
 	struct deb_index meta = {.suite = "s", .component = "main", .arch = "arm64"};
 	struct ward_strv p = {0};
@@ -302,8 +316,8 @@ test_resolve_policy(void **state)
 	deb_lock_free(&l);
 	assert_int_equal(resolve(u, dash, 1, NULL, NULL, &l), -1);
 	assert_string_equal(ward_errmsg(),
-	                    "dash is forbidden by the distroless policy (shell); chain: "
-	                    "ward.yaml -> dash; list it under allow: to accept it");
+			    "dash is forbidden by the distroless policy (shell); chain: "
+			    "ward.yaml -> dash; list it under allow: to accept it");
 	assert_int_equal(resolve(u, dash, 1, "dash", NULL, &l), -1);
 	assert_string_equal(ward_errmsg(), "ward.yaml: dash is both in packages and in exclude");
 	deb_universe_free(u);
@@ -316,23 +330,23 @@ test_resolve_failures(void **state)
 		const char *pkgs[2];
 		const char *msg;
 	} cases[] = {
-	    {{"ghost"}, "package ghost is in none of the indices; chain: ward.yaml -> ghost"},
-	    {{"chain1"},
-	     "unsatisfiable dependency: chain2 1.0 Depends: ghost (>= 1); chain: "
-	     "ward.yaml -> chain1 -> chain2 (ghost is in no index)"},
-	    {{"wants-any"},
-	     "unsatisfiable dependency: wants-any 1.0 Depends: noany:any; chain: "
-	     "ward.yaml -> wants-any (available: noany 1.0)"},
-	    {{"aa", "bb"},
-	     "conflict: bb 1.0 Conflicts aa, and aa 1.0 is chosen; chains: ward.yaml "
-	     "-> bb; ward.yaml -> aa"},
-	    {{"cc", "dd"},
-	     "conflict: dd 1.0 Breaks thing, and cc 1.0 is chosen; chains: ward.yaml "
-	     "-> dd; ward.yaml -> cc"},
-	    {{"mta"},
-	     "mta is a virtual package provided by mailer-a, mailer-b: name one of them "
-	     "in ward.yaml"},
-	    {{"libfoo=2.0"}, "package libfoo has no version 2.0 (newest: 3.0)"},
+		{{"ghost"}, "package ghost is in none of the indices; chain: ward.yaml -> ghost"},
+		{{"chain1"},
+		 "unsatisfiable dependency: chain2 1.0 Depends: ghost (>= 1); chain: "
+		 "ward.yaml -> chain1 -> chain2 (ghost is in no index)"},
+		{{"wants-any"},
+		 "unsatisfiable dependency: wants-any 1.0 Depends: noany:any; chain: "
+		 "ward.yaml -> wants-any (available: noany 1.0)"},
+		{{"aa", "bb"},
+		 "conflict: bb 1.0 Conflicts aa, and aa 1.0 is chosen; chains: ward.yaml "
+		 "-> bb; ward.yaml -> aa"},
+		{{"cc", "dd"},
+		 "conflict: dd 1.0 Breaks thing, and cc 1.0 is chosen; chains: ward.yaml "
+		 "-> dd; ward.yaml -> cc"},
+		{{"mta"},
+		 "mta is a virtual package provided by mailer-a, mailer-b: name one of them "
+		 "in ward.yaml"},
+		{{"libfoo=2.0"}, "package libfoo has no version 2.0 (newest: 3.0)"},
 	};
 	struct deb_universe *u = universe();
 
@@ -377,7 +391,7 @@ test_lock_json(void **state)
 	json_t *j;
 	struct ward_strv p = {0}, none = {0};
 	struct deb_request req = {
-	    .arch = "amd64", .packages = &p, .exclude = &none, .allow = &none};
+		.arch = "amd64", .packages = &p, .exclude = &none, .allow = &none};
 
 	(void)state;
 	assert_int_equal(resolve(u, a, 2, NULL, NULL, &l1), 0);
@@ -389,10 +403,10 @@ test_lock_json(void **state)
 	j2 = ward_json_dump(j, 1);
 	assert_string_equal(j1, j2); /* request order does not matter */
 	assert_int_equal(strncmp(j1,
-	                         "{\n  \"lockfile_version\": 1,\n  \"architecture\": \"amd64\",\n"
-	                         "  \"request\": {\n    \"packages\": [\n      \"app\",\n",
-	                         80),
-	                 0);
+				 "{\n  \"lockfile_version\": 1,\n  \"architecture\": \"amd64\",\n"
+				 "  \"request\": {\n    \"packages\": [\n      \"app\",\n",
+				 80),
+			 0);
 	assert_int_equal(deb_lock_from_json(j, "lock", &back), 0);
 	json_decref(j);
 	j = deb_lock_to_json(&back);
@@ -416,25 +430,29 @@ test_lock_json(void **state)
 
 	/* Hostile locks: paths and digests are checked before anyone uses them. */
 	static const char *const bad[] = {
-	    "{\"lockfile_version\": 2}",
-	    "{\"lockfile_version\": 1, \"architecture\": \"amd64\", \"request\": {\"packages\": "
-	    "[], "
-	    "\"exclude\": [], \"allow\": []}, \"indices\": [], \"packages\": [{\"name\": \"a1\", "
-	    "\"version\": \"1\", \"architecture\": \"amd64\", \"source\": \"a1\", "
-	    "\"source_version\":"
-	    " \"1\", \"suite\": \"s\", \"component\": \"main\", \"filename\": "
-	    "\"../../etc/passwd\", "
-	    "\"size\": 1, \"sha256\": "
-	    "\"0000000000000000000000000000000000000000000000000000000000000000\","
-	    " \"requested\": true, \"required_by\": []}], \"cut\": []}",
-	    "{\"lockfile_version\": 1, \"architecture\": \"amd64\", \"request\": {\"packages\": "
-	    "[], "
-	    "\"exclude\": [], \"allow\": []}, \"indices\": [], \"packages\": [{\"name\": \"a1\", "
-	    "\"version\": \"1\", \"architecture\": \"amd64\", \"source\": \"a1\", "
-	    "\"source_version\":"
-	    " \"1\", \"suite\": \"s\", \"component\": \"main\", \"filename\": \"pool/a.deb\", "
-	    "\"size\": 1, \"sha256\": \"../x\", \"requested\": true, \"required_by\": []}], "
-	    "\"cut\": []}",
+		"{\"lockfile_version\": 2}",
+		"{\"lockfile_version\": 1, \"architecture\": \"amd64\", \"request\": "
+		"{\"packages\": "
+		"[], "
+		"\"exclude\": [], \"allow\": []}, \"indices\": [], \"packages\": [{\"name\": "
+		"\"a1\", "
+		"\"version\": \"1\", \"architecture\": \"amd64\", \"source\": \"a1\", "
+		"\"source_version\":"
+		" \"1\", \"suite\": \"s\", \"component\": \"main\", \"filename\": "
+		"\"../../etc/passwd\", "
+		"\"size\": 1, \"sha256\": "
+		"\"0000000000000000000000000000000000000000000000000000000000000000\","
+		" \"requested\": true, \"required_by\": []}], \"cut\": []}",
+		"{\"lockfile_version\": 1, \"architecture\": \"amd64\", \"request\": "
+		"{\"packages\": "
+		"[], "
+		"\"exclude\": [], \"allow\": []}, \"indices\": [], \"packages\": [{\"name\": "
+		"\"a1\", "
+		"\"version\": \"1\", \"architecture\": \"amd64\", \"source\": \"a1\", "
+		"\"source_version\":"
+		" \"1\", \"suite\": \"s\", \"component\": \"main\", \"filename\": \"pool/a.deb\", "
+		"\"size\": 1, \"sha256\": \"../x\", \"requested\": true, \"required_by\": []}], "
+		"\"cut\": []}",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		json_t *x = ward_json_loadb(bad[i], strlen(bad[i]), "lock");
@@ -450,26 +468,26 @@ static void
 test_apt_sources(void **state)
 {
 	static const char deb822[] = "# comment\n"
-	                             "Types: deb deb-src\n"
-	                             "# http://example.invalid/comment-inside\n"
-	                             "URIs: http://a.invalid/debian http://b.invalid/debian\n"
-	                             "Suites: bookworm bookworm-updates\n"
-	                             "Components: main\n"
-	                             "Signed-By: /usr/share/keyrings/x.gpg\n"
-	                             "\n"
-	                             "Types: deb-src\n"
-	                             "URIs: http://src.invalid\n"
-	                             "Suites: bookworm\n"
-	                             "\n"
-	                             "Types: deb\n"
-	                             "Enabled: no\n"
-	                             "URIs: http://off.invalid\n"
-	                             "Suites: bookworm\n";
+				     "Types: deb deb-src\n"
+				     "# http://example.invalid/comment-inside\n"
+				     "URIs: http://a.invalid/debian http://b.invalid/debian\n"
+				     "Suites: bookworm bookworm-updates\n"
+				     "Components: main\n"
+				     "Signed-By: /usr/share/keyrings/x.gpg\n"
+				     "\n"
+				     "Types: deb-src\n"
+				     "URIs: http://src.invalid\n"
+				     "Suites: bookworm\n"
+				     "\n"
+				     "Types: deb\n"
+				     "Enabled: no\n"
+				     "URIs: http://off.invalid\n"
+				     "Suites: bookworm\n";
 	static const char oneline[] =
-	    "deb http://c.invalid/debian-security bookworm-security main\n"
-	    "deb [arch=amd64,arm64 signed-by=/k.gpg] https://d.invalid/x "
-	    "trixie main contrib # tail\n"
-	    "deb-src http://e.invalid bookworm main\n";
+		"deb http://c.invalid/debian-security bookworm-security main\n"
+		"deb [arch=amd64,arm64 signed-by=/k.gpg] https://d.invalid/x "
+		"trixie main contrib # tail\n"
+		"deb-src http://e.invalid bookworm main\n";
 	struct deb_apt_source *s = NULL;
 	size_t n = 0;
 	char *p;
@@ -505,7 +523,7 @@ test_repos_configure(void **state)
 	char dir[] = "/tmp/ward-apt-etc-XXXXXX";
 	char *d, *f;
 	static const char src[] = "Types: deb\nURIs: http://apt.invalid/debian/\nSuites: bookworm\n"
-	                          "Components: main\nSigned-By: /keys/apt.gpg\n";
+				  "Components: main\nSigned-By: /keys/apt.gpg\n";
 	struct deb_repo r[3] = {{0}};
 
 	(void)state;
@@ -523,8 +541,8 @@ test_repos_configure(void **state)
 	r[2].uri = strdup("file:///srv/mirror//");
 	assert_int_equal(deb_repos_configure(r, 3), 0);
 	assert_string_equal(r[0].uri, "http://apt.invalid/debian"); /* from apt, slash dropped */
-	assert_string_equal(r[0].keyring, "/keys/apt.gpg");         /* its Signed-By */
-	assert_null(r[1].uri);                                      /* no source lists it */
+	assert_string_equal(r[0].keyring, "/keys/apt.gpg");	    /* its Signed-By */
+	assert_null(r[1].uri);					    /* no source lists it */
 	assert_string_equal(r[1].keyring, "/usr/share/keyrings/debian-archive-keyring.gpg");
 	assert_string_equal(r[2].uri, "file:///srv/mirror"); /* the spec's, normalised */
 	assert_string_equal(r[2].keyring, "/usr/share/keyrings/debian-archive-keyring.gpg");
@@ -555,13 +573,13 @@ static void
 test_release(void **state)
 {
 	static const char text[] =
-	    "Origin: Debian\nSuite: stable\nCodename: bookworm\n"
-	    "MD5Sum:\n 0123 12 main/binary-amd64/Packages\n"
-	    "SHA256:\n"
-	    " 515e692f2c4121c6fcec444ef100cc18f79a991910615f3a88c8b7becfc94d2f 50060337 "
-	    "main/binary-amd64/Packages\n"
-	    " 9e0b5aabb2465b3d2e7a7fe27f9913846277833f7a2826e7767acccff5b588c5  8790396 "
-	    "main/binary-amd64/Packages.xz\n";
+		"Origin: Debian\nSuite: stable\nCodename: bookworm\n"
+		"MD5Sum:\n 0123 12 main/binary-amd64/Packages\n"
+		"SHA256:\n"
+		" 515e692f2c4121c6fcec444ef100cc18f79a991910615f3a88c8b7becfc94d2f 50060337 "
+		"main/binary-amd64/Packages\n"
+		" 9e0b5aabb2465b3d2e7a7fe27f9913846277833f7a2826e7767acccff5b588c5  8790396 "
+		"main/binary-amd64/Packages.xz\n";
 	struct deb_release r;
 	const struct deb_release_file *f;
 
@@ -572,7 +590,7 @@ test_release(void **state)
 	assert_non_null(f);
 	assert_int_equal(f->size, 8790396);
 	assert_string_equal(f->sha256,
-	                    "9e0b5aabb2465b3d2e7a7fe27f9913846277833f7a2826e7767acccff5b588c5");
+			    "9e0b5aabb2465b3d2e7a7fe27f9913846277833f7a2826e7767acccff5b588c5");
 	assert_null(deb_release_lookup(&r, "main/binary-arm64/Packages"));
 	assert_string_equal(deb_para_get(r.para, "Codename"), "bookworm");
 	deb_release_free(&r);
@@ -598,7 +616,7 @@ test_decompress(void **state)
 	{ /* gzip (zlib with a gzip wrapper) */
 		z_stream z = {0};
 		assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
-		                 Z_OK);
+				 Z_OK);
 		z.next_in = (unsigned char *)plain;
 		z.avail_in = sizeof(plain);
 		z.next_out = packed;
@@ -618,9 +636,9 @@ test_decompress(void **state)
 	{ /* xz */
 		n = 0;
 		assert_int_equal(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC64, NULL,
-		                                         (const uint8_t *)plain, sizeof(plain),
-		                                         packed, &n, sizeof(packed)),
-		                 LZMA_OK);
+							 (const uint8_t *)plain, sizeof(plain),
+							 packed, &n, sizeof(packed)),
+				 LZMA_OK);
 		assert_int_equal(deb_decompress(packed, n, "x.xz", 1 << 20, &out), 0);
 		assert_int_equal(out.len, sizeof(plain));
 		assert_memory_equal(out.data, plain, sizeof(plain));
@@ -635,7 +653,7 @@ test_decompress(void **state)
 		assert_memory_equal(out.data, plain, sizeof(plain));
 		out.len = 0;
 		assert_int_equal(deb_decompress(packed, n - 3, "x_Packages.lz4", 1 << 20, &out),
-		                 -1);
+				 -1);
 		out.len = 0;
 	}
 	{ /* zstd */
@@ -658,12 +676,12 @@ static void
 test_ar(void **state)
 {
 	static const char ar[] = "!<arch>\n"
-	                         "debian-binary   1700000000  0     0     100644  4         `\n"
-	                         "2.0\n"
-	                         "control.tar.xz/ 1700000000  0     0     100644  3         `\n"
-	                         "abc\n"
-	                         "data.tar.zst    1700000000  0     0     100644  2         `\n"
-	                         "de";
+				 "debian-binary   1700000000  0     0     100644  4         `\n"
+				 "2.0\n"
+				 "control.tar.xz/ 1700000000  0     0     100644  3         `\n"
+				 "abc\n"
+				 "data.tar.zst    1700000000  0     0     100644  2         `\n"
+				 "de";
 	struct deb_ar_member *m;
 	size_t n;
 
@@ -742,13 +760,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_relations),       cmocka_unit_test(test_policy),
-	    cmocka_unit_test(test_resolve_closure), cmocka_unit_test(test_resolve_arm64),
-	    cmocka_unit_test(test_resolve_policy),  cmocka_unit_test(test_resolve_failures),
-	    cmocka_unit_test(test_lock_json),       cmocka_unit_test(test_apt_sources),
-	    cmocka_unit_test(test_repos_configure), cmocka_unit_test(test_release),
-	    cmocka_unit_test(test_decompress),      cmocka_unit_test(test_ar),
-	    cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_relations),	cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_resolve_closure), cmocka_unit_test(test_resolve_arm64),
+		cmocka_unit_test(test_resolve_policy),	cmocka_unit_test(test_resolve_failures),
+		cmocka_unit_test(test_lock_json),	cmocka_unit_test(test_apt_sources),
+		cmocka_unit_test(test_repos_configure), cmocka_unit_test(test_release),
+		cmocka_unit_test(test_decompress),	cmocka_unit_test(test_ar),
+		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,7 @@ make_input(size_t n, unsigned seed)
 
 static void
 squeeze(int kind, int threads, const unsigned char *in, size_t n, size_t chunk,
-        struct ward_buf *out)
+	struct ward_buf *out)
 {
 	struct oci_compress_opts o = {.compression = kind, .threads = threads};
 	struct oci_compressor *c = oci_compressor_new(&o, buf_sink, out);
@@ -43,7 +43,7 @@ squeeze(int kind, int threads, const unsigned char *in, size_t n, size_t chunk,
 	assert_non_null(c);
 	for (size_t off = 0; off < n; off += chunk)
 		assert_int_equal(
-		    oci_compressor_write(c, in + off, n - off < chunk ? n - off : chunk), 0);
+			oci_compressor_write(c, in + off, n - off < chunk ? n - off : chunk), 0);
 	assert_int_equal(oci_compressor_finish(c), 0);
 	oci_compressor_free(c);
 }
@@ -71,7 +71,7 @@ static void
 test_gzip_thread_independent(void **state)
 {
 	const size_t sizes[] = {
-	    0, 1, 100, (1u << 20) - 1, 1u << 20, (1u << 20) + 1, (3u << 20) + 12345};
+		0, 1, 100, (1u << 20) - 1, 1u << 20, (1u << 20) + 1, (3u << 20) + 12345};
 	const size_t chunks[] = {7, 65536, 1u << 22};
 
 	(void)state;
@@ -87,7 +87,7 @@ test_gzip_thread_independent(void **state)
 				struct ward_buf again = {0};
 				if (chunks[c] == 7 && sizes[s] > 200000)
 					continue; /* byte-sized feeding is slow; small inputs only
-					           */
+						   */
 				squeeze(OCI_COMPRESS_GZIP, t, in, sizes[s], chunks[c], &again);
 				assert_int_equal(again.len, first.len);
 				assert_memory_equal(again.data, first.data, first.len);
@@ -185,9 +185,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_gzip_thread_independent),
-	    cmocka_unit_test(test_zstd_thread_independent),
-	    cmocka_unit_test(test_levels_and_names),
+		cmocka_unit_test(test_gzip_thread_independent),
+		cmocka_unit_test(test_zstd_thread_independent),
+		cmocka_unit_test(test_levels_and_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

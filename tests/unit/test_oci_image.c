@@ -34,22 +34,22 @@ build(const char *path, int threads, int compression, struct oci_descriptor *md)
 	struct ward_strv env = {0}, ep = {0}, ports = {0};
 	json_t *labels = json_pack("{s:s,s:s}", "z", "last", "a", "first");
 	json_t *ann = json_pack("{s:s,s:s}", OCI_ANN_SOURCE, "https://example.invalid/src",
-	                        OCI_ANN_REVISION, "abc123");
+				OCI_ANN_REVISION, "abc123");
 	struct oci_history h[] = {{.created_by = "ward: base"},
-	                          {.created_by = "ward: set user", .empty_layer = 1},
-	                          {.created_by = "ward: app", .comment = "app files"}};
+				  {.created_by = "ward: set user", .empty_layer = 1},
+				  {.created_by = "ward: app", .comment = "app files"}};
 	struct oci_image_spec s = {.created = 1700000000,
-	                           .user = "65532:65532",
-	                           .workdir = "/app",
-	                           .env = &env,
-	                           .entrypoint = &ep,
-	                           .ports = &ports,
-	                           .labels = labels,
-	                           .layers = ld,
-	                           .nlayers = 2,
-	                           .history = h,
-	                           .nhistory = 3,
-	                           .annotations = ann};
+				   .user = "65532:65532",
+				   .workdir = "/app",
+				   .env = &env,
+				   .entrypoint = &ep,
+				   .ports = &ports,
+				   .labels = labels,
+				   .layers = ld,
+				   .nlayers = 2,
+				   .history = h,
+				   .nhistory = 3,
+				   .annotations = ann};
 	unsigned char *big = malloc(3u << 20);
 
 	assert_non_null(l);
@@ -62,13 +62,13 @@ build(const char *path, int threads, int compression, struct oci_descriptor *md)
 	ward_strv_push(&ports, "53/udp");
 	for (int k = 0; k < 2; k++) {
 		struct oci_layer_writer *lw =
-		    oci_layer_writer_new(oci_layout_blobs_dir(l), &c, 1700000000);
+			oci_layer_writer_new(oci_layout_blobs_dir(l), &c, 1700000000);
 		struct tar_writer *t = oci_layer_writer_tar(lw);
 		if (k == 0) {
 			assert_int_equal(tar_write_dir(t, "etc", &D), 0);
 			assert_int_equal(tar_write_file(t, "etc/big", &F, big, 3u << 20), 0);
 			assert_int_equal(
-			    tar_write_file(t, "etc/passwd", &F, "root:x:0:0::/:\n", 15), 0);
+				tar_write_file(t, "etc/passwd", &F, "root:x:0:0::/:\n", 15), 0);
 		} else {
 			assert_int_equal(tar_write_dir(t, "app", &D), 0);
 			assert_int_equal(tar_write_file(t, "app/main", &F, "print(1)\n", 9), 0);
@@ -109,21 +109,22 @@ test_config_and_manifest_json(void **state)
 	/* key order of the image-spec, maps sorted, one created for everything */
 	{
 		char *want = ward_asprintf(
-		    "{\"created\":\"2023-11-14T22:13:20Z\",\"architecture\":\"amd64\",\"os\":"
-		    "\"linux\",\"config\":{\"User\":\"65532:65532\",\"ExposedPorts\":{\"53/udp\":"
-		    "{},\"8080/tcp\":{}},\"Env\":[\"PATH=/usr/bin\"],\"Entrypoint\":[\"/ward/"
-		    "init\",\"--\"],\"WorkingDir\":\"/app\",\"Labels\":{\"a\":\"first\",\"z\":"
-		    "\"last\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\"]},"
-		    "\"history\":[{\"created\":\"2023-11-14T22:13:20Z\",\"created_by\":\"ward: "
-		    "base\"},{\"created\":\"2023-11-14T22:13:20Z\",\"created_by\":\"ward: set "
-		    "user\",\"empty_layer\":true},{\"created\":\"2023-11-14T22:13:20Z\","
-		    "\"created_by\":\"ward: app\",\"comment\":\"app files\"}]}",
-		    img->layers[0].diff_id, img->layers[1].diff_id);
+			"{\"created\":\"2023-11-14T22:13:20Z\",\"architecture\":\"amd64\",\"os\":"
+			"\"linux\",\"config\":{\"User\":\"65532:65532\",\"ExposedPorts\":{\"53/"
+			"udp\":"
+			"{},\"8080/tcp\":{}},\"Env\":[\"PATH=/usr/bin\"],\"Entrypoint\":[\"/ward/"
+			"init\",\"--\"],\"WorkingDir\":\"/app\",\"Labels\":{\"a\":\"first\",\"z\":"
+			"\"last\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"%s\",\"%s\"]},"
+			"\"history\":[{\"created\":\"2023-11-14T22:13:20Z\",\"created_by\":\"ward: "
+			"base\"},{\"created\":\"2023-11-14T22:13:20Z\",\"created_by\":\"ward: set "
+			"user\",\"empty_layer\":true},{\"created\":\"2023-11-14T22:13:20Z\","
+			"\"created_by\":\"ward: app\",\"comment\":\"app files\"}]}",
+			img->layers[0].diff_id, img->layers[1].diff_id);
 		assert_string_equal(cfg, want);
 		free(want);
 	}
 	assert_string_equal(ward_json_str(img->mf.annotations, OCI_ANN_CREATED),
-	                    "2023-11-14T22:13:20Z");
+			    "2023-11-14T22:13:20Z");
 	assert_string_equal(ward_json_str(img->mf.annotations, OCI_ANN_REVISION), "abc123");
 	assert_string_equal(img->cfg.user, "65532:65532");
 	assert_int_equal(img->cfg.ports.n, 2);
@@ -213,23 +214,23 @@ test_update_with_artifact(void **state)
 	assert_int_equal(oci_layout_count(l), 1);
 	/* a referrer: empty config, a payload layer, subject = the image */
 	assert_int_equal(oci_layout_put_blob(l, OCI_EMPTY_JSON, 2, OCI_MT_EMPTY, &empty), 0);
-	assert_int_equal(
-	    oci_layout_put_blob(l, "sig", 3, "application/vnd.dev.sigstore.bundle.v0.3+json", &sig),
-	    0);
+	assert_int_equal(oci_layout_put_blob(l, "sig", 3,
+					     "application/vnd.dev.sigstore.bundle.v0.3+json", &sig),
+			 0);
 	{
-		struct oci_manifest_spec ms = {.artifact_type =
-		                                   "application/vnd.dev.sigstore.bundle.v0.3+json",
-		                               .config = &empty,
-		                               .layers = &sig,
-		                               .nlayers = 1,
-		                               .subject = &md};
+		struct oci_manifest_spec ms = {
+			.artifact_type = "application/vnd.dev.sigstore.bundle.v0.3+json",
+			.config = &empty,
+			.layers = &sig,
+			.nlayers = 1,
+			.subject = &md};
 		mj = oci_manifest_build(&ms);
 	}
 	assert_non_null(mj);
 	assert_string_equal(ward_json_str(json_object_get(mj, "subject"), "digest"), md.digest);
 	assert_int_equal(oci_layout_put_json(l, mj, OCI_MT_MANIFEST, &am), 0);
 	snprintf(am.artifact_type, sizeof(am.artifact_type), "%s",
-	         "application/vnd.dev.sigstore.bundle.v0.3+json");
+		 "application/vnd.dev.sigstore.bundle.v0.3+json");
 	ann = json_pack("{s:s}", "kind", "dev.cosignproject.cosign/sigs");
 	am.annotations = ann;
 	assert_int_equal(oci_layout_add(l, &am, "sha256-x.sig"), 0);
@@ -396,12 +397,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_config_and_manifest_json),
-	    cmocka_unit_test(test_reproducible),
-	    cmocka_unit_test(test_atomic_create),
-	    cmocka_unit_test(test_update_with_artifact),
-	    cmocka_unit_test(test_damage),
-	    cmocka_unit_test(test_docker_archive_roundtrip),
+		cmocka_unit_test(test_config_and_manifest_json),
+		cmocka_unit_test(test_reproducible),
+		cmocka_unit_test(test_atomic_create),
+		cmocka_unit_test(test_update_with_artifact),
+		cmocka_unit_test(test_damage),
+		cmocka_unit_test(test_docker_archive_roundtrip),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

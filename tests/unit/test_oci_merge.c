@@ -111,7 +111,7 @@ test_whiteouts(void **state)
 	raw_add(&t, "f", '0', NULL, "file now"); /* a file replaces a directory */
 	raw_add(&t, "n/.wh.n", '0', NULL, NULL); /* whiteout of nothing: harmless */
 	raw_add(&t, "w", '0', NULL, "same layer");
-	raw_add(&t, ".wh.w", '0', NULL, NULL);          /* never hides its own layer */
+	raw_add(&t, ".wh.w", '0', NULL, NULL);		/* never hides its own layer */
 	raw_add(&t, "x/.wh..wh.plnk", '0', NULL, NULL); /* aufs bookkeeping: ignored */
 	assert_int_equal(apply(&fs, &t, 1), 0);
 
@@ -206,8 +206,8 @@ layout_of(const char *name, struct raw *layers, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		raw_end(&layers[i]);
 		assert_int_equal(oci_layout_put_blob(l, layers[i].b.data, layers[i].b.len,
-		                                     OCI_MT_LAYER, &ld[i].blob),
-		                 0);
+						     OCI_MT_LAYER, &ld[i].blob),
+				 0);
 		memcpy(ld[i].diff_id, ld[i].blob.digest, sizeof(ld[i].diff_id));
 		ward_buf_free(&layers[i].b);
 	}
@@ -246,8 +246,8 @@ test_unpack_stays_inside(void **state)
 	raw_add(&t[0], "dotdot", '2', "..", NULL);
 	raw_add(&t[0], "ro/", '5', NULL, NULL);
 	raw_add(&t[0], "ro/inside", '0', NULL, "x");
-	raw_add(&t[1], "evil/pwned", '0', NULL, "1");    /* -> root/pwned */
-	raw_add(&t[1], "up/pwned2", '0', NULL, "2");     /* -> root/pwned2 */
+	raw_add(&t[1], "evil/pwned", '0', NULL, "1");	 /* -> root/pwned */
+	raw_add(&t[1], "up/pwned2", '0', NULL, "2");	 /* -> root/pwned2 */
 	raw_add(&t[1], "dotdot/pwned3", '0', NULL, "3"); /* -> root/pwned3 */
 	raw_add(&t[1], "etc/.wh.passwd", '0', NULL, NULL);
 	raw_add(&t[1], "hl", '1', "ro/inside", NULL);
@@ -320,11 +320,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_whiteouts),
-	    cmocka_unit_test(test_symlinked_parents),
-	    cmocka_unit_test(test_hostile_names),
-	    cmocka_unit_test(test_unpack_stays_inside),
-	    cmocka_unit_test(test_unpack_refuses_escaping_link),
+		cmocka_unit_test(test_whiteouts),
+		cmocka_unit_test(test_symlinked_parents),
+		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_unpack_stays_inside),
+		cmocka_unit_test(test_unpack_refuses_escaping_link),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

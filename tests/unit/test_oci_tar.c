@@ -86,7 +86,7 @@ test_ustar_bytes(void **state)
 	struct ward_buf b = {0};
 	struct tar_writer *w = tar_writer_new(buf_sink, &b, 1700000000);
 	struct tar_meta m = {
-	    .mode = 04755, .uid = 65532, .gid = 65533, .uname = "nonroot", .gname = "nonroot"};
+		.mode = 04755, .uid = 65532, .gid = 65533, .uname = "nonroot", .gname = "nonroot"};
 	char sum[8];
 
 	(void)state;
@@ -106,9 +106,9 @@ test_ustar_bytes(void **state)
 	assert_memory_equal(b.data + 512 + 136, "14524770400\0", 12); /* 1700000000 */
 	assert_int_equal(b.data[512 + 156], '0');
 	assert_memory_equal(b.data + 512 + 257,
-	                    "ustar\0"
-	                    "00",
-	                    8);
+			    "ustar\0"
+			    "00",
+			    8);
 	assert_string_equal((char *)b.data + 512 + 265, "nonroot");
 	snprintf(sum, sizeof(sum), "%06o", header_sum(b.data + 512));
 	assert_memory_equal(b.data + 512 + 148, sum, 6);
@@ -140,10 +140,10 @@ test_pax_roundtrip(void **state)
 	struct ward_buf b = {0};
 	struct tar_writer *w = tar_writer_new(buf_sink, &b, 1700000000);
 	struct tar_meta big = {.mode = 0600,
-	                       .uid = 3000000,
-	                       .gid = 7,
-	                       .uname = "averyveryverylongusernamethatexceeds",
-	                       .gname = "g\xc3\xa9"};
+			       .uid = 3000000,
+			       .gid = 7,
+			       .uname = "averyveryverylongusernamethatexceeds",
+			       .gname = "g\xc3\xa9"};
 	char *dir100 = repeat('d', 150, ""), *names[8];
 	size_t n = 0;
 	struct oci_layer_reader *r;
@@ -154,7 +154,7 @@ test_pax_roundtrip(void **state)
 	(void)state;
 	names[n++] = repeat('a', 99, "");
 	names[n++] = repeat('b', 100, "");
-	names[n++] = repeat('c', 101, "");                   /* fits as prefix + name? no '/' */
+	names[n++] = repeat('c', 101, "");		     /* fits as prefix + name? no '/' */
 	names[n++] = ward_asprintf("%s/%s", dir100, "file"); /* split prefix/name */
 	{
 		char *leaf = repeat('e', 120, "");
@@ -249,10 +249,10 @@ test_tree(void **state)
 	struct ward_buf b = {0};
 	struct tar_writer *w = tar_writer_new(buf_sink, &b, 42);
 	struct tar_tree_opts o = {
-	    .uid = 65532, .gid = 65532, .uname = "nonroot", .gname = "nonroot"};
-	const char *want[][3] = {{"a-b", "file", NULL},        {"a", "dir", NULL},
-	                         {"a/x", "file", NULL},        {"a/y", "hardlink", "a/x"},
-	                         {"a/z", "symlink", "../a-b"}, {"b.txt", "file", NULL}};
+		.uid = 65532, .gid = 65532, .uname = "nonroot", .gname = "nonroot"};
+	const char *want[][3] = {{"a-b", "file", NULL},	       {"a", "dir", NULL},
+				 {"a/x", "file", NULL},	       {"a/y", "hardlink", "a/x"},
+				 {"a/z", "symlink", "../a-b"}, {"b.txt", "file", NULL}};
 	const char *order[] = {"a", "a/x", "a/y", "a/z", "a-b", "b.txt"};
 	struct oci_layer_reader *r;
 	const struct oci_entry *e;
@@ -300,9 +300,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_path_order),  cmocka_unit_test(test_rejects),
-	    cmocka_unit_test(test_ustar_bytes), cmocka_unit_test(test_pax_roundtrip),
-	    cmocka_unit_test(test_tree),
+		cmocka_unit_test(test_path_order),  cmocka_unit_test(test_rejects),
+		cmocka_unit_test(test_ustar_bytes), cmocka_unit_test(test_pax_roundtrip),
+		cmocka_unit_test(test_tree),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,9 +34,9 @@ test_pep503(void **state)
 {
 	/* PEP 503: lower case, runs of "-", "_", "." become one "-". */
 	static const char *cases[][2] = {
-	    {"Friendly-Bard", "friendly-bard"},  {"FRIENDLY-BARD", "friendly-bard"},
-	    {"friendly.bard", "friendly-bard"},  {"friendly_bard", "friendly-bard"},
-	    {"friendly--bard", "friendly-bard"}, {"FrIeNdLy-._.-bArD", "friendly-bard"},
+		{"Friendly-Bard", "friendly-bard"},  {"FRIENDLY-BARD", "friendly-bard"},
+		{"friendly.bard", "friendly-bard"},  {"friendly_bard", "friendly-bard"},
+		{"friendly--bard", "friendly-bard"}, {"FrIeNdLy-._.-bArD", "friendly-bard"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -67,22 +67,22 @@ test_spdx_expression(void **state)
 /* ------------------------------------------------------------ DEP-5 */
 
 static const char fmt_line[] =
-    "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n";
+	"Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/\n";
 
 /* One Files paragraph with License: lic (and an optional trailer). */
 static void
 dep5_case(const char *lic, const char *trailer, const char *declared, const char *concluded)
 {
 	char *text = ward_asprintf("%sUpstream-Name: x\n\nFiles: *\nCopyright: 2020 X\nLicense: "
-	                           "%s\n%s",
-	                           fmt_line, lic, trailer ? trailer : "");
+				   "%s\n%s",
+				   fmt_line, lic, trailer ? trailer : "");
 	struct sbom_license l;
 
 	assert_non_null(text);
 	assert_int_equal(sbom_dep5_license(text, strlen(text), "copyright", &l), 0);
 	if (strcmp(l.declared, declared) != 0 || strcmp(l.concluded, concluded) != 0)
 		fail_msg("License: %s -> declared %s concluded %s; want %s / %s", lic, l.declared,
-		         l.concluded, declared, concluded);
+			 l.concluded, declared, concluded);
 	sbom_license_free(&l);
 	free(text);
 }
@@ -98,7 +98,7 @@ test_dep5_names(void **state)
 	dep5_case("LGPL-3", NULL, "LGPL-3.0-only", "LGPL-3.0-only");
 	dep5_case("AGPL-3+", NULL, "AGPL-3.0-or-later", "AGPL-3.0-or-later");
 	dep5_case("GFDL-NIV-1.3+", NULL, "GFDL-1.3-no-invariants-or-later",
-	          "GFDL-1.3-no-invariants-or-later");
+		  "GFDL-1.3-no-invariants-or-later");
 	dep5_case("Expat", NULL, "MIT", "MIT");
 	dep5_case("BSD-3-clause", NULL, "BSD-3-Clause", "BSD-3-Clause");
 	dep5_case("zlib", NULL, "Zlib", "Zlib");
@@ -107,20 +107,20 @@ test_dep5_names(void **state)
 	dep5_case("Zope-2.1", NULL, "ZPL-2.1", "ZPL-2.1");
 	/* The DEP-5 examples of combinations. */
 	dep5_case("GPL-1+ or Artistic", NULL, "GPL-1.0-or-later OR Artistic-1.0-Perl",
-	          "GPL-1.0-or-later OR Artistic-1.0-Perl");
+		  "GPL-1.0-or-later OR Artistic-1.0-Perl");
 	dep5_case("GPL-2+ or Artistic-2.0, and BSD-3-clause", NULL,
-	          "(GPL-2.0-or-later OR Artistic-2.0) AND BSD-3-Clause",
-	          "(GPL-2.0-or-later OR Artistic-2.0) AND BSD-3-Clause");
+		  "(GPL-2.0-or-later OR Artistic-2.0) AND BSD-3-Clause",
+		  "(GPL-2.0-or-later OR Artistic-2.0) AND BSD-3-Clause");
 	dep5_case("Apache-2.0 AND BSD-3-Clause", NULL, "Apache-2.0 AND BSD-3-Clause",
-	          "Apache-2.0 AND BSD-3-Clause");
+		  "Apache-2.0 AND BSD-3-Clause");
 	dep5_case("GPL-3+ with Bison exception", NULL, "GPL-3.0-or-later WITH Bison-exception-2.2",
-	          "GPL-3.0-or-later WITH Bison-exception-2.2");
+		  "GPL-3.0-or-later WITH Bison-exception-2.2");
 	dep5_case("GPL-2+ with Autoconf exception", NULL,
-	          "GPL-2.0-or-later WITH Autoconf-exception-2.0",
-	          "GPL-2.0-or-later WITH Autoconf-exception-2.0");
+		  "GPL-2.0-or-later WITH Autoconf-exception-2.0",
+		  "GPL-2.0-or-later WITH Autoconf-exception-2.0");
 	/* No SPDX id and no text: declared as a LicenseRef, not concluded. */
 	dep5_case("GPL-2+ with OpenSSL exception", NULL, "LicenseRef-GPL-2-with-OpenSSL-exception",
-	          "NOASSERTION");
+		  "NOASSERTION");
 	dep5_case("GPL", NULL, "LicenseRef-GPL", "NOASSERTION");
 	dep5_case("public-domain", NULL, "LicenseRef-public-domain", "NOASSERTION");
 }
@@ -170,7 +170,7 @@ py_case(const char *meta, const char *declared, const char *concluded)
 	assert_int_equal(sbom_python_license(&m, "METADATA", &l), 0);
 	if (strcmp(l.declared, declared) != 0 || strcmp(l.concluded, concluded) != 0)
 		fail_msg("%s -> %s / %s; want %s / %s", meta, l.declared, l.concluded, declared,
-		         concluded);
+			 concluded);
 	sbom_license_free(&l);
 	sbom_pymeta_free(&m);
 }
@@ -180,17 +180,17 @@ test_python_license(void **state)
 {
 	(void)state;
 	py_case("Name: a\nVersion: 1\nLicense-Expression: mit or apache-2.0\n", "MIT OR Apache-2.0",
-	        "MIT OR Apache-2.0");
+		"MIT OR Apache-2.0");
 	py_case("Name: a\nVersion: 1\nLicense: MIT\n", "MIT", "MIT");
 	py_case("Name: a\nVersion: 1\nLicense: Apache 2.0\n", "Apache-2.0", "Apache-2.0");
 	py_case("Name: a\nVersion: 1\nClassifier: License :: OSI Approved :: MIT License\n", "MIT",
-	        "MIT");
+		"MIT");
 	/* "BSD" names no variant; the classifiers do not say how two combine. */
 	py_case("Name: a\nVersion: 1\nLicense: BSD\n", "LicenseRef-BSD", "NOASSERTION");
 	py_case("Name: a\nVersion: 1\n"
-	        "Classifier: License :: OSI Approved :: MIT License\n"
-	        "Classifier: License :: OSI Approved :: ISC License (ISCL)\n",
-	        "ISC OR MIT", "NOASSERTION");
+		"Classifier: License :: OSI Approved :: MIT License\n"
+		"Classifier: License :: OSI Approved :: ISC License (ISCL)\n",
+		"ISC OR MIT", "NOASSERTION");
 	py_case("Name: a\nVersion: 1\nLicense: UNKNOWN\n", "NOASSERTION", "NOASSERTION");
 }
 
@@ -198,10 +198,10 @@ static void
 test_pymeta_parse(void **state)
 {
 	const char *t = "Metadata-Version: 2.1\r\nName: Foo_Bar\r\nVersion: 2.0rc1\r\n"
-	                "Summary: first\r\nSummary: second\r\n"
-	                "License: line one\r\n        line two\r\n"
-	                "Requires-Dist: numpy (>=1.20)\r\nRequires-Dist: rich ; extra == 'cli'\r\n"
-	                "\r\nName: body-is-not-a-header\r\n";
+			"Summary: first\r\nSummary: second\r\n"
+			"License: line one\r\n        line two\r\n"
+			"Requires-Dist: numpy (>=1.20)\r\nRequires-Dist: rich ; extra == 'cli'\r\n"
+			"\r\nName: body-is-not-a-header\r\n";
 	struct sbom_pymeta m;
 
 	(void)state;
@@ -226,8 +226,8 @@ test_record_parse(void **state)
 	/* Python's csv module quoting; the hash of "hello\n" computed with
 	 * hashlib and base64.urlsafe_b64encode. */
 	const char *t = "\"a,b.py\",sha256=WJG1tSLV3whtD_CxEPvZ0hu0_HFjrzTQgoai6Eb2vgM,6\r\n"
-	                "\"q\"\"x\",,\n"
-	                "c.py,md5=abc,3\n\n";
+			"\"q\"\"x\",,\n"
+			"c.py,md5=abc,3\n\n";
 	struct sbom_record_row *r;
 	size_t n;
 	char hex[65];
@@ -239,7 +239,7 @@ test_record_parse(void **state)
 	assert_true(r[0].hashed);
 	ward_hex(r[0].sha256, 32, hex);
 	assert_string_equal(hex,
-	                    "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
+			    "5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03");
 	assert_string_equal(r[1].path, "q\"x");
 	assert_false(r[1].hashed);
 	assert_false(r[2].hashed);
@@ -252,9 +252,9 @@ static void
 test_status_parse(void **state)
 {
 	const char *t = "Package: a\nStatus: install ok installed\nVersion: 1:2.0-1\n"
-	                "Source: asrc (2.0-0.1)\nArchitecture: amd64\n\n"
-	                "Package: gone\nStatus: deinstall ok config-files\nVersion: 1\n\n"
-	                "Package: b\nVersion: 3\nSource: bsrc\n";
+			"Source: asrc (2.0-0.1)\nArchitecture: amd64\n\n"
+			"Package: gone\nStatus: deinstall ok config-files\nVersion: 1\n\n"
+			"Package: b\nVersion: 3\nSource: bsrc\n";
 	struct sbom_deb_pkg *p;
 	size_t n;
 
@@ -365,9 +365,9 @@ test_manifest_roundtrip_and_verify(void **state)
 	assert_non_null(strstr(text, "\n/etc/a\\tb\\\\c\\nd\tf\t0600\t"));
 	assert_non_null(strstr(text, "\n/odd/dash\tl\t0777\t"));
 	assert_non_null(strstr(text, "\t\\x2d\n"));
-	assert_non_null(
-	    strstr(text, "\n/etc/empty\tf\t0644\t0\t0\t0\t"
-	                 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\t-\n"));
+	assert_non_null(strstr(
+		text, "\n/etc/empty\tf\t0644\t0\t0\t0\t"
+		      "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\t-\n"));
 	assert_int_equal(sbom_manifest_parse(text, strlen(text), "m", &m), 0);
 	assert_int_equal(m.n, c->fs.n);
 	for (size_t i = 0; i < m.n; i++) {
@@ -418,17 +418,17 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_purl_encode),
-	    cmocka_unit_test(test_pep503),
-	    cmocka_unit_test(test_spdx_expression),
-	    cmocka_unit_test(test_dep5_names),
-	    cmocka_unit_test(test_dep5_text_backed),
-	    cmocka_unit_test(test_python_license),
-	    cmocka_unit_test(test_pymeta_parse),
-	    cmocka_unit_test(test_record_parse),
-	    cmocka_unit_test(test_status_parse),
-	    cmocka_unit_test(test_resolve),
-	    cmocka_unit_test(test_manifest_roundtrip_and_verify),
+		cmocka_unit_test(test_purl_encode),
+		cmocka_unit_test(test_pep503),
+		cmocka_unit_test(test_spdx_expression),
+		cmocka_unit_test(test_dep5_names),
+		cmocka_unit_test(test_dep5_text_backed),
+		cmocka_unit_test(test_python_license),
+		cmocka_unit_test(test_pymeta_parse),
+		cmocka_unit_test(test_record_parse),
+		cmocka_unit_test(test_status_parse),
+		cmocka_unit_test(test_resolve),
+		cmocka_unit_test(test_manifest_roundtrip_and_verify),
 	};
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
 }

@@ -61,13 +61,13 @@ test_yaml_refusals(void **state)
 	static const struct {
 		const char *text, *msg;
 	} cases[] = {
-	    {"a: 1\na: 2\n", "t.yaml:2:1: duplicate key \"a\""},
-	    {"a: &x 1\nb: *x\n", "t.yaml:2:4: YAML aliases are not supported"},
-	    {"a: !!binary aGk=\n", "t.yaml:1:4: YAML tags are not supported"},
-	    {"a: 1\n---\nb: 2\n", "t.yaml:2:1: more than one YAML document"},
-	    {"? [a]\n: 1\n", "t.yaml:1:3: mapping keys must be plain strings"},
-	    {"a: [1, 2\n", "t.yaml:2:1: invalid YAML"},
-	    {"a:\tb\n  c: d\n", "t.yaml:"},
+		{"a: 1\na: 2\n", "t.yaml:2:1: duplicate key \"a\""},
+		{"a: &x 1\nb: *x\n", "t.yaml:2:4: YAML aliases are not supported"},
+		{"a: !!binary aGk=\n", "t.yaml:1:4: YAML tags are not supported"},
+		{"a: 1\n---\nb: 2\n", "t.yaml:2:1: more than one YAML document"},
+		{"? [a]\n: 1\n", "t.yaml:1:3: mapping keys must be plain strings"},
+		{"a: [1, 2\n", "t.yaml:2:1: invalid YAML"},
+		{"a:\tb\n  c: d\n", "t.yaml:"},
 	};
 
 	(void)state;
@@ -78,7 +78,7 @@ test_yaml_refusals(void **state)
 		assert_int_equal(ward_errkind(), WARD_EINPUT);
 		if (strncmp(ward_errmsg(), cases[i].msg, strlen(cases[i].msg)) != 0)
 			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, ward_errmsg(),
-			         cases[i].msg);
+				 cases[i].msg);
 	}
 	/* Nesting deeper than 64 levels is refused, not a stack overflow. */
 	{
@@ -105,18 +105,18 @@ test_spec_ok(void **state)
 
 	(void)state;
 	assert_int_equal(parse("name: torch-serve\n"
-	                       "version: 0.1.0\n"
-	                       "sources:\n"
-	                       "  - suites: [bookworm, bookworm-updates]\n"
-	                       "    mirror: http://mirror.invalid/debian\n"
-	                       "    keyring: keys/archive.gpg\n"
-	                       "  - suites: bookworm-security\n"
-	                       "    components: [main, contrib]\n"
-	                       "packages: [python3.11-minimal, libc6=2.36-9]\n"
-	                       "exclude:\n  - tzdata\n"
-	                       "allow: []\n",
-	                       &s),
-	                 0);
+			       "version: 0.1.0\n"
+			       "sources:\n"
+			       "  - suites: [bookworm, bookworm-updates]\n"
+			       "    mirror: http://mirror.invalid/debian\n"
+			       "    keyring: keys/archive.gpg\n"
+			       "  - suites: bookworm-security\n"
+			       "    components: [main, contrib]\n"
+			       "packages: [python3.11-minimal, libc6=2.36-9]\n"
+			       "exclude:\n  - tzdata\n"
+			       "allow: []\n",
+			       &s),
+			 0);
 	assert_string_equal(s.name, "torch-serve");
 	assert_string_equal(s.version, "0.1.0");
 	assert_string_equal(s.architecture, "amd64"); /* the default */
@@ -151,30 +151,32 @@ test_spec_errors(void **state)
 	static const struct {
 		const char *text, *msg;
 	} cases[] = {
-	    {"name: a\nsources: []\npackages: [x1]\nfilez: []\n",
-	     "/specs/ward.yaml:4:1: unknown key \"filez\" (known: name, version, architecture, "
-	     "sources, packages, exclude, allow, "},
-	    {"name: a\npackages: [x1]\n", "/specs/ward.yaml:1:1: missing required key \"sources\""},
-	    {"name: a\nsources: {}\npackages: [x1]\n",
-	     "/specs/ward.yaml:2:10: sources: expected a list of mappings, found a mapping"},
-	    {"name: a\nsources:\n  - mirror: http://m\npackages: [x1]\n",
-	     "/specs/ward.yaml:3:5: missing required key \"suites\""},
-	    {"name: a\nsources:\n  - suites: [b]\n    mirrors: http://m\npackages: [x1]\n",
-	     "/specs/ward.yaml:4:5: unknown key \"mirrors\""},
-	    {"name: a\nsources:\n  - suites: [b]\npackages: [x1, x1]\n",
-	     "/specs/ward.yaml:4:16: packages: \"x1\" is listed twice"},
-	    {"name: a\nsources:\n  - suites: [b]\npackages: []\n",
-	     "/specs/ward.yaml:4:11: packages: the list is empty"},
-	    {"name: a\nsources:\n  - suites: [b]\npackages: [x1=]\n", "/specs/ward.yaml:4:12: "},
-	    {"name: a\nsources:\n  - suites: [../b]\npackages: [x1]\n",
-	     "/specs/ward.yaml:3:14: \"../b\" is not a suite or component name"},
-	    {"name: Bad Name\nsources:\n  - suites: [b]\npackages: [x1]\n",
-	     "/specs/ward.yaml:1:7: name \"Bad Name\""},
-	    {"name: a\nversion:\nsources:\n  - suites: [b]\npackages: [x1]\n",
-	     "/specs/ward.yaml:2:9: version: a value is required"},
-	    {"- a\n- b\n", "/specs/ward.yaml:1:1: expected a mapping"},
-	    {"name: [a]\nsources: []\npackages: [x1]\n",
-	     "/specs/ward.yaml:1:7: expected a string, found a list"},
+		{"name: a\nsources: []\npackages: [x1]\nfilez: []\n",
+		 "/specs/ward.yaml:4:1: unknown key \"filez\" (known: name, version, architecture, "
+		 "sources, packages, exclude, allow, "},
+		{"name: a\npackages: [x1]\n",
+		 "/specs/ward.yaml:1:1: missing required key \"sources\""},
+		{"name: a\nsources: {}\npackages: [x1]\n",
+		 "/specs/ward.yaml:2:10: sources: expected a list of mappings, found a mapping"},
+		{"name: a\nsources:\n  - mirror: http://m\npackages: [x1]\n",
+		 "/specs/ward.yaml:3:5: missing required key \"suites\""},
+		{"name: a\nsources:\n  - suites: [b]\n    mirrors: http://m\npackages: [x1]\n",
+		 "/specs/ward.yaml:4:5: unknown key \"mirrors\""},
+		{"name: a\nsources:\n  - suites: [b]\npackages: [x1, x1]\n",
+		 "/specs/ward.yaml:4:16: packages: \"x1\" is listed twice"},
+		{"name: a\nsources:\n  - suites: [b]\npackages: []\n",
+		 "/specs/ward.yaml:4:11: packages: the list is empty"},
+		{"name: a\nsources:\n  - suites: [b]\npackages: [x1=]\n",
+		 "/specs/ward.yaml:4:12: "},
+		{"name: a\nsources:\n  - suites: [../b]\npackages: [x1]\n",
+		 "/specs/ward.yaml:3:14: \"../b\" is not a suite or component name"},
+		{"name: Bad Name\nsources:\n  - suites: [b]\npackages: [x1]\n",
+		 "/specs/ward.yaml:1:7: name \"Bad Name\""},
+		{"name: a\nversion:\nsources:\n  - suites: [b]\npackages: [x1]\n",
+		 "/specs/ward.yaml:2:9: version: a value is required"},
+		{"- a\n- b\n", "/specs/ward.yaml:1:1: expected a mapping"},
+		{"name: [a]\nsources: []\npackages: [x1]\n",
+		 "/specs/ward.yaml:1:7: expected a string, found a list"},
 	};
 
 	(void)state;
@@ -187,7 +189,7 @@ test_spec_errors(void **state)
 		assert_int_equal(ward_errkind(), WARD_EINPUT);
 		if (strncmp(ward_errmsg(), cases[i].msg, strlen(cases[i].msg)) != 0)
 			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, ward_errmsg(),
-			         cases[i].msg);
+				 cases[i].msg);
 	}
 }
 
@@ -195,10 +197,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_yaml_tree),
-	    cmocka_unit_test(test_yaml_refusals),
-	    cmocka_unit_test(test_spec_ok),
-	    cmocka_unit_test(test_spec_errors),
+		cmocka_unit_test(test_yaml_tree),
+		cmocka_unit_test(test_yaml_refusals),
+		cmocka_unit_test(test_spec_ok),
+		cmocka_unit_test(test_spec_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,7 +48,7 @@ test_pep440_matches_packaging(void **state)
 
 	(void)state;
 	snprintf(cmd, sizeof(cmd), "python3 '%s/tests/py/pep440_oracle.py' '%s/vulndata/pypi'",
-	         env("WARD_SRC"), env("WARD_SHARED"));
+		 env("WARD_SRC"), env("WARD_SHARED"));
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	while (fgets(line, sizeof(line), p) != NULL) {
@@ -83,7 +83,7 @@ test_pep440_matches_packaging(void **state)
 			char *norm = pep440_normalize(&a);
 			if (strcmp(norm, v[i].norm) != 0) {
 				fprintf(stderr, "\"%s\": ward %s, packaging %s\n", v[i].text, norm,
-				        v[i].norm);
+					v[i].norm);
 				disagreements++;
 			}
 			free(norm);
@@ -115,7 +115,7 @@ test_pep440_matches_packaging(void **state)
 			got = got < 0 ? -1 : got > 0;
 			if (want != got) {
 				fprintf(stderr, "cmp(\"%s\", \"%s\"): ward %d, packaging %d\n",
-				        v[i].text, v[j].text, got, want);
+					v[i].text, v[j].text, got, want);
 				disagreements++;
 			}
 			pep440_free(&a);
@@ -123,7 +123,7 @@ test_pep440_matches_packaging(void **state)
 		}
 	}
 	fprintf(stderr, "pep440: %zu strings (%zu invalid), %zu disagreements\n", n, invalid,
-	        disagreements);
+		disagreements);
 	assert_int_equal(disagreements, 0);
 	for (size_t i = 0; i < n; i++) {
 		free(v[i].norm);
@@ -136,12 +136,12 @@ static void
 test_pep503_names(void **state)
 {
 	static const char *const cases[][2] = {
-	    {"Django", "django"},
-	    {"zope.interface", "zope-interface"},
-	    {"Foo__Bar-.baz", "foo-bar-baz"},
-	    {"PyYAML", "pyyaml"},
-	    {"a_b", "a-b"},
-	    {"_x", "-x"},
+		{"Django", "django"},
+		{"zope.interface", "zope-interface"},
+		{"Foo__Bar-.baz", "foo-bar-baz"},
+		{"PyYAML", "pyyaml"},
+		{"a_b", "a-b"},
+		{"_x", "-x"},
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
@@ -161,13 +161,13 @@ test_cvss_matches_cvss_js(void **state)
 	int fd;
 	FILE *f, *p;
 	static const char *const extra[] = {
-	    "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-	    "CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:H/A:H",
-	    "CVSS:3.0/AV:P/AC:H/PR:N/UI:R/S:C/C:L/I:H/A:L",
-	    "CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:N/I:N/A:N",
-	    "CVSS:3.1/AV:A/AC:H/PR:H/UI:R/S:C/C:L/I:N/A:N/E:P/RL:O/RC:C",
-	    "CVSS:3.0/AV:N/AC:L/PR:H/UI:N/S:C/C:L/I:L/A:N",
-	    "CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:C/C:H/I:L/A:L",
+		"CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+		"CVSS:3.1/AV:N/AC:L/PR:L/UI:N/S:C/C:H/I:H/A:H",
+		"CVSS:3.0/AV:P/AC:H/PR:N/UI:R/S:C/C:L/I:H/A:L",
+		"CVSS:3.1/AV:L/AC:H/PR:H/UI:R/S:U/C:N/I:N/A:N",
+		"CVSS:3.1/AV:A/AC:H/PR:H/UI:R/S:C/C:L/I:N/A:N/E:P/RL:O/RC:C",
+		"CVSS:3.0/AV:N/AC:L/PR:H/UI:N/S:C/C:L/I:L/A:N",
+		"CVSS:3.1/AV:N/AC:H/PR:L/UI:R/S:C/C:H/I:L/A:L",
 	};
 
 	(void)state;
@@ -179,14 +179,14 @@ test_cvss_matches_cvss_js(void **state)
 	fclose(f);
 	/* every CVSS_V3 vector in the PyPA records */
 	snprintf(cmd, sizeof(cmd),
-	         "python3 -c 'import json,glob,sys\n"
-	         "for p in glob.glob(sys.argv[1]+\"/*.json\"):\n"
-	         " for s in json.load(open(p)).get(\"severity\",[]):\n"
-	         "  print(s[\"score\"])' '%s/vulndata/pypi' | sort -u >> %s",
-	         env("WARD_SHARED"), list);
+		 "python3 -c 'import json,glob,sys\n"
+		 "for p in glob.glob(sys.argv[1]+\"/*.json\"):\n"
+		 " for s in json.load(open(p)).get(\"severity\",[]):\n"
+		 "  print(s[\"score\"])' '%s/vulndata/pypi' | sort -u >> %s",
+		 env("WARD_SHARED"), list);
 	assert_int_equal(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "cd '%s/tests/js' && node cvss-scores.mjs < %s", env("WARD_SRC"),
-	         list);
+		 list);
 	p = popen(cmd, "r");
 	assert_non_null(p);
 	while (fgets(line, sizeof(line), p) != NULL) {
@@ -215,13 +215,14 @@ test_cvss_matches_cvss_js(void **state)
 	{
 		double s;
 		assert_int_equal(
-		    vuln_cvss3_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H", &s), -1);
-		assert_int_equal(
-		    vuln_cvss3_base_score("CVSS:3.1/AV:N/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", &s),
-		    -1);
+			vuln_cvss3_base_score("CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H", &s), -1);
+		assert_int_equal(vuln_cvss3_base_score(
+					 "CVSS:3.1/AV:N/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", &s),
+				 -1);
 		assert_int_equal(vuln_cvss3_base_score("CVSS:2.0/AV:N", &s), -1);
 		assert_int_equal(
-		    vuln_cvss3_base_score("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", &s), -1);
+			vuln_cvss3_base_score("CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", &s),
+			-1);
 		ward_err_clear();
 	}
 }
@@ -253,7 +254,7 @@ readelf_view(const char *path, struct ward_strv *out)
 		char num[32], value[64], size[32], type[32], bind[32], vis[32], ndx[32], name[2048];
 		char *paren, item[2100];
 		if (sscanf(line, "%31s %63s %31s %31s %31s %31s %31s %2047s", num, value, size,
-		           type, bind, vis, ndx, name) != 8 ||
+			   type, bind, vis, ndx, name) != 8 ||
 		    num[strlen(num) - 1] != ':')
 			continue;
 		if (strcmp(bind, "GLOBAL") && strcmp(bind, "WEAK") && strcmp(bind, "UNIQUE"))
@@ -263,7 +264,7 @@ readelf_view(const char *path, struct ward_strv *out)
 		if (strcmp(ndx, "UND") == 0) {
 			snprintf(item, sizeof(item), "I %s", name);
 		} else if (!strcmp(type, "FUNC") || !strcmp(type, "OBJECT") ||
-		           !strcmp(type, "IFUNC")) {
+			   !strcmp(type, "IFUNC")) {
 			char *at = strchr(name, '@');
 			if (at)
 				*at = '\0';
@@ -378,7 +379,7 @@ test_elf_matches_readelf(void **state)
 	assert_int_equal(system(cmd), 0);
 	{
 		static const char *const crafted[] = {"elf32le.so", "elf32be.so", "elf64le.so",
-		                                      "elf64be.so"};
+						      "elf64be.so"};
 		for (size_t i = 0; i < 4; i++) {
 			snprintf(path, sizeof(path), "%s/%s", tmp, crafted[i]);
 			assert_int_equal(compare_with_readelf(path, &cls, &be), 1);
@@ -468,21 +469,24 @@ test_purl_matching(void **state)
 		const char *general, *specific;
 		int want;
 	} cases[] = {
-	    {"pkg:deb/debian/libssl3", "pkg:deb/debian/libssl3@3.0.11-1?arch=amd64", 1},
-	    {"pkg:deb/debian/libssl3@3.0.11-1", "pkg:deb/debian/libssl3@3.0.11-1?arch=amd64", 1},
-	    {"pkg:deb/debian/libssl3@3.0.11-2", "pkg:deb/debian/libssl3@3.0.11-1?arch=amd64", 0},
-	    {"pkg:deb/debian/libssl3?arch=amd64",
-	     "pkg:deb/debian/libssl3@1?arch=amd64&distro=debian-12", 1},
-	    {"pkg:deb/debian/libssl3?arch=arm64", "pkg:deb/debian/libssl3@1?arch=amd64", 0},
-	    {"pkg:deb/debian/libssl3?distro=debian-12", "pkg:deb/debian/libssl3@1?arch=amd64", 0},
-	    {"pkg:deb/debian/libssl3@1", "pkg:deb/debian/libssl3", 0},
-	    {"pkg:deb/ubuntu/libssl3", "pkg:deb/debian/libssl3@1", 0},
-	    {"pkg:pypi/Foo_Bar@1.0", "pkg:pypi/foo-bar@1.0", 1},
-	    {"pkg:deb/debian/curl@1%3A7.0-2", "pkg:deb/debian/curl@1:7.0-2?arch=amd64", 1},
-	    {"pkg:oci/img@sha256%3Aabc?repository_url=x",
-	     "pkg:oci/img@sha256:abc?repository_url=x&tag=1", 1},
-	    {"not a purl", "pkg:deb/debian/a@1", 0},
-	    {"pkg:deb/debian/a@1", "pkg:%zz/a@1", 0},
+		{"pkg:deb/debian/libssl3", "pkg:deb/debian/libssl3@3.0.11-1?arch=amd64", 1},
+		{"pkg:deb/debian/libssl3@3.0.11-1", "pkg:deb/debian/libssl3@3.0.11-1?arch=amd64",
+		 1},
+		{"pkg:deb/debian/libssl3@3.0.11-2", "pkg:deb/debian/libssl3@3.0.11-1?arch=amd64",
+		 0},
+		{"pkg:deb/debian/libssl3?arch=amd64",
+		 "pkg:deb/debian/libssl3@1?arch=amd64&distro=debian-12", 1},
+		{"pkg:deb/debian/libssl3?arch=arm64", "pkg:deb/debian/libssl3@1?arch=amd64", 0},
+		{"pkg:deb/debian/libssl3?distro=debian-12", "pkg:deb/debian/libssl3@1?arch=amd64",
+		 0},
+		{"pkg:deb/debian/libssl3@1", "pkg:deb/debian/libssl3", 0},
+		{"pkg:deb/ubuntu/libssl3", "pkg:deb/debian/libssl3@1", 0},
+		{"pkg:pypi/Foo_Bar@1.0", "pkg:pypi/foo-bar@1.0", 1},
+		{"pkg:deb/debian/curl@1%3A7.0-2", "pkg:deb/debian/curl@1:7.0-2?arch=amd64", 1},
+		{"pkg:oci/img@sha256%3Aabc?repository_url=x",
+		 "pkg:oci/img@sha256:abc?repository_url=x&tag=1", 1},
+		{"not a purl", "pkg:deb/debian/a@1", 0},
+		{"pkg:deb/debian/a@1", "pkg:%zz/a@1", 0},
 	};
 	struct purl p;
 
@@ -490,13 +494,13 @@ test_purl_matching(void **state)
 	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		if (purl_matches(cases[i].general, cases[i].specific) != cases[i].want)
 			fail_msg("PurlMatches(%s, %s) != %d", cases[i].general, cases[i].specific,
-			         cases[i].want);
+				 cases[i].want);
 	}
 	assert_int_equal(
-	    purl_parse(
-	        "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?upstream=openssl%403.0.11-1&arch=amd64",
-	        &p),
-	    0);
+		purl_parse("pkg:deb/debian/"
+			   "libssl3@3.0.11-1~deb12u2?upstream=openssl%403.0.11-1&arch=amd64",
+			   &p),
+		0);
 	assert_string_equal(p.type, "deb");
 	assert_string_equal(p.ns, "debian");
 	assert_string_equal(p.name, "libssl3");
@@ -510,12 +514,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_pep440_matches_packaging),
-	    cmocka_unit_test(test_pep503_names),
-	    cmocka_unit_test(test_cvss_matches_cvss_js),
-	    cmocka_unit_test(test_elf_matches_readelf),
-	    cmocka_unit_test(test_elf_hostile),
-	    cmocka_unit_test(test_purl_matching),
+		cmocka_unit_test(test_pep440_matches_packaging),
+		cmocka_unit_test(test_pep503_names),
+		cmocka_unit_test(test_cvss_matches_cvss_js),
+		cmocka_unit_test(test_elf_matches_readelf),
+		cmocka_unit_test(test_elf_hostile),
+		cmocka_unit_test(test_purl_matching),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
