@@ -53,6 +53,36 @@ cli_parse_threads(const char *arg, int *out)
 }
 
 int
+cli_parse_long(const char *opt, const char *arg, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+		return ward_err(WARD_EINPUT, "%s %s: expected a whole number from %ld to %ld", opt,
+				arg, min, max);
+	*out = v;
+	return 0;
+}
+
+int
+cli_parse_double(const char *opt, const char *arg, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (*arg == '\0' || *end != '\0' || errno != 0 || !(v >= min && v <= max))
+		return ward_err(WARD_EINPUT, "%s %s: expected a number from %g to %g", opt, arg,
+				min, max);
+	*out = v;
+	return 0;
+}
+
+int
 cli_parse_size(const char *arg, uint64_t *out)
 {
 	char *end;

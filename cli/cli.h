@@ -32,6 +32,11 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 int cli_help(const char *text);
 /* cli_threads(arg, out): parse --threads (0 = all cores). */
 int cli_parse_threads(const char *arg, int *out);
+/* cli_parse_long(opt, arg, min, max, out), cli_parse_double(...): a whole
+ * argument as a number within [min, max], else an input error naming the
+ * option (print it with cli_fail()). */
+int cli_parse_long(const char *opt, const char *arg, long min, long max, long *out);
+int cli_parse_double(const char *opt, const char *arg, double min, double max, double *out);
 /* cli_parse_size(arg, out): "1000000", "64K", "1M", "2G" (powers of 1024). */
 int cli_parse_size(const char *arg, uint64_t *out);
 /* cli_password(prompt, confirm, allow_empty): WARD_PASSWORD (or

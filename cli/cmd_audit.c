@@ -112,6 +112,7 @@ cmd_audit(int argc, char **argv)
 	char *tmp = NULL, *cref = NULL;
 	json_t *j = NULL;
 	int c, json = 0, fail_on = -1, min_score = -1, rc;
+	long n;
 
 	optind = 1;
 	o.db = getenv("WARD_DB");
@@ -137,9 +138,9 @@ cmd_audit(int argc, char **argv)
 						 "--fail-on: low, medium, high or critical");
 			break;
 		case OPT_MIN_SCORE:
-			min_score = atoi(optarg);
-			if (min_score < 0 || min_score > 100)
-				return cli_usage("audit", "--min-score: 0 to 100");
+			if (cli_parse_long("--min-score", optarg, 0, 100, &n) != 0)
+				return cli_fail();
+			min_score = (int)n;
 			break;
 		case 'o':
 			output = optarg;

@@ -53,6 +53,7 @@ parse(int argc, char **argv, struct image_args *a, int want)
 		{0},
 	};
 	int c;
+	long n;
 
 	optind = 1;
 	a->compression = OCI_COMPRESS_GZIP;
@@ -80,7 +81,9 @@ parse(int argc, char **argv, struct image_args *a, int want)
 				return cli_fail();
 			break;
 		case 'l':
-			a->level = atoi(optarg);
+			if (cli_parse_long("--level", optarg, 0, 22, &n) != 0)
+				return cli_fail();
+			a->level = (int)n;
 			break;
 		case 'h':
 			return -1;

@@ -99,6 +99,7 @@ parse(int argc, char **argv, struct pack_args *a)
 		{0},
 	};
 	int c;
+	long n;
 	uint64_t v;
 
 	optind = 1;
@@ -119,7 +120,9 @@ parse(int argc, char **argv, struct pack_args *a)
 				return cli_fail();
 			break;
 		case 'l':
-			a->comp.level = atoi(optarg);
+			if (cli_parse_long("--level", optarg, 0, 22, &n) != 0)
+				return cli_fail();
+			a->comp.level = (int)n;
 			break;
 		case 't':
 			if (cli_parse_threads(optarg, &a->comp.threads) != 0)

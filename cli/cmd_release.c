@@ -134,6 +134,7 @@ cmd_release(int argc, char **argv)
 	char *cachedir = NULL, *initpath = NULL, *annpath = NULL, *outpath = NULL;
 	struct ward_key *key = NULL;
 	int c, json = 0, rc;
+	long n;
 
 	o.spec = "ward.yaml";
 	o.db = getenv("WARD_DB");
@@ -195,13 +196,19 @@ cmd_release(int argc, char **argv)
 			o.test.exec_probe = optarg;
 			break;
 		case OPT_STARTUP_MAX:
-			o.test.startup_max_ms = atof(optarg);
+			if (cli_parse_double("--startup-max", optarg, 0, 1e9,
+					     &o.test.startup_max_ms) != 0)
+				return cli_fail();
 			break;
 		case OPT_LATENCY_MAX:
-			o.test.latency_max_ms = atof(optarg);
+			if (cli_parse_double("--latency-max", optarg, 0, 1e9,
+					     &o.test.latency_max_ms) != 0)
+				return cli_fail();
 			break;
 		case OPT_STARTUP_TIMEOUT:
-			o.test.startup_timeout_s = atoi(optarg);
+			if (cli_parse_long("--startup-timeout", optarg, 1, 3600, &n) != 0)
+				return cli_fail();
+			o.test.startup_timeout_s = (int)n;
 			break;
 		case 'j':
 			if (cli_parse_threads(optarg, &o.threads) != 0)

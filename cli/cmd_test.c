@@ -59,18 +59,6 @@ enum {
 	OPT_JSON,
 };
 
-static int
-parse_ms(const char *s, double *out, const char *what)
-{
-	char *end;
-	double v = strtod(s, &end);
-
-	if (*s == '\0' || *end != '\0' || v < 0)
-		return cli_usage("test", "%s: expected milliseconds", what);
-	*out = v;
-	return 0;
-}
-
 int
 cmd_test(int argc, char **argv)
 {
@@ -104,6 +92,7 @@ cmd_test(int argc, char **argv)
 	json_t *j = NULL;
 	char *xml = NULL;
 	int c, json = 0, rc;
+	long n;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:o:j:h", opts, NULL)) != -1) {
@@ -139,17 +128,19 @@ cmd_test(int argc, char **argv)
 			o.exec_probe = optarg;
 			break;
 		case OPT_STARTUP_MAX:
-			if (parse_ms(optarg, &o.startup_max_ms, "--startup-max") != 0)
-				return EXIT_USAGE;
+			if (cli_parse_double("--startup-max", optarg, 0, 1e9, &o.startup_max_ms) !=
+			    0)
+				return cli_fail();
 			break;
 		case OPT_LATENCY_MAX:
-			if (parse_ms(optarg, &o.latency_max_ms, "--latency-max") != 0)
-				return EXIT_USAGE;
+			if (cli_parse_double("--latency-max", optarg, 0, 1e9, &o.latency_max_ms) !=
+			    0)
+				return cli_fail();
 			break;
 		case OPT_STARTUP_TIMEOUT:
-			o.startup_timeout_s = atoi(optarg);
-			if (o.startup_timeout_s <= 0)
-				return cli_usage("test", "--startup-timeout: expected seconds");
+			if (cli_parse_long("--startup-timeout", optarg, 1, 3600, &n) != 0)
+				return cli_fail();
+			o.startup_timeout_s = (int)n;
 			break;
 		case OPT_KEEP_IMAGE:
 			o.keep_image = 1;
@@ -178,9 +169,7 @@ cmd_test(int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return cli_usage("test", "expected one IMAGE");
-	if (!getenv("WARD_DB") || o.db)
-		;
-	else
+	if (o.db == NULL)
 		o.db = getenv("WARD_DB");
 	if (keypath != NULL && (key = key_load_public(keypath)) == NULL)
 		return cli_fail();

@@ -104,18 +104,9 @@ stage_file(struct deb_data *it, char *staged, uint32_t mode, const char *what)
 	if (fd < 0)
 		return ward_err_io(staged, "cannot create");
 	while ((r = deb_data_read(it, buf, sizeof(buf))) > 0) {
-		char *p = buf;
-		while (r > 0) {
-			ssize_t w = write(fd, p, (size_t)r);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				ward_err_io(staged, "write failed");
-				close(fd);
-				return -1;
-			}
-			p += w;
-			r -= w;
+		if (ward_fd_write(fd, buf, (size_t)r, staged) != 0) {
+			close(fd);
+			return -1;
 		}
 	}
 	if (close(fd) != 0)

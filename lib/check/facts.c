@@ -167,16 +167,8 @@ copy_visit(void *ctx, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 			goto out;
 		if (n == 0)
 			break;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, cc->buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				ward_err_io(p, "write failed");
-				goto out;
-			}
-			off += w;
-		}
+		if (ward_fd_write(fd, cc->buf, (size_t)n, p) != 0)
+			goto out;
 	}
 	if ((cc->recs[cc->n].path = ward_strdup(e->path)) == NULL)
 		goto out;

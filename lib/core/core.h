@@ -118,6 +118,10 @@ int ward_str_startswith(const char *s, const char *prefix);
 /* ward_file_read(path, max, out): read a whole file of at most max bytes
  * into out (appended, NUL-terminated).  Errors name the file. */
 int ward_file_read(const char *path, size_t max, struct ward_buf *out);
+/* ward_fd_write(fd, p, n, path): write all n bytes (retrying short writes
+ * and EINTR); on failure records "<path>: write failed" (ENOSPC, EIO… as
+ * an environment error) and returns -1. */
+int ward_fd_write(int fd, const void *p, size_t n, const char *path);
 /* Write a whole file atomically with the given mode. */
 int ward_file_write(const char *path, const void *data, size_t len, mode_t mode);
 

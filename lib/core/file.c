@@ -127,21 +127,27 @@ ward_atomic_fd(const struct ward_atomic *a)
 }
 
 int
-ward_atomic_write(struct ward_atomic *a, const void *p, size_t n)
+ward_fd_write(int fd, const void *p, size_t n, const char *path)
 {
 	const char *s = p;
 
 	while (n > 0) {
-		ssize_t w = write(a->fd, s, n);
+		ssize_t w = write(fd, s, n);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
-			return ward_errno(WARD_EENV, "%s: write failed", a->path);
+			return ward_errno(WARD_EENV, "%s: write failed", path);
 		}
 		s += w;
 		n -= (size_t)w;
 	}
 	return 0;
+}
+
+int
+ward_atomic_write(struct ward_atomic *a, const void *p, size_t n)
+{
+	return ward_fd_write(a->fd, p, n, a->path);
 }
 
 static char *

@@ -227,16 +227,8 @@ insert_stream(const char *cache, const char *hex, uint64_t size, int src, const 
 			goto out;
 		}
 		sha256_update(c, p, (size_t)n);
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, p + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				ward_errno(WARD_EENV, "%s: cannot write into the cache", tmp);
-				goto out;
-			}
-			off += w;
-		}
+		if (ward_fd_write(fd, p, (size_t)n, tmp) != 0)
+			goto out;
 		total += (uint64_t)n;
 	}
 	sha256_final(c, d);

@@ -238,16 +238,9 @@ write_file(struct unpack *u, int pfd, const char *base, struct oci_layer_reader 
 	if (fd < 0)
 		return ward_errno(WARD_EENV, "%s: cannot create", what);
 	while ((n = oci_layer_read(r, u->buf, 1u << 20)) > 0) {
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, u->buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				ward_errno(WARD_EENV, "%s: write failed", what);
-				close(fd);
-				return -1;
-			}
-			off += w;
+		if (ward_fd_write(fd, u->buf, (size_t)n, what) != 0) {
+			close(fd);
+			return -1;
 		}
 		ward_progress_add(u->progress, (uint64_t)n);
 	}

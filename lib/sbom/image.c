@@ -380,16 +380,8 @@ fetch_visit(void *ctx, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 			goto out;
 		if (n == 0)
 			break;
-		for (ssize_t off = 0; off < n;) {
-			ssize_t w = write(fd, fc->buf + off, (size_t)(n - off));
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				ward_err_io(p, "write failed");
-				goto out;
-			}
-			off += w;
-		}
+		if (ward_fd_write(fd, fc->buf, (size_t)n, p) != 0)
+			goto out;
 	}
 	rc = 0;
 out:

@@ -139,4 +139,7 @@ assert r["shell"]["left"] >= 3 and r["shell"]["right"] == 0 and r["setuid"]["rig
 	pass "--compare ward.yaml: the ward rebuild side by side (shells, setuid: 0; score up)" ||
 	fail "--compare: $RC $(tail -2 <<<"$ERR")"
 expect_err 2 "no such" "audit of a missing image: exit 2" "$WARD" audit "$T/nothing.tar"
+expect_err 2 "--min-score 101" "--min-score outside 0..100: usage error" "$WARD" audit "$T/stock.tar" --min-score 101
+expect_err 2 "--startup-max 5ms" "--startup-max must be a number" "$WARD" test "$T/stock.tar" --startup-max 5ms
+expect_err 2 "--startup-timeout 0" "--startup-timeout must be at least 1" "$WARD" test "$T/stock.tar" --startup-timeout 0
 finish

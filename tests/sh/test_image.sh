@@ -260,4 +260,9 @@ check "the next pack succeeds" pack "$T/img" 1
 ls -d "$T"/img.tmp-* >/dev/null 2>&1 && fail "stale temporary tree not removed" ||
 	pass "the next run removed the stale temporary tree"
 
+# numeric options are checked whole, with the option named
+expect_err 2 "--level abc" "--level abc: usage error naming the option" "$WARD" image pack "$R" -o "$T/never" --level abc
+expect_err 2 "out of range" "--level 15 for gzip: out of range" sh -c "echo hi | '$WARD' image compress --level 15 >/dev/null"
+[ ! -e "$T/never" ] && pass "(nothing written)" || fail "$T/never was written"
+
 finish
