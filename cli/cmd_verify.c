@@ -9,7 +9,8 @@
 
 static const char help[] =
 	"usage: ward verify IMAGE|RELEASE --key PUB [--bundle FILE] [--require TYPE]...\n"
-	"                   [--lock FILE] [--rebuild] [--threads N] [--json]\n"
+	"                   [--lock FILE] [--rebuild [--spec FILE] [--init FILE] [--cache DIR]]\n"
+	"                   [--threads N] [--json]\n"
 	"\n"
 	"Check a signed image in the OCI layout IMAGE (DIR or DIR:tag):\n"
 	"  - every blob: the manifest, the config and each layer match their digests,\n"
@@ -22,7 +23,7 @@ static const char help[] =
 	"    attestations, and each one a signature covers is present;\n"
 	"  - content: SBOMs against a fresh catalog of the image, the provenance's\n"
 	"    dependencies against a lock, and with --rebuild a rebuild from the\n"
-	"    provenance (checks this ward cannot run are reported as skipped).\n"
+	"    provenance's inputs that must give the same digest.\n"
 	"Every check runs; the first broken link is named.  A release directory\n"
 	"(ward release) is checked whole: the image as above with every artifact's\n"
 	"attestation required, the signature files, and each artifact file against\n"
@@ -33,7 +34,14 @@ static const char help[] =
 	"      --require TYPE   an attestation of TYPE must be present (repeatable;\n"
 	"                       cyclonedx, spdx, provenance, openvex, ... or a URI)\n"
 	"      --lock FILE      compare the provenance with this lock\n"
-	"      --rebuild        rebuild from the provenance and compare digests\n"
+	"      --rebuild        build the image again, offline and without the layer\n"
+	"                       cache, from the ward.yaml, ward.lock and ward-init the\n"
+	"                       provenance names (each checked against its digest\n"
+	"                       first) and compare the digests; also for a RELEASE\n"
+	"      --spec FILE      ward.yaml for --rebuild (default: the provenance's path)\n"
+	"      --init FILE      ward-init for --rebuild (default: the provenance's path)\n"
+	"      --cache DIR      package cache for --rebuild (default: WARD_CACHE or\n"
+	"                       ~/.cache/ward)\n"
 	"      --threads N      hashing threads (default: all cores)\n"
 	"      --json           the full report on stdout\n"
 	"\n"
@@ -68,19 +76,54 @@ print_human(const struct verify_report *r, int ok)
 			r->failures, r->first_failure ? r->first_failure : ward_errmsg());
 }
 
+/* --rebuild for a release directory (already verified): its provenance
+ * artifact against the image digest release.json names. */
+static int
+rebuild_release(const char *dir, struct release_rebuild *rb)
+{
+	char *rel = ward_path_join(dir, "release.json");
+	char *prov = ward_path_join(dir, "artifacts/" REL_PROVENANCE);
+	json_t *rj = NULL, *pj = NULL;
+	const char *want;
+	char got[OCI_DIGEST_LEN + 1];
+	int code = EXIT_ENV;
+
+	ward_info("rebuilding from the provenance (offline, no layer cache)...");
+	if (rel == NULL || prov == NULL || (rj = ward_json_load_file(rel, 16u << 20)) == NULL ||
+	    (pj = ward_json_load_file(prov, 64u << 20)) == NULL) {
+		code = cli_fail();
+		goto out;
+	}
+	want = ward_json_str(json_object_get(rj, "image"), "digest");
+	if (release_rebuild(rb, json_object_get(pj, "predicate"), got) != 0) {
+		code = cli_fail();
+	} else if (want == NULL || strcmp(got, want) != 0) {
+		fprintf(stderr, "  FAIL  rebuild: the rebuild gave %s, not %s\n", got,
+			want ? want : "(none)");
+		ward_err(WARD_EVERIFY, "%s: not reproducible: the rebuild gave %s", dir, got);
+		code = cli_fail();
+	} else {
+		fprintf(stderr, "  ok    rebuild: rebuilt bit for bit: %s\n", got);
+		code = 0;
+	}
+out:
+	json_decref(rj);
+	json_decref(pj);
+	free(rel);
+	free(prov);
+	return code;
+}
+
 int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"key", required_argument, NULL, 'k'},
-		{"bundle", required_argument, NULL, 'b'},
-		{"require", required_argument, NULL, 'r'},
-		{"lock", required_argument, NULL, 'L'},
-		{"rebuild", no_argument, NULL, 'R'},
-		{"threads", required_argument, NULL, 't'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{"key", required_argument, NULL, 'k'},	   {"bundle", required_argument, NULL, 'b'},
+		{"require", required_argument, NULL, 'r'}, {"lock", required_argument, NULL, 'L'},
+		{"rebuild", no_argument, NULL, 'R'},	   {"spec", required_argument, NULL, 'S'},
+		{"init", required_argument, NULL, 'I'},	   {"cache", required_argument, NULL, 'C'},
+		{"threads", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},	   {0},
 	};
 	struct verify_opts o = {0};
 	struct verify_report r = {0};
@@ -88,6 +131,7 @@ cmd_verify(int argc, char **argv)
 	struct sbom_check_ctx sc = {0};
 	struct deb_lock dl = {0};
 	struct slsa_deps deps = {0};
+	struct release_rebuild rb = {0};
 	const char *keypath = NULL, *lock = NULL, *pt;
 	struct ward_key *k = NULL;
 	int c, json = 0, rc, code = 0;
@@ -114,6 +158,15 @@ cmd_verify(int argc, char **argv)
 		case 'R':
 			o.rebuild = 1;
 			break;
+		case 'S':
+			rb.spec = optarg;
+			break;
+		case 'I':
+			rb.init = optarg;
+			break;
+		case 'C':
+			rb.cache = optarg;
+			break;
 		case 't':
 			if (cli_parse_threads(optarg, &o.threads) != 0) {
 				ward_strv_free(&require);
@@ -136,15 +189,28 @@ cmd_verify(int argc, char **argv)
 		return cli_usage("verify", optind + 1 != argc ? "expected one IMAGE"
 							      : "--key PUBLIC-KEY is required");
 	}
+	rb.lock = lock;
+	rb.threads = o.threads;
 	if (release_is_dir(argv[optind])) { /* a ward release: image, artifacts */
 		ward_strv_free(&require);
-		return cli_verify_release(argv[optind], keypath, o.threads, json);
+		code = cli_verify_release(argv[optind], keypath, o.threads, json);
+		if (code == 0 && o.rebuild) {
+			if ((k = key_load_public(keypath)) == NULL)
+				return cli_fail();
+			rb.key = k;
+			code = rebuild_release(argv[optind], &rb);
+			key_free(k);
+		}
+		return code;
 	}
+	o.rebuild_fn = release_rebuild;
+	o.rebuild_ctx = &rb;
 	if (lock != NULL && (deb_lock_read(lock, &dl) != 0 || slsa_deps_from_lock(&dl, &deps) != 0))
 		goto fail;
 	if ((k = key_load_public(keypath)) == NULL)
 		goto fail;
 	o.key = k;
+	rb.key = k;
 	o.lock = deps.v;
 	o.nlock = deps.n;
 	o.have_lock = lock != NULL;

@@ -6,7 +6,8 @@
 #   3. ward release: build the distroless PyTorch image (model signed at build
 #      time), make the 11 artifacts, run the test matrix in a hardened
 #      container, sign and attach everything -- in one step
-#   4. ward verify: the release, every artifact, with the public key
+#   4. ward verify: the release, every artifact, with the public key; then
+#      --rebuild: the image built again from its provenance, same digest
 #   5. podman runs it (the line ward deploy writes) under ward-init; a
 #      prediction is checked against the answer computed outside the container
 #   6. the server is asked to run a shell (GET /selftest/exec): refused, and
@@ -84,6 +85,9 @@ PY
 
 step "ward verify: the release -- image, signatures, 10 attestations, every artifact file"
 "$ward" verify "$out/release" --key "$out/signing.pub" 2>&1 | tail -4
+
+step "ward verify --rebuild: build it again from the provenance's inputs (offline, no layer cache)"
+"$ward" verify "$out/release" --key "$out/signing.pub" --rebuild 2>&1 | tail -1
 
 step "podman load + the run line ward deploy writes: read-only, no capabilities, ward's seccomp profile"
 podman load -i "$out/release/image.tar"

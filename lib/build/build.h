@@ -163,10 +163,13 @@ struct build_opts {
 	const char *cache;		 /* the cache (deb_cache_dir()) */
 	const char *init_path;		 /* the ward-init binary placed at /ward/init */
 	const struct ward_key *sign_key; /* sign models: with it (private), or NULL */
-	int compression;		 /* enum oci_compression (gzip default) */
-	int level;			 /* 0: the compressor's default */
-	int threads;			 /* 0: every CPU; never changes the output */
-	int no_layer_cache;		 /* 1: neither read nor fill the layer cache */
+	const struct ward_key *trust_key;   /* without sign_key: models with no key: of
+					     * their own are verified with it (public;
+					     * nothing is signed), or NULL */
+	int compression;		    /* enum oci_compression (gzip default) */
+	int level;			    /* 0: the compressor's default */
+	int threads;			    /* 0: every CPU; never changes the output */
+	int no_layer_cache;		    /* 1: neither read nor fill the layer cache */
 	const struct build_kv *annotations; /* extra manifest annotations, or NULL */
 };
 

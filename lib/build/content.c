@@ -89,13 +89,13 @@ build_check_inputs(struct build_ctx *ctx)
 					       strerror(errno));
 		if (ctx->opts->sign_key != NULL)
 			continue;
-		if (m->key == NULL)
+		if (m->key == NULL && ctx->opts->trust_key == NULL)
 			return ward_yaml_error(m->node,
 					       "models: %s: no key to trust: pass ward build --key "
 					       "to sign it, or give key: (and signature:) of its "
 					       "signer",
 					       m->name);
-		if (lstat(m->key, &st) != 0)
+		if (m->key != NULL && lstat(m->key, &st) != 0)
 			return ward_yaml_error(at(m->node, "key"), "models: %s: %s", m->key,
 					       strerror(errno));
 		sig = model_sig_path(m);
@@ -358,6 +358,11 @@ build_add_models(struct build_ctx *ctx)
 		if (ctx->opts->sign_key != NULL) {
 			pem = key_public_pem(ctx->opts->sign_key);
 			trust = pem ? key_public_from_pem(pem, strlen(pem), "the --key public key")
+				    : NULL;
+		} else if (m->key == NULL) { /* opts->trust_key (checked first) */
+			pem = key_public_pem(ctx->opts->trust_key);
+			trust = pem ? key_public_from_pem(pem, strlen(pem),
+							  "the trusted public key")
 				    : NULL;
 		} else if (ward_file_read(m->key, 1 << 20, &kb) == 0) {
 			trust = key_public_from_pem(kb.data, kb.len, m->key);

@@ -108,6 +108,25 @@ int release_is_dir(const char *path);
  * "verify":<verify_report_json>}; caller decrefs. */
 int release_verify(const char *dir, const struct ward_key *key, int threads, json_t **out);
 
+/* ------------------------------------------------------------ rebuild */
+
+/* release_rebuild: the verify_rebuild_fn of `ward verify --rebuild`
+ * (ctx: struct release_rebuild).  Checks that ward.yaml, ward.lock and
+ * ward-init are the files the provenance was made from (WARD_EVERIFY
+ * naming the one that differs), then builds offline, without the layer
+ * cache, in a scratch directory of the cache, and returns the manifest
+ * digest in digest.  The models' model.sig must be present and verify
+ * (with their key:, else ctx->key); nothing is signed. */
+struct release_rebuild {
+	const char *spec;	    /* ward.yaml; NULL: the provenance's */
+	const char *lock;	    /* ward.lock; NULL: the provenance's, else beside ward.yaml */
+	const char *init;	    /* ward-init; NULL: the provenance's */
+	const char *cache;	    /* NULL: deb_cache_dir(NULL) */
+	const struct ward_key *key; /* verifies models that name no key: of their own */
+	int threads;		    /* 0: every CPU (never changes the result) */
+};
+int release_rebuild(void *ctx, const json_t *provenance, char digest[OCI_DIGEST_LEN + 1]);
+
 /* ------------------------------------------------------------ build log */
 
 /* The build log: one JSON object per step ({"step","started","seconds",

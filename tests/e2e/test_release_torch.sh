@@ -39,6 +39,10 @@ first=$SECS
 rel
 [ "$RC" = 0 ] && pass "again (warm layer cache): ${SECS}s (first ${first}s)" || fail "second release: $(tail -3 <<<"$ERR")"
 check "ward verify of the release" "$WARD" verify "$T/rel" --key "$T/signing.pub"
+run "$WARD" verify "$T/rel" --key "$T/signing.pub" --rebuild
+[ "$RC" = 0 ] && grep -q "rebuilt bit for bit" <<<"$ERR" &&
+	pass "ward verify --rebuild: the 1.5 GB image built again from its provenance, same digest" ||
+	fail "--rebuild: $RC $(tail -3 <<<"$ERR")"
 python3 - "$T/rel/artifacts/test-report.json" <<'PY' && pass "the release's test matrix: every required check passed, the container ran, the server refused to exec" || fail "test matrix"
 import json, sys
 r = json.load(open(sys.argv[1]))

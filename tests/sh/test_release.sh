@@ -56,6 +56,18 @@ check "ward verify RELEASE: image, 10 attestations, signature files, every artif
 check "ward verify of the layout alone, every artifact type required" "$WARD" verify "$REL/image:1" \
 	--key "$T/signing.pub" --bundle "$A/attestations.jsonl" --require cyclonedx --require spdx \
 	--require provenance --require openvex --require vuln-report --require test --require license
+check "ward verify RELEASE --rebuild: built again offline from the provenance, bit for bit" \
+	"$WARD" verify "$REL" --key "$T/signing.pub" --rebuild --threads 1
+check "ward verify IMAGE --rebuild: the same through the provenance attestation" \
+	"$WARD" verify "$REL/image:1" --key "$T/signing.pub" --rebuild
+cp "$P/ward.yaml" "$T/ward.yaml.orig"
+echo "# changed after the release" >>"$P/ward.yaml"
+expect_err 1 "but the provenance was made with" "--rebuild after ward.yaml changed: names ward.yaml, builds nothing" \
+	"$WARD" verify "$REL" --key "$T/signing.pub" --rebuild
+cp "$T/ward.yaml.orig" "$P/ward.yaml"
+cp "$WARD_INIT" "$T/other-init" && printf 'x' >>"$T/other-init"
+expect_err 1 "ward-init" "--rebuild with another ward-init: refused before building" \
+	"$WARD" verify "$REL/image:1" --key "$T/signing.pub" --rebuild --init "$T/other-init"
 "$WARD" keygen -o "$T/other" >/dev/null 2>&1
 expect 1 "another key does not verify the release" "$WARD" verify "$REL" --key "$T/other.pub"
 
