@@ -58,13 +58,7 @@ PY
 
 # the stock image: the root test_sbom_torch.sh caches, else built here
 BASE=$CACHE/sbom-bookworm-torch
-if [ ! -f "$BASE.ok" ]; then
-	mirror=$(debian_mirror)
-	rm -rf "$BASE" "$BASE.tmp"
-	debootstrap --variant=minbase --include=python3-torch bookworm "$BASE.tmp" "$mirror" \
-		>"$T/debootstrap.log" 2>&1 && rm -f "$BASE.tmp"/var/cache/apt/archives/*.deb &&
-		mv "$BASE.tmp" "$BASE" && touch "$BASE.ok" || { fail "debootstrap"; finish; exit 1; }
-fi
+debootstrap_root "$BASE" python3-torch || { fail "debootstrap python3-torch"; finish; exit 1; }
 tar -C "$BASE" -cf - . | podman import -q --change 'CMD ["/usr/bin/python3"]' - "$IMG_PREFIX-stock:1" >/dev/null &&
 	podman save -q --format docker-archive -o "$T/stock.tar" "$IMG_PREFIX-stock:1" &&
 	podman rmi -f "$IMG_PREFIX-stock:1" >/dev/null && pass "stock Debian 12 + python3-torch (debootstrap, podman)" ||

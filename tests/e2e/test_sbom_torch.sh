@@ -14,28 +14,7 @@ ORACLE="$WARD_SRC/tests/py/sbom_oracle.py"
 CACHE=${WARD_BUILD:-$WARD_SRC/build-check}/test-cache
 BASE=$CACHE/sbom-bookworm-torch
 
-if [ ! -f "$BASE.ok" ]; then
-	mirror=$(python3 - <<'PY'
-import glob, re
-for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
-    for stanza in open(path).read().split("\n\n"):
-        f = dict(re.findall(r"^([A-Za-z-]+):\s*(.*)$", stanza, re.M))
-        if "deb" in f.get("Types", "").split() and "bookworm" in f.get("Suites", "").split():
-            print(f["URIs"].split()[0]); raise SystemExit
-PY
-)
-	[ -n "$mirror" ] || { fail "no bookworm mirror in the apt sources"; finish; exit 1; }
-	rm -rf "$BASE" "$BASE.tmp" && mkdir -p "$CACHE"
-	echo "# debootstrap --variant=minbase --include=python3-torch bookworm (cached)"
-	if ! debootstrap --variant=minbase --include=python3-torch bookworm "$BASE.tmp" "$mirror" \
-		>"$T/debootstrap.log" 2>&1; then
-		fail "debootstrap: $(tail -3 "$T/debootstrap.log")"
-		finish
-		exit 1
-	fi
-	rm -f "$BASE.tmp"/var/cache/apt/archives/*.deb
-	mv "$BASE.tmp" "$BASE" && touch "$BASE.ok"
-fi
+debootstrap_root "$BASE" python3-torch || { fail "debootstrap python3-torch"; finish; exit 1; }
 
 IMG=localhost/ward-test-sbom-torch-$$:1
 tar -C "$BASE" -cf - . | podman import -q - "$IMG" >/dev/null 2>&1 &&

@@ -72,6 +72,50 @@ one_line() {
 
 python_oracle() { python3 "$WARD_SRC/tests/py/$1" "${@:2}"; }
 
+# The Debian mirror comes from the system's apt sources (deb822 or one-line).
+debian_mirror() {
+	python3 - <<'PY'
+import glob, re
+for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+    for stanza in open(path).read().split("\n\n"):
+        f = dict(re.findall(r"^([A-Za-z-]+):\s*(.*)$", stanza, re.M))
+        if "deb" in f.get("Types", "").split() and "bookworm" in f.get("Suites", "").split():
+            print(f["URIs"].split()[0]); raise SystemExit
+for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")):
+    try:
+        for line in open(path):
+            m = re.match(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\s", line)
+            if m:
+                print(m.group(1)); raise SystemExit
+    except FileNotFoundError:
+        pass
+PY
+}
+
+# debootstrap_root DIR PACKAGES: a Debian 12 minbase root with PACKAGES
+# (comma-separated) at DIR, built once from the mirror of the machine's apt
+# sources and cached (DIR.ok marks it whole); tests running in parallel
+# wait on DIR.lock.  Non-zero, with the reason on stderr, when it cannot be
+# made.
+debootstrap_root() {
+	local dir=$1 include=$2
+	[ -f "$dir.ok" ] && return 0
+	mkdir -p "$(dirname "$dir")"
+	(
+		flock 9
+		[ -f "$dir.ok" ] && exit 0
+		mirror=$(debian_mirror)
+		[ -n "$mirror" ] || { echo "no bookworm mirror in the apt sources" >&2; exit 1; }
+		command -v debootstrap >/dev/null || { echo "debootstrap is not installed" >&2; exit 1; }
+		rm -rf "$dir" "$dir.tmp"
+		echo "# debootstrap --variant=minbase --include=$include bookworm (cached in $dir)"
+		debootstrap --variant=minbase --include="$include" bookworm "$dir.tmp" "$mirror" \
+			>"$dir.log" 2>&1 || { tail -3 "$dir.log" >&2; exit 1; }
+		rm -f "$dir.tmp"/var/cache/apt/archives/*.deb # apt-get clean
+		mv "$dir.tmp" "$dir" && touch "$dir.ok"
+	) 9>"$dir.lock"
+}
+
 finish() {
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" = 0 ]

@@ -28,46 +28,12 @@ release_small() {
 	DIGEST=$(echo "$OUT" | tail -1)
 }
 
-# The Debian mirror comes from the system's apt sources (deb822 or one-line).
-debian_mirror() {
-	python3 - <<'PY'
-import glob, re
-for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
-    for stanza in open(path).read().split("\n\n"):
-        f = dict(re.findall(r"^([A-Za-z-]+):\s*(.*)$", stanza, re.M))
-        if "deb" in f.get("Types", "").split() and "bookworm" in f.get("Suites", "").split():
-            print(f["URIs"].split()[0]); raise SystemExit
-for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")):
-    try:
-        for line in open(path):
-            m = re.match(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\s", line)
-            if m:
-                print(m.group(1)); raise SystemExit
-    except FileNotFoundError:
-        pass
-PY
-}
 
-# A debootstrap minbase root: the one test_sbom.sh caches when it is there
-# (the same Debian + a few Python packages), else our own, built once under
-# a lock (tests run in parallel).
+# The stock root is the debootstrap minbase test_sbom.sh uses (shared cache).
 stock_image() {
 	local tar=$1 mirror
 	STOCK_ROOT=$CACHE/sbom-bookworm-minbase-py
-	if [ ! -f "$STOCK_ROOT.ok" ]; then
-		STOCK_ROOT=$CACHE/release-bookworm-minbase
-		(
-			flock 9
-			[ -f "$STOCK_ROOT.ok" ] && exit 0
-			mirror=$(debian_mirror)
-			[ -n "$mirror" ] && command -v debootstrap >/dev/null || exit 1
-			rm -rf "$STOCK_ROOT" "$STOCK_ROOT.tmp"
-			debootstrap --variant=minbase --include=python3-six,python3-packaging,python3-idna \
-				bookworm "$STOCK_ROOT.tmp" "$mirror" >"$T/debootstrap.log" 2>&1 || exit 1
-			rm -f "$STOCK_ROOT.tmp"/var/cache/apt/archives/*.deb
-			mv "$STOCK_ROOT.tmp" "$STOCK_ROOT" && touch "$STOCK_ROOT.ok"
-		) 9>"$CACHE/release-bookworm-minbase.lock" || return 1
-	fi
+	debootstrap_root "$STOCK_ROOT" python3-six,python3-packaging,python3-idna || return 1
 	tar -C "$STOCK_ROOT" -cf - . |
 		podman import -q --change 'CMD ["/bin/bash"]' - "$IMG_PREFIX-stock:1" >/dev/null &&
 		podman save -q --format docker-archive -o "$tar" "$IMG_PREFIX-stock:1" &&

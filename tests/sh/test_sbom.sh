@@ -13,44 +13,9 @@ CACHE=${WARD_BUILD:-$WARD_SRC/build-check}/test-cache
 BASE=$CACHE/sbom-bookworm-minbase-py
 export WARD_PASSWORD=sbom-test
 
-# The Debian mirror comes from the system's apt sources (deb822 or one-line).
-debian_mirror() {
-	python3 - <<'PY'
-import glob, re
-for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
-    for stanza in open(path).read().split("\n\n"):
-        f = dict(re.findall(r"^([A-Za-z-]+):\s*(.*)$", stanza, re.M))
-        if "deb" in f.get("Types", "").split() and "bookworm" in f.get("Suites", "").split():
-            print(f["URIs"].split()[0]); raise SystemExit
-for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.d/*.list")):
-    try:
-        for line in open(path):
-            m = re.match(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+)\s+bookworm\s", line)
-            if m:
-                print(m.group(1)); raise SystemExit
-    except FileNotFoundError:
-        pass
-PY
-}
 
-if [ ! -f "$BASE.ok" ]; then
-	mirror=$(debian_mirror)
-	if [ -z "$mirror" ] || ! command -v debootstrap >/dev/null; then
-		fail "need debootstrap and a bookworm mirror in the apt sources"
-		finish
-		exit 1
-	fi
-	rm -rf "$BASE" "$BASE.tmp" && mkdir -p "$CACHE"
-	echo "# debootstrap --variant=minbase bookworm (cached in $BASE)"
-	if ! debootstrap --variant=minbase --include=python3-six,python3-packaging,python3-idna \
-		bookworm "$BASE.tmp" "$mirror" >"$T/debootstrap.log" 2>&1; then
-		fail "debootstrap failed: $(tail -3 "$T/debootstrap.log")"
-		finish
-		exit 1
-	fi
-	rm -f "$BASE.tmp"/var/cache/apt/archives/*.deb # apt-get clean
-	mv "$BASE.tmp" "$BASE" && touch "$BASE.ok"
-fi
+debootstrap_root "$BASE" python3-six,python3-packaging,python3-idna ||
+	{ fail "debootstrap minbase (needs debootstrap and a bookworm mirror)"; finish; exit 1; }
 
 R=$T/rootfs
 cp -a "$BASE" "$R"
