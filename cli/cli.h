@@ -82,6 +82,31 @@ enum {
 	"      --password-stdin  read the password from standard input (else\n"                    \
 	"                        WARD_REGISTRY_PASSWORD)\n"                                        \
 	"      --chunk-size N    upload blobs larger than N in chunks of N (default 8M)\n"
+/* The test-matrix options ward test and ward release share: add
+ * CLI_CHECK_LONG_OPTIONS to the getopt table and hand every option to
+ * cli_check_option() (0 taken, 1 not ours, -1 error recorded). */
+enum {
+	CLI_OPT_HEALTH = 0x1100,
+	CLI_OPT_REQUEST,
+	CLI_OPT_REQUEST_BODY,
+	CLI_OPT_EXEC_PROBE,
+	CLI_OPT_STARTUP_MAX,
+	CLI_OPT_LATENCY_MAX,
+	CLI_OPT_STARTUP_TIMEOUT,
+};
+#define CLI_CHECK_LONG_OPTIONS                                                                     \
+	{"health", required_argument, NULL, CLI_OPT_HEALTH},                                       \
+		{"request", required_argument, NULL, CLI_OPT_REQUEST},                             \
+		{"request-body", required_argument, NULL, CLI_OPT_REQUEST_BODY},                   \
+		{"exec-probe", required_argument, NULL, CLI_OPT_EXEC_PROBE},                       \
+		{"startup-max", required_argument, NULL, CLI_OPT_STARTUP_MAX},                     \
+		{"latency-max", required_argument, NULL, CLI_OPT_LATENCY_MAX},                     \
+	{                                                                                          \
+		"startup-timeout", required_argument, NULL, CLI_OPT_STARTUP_TIMEOUT                \
+	}
+struct check_opts;
+int cli_check_option(int c, const char *arg, struct check_opts *o);
+
 struct cli_registry {
 	struct reg_opts opts;
 	int password_stdin;

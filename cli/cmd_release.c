@@ -56,13 +56,6 @@ enum {
 	OPT_REPRO,
 	OPT_ALLOW,
 	OPT_NO_RUN,
-	OPT_HEALTH,
-	OPT_REQUEST,
-	OPT_REQUEST_BODY,
-	OPT_EXEC_PROBE,
-	OPT_STARTUP_MAX,
-	OPT_LATENCY_MAX,
-	OPT_STARTUP_TIMEOUT,
 	OPT_JSON,
 };
 
@@ -116,13 +109,7 @@ cmd_release(int argc, char **argv)
 		{"reproducible", no_argument, NULL, OPT_REPRO},
 		{"allow-test-failures", no_argument, NULL, OPT_ALLOW},
 		{"no-run", no_argument, NULL, OPT_NO_RUN},
-		{"health", required_argument, NULL, OPT_HEALTH},
-		{"request", required_argument, NULL, OPT_REQUEST},
-		{"request-body", required_argument, NULL, OPT_REQUEST_BODY},
-		{"exec-probe", required_argument, NULL, OPT_EXEC_PROBE},
-		{"startup-max", required_argument, NULL, OPT_STARTUP_MAX},
-		{"latency-max", required_argument, NULL, OPT_LATENCY_MAX},
-		{"startup-timeout", required_argument, NULL, OPT_STARTUP_TIMEOUT},
+		CLI_CHECK_LONG_OPTIONS,
 		{"threads", required_argument, NULL, 'j'},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"help", no_argument, NULL, 'h'},
@@ -134,12 +121,16 @@ cmd_release(int argc, char **argv)
 	char *cachedir = NULL, *initpath = NULL, *annpath = NULL, *outpath = NULL;
 	struct ward_key *key = NULL;
 	int c, json = 0, rc;
-	long n;
 
 	o.spec = "ward.yaml";
 	o.db = getenv("WARD_DB");
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:l:o:k:t:j:h", opts, NULL)) != -1) {
+		if ((rc = cli_check_option(c, optarg, &o.test)) <= 0) {
+			if (rc < 0)
+				return cli_fail();
+			continue;
+		}
 		switch (c) {
 		case 'f':
 			o.spec = optarg;
@@ -182,33 +173,6 @@ cmd_release(int argc, char **argv)
 			break;
 		case OPT_NO_RUN:
 			o.test.runtime = CHECK_RUNTIME_OFF;
-			break;
-		case OPT_HEALTH:
-			o.test.health_path = optarg;
-			break;
-		case OPT_REQUEST:
-			o.test.request_path = optarg;
-			break;
-		case OPT_REQUEST_BODY:
-			o.test.request_body = optarg;
-			break;
-		case OPT_EXEC_PROBE:
-			o.test.exec_probe = optarg;
-			break;
-		case OPT_STARTUP_MAX:
-			if (cli_parse_double("--startup-max", optarg, 0, 1e9,
-					     &o.test.startup_max_ms) != 0)
-				return cli_fail();
-			break;
-		case OPT_LATENCY_MAX:
-			if (cli_parse_double("--latency-max", optarg, 0, 1e9,
-					     &o.test.latency_max_ms) != 0)
-				return cli_fail();
-			break;
-		case OPT_STARTUP_TIMEOUT:
-			if (cli_parse_long("--startup-timeout", optarg, 1, 3600, &n) != 0)
-				return cli_fail();
-			o.test.startup_timeout_s = (int)n;
 			break;
 		case 'j':
 			if (cli_parse_threads(optarg, &o.threads) != 0)

@@ -46,13 +46,6 @@ enum {
 	OPT_VEX,
 	OPT_NO_RUN,
 	OPT_REQUIRE_RUN,
-	OPT_HEALTH,
-	OPT_REQUEST,
-	OPT_REQUEST_BODY,
-	OPT_EXEC_PROBE,
-	OPT_STARTUP_MAX,
-	OPT_LATENCY_MAX,
-	OPT_STARTUP_TIMEOUT,
 	OPT_KEEP_IMAGE,
 	OPT_SAVE_METRICS,
 	OPT_JUNIT,
@@ -69,13 +62,7 @@ cmd_test(int argc, char **argv)
 		{"vex", required_argument, NULL, OPT_VEX},
 		{"no-run", no_argument, NULL, OPT_NO_RUN},
 		{"require-run", no_argument, NULL, OPT_REQUIRE_RUN},
-		{"health", required_argument, NULL, OPT_HEALTH},
-		{"request", required_argument, NULL, OPT_REQUEST},
-		{"request-body", required_argument, NULL, OPT_REQUEST_BODY},
-		{"exec-probe", required_argument, NULL, OPT_EXEC_PROBE},
-		{"startup-max", required_argument, NULL, OPT_STARTUP_MAX},
-		{"latency-max", required_argument, NULL, OPT_LATENCY_MAX},
-		{"startup-timeout", required_argument, NULL, OPT_STARTUP_TIMEOUT},
+		CLI_CHECK_LONG_OPTIONS,
 		{"keep-image", no_argument, NULL, OPT_KEEP_IMAGE},
 		{"save-metrics", required_argument, NULL, OPT_SAVE_METRICS},
 		{"output", required_argument, NULL, 'o'},
@@ -92,10 +79,14 @@ cmd_test(int argc, char **argv)
 	json_t *j = NULL;
 	char *xml = NULL;
 	int c, json = 0, rc;
-	long n;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:o:j:h", opts, NULL)) != -1) {
+		if ((rc = cli_check_option(c, optarg, &o)) <= 0) {
+			if (rc < 0)
+				return cli_fail();
+			continue;
+		}
 		switch (c) {
 		case 'k':
 			keypath = optarg;
@@ -114,33 +105,6 @@ cmd_test(int argc, char **argv)
 			break;
 		case OPT_REQUIRE_RUN:
 			o.runtime = CHECK_RUNTIME_REQUIRED;
-			break;
-		case OPT_HEALTH:
-			o.health_path = optarg;
-			break;
-		case OPT_REQUEST:
-			o.request_path = optarg;
-			break;
-		case OPT_REQUEST_BODY:
-			o.request_body = optarg;
-			break;
-		case OPT_EXEC_PROBE:
-			o.exec_probe = optarg;
-			break;
-		case OPT_STARTUP_MAX:
-			if (cli_parse_double("--startup-max", optarg, 0, 1e9, &o.startup_max_ms) !=
-			    0)
-				return cli_fail();
-			break;
-		case OPT_LATENCY_MAX:
-			if (cli_parse_double("--latency-max", optarg, 0, 1e9, &o.latency_max_ms) !=
-			    0)
-				return cli_fail();
-			break;
-		case OPT_STARTUP_TIMEOUT:
-			if (cli_parse_long("--startup-timeout", optarg, 1, 3600, &n) != 0)
-				return cli_fail();
-			o.startup_timeout_s = (int)n;
 			break;
 		case OPT_KEEP_IMAGE:
 			o.keep_image = 1;
