@@ -169,13 +169,8 @@ cmd_audit(int argc, char **argv)
 		goto fail;
 	if (compare != NULL) {
 		if (is_spec(compare)) {
-			char *base = ward_strdup("/tmp/ward-audit-XXXXXX");
-			if (base == NULL || mkdtemp(base) == NULL) {
-				free(base);
-				ward_errno(WARD_EENV, "cannot create a temporary directory");
+			if ((tmp = ward_mkdtemp("/tmp", "ward-audit")) == NULL)
 				goto fail;
-			}
-			tmp = base;
 			ward_info("building %s to compare", compare);
 			if (keypath != NULL && (key = cli_load_private_key(keypath)) == NULL)
 				goto fail;

@@ -13,20 +13,12 @@
 static int
 unpack_image(const char *ref, char **tmp, char **root)
 {
-	const char *base = getenv("TMPDIR");
 	struct oci_unpack_opts uo = {.owners = 0};
 	struct oci_image *img;
 	int rc;
 
-	*tmp = ward_asprintf("%s/ward-vex-XXXXXX", base && *base ? base : "/tmp");
-	if (*tmp == NULL)
+	if ((*tmp = ward_mkdtemp(NULL, "ward-vex")) == NULL)
 		return -1;
-	if (mkdtemp(*tmp) == NULL) {
-		rc = ward_errno(WARD_EENV, "%s: cannot create", *tmp);
-		free(*tmp);
-		*tmp = NULL;
-		return rc;
-	}
 	if ((*root = ward_path_join(*tmp, "rootfs")) == NULL)
 		return -1;
 	if ((img = oci_image_open(ref, NULL)) == NULL)

@@ -71,25 +71,14 @@ choose_epoch(struct build_ctx *ctx)
 static int
 make_workdir(struct build_ctx *ctx)
 {
-	char *tmp = ward_asprintf("%s/tmp", ctx->cache);
-	int rc = -1;
+	char *tmp = ward_path_join(ctx->cache, "tmp");
 
-	if (tmp == NULL || ward_mkdir_p(tmp, 0700) != 0)
-		goto out;
-	ctx->work = ward_asprintf("%s/build-XXXXXX", tmp);
-	if (ctx->work == NULL)
-		goto out;
-	if (mkdtemp(ctx->work) == NULL) {
-		ward_err_io(ctx->work, "cannot create");
-		free(ctx->work);
-		ctx->work = NULL;
-		goto out;
-	}
-	ctx->rootfs = ward_path_join(ctx->work, "rootfs");
-	rc = ctx->rootfs ? 0 : -1;
-out:
+	ctx->work = tmp ? ward_mkdtemp(tmp, "build") : NULL;
 	free(tmp);
-	return rc;
+	if (ctx->work == NULL)
+		return -1;
+	ctx->rootfs = ward_path_join(ctx->work, "rootfs");
+	return ctx->rootfs ? 0 : -1;
 }
 
 /* The package stage: everything from the .debs, unless the layer cache

@@ -285,20 +285,8 @@ check_facts_load(const char *target, int threads, check_policy_fn policy,
 		goto out;
 	if (sbom_catalog_image(target, &so, &f->cat) != 0)
 		goto out;
-	{
-		char tmpl[] = "/tmp/ward-check-XXXXXX";
-		const char *tmpdir = getenv("TMPDIR");
-		char *t = tmpdir && *tmpdir ? ward_asprintf("%s/ward-check-XXXXXX", tmpdir)
-					    : ward_strdup(tmpl);
-		if (t == NULL)
-			goto out;
-		if (mkdtemp(t) == NULL) {
-			ward_err_io(t, "cannot create a scratch directory");
-			free(t);
-			goto out;
-		}
-		f->scratch = t;
-	}
+	if ((f->scratch = ward_mkdtemp(NULL, "ward-check")) == NULL)
+		goto out;
 	if ((f->root = ward_path_join(f->scratch, "root")) == NULL ||
 	    ward_mkdir_p(f->root, 0700) != 0 || wanted_files(f->cat, &wanted) != 0 ||
 	    copy_wanted(f, &wanted) != 0)

@@ -146,6 +146,11 @@ char *ward_tmp_sibling(const char *path);
 int ward_dir_commit(const char *tmpdir, const char *path);
 
 int ward_mkdir_p(const char *path, mode_t mode);
+/* ward_mkdtemp(parent, prefix): a new private directory
+ * "<parent>/<prefix>-XXXXXX" (parent created 0700 when missing; NULL:
+ * $TMPDIR, else /tmp); caller removes it and frees the name.  NULL with
+ * the error recorded. */
+char *ward_mkdtemp(const char *parent, const char *prefix);
 /* Remove a tree; a missing path is not an error. */
 int ward_rm_rf(const char *path);
 /* ward_path_join(a, b): "a/b", caller frees. */

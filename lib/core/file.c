@@ -270,6 +270,26 @@ ward_dir_commit(const char *tmpdir, const char *path)
 	return rc;
 }
 
+char *
+ward_mkdtemp(const char *parent, const char *prefix)
+{
+	const char *env = getenv("TMPDIR");
+	char *dir;
+
+	if (parent == NULL)
+		parent = env && *env ? env : "/tmp";
+	else if (ward_mkdir_p(parent, 0700) != 0)
+		return NULL;
+	if ((dir = ward_asprintf("%s/%s-XXXXXX", parent, prefix)) == NULL)
+		return NULL;
+	if (mkdtemp(dir) == NULL) {
+		ward_err_io(dir, "cannot create a scratch directory");
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}
+
 int
 ward_mkdir_p(const char *path, mode_t mode)
 {

@@ -61,26 +61,6 @@ init_dependency(const json_t *bd)
 	return NULL;
 }
 
-static char *
-scratch_dir(const char *cache)
-{
-	char *tmp = ward_path_join(cache, "tmp");
-	char *dir = NULL;
-
-	if (tmp == NULL || ward_mkdir_p(tmp, 0700) != 0)
-		goto out;
-	if ((dir = ward_asprintf("%s/rebuild-XXXXXX", tmp)) == NULL)
-		goto out;
-	if (mkdtemp(dir) == NULL) {
-		ward_err_io(dir, "cannot create");
-		free(dir);
-		dir = NULL;
-	}
-out:
-	free(tmp);
-	return dir;
-}
-
 int
 release_rebuild(void *vctx, const json_t *provenance, char digest[OCI_DIGEST_LEN + 1])
 {
@@ -96,7 +76,7 @@ release_rebuild(void *vctx, const json_t *provenance, char digest[OCI_DIGEST_LEN
 	struct deb_lock lock = {0};
 	struct build_opts bo = {0};
 	struct build_result br = {0};
-	char *lockpath = NULL, *cache = NULL, *dir = NULL, *out = NULL;
+	char *lockpath = NULL, *cache = NULL, *tmp = NULL, *dir = NULL, *out = NULL;
 	int have_spec = 0, rc = -1;
 
 	if (spec_path == NULL)
@@ -123,7 +103,9 @@ release_rebuild(void *vctx, const json_t *provenance, char digest[OCI_DIGEST_LEN
 		goto out;
 	if (deb_lock_read(lockpath, &lock) != 0)
 		goto out;
-	if ((dir = scratch_dir(cache)) == NULL || (out = ward_path_join(dir, "image")) == NULL)
+	if ((tmp = ward_path_join(cache, "tmp")) == NULL ||
+	    (dir = ward_mkdtemp(tmp, "rebuild")) == NULL ||
+	    (out = ward_path_join(dir, "image")) == NULL)
 		goto out;
 	bo.output = out;
 	bo.cache = cache;
@@ -142,6 +124,7 @@ out:
 		ward_rm_rf(dir);
 	free(out);
 	free(dir);
+	free(tmp);
 	free(cache);
 	free(lockpath);
 	deb_lock_free(&lock);

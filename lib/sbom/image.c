@@ -403,18 +403,8 @@ fileset_image_fetch(struct sbom_fileset *fs, const size_t *idx, size_t n)
 
 	if (s == NULL)
 		return 0;
-	if (s->spill == NULL) {
-		const char *tmp = getenv("TMPDIR");
-		char *t = ward_asprintf("%s/ward-sbom-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-		if (t == NULL)
-			return -1;
-		if (mkdtemp(t) == NULL) {
-			ward_err_io(t, "cannot create a scratch directory");
-			free(t);
-			return -1;
-		}
-		s->spill = t;
-	}
+	if (s->spill == NULL && (s->spill = ward_mkdtemp(NULL, "ward-sbom")) == NULL)
+		return -1;
 	/* A filtered copy of the merged list: only entries whose data is wanted
 	 * and not fetched yet, each renamed to its spill file name. */
 	if ((want.v = ward_calloc(n + 1, sizeof(*want.v))) == NULL ||
