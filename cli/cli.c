@@ -1,6 +1,8 @@
 /* cli.c: helpers shared by the subcommands. */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -50,6 +52,18 @@ cli_parse_threads(const char *arg, int *out)
 		return ward_err(WARD_EINPUT, "--threads %s: expected a number from 0 to 256", arg);
 	*out = (int)v;
 	return 0;
+}
+
+char *
+cli_beside_self(const char *name)
+{
+	char self[PATH_MAX];
+
+	if (ward_self_exe(self, sizeof(self)) != 0) {
+		ward_err_clear();
+		return ward_strdup(name);
+	}
+	return ward_path_join(dirname(self), name);
 }
 
 int

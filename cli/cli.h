@@ -32,6 +32,10 @@ int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(print
 int cli_help(const char *text);
 /* cli_threads(arg, out): parse --threads (0 = all cores). */
 int cli_parse_threads(const char *arg, int *out);
+/* cli_beside_self(name): "<dir of the ward binary>/<name>" (build/bin, or
+ * PREFIX/bin), or name itself when the binary's path is unknown; caller
+ * frees. */
+char *cli_beside_self(const char *name);
 /* cli_parse_long(opt, arg, min, max, out), cli_parse_double(...): a whole
  * argument as a number within [min, max], else an input error naming the
  * option (print it with cli_fail()). */

@@ -53,20 +53,11 @@ build_spec(const char *spec_path, const char *dir, const struct ward_key *key, c
 	    deb_lock_read(lockpath, &lock) != 0 || (cache = deb_cache_dir(NULL)) == NULL ||
 	    (out = ward_path_join(dir, "image")) == NULL)
 		goto out;
-	{
-		char self[4096];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 16);
-		if (n > 0) {
-			char *slash;
-			self[n] = '\0';
-			if ((slash = strrchr(self, '/')) != NULL)
-				strcpy(slash + 1, "ward-init");
-			init = ward_strdup(self);
-		}
-	}
+	if ((init = cli_beside_self("ward-init")) == NULL)
+		goto out;
 	bo.output = out;
 	bo.cache = cache;
-	bo.init_path = init ? init : "ward-init";
+	bo.init_path = init;
 	bo.sign_key = key;
 	bo.compression = OCI_COMPRESS_GZIP;
 	if (build_image(&spec, &lock, &bo, &r) != 0)

@@ -1,5 +1,4 @@
 /* cmd_build.c: ward build — ward.yaml + ward.lock + the cache -> OCI image. */
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,19 +151,6 @@ parse(int argc, char **argv, struct build_args *a)
 	return 0;
 }
 
-/* ward-init beside this ward binary (build/bin, or PREFIX/bin). */
-static char *
-default_init(void)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
-		return ward_strdup("ward-init");
-	self[n] = '\0';
-	return ward_path_join(dirname(self), "ward-init");
-}
-
 static void
 summary(const struct build_result *r, const struct build_spec *s, double secs)
 {
@@ -229,7 +215,7 @@ cmd_build(int argc, char **argv)
 	}
 	lockpath = a.lock ? ward_strdup(a.lock) : build_spec_lock_path(&spec);
 	output = a.output ? ward_strdup(a.output) : ward_asprintf("out/%s", spec.name);
-	init = a.init ? ward_strdup(a.init) : default_init();
+	init = a.init ? ward_strdup(a.init) : cli_beside_self("ward-init");
 	if (lockpath == NULL || output == NULL || init == NULL ||
 	    (cache = deb_cache_dir(a.cache)) == NULL)
 		goto fail;

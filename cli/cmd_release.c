@@ -1,5 +1,4 @@
 /* cmd_release.c: ward release — build + the 11 artifacts + signatures. */
-#include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,18 +58,6 @@ enum {
 	OPT_JSON,
 };
 
-static char *
-beside_self(const char *name)
-{
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-
-	if (n <= 0)
-		return ward_strdup(name);
-	self[n] = '\0';
-	return ward_path_join(dirname(self), name);
-}
-
 /* The installed annotations (<prefix>/share/ward), or the source tree's. */
 static char *
 default_annotations(void)
@@ -80,11 +67,11 @@ default_annotations(void)
 
 	if (env != NULL)
 		return *env ? ward_strdup(env) : NULL;
-	p = beside_self("../share/ward/vex-annotations.json");
+	p = cli_beside_self("../share/ward/vex-annotations.json");
 	if (p && access(p, R_OK) == 0)
 		return p;
 	free(p);
-	p = beside_self("../../data/vex-annotations.json");
+	p = cli_beside_self("../../data/vex-annotations.json");
 	if (p && access(p, R_OK) == 0)
 		return p;
 	free(p);
@@ -194,7 +181,7 @@ cmd_release(int argc, char **argv)
 	if (o.db == NULL || *o.db == '\0')
 		return cli_usage("release", "no vulnerability store: give --db DIR or set WARD_DB");
 	if ((cachedir = deb_cache_dir(cache)) == NULL ||
-	    (initpath = init ? ward_strdup(init) : beside_self("ward-init")) == NULL)
+	    (initpath = init ? ward_strdup(init) : cli_beside_self("ward-init")) == NULL)
 		goto fail;
 	annpath = ann ? ward_strdup(ann) : default_annotations();
 	if (output == NULL) {

@@ -124,17 +124,9 @@ cmd_vex(int argc, char **argv)
 	if (rootfs == NULL && kind == TARGET_ROOTFS)
 		rootfs = argv[optind];
 	if (ann_path == NULL) { /* the installed copy: <prefix>/bin/ward → <prefix>/share/ward */
-		char exe[4096];
-		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 64);
-		if (n > 0) {
-			char *slash;
-			exe[n] = '\0';
-			if ((slash = strrchr(exe, '/')) != NULL) {
-				strcpy(slash, "/../share/ward/vex-annotations.json");
-				if (access(exe, R_OK) == 0)
-					ann_path = installed = ward_strdup(exe);
-			}
-		}
+		installed = cli_beside_self("../share/ward/vex-annotations.json");
+		if (installed != NULL && access(installed, R_OK) == 0)
+			ann_path = installed;
 	}
 	if (ann_path != NULL && *ann_path && (ann = vuln_annotations_load(ann_path)) == NULL)
 		goto fail;

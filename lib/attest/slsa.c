@@ -179,7 +179,6 @@ slsa_provenance(const struct slsa_params *p)
 	json_t *spec, *out = NULL;
 	const char *builder = p->builder_id ? p->builder_id : getenv("WARD_BUILDER_ID");
 	char self[PATH_MAX];
-	uint8_t wd[SHA256_LEN];
 	char whex[SHA256_HEX_LEN + 1], inv[64];
 	time_t sde;
 
@@ -191,14 +190,11 @@ slsa_provenance(const struct slsa_params *p)
 		snprintf(self, sizeof(self), "%s", p->ward_path);
 	} else {
 		/* the binary itself (sha256_file does not follow the /proc link) */
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n <= 0)
-			return ward_errno(WARD_EENV, "/proc/self/exe"), NULL;
-		self[n] = '\0';
+		if (ward_self_exe(self, sizeof(self)) != 0)
+			return NULL;
 	}
-	if (sha256_file(self, wd, NULL) != 0)
+	if (sha256_file_hex(self, whex, NULL) != 0)
 		return NULL;
-	ward_hex(wd, sizeof(wd), whex);
 	if ((spec = file_param(p->spec_path, p->spec, p->spec_len, 1)) == NULL)
 		return NULL;
 	ext = json_pack("{s:o}", "spec", spec);

@@ -260,8 +260,7 @@ build_image(const struct build_spec *s, const struct deb_lock *lock, const struc
 {
 	struct build_ctx ctx = {.spec = s, .lock = lock, .opts = o, .res = r};
 	struct deb_request req;
-	uint8_t tool[32];
-	uint64_t t0 = ward_now_ns(), tsize;
+	uint64_t t0 = ward_now_ns();
 	const char *tag;
 	int rc = -1;
 
@@ -278,16 +277,10 @@ build_image(const struct build_spec *s, const struct deb_lock *lock, const struc
 		/* the running binary's digest keys the layer cache: a different ward
 		 * never reuses another's layers */
 		char self[4096];
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		if (n <= 0) {
-			ward_errno(WARD_EENV, "/proc/self/exe");
-			goto out;
-		}
-		self[n] = '\0';
-		if (sha256_file(self, tool, &tsize) != 0)
+		if (ward_self_exe(self, sizeof(self)) != 0 ||
+		    sha256_file_hex(self, ctx.tool_sha256, NULL) != 0)
 			goto out;
 	}
-	ward_hex(tool, 32, ctx.tool_sha256);
 	ctx.pkgs = ward_calloc(lock->npkgs ? lock->npkgs : 1, sizeof(*ctx.pkgs));
 	ctx.ngroups = GROUP_MODEL0 + (int)s->nmodels;
 	ctx.glayer = ward_calloc((size_t)ctx.ngroups, sizeof(*ctx.glayer));

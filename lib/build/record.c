@@ -13,15 +13,13 @@ static const char *const origin_names[] = {"", "package", "spec", "generated"};
 static json_t *
 file_digest(const char *path)
 {
-	uint8_t d[32];
 	uint64_t size;
-	char hex[65];
+	char hex[SHA256_HEX_LEN + 1];
 
-	if (path == NULL || sha256_file(path, d, &size) != 0) {
+	if (path == NULL || sha256_file_hex(path, hex, &size) != 0) {
 		ward_err_clear();
 		return json_null();
 	}
-	ward_hex(d, 32, hex);
 	return json_pack("{s:s,s:s,s:I}", "path", path, "sha256", hex, "size", (json_int_t)size);
 }
 

@@ -153,6 +153,9 @@ int ward_mkdir_p(const char *path, mode_t mode);
 char *ward_mkdtemp(const char *parent, const char *prefix);
 /* Remove a tree; a missing path is not an error. */
 int ward_rm_rf(const char *path);
+/* ward_self_exe(buf, size): the running binary's path (/proc/self/exe)
+ * into buf; -1 with the error recorded. */
+int ward_self_exe(char *buf, size_t size);
 /* ward_path_join(a, b): "a/b", caller frees. */
 char *ward_path_join(const char *a, const char *b);
 /* ward_relpath_ok(rel): 1 when rel is a clean relative POSIX path (no leading

@@ -270,6 +270,17 @@ ward_dir_commit(const char *tmpdir, const char *path)
 	return rc;
 }
 
+int
+ward_self_exe(char *buf, size_t size)
+{
+	ssize_t n = readlink("/proc/self/exe", buf, size - 1);
+
+	if (n <= 0)
+		return ward_errno(WARD_EENV, "/proc/self/exe: cannot read the link");
+	buf[n] = '\0';
+	return 0;
+}
+
 char *
 ward_mkdtemp(const char *parent, const char *prefix)
 {

@@ -29,6 +29,8 @@ void sha256_free(struct sha256_ctx *c);
 
 /* sha256_file(path, out, size): hash a whole file (single thread). */
 int sha256_file(const char *path, uint8_t out[SHA256_LEN], uint64_t *size);
+/* sha256_file_hex(path, hex, size): the same, as lowercase hex. */
+int sha256_file_hex(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size);
 
 /* ------------------------------------------------------- parallel hasher */
 

@@ -83,3 +83,14 @@ sha256_file(const char *path, uint8_t out[SHA256_LEN], uint64_t *size)
 		*size = job.length;
 	return 0;
 }
+
+int
+sha256_file_hex(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size)
+{
+	uint8_t d[SHA256_LEN];
+
+	if (sha256_file(path, d, size) != 0)
+		return -1;
+	ward_hex(d, sizeof(d), hex);
+	return 0;
+}

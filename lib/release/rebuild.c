@@ -28,12 +28,10 @@ build_definition(const json_t *provenance)
 static int
 check_input(const char *path, const char *want, const char *what)
 {
-	uint8_t d[SHA256_LEN];
-	char hex[2 * SHA256_LEN + 1];
+	char hex[SHA256_HEX_LEN + 1];
 
-	if (sha256_file(path, d, NULL) != 0)
+	if (sha256_file_hex(path, hex, NULL) != 0)
 		return -1;
-	ward_hex(d, sizeof(d), hex);
 	if (want == NULL || strcmp(hex, want) != 0)
 		return ward_err(WARD_EVERIFY,
 				"%s %s: sha256:%s, but the provenance was made with sha256:%s",

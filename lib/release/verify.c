@@ -41,11 +41,9 @@ static int
 file_digest(const char *dir, const char *rel, char out[72], uint64_t *size)
 {
 	char *p = ward_path_join(dir, rel), hex[SHA256_HEX_LEN + 1];
-	uint8_t d[SHA256_LEN];
 	int rc = -1;
 
-	if (p != NULL && sha256_file(p, d, size) == 0) {
-		ward_hex(d, SHA256_LEN, hex);
+	if (p != NULL && sha256_file_hex(p, hex, size) == 0) {
 		snprintf(out, 72, "sha256:%s", hex);
 		rc = 0;
 	}
