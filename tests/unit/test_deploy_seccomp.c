@@ -1,6 +1,6 @@
 /* test_deploy_seccomp.c: ward's OCI seccomp profile is never weaker than
  * ward-init's filter.  The oracle is ward-init's real program (sc_build),
- * run by a classic-BPF interpreter written here, over a grid of system
+ * run by a classic-BPF interpreter (bpf_run.h), over a grid of system
  * calls and arguments; the profile is evaluated with libseccomp's rule
  * semantics.  Whatever ward-init refuses, the profile must refuse too. */
 #include <errno.h>
@@ -24,50 +24,11 @@
 
 #include "deploy/deploy.h"
 #include "seccomp_bpf.h"
+#include "bpf_run.h"
 
 #define INIT_PID 1
 #define INIT_PGID 1
 
-static uint32_t
-bpf_run(const struct sc_prog *p, const struct seccomp_data *d)
-{
-	uint32_t a = 0;
-	const unsigned char *mem = (const unsigned char *)d;
-
-	for (unsigned pc = 0; pc < p->len; pc++) {
-		const struct sock_filter *f = &p->insn[pc];
-		switch (f->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			assert_true(f->k + 4 <= sizeof(*d));
-			memcpy(&a, mem + f->k, 4);
-			break;
-		case BPF_ALU | BPF_AND | BPF_K:
-			a &= f->k;
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-			pc += a == f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGT | BPF_K:
-			pc += a > f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGE | BPF_K:
-			pc += a >= f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JSET | BPF_K:
-			pc += (a & f->k) ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JA:
-			pc += f->k;
-			break;
-		case BPF_RET | BPF_K:
-			return f->k;
-		default:
-			fail_msg("unexpected BPF opcode %#x", f->code);
-		}
-	}
-	fail_msg("fell off the program");
-	return 0;
-}
 
 /* libseccomp's semantics for one rule's comparisons (64-bit arguments). */
 static int

@@ -1,5 +1,5 @@
 /* test_init_seccomp.c: the server's seccomp program, checked two ways: a
- * classic-BPF interpreter written here runs it over syscalls whose verdict
+ * classic-BPF interpreter (bpf_run.h) runs it over syscalls whose verdict
  * the rules in seccomp_bpf.h dictate, and the kernel itself loads it (its
  * verifier rejects malformed programs) and enforces it in a child. */
 #include <errno.h>
@@ -24,52 +24,11 @@
 #include <cmocka.h>
 
 #include "seccomp_bpf.h"
+#include "bpf_run.h"
 
 #define INIT_PID 4242
 #define INIT_PGID 4240
 
-/* A classic BPF interpreter: just what seccomp programs use. */
-static uint32_t
-run(const struct sc_prog *p, const struct seccomp_data *d)
-{
-	uint32_t a = 0, x = 0;
-	const unsigned char *mem = (const unsigned char *)d;
-
-	for (unsigned pc = 0; pc < p->len; pc++) {
-		const struct sock_filter *f = &p->insn[pc];
-		switch (f->code) {
-		case BPF_LD | BPF_W | BPF_ABS:
-			assert_true(f->k + 4 <= sizeof(*d) && f->k % 4 == 0);
-			memcpy(&a, mem + f->k, 4);
-			break;
-		case BPF_ALU | BPF_AND | BPF_K:
-			a &= f->k;
-			break;
-		case BPF_JMP | BPF_JEQ | BPF_K:
-			pc += a == f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGT | BPF_K:
-			pc += a > f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JGE | BPF_K:
-			pc += a >= f->k ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JSET | BPF_K:
-			pc += (a & f->k) ? f->jt : f->jf;
-			break;
-		case BPF_JMP | BPF_JA:
-			pc += f->k;
-			break;
-		case BPF_RET | BPF_K:
-			return f->k;
-		default:
-			fail_msg("unexpected BPF opcode %#x at %u", f->code, pc);
-		}
-		(void)x;
-	}
-	fail_msg("fell off the end of the program");
-	return 0;
-}
 
 static struct sc_prog prog;
 
@@ -81,7 +40,7 @@ verdict(int nr, uint64_t a0, uint64_t a1, uint64_t a2)
 	d.args[0] = a0;
 	d.args[1] = a1;
 	d.args[2] = a2;
-	return run(&prog, &d);
+	return bpf_run(&prog, &d);
 }
 
 #define ALLOW SECCOMP_RET_ALLOW
@@ -96,10 +55,10 @@ test_interpreted(void **state)
 
 	/* Another architecture, x32: killed. */
 	struct seccomp_data d = {.nr = __NR_read, .arch = AUDIT_ARCH_I386};
-	assert_int_equal(run(&prog, &d), SECCOMP_RET_KILL_PROCESS);
+	assert_int_equal(bpf_run(&prog, &d), SECCOMP_RET_KILL_PROCESS);
 	d.arch = AUDIT_ARCH_X86_64;
 	d.nr = 0x40000000 | __NR_read;
-	assert_int_equal(run(&prog, &d), SECCOMP_RET_KILL_PROCESS);
+	assert_int_equal(bpf_run(&prog, &d), SECCOMP_RET_KILL_PROCESS);
 
 	/* Ordinary syscalls pass, whatever their arguments. */
 	const int ok[] = {__NR_read,	   __NR_write,	 __NR_openat, __NR_mmap,   __NR_futex,
