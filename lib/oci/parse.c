@@ -30,8 +30,10 @@ limits_or_default(const struct oci_limits *lim, struct oci_limits *tmp)
 	return tmp;
 }
 
+/* The JSON document of what, within the size limit, whose top level is
+ * of type want (JSON_OBJECT or JSON_ARRAY). */
 static json_t *
-load(const void *p, size_t n, const char *what, const struct oci_limits *lim)
+load(const void *p, size_t n, const char *what, const struct oci_limits *lim, json_type want)
 {
 	json_t *j;
 
@@ -42,9 +44,10 @@ load(const void *p, size_t n, const char *what, const struct oci_limits *lim)
 	}
 	if ((j = ward_json_loadb(p, n, what)) == NULL)
 		return NULL;
-	if (!json_is_object(j) && !json_is_array(j)) {
+	if (json_typeof(j) != want) {
 		json_decref(j);
-		ward_err(WARD_EINPUT, "%s: not a JSON object", what);
+		ward_err(WARD_EINPUT, "%s: not a JSON %s", what,
+			 want == JSON_ARRAY ? "array" : "object");
 		return NULL;
 	}
 	return j;
@@ -72,12 +75,8 @@ oci_index_parse(const void *p, size_t n, const char *what, const struct oci_limi
 
 	memset(out, 0, sizeof(*out));
 	lim = limits_or_default(lim, &tmp);
-	if ((out->root = load(p, n, what, lim)) == NULL)
+	if ((out->root = load(p, n, what, lim, JSON_OBJECT)) == NULL)
 		return -1;
-	if (!json_is_object(out->root)) {
-		ward_err(WARD_EINPUT, "%s: not a JSON object", what);
-		goto fail;
-	}
 	if (schema_version_2(out->root, what) != 0)
 		goto fail;
 	mt = json_object_get(out->root, "mediaType");
@@ -144,12 +143,8 @@ oci_manifest_parse(const void *p, size_t n, const char *what, const struct oci_l
 
 	memset(out, 0, sizeof(*out));
 	lim = limits_or_default(lim, &tmp);
-	if ((out->root = load(p, n, what, lim)) == NULL)
+	if ((out->root = load(p, n, what, lim, JSON_OBJECT)) == NULL)
 		return -1;
-	if (!json_is_object(out->root)) {
-		ward_err(WARD_EINPUT, "%s: not a JSON object", what);
-		goto fail;
-	}
 	if (schema_version_2(out->root, what) != 0)
 		goto fail;
 	mt = ward_json_str(out->root, "mediaType");
@@ -284,12 +279,8 @@ oci_config_parse(const void *p, size_t n, const char *what, const struct oci_lim
 
 	memset(out, 0, sizeof(*out));
 	lim = limits_or_default(lim, &tmp);
-	if ((out->root = load(p, n, what, lim)) == NULL)
+	if ((out->root = load(p, n, what, lim, JSON_OBJECT)) == NULL)
 		return -1;
-	if (!json_is_object(out->root)) {
-		ward_err(WARD_EINPUT, "%s: not a JSON object", what);
-		goto fail;
-	}
 	if (opt_str(out->root, "created", &out->created, what) ||
 	    opt_str(out->root, "architecture", &out->architecture, what) ||
 	    opt_str(out->root, "os", &out->os, what) ||
@@ -391,12 +382,8 @@ docker_manifest_parse(const void *p, size_t n, const char *what, const struct oc
 
 	memset(out, 0, sizeof(*out));
 	lim = limits_or_default(lim, &tmp);
-	if ((root = load(p, n, what, lim)) == NULL)
+	if ((root = load(p, n, what, lim, JSON_ARRAY)) == NULL)
 		return -1;
-	if (!json_is_array(root)) {
-		ward_err(WARD_EINPUT, "%s: not a JSON array", what);
-		goto fail;
-	}
 	out->n = json_array_size(root);
 	if (out->n == 0 || out->n > lim->max_index) {
 		ward_err(WARD_EINPUT, "%s: %zu images (expected 1 to %ju)", what, out->n,
