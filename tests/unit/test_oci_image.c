@@ -393,6 +393,28 @@ teardown(void **state)
 	return ward_rm_rf(dir);
 }
 
+/* Each parser names the top-level type it wants: an index, manifest or
+ * config must be an object, docker's manifest.json an array. */
+static void
+test_top_level_type(void **state)
+{
+	struct oci_index ix;
+	struct oci_manifest m;
+	struct oci_config c;
+	struct docker_manifest dm;
+
+	(void)state;
+	assert_int_equal(oci_index_parse("[]", 2, "index.json", NULL, &ix), -1);
+	assert_non_null(strstr(ward_errmsg(), "index.json: not a JSON object"));
+	assert_int_equal(oci_manifest_parse("[1]", 3, "manifest", NULL, &m), -1);
+	assert_non_null(strstr(ward_errmsg(), "manifest: not a JSON object"));
+	assert_int_equal(oci_config_parse("[]", 2, "config", NULL, &c), -1);
+	assert_non_null(strstr(ward_errmsg(), "config: not a JSON object"));
+	assert_int_equal(docker_manifest_parse("{}", 2, "manifest.json", NULL, &dm), -1);
+	assert_non_null(strstr(ward_errmsg(), "manifest.json: not a JSON array"));
+	assert_int_equal(ward_errkind(), WARD_EINPUT);
+}
+
 int
 main(void)
 {
@@ -403,6 +425,7 @@ main(void)
 		cmocka_unit_test(test_update_with_artifact),
 		cmocka_unit_test(test_damage),
 		cmocka_unit_test(test_docker_archive_roundtrip),
+		cmocka_unit_test(test_top_level_type),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
