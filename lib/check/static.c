@@ -86,13 +86,9 @@ copy_file(const char *src, const char *dst, int flip)
 	if ((buf = ward_malloc(1u << 20)) == NULL || (a = ward_atomic_open(dst, 0644)) == NULL)
 		goto out;
 	for (;;) {
-		ssize_t n = read(fd, buf, 1u << 20);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ward_err_io(src, "read failed");
+		ssize_t n = ward_fd_read(fd, buf, 1u << 20, src);
+		if (n < 0)
 			goto out;
-		}
 		if (n == 0)
 			break;
 		if (flip && (uint64_t)st.st_size / 2 >= off &&

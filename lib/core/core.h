@@ -118,6 +118,9 @@ int ward_str_startswith(const char *s, const char *prefix);
 /* ward_file_read(path, max, out): read a whole file of at most max bytes
  * into out (appended, NUL-terminated).  Errors name the file. */
 int ward_file_read(const char *path, size_t max, struct ward_buf *out);
+/* ward_fd_read(fd, p, n, path): read(2) retried on EINTR: bytes read, 0
+ * at the end, or -1 with "<path>: read failed" recorded. */
+ssize_t ward_fd_read(int fd, void *p, size_t n, const char *path);
 /* ward_fd_write(fd, p, n, path): write all n bytes (retrying short writes
  * and EINTR); on failure records "<path>: write failed" (ENOSPC, EIO… as
  * an environment error) and returns -1. */

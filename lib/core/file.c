@@ -37,13 +37,8 @@ ward_file_read(const char *path, size_t max, struct ward_buf *out)
 		ssize_t n;
 		if (ward_buf_reserve(out, 65536) != 0)
 			goto fail;
-		n = read(fd, out->data + out->len, 65536);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ward_err_io(path, "read failed");
+		if ((n = ward_fd_read(fd, out->data + out->len, 65536, path)) < 0)
 			goto fail;
-		}
 		if (n == 0)
 			break;
 		out->len += (size_t)n;
@@ -124,6 +119,18 @@ int
 ward_atomic_fd(const struct ward_atomic *a)
 {
 	return a->fd;
+}
+
+ssize_t
+ward_fd_read(int fd, void *p, size_t n, const char *path)
+{
+	for (;;) {
+		ssize_t r = read(fd, p, n);
+		if (r >= 0)
+			return r;
+		if (errno != EINTR)
+			return ward_err_io(path, "read failed");
+	}
 }
 
 int

@@ -66,13 +66,9 @@ hash_fd(int fd, const char *path, char hex[65], uint64_t *size)
 	if (c == NULL || buf == NULL)
 		goto out;
 	for (;;) {
-		ssize_t n = read(fd, buf, 1 << 20);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ward_err_io(path, "read failed");
+		ssize_t n = ward_fd_read(fd, buf, 1 << 20, path);
+		if (n < 0)
 			goto out;
-		}
 		if (n == 0)
 			break;
 		sha256_update(c, buf, (size_t)n);

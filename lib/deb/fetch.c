@@ -256,12 +256,10 @@ open_partial(struct run *r, struct xfer *x)
 		return ward_err_io(x->part, "cannot truncate");
 	}
 	for (;;) {
-		ssize_t n = read(x->fd, buf, 1 << 20);
-		if (n < 0 && errno == EINTR)
-			continue;
+		ssize_t n = ward_fd_read(x->fd, buf, 1 << 20, x->part);
 		if (n < 0) {
 			free(buf);
-			return ward_err_io(x->part, "read failed");
+			return -1;
 		}
 		if (n == 0)
 			break;

@@ -177,13 +177,9 @@ copy_into(struct oci_blob_writer *bw, const char *src)
 	if ((buf = ward_malloc(1u << 20)) == NULL)
 		goto out;
 	for (;;) {
-		ssize_t n = read(fd, buf, 1u << 20);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ward_err_io(src, "read failed");
+		ssize_t n = ward_fd_read(fd, buf, 1u << 20, src);
+		if (n < 0)
 			goto out;
-		}
 		if (n == 0)
 			break;
 		if (oci_blob_writer_write(bw, buf, (size_t)n) != 0)

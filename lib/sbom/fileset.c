@@ -443,13 +443,9 @@ sbom_fileset_read(const struct sbom_fileset *fs, size_t i, size_t max, struct wa
 	if (ward_buf_reserve(out, (size_t)st.st_size + 1) != 0)
 		goto out;
 	for (size_t got = 0; got < (size_t)st.st_size;) {
-		ssize_t n = read(fd, out->data + out->len, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ward_err_io(full, "read failed");
+		ssize_t n = ward_fd_read(fd, out->data + out->len, (size_t)st.st_size - got, full);
+		if (n < 0)
 			goto out;
-		}
 		if (n == 0)
 			break;
 		got += (size_t)n;

@@ -30,13 +30,9 @@ sha1_file(const struct sbom_fileset *fs, size_t i, uint8_t out[20])
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = read(fd, buf, 1u << 20);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ward_err_io(full, "read failed");
+		ssize_t n = ward_fd_read(fd, buf, 1u << 20, full);
+		if (n < 0)
 			goto out;
-		}
 		if (n == 0)
 			break;
 		EVP_DigestUpdate(md, buf, (size_t)n);
