@@ -12,7 +12,6 @@
 #include "crypto/crypto.h"
 #include "deploy/deploy.h"
 #include "oci/oci.h"
-#include "policy.h"
 #include "seccomp_bpf.h"
 
 static const char help[] =
@@ -250,19 +249,6 @@ parse(int argc, char **argv, struct deploy_args *a)
 	if (a->seccomp && a->no_seccomp)
 		return cli_usage("deploy", "--seccomp and --no-seccomp exclude each other");
 	return 0;
-}
-
-/* ward-init's parser, then the effective policy with every default. */
-static json_t *
-effective_policy(const void *data, size_t len, const char *what)
-{
-	struct policy p;
-	json_t *j = NULL;
-
-	if (policy_parse(data, len, what, &p) == 0 && (j = policy_to_json(&p)) == NULL)
-		ward_err(WARD_EENV, "%s: out of memory", what);
-	policy_free(&p);
-	return j;
 }
 
 /* "A=B" into A and B (A may be absent when optional). */
@@ -549,7 +535,7 @@ cmd_deploy(int argc, char **argv)
 		goto done;
 	}
 	pr = ward_progress_new("reading image", 0, 1);
-	rc = deploy_target_from_image(img, effective_policy, pr, &t);
+	rc = deploy_target_from_image(img, cli_init_policy, pr, &t);
 	ward_progress_done(pr);
 	if (rc == 0 && !t.ward_image)
 		ward_warn("%s: no /ward/policy.json: not a ward image, so only its config is used",

@@ -1,6 +1,6 @@
 /* init_policy.c: ward-init's own policy reader for the commands that judge
- * an image (test, audit, release), so they read /ward/policy.json exactly
- * as PID 1 will. */
+ * an image or write its deployment (test, audit, release, deploy), so they
+ * read /ward/policy.json exactly as PID 1 will. */
 #include "cli.h"
 #include "policy.h"
 
