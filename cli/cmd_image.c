@@ -100,16 +100,6 @@ parse(int argc, char **argv, struct image_args *a, int want)
 }
 
 static json_t *
-strv_json(const struct ward_strv *sv)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < sv->n; i++)
-		json_array_append_new(a, json_string(sv->v[i]));
-	return a;
-}
-
-static json_t *
 desc_json(const struct oci_descriptor *d)
 {
 	if (d->digest[0] == '\0')
@@ -137,12 +127,12 @@ do_inspect(struct oci_image *img, int json)
 			"{s:s,s:s,s:s?,s:o,s:o,s:o,s:s?,s:s?,s:s?,s:s?,s:s?,s:s?,s:o,s:o,s:o,s:o,"
 			"s:O?,s:O?,s:o}",
 			"image", img->path, "kind", oci_image_kind_name(img->kind), "ref", img->ref,
-			"tags", strv_json(&img->tags), "manifest", desc_json(&img->manifest),
+			"tags", ward_json_strv(&img->tags), "manifest", desc_json(&img->manifest),
 			"config", desc_json(&img->config), "created", c->created, "architecture",
 			c->architecture, "os", c->os, "user", c->user, "workdir", c->workdir,
-			"stop_signal", c->stop_signal, "env", strv_json(&c->env), "entrypoint",
-			strv_json(&c->entrypoint), "cmd", strv_json(&c->cmd), "ports",
-			strv_json(&c->ports), "labels", c->labels, "annotations",
+			"stop_signal", c->stop_signal, "env", ward_json_strv(&c->env), "entrypoint",
+			ward_json_strv(&c->entrypoint), "cmd", ward_json_strv(&c->cmd), "ports",
+			ward_json_strv(&c->ports), "labels", c->labels, "annotations",
 			img->mf.annotations, "layers", layers);
 		if (j == NULL)
 			return ward_err(WARD_EENV, "out of memory");

@@ -5,22 +5,6 @@
 #include "check_internal.h"
 #include "vuln/vuln.h"
 
-static json_t *
-strv_json(const struct ward_strv *sv)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < sv->n; i++)
-		json_array_append_new(a, json_string(sv->v[i]));
-	return a;
-}
-
-static json_t *
-str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
 json_t *
 audit_report_json(const struct audit_report *r)
 {
@@ -43,11 +27,11 @@ audit_report_json(const struct audit_report *r)
 		const struct audit_finding *f = &r->findings[i];
 		severe += f->severity >= AUDIT_HIGH;
 		json_array_append_new(
-			fs,
-			json_pack("{s:s,s:s,s:i,s:s,s:s,s:I,s:o}", "id", f->id, "severity",
-				  audit_severity_name(f->severity), "penalty", f->penalty, "title",
-				  f->title, "explanation", f->explanation ? f->explanation : "",
-				  "count", (json_int_t)f->count, "evidence", strv_json(&f->paths)));
+			fs, json_pack("{s:s,s:s,s:i,s:s,s:s,s:I,s:o}", "id", f->id, "severity",
+				      audit_severity_name(f->severity), "penalty", f->penalty,
+				      "title", f->title, "explanation",
+				      f->explanation ? f->explanation : "", "count",
+				      (json_int_t)f->count, "evidence", ward_json_strv(&f->paths)));
 	}
 	for (int c = 0; c < AUDIT_NCAT; c++)
 		json_array_append_new(cats,
@@ -73,17 +57,17 @@ audit_report_json(const struct audit_report *r)
 	json_object_set_new(counts, "unowned_files", json_integer((json_int_t)r->unowned));
 
 	json_object_set_new(j, "audit", json_string("ward audit v1"));
-	json_object_set_new(j, "target", str_or_null(r->target));
-	json_object_set_new(j, "kind", str_or_null(r->kind));
-	json_object_set_new(j, "name", str_or_null(r->name));
-	json_object_set_new(j, "digest", str_or_null(r->digest));
-	json_object_set_new(j, "user", str_or_null(r->user));
+	json_object_set_new(j, "target", ward_json_str_or_null(r->target));
+	json_object_set_new(j, "kind", ward_json_str_or_null(r->kind));
+	json_object_set_new(j, "name", ward_json_str_or_null(r->name));
+	json_object_set_new(j, "digest", ward_json_str_or_null(r->digest));
+	json_object_set_new(j, "user", ward_json_str_or_null(r->user));
 	json_object_set_new(j, "uid", r->uid >= 0 ? json_integer(r->uid) : json_null());
 	json_object_set_new(j, "ward_image", json_boolean(r->ward_image));
-	json_object_set_new(j, "entrypoint", strv_json(&r->entrypoint));
-	json_object_set_new(j, "ports", strv_json(&r->ports));
+	json_object_set_new(j, "entrypoint", ward_json_strv(&r->entrypoint));
+	json_object_set_new(j, "ports", ward_json_strv(&r->ports));
 	json_object_set_new(j, "healthcheck", json_boolean(r->healthcheck));
-	json_object_set_new(j, "writable", strv_json(&r->writable));
+	json_object_set_new(j, "writable", ward_json_strv(&r->writable));
 	json_object_set_new(j, "score", json_integer(r->score));
 	json_object_set_new(j, "grade", json_string(r->grade));
 	json_object_set_new(j, "severe_findings", json_integer((json_int_t)severe));

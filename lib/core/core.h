@@ -219,6 +219,10 @@ json_t *ward_json_req_array(const json_t *obj, const char *key, const char *what
 json_t *ward_json_req_object(const json_t *obj, const char *key, const char *what);
 /* Optional string: NULL when missing or not a string. */
 const char *ward_json_str(const json_t *obj, const char *key);
+/* Builders (new references; NULL when out of memory): a JSON string, or
+ * null for NULL; an array of the strings of sv, in order. */
+json_t *ward_json_str_or_null(const char *s);
+json_t *ward_json_strv(const struct ward_strv *sv);
 
 /* ---------------------------------------------------------------- YAML */
 

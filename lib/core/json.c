@@ -104,3 +104,22 @@ ward_json_str(const json_t *obj, const char *key)
 
 	return json_is_string(v) ? json_string_value(v) : NULL;
 }
+
+json_t *
+ward_json_str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+json_t *
+ward_json_strv(const struct ward_strv *sv)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a != NULL && i < sv->n; i++)
+		if (json_array_append_new(a, json_string(sv->v[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}

@@ -17,19 +17,6 @@ set(json_t *o, const char *k, json_t *v)
 	return 0;
 }
 
-static json_t *
-str_array(const struct ward_strv *sv)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < sv->n; i++)
-		if (json_array_append_new(a, json_string(sv->v[i])) != 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
-}
-
 /* "8080" -> "8080/tcp"; protocol tcp, udp or sctp; port 1..65535. */
 static char *
 norm_port(const char *p)
@@ -109,13 +96,13 @@ inner_config(const struct oci_image_spec *s)
 					 s->env->v[i]);
 				goto fail;
 			}
-		if (set(c, "Env", str_array(s->env)) != 0)
+		if (set(c, "Env", ward_json_strv(s->env)) != 0)
 			goto fail;
 	}
 	if (s->entrypoint && s->entrypoint->n &&
-	    set(c, "Entrypoint", str_array(s->entrypoint)) != 0)
+	    set(c, "Entrypoint", ward_json_strv(s->entrypoint)) != 0)
 		goto fail;
-	if (s->cmd && s->cmd->n && set(c, "Cmd", str_array(s->cmd)) != 0)
+	if (s->cmd && s->cmd->n && set(c, "Cmd", ward_json_strv(s->cmd)) != 0)
 		goto fail;
 	if (s->volumes && s->volumes->n && set(c, "Volumes", set_object(s->volumes, 0)) != 0)
 		goto fail;

@@ -4,51 +4,37 @@
 
 #include "vuln/vuln_internal.h"
 
-static json_t *
-str_or_null(const char *s)
-{
-	return s ? json_string(s) : json_null();
-}
-
-static json_t *
-strv_json(const struct ward_strv *sv)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < sv->n; i++)
-		json_array_append_new(a, json_string(sv->v[i]));
-	return a;
-}
-
 json_t *
 finding_json(const struct vuln_finding *f)
 {
 	/* the documented fields first, in the documented order */
 	json_t *j = json_pack("{s:s,s:o,s:s,s:s,s:s,s:o,s:s,s:s}", "id", f->id, "aliases",
-			      strv_json(&f->aliases), "ecosystem", f->ecosystem, "package",
-			      f->package, "version", f->version, "fixed", str_or_null(f->fixed),
-			      "severity", vuln_severity_name(f->severity), "owner", f->owner);
+			      ward_json_strv(&f->aliases), "ecosystem", f->ecosystem, "package",
+			      f->package, "version", f->version, "fixed",
+			      ward_json_str_or_null(f->fixed), "severity",
+			      vuln_severity_name(f->severity), "owner", f->owner);
 
 	if (j == NULL)
 		return NULL;
-	json_object_set_new(j, "owner_version", str_or_null(f->owner_version));
-	json_object_set_new(j, "purl", str_or_null(f->purl));
+	json_object_set_new(j, "owner_version", ward_json_str_or_null(f->owner_version));
+	json_object_set_new(j, "purl", ward_json_str_or_null(f->purl));
 	json_object_set_new(j, "score", f->score >= 0 ? json_real(f->score) : json_null());
-	json_object_set_new(j, "cvss", str_or_null(f->cvss));
-	json_object_set_new(j, "title", str_or_null(f->title));
+	json_object_set_new(j, "cvss", ward_json_str_or_null(f->cvss));
+	json_object_set_new(j, "title", ward_json_str_or_null(f->title));
 	if (f->urgency != NULL || f->kind != NULL) {
-		json_object_set_new(j, "urgency", str_or_null(f->urgency));
-		json_object_set_new(j, "kind", str_or_null(f->kind));
+		json_object_set_new(j, "urgency", ward_json_str_or_null(f->urgency));
+		json_object_set_new(j, "kind", ward_json_str_or_null(f->kind));
 	}
-	json_object_set_new(j, "records", strv_json(&f->records));
+	json_object_set_new(j, "records", ward_json_strv(&f->records));
 	if (f->note != NULL)
 		json_object_set_new(j, "note", json_string(f->note));
 	if (f->vex_status != NULL)
 		json_object_set_new(j, "vex",
 				    json_pack("{s:s,s:o,s:o,s:o}", "status", f->vex_status,
-					      "justification", str_or_null(f->vex_justification),
-					      "statement", str_or_null(f->vex_statement), "source",
-					      str_or_null(f->vex_source)));
+					      "justification",
+					      ward_json_str_or_null(f->vex_justification),
+					      "statement", ward_json_str_or_null(f->vex_statement),
+					      "source", ward_json_str_or_null(f->vex_source)));
 	return j;
 }
 
@@ -67,9 +53,9 @@ vuln_report_json(const struct vuln_report *r)
 	for (int s = VULN_SEV_CRITICAL; s >= 0; s--)
 		json_object_set_new(counts, vuln_severity_name(s), json_integer((json_int_t)by[s]));
 	return json_pack("{s:o,s:o,s:o,s:I,s:o,s:o,s:o}", "findings", findings, "suppressed",
-			 suppressed, "target", str_or_null(r->target), "packages",
+			 suppressed, "target", ward_json_str_or_null(r->target), "packages",
 			 (json_int_t)r->packages, "counts", counts, "problems",
-			 strv_json(&r->problems), "warnings", strv_json(&r->warnings));
+			 ward_json_strv(&r->problems), "warnings", ward_json_strv(&r->warnings));
 }
 
 static void
