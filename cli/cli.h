@@ -55,9 +55,11 @@ int cli_print_json(const json_t *j);
 /* cli_init_policy(data, len, what): ward-init's effective policy for the
  * bytes of a /ward/policy.json (init_policy.c); a check_policy_fn. */
 json_t *cli_init_policy(const void *data, size_t len, const char *what);
-/* cli_verify_release(dir, key, threads, json): `ward verify` of a release
- * directory (cmd_release.c). */
-int cli_verify_release(const char *dir, const char *keypath, int threads, int json);
+/* cli_verify_release(dir, key, threads, rebuild, json): `ward verify` of a
+ * release directory, with --rebuild when rebuild is set (cmd_release.c). */
+struct release_rebuild;
+int cli_verify_release(const char *dir, const char *keypath, int threads,
+		       const struct release_rebuild *rebuild, int json);
 
 /* Registry options shared by push and pull (registry_opts.c).  Add
  * CLI_REGISTRY_LONG_OPTIONS to the getopt table, hand every option to

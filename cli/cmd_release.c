@@ -226,7 +226,8 @@ out:
 }
 
 int
-cli_verify_release(const char *dir, const char *keypath, int threads, int json)
+cli_verify_release(const char *dir, const char *keypath, int threads,
+		   const struct release_rebuild *rebuild, int json)
 {
 	struct ward_key *key = key_load_public(keypath);
 	json_t *j = NULL, *c;
@@ -235,7 +236,9 @@ cli_verify_release(const char *dir, const char *keypath, int threads, int json)
 
 	if (key == NULL)
 		return cli_fail();
-	rc = release_verify(dir, key, threads, &j);
+	if (rebuild != NULL)
+		ward_info("rebuilding from the provenance (offline, no layer cache)...");
+	rc = release_verify(dir, key, threads, rebuild, &j);
 	if (json && j)
 		cli_print_json(j);
 	else if (j)

@@ -76,44 +76,6 @@ print_human(const struct verify_report *r, int ok)
 			r->failures, r->first_failure ? r->first_failure : ward_errmsg());
 }
 
-/* --rebuild for a release directory (already verified): its provenance
- * artifact against the image digest release.json names. */
-static int
-rebuild_release(const char *dir, struct release_rebuild *rb)
-{
-	char *rel = ward_path_join(dir, "release.json");
-	char *prov = ward_path_join(dir, "artifacts/" REL_PROVENANCE);
-	json_t *rj = NULL, *pj = NULL;
-	const char *want;
-	char got[OCI_DIGEST_LEN + 1];
-	int code = EXIT_ENV;
-
-	ward_info("rebuilding from the provenance (offline, no layer cache)...");
-	if (rel == NULL || prov == NULL || (rj = ward_json_load_file(rel, 16u << 20)) == NULL ||
-	    (pj = ward_json_load_file(prov, 64u << 20)) == NULL) {
-		code = cli_fail();
-		goto out;
-	}
-	want = ward_json_str(json_object_get(rj, "image"), "digest");
-	if (release_rebuild(rb, json_object_get(pj, "predicate"), got) != 0) {
-		code = cli_fail();
-	} else if (want == NULL || strcmp(got, want) != 0) {
-		fprintf(stderr, "  FAIL  rebuild: the rebuild gave %s, not %s\n", got,
-			want ? want : "(none)");
-		ward_err(WARD_EVERIFY, "%s: not reproducible: the rebuild gave %s", dir, got);
-		code = cli_fail();
-	} else {
-		fprintf(stderr, "  ok    rebuild: rebuilt bit for bit: %s\n", got);
-		code = 0;
-	}
-out:
-	json_decref(rj);
-	json_decref(pj);
-	free(rel);
-	free(prov);
-	return code;
-}
-
 int
 cmd_verify(int argc, char **argv)
 {
@@ -193,15 +155,8 @@ cmd_verify(int argc, char **argv)
 	rb.threads = o.threads;
 	if (release_is_dir(argv[optind])) { /* a ward release: image, artifacts */
 		ward_strv_free(&require);
-		code = cli_verify_release(argv[optind], keypath, o.threads, json);
-		if (code == 0 && o.rebuild) {
-			if ((k = key_load_public(keypath)) == NULL)
-				return cli_fail();
-			rb.key = k;
-			code = rebuild_release(argv[optind], &rb);
-			key_free(k);
-		}
-		return code;
+		return cli_verify_release(argv[optind], keypath, o.threads, o.rebuild ? &rb : NULL,
+					  json);
 	}
 	o.rebuild_fn = release_rebuild;
 	o.rebuild_ctx = &rb;

@@ -517,7 +517,7 @@ steps(struct rel *x)
 			return -1;
 		if (index_json(x, (double)(ward_now_ns() - t0) / 1e9) != 0)
 			return -1;
-		if (release_verify_catalog(x->tmp, x->pub, x->o->threads, x->cat, &vr) != 0) {
+		if (release_verify_catalog(x->tmp, x->pub, x->o->threads, x->cat, NULL, &vr) != 0) {
 			json_decref(vr);
 			return -1;
 		}

@@ -98,16 +98,6 @@ void release_result_free(struct release_result *r);
 /* release_is_dir(path): 1 when path is a release directory (release.json). */
 int release_is_dir(const char *path);
 
-/* release_verify(dir, key, threads, out): verify a release: the image and
- * every attestation and signature (attest_verify_image with the bundle and
- * every artifact's predicate type required, SBOMs against a fresh catalog),
- * the signature files, and every artifact file against the SHA-256 the
- * signed release index lists.  0 when all hold; -1 with WARD_EVERIFY
- * naming the first broken link.  *out (may be NULL) receives
- * {"release","image","verified","checks":[{subject,status,detail}],
- * "verify":<verify_report_json>}; caller decrefs. */
-int release_verify(const char *dir, const struct ward_key *key, int threads, json_t **out);
-
 /* ------------------------------------------------------------ rebuild */
 
 /* release_rebuild: the verify_rebuild_fn of `ward verify --rebuild`
@@ -126,6 +116,19 @@ struct release_rebuild {
 	int threads;		    /* 0: every CPU (never changes the result) */
 };
 int release_rebuild(void *ctx, const json_t *provenance, char digest[OCI_DIGEST_LEN + 1]);
+
+/* release_verify(dir, key, threads, rebuild, out): verify a release: the
+ * image and every attestation and signature (attest_verify_image with the
+ * bundle and every artifact's predicate type required, SBOMs against a
+ * fresh catalog), the signature files, and every artifact file against the
+ * SHA-256 the signed release index lists; with rebuild (NULL: none), also
+ * the image built again from its signed provenance (release_rebuild; its
+ * key defaults to key).  0 when all hold; -1 with WARD_EVERIFY
+ * naming the first broken link.  *out (may be NULL) receives
+ * {"release","image","verified","checks":[{subject,status,detail}],
+ * "verify":<verify_report_json>}; caller decrefs. */
+int release_verify(const char *dir, const struct ward_key *key, int threads,
+		   const struct release_rebuild *rebuild, json_t **out);
 
 /* ------------------------------------------------------------ build log */
 

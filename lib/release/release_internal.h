@@ -60,6 +60,7 @@ int rel_provenance(struct rel *x, const json_t *record);
 /* verify.c: release_verify with the image's catalog lent (its ref must be
  * DIR/image:TAG, as the catalog was made from). */
 int release_verify_catalog(const char *dir, const struct ward_key *key, int threads,
-			   struct sbom_catalog *cat, json_t **out);
+			   struct sbom_catalog *cat, const struct release_rebuild *rebuild,
+			   json_t **out);
 
 #endif

@@ -215,14 +215,16 @@ extra_files(struct vctx *v, const char *dir, const json_t *listed)
 }
 
 int
-release_verify(const char *dir, const struct ward_key *key, int threads, json_t **out)
+release_verify(const char *dir, const struct ward_key *key, int threads,
+	       const struct release_rebuild *rebuild, json_t **out)
 {
-	return release_verify_catalog(dir, key, threads, NULL, out);
+	return release_verify_catalog(dir, key, threads, NULL, rebuild, out);
 }
 
 int
 release_verify_catalog(const char *dir, const struct ward_key *key, int threads,
-		       struct sbom_catalog *cat, json_t **out)
+		       struct sbom_catalog *cat, const struct release_rebuild *rebuild,
+		       json_t **out)
 {
 	static const char *const required[] = {
 		PREDICATE_CYCLONEDX,	PREDICATE_SPDX,		  PREDICATE_SLSA_V1,
@@ -234,6 +236,7 @@ release_verify_catalog(const char *dir, const struct ward_key *key, int threads,
 	struct verify_opts vo = {0};
 	struct verify_report r = {0};
 	struct sbom_check_ctx sc = {0};
+	struct release_rebuild rb = {0};
 	struct ward_strv req = {0};
 	char *ipath = ward_path_join(dir, REL_INDEX), *ref = NULL, *bundle = NULL;
 	json_t *idx = NULL, *img, *vj = NULL;
@@ -268,6 +271,14 @@ release_verify_catalog(const char *dir, const struct ward_key *key, int threads,
 	vo.sbom = attest_sbom_check;
 	vo.sbom_ctx = &sc;
 	sc.threads = threads;
+	if (rebuild != NULL) { /* from the signed provenance, checked in attest_verify_image */
+		rb = *rebuild;
+		if (rb.key == NULL)
+			rb.key = key;
+		vo.rebuild = 1;
+		vo.rebuild_fn = release_rebuild;
+		vo.rebuild_ctx = &rb;
+	}
 	if (cat != NULL) { /* lent by the caller: the same image, no second pass */
 		if ((sc.image = ward_strdup(ref)) == NULL)
 			goto out;
@@ -279,6 +290,10 @@ release_verify_catalog(const char *dir, const struct ward_key *key, int threads,
 	else
 		note(&v, 0, "image", "%s", r.first_failure ? r.first_failure : ward_errmsg());
 	ward_err_clear();
+	for (size_t i = 0; rebuild != NULL && i < r.n; i++)
+		if (strcmp(r.checks[i].subject, "rebuild") == 0 &&
+		    r.checks[i].status == VERIFY_PASS)
+			note(&v, 1, "rebuild", "%s", r.checks[i].detail);
 	if (r.ref != NULL && strcmp(r.image, digest) != 0)
 		note(&v, 0, REL_INDEX, "names image %s, the layout holds %s", digest, r.image);
 	{

@@ -162,7 +162,7 @@ report_model_release(const char *dir, const struct ward_key *key, int threads, j
 	/* signatures: verified now with the key, or as the release recorded */
 	if (key != NULL) {
 		json_t *vr = NULL;
-		int ok = release_verify(dir, key, threads, &vr) == 0;
+		int ok = release_verify(dir, key, threads, NULL, &vr) == 0;
 		json_t *va = json_object_get(json_object_get(vr, "verify"), "attestations");
 		set(sig, "status", json_string(ok ? "verified" : "failed"));
 		set(sig, "detail",
