@@ -87,7 +87,7 @@ step "ward verify: the release -- image, signatures, 10 attestations, every arti
 "$ward" verify "$out/release" --key "$out/signing.pub" 2>&1 | tail -4
 
 step "ward verify --rebuild: build it again from the provenance's inputs (offline, no layer cache)"
-"$ward" verify "$out/release" --key "$out/signing.pub" --rebuild 2>&1 | tail -1
+"$ward" verify "$out/release" --key "$out/signing.pub" --rebuild 2>&1 | grep -E 'rebuild:|verified release'
 
 step "podman load + the run line ward deploy writes: read-only, no capabilities, ward's seccomp profile"
 podman load -i "$out/release/image.tar"
