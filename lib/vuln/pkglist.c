@@ -15,6 +15,11 @@ pkg_free(struct vuln_pkg *p)
 	free(p->purl);
 	free(p->owner);
 	free(p->location);
+	free(p->arch);
+	if (p->changelog != NULL) {
+		vuln_changelog_free(p->changelog);
+		free(p->changelog);
+	}
 }
 
 static int
@@ -50,6 +55,13 @@ vuln_pkglist_add(struct vuln_pkglist *l, const struct vuln_pkg *p)
 	rc |= dup_opt(&n->purl, p->purl);
 	rc |= dup_opt(&n->owner, p->owner);
 	rc |= dup_opt(&n->location, p->location);
+	rc |= dup_opt(&n->arch, p->arch);
+	n->changelog = NULL;
+	if (rc == 0 && p->changelog != NULL) {
+		if ((n->changelog = ward_calloc(1, sizeof(*n->changelog))) == NULL ||
+		    vuln_changelog_copy(n->changelog, p->changelog) != 0)
+			rc = -1;
+	}
 	if (rc != 0) {
 		pkg_free(n);
 		return -1;
@@ -120,6 +132,14 @@ vuln_pkglist_sort(struct vuln_pkglist *l)
 			if (k->source_version == NULL) {
 				k->source_version = d->source_version;
 				d->source_version = NULL;
+			}
+			if (k->arch == NULL) {
+				k->arch = d->arch;
+				d->arch = NULL;
+			}
+			if (k->changelog == NULL) {
+				k->changelog = d->changelog;
+				d->changelog = NULL;
 			}
 			pkg_free(d);
 			continue;
