@@ -237,6 +237,9 @@ match_affected(const char *data, const struct ver *installed, struct match_resul
 	if (rc == 0) { /* Debian's urgency and kind, also for a not-affected verdict */
 		json_t *es = json_object_get(j, "ecosystem_specific");
 		const char *u = ward_json_str(es, "urgency"), *k = ward_json_str(es, "kind");
+		const char *why = ward_json_str(es, "reason");
+		if (why != NULL && m->reason == NULL)
+			m->reason = ward_strdup(why);
 		if (u != NULL && m->urgency == NULL)
 			m->urgency = ward_strdup(u);
 		if (k != NULL && m->kind == NULL)
@@ -254,5 +257,6 @@ match_result_free(struct match_result *m)
 	free(m->urgency);
 	free(m->kind);
 	free(m->resolved_by);
+	free(m->reason);
 	memset(m, 0, sizeof(*m));
 }

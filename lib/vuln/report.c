@@ -25,6 +25,8 @@ finding_json(const struct vuln_finding *f)
 		json_object_set_new(j, "urgency", ward_json_str_or_null(f->urgency));
 		json_object_set_new(j, "kind", ward_json_str_or_null(f->kind));
 	}
+	if (f->reason != NULL)
+		json_object_set_new(j, "reason", json_string(f->reason));
 	json_object_set_new(j, "records", ward_json_strv(&f->records));
 	json_object_set_new(j, "status", json_string(vuln_status_name(f->status)));
 	if (f->justification != NULL)

@@ -189,7 +189,8 @@ add_cands(struct scan *s, const struct vuln_pkg *p, const struct vuln_pkg *owner
 		c->version = ward_strdup(ver);
 		c->id = ward_strdup(id);
 		rc = (!c->eco || !c->name || !c->version || !c->id) ? -1 : 0;
-		if (rc == 0 && (m->fixed || m->note || m->urgency || m->kind || m->resolved_by)) {
+		if (rc == 0 &&
+		    (m->fixed || m->note || m->urgency || m->kind || m->resolved_by || m->reason)) {
 			/* each fan-out candidate keeps its own copy of the verdict */
 			c->m.affected = m->affected;
 			c->m.unevaluated = m->unevaluated;
@@ -199,6 +200,7 @@ add_cands(struct scan *s, const struct vuln_pkg *p, const struct vuln_pkg *owner
 			    (m->note && !(c->m.note = ward_strdup(m->note))) ||
 			    (m->urgency && !(c->m.urgency = ward_strdup(m->urgency))) ||
 			    (m->kind && !(c->m.kind = ward_strdup(m->kind))) ||
+			    (m->reason && !(c->m.reason = ward_strdup(m->reason))) ||
 			    (m->resolved_by && !(c->m.resolved_by = ward_strdup(m->resolved_by))))
 				rc = -1;
 		} else {
@@ -623,10 +625,12 @@ decide(struct scan *s, struct cand **g, size_t n, struct vuln_finding *f, struct
 		} else {
 			if (dm->m.kind && strcmp(dm->m.kind, "undetermined") == 0)
 				f->status = VULN_UNDER_INVESTIGATION;
-			rc |= ward_strv_pushf(&f->evidence, "%s (%s %s): %s%s%s; installed %s",
+			rc |= ward_strv_pushf(&f->evidence, "%s (%s %s): %s%s%s%s%s; installed %s",
 					      dm->id, dm->eco, src, open_state(dm),
 					      dm->m.urgency ? ": " : "",
-					      dm->m.urgency ? dm->m.urgency : "", sv);
+					      dm->m.urgency ? dm->m.urgency : "",
+					      dm->m.reason ? "; " : "", dm->m.reason ? dm->m.reason : "",
+					      sv);
 			if (c != NULL)
 				rc |= changelog_line(f, cl, c, src);
 		}
@@ -697,6 +701,7 @@ fill:
 	}
 	rc |= dup_or_null(&f->urgency, prim->debian ? prim->m.urgency : NULL);
 	rc |= dup_or_null(&f->kind, prim->debian ? prim->m.kind : NULL);
+	rc |= dup_or_null(&f->reason, prim->debian ? prim->m.reason : NULL);
 	rc |= dup_or_null(&f->note, prim->m.note);
 	rc |= dup_or_null(&f->title, prim->info.summary);
 	if (f->basis == NULL)
@@ -931,6 +936,7 @@ vuln_finding_free(struct vuln_finding *f)
 	ward_strv_free(&f->evidence);
 	free(f->disagreement);
 	free(f->upstream_fixed);
+	free(f->reason);
 	memset(f, 0, sizeof(*f));
 }
 

@@ -189,6 +189,7 @@ inspect_file(struct walk *w, int dirfd, const char *name, const char *rel, off_t
 static int
 walk_dir(struct walk *w, int dirfd, const char *rel, int depth)
 {
+	struct ward_strv names = {0};
 	DIR *d;
 	struct dirent *de;
 	int rc = 0;
@@ -199,33 +200,42 @@ walk_dir(struct walk *w, int dirfd, const char *rel, int depth)
 		close(dirfd);
 		return 0;
 	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
+	/* in name order: the evidence quoted must not depend on readdir's order */
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    ward_strv_push(&names, de->d_name) != 0) {
+			closedir(d);
+			ward_strv_free(&names);
+			return -1;
+		}
+	ward_strv_sort(&names);
+	for (size_t i = 0; rc == 0 && i < names.n; i++) {
+		const char *name = names.v[i];
 		struct stat st;
 		char *path;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			continue;
-		if ((path = ward_asprintf("%s/%s", rel, de->d_name)) == NULL)
-			return closedir(d), -1;
+		if ((path = ward_asprintf("%s/%s", rel, name)) == NULL) {
+			rc = -1;
+			break;
+		}
 		if (S_ISDIR(st.st_mode)) {
 			int sub;
-			if (depth == 0 &&
-			    (strcmp(de->d_name, "proc") == 0 || strcmp(de->d_name, "sys") == 0 ||
-			     strcmp(de->d_name, "dev") == 0)) {
+			if (depth == 0 && (strcmp(name, "proc") == 0 || strcmp(name, "sys") == 0 ||
+					   strcmp(name, "dev") == 0)) {
 				free(path);
 				continue;
 			}
-			sub = openat(dirfd, de->d_name,
-				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				rc = walk_dir(w, sub, path, depth + 1);
 		} else if (S_ISREG(st.st_mode)) {
-			rc = inspect_file(w, dirfd, de->d_name, path, st.st_size);
+			rc = inspect_file(w, dirfd, name, path, st.st_size);
 		}
 		free(path);
 	}
 	closedir(d);
+	ward_strv_free(&names);
 	return rc;
 }
 
@@ -421,10 +431,12 @@ action_text(const struct vuln_finding *f, const char *reach)
 	else if (f->kind != NULL || f->urgency != NULL)
 		base = ward_asprintf(
 			"no fixed package is published for %s: Debian's security tracker lists "
-			"%s %s as %s%s%s; remove %s if the image does not need it, or accept "
-			"the risk until Debian ships a fix",
+			"%s %s as %s%s%s%s%s%s; remove %s if the image does not need it, or "
+			"accept the risk until Debian ships a fix",
 			f->ecosystem, f->package, f->id, f->kind ? f->kind : "unfixed",
-			f->urgency ? " (" : "", f->urgency ? f->urgency : "", f->owner);
+			f->urgency || f->reason ? " (" : "", f->urgency ? f->urgency : "",
+			f->urgency && f->reason ? "; " : "", f->reason ? f->reason : "",
+			f->urgency || f->reason ? ")" : "", f->owner);
 	else
 		base = ward_asprintf("no fixed version of %s is published; remove %s or "
 				     "mitigate until one is",
@@ -527,7 +539,8 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 		if (st != NULL)
 			goto done;
 	}
-	if (a != NULL && a->libraries.n > 0 && s != NULL && s->providers.n == 0) {
+	if (evidence == NULL && a != NULL && a->libraries.n > 0 && s != NULL &&
+	    s->providers.n == 0) {
 		text = ward_asprintf(
 			"no ELF object among the %zu inspected in the image is %s, which "
 			"holds the vulnerable code of %s%s%s",

@@ -253,6 +253,7 @@ struct vuln_finding {
 	double score;	      /* CVSS base score, -1 when none */
 	char *cvss;	      /* its vector */
 	char *urgency, *kind; /* Debian open issues: the tracker's urgency and kind */
+	char *reason;	      /* and its reason (no-dsa text), or NULL */
 	char *title;
 	char *owner; /* the installed package carrying it (Debian binary or distribution) */
 	char *owner_version;

@@ -194,6 +194,7 @@ struct match_result {
 	int fixed_valid;
 	char *note;
 	char *urgency, *kind; /* ecosystem_specific of the entries (Debian), matched or not */
+	char *reason;
 	char *resolved_by;    /* not affected: the highest fixed version at or below the
 				 installed one, or NULL */
 	size_t entries;	      /* entries folded in */
