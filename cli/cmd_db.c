@@ -51,13 +51,13 @@ stats_json(const char *source, const struct vuln_import_stats *st)
 		json_array_append_new(eco, json_string(st->unmatched_ecosystems.v[i]));
 	return json_pack(
 		"{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s?,s:s?,s:f}", "source",
-		source, "format", st->format,
-		"files", (json_int_t)st->files, "records", (json_int_t)st->records, "added",
-		(json_int_t)st->added, "updated", (json_int_t)st->updated, "unchanged",
-		(json_int_t)st->unchanged, "withdrawn", (json_int_t)st->withdrawn, "malformed",
-		(json_int_t)st->malformed, "invalid_versions", (json_int_t)st->invalid_versions,
-		"warnings", (json_int_t)st->warnings, "unmatched_records",
-		(json_int_t)st->unmatched_records, "unmatched_ecosystems", eco, "first_error",
+		source, "format", st->format, "files", (json_int_t)st->files, "records",
+		(json_int_t)st->records, "added", (json_int_t)st->added, "updated",
+		(json_int_t)st->updated, "unchanged", (json_int_t)st->unchanged, "withdrawn",
+		(json_int_t)st->withdrawn, "malformed", (json_int_t)st->malformed,
+		"invalid_versions", (json_int_t)st->invalid_versions, "warnings",
+		(json_int_t)st->warnings, "unmatched_records", (json_int_t)st->unmatched_records,
+		"unmatched_ecosystems", eco, "first_error",
 		st->first_error[0] ? st->first_error : NULL, "first_warning",
 		st->first_warning[0] ? st->first_warning : NULL, "seconds", (double)st->ns / 1e9);
 }
@@ -178,27 +178,38 @@ cmd_db(int argc, char **argv)
 			} else {
 				printf("store %s (stale after %lld days)\n",
 				       json_string_value(json_object_get(j, "store")),
-				       (long long)json_integer_value(json_object_get(j, "max_age_days")));
+				       (long long)json_integer_value(
+					       json_object_get(j, "max_age_days")));
 				json_array_foreach(json_object_get(j, "sources"), i, src)
 				{
 					const char *k;
 					json_t *v, *age = json_object_get(src, "age_days");
-					printf("%s\n  format %s, imported %s, data of %s (%s%.1f days old)%s\n"
+					printf("%s\n  format %s, imported %s, data of %s (%s%.1f "
+					       "days old)%s\n"
 					       "  %lld records (+%lld withdrawn):",
-					       ward_json_str(src, "path"), ward_json_str(src, "format"),
+					       ward_json_str(src, "path"),
+					       ward_json_str(src, "format"),
 					       ward_json_str(src, "imported"),
-					       ward_json_str(src, "data_time") ? ward_json_str(src, "data_time")
-										: "unknown time",
+					       ward_json_str(src, "data_time")
+						       ? ward_json_str(src, "data_time")
+						       : "unknown time",
 					       json_is_number(age) ? "" : "? ",
 					       json_is_number(age) ? json_number_value(age) : 0.0,
-					       json_is_true(json_object_get(src, "stale")) ? "  STALE" : "",
-					       (long long)json_integer_value(json_object_get(src, "records")),
-					       (long long)json_integer_value(json_object_get(src, "withdrawn")));
-					json_object_foreach(json_object_get(src, "ecosystems"), k, v)
-						printf(" %s %lld", k, (long long)json_integer_value(v));
+					       json_is_true(json_object_get(src, "stale"))
+						       ? "  STALE"
+						       : "",
+					       (long long)json_integer_value(
+						       json_object_get(src, "records")),
+					       (long long)json_integer_value(
+						       json_object_get(src, "withdrawn")));
+					json_object_foreach(json_object_get(src, "ecosystems"), k,
+							    v)
+						printf(" %s %lld", k,
+						       (long long)json_integer_value(v));
 					printf("\n");
 				}
-				printf("vulnerabilities with records from several sources (merged): %lld\n",
+				printf("vulnerabilities with records from several sources "
+				       "(merged): %lld\n",
 				       (long long)json_integer_value(
 					       json_object_get(j, "merged_vulnerabilities")));
 			}

@@ -263,7 +263,8 @@ cmd_scan(int argc, char **argv)
 	if (write_report(&report, fmt, output) != 0)
 		goto fail;
 	if (fmt != FMT_TABLE || output != NULL)
-		fprintf(stderr, "ward: %zu findings, %zu resolved, %zu suppressed, in %zu packages\n",
+		fprintf(stderr,
+			"ward: %zu findings, %zu resolved, %zu suppressed, in %zu packages\n",
 			report.nfindings, report.nresolved, report.nsuppressed, report.packages);
 	if (fail_on >= 0 && report.nfindings > 0 && vuln_report_worst(&report) >= fail_on) {
 		fprintf(stderr, "ward: findings at or above %s\n", vuln_severity_name(fail_on));

@@ -34,10 +34,9 @@ unpack_image(const char *ref, int unpack, const char *rootfs, char **tmp, char *
 		rootfs = *root;
 	}
 	if (rc == 0)
-		rc = vuln_runtime_read(rootfs, img->cfg.root,
-				       img->manifest.digest[0] ? img->manifest.digest
-							       : img->config.digest,
-				       rt);
+		rc = vuln_runtime_read(
+			rootfs, img->cfg.root,
+			img->manifest.digest[0] ? img->manifest.digest : img->config.digest, rt);
 	oci_image_close(img);
 	return rc;
 }
@@ -176,7 +175,8 @@ cmd_vex(int argc, char **argv)
 	/* an image: its ELF objects are read from an unpacked copy, and what
 	 * ward-init will execute from its config and policy */
 	if (kind == TARGET_IMAGE) {
-		if (unpack_image(argv[optind], rootfs == NULL, rootfs, &tmpdir, &unpacked, &rt) != 0)
+		if (unpack_image(argv[optind], rootfs == NULL, rootfs, &tmpdir, &unpacked, &rt) !=
+		    0)
 			goto fail;
 		if (rootfs == NULL)
 			rootfs = unpacked;

@@ -104,8 +104,9 @@ vuln_annotations_load(const char *path)
 		}
 		for (size_t k = 0; k < n->programs.n; k++)
 			if (n->programs.v[k][0] != '/' || !ward_relpath_ok(n->programs.v[k] + 1)) {
-				ward_err(WARD_EINPUT, "%s: program \"%s\" is not a clean absolute path",
-					 what, n->programs.v[k]);
+				ward_err(WARD_EINPUT,
+					 "%s: program \"%s\" is not a clean absolute path", what,
+					 n->programs.v[k]);
 				goto fail;
 			}
 		for (size_t k = 0; k < n->libraries.n; k++)

@@ -29,6 +29,7 @@
 
 #define MAX_CHANGELOG_BYTES (32u << 20)
 #define MAX_LINE_QUOTE 400
+#define MAX_ITEM_BYTES (1u << 20)
 
 struct item {
 	char *text; /* whitespace collapsed */
@@ -85,15 +86,8 @@ flush_item(struct parse *p)
 		return -1;
 	p->it = it;
 	it = &p->it[p->nit];
-	if ((it->text = ward_strndup(t, p->cur.len > MAX_LINE_QUOTE ? MAX_LINE_QUOTE
-								     : p->cur.len)) == NULL)
+	if ((it->text = ward_strndup(t, p->cur.len)) == NULL)
 		return -1;
-	if (p->cur.len > MAX_LINE_QUOTE) {
-		char *m = ward_asprintf("%s...", it->text);
-		free(it->text);
-		if ((it->text = m) == NULL)
-			return -1;
-	}
 	it->entry = p->ne - 1;
 	p->nit++;
 	p->cur.len = 0;
@@ -116,8 +110,8 @@ item_add(struct parse *p, const char *s, size_t n)
 				return -1;
 			continue;
 		}
-		if (p->cur.len > 4 * MAX_LINE_QUOTE)
-			break; /* long enough to quote; the rest is not needed */
+		if (p->cur.len > MAX_ITEM_BYTES)
+			break; /* a runaway item (no blank line for megabytes) */
 		if (ward_buf_append(&p->cur, s + i, 1) != 0)
 			return -1;
 	}
@@ -233,11 +227,28 @@ cve_slot(struct vuln_changelog *out, const char *id)
 	return c;
 }
 
+/* The item as evidence: whole when short, else the part around the id. */
+static char *
+quote(const char *text, size_t at, size_t idlen)
+{
+	size_t n = strlen(text), from, to;
+
+	if (n <= MAX_LINE_QUOTE)
+		return ward_strdup(text);
+	from = at > MAX_LINE_QUOTE / 2 ? at - MAX_LINE_QUOTE / 2 : 0;
+	to = from + MAX_LINE_QUOTE < n ? from + MAX_LINE_QUOTE : n;
+	if (to < at + idlen)
+		to = at + idlen;
+	return ward_asprintf("%s%.*s%s", from ? "..." : "", (int)(to - from), text + from,
+			     to < n ? "..." : "");
+}
+
 /* Apply one item: every id it names is fixed, or unfixed by a revert. */
 static int
 apply_item(struct vuln_changelog *out, const struct item *it, const char *version)
 {
 	int revert = strcasestr(it->text, "revert") != NULL;
+	size_t at;
 
 	for (const char *s = it->text; (s = strcasestr(s, "CVE-")) != NULL;) {
 		char id[32];
@@ -251,6 +262,7 @@ apply_item(struct vuln_changelog *out, const struct item *it, const char *versio
 		for (size_t i = 0; i < n; i++)
 			id[i] = (char)toupper((unsigned char)s[i]);
 		id[n] = '\0';
+		at = (size_t)(s - it->text);
 		s += n;
 		if ((c = cve_slot(out, id)) == NULL)
 			return -1;
@@ -259,7 +271,7 @@ apply_item(struct vuln_changelog *out, const struct item *it, const char *versio
 		free(c->version);
 		free(c->line);
 		c->version = ward_strdup(version);
-		c->line = ward_strdup(it->text);
+		c->line = quote(it->text, at, n);
 		c->reverted = revert;
 		if (c->version == NULL || c->line == NULL)
 			return -1;
@@ -455,8 +467,8 @@ vuln_changelog_from_json(const json_t *j, const char *what, struct vuln_changelo
 	memset(out, 0, sizeof(*out));
 	if (!json_is_object(j) || !json_is_array(cves))
 		return ward_err(WARD_EINPUT, "%s: not a changelog summary", what);
-	if ((ward_json_str(j, "where") && (out->where = ward_strdup(ward_json_str(j, "where"))) ==
-						  NULL) ||
+	if ((ward_json_str(j, "where") &&
+	     (out->where = ward_strdup(ward_json_str(j, "where"))) == NULL) ||
 	    (ward_json_str(j, "version") &&
 	     (out->version = ward_strdup(ward_json_str(j, "version"))) == NULL) ||
 	    (json_array_size(cves) > 0 &&

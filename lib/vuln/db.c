@@ -15,8 +15,8 @@
 #define SCHEMA_VERSION "1"
 /* Added without a schema bump: created when a store is opened for writing,
  * read as empty from older stores. */
-#define SOURCE_TABLE                                                                         \
-	"CREATE TABLE IF NOT EXISTS source(path TEXT PRIMARY KEY, format TEXT NOT NULL,"    \
+#define SOURCE_TABLE                                                                               \
+	"CREATE TABLE IF NOT EXISTS source(path TEXT PRIMARY KEY, format TEXT NOT NULL,"           \
 	" imported TEXT NOT NULL, data_time TEXT) WITHOUT ROWID;"
 
 static const char schema[] =
@@ -30,8 +30,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS affected(ecosystem TEXT NOT NULL, name TEXT NOT NULL,"
 	" id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,"
 	" PRIMARY KEY(ecosystem, name, id, seq)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS affected_by_id ON affected(id);"
-	SOURCE_TABLE;
+	"CREATE INDEX IF NOT EXISTS affected_by_id ON affected(id);" SOURCE_TABLE;
 
 static int
 db_fail(struct vuln_db *db, const char *what)
@@ -477,8 +476,9 @@ int
 db_source_set(struct vuln_db *db, const char *path, const char *format, const char *imported,
 	      const char *data_time)
 {
-	sqlite3_stmt *st = db_prepare(db, "INSERT OR REPLACE INTO source VALUES(?,?,?,"
-					  "COALESCE(?, (SELECT data_time FROM source WHERE path=?)))");
+	sqlite3_stmt *st =
+		db_prepare(db, "INSERT OR REPLACE INTO source VALUES(?,?,?,"
+			       "COALESCE(?, (SELECT data_time FROM source WHERE path=?)))");
 	int rc;
 
 	if (st == NULL)
@@ -522,7 +522,8 @@ canon_time(const char *s)
 static int
 table_exists(struct vuln_db *db, const char *name)
 {
-	sqlite3_stmt *st = db_prepare(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?");
+	sqlite3_stmt *st =
+		db_prepare(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?");
 	int rc;
 
 	if (st == NULL)
@@ -544,11 +545,13 @@ vuln_db_status(struct vuln_db *db, time_t now, long max_age)
 	if (sources == NULL || have < 0)
 		goto out;
 	if (have) {
-		st = db_prepare(db, "SELECT path, format, imported, data_time FROM source ORDER BY path");
-		cnt = db_prepare(db, "SELECT a.ecosystem, count(DISTINCT v.id), "
-				     "count(DISTINCT CASE WHEN v.withdrawn IS NULL THEN NULL ELSE v.id END) "
-				     "FROM vuln v LEFT JOIN affected a ON a.id = v.id "
-				     "WHERE v.source = ? GROUP BY a.ecosystem ORDER BY a.ecosystem");
+		st = db_prepare(
+			db, "SELECT path, format, imported, data_time FROM source ORDER BY path");
+		cnt = db_prepare(db,
+				 "SELECT a.ecosystem, count(DISTINCT v.id), "
+				 "0 FROM vuln v LEFT JOIN affected a ON a.id = v.id "
+				 "WHERE v.source = ? AND v.withdrawn IS NULL GROUP BY a.ecosystem "
+				 "ORDER BY a.ecosystem");
 		if (st == NULL || cnt == NULL)
 			goto out;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -556,6 +559,7 @@ vuln_db_status(struct vuln_db *db, time_t now, long max_age)
 			const char *dt = (const char *)sqlite3_column_text(st, 3);
 			json_t *eco = json_object(), *s;
 			json_int_t total = 0, wd = 0;
+			sqlite3_stmt *tot;
 			time_t t = canon_time(dt);
 			double age = t >= 0 ? (double)(now - t) / 86400.0 : -1;
 			int r2;
@@ -564,20 +568,32 @@ vuln_db_status(struct vuln_db *db, time_t now, long max_age)
 			while ((r2 = sqlite3_step(cnt)) == SQLITE_ROW) {
 				const char *e = (const char *)sqlite3_column_text(cnt, 0);
 				json_int_t n = sqlite3_column_int64(cnt, 1);
-				total += n;
-				wd += sqlite3_column_int64(cnt, 2);
 				json_object_set_new(eco, e ? e : "(no package)", json_integer(n));
+			}
+			/* a record with entries for several releases counts once */
+			if (r2 == SQLITE_DONE &&
+			    (tot = db_prepare(db,
+					      "SELECT count(*), count(withdrawn) FROM vuln WHERE "
+					      "source = ?")) != NULL) {
+				sqlite3_bind_text(tot, 1, path, -1, SQLITE_TRANSIENT);
+				if (sqlite3_step(tot) == SQLITE_ROW) {
+					total = sqlite3_column_int64(tot, 0) -
+						sqlite3_column_int64(tot, 1);
+					wd = sqlite3_column_int64(tot, 1);
+				}
+				sqlite3_finalize(tot);
 			}
 			if (r2 != SQLITE_DONE) {
 				json_decref(eco);
 				db_fail(db, "cannot read");
 				goto out;
 			}
-			s = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:o,s:b}", "path", path, "format",
-				      (const char *)sqlite3_column_text(st, 1), "imported",
-				      (const char *)sqlite3_column_text(st, 2), "data_time",
-				      ward_json_str_or_null(dt), "age_days",
-				      age >= 0 ? json_real((double)(long)(age * 10) / 10.0) : json_null(),
+			s = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:o,s:b}", "path", path,
+				      "format", (const char *)sqlite3_column_text(st, 1),
+				      "imported", (const char *)sqlite3_column_text(st, 2),
+				      "data_time", ward_json_str_or_null(dt), "age_days",
+				      age >= 0 ? json_real((double)(long)(age * 10) / 10.0)
+					       : json_null(),
 				      "records", total, "withdrawn", wd, "ecosystems", eco, "stale",
 				      max_age > 0 && (t < 0 || now - t > max_age));
 			json_array_append_new(sources, s);
@@ -586,17 +602,18 @@ vuln_db_status(struct vuln_db *db, time_t now, long max_age)
 			db_fail(db, "cannot read");
 			goto out;
 		}
-		/* vulnerabilities whose records came from more than one source */
+		/* vulnerabilities (CVE ids) named by records of more than one source */
 		if (count(db,
-			  "SELECT count(*) FROM (SELECT x.vid FROM (SELECT v.id AS rid, v.source AS src, "
-			  "COALESCE((SELECT min(alias) FROM alias WHERE alias.id = v.id AND alias LIKE "
-			  "'CVE-%'), v.id) AS vid FROM vuln v WHERE v.withdrawn IS NULL) x GROUP BY "
-			  "x.vid HAVING count(DISTINCT x.src) > 1)",
+			  "SELECT count(*) FROM (SELECT a.alias FROM alias a JOIN vuln v ON v.id = "
+			  "a.id WHERE a.alias LIKE 'CVE-%' AND v.withdrawn IS NULL GROUP BY "
+			  "a.alias "
+			  "HAVING count(DISTINCT v.source) > 1)",
 			  &merged) != 0)
 			goto out;
 	}
 	j = json_pack("{s:s,s:o,s:I,s:I}", "store", db->path, "sources", sources,
-		      "merged_vulnerabilities", merged, "max_age_days", (json_int_t)(max_age / 86400));
+		      "merged_vulnerabilities", merged, "max_age_days",
+		      (json_int_t)(max_age / 86400));
 	sources = NULL;
 out:
 	sqlite3_finalize(st);

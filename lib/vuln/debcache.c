@@ -72,7 +72,8 @@ identify(const char *cache, const char *vdir, struct blob *b)
 		if (s == NULL)
 			goto out;
 		if (strcmp(s, "-\n") != 0)
-			for (f = strtok_r(s, "\t\n", &save); f && i < 5; f = strtok_r(NULL, "\t\n", &save))
+			for (f = strtok_r(s, "\t\n", &save); f && i < 5;
+			     f = strtok_r(NULL, "\t\n", &save))
 				if ((b->fields[i++] = ward_strdup(f)) == NULL)
 					goto out;
 		if (i == 0 || i == 5) {
@@ -92,8 +93,9 @@ identify(const char *cache, const char *vdir, struct blob *b)
 		const struct deb_para *p = deb_file_control(d);
 		const char *pk = deb_para_get(p, "Package"), *v = deb_para_get(p, "Version");
 		const char *a = deb_para_get(p, "Architecture");
-		if (pk && v && a && split_source(deb_para_get(p, "Source"), pk, v, &b->fields[3],
-						 &b->fields[4]) == 0) {
+		if (pk && v && a &&
+		    split_source(deb_para_get(p, "Source"), pk, v, &b->fields[3], &b->fields[4]) ==
+			    0) {
 			b->fields[0] = ward_strdup(pk);
 			b->fields[1] = ward_strdup(v);
 			b->fields[2] = ward_strdup(a);
@@ -148,7 +150,9 @@ extract(const char *cache, const struct blob *b, struct vuln_changelog *out)
 	    (d = deb_file_open_fd(fd, what)) == NULL || (it = deb_data_open(d)) == NULL)
 		goto out;
 	while (got == 0 && (r = deb_data_next(it, &e)) == 1) {
-		int k = strcmp(e.path, want[0]) == 0 ? 0 : native && strcmp(e.path, want[1]) == 0 ? 1 : -1;
+		int k = strcmp(e.path, want[0]) == 0		 ? 0
+			: native && strcmp(e.path, want[1]) == 0 ? 1
+								 : -1;
 		if (k < 0 || e.type != DEB_ENTRY_FILE)
 			continue;
 		if (e.size > MAX_CHANGELOG_GZ) {

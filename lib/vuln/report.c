@@ -156,7 +156,8 @@ vuln_report_table(const struct vuln_report *r, FILE *out)
 		fprintf(out, " of %s", r->target);
 	fprintf(out, "\n");
 	vuln_report_status_counts(r, st);
-	fprintf(out, "statuses: %zu affected, %zu under_investigation, %zu fixed, %zu not_affected\n",
+	fprintf(out,
+		"statuses: %zu affected, %zu under_investigation, %zu fixed, %zu not_affected\n",
 		st[VULN_AFFECTED], st[VULN_UNDER_INVESTIGATION], st[VULN_FIXED],
 		st[VULN_NOT_AFFECTED]);
 	if (r->nresolved > 0) {

@@ -67,7 +67,8 @@ runtime_resolve(const char *root, const char *path)
 			continue;
 		}
 		if (ward_buf_append(&cur, "/", 1) != 0 || ward_buf_append(&cur, p, n) != 0 ||
-		    ward_buf_cstr(&cur) == NULL || (full = ward_path_join(root, (char *)cur.data)) == NULL)
+		    ward_buf_cstr(&cur) == NULL ||
+		    (full = ward_path_join(root, (char *)cur.data)) == NULL)
 			goto out;
 		if (lstat(full, &st) != 0) {
 			free(full);
@@ -220,8 +221,10 @@ vuln_runtime_read(const char *root, const json_t *config, const char *image,
 		return -1;
 	ep = json_object_get(cfg, "Entrypoint");
 	cmd = json_object_get(cfg, "Cmd");
-	json_array_foreach(ep, i, x) if (json_is_string(x)) ward_strv_push(&argv, json_string_value(x));
-	json_array_foreach(cmd, i, x) if (json_is_string(x)) ward_strv_push(&argv, json_string_value(x));
+	json_array_foreach(ep, i, x) if (json_is_string(x))
+		ward_strv_push(&argv, json_string_value(x));
+	json_array_foreach(cmd, i, x) if (json_is_string(x))
+		ward_strv_push(&argv, json_string_value(x));
 	if (argv.n == 0 || strcmp(argv.v[0], "/ward/init") != 0) {
 		rc = not_proven(out, "the image's entrypoint is not /ward/init: nothing limits "
 				     "what runs");
@@ -245,7 +248,8 @@ vuln_runtime_read(const char *root, const json_t *config, const char *image,
 		goto out;
 	if (ward_file_read(full, MAX_POLICY_BYTES, &pol) != 0 ||
 	    (policy = ward_json_loadb(pol.data, pol.len, "/ward/policy.json")) == NULL ||
-	    !json_is_object(policy) || json_integer_value(json_object_get(policy, "version")) != 1) {
+	    !json_is_object(policy) ||
+	    json_integer_value(json_object_get(policy, "version")) != 1) {
 		ward_err_clear();
 		rc = not_proven(out, "/ward/policy.json is missing or not a version 1 policy");
 		goto out;

@@ -184,7 +184,7 @@ add_cands(struct scan *s, const struct vuln_pkg *p, const struct vuln_pkg *owner
 		c->debian = kind == OSV_DEBIAN;
 		c->matched = matched;
 		c->eco = ward_strdup(p == owner || kind == OSV_PYPI ? p->ecosystem
-								   : owner->ecosystem);
+								    : owner->ecosystem);
 		c->name = ward_strdup(name);
 		c->version = ward_strdup(ver);
 		c->id = ward_strdup(id);
@@ -298,32 +298,47 @@ have_cand(const struct scan *s, const struct vuln_pkg *owner, const char *id, in
 	return 0;
 }
 
-/* Debian's verdicts on the Python advisories that matched a module a Debian
- * package ships: every record of the owner's source that names the same
- * vulnerability joins as a candidate, matching or not (a record whose fix
- * is at or below the installed version says "fixed"). */
+/* Debian's verdicts on every vulnerability a candidate names: each record of
+ * the owner's source that names the same vulnerability joins as a
+ * candidate, matching or not.  A record whose fix is at or below the
+ * installed version says "fixed": of a Python advisory about a module
+ * Debian ships, and of an older open record (the DSA that fixed a no-dsa
+ * issue later: the records merge by alias). */
 static int
 add_debian_verdicts(struct scan *s)
 {
 	size_t n0 = s->n;
+	const struct vuln_pkg **done = NULL;
+	size_t ndone = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < n0; i++) {
+	if ((done = ward_calloc(n0 + 1, sizeof(*done))) == NULL)
+		return -1;
+	for (size_t i = 0; rc == 0 && i < n0; i++) {
 		const struct vuln_pkg *o = s->c[i].owner;
 		struct db_hit *hits = NULL;
-		size_t nh = 0;
+		size_t nh = 0, seen = 0;
 		struct ver installed;
 		char *name;
-		int rc = 0;
-		if (s->c[i].debian || o == s->c[i].pkg || !is_debian(o))
+		if (!is_debian(o))
 			continue;
-		if ((name = matched_name(OSV_DEBIAN, o->source ? o->source : o->name)) == NULL)
-			return -1;
-		ver_init(&installed, OSV_DEBIAN, o->source_version ? o->source_version : o->version);
+		for (size_t k = 0; k < ndone; k++)
+			seen |= done[k] == o;
+		if (seen)
+			continue;
+		done[ndone++] = o;
+		if ((name = matched_name(OSV_DEBIAN, o->source ? o->source : o->name)) == NULL) {
+			rc = -1;
+			break;
+		}
+		ver_init(&installed, OSV_DEBIAN,
+			 o->source_version ? o->source_version : o->version);
 		if (db_lookup(s->db, o->ecosystem, name, &hits, &nh) != 0)
 			rc = -1;
 		for (size_t h = 0; rc == 0 && h < nh;) {
 			struct db_info info;
 			size_t j = h;
+			int names = 0;
 			while (j < nh && strcmp(hits[j].id, hits[h].id) == 0)
 				j++;
 			if (have_cand(s, o, hits[h].id, 1)) {
@@ -332,8 +347,11 @@ add_debian_verdicts(struct scan *s)
 			}
 			if ((rc = db_vuln_info(s->db, hits[h].id, &info)) != 0)
 				break;
-			if (ward_strv_contains(&s->c[i].ids, hits[h].id) ||
-			    meets(&info.aliases, &s->c[i].ids)) {
+			for (size_t c = 0; !names && c < n0; c++)
+				names = s->c[c].owner == o &&
+					(ward_strv_contains(&s->c[c].ids, hits[h].id) ||
+					 meets(&info.aliases, &s->c[c].ids));
+			if (names) {
 				struct match_result m = {0};
 				for (size_t k = h; rc == 0 && k < j; k++)
 					rc = match_affected(hits[k].data, &installed, &m);
@@ -348,10 +366,9 @@ add_debian_verdicts(struct scan *s)
 		ver_free(&installed);
 		db_hits_free(hits, nh);
 		free(name);
-		if (rc != 0)
-			return -1;
 	}
-	return 0;
+	free(done);
+	return rc;
 }
 
 /* ------------------------------------------------------------ evidence */
@@ -625,12 +642,11 @@ decide(struct scan *s, struct cand **g, size_t n, struct vuln_finding *f, struct
 		} else {
 			if (dm->m.kind && strcmp(dm->m.kind, "undetermined") == 0)
 				f->status = VULN_UNDER_INVESTIGATION;
-			rc |= ward_strv_pushf(&f->evidence, "%s (%s %s): %s%s%s%s%s; installed %s",
-					      dm->id, dm->eco, src, open_state(dm),
-					      dm->m.urgency ? ": " : "",
-					      dm->m.urgency ? dm->m.urgency : "",
-					      dm->m.reason ? "; " : "", dm->m.reason ? dm->m.reason : "",
-					      sv);
+			rc |= ward_strv_pushf(
+				&f->evidence, "%s (%s %s): %s%s%s%s%s; installed %s", dm->id,
+				dm->eco, src, open_state(dm), dm->m.urgency ? ": " : "",
+				dm->m.urgency ? dm->m.urgency : "", dm->m.reason ? "; " : "",
+				dm->m.reason ? dm->m.reason : "", sv);
 			if (c != NULL)
 				rc |= changelog_line(f, cl, c, src);
 		}
@@ -671,7 +687,8 @@ decide(struct scan *s, struct cand **g, size_t n, struct vuln_finding *f, struct
 			f->justification = ward_strdup("vulnerable_code_not_present");
 			rc |= ward_strv_pushf(
 				&f->evidence,
-				"%s %s packages upstream %s, outside the affected range of %s%s%s%s",
+				"%s %s packages upstream %s, outside the affected range of "
+				"%s%s%s%s",
 				src, sv, up, py->id, py->m.fixed ? " (fixed upstream in " : "",
 				py->m.fixed ? py->m.fixed : "", py->m.fixed ? ")" : "");
 		} else {
@@ -852,8 +869,8 @@ vuln_scan(struct vuln_db *db, const struct vuln_pkglist *pkgs, struct vuln_repor
 }
 
 int
-vuln_scan_with(struct vuln_db *db, const struct vuln_pkglist *pkgs,
-	       const struct vuln_scan_opts *o, struct vuln_report *out)
+vuln_scan_with(struct vuln_db *db, const struct vuln_pkglist *pkgs, const struct vuln_scan_opts *o,
+	       struct vuln_report *out)
 {
 	struct scan s = {0};
 	int rc = 0;

@@ -91,8 +91,7 @@ read_key(const char *s, size_t len, size_t *i, const char *what)
 	while (j < len && s[j] != '"')
 		j += s[j] == '\\' ? 2 : 1;
 	if (j >= len)
-		return ward_err(WARD_EINPUT, "%s: unterminated string at byte %zu", what, *i),
-		       NULL;
+		return ward_err(WARD_EINPUT, "%s: unterminated string at byte %zu", what, *i), NULL;
 	k = json_loadb(s + *i, j + 1 - *i, JSON_DECODE_ANY | JSON_REJECT_DUPLICATES, &e);
 	if (!json_is_string(k)) {
 		json_decref(k);
@@ -124,8 +123,8 @@ tracker_sniff(const void *data, size_t len)
 	if (i >= len || s[i] != '{')
 		return 0;
 	i = skip_ws(s, len, i + 1);
-	return i + 5 < len && (strncmp(s + i, "\"CVE-", 5) == 0 || strncmp(s + i, "\"TEMP-", 6) == 0 ||
-			       s[i] == '}');
+	return i + 5 < len && (strncmp(s + i, "\"CVE-", 5) == 0 ||
+			       strncmp(s + i, "\"TEMP-", 6) == 0 || s[i] == '}');
 }
 
 static struct issue *
@@ -172,7 +171,8 @@ issue_for(struct tracker *t, const char *id, const char *description)
 static json_t *
 affected_entry(const char *pkg, const char *eco, const json_t *rel, struct vuln_import_stats *st)
 {
-	const char *status = ward_json_str(rel, "status"), *fv = ward_json_str(rel, "fixed_version");
+	const char *status = ward_json_str(rel, "status"),
+		   *fv = ward_json_str(rel, "fixed_version");
 	const char *urg = ward_json_str(rel, "urgency"), *nodsa = ward_json_str(rel, "nodsa");
 	const char *why = ward_json_str(rel, "nodsa_reason"), *kind = NULL;
 	json_t *a, *es = json_object(), *ranges = json_array();
@@ -193,9 +193,9 @@ affected_entry(const char *pkg, const char *eco, const json_t *rel, struct vuln_
 		if (strcmp(fv, "0") == 0)
 			kind = "not-affected";
 		else
-			json_array_append_new(ranges,
-					      json_pack("{s:s,s:[{s:s},{s:s}]}", "type", "ECOSYSTEM",
-							"events", "introduced", "0", "fixed", fv));
+			json_array_append_new(ranges, json_pack("{s:s,s:[{s:s},{s:s}]}", "type",
+								"ECOSYSTEM", "events", "introduced",
+								"0", "fixed", fv));
 	} else {
 		json_array_append_new(ranges, json_pack("{s:s,s:[{s:s}]}", "type", "ECOSYSTEM",
 							"events", "introduced", "0"));
@@ -303,12 +303,13 @@ tracker_import(struct vuln_db *db, const void *data, size_t len, const char *wha
 			goto out;
 		}
 		i = skip_ws(s, len, i + 1);
-		val = json_loadb(s + i, len - i, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES, &e);
+		val = json_loadb(s + i, len - i, JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES,
+				 &e);
 		if (val == NULL || e.position <= 0) {
+			ward_err(WARD_EINPUT, "%s: package %.100s: truncated or malformed: %s",
+				 what, json_string_value(key), e.text);
 			json_decref(key);
 			json_decref(val);
-			ward_err(WARD_EINPUT, "%s: package %.100s: %s", what, json_string_value(key),
-				 e.text);
 			goto out;
 		}
 		i += (size_t)e.position;

@@ -490,7 +490,8 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 		text = ward_asprintf("the vulnerable code of %s is in %s (%s), which %s does not "
 				     "ship%s%s",
 				     f->id, a->libraries.n ? libs : "programs", pk, f->owner,
-				     a->reference ? "; see " : "", a->reference ? a->reference : "");
+				     a->reference ? "; see " : "",
+				     a->reference ? a->reference : "");
 		free(pk);
 		st = statement(f, "not_affected", "component_not_present", text, NULL, NULL);
 		goto done;
@@ -508,31 +509,35 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 		}
 		if (present.n == 0 && a->libraries.n == 0) {
 			char *pr = join(&a->programs, ", ", a->programs.n);
-			text = ward_asprintf("the vulnerable code of %s is in %s, which the image does "
-					     "not ship%s%s",
-					     f->id, pr, a->reference ? "; see " : "",
-					     a->reference ? a->reference : "");
+			text = ward_asprintf(
+				"the vulnerable code of %s is in %s, which the image does "
+				"not ship%s%s",
+				f->id, pr, a->reference ? "; see " : "",
+				a->reference ? a->reference : "");
 			free(pr);
 			st = statement(f, "not_affected", "vulnerable_code_not_present", text, NULL,
 				       NULL);
 		} else if (rt != NULL && run.n == 0 && a->libraries.n == 0) {
 			char *pr = join(&present, ", ", present.n);
-			text = ward_asprintf("the vulnerable code of %s is in %s, a program no process "
-					     "of this image can execute: %s%s%s",
-					     f->id, pr, rtext, a->reference ? "; see " : "",
-					     a->reference ? a->reference : "");
+			text = ward_asprintf(
+				"the vulnerable code of %s is in %s, a program no process "
+				"of this image can execute: %s%s%s",
+				f->id, pr, rtext, a->reference ? "; see " : "",
+				a->reference ? a->reference : "");
 			free(pr);
 			st = statement(f, "not_affected", "vulnerable_code_not_in_execute_path",
 				       text, NULL, NULL);
 		} else if (run.n > 0) {
 			char *pr = join(&run, ", ", run.n);
 			evidence = ward_asprintf("%s may be executed (%s)", pr,
-						 rt ? "the policy allows it" : "no ward-init policy limits execution");
+						 rt ? "the policy allows it"
+						    : "no ward-init policy limits execution");
 			free(pr);
 		} else if (rt == NULL && a->libraries.n == 0) {
-			evidence = ward_asprintf("%s is in the image and nothing proves it never runs%s%s",
-						 present.v[0], o->runtime && o->runtime->why_not ? ": " : "",
-						 o->runtime && o->runtime->why_not ? o->runtime->why_not : "");
+			evidence = ward_asprintf(
+				"%s is in the image and nothing proves it never runs%s%s",
+				present.v[0], o->runtime && o->runtime->why_not ? ": " : "",
+				o->runtime && o->runtime->why_not ? o->runtime->why_not : "");
 		}
 		ward_strv_free(&present);
 		ward_strv_free(&run);
@@ -585,7 +590,8 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 		} else {
 			char *ev = evidence_text(f);
 			text = ward_asprintf("%s%s%s", ev ? ev : "nothing decisive is known",
-					     evidence ? "; reachable: " : "", evidence ? evidence : "");
+					     evidence ? "; reachable: " : "",
+					     evidence ? evidence : "");
 			free(ev);
 			st = statement(f, "under_investigation", NULL, NULL, NULL, text);
 		}
@@ -633,8 +639,8 @@ vuln_vex_generate(const struct vuln_report *r, const struct vuln_pkglist *pkgs,
 			goto done;
 	}
 	for (size_t i = 0; i < r->nfindings + r->nresolved; i++) {
-		const struct vuln_finding *f = i < r->nfindings ? &r->findings[i]
-								 : &r->resolved[i - r->nfindings];
+		const struct vuln_finding *f =
+			i < r->nfindings ? &r->findings[i] : &r->resolved[i - r->nfindings];
 		json_t *st = decide(f, o, &w);
 		if (st == NULL)
 			goto done;

@@ -66,9 +66,9 @@ struct vuln_changelog_cve {
 /* Backport evidence of one Debian source version: the ids its changelog
  * names in entries at or below the installed version. */
 struct vuln_changelog {
-	char *where;   /* "/usr/share/doc/P/changelog.Debian.gz", with
-			  "ward cache sha256:<hex>: " before it when read from a .deb */
-	char *version; /* the newest entry's version (the installed one) */
+	char *where;			 /* "/usr/share/doc/P/changelog.Debian.gz", with
+					    "ward cache sha256:<hex>: " before it when read from a .deb */
+	char *version;			 /* the newest entry's version (the installed one) */
 	struct vuln_changelog_cve *cves; /* sorted by id */
 	size_t n;
 };
@@ -204,10 +204,10 @@ struct vuln_import_stats {
 /* vuln_db_import(db, path, st, progress): add the records at path (a
  * directory of *.json, a zip or tar, or one .json file with a record or an
  * array; or the Debian Security Tracker's JSON export, which becomes one
- * DEBIAN-<CVE> record per issue: docs/vuln-db.md) in one transaction.  A stored record is replaced only by one
- * with a later `modified`; withdrawn records are kept as tombstones that
- * never match.  Malformed records are counted in st and skipped.  The
- * stats accumulate over calls; release with vuln_import_stats_free(). */
+ * DEBIAN-<CVE> record per issue: docs/vuln-db.md) in one transaction.  A stored record is replaced
+ * only by one with a later `modified`; withdrawn records are kept as tombstones that never match.
+ * Malformed records are counted in st and skipped.  The stats accumulate over calls; release with
+ * vuln_import_stats_free(). */
 int vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *st,
 		   struct ward_progress *progress);
 void vuln_import_stats_free(struct vuln_import_stats *st);
@@ -355,10 +355,10 @@ void vuln_annotations_free(struct vuln_annotations *a);
 
 /* What ward-init will ever execute in a container of an image (runtime.c). */
 struct vuln_runtime {
-	int proven;	      /* every fact below was read from the image */
-	char *why_not;	      /* when not proven: the missing fact */
-	char *image;	      /* the image digest the facts come from, or NULL */
-	char *policy_sha256;  /* of /ward/policy.json */
+	int proven;	       /* every fact below was read from the image */
+	char *why_not;	       /* when not proven: the missing fact */
+	char *image;	       /* the image digest the facts come from, or NULL */
+	char *policy_sha256;   /* of /ward/policy.json */
 	struct ward_strv argv; /* the server's argv (after "/ward/init --") */
 	struct ward_strv exec; /* resolved paths ward-init lets execute: itself, the
 				  server, their interpreters, exec.allow; sorted */
@@ -375,7 +375,7 @@ int vuln_runtime_executes(const struct vuln_runtime *r, const char *root, const 
 void vuln_runtime_free(struct vuln_runtime *r);
 
 struct vuln_vex_opts {
-	const char *rootfs; /* root filesystem to inspect (ELF, dpkg lists) */
+	const char *rootfs;		    /* root filesystem to inspect (ELF, dpkg lists) */
 	const struct vuln_runtime *runtime; /* NULL: no execute-path claims from the policy */
 	const struct vuln_annotations *annotations; /* NULL: no reachability claims */
 	const char *author;			    /* default "ward" */

@@ -141,8 +141,8 @@ int tracker_import(struct vuln_db *db, const void *data, size_t len, const char 
 		   const char *source, time_t mtime, struct vuln_import_stats *st,
 		   int (*put)(struct vuln_db *, const json_t *, const char *, const char *,
 			      struct vuln_import_stats *));
-int db_source_set(struct vuln_db *db, const char *path, const char *format,
-		  const char *imported, const char *data_time);
+int db_source_set(struct vuln_db *db, const char *path, const char *format, const char *imported,
+		  const char *data_time);
 
 /* ---------------------------------------------------------------- purl */
 
@@ -195,9 +195,9 @@ struct match_result {
 	char *note;
 	char *urgency, *kind; /* ecosystem_specific of the entries (Debian), matched or not */
 	char *reason;
-	char *resolved_by;    /* not affected: the highest fixed version at or below the
-				 installed one, or NULL */
-	size_t entries;	      /* entries folded in */
+	char *resolved_by; /* not affected: the highest fixed version at or below the
+			      installed one, or NULL */
+	size_t entries;	   /* entries folded in */
 };
 /* match_affected(data, installed, m): fold one stored affected entry into m. */
 int match_affected(const char *data, const struct ver *installed, struct match_result *m);

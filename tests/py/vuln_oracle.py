@@ -13,6 +13,7 @@ usage:
                                                     expected findings (JSON)
   vuln_oracle.py compare EXPECTED WARD_JSON         exit 1 and show the difference
   vuln_oracle.py changelog FILE [UPTO]              CVE ids a Debian changelog names (JSON)
+  vuln_oracle.py changelogs LIST                    the same for each file LIST names
 
 DATA: directories or files of OSV records, or Debian tracker exports,
 separated by ':'.  FLAVOR: cdx-ward, cdx-nested, cdx-syft, cdx-trivy,
@@ -158,16 +159,46 @@ def changelog_items(text):
     return out
 
 
+_APT = None
+
+
+def version_cmp_fast(a, b):
+    """dpkg order through libapt (python3-apt), else dpkg --compare-versions:
+    changelogs hold hundreds of versions."""
+    global _APT
+    if _APT is None:
+        try:
+            import apt_pkg
+        except ImportError:
+            sys.path.append("/usr/lib/python3/dist-packages")
+            try:
+                import apt_pkg
+            except ImportError:
+                apt_pkg = False
+        if apt_pkg:
+            apt_pkg.init()
+        _APT = apt_pkg
+    if _APT:
+        r = _APT.version_compare(a, b)
+        return (r > 0) - (r < 0)
+    return dpkg_cmp(a, b)
+
+
+VERSION_SYNTAX = re.compile(r"^(\d+:)?\d[A-Za-z0-9.+~]*(-?[A-Za-z0-9.+~-]*-[A-Za-z0-9.+~]+)?$")
+
+
+def version_valid_fast(v):
+    # the usual shapes by regex; anything else asks dpkg
+    return bool(VERSION_SYNTAX.match(v)) or dpkg_valid(v)
+
+
 def changelog_cves(text, upto):
     """{CVE: [entry version, reverted]}: entries at or below upto, oldest first."""
-    items = [(v, t) for v, t in changelog_items(text) if dpkg_valid(v)]
+    items = [(v, t) for v, t in changelog_items(text) if version_valid_fast(v)]
     if upto is not None:
-        items = [(v, t) for v, t in items if dpkg_cmp(v, upto) <= 0]
-    order = {}
-    for i, (v, _) in enumerate(items):
-        order.setdefault(v, i)
+        items = [(v, t) for v, t in items if version_cmp_fast(v, upto) <= 0]
     # oldest first: dpkg order, then the one written lower (a larger index) first
-    items = sorted(enumerate(items), key=lambda x: (functools.cmp_to_key(dpkg_cmp)(x[1][0]), -order[x[1][0]], -x[0]))
+    items = sorted(enumerate(items), key=lambda x: (functools.cmp_to_key(version_cmp_fast)(x[1][0]), -x[0]))
     state = {}
     for _, (v, t) in items:
         rev = "revert" in t.lower()
@@ -837,15 +868,17 @@ def expect(pk, data, cvss_file, flavor=None, naive=False):
             res = eval_record(kind, ver, affs)
             if res[0]:
                 add(p, owner, kind, name, ver, rid, res, True)
-    # Debian's verdict on Python advisories about modules its packages ship
-    for c in list(cands):
-        o = c["owner"]
-        if c["kind"] != "pypi" or o is c["pkg"]:
+    # Debian's verdict on every vulnerability a candidate of a Debian owner
+    # names: all records of the owner's source naming it, matching or not
+    first = list(cands)
+    for o in {id(c["owner"]): c["owner"] for c in first}.values():
+        if not (o["ecosystem"] or "").startswith("Debian:"):
             continue
+        mine = [c for c in first if c["owner"] is o]
         for rid, affs in sorted(index.get((o["ecosystem"], o["source"].lower()), {}).items()):
             if any(x["owner"] is o and x["kind"] == "deb" and x["rec"]["id"] == rid for x in cands):
                 continue
-            if ids_of(recs[rid]) & c["ids"]:
+            if any(ids_of(recs[rid]) & c["ids"] for c in mine):
                 res = eval_record("deb", o["source_version"], affs)
                 add(o, o, "deb", o["source"].lower(), o["source_version"], rid, res, res[0])
     findings, resolved = [], []
@@ -965,6 +998,15 @@ def main():
                   sys.stdout, indent=1)
     elif len(a) == 3 and a[0] == "compare":
         sys.exit(compare(json.load(open(a[1])), json.load(open(a[2]))))
+    elif len(a) == 2 and a[0] == "changelogs":
+        out = {}
+        for path in open(a[1]).read().split("\n"):
+            if path:
+                try:
+                    out[path] = read_changelog(open(path, "rb").read(), path, None)
+                except (OSError, EOFError, ValueError) as e:
+                    out[path] = None
+        json.dump(out, sys.stdout, sort_keys=True)
     elif len(a) in (2, 3) and a[0] == "changelog":
         json.dump(read_changelog(open(a[1], "rb").read(), a[1], a[2] if len(a) == 3 else None),
                   sys.stdout, indent=1, sort_keys=True)

@@ -406,4 +406,247 @@ python3 -c "import json,sys; d=json.loads(sys.stdin.read()); assert [(f['owner']
 vexdoc "$T/v5.json" 2024-01-01T00:00:00Z '[{"vulnerability":{"name":"CVE-2024-31580"},"products":[{"@id":"x"}],"status":"not_affected"}]'
 expect_err 2 "needs a justification" "not_affected without a justification is refused" "$WARD" scan "$R" --db "$DB" --vex "$T/v5.json"
 
+# ---- backports: real Debian packages, their changelogs, ward's cache ----------
+# python3-idna and python3-urllib3 from this machine's apt sources (Debian's
+# archive).  Their dist-info says idna 3.3 / urllib3 1.26.12, which PyPA's
+# records call vulnerable (CVE-2024-3651; CVE-2023-43804, CVE-2023-45803);
+# Debian backported the fixes, and each package's changelog.Debian.gz says so.
+mkdir -p "$T/debs"
+if (cd "$T/debs" && apt-get download -q python3-idna python3-urllib3 >/dev/null 2>&1) &&
+	ls "$T/debs"/python3-idna_*.deb >/dev/null 2>&1; then
+	deb_root() { # ROOT DEB...: unpack the .debs, with the dpkg database dpkg itself would write
+		local r=$1 d n
+		shift
+		mkdir -p "$r/etc" "$r/var/lib/dpkg/info"
+		printf 'ID=debian\nVERSION_ID="12"\n' >"$r/etc/os-release"
+		for d in "$@"; do
+			dpkg-deb -x "$d" "$r"
+			n=$(dpkg-deb -f "$d" Package)
+			{ dpkg-deb -f "$d" Package; echo "Status: install ok installed"
+			  dpkg-deb -f "$d" | grep -v '^Package:'; echo; } | sed '1s/^/Package: /' >>"$r/var/lib/dpkg/status"
+			dpkg-deb -c "$d" | awk '{print $6}' | sed 's|^\./|/|; s|/$||' | grep -v '^/*$' >"$r/var/lib/dpkg/info/$n.list"
+		done
+	}
+	B=$T/bp
+	deb_root "$B" "$T"/debs/*.deb
+	IDNA=$(dpkg-deb -f "$T"/debs/python3-idna_*.deb Version)
+	$ORACLE packages "$B" >"$T/pk-bp.json"
+	$ORACLE expect "$T/pk-bp.json" "$VD/pypi:$VD/debian-12" "$T/cvss.tsv" >"$T/exp-bp.json"
+	expect 0 "scan of python3-idna and python3-urllib3 as Debian ships them" "$WARD" scan "$B" --db "$DB" --json -o "$T/bp.json"
+	run $ORACLE compare "$T/exp-bp.json" "$T/bp.json"
+	[ "$RC" = 0 ] && pass "backport findings equal the oracle ($OUT)" || fail "backports: $(tail -5 <<<"$OUT")"
+	jq_py "$T/bp.json" '
+assert not [f for f in d["findings"] + d["resolved"] if f["ecosystem"] == "PyPI"], "a PyPI finding on a dpkg-owned module"
+r = {(x["id"], x["owner"]): x for x in d["resolved"]}
+for cve, owner, src in (("CVE-2024-3651", "python3-idna", "python-idna"), ("CVE-2023-43804", "python3-urllib3", "python-urllib3"),
+                        ("CVE-2023-45803", "python3-urllib3", "python-urllib3")):
+    x = r[(cve, owner)]
+    assert (x["status"], x["basis"], x["package"]) == ("fixed", "changelog", src), x
+    ev = " ".join(x["evidence"])
+    assert "changelog /usr/share/doc/%s/changelog.Debian.gz" % owner in ev and "Fix %s" % cve in ev, ev' &&
+		pass "CVE-2024-3651 (python3-idna $IDNA), CVE-2023-43804 and CVE-2023-45803 (python3-urllib3) are fixed by backport, the changelog line quoted" ||
+		fail "backports: $(head -c 3000 "$T/bp.json")"
+	expect 0 "the naive match (--no-backports)" "$WARD" scan "$B" --db "$DB" --json --no-backports -o "$T/bp-naive.json"
+	$ORACLE expect "$T/pk-bp.json" "$VD/pypi:$VD/debian-12" "$T/cvss.tsv" --naive >"$T/exp-bp-naive.json"
+	run $ORACLE compare "$T/exp-bp-naive.json" "$T/bp-naive.json"
+	[ "$RC" = 0 ] && pass "--no-backports equals the oracle's naive match ($OUT)" || fail "naive: $(tail -5 <<<"$OUT")"
+	jq_py "$T/bp-naive.json" '
+n = {(x["id"], x["ecosystem"], x["package"]) for x in d["findings"]}
+assert ("CVE-2024-3651", "PyPI", "idna") in n and ("CVE-2023-43804", "PyPI", "urllib3") in n, n' &&
+		pass "--no-backports shows the difference: the PyPI findings on dpkg-owned modules come back" || fail "naive findings"
+
+	# the same packages without /usr/share/doc (as ward's images ship them):
+	# no evidence until ward's cache holds the .debs
+	B2=$T/bp-nodoc
+	cp -a "$B" "$B2" && rm -rf "$B2/usr/share/doc"
+	expect 0 "scan without the changelogs, empty cache" "$WARD" scan "$B2" --db "$DB" --json -o "$T/bp2.json"
+	jq_py "$T/bp2.json" '
+x = [f for f in d["findings"] if f["id"] == "CVE-2024-3651"][0]
+assert (x["status"], x["basis"], x["ecosystem"], x["owner"]) == ("under_investigation", "upstream-advisory", "Debian:12", "python3-idna"), x' &&
+		pass "without a changelog, PyPA's record only raises the question (under_investigation against Debian's package)" || fail "no changelog"
+	mkdir -p "$WARD_CACHE/blobs/sha256"
+	for d in "$T"/debs/*.deb; do cp "$d" "$WARD_CACHE/blobs/sha256/$(sha256sum "$d" | cut -d' ' -f1)"; done
+	expect 0 "scan without the changelogs, the .debs in ward's cache" "$WARD" scan "$B2" --db "$DB" --json -o "$T/bp3.json"
+	$ORACLE packages "$B2" >"$T/pk-bp2.json"
+	$ORACLE expect "$T/pk-bp2.json" "$VD/pypi:$VD/debian-12" "$T/cvss.tsv" >"$T/exp-bp3.json"
+	run $ORACLE compare "$T/exp-bp3.json" "$T/bp3.json"
+	[ "$RC" = 0 ] && pass "cache findings equal the oracle, which reads the .debs with dpkg-deb ($OUT)" || fail "cache: $(tail -5 <<<"$OUT")"
+	jq_py "$T/bp3.json" '
+x = [f for f in d["resolved"] if f["id"] == "CVE-2024-3651"][0]
+assert x["status"] == "fixed" and "ward cache sha256:" in " ".join(x["evidence"]), x' &&
+		pass "the changelog is read from the .deb in ward's cache when the image left it out" || fail "cache evidence"
+	[ -n "$(ls "$WARD_CACHE/vuln/"*.changelog 2>/dev/null)" ] && pass "what each blob holds is remembered in <cache>/vuln/" ||
+		fail "no memo in the cache"
+	rm -rf "$WARD_CACHE/blobs" "$WARD_CACHE/vuln"
+
+	# a pip-installed copy of the same module, from a wheel: PyPI's records apply
+	W=$T/wheel
+	mkdir -p "$W/idna-3.3.dist-info"
+	cp -r "$B/usr/lib/python3/dist-packages/idna" "$W/"
+	printf 'Metadata-Version: 2.1\nName: idna\nVersion: 3.3\nSummary: Internationalized Domain Names in Applications (IDNA)\n' >"$W/idna-3.3.dist-info/METADATA"
+	printf 'Wheel-Version: 1.0\nGenerator: ward-test\nRoot-Is-Purelib: true\nTag: py3-none-any\n' >"$W/idna-3.3.dist-info/WHEEL"
+	python3 - "$W" <<'PY'
+import base64, hashlib, os, sys, zipfile
+w = sys.argv[1]
+rows = []
+for d, _, files in os.walk(w):
+    for f in sorted(files):
+        p = os.path.join(d, f); rel = os.path.relpath(p, w)
+        h = base64.urlsafe_b64encode(hashlib.sha256(open(p, "rb").read()).digest()).rstrip(b"=").decode()
+        rows.append("%s,sha256=%s,%d" % (rel, h, os.path.getsize(p)))
+rows.append("idna-3.3.dist-info/RECORD,,")
+open(os.path.join(w, "idna-3.3.dist-info/RECORD"), "w").write("\n".join(rows) + "\n")
+with zipfile.ZipFile(w + "/idna-3.3-py3-none-any.whl", "w") as z:
+    for r in rows:
+        rel = r.split(",")[0]
+        z.write(os.path.join(w, rel), rel)
+PY
+	P=$T/pip
+	cp -a "$B" "$P"
+	if python3 -m pip install -q --no-deps --no-index --no-compile --target "$P/usr/local/lib/python3.11/dist-packages" \
+		"$W/idna-3.3-py3-none-any.whl" >/dev/null 2>&1; then
+		expect 0 "scan with a pip-installed idna 3.3 beside Debian's" "$WARD" scan "$P" --db "$DB" --json -o "$T/pip.json"
+		$ORACLE packages "$P" >"$T/pk-pip.json"
+		$ORACLE expect "$T/pk-pip.json" "$VD/pypi:$VD/debian-12" "$T/cvss.tsv" >"$T/exp-pip.json"
+		run $ORACLE compare "$T/exp-pip.json" "$T/pip.json"
+		[ "$RC" = 0 ] && pass "pip-installed findings equal the oracle ($OUT)" || fail "pip: $(tail -5 <<<"$OUT")"
+		jq_py "$T/pip.json" '
+x = [f for f in d["findings"] if f["id"] == "CVE-2024-3651"]
+assert [(f["ecosystem"], f["package"], f["owner"], f["status"], f["fixed"]) for f in x] == [("PyPI", "idna", "idna", "affected", "3.7")], x
+assert [f["owner"] for f in d["resolved"] if f["id"] == "CVE-2024-3651"] == ["python3-idna"]' &&
+			pass "the pip-installed idna 3.3 (from a wheel) IS found via PyPI (fixed in 3.7); Debian's copy stays fixed by its backport" ||
+			fail "pip-installed: $(head -c 2000 "$T/pip.json")"
+	else
+		fail "pip install of the test wheel"
+	fi
+else
+	fail "apt-get download python3-idna python3-urllib3 (Debian archive)"
+fi
+
+# ---- Debian feeds: the tracker's JSON export, Debian's OSV records -------------
+TD=$WARD_SRC/tests/data/vuln
+cp "$TD/debian-tracker-excerpt.json" "$T/tracker.json"
+touch -d 2026-01-01T00:00:00Z "$T/tracker.json"
+expect 0 "db import of a Debian tracker export and Debian OSV records" \
+	"$WARD" db import "$T/tracker.json" "$TD/osv-debian" "$VD/debian-12" --db "$T/fdb"
+grep -qF "Debian tracker export: 10 source packages" <<<"$ERR" && grep -qF "tracker.json: 12 records" <<<"$ERR" &&
+	pass "the tracker export becomes one record per issue (12 issues of 10 source packages)" || fail "tracker import: $ERR"
+run "$WARD" db status --db "$T/fdb" --json
+jq_py "$T/.out" '
+s = {x["path"].rsplit("/", 1)[-1]: x for x in d["sources"]}
+t = s["tracker.json"]
+# 12 issues; the 3 that shared/vulndata also holds (a newer copy) count there
+assert (t["format"], t["data_time"][:19], t["records"], t["stale"]) == ("debian-tracker", "2026-01-01T00:00:00", 9, True), t
+assert t["ecosystems"] == {"Debian:11": 4, "Debian:12": 9}, t["ecosystems"]
+# DEBIAN-CVE-2024-3651 is held by the newer tracker copy
+assert s["osv-debian"]["format"] == "osv" and s["osv-debian"]["records"] == 2, s["osv-debian"]
+assert d["merged_vulnerabilities"] >= 5, d' &&
+	pass "db status: each source with its format, data time, age and record counts by release; duplicates across feeds counted" ||
+	fail "db status: $OUT"
+WARD_DB_MAX_AGE=36500 run "$WARD" db status --db "$T/fdb"
+grep -q "STALE" <<<"$OUT" && fail "stale with a 36500-day threshold" || pass "a source younger than WARD_DB_MAX_AGE is not stale"
+expect 0 "status as text" "$WARD" db status --db "$T/fdb"
+grep -q "format debian-tracker, imported" <<<"$OUT" && grep -q "STALE" <<<"$OUT" && pass "db status prints each source's age" || fail "status text: $OUT"
+run "$WARD" scan "$R2" --db "$T/fdb" --json
+grep -q "the vulnerability store is stale: $T/tracker.json is" <<<"$ERR" &&
+	pass "a stale store warns on every scan" || fail "no stale warning: $ERR"
+# the same issue from two feeds: DEBIAN-CVE-2024-3651 (an old OSV copy,
+# no-dsa) and the tracker export (newer: resolved in 3.3-1+deb12u1)
+"$WARD" db import "$T/tracker.json" --db "$T/fdb2" 2>/dev/null
+run "$WARD" db import "$TD/osv-debian/DEBIAN-CVE-2024-3651.json" --db "$T/fdb2" --json
+jq_py "$T/.out" 'assert d[0]["unchanged"] == 1, d' && pass "an older copy of the same record from another feed does not replace it (merged by id, later modified wins)" ||
+	fail "merge by id: $OUT"
+# scans against the tracker data equal the oracle's own reading of the export
+R3=$T/feeds
+mkdir -p "$R3/etc" "$R3/var/lib/dpkg"
+printf 'ID=debian\nVERSION_ID=12\n' >"$R3/etc/os-release"
+cat >"$R3/var/lib/dpkg/status" <<'EOF2'
+Package: python3-idna
+Status: install ok installed
+Architecture: all
+Source: python-idna
+Version: 3.3-1+deb12u1
+
+Package: python3-idna-old
+Status: install ok installed
+Architecture: all
+Source: python-idna
+Version: 3.3-1
+
+Package: python3-certifi
+Status: install ok installed
+Architecture: all
+Source: python-certifi
+Version: 2022.9.24-1
+
+Package: libxml2
+Status: install ok installed
+Architecture: amd64
+Version: 2.9.14+dfsg-1.3~deb12u1
+
+Package: libxml2-utils
+Status: install ok installed
+Architecture: amd64
+Source: libxml2
+Version: 2.9.14+dfsg-1.3~deb12u4
+
+Package: libpython3.11-stdlib
+Status: install ok installed
+Architecture: amd64
+Source: python3.11
+Version: 3.11.2-6+deb12u2
+
+Package: zlib1g
+Status: install ok installed
+Architecture: amd64
+Source: zlib
+Version: 1:1.2.13.dfsg-1
+
+Package: openssl
+Status: install ok installed
+Architecture: amd64
+Version: 3.0.17-1~deb12u2
+EOF2
+$ORACLE packages "$R3" >"$T/pk-feeds.json"
+$ORACLE expect "$T/pk-feeds.json" "$T/tracker.json:$TD/osv-debian:$VD/debian-12" "$T/cvss.tsv" >"$T/exp-feeds.json"
+expect 0 "scan against the tracker export and Debian's OSV records" "$WARD" scan "$R3" --db "$T/fdb" --json -o "$T/feeds.json"
+run $ORACLE compare "$T/exp-feeds.json" "$T/feeds.json"
+[ "$RC" = 0 ] && pass "findings from the tracker export equal the oracle's own reading of it ($OUT)" || fail "feeds: $(tail -5 <<<"$OUT")"
+jq_py "$T/feeds.json" '
+f = {(x["id"], x["owner"]): x for x in d["findings"]}
+r = {(x["id"], x["owner"]): x for x in d["resolved"]}
+assert ("CVE-2024-3651", "python3-idna") not in f and ("CVE-2024-3651", "python3-idna") not in r
+x = f[("CVE-2024-3651", "python3-idna-old")]
+assert (x["fixed"], x["status"]) == ("3.3-1+deb12u1", "affected"), x
+c = f[("CVE-2022-23491", "python3-certifi")]
+assert (c["status"], c["urgency"], c["kind"]) == ("affected", "unimportant", "unfixed"), c
+z = f[("CVE-2023-45853", "zlib1g")]
+assert z["kind"] == "ignored" and "contrib/minizip not built" in (z.get("reason") or z["urgency"]), z
+# DSA-5949-1 fixed CVE-2023-45322 in 2.9.14+dfsg-1.3~deb12u2: libxml2-utils (deb12u4) is fixed
+# though DEBIAN-CVE-2023-45322 (an older tracker state) still says no-dsa; libxml2 (deb12u1) is not
+u = r[("CVE-2023-45322", "libxml2-utils")]
+assert (u["status"], u["fixed"]) == ("fixed", "2.9.14+dfsg-1.3~deb12u2") and "released fix wins" in u["disagreement"], u
+l = f[("CVE-2023-45322", "libxml2")]
+assert (l["status"], l["fixed"]) == ("affected", "2.9.14+dfsg-1.3~deb12u2") and "DSA-5949-1" in l["records"], l
+# a DSA naming three CVEs is three findings, each merged with its own record
+p = sorted(k[0] for k in f if k[1] == "libpython3.11-stdlib" and k[0] in ("CVE-2024-0397", "CVE-2024-4032", "CVE-2024-8088"))
+assert p == ["CVE-2024-0397", "CVE-2024-4032", "CVE-2024-8088"], p
+assert all("DSA-5759-1" in f[(c, "libpython3.11-stdlib")]["records"] for c in p)
+assert ("CVE-2025-15469", "openssl") not in f' &&
+	pass "tracker states carried through (fixed version, unimportant, ignored with its reason); a DSA fans out per CVE and its released fix wins over an older open record" ||
+	fail "feeds: $(head -c 3000 "$T/feeds.json")"
+printf '{"zlib": {"CVE-2099-0001": {"releases": {"bookworm": {"status": "open"' >"$T/cut-tracker.json"
+expect_err 2 "truncated" "a truncated tracker export is refused in one line" "$WARD" db import "$T/cut-tracker.json" --db "$T/fdb3"
+printf '{"zlib": {"CVE-2099-0001": {"releases": {"bookworm": {"status": "open", "urgency": "end-of-life"}, "bullseye": {"status": "undetermined"}}}, "CVE-2099-0002": {"releases": {"bookworm": {"status": "open", "urgency": "low", "nodsa": "Minor issue", "nodsa_reason": "postponed"}}}, "CVE-2099-0003": {"releases": {"bookworm": {"status": "undetermined", "urgency": "not yet assigned"}}}}}\n' >"$T/states.json"
+expect 0 "import of the open states (crafted)" "$WARD" db import "$T/states.json" --db "$T/sdb"
+$ORACLE expect "$T/pk-feeds.json" "$T/states.json" "$T/cvss.tsv" >"$T/exp-states.json"
+expect 0 "scan against the crafted states" "$WARD" scan "$R3" --db "$T/sdb" --json -o "$T/states-out.json"
+run $ORACLE compare "$T/exp-states.json" "$T/states-out.json"
+[ "$RC" = 0 ] && pass "crafted tracker states equal the oracle ($OUT)" || fail "states: $(tail -5 <<<"$OUT")"
+jq_py "$T/states-out.json" '
+k = {x["id"]: (x["status"], x["kind"]) for x in d["findings"]}
+assert k == {"CVE-2099-0001": ("affected", "end-of-life"), "CVE-2099-0002": ("affected", "postponed"),
+             "CVE-2099-0003": ("under_investigation", "undetermined")}, k' &&
+	pass "end-of-life and postponed are affected with the tracker's reason, undetermined is under_investigation" || fail "states: $(cat "$T/states-out.json" | head -c 1500)"
+
 finish
