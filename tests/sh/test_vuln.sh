@@ -381,6 +381,87 @@ else
 	fail "podman import/save of the test root filesystem"
 fi
 
+# ---- VEX from the runtime policy: what ward-init will never execute -----------
+# The VEX root above (real libssl3 libraries and the openssl command) with a
+# server, /ward/init and its policy, packed as images.  A crafted record makes
+# libssl3 and openssl affected by CVE-2099-0727, annotated with the real
+# PKCS12 entry points (only the openssl command imports them), and
+# CVE-2099-0728, whose code an annotation puts in the openssl program itself.
+RT=$T/rt
+cp -a "$V" "$RT"
+mkdir -p "$RT/ward" "$RT/lib64" "$T/rtdb-src"
+# a stand-in for ward-init: the real one links OpenSSL statically and so
+# defines its own PKCS12_parse, which rightly counts as reachable code
+cp /usr/bin/true "$RT/ward/init"
+cp /usr/bin/true "$RT/usr/bin/server"
+cp "$(readlink -f /lib64/ld-linux-x86-64.so.2)" "$RT/lib64/ld-linux-x86-64.so.2"
+printf '{"version": 1}\n' >"$RT/ward/policy.json"
+for n in 0727 0728; do
+	printf '{"id":"DEBIAN-CVE-2099-%s","modified":"2099-01-01T00:00:00Z","aliases":["CVE-2099-%s"],"affected":[{"package":{"ecosystem":"Debian:12","name":"openssl"},"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"}]}],"ecosystem_specific":{"urgency":"low","kind":"no-dsa","reason":"Minor issue"}}]}\n' "$n" "$n" >"$T/rtdb-src/$n.json"
+done
+cat >"$T/rt-ann.json" <<'EOF2'
+{"format": "ward-vex-annotations/v1", "annotations": [
+ {"vulnerability": "CVE-2099-0727", "packages": ["libssl3"], "libraries": ["libcrypto.so.3"],
+  "symbols": ["PKCS12_parse", "PKCS12_unpack_p7data", "PKCS12_unpack_p7encdata", "PKCS12_unpack_authsafes", "PKCS12_newpass"]},
+ {"vulnerability": "CVE-2099-0728", "packages": ["openssl"], "programs": ["/usr/bin/openssl"]}]}
+EOF2
+expect 0 "store with the crafted openssl records" "$WARD" db import "$T/rtdb-src" --db "$T/rtdb"
+pack_rt() { # TAG POLICY-JSON [ENTRYPOINT...]: pack $RT with that policy as $T/rt-img:TAG
+	local tag=$1 pol=$2 a=()
+	shift 2
+	printf '%s\n' "$pol" >"$RT/ward/policy.json"
+	for e in "$@"; do a+=("--entrypoint=$e"); done
+	"$WARD" image pack "$RT" -o "$T/rt-img:$tag" "${a[@]}" >/dev/null 2>&1
+}
+vex_rt() { # TAG: vex, scan, config and the oracle for one image
+	"$WARD" vex "$T/rt-img:$1" --db "$T/rtdb" --annotations "$T/rt-ann.json" -o "$T/rt-$1.json" 2>"$T/rt-$1.err" &&
+		"$WARD" scan "$T/rt-img:$1" --db "$T/rtdb" --json -o "$T/rt-$1-scan.json" 2>/dev/null &&
+		skopeo inspect --config "oci:$T/rt-img:$1" >"$T/rt-$1-config.json" 2>/dev/null
+}
+st_rt() { # TAG CVE OWNER: "status justification" of that statement
+	python3 - "$T/rt-$1.json" "$2" "$3" <<'PY'
+import json, sys
+v = json.load(open(sys.argv[1]))
+s = [x for x in v["statements"] if x["vulnerability"]["name"] == sys.argv[2] and "/%s@" % sys.argv[3] in x["products"][0]["@id"]]
+print(s[0]["status"], s[0].get("justification", "-"))
+PY
+}
+if pack_rt gate '{"version": 1}' /ward/init -- /usr/bin/server && vex_rt gate; then
+	run python3 "$WARD_SRC/tests/py/vex_oracle.py" "$RT" "$T/rt-gate.json" "$T/rt-gate-scan.json" "$T/rt-ann.json" "$T/rt-gate-config.json"
+	[ "$RC" = 0 ] && grep -q "runtime policy proven" <<<"$OUT" && pass "policy image: statuses equal the oracle's reading of the entrypoint, the policy and readelf ($OUT)" ||
+		fail "policy image oracle: $OUT"
+	[ "$(st_rt gate CVE-2099-0727 libssl3)" = "not_affected vulnerable_code_not_in_execute_path" ] &&
+		jq_py "$T/rt-gate.json" '
+s = [x for x in d["statements"] if x["vulnerability"]["name"] == "CVE-2099-0727" and "/libssl3@" in x["products"][0]["@id"]][0]
+t = s["impact_statement"]
+assert "usr/bin/openssl imports PKCS12_" in t and "/ward/policy.json (sha256:" in t and "entrypoint /ward/init -- /usr/bin/server" in t, t' &&
+		pass "only /usr/bin/openssl imports PKCS12_parse and ward-init never executes it: not in the execute path, the policy quoted" ||
+		fail "policy claim: $(st_rt gate CVE-2099-0727 libssl3) $(head -c 1500 "$T/rt-gate.json")"
+	[ "$(st_rt gate CVE-2099-0728 openssl)" = "not_affected vulnerable_code_not_in_execute_path" ] &&
+		pass "a CVE in the openssl command itself: not in the execute path under this policy" ||
+		fail "program claim: $(st_rt gate CVE-2099-0728 openssl)"
+else
+	fail "pack and vex the policy image"
+fi
+if pack_rt allow '{"version": 1, "exec": {"allow": ["/usr/bin/openssl"]}}' /ward/init -- /usr/bin/server && vex_rt allow; then
+	[ "$(st_rt allow CVE-2099-0727 libssl3)" = "affected -" ] && [ "$(st_rt allow CVE-2099-0728 openssl)" = "affected -" ] &&
+		pass "exec.allow lists /usr/bin/openssl: affected" || fail "allow-listed: $(st_rt allow CVE-2099-0727 libssl3)"
+	run python3 "$WARD_SRC/tests/py/vex_oracle.py" "$RT" "$T/rt-allow.json" "$T/rt-allow-scan.json" "$T/rt-ann.json" "$T/rt-allow-config.json"
+	[ "$RC" = 0 ] && pass "allow-listed: equal to the oracle" || fail "allow oracle: $OUT"
+fi
+if pack_rt plain '{"version": 1}' /usr/bin/server && vex_rt plain; then
+	[ "$(st_rt plain CVE-2099-0727 libssl3)" = "affected -" ] && grep -q "entrypoint is not /ward/init" "$T/rt-plain.err" &&
+		pass "an image not started by ward-init proves nothing: affected, and ward says why" || fail "no ward-init: $(st_rt plain CVE-2099-0727 libssl3)"
+fi
+if pack_rt nopol 'not json' /ward/init -- /usr/bin/server && vex_rt nopol; then
+	[ "$(st_rt nopol CVE-2099-0728 openssl)" = "affected -" ] && pass "an unreadable policy proves nothing" || fail "bad policy: $(st_rt nopol CVE-2099-0728 openssl)"
+fi
+rm -f "$RT/usr/bin/openssl"
+if pack_rt gone '{"version": 1}' /ward/init -- /usr/bin/server && vex_rt gone; then
+	[ "$(st_rt gone CVE-2099-0728 openssl)" = "not_affected component_not_present" ] &&
+		pass "the openssl command removed: its package's files are gone (component_not_present)" || fail "gone: $(st_rt gone CVE-2099-0728 openssl)"
+fi
+
 # ---- VEX matching semantics (go-vex) ------------------------------------------
 vexdoc() { # FILE TIMESTAMP STATEMENTS-JSON
 	printf '{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://example.invalid/vex/%s","author":"test","timestamp":"%s","version":1,"statements":%s}\n' \
@@ -529,8 +610,8 @@ cp "$TD/debian-tracker-excerpt.json" "$T/tracker.json"
 touch -d 2026-01-01T00:00:00Z "$T/tracker.json"
 expect 0 "db import of a Debian tracker export and Debian OSV records" \
 	"$WARD" db import "$T/tracker.json" "$TD/osv-debian" "$VD/debian-12" --db "$T/fdb"
-grep -qF "Debian tracker export: 10 source packages" <<<"$ERR" && grep -qF "tracker.json: 12 records" <<<"$ERR" &&
-	pass "the tracker export becomes one record per issue (12 issues of 10 source packages)" || fail "tracker import: $ERR"
+grep -qF "Debian tracker export: 11 source packages" <<<"$ERR" && grep -qF "tracker.json: 12 records" <<<"$ERR" &&
+	pass "the tracker export becomes one record per issue (12 issues of 11 source packages)" || fail "tracker import: $ERR"
 run "$WARD" db status --db "$T/fdb" --json
 jq_py "$T/.out" '
 s = {x["path"].rsplit("/", 1)[-1]: x for x in d["sources"]}
