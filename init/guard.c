@@ -750,6 +750,8 @@ response_head(struct guard *g, struct gconn *c)
 			return -1;
 		if (c->resp.status == 101)
 			return -1; /* no upgrade was asked for */
+		if (c->resp.chunked && c->minor == 0)
+			return -1; /* an HTTP/1.0 client could not read it (RFC 9112 6.1) */
 		if (c->resp.status < 200) {
 			/* interim: passed on as it is, then the real head */
 			c->rs_start += (size_t)h;

@@ -86,6 +86,7 @@ class Handler(socketserver.BaseRequestHandler):
                 body = self.read_n(int(headers["content-length"]))
             path = target.split("?")[0]
             keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
+            self.version = version
             if not self.respond(method, path, headers, body, keep):
                 return
             if not keep:
@@ -98,7 +99,7 @@ class Handler(socketserver.BaseRequestHandler):
         tokens = int(headers.get("x-test-tokens", "7"))
         if path == "/slow":
             time.sleep(2)
-        if path == "/sse":
+        if path == "/sse" and self.version == "HTTP/1.1":
             self.send(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
                       b"Cache-Control: no-cache\r\nTransfer-Encoding: chunked\r\n\r\n")
             for i in range(3):
@@ -120,7 +121,7 @@ class Handler(socketserver.BaseRequestHandler):
             self.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                       b"Connection: close\r\n\r\n" + payload)
             return False
-        if path == "/chunked":
+        if path == "/chunked" and self.version == "HTTP/1.1":
             half = len(payload) // 2
             self.send(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                       b"Transfer-Encoding: chunked\r\n\r\n")

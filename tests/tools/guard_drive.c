@@ -92,6 +92,7 @@ main(int argc, char **argv)
 	}
 	if ((g = guard_new(p.guard, lfd, ep, TAG_GUARD)) == NULL) {
 		fprintf(stderr, "guard_drive: %s\n", ward_errmsg());
+		policy_free(&p);
 		return 3;
 	}
 	struct epoll_event e1 = {.events = EPOLLIN, .data.u64 = TAG_SIGNAL};
