@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,7 @@
 #define LINGER_NS 1000000000ull /* draining after a refusal */
 #define CONNECT_TIMEOUT_NS 5000000000ull
 #define APP_METRICS_MAX (256u << 10)
+#define APP_SOCKET_MS 50 /* the server's metrics socket must answer this fast */
 
 enum cstate {
 	CS_FREE = 0,
@@ -1269,49 +1271,115 @@ guard_reload(struct guard *g)
 	return 0;
 }
 
-/* The server's own metrics: a text file it writes (read whole, bounded,
- * never blocking on a FIFO). */
+/* The server's own metrics from its unix socket: GET /metrics, answered
+ * within APP_SOCKET_MS or skipped (the helper's loop waits for it). */
 static size_t
-app_metrics(struct guard *g, char *out, size_t cap)
+app_metrics_socket(struct guard *g)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	static const char req[] = "GET /metrics HTTP/1.0\r\nHost: localhost\r\n\r\n";
+	uint64_t end = ward_now_ns() + (uint64_t)APP_SOCKET_MS * 1000000u;
+	size_t len = 0;
+	int fd, ok = 0;
+
+	memcpy(sa.sun_path, g->gp->app_metrics_unix, strlen(g->gp->app_metrics_unix) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) != (ssize_t)sizeof(req) - 1) {
+		close(fd);
+		return 0;
+	}
+	for (;;) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		uint64_t now = ward_now_ns();
+		if (now >= end || len == APP_METRICS_MAX)
+			break;
+		if (poll(&pf, 1, (int)((end - now) / 1000000u) + 1) <= 0)
+			break;
+		ssize_t n = recv(fd, g->app + len, APP_METRICS_MAX - len, 0);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (n <= 0) {
+			ok = n == 0;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	/* a complete HTTP answer: 200, then the body after the head */
+	char *body = ok ? memmem(g->app, len, "\r\n\r\n", 4) : NULL;
+	if (body == NULL || len < 12 || memcmp(g->app + 9, "200", 3) != 0)
+		return 0;
+	body += 4;
+	len -= (size_t)(body - g->app);
+	memmove(g->app, body, len);
+	return len + 1; /* +1: "read, possibly empty" */
+}
+
+/* The server's own metrics into g->app: a text file it writes (read whole,
+ * bounded, never blocking on a FIFO), or its unix socket.  Returns the
+ * length + 1, 0 when there is nothing (counted). */
+static size_t
+app_metrics_fetch(struct guard *g)
 {
 	const struct guard_policy *gp = g->gp;
 	struct stat sb;
 	size_t len = 0;
 	int fd;
 
-	if (gp->app_metrics_file == NULL)
+	if (gp->app_metrics_file == NULL && gp->app_metrics_unix == NULL)
 		return 0;
 	if (g->app == NULL && (g->app = malloc(APP_METRICS_MAX)) == NULL)
 		return 0;
-	fd = open(gp->app_metrics_file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		if (fd >= 0)
-			close(fd);
-		g->st.app_metrics_failed++;
-		return 0;
+	if (gp->app_metrics_unix != NULL) {
+		if ((len = app_metrics_socket(g)) == 0) {
+			g->st.app_metrics_failed++;
+			return 0;
+		}
+		len--;
+	} else {
+		fd = open(gp->app_metrics_file, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+			if (fd >= 0)
+				close(fd);
+			g->st.app_metrics_failed++;
+			return 0;
+		}
+		while (len < APP_METRICS_MAX) {
+			ssize_t n = read(fd, g->app + len, APP_METRICS_MAX - len);
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+		}
+		close(fd);
 	}
-	while (len < APP_METRICS_MAX) {
-		ssize_t n = read(fd, g->app + len, APP_METRICS_MAX - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
 	g->st.app_metrics_ok++;
-	return guard_app_metrics_filter(g->app, len, gp->app_metrics_prefix, out, cap,
-					&g->st.app_lines_dropped);
+	return len + 1;
 }
 
 size_t
 guard_metrics(struct guard *g, char *out, size_t cap)
 {
-	size_t n = guard_metrics_render(&g->st, g->gp, out, cap);
+	size_t app = app_metrics_fetch(g), n, m = 0;
+	uint64_t dropped = 0;
 
-	if (n > 0 && n < cap)
-		n += app_metrics(g, out + n, cap - n);
-	return n;
+	/* filter first so that this scrape's drops are in the counters below */
+	if (app > 0) {
+		m = guard_app_metrics_filter(g->app, app - 1, g->gp->app_metrics_prefix, out,
+					     cap / 2, &dropped);
+		g->st.app_lines_dropped += dropped;
+		memmove(g->app, out, m);
+	}
+	n = guard_metrics_render(&g->st, g->gp, out, cap - m);
+	if (n == 0)
+		return 0;
+	if (m > 0)
+		memcpy(out + n, g->app, m);
+	return n + m;
 }
 
 const struct guard_stats *

@@ -512,11 +512,12 @@ parse_request_line(const char *buf, size_t p, size_t e, struct gh_request *r)
 		te++;
 	if (te == t || te == e)
 		return fail(r, GR_BAD_REQUEST_LINE);
-	if (e - te - 1 != 8 || memcmp(buf + te + 1, "HTTP/1.", 7) != 0)
-		return fail(r, memcmp(buf + te + 1, "HTTP/", e - te - 1 < 5 ? e - te - 1 : 5) == 0
-				       ? GR_VERSION
-				       : GR_BAD_REQUEST_LINE);
-	if (buf[te + 8] != '0' && buf[te + 8] != '1')
+	/* "HTTP/" then no more spaces: a version, if not 1.0 or 1.1 one we refuse */
+	if (e - te - 1 < 5 || memcmp(buf + te + 1, "HTTP/", 5) != 0 ||
+	    memchr(buf + te + 1, ' ', e - te - 1) != NULL)
+		return fail(r, GR_BAD_REQUEST_LINE);
+	if (e - te - 1 != 8 || buf[te + 6] != '1' || buf[te + 7] != '.' ||
+	    (buf[te + 8] != '0' && buf[te + 8] != '1'))
 		return fail(r, GR_VERSION);
 	r->minor = buf[te + 8] - '0';
 	/* origin-form only: no absolute-form (we are not a forward proxy), no

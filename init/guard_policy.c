@@ -420,7 +420,7 @@ parse_auth(const json_t *v, const char *what, struct guard_policy *g)
 	if ((x = json_object_get(v, "forward")) != NULL &&
 	    get_bool(x, what, "guard.auth.forward", &g->forward_auth) != 0)
 		return -1;
-	if ((x = json_object_get(v, "keys_file")) != NULL &&
+	if ((x = json_object_get(v, "keys_file")) != NULL && !json_is_null(x) &&
 	    get_abs(x, what, "guard.auth.keys_file", &g->keys_file) != 0)
 		return -1;
 	if ((x = json_object_get(v, "keys")) == NULL)
@@ -666,7 +666,7 @@ parse_tls(const json_t *v, const char *what, struct guard_policy *g)
 	if ((x = json_object_get(v, "key")) != NULL &&
 	    get_abs(x, what, "guard.tls.key", &g->tls_key) != 0)
 		return -1;
-	if ((x = json_object_get(v, "client_ca")) != NULL &&
+	if ((x = json_object_get(v, "client_ca")) != NULL && !json_is_null(x) &&
 	    get_abs(x, what, "guard.tls.client_ca", &g->tls_client_ca) != 0)
 		return -1;
 	if (g->tls_cert == NULL || g->tls_key == NULL)

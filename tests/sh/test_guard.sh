@@ -183,6 +183,47 @@ grep -q '^app_ward_guard_rejected_total' "$T/m-app.txt" && ! grep -q '^ward_guar
 check "promtool accepts the merged /metrics" bash -c "promtool check metrics <'$T/m-app.txt'"
 kill "$GUARD_PID"
 
+# app metrics from the server's unix socket; one that stalls is skipped fast
+cat >"$T/appsock.py" <<'PY'
+import socketserver, sys, time
+class H(socketserver.StreamRequestHandler):
+    def handle(self):
+        self.rfile.readline()
+        if sys.argv[2] == "slow":
+            time.sleep(3)
+        self.wfile.write(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n"
+                         b"# HELP queue_depth Requests queued.\n# TYPE queue_depth gauge\nqueue_depth 4\n")
+socketserver.ThreadingUnixStreamServer.daemon_threads = True
+s = socketserver.ThreadingUnixStreamServer(sys.argv[1], H)
+print("ready", flush=True)
+s.serve_forever()
+PY
+for mode in fast slow; do
+	python3 "$T/appsock.py" "$T/app-$mode.sock" "$mode" >"$T/appsock-$mode.out" 2>&1 &
+	PIDS+=($!)
+	wait_ready "$T/appsock-$mode.out"
+	sed "s|\"file\":\"$T/app.prom\"|\"unix\":\"$T/app-$mode.sock\"|" "$T/unix.json" >"$T/unix-$mode.json"
+	start_guard "guard-$mode" "$T/unix-$mode.json" "$MPORT"
+	t0=$(date +%s%N)
+	curl -s "http://127.0.0.1:$MPORT/metrics" >"$T/m-$mode.txt"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	if [ "$mode" = fast ]; then
+		grep -q '^app_queue_depth 4$' "$T/m-$mode.txt" && pass "app metrics from the server's unix socket" || fail "unix app metrics"
+	else
+		! grep -q 'queue_depth' "$T/m-$mode.txt" && [ "$ms" -lt 1000 ] && \
+			[ "$(awk '$1 == "ward_guard_app_metrics_reads_total{result=\"error\"}" {print $2}' "$T/m-$mode.txt")" = 1 ] \
+			&& pass "a stalled metrics socket is skipped (${ms} ms) and counted" || fail "slow app socket: ${ms} ms"
+	fi
+	kill "$GUARD_PID"
+done
+
+# the effective policy validates against docs/policy.schema.json
+"$WARD_INIT" --check-policy "$T/limits.json" >"$T/eff.json"
+check "the effective guard policy validates against the schema" python3 - "$WARD_SRC/docs/policy.schema.json" "$T/eff.json" <<'PY'
+import json, sys, jsonschema
+jsonschema.validate(json.load(open(sys.argv[2])), json.load(open(sys.argv[1])))
+PY
+
 # policy errors: one line naming the field, exit 2
 bad() {
 	echo "{\"version\":1,\"guard\":$2}" >"$T/bad.json"
