@@ -48,7 +48,8 @@ fail(struct entry *e, const char *link, const char *fmt, ...)
 	return ward_err(WARD_EVERIFY, "%s: %s: %s: %s", e->st->what, link, e->what, msg);
 }
 
-/* A non-negative 64-bit integer written as a JSON string or number. */
+/* A non-negative 64-bit integer written as a JSON string or number; absent
+ * is 0, as protobuf's JSON mapping leaves zero values out. */
 static int
 int_field(const json_t *o, const char *key, int64_t *out)
 {
@@ -57,6 +58,10 @@ int_field(const json_t *o, const char *key, int64_t *out)
 	char *end;
 	long long n;
 
+	if (v == NULL) {
+		*out = 0;
+		return 0;
+	}
 	if (json_is_integer(v)) {
 		*out = json_integer_value(v);
 		return *out >= 0 ? 0 : -1;
@@ -692,7 +697,10 @@ verify_entry(struct ss_state *st, const json_t *j, size_t n)
 			     "integrated time %s is outside the log key's validity", when);
 			goto out;
 		}
-		if (st->ntimes < sizeof(st->times) / sizeof(st->times[0])) {
+		/* As sigstore-python and sigstore-js: only these kinds' integrated
+		 * times are signing times (an intoto entry needs a timestamp). */
+		if (strcmp(e.version, "0.0.1") == 0 &&
+		    st->ntimes < sizeof(st->times) / sizeof(st->times[0])) {
 			st->times[st->ntimes] = integrated;
 			st->time_src[st->ntimes++] = "Rekor integrated time";
 		}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# test_keyless.sh: keyless Sigstore verification (ward verify-blob) against
+# bundles sigstore-js makes at test time with @sigstore/mock's Fulcio, CT log,
+# Rekor v1, Rekor v2 and TSA (tests/js/sigstore-keyless.js; each happy bundle
+# is first verified by sigstore-js itself), then the tamper matrix: every
+# broken link is refused with exit 1 and a message naming it.
+. "$(dirname "$0")/lib.sh"
+
+G=$T/gen
+if ! node "$WARD_SRC/tests/js/sigstore-keyless.js" "$G" >"$T/gen.log" 2>&1; then
+	fail "sigstore-js made the keyless bundles: $(tail -3 "$T/gen.log")"
+	finish
+	exit 1
+fi
+pass "sigstore-js made keyless bundles with mock Fulcio/Rekor v1/Rekor v2/TSA and verified them"
+ID=$(cat "$G/identity.txt")
+ISS=$(cat "$G/issuer.txt")
+A=$G/artifact.txt
+vb() { "$WARD" verify-blob "$@"; }
+keyless() { vb --trusted-root "${ROOT:-$G/trusted_root.json}" --certificate-identity "$ID" \
+	--certificate-oidc-issuer "$ISS" "$@"; }
+
+# --- the happy paths, by path and by digest
+DIG=sha256:$(sha256sum "$A" | cut -d' ' -f1)
+for b in msg-v1 dsse-v1 msg-v2 dsse-v2; do
+	check "$b: verifies (file)" keyless --bundle "$G/$b.json" "$A"
+	check "$b: verifies (digest)" keyless --bundle "$G/$b.json" "$DIG"
+done
+run keyless --bundle "$G/msg-v2.json" --json "$A"
+if [ "$RC" = 0 ] && python3 -c 'import json,sys; j=json.load(sys.stdin); assert j["verified"] and j["identity"] and j["log"].endswith("rekor2.ward.test"), j' <<<"$OUT"; then
+	pass "--json reports identity, issuer and the Rekor v2 log"
+else fail "--json: $OUT $ERR"; fi
+check "identity and issuer by regexp" vb --trusted-root "$G/trusted_root.json" \
+	--certificate-identity-regexp '^https://github\.com/ward-test/' \
+	--certificate-oidc-issuer-regexp '^https://token\.actions\.githubusercontent\.com$' \
+	--bundle "$G/msg-v1.json" "$A"
+check "WARD_TRUSTED_ROOT replaces the built-in root" env WARD_TRUSTED_ROOT="$G/trusted_root.json" \
+	"$WARD" verify-blob --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" \
+	--bundle "$G/msg-v1.json" "$A"
+
+# --- the tamper matrix (exit 1, the failed link named)
+expect_err 1 "identity:" "wrong identity refused" vb --trusted-root "$G/trusted_root.json" \
+	--certificate-identity https://github.com/evil/x/.github/workflows/a.yml@refs/heads/main \
+	--certificate-oidc-issuer "$ISS" --bundle "$G/msg-v1.json" "$A"
+expect_err 1 "identity:" "identity regexp must match" vb --trusted-root "$G/trusted_root.json" \
+	--certificate-identity-regexp '^https://github\.com/other/' --certificate-oidc-issuer "$ISS" \
+	--bundle "$G/msg-v1.json" "$A"
+expect_err 1 "issuer:" "wrong issuer refused" vb --trusted-root "$G/trusted_root.json" \
+	--certificate-identity "$ID" --certificate-oidc-issuer https://accounts.google.com \
+	--bundle "$G/msg-v1.json" "$A"
+expect_err 1 "certificate validity:" "certificate expired at the signing time refused" \
+	keyless --bundle "$G/expired.json" "$A"
+expect_err 1 "Rekor instance:" "bundle from another Rekor instance refused" \
+	keyless --bundle "$G/other-log.json" "$A"
+expect_err 1 "checkpoint:" "checkpoint signed by an unknown key refused" \
+	keyless --bundle "$G/unknown-checkpoint.json" "$A"
+expect_err 1 "TSA:" "timestamp outside the TSA's validity refused" \
+	env ROOT="$G/trusted_root-tsa-expired.json" bash -c "$(declare -f vb keyless); WARD='$WARD' ID='$ID' ISS='$ISS' keyless --bundle '$G/msg-v2.json' '$A'"
+
+# mutate BUNDLE OUT PYTHON: OUT = BUNDLE after the python statement on b (the JSON).
+mutate() {
+	python3 - "$1" "$2" "$3" <<'PY'
+import base64, json, sys
+b = json.load(open(sys.argv[1]))
+e = b["verificationMaterial"]["tlogEntries"][0]
+def flip(s):  # flip one bit of a base64 value
+    d = bytearray(base64.b64decode(s)); d[len(d) // 2] ^= 1
+    return base64.b64encode(bytes(d)).decode()
+exec(sys.argv[3])
+json.dump(b, open(sys.argv[2], "w"))
+PY
+}
+mutate "$G/msg-v1.json" "$T/set.json" 'e["inclusionPromise"]["signedEntryTimestamp"] = flip(e["inclusionPromise"]["signedEntryTimestamp"])'
+expect_err 1 "Rekor SET:" "corrupted SET refused" keyless --bundle "$T/set.json" "$A"
+mutate "$G/msg-v1.json" "$T/time.json" 'e["integratedTime"] = str(int(e["integratedTime"]) - 60)'
+expect_err 1 "Rekor SET:" "integrated time moved: the SET no longer verifies" keyless --bundle "$T/time.json" "$A"
+mutate "$G/msg-v1.json" "$T/root.json" 'e["inclusionProof"]["rootHash"] = flip(e["inclusionProof"]["rootHash"])'
+expect_err 1 "inclusion proof:" "corrupted inclusion proof (root hash) refused" keyless --bundle "$T/root.json" "$A"
+mutate "$G/msg-v2.json" "$T/proof2.json" 'e["inclusionProof"]["treeSize"] = "2"'
+expect_err 1 "inclusion proof:" "Rekor v2: inclusion proof for another tree refused" keyless --bundle "$T/proof2.json" "$A"
+mutate "$G/msg-v2.json" "$T/nots.json" 'del b["verificationMaterial"]["timestampVerificationData"]'
+expect_err 1 "signing time:" "Rekor v2 without a timestamp refused" keyless --bundle "$T/nots.json" "$A"
+mutate "$G/msg-v2.json" "$T/ts.json" 'b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]["signedTimestamp"] = flip(b["verificationMaterial"]["timestampVerificationData"]["rfc3161Timestamps"][0]["signedTimestamp"])'
+expect 1 "corrupted RFC 3161 timestamp refused" keyless --bundle "$T/ts.json" "$A"
+mutate "$G/msg-v1.json" "$T/body.json" 'e["canonicalizedBody"] = flip(e["canonicalizedBody"])'
+expect 1 "changed log entry body refused" keyless --bundle "$T/body.json" "$A"
+mutate "$G/dsse-v1.json" "$T/payload.json" 'b["dsseEnvelope"]["payload"] = base64.b64encode(base64.b64decode(b["dsseEnvelope"]["payload"]).replace(b"true", b"fals")).decode()'
+expect_err 1 "log entry:" "DSSE payload changed after logging refused" keyless --bundle "$T/payload.json" "$A"
+echo "another artifact" >"$T/other.txt"
+expect_err 1 "log entry:" "another artifact refused" keyless --bundle "$G/msg-v1.json" "$T/other.txt"
+expect_err 1 "statement does not name" "DSSE: a file the statement does not name refused" \
+	keyless --bundle "$G/dsse-v1.json" "$T/other.txt"
+
+# --- the material decides the path: never a fallback
+WARD_PASSWORD=pw "$WARD" keygen -o "$T/k" >/dev/null 2>&1
+expect_err 1 "verification material:" "keyless bundle with --key refused" \
+	vb --trusted-root "$G/trusted_root.json" --key "$T/k.pub" --bundle "$G/msg-v1.json" "$A"
+expect_err 2 "--certificate-oidc-issuer" "identity without issuer is a usage error" \
+	vb --trusted-root "$G/trusted_root.json" --certificate-identity "$ID" --bundle "$G/msg-v1.json" "$A"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); del r["tlogs"][0]["publicKey"]["validFor"]["start"]; json.dump(r, open(sys.argv[2], "w"))' "$G/trusted_root.json" "$T/bad-root.json"
+expect_err 2 "validFor.start" "a trusted root without validFor.start is refused whole" \
+	vb --trusted-root "$T/bad-root.json" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" \
+	--bundle "$G/msg-v1.json" "$A"
+run "$WARD" version --json
+if [ "$RC" = 0 ] && python3 -c 'import json,sys; r=json.load(sys.stdin)["sigstore_trusted_root"]; assert (not r["present"]) or (r["digest"].startswith("sha256:") and r["date"] and r["tlogs"] >= 1), r' <<<"$OUT"; then
+	pass "ward version --json reports the built-in trusted root"
+else fail "version --json: $OUT"; fi
+finish
