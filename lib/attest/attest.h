@@ -94,6 +94,13 @@ struct sigstore_result {
 int sigstore_verify(json_t *bundle, const struct sigstore_opts *o, struct sigstore_result *r,
 		    const char *what);
 void sigstore_result_free(struct sigstore_result *r);
+/* sigstore_dsse_verify(ctx, bundle, what, payload_type, payload): an
+ * oms_bundle_verify_fn for keyless model signatures: sigstore_verify with
+ * ctx (a struct sigstore_opts; its artifact is ignored: the model's
+ * statement is checked by oms_verify), handing back the DSSE payload; a
+ * message-signature bundle is refused. */
+int sigstore_dsse_verify(void *ctx, json_t *bundle, const char *what, char **payload_type,
+			 struct ward_buf *payload);
 /* sigstore_bundle_has_certificate(bundle): 1 when the verification
  * material is a certificate (the keyless path), 0 otherwise. */
 int sigstore_bundle_has_certificate(const json_t *bundle);

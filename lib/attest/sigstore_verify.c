@@ -485,3 +485,29 @@ out:
 	ERR_clear_error();
 	return rc;
 }
+
+int
+sigstore_dsse_verify(void *ctx, json_t *bundle, const char *what, char **payload_type,
+		     struct ward_buf *payload)
+{
+	struct sigstore_opts o = *(const struct sigstore_opts *)ctx;
+	struct sigstore_result r = {0};
+	int rc;
+
+	o.artifact_sha256 = NULL;
+	o.artifact = NULL;
+	o.artifact_len = 0;
+	if (json_object_get(bundle, "dsseEnvelope") == NULL)
+		return ward_err(WARD_EINPUT, "%s: a model signature holds a DSSE envelope", what);
+	rc = sigstore_verify(bundle, &o, &r, what);
+	for (size_t i = 0; i < r.checks.n; i++)
+		ward_log(WARD_LOG_DEBUG, "%s: %s", what, r.checks.v[i]);
+	if (rc == 0) {
+		*payload_type = r.payload_type;
+		r.payload_type = NULL;
+		*payload = r.payload;
+		memset(&r.payload, 0, sizeof(r.payload));
+	}
+	sigstore_result_free(&r);
+	return rc;
+}

@@ -3,6 +3,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <string.h>
 
 #include "crypto/crypto.h"
 #include "crypto/keys_internal.h"
@@ -78,4 +79,47 @@ out:
 	X509_STORE_free(store);
 	X509_free(cert);
 	return k;
+}
+
+int
+x509_read_pem(const char *path, struct ward_buf **out, size_t *n)
+{
+	struct ward_buf pem = {0};
+	BIO *bio;
+	X509 *x;
+	int rc = -1, count = 0;
+
+	if (ward_file_read(path, 1u << 20, &pem) != 0)
+		return -1;
+	bio = BIO_new_mem_buf(pem.data, (int)pem.len);
+	while (bio != NULL && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		unsigned char *der = NULL;
+		int len = i2d_X509(x, &der);
+		struct ward_buf *nv = len > 0 ? ward_realloc(*out, (*n + 1) * sizeof(*nv)) : NULL;
+
+		X509_free(x);
+		if (nv == NULL) {
+			OPENSSL_free(der);
+			goto out;
+		}
+		*out = nv;
+		memset(&nv[*n], 0, sizeof(*nv));
+		if (ward_buf_append(&nv[*n], der, (size_t)len) != 0) {
+			OPENSSL_free(der);
+			goto out;
+		}
+		(*n)++;
+		count++;
+		OPENSSL_free(der);
+	}
+	if (count == 0) {
+		ward_err(WARD_EINPUT, "%s: no PEM certificate", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	ERR_clear_error();
+	BIO_free(bio);
+	ward_buf_free(&pem);
+	return rc;
 }

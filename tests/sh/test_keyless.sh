@@ -101,6 +101,90 @@ python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); del r["tlogs"][0]["
 expect_err 2 "validFor.start" "a trusted root without validFor.start is refused whole" \
 	vb --trusted-root "$T/bad-root.json" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS" \
 	--bundle "$G/msg-v1.json" "$A"
+# --- models: OMS "sigstore" (keyless) bundles verified offline, and the
+# "certificate" method signed with an openssl-made CA chain.
+M=$T/model
+mkdir -p "$M/sub"
+echo "weights" >"$M/w.bin"
+echo "config" >"$M/sub/c.json"
+WARD_PASSWORD=pw "$WARD" keygen -o "$T/mk" >/dev/null 2>&1
+WARD_PASSWORD=pw "$WARD" model sign "$M" --key "$T/mk.key" --signature "$T/key.sig" >/dev/null 2>&1
+python3 -c 'import base64,json,sys; b=json.load(open(sys.argv[1])); open(sys.argv[2],"wb").write(base64.b64decode(b["dsseEnvelope"]["payload"]))' "$T/key.sig" "$T/oms-statement.json"
+if node "$WARD_SRC/tests/js/sigstore-keyless.js" "$T/gm" --statement "$T/oms-statement.json" >"$T/gm.log" 2>&1; then
+	pass "sigstore-js signed the OMS statement keylessly (Rekor v1 and v2)"
+else fail "keyless OMS bundle: $(tail -3 "$T/gm.log")"; fi
+for v in "" "-v2"; do
+	check "model verify: keyless OMS bundle$v" "$WARD" model verify "$M" --signature "$T/gm/stmt-1$v.json" \
+		--trusted-root "$T/gm/trusted_root.json" --certificate-identity "$ID" --certificate-oidc-issuer "$ISS"
+done
+expect_err 1 "identity:" "model verify: wrong identity refused" "$WARD" model verify "$M" \
+	--signature "$T/gm/stmt-1.json" --trusted-root "$T/gm/trusted_root.json" \
+	--certificate-identity https://example.com/other --certificate-oidc-issuer "$ISS"
+expect_err 1 "Rekor instance:" "model verify: a root for another Rekor refused" "$WARD" model verify "$M" \
+	--signature "$T/gm/stmt-1.json" --trusted-root "$G/trusted_root.json" \
+	--certificate-identity "$ID" --certificate-oidc-issuer "$ISS"
+expect_err 1 "verification material:" "model verify: a key bundle with the keyless flags refused" \
+	"$WARD" model verify "$M" --signature "$T/key.sig" --trusted-root "$T/gm/trusted_root.json" \
+	--certificate-identity "$ID" --certificate-oidc-issuer "$ISS"
+expect_err 2 "with a certificate chain" "model verify: a keyless bundle with --key refused" \
+	"$WARD" model verify "$M" --signature "$T/gm/stmt-1.json" --key "$T/mk.pub"
+echo "changed" >"$M/w.bin.new" && mv "$M/w.bin.new" "$M/w.bin"
+expect_err 1 "w.bin" "model verify (keyless): a changed file is refused" "$WARD" model verify "$M" \
+	--signature "$T/gm/stmt-1.json" --trusted-root "$T/gm/trusted_root.json" \
+	--certificate-identity "$ID" --certificate-oidc-issuer "$ISS"
+echo "weights" >"$M/w.bin"
+
+# certificate method: root -> intermediate -> leaf, made by openssl
+P=$T/pki
+mkdir -p "$P"
+(
+	cd "$P" || exit 1
+	openssl ecparam -name prime256v1 -genkey -noout -out root.key 2>/dev/null
+	openssl req -x509 -new -key root.key -subj /CN=ward-test-root -days 30 -out root.pem \
+		-addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign 2>/dev/null
+	openssl ecparam -name prime256v1 -genkey -noout -out int.key 2>/dev/null
+	openssl req -new -key int.key -subj /CN=ward-test-int -out int.csr 2>/dev/null
+	printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign\n' >int.ext
+	openssl x509 -req -in int.csr -CA root.pem -CAkey root.key -CAcreateserial -days 30 \
+		-extfile int.ext -out int.pem 2>/dev/null
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out leaf.key 2>/dev/null
+	openssl req -new -key leaf.key -subj /CN=ward-test-signer -out leaf.csr 2>/dev/null
+	printf 'keyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\n' >leaf.ext
+	openssl x509 -req -in leaf.csr -CA int.pem -CAkey int.key -CAcreateserial -days 30 \
+		-extfile leaf.ext -out leaf.pem 2>/dev/null
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out other.key 2>/dev/null
+)
+check "model sign --signing-cert --cert-chain" "$WARD" model sign "$M" --key "$P/leaf.key" \
+	--signing-cert "$P/leaf.pem" --cert-chain "$P/int.pem" --signature "$T/cert.sig"
+if python3 -c 'import json,sys; vm=json.load(open(sys.argv[1]))["verificationMaterial"]; assert len(vm["x509CertificateChain"]["certificates"]) == 2 and "publicKey" not in vm' "$T/cert.sig"; then
+	pass "the certificate bundle carries the leaf and the intermediate"
+else fail "certificate bundle material: $(head -c 300 "$T/cert.sig")"; fi
+check "model verify --cert-chain root.pem" "$WARD" model verify "$M" --signature "$T/cert.sig" --cert-chain "$P/root.pem"
+openssl req -x509 -new -key "$P/other.key" -subj /CN=other-root -days 30 -out "$P/other-root.pem" 2>/dev/null
+expect_err 1 "does not verify" "model verify: a certificate bundle against another root refused" \
+	"$WARD" model verify "$M" --signature "$T/cert.sig" --cert-chain "$P/other-root.pem"
+expect_err 2 "needs --signing-cert" "model sign: --cert-chain alone is an error (was silently ignored)" \
+	"$WARD" model sign "$M" --key "$P/leaf.key" --cert-chain "$P/int.pem" --signature "$T/x.sig"
+expect_err 2 "not for the key" "model sign: a certificate of another key is refused" \
+	"$WARD" model sign "$M" --key "$P/other.key" --signing-cert "$P/leaf.pem" --signature "$T/x.sig"
+# openssl as the oracle: the chain verifies to the root, the DSSE signature
+# over the PAE with the leaf's key.
+python3 - "$T/cert.sig" "$T/cx" <<'PY'
+import base64, json, ssl, sys
+b = json.load(open(sys.argv[1]))
+certs = b["verificationMaterial"]["x509CertificateChain"]["certificates"]
+for i, c in enumerate(certs):
+    open("%s%d.pem" % (sys.argv[2], i), "w").write(ssl.DER_cert_to_PEM_cert(base64.b64decode(c["rawBytes"])))
+env = b["dsseEnvelope"]
+p = base64.b64decode(env["payload"]); t = env["payloadType"].encode()
+open(sys.argv[2] + ".pae", "wb").write(b"DSSEv1 %d %s %d %s" % (len(t), t, len(p), p))
+open(sys.argv[2] + ".sig", "wb").write(base64.b64decode(env["signatures"][0]["sig"]))
+PY
+openssl x509 -in "$T/cx0.pem" -pubkey -noout >"$T/cx0.pub" 2>/dev/null
+check "openssl: the bundle's chain verifies to the root" openssl verify -CAfile "$P/root.pem" -untrusted "$T/cx1.pem" "$T/cx0.pem"
+check "openssl: the DSSE signature verifies with the certificate's key" \
+	openssl dgst -sha256 -verify "$T/cx0.pub" -signature "$T/cx.sig" "$T/cx.pae"
+
 run "$WARD" version --json
 if [ "$RC" = 0 ] && python3 -c 'import json,sys; r=json.load(sys.stdin)["sigstore_trusted_root"]; assert (not r["present"]) or (r["digest"].startswith("sha256:") and r["date"] and r["tlogs"] >= 1), r' <<<"$OUT"; then
 	pass "ward version --json reports the built-in trusted root"
