@@ -359,7 +359,12 @@ typedef int (*verify_rebuild_fn)(void *ctx, const json_t *provenance,
 				 char digest[OCI_DIGEST_LEN + 1]);
 
 struct verify_opts {
-	const struct ward_key *key;	 /* public key (required) */
+	const struct ward_key *key; /* public key, or */
+	/* keyless: cosign keyless signatures and attestations (a Fulcio
+	 * certificate, a Rekor entry) checked with sigstore_verify against
+	 * keyless->root and ->policy; the image is bound by the statement or
+	 * payload as for keys.  Exactly one of key and keyless. */
+	const struct sigstore_opts *keyless;
 	const char *bundle;		 /* attestation bundle (JSON lines) to check too */
 	const struct ward_strv *require; /* predicate type URIs that must be attested */
 	int threads;

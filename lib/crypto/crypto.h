@@ -171,6 +171,10 @@ json_t *bundle_new_dsse_chain(json_t *envelope, const struct ward_buf *certs, si
 /* x509_read_pem(path, out, n): every certificate of a PEM file as DER,
  * appended to *out (caller frees each and the array). */
 int x509_read_pem(const char *path, struct ward_buf **out, size_t *n);
+/* x509_pem_certs(pem, len, what, out, n): the same from memory. */
+int x509_pem_certs(const void *pem, size_t len, const char *what, struct ward_buf **out, size_t *n);
+/* x509_is_self_signed(der): 1 for a self-issued certificate (a root). */
+int x509_is_self_signed(const struct ward_buf *der);
 
 /* A parsed bundle (DSSE content only).  Fields are borrowed from root. */
 struct bundle {

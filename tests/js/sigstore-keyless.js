@@ -5,7 +5,7 @@
 // trusted_root.json that describes those services.  Every happy bundle is
 // verified by sigstore-js (@sigstore/verify) before it is written, so the
 // tests compare ward with an independent verifier.
-//   node sigstore-keyless.js OUTDIR [--statement FILE]...
+//   node sigstore-keyless.js OUTDIR [--statement FILE]... [--blob FILE]...
 // OUTDIR receives: trusted_root.json, artifact.txt, statement.json and
 //   msg-v1.json   message signature, Rekor v1 hashedrekord (SET + proof)
 //   dsse-v1.json  DSSE in-toto statement naming artifact.txt, Rekor v1 dsse
@@ -16,6 +16,7 @@
 //   unknown-checkpoint.json msg-v1 with its checkpoint re-signed by an unknown key
 //   trusted_root-tsa-expired.json  the root with the TSA's validity ending before the timestamps
 //   stmt-N.json   one DSSE bundle (Rekor v1, and -v2.json with Rekor v2) per --statement FILE
+//   blob-N.json   one message-signature bundle (Rekor v1) per --blob FILE
 // identity.txt / issuer.txt hold the signer's identity and OIDC issuer.
 'use strict';
 const fs = require('fs');
@@ -43,9 +44,10 @@ const FULCIO = 'https://fulcio.ward.test', REKOR1 = 'https://rekor1.ward.test',
   FULCIO_OLD = 'https://fulcio-old.ward.test', OTHER = 'https://rekor-other.ward.test';
 
 const out = process.argv[2];
-const statements = [];
+const statements = [], blobs = [];
 for (let i = 3; i < process.argv.length; i++)
   if (process.argv[i] === '--statement') statements.push(process.argv[++i]);
+  else if (process.argv[i] === '--blob') blobs.push(process.argv[++i]);
 if (!out) { console.error('usage: sigstore-keyless.js OUTDIR [--statement FILE]...'); process.exit(2); }
 fs.mkdirSync(out, { recursive: true });
 
@@ -238,6 +240,10 @@ async function main() {
     await make(`stmt-${i + 1}.json`, dsse([v1(REKOR1, 'dsse')]), data, 'application/vnd.in-toto+json', true);
     await make(`stmt-${i + 1}-v2.json`, dsse([v2(), ts()]), data, 'application/vnd.in-toto+json', true);
   }
+  for (let i = 0; i < blobs.length; i++) {
+    const data = fs.readFileSync(blobs[i]);
+    await make(`blob-${i + 1}.json`, msg(FULCIO, [v1(REKOR1)]), data, undefined, true);
+  }
   // The checkpoint of msg-v1 signed again by a key the root does not list
   // (same key hint, so only the signature can tell).
   const u = JSON.parse(JSON.stringify(m1));
@@ -247,6 +253,6 @@ async function main() {
   const sig = crypto.sign('sha256', Buffer.from(note), keyPair().privateKey);
   proof.checkpoint.envelope = `${note}\n\u2014 ${REKOR1.replace('https://', '')} ${b64(Buffer.concat([hint, sig]))}\n`;
   write('unknown-checkpoint.json', u);
-  console.log(`sigstore-keyless: wrote ${6 + 2 * statements.length} bundles and the trusted root to ${out}`);
+  console.log(`sigstore-keyless: wrote ${6 + 2 * statements.length + blobs.length} bundles and the trusted root to ${out}`);
 }
 main().catch((e) => { console.error(`sigstore-keyless: ${e.stack || e}`); process.exit(1); });

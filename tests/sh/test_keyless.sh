@@ -185,6 +185,70 @@ check "openssl: the bundle's chain verifies to the root" openssl verify -CAfile 
 check "openssl: the DSSE signature verifies with the certificate's key" \
 	openssl dgst -sha256 -verify "$T/cx0.pub" -signature "$T/cx.sig" "$T/cx.pae"
 
+# --- images: cosign keyless signatures and attestations, as OCI 1.1
+# referrer bundles and as legacy .sig layers with cosign's annotations.
+. "$WARD_SRC/tests/sh/signed_image.sh"
+I=$T/img
+if make_layout "$I" v1 keyless 2048; then
+	IMG=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"])' "$I/index.json")
+	python3 - "$IMG" "$T/sign-stmt.json" "$T/att-stmt.json" "$T/simple.json" <<'PY'
+import json, sys
+d = sys.argv[1]
+sub = [{"name": "ward-test/keyless", "digest": {"sha256": d.split(":")[1]}}]
+json.dump({"_type": "https://in-toto.io/Statement/v1", "subject": sub,
+           "predicateType": "https://sigstore.dev/cosign/sign/v1", "predicate": {}}, open(sys.argv[2], "w"))
+json.dump({"_type": "https://in-toto.io/Statement/v1", "subject": sub,
+           "predicateType": "https://cosign.sigstore.dev/attestation/v1",
+           "predicate": {"Data": "keyless", "Timestamp": "2026-01-01T00:00:00Z"}}, open(sys.argv[3], "w"))
+open(sys.argv[4], "w").write(json.dumps({"critical": {"identity": {"docker-reference": "ward-test/keyless"},
+    "image": {"docker-manifest-digest": d}, "type": "cosign container image signature"},
+    "optional": None}, separators=(",", ":")))
+PY
+	node "$WARD_SRC/tests/js/sigstore-keyless.js" "$T/gi" --statement "$T/sign-stmt.json" \
+		--statement "$T/att-stmt.json" --blob "$T/simple.json" >"$T/gi.log" 2>&1 ||
+		fail "keyless image bundles: $(tail -3 "$T/gi.log")"
+	cp -a "$I" "$T/img-ref"
+	python3 "$WARD_SRC/tests/py/attach_keyless.py" "$T/img-ref" "$IMG" referrer "$T/gi/stmt-1.json" https://sigstore.dev/cosign/sign/v1
+	python3 "$WARD_SRC/tests/py/attach_keyless.py" "$T/img-ref" "$IMG" referrer "$T/gi/stmt-2-v2.json" https://cosign.sigstore.dev/attestation/v1
+	kl_image() { "$WARD" verify "$1" --trusted-root "$T/gi/trusted_root.json" --certificate-identity "$2" \
+		--certificate-oidc-issuer "$ISS" --threads 1; }
+	run kl_image "$T/img-ref:v1" "$ID"
+	if [ "$RC" = 0 ] && grep -q "1 signature(s), 1 attestation(s)" <<<"$ERR"; then
+		pass "ward verify IMAGE: keyless referrer signature (Rekor v1) and attestation (Rekor v2)"
+	else fail "keyless referrers: $(echo "$ERR" | tail -4)"; fi
+	expect_err 1 "identity:" "ward verify IMAGE: keyless referrers of another identity refused" \
+		kl_image "$T/img-ref:v1" https://github.com/evil/x/.github/workflows/a.yml@refs/heads/main
+	WARD_PASSWORD=pw "$WARD" keygen -o "$T/ik" >/dev/null 2>&1
+	expect 1 "ward verify IMAGE --key: a keyless signature is not a key signature" \
+		"$WARD" verify "$T/img-ref:v1" --key "$T/ik.pub" --threads 1
+	cp -a "$I" "$T/img-sig"
+	python3 "$WARD_SRC/tests/py/attach_keyless.py" "$T/img-sig" "$IMG" legacy-sig "$T/gi/blob-1.json" "$T/simple.json"
+	run kl_image "$T/img-sig:v1" "$ID"
+	if [ "$RC" = 0 ] && grep -q "1 signature(s)" <<<"$ERR"; then
+		pass "ward verify IMAGE: keyless legacy .sig (certificate + Rekor bundle annotations)"
+	else fail "keyless legacy .sig: $(echo "$ERR" | tail -4)"; fi
+	python3 - "$T/img-sig" <<'PY'
+import hashlib, json, os, sys
+lay = sys.argv[1]
+idx = json.load(open(os.path.join(lay, "index.json")))
+ent = [m for m in idx["manifests"] if m.get("annotations", {}).get("org.opencontainers.image.ref.name", "").endswith(".sig")][0]
+path = os.path.join(lay, "blobs", "sha256", ent["digest"].split(":")[1])
+m = json.load(open(path))
+rb = json.loads(m["layers"][0]["annotations"]["dev.sigstore.cosign/bundle"])
+rb["Payload"]["integratedTime"] += 1  # the SET no longer covers it
+m["layers"][0]["annotations"]["dev.sigstore.cosign/bundle"] = json.dumps(rb)
+raw = json.dumps(m).encode()
+d = hashlib.sha256(raw).hexdigest()
+open(os.path.join(lay, "blobs", "sha256", d), "wb").write(raw)
+ent["digest"], ent["size"] = "sha256:" + d, len(raw)
+json.dump(idx, open(os.path.join(lay, "index.json"), "w"))
+PY
+	expect_err 1 "Rekor SET:" "ward verify IMAGE: legacy .sig with a moved integrated time refused" \
+		kl_image "$T/img-sig:v1" "$ID"
+else
+	fail "could not make a test image (skopeo)"
+fi
+
 run "$WARD" version --json
 if [ "$RC" = 0 ] && python3 -c 'import json,sys; r=json.load(sys.stdin)["sigstore_trusted_root"]; assert (not r["present"]) or (r["digest"].startswith("sha256:") and r["date"] and r["tlogs"] >= 1), r' <<<"$OUT"; then
 	pass "ward version --json reports the built-in trusted root"
