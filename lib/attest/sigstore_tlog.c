@@ -489,8 +489,18 @@ check_checkpoint(struct entry *e, const char *note, uint64_t size, const uint8_t
 		}
 		if (!signed_ok && memcmp(sig.data, e->log->id, 4) == 0 &&
 		    ss_verify_sig(e->log->pkey, e->log->md, note, textlen, sig.data + 4,
-				  sig.len - 4))
+				  sig.len - 4)) {
 			signed_ok = 1;
+			/* Rekor v2: the log signs under its origin name */
+			if (e->v2 && (strncmp(note, name, (size_t)(b64 - 1 - name)) != 0 ||
+				      note[b64 - 1 - name] != '\n')) {
+				free(line);
+				ward_buf_free(&sig);
+				return fail(
+					e, "checkpoint",
+					"the log's signature is not under the checkpoint's origin");
+			}
+		}
 		free(line);
 		ward_buf_free(&sig);
 	}
@@ -534,6 +544,17 @@ check_checkpoint(struct entry *e, const char *note, uint64_t size, const uint8_t
 		     "it commits to another tree (size %lld) than the inclusion proof",
 		     (long long)csize);
 		goto out;
+	}
+	if (e->v2) {
+		/* A Rekor v2 log's origin is its base URL's host (and path). */
+		const char *base = e->log->name, *sch = strstr(base, "://");
+		if (sch != NULL)
+			base = sch + 3;
+		if (strcmp(lines[0], base) != 0) {
+			fail(e, "checkpoint", "origin \"%s\" is not the log %s", lines[0],
+			     e->log->name);
+			goto out;
+		}
 	}
 	ss_check(e->st, "checkpoint: %s signed tree size %lld with this root hash", lines[0],
 		 (long long)csize);
