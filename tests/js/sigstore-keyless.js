@@ -70,6 +70,26 @@ function tlogEntry(url, kp, start, details) {
 }
 
 
+// RFC 6962 Merkle tree hashing, written here independently of ward: the
+// rewritten entries sit at index 6 of a 13-leaf tree (the other leaves are
+// random), so inclusion proofs have real audit paths.
+const sha = (...b) => crypto.createHash('sha256').update(Buffer.concat(b)).digest();
+const leafHash = (d) => sha(Buffer.from([0]), d);
+const split = (n) => { let k = 1; while (k * 2 < n) k *= 2; return k; };
+const mth = (l) => l.length === 1 ? l[0] : sha(Buffer.from([1]), mth(l.slice(0, split(l.length))), mth(l.slice(split(l.length))));
+function auditPath(m, l) {
+  if (l.length === 1) return [];
+  const k = split(l.length);
+  return m < k ? [...auditPath(m, l.slice(0, k)), mth(l.slice(k))]
+    : [...auditPath(m - k, l.slice(k)), mth(l.slice(0, k))];
+}
+const TREE = 13, INDEX = 6;
+function tree(body) {
+  const leaves = [];
+  for (let i = 0; i < TREE; i++) leaves.push(i === INDEX ? leafHash(body) : leafHash(crypto.randomBytes(40)));
+  return { root: mth(leaves), hashes: auditPath(INDEX, leaves).map(b64) };
+}
+
 // @sigstore/mock 0.12's Rekor v2 logs the create request itself as the body
 // and proves a random index of a one-entry tree, which no verifier accepts;
 // this writes the entry as a Rekor v2 log does (rekor-tiles: body kind
@@ -94,15 +114,15 @@ function rekorV2Entry(bundle, e) {
       signature: { content: ms.signature, verifier } } } };
   }
   const raw = Buffer.from(JSON.stringify(body));
-  const root = crypto.createHash('sha256').update(Buffer.from([0])).update(raw).digest();
-  const note = `${R2.host}\n1\n${b64(root)}\n`;
+  const t = tree(raw);
+  const note = `${R2.host}\n${TREE}\n${b64(t.root)}\n`;
   const sig = crypto.sign(null, Buffer.from(note), R2.kp.privateKey);
   e.kindVersion = { kind: body.kind, version: '0.0.2' };
   e.logId = { keyId: b64(R2.id) };
-  e.logIndex = '0';
+  e.logIndex = String(INDEX);
   delete e.integratedTime;
   e.canonicalizedBody = b64(raw);
-  e.inclusionProof = { logIndex: '0', rootHash: b64(root), treeSize: '1', hashes: [],
+  e.inclusionProof = { logIndex: String(INDEX), rootHash: b64(t.root), treeSize: String(TREE), hashes: t.hashes,
     checkpoint: { envelope: `${note}\n\u2014 ${R2.host} ${b64(Buffer.concat([R2.id.subarray(0, 4), sig]))}\n` } };
 }
 
@@ -123,14 +143,14 @@ function rekorV1Dsse(bundle, e) {
   const raw = Buffer.from(JSON.stringify(body));
   const t = Math.floor(Date.now() / 1000), index = 7;
   const set = `{"body":"${b64(raw)}","integratedTime":${t},"logID":"${R1.id.toString('hex')}","logIndex":${index}}`;
-  const root = crypto.createHash('sha256').update(Buffer.from([0])).update(raw).digest();
-  const note = `${R1.host} - 42\n1\n${b64(root)}\n`;
+  const tr = tree(raw);
+  const note = `${R1.host} - 42\n${TREE}\n${b64(tr.root)}\n`;
   const sig = crypto.sign('sha256', Buffer.from(note), R1.kp.privateKey);
   e.canonicalizedBody = b64(raw);
   e.integratedTime = String(t);
   e.logIndex = String(index);
   e.inclusionPromise = { signedEntryTimestamp: b64(crypto.sign('sha256', Buffer.from(set), R1.kp.privateKey)) };
-  e.inclusionProof = { logIndex: '0', rootHash: b64(root), treeSize: '1', hashes: [],
+  e.inclusionProof = { logIndex: String(INDEX), rootHash: b64(tr.root), treeSize: String(TREE), hashes: tr.hashes,
     checkpoint: { envelope: `${note}\n\u2014 ${R1.host} ${b64(Buffer.concat([R1.id.subarray(0, 4), sig]))}\n` } };
 }
 

@@ -76,6 +76,12 @@ mutate "$G/msg-v1.json" "$T/time.json" 'e["integratedTime"] = str(int(e["integra
 expect_err 1 "Rekor SET:" "integrated time moved: the SET no longer verifies" keyless --bundle "$T/time.json" "$A"
 mutate "$G/msg-v1.json" "$T/root.json" 'e["inclusionProof"]["rootHash"] = flip(e["inclusionProof"]["rootHash"])'
 expect_err 1 "inclusion proof:" "corrupted inclusion proof (root hash) refused" keyless --bundle "$T/root.json" "$A"
+mutate "$G/dsse-v1.json" "$T/path.json" 'e["inclusionProof"]["hashes"][2] = flip(e["inclusionProof"]["hashes"][2])'
+expect_err 1 "inclusion proof:" "a corrupted audit path hash refused (entry 6 of 13)" keyless --bundle "$T/path.json" "$A"
+mutate "$G/msg-v2.json" "$T/index.json" 'e["inclusionProof"]["logIndex"] = "7"'
+expect_err 1 "inclusion proof:" "Rekor v2: the proof for another index refused" keyless --bundle "$T/index.json" "$A"
+mutate "$G/msg-v2.json" "$T/short.json" 'e["inclusionProof"]["hashes"].pop()'
+expect_err 1 "inclusion proof:" "Rekor v2: a truncated audit path refused" keyless --bundle "$T/short.json" "$A"
 mutate "$G/msg-v2.json" "$T/proof2.json" 'e["inclusionProof"]["treeSize"] = "2"'
 expect_err 1 "inclusion proof:" "Rekor v2: inclusion proof for another tree refused" keyless --bundle "$T/proof2.json" "$A"
 mutate "$G/msg-v2.json" "$T/nots.json" 'del b["verificationMaterial"]["timestampVerificationData"]'
