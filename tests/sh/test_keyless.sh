@@ -97,6 +97,23 @@ expect_err 1 "log entry:" "another artifact refused" keyless --bundle "$G/msg-v1
 expect_err 1 "statement does not name" "DSSE: a file the statement does not name refused" \
 	keyless --bundle "$G/dsse-v1.json" "$T/other.txt"
 
+# validity windows are inclusive at the end (the spec's rule): a log key whose
+# window ends exactly at the integrated time still vouches, one second earlier not
+python3 - "$G/trusted_root.json" "$G/msg-v1.json" "$T" <<'PY'
+import datetime, json, sys
+root = json.load(open(sys.argv[1]))
+t = int(json.load(open(sys.argv[2]))["verificationMaterial"]["tlogEntries"][0]["integratedTime"])
+for name, end in (("end-exact", t), ("end-before", t - 1)):
+    r = json.loads(json.dumps(root))
+    r["tlogs"][0]["publicKey"]["validFor"]["end"] = datetime.datetime.fromtimestamp(
+        end, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    json.dump(r, open("%s/root-%s.json" % (sys.argv[3], name), "w"))
+PY
+check "a log key valid until exactly the integrated time vouches (end inclusive)" \
+	env ROOT="$T/root-end-exact.json" bash -c "$(declare -f vb keyless); WARD='$WARD' ID='$ID' ISS='$ISS' keyless --bundle '$G/msg-v1.json' '$A'"
+expect_err 1 "log validity:" "a log key whose window ended a second before is refused" \
+	env ROOT="$T/root-end-before.json" bash -c "$(declare -f vb keyless); WARD='$WARD' ID='$ID' ISS='$ISS' keyless --bundle '$G/msg-v1.json' '$A'"
+
 # --- the material decides the path: never a fallback
 WARD_PASSWORD=pw "$WARD" keygen -o "$T/k" >/dev/null 2>&1
 expect_err 1 "verification material:" "keyless bundle with --key refused" \
