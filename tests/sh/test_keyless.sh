@@ -118,6 +118,17 @@ expect_err 1 "log validity:" "a log key whose window ended a second before is re
 WARD_PASSWORD=pw "$WARD" keygen -o "$T/k" >/dev/null 2>&1
 expect_err 1 "verification material:" "keyless bundle with --key refused" \
 	vb --trusted-root "$G/trusted_root.json" --key "$T/k.pub" --bundle "$G/msg-v1.json" "$A"
+# ward's own key bundles (no log entry) keep verifying with --key, and only so
+echo "key-signed" >"$T/kf"
+WARD_PASSWORD=pw "$WARD" model sign "$T/kf" --key "$T/k.key" --signature "$T/kf.sig" >/dev/null 2>&1
+KD=sha256:$(python3 -c 'import base64,json,sys; print(json.loads(base64.b64decode(json.load(open(sys.argv[1]))["dsseEnvelope"]["payload"]))["subject"][0]["digest"]["sha256"])' "$T/kf.sig")
+check "verify-blob --key: a key-signed bundle without log entries verifies" \
+	vb --key "$T/k.pub" --bundle "$T/kf.sig" "$KD"
+expect_err 1 "verification material:" "verify-blob: a key bundle with the identity flags refused" \
+	keyless --bundle "$T/kf.sig" "$KD"
+WARD_PASSWORD=pw "$WARD" keygen -o "$T/k2" >/dev/null 2>&1
+expect_err 1 "different key" "verify-blob: a key bundle with another key refused" \
+	vb --key "$T/k2.pub" --bundle "$T/kf.sig" "$KD"
 expect_err 2 "--certificate-oidc-issuer" "identity without issuer is a usage error" \
 	vb --trusted-root "$G/trusted_root.json" --certificate-identity "$ID" --bundle "$G/msg-v1.json" "$A"
 python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); del r["tlogs"][0]["publicKey"]["validFor"]["start"]; json.dump(r, open(sys.argv[2], "w"))' "$G/trusted_root.json" "$T/bad-root.json"
