@@ -227,12 +227,42 @@ add_cands(struct scan *s, const struct vuln_pkg *p, const struct vuln_pkg *owner
 	return rc;
 }
 
+char *
+scan_lookup_name(const struct vuln_pkg *p)
+{
+	int kind = osv_ecosystem_kind(p->ecosystem);
+
+	return matched_name(kind, kind == OSV_DEBIAN && p->source ? p->source : p->name);
+}
+
+/* `only` (fleet): may this record be a candidate? */
+static int
+allowed(const struct scan *s, const char *id)
+{
+	size_t lo = 0, hi;
+
+	if (s->o.only == NULL)
+		return 1;
+	hi = s->o.only->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(s->o.only->v[mid], id);
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 static int
 scan_pkg(struct scan *s, const struct vuln_pkg *p)
 {
 	int kind = osv_ecosystem_kind(p->ecosystem);
 	const char *ver = kind == OSV_DEBIAN && p->source_version ? p->source_version : p->version;
-	char *name = matched_name(kind, kind == OSV_DEBIAN && p->source ? p->source : p->name);
+	char *name = scan_lookup_name(p);
 	const struct vuln_pkg *owner = owner_of(s->pkgs, p);
 	struct db_hit *hits = NULL;
 	size_t nh = 0, unevaluated = 0;
@@ -249,6 +279,12 @@ scan_pkg(struct scan *s, const struct vuln_pkg *p)
 		struct ward_strv data = {0};
 		size_t j = i;
 		int r = 0;
+		if (!allowed(s, hits[i].id)) {
+			while (j < nh && strcmp(hits[j].id, hits[i].id) == 0)
+				j++;
+			i = j;
+			continue;
+		}
 		for (; r == 0 && j < nh && strcmp(hits[j].id, hits[i].id) == 0; j++) {
 			r = match_affected(hits[j].data, &installed, &m);
 			if (r == 0 && kind == OSV_PYPI)
@@ -341,7 +377,7 @@ add_debian_verdicts(struct scan *s)
 			int names = 0;
 			while (j < nh && strcmp(hits[j].id, hits[h].id) == 0)
 				j++;
-			if (have_cand(s, o, hits[h].id, 1)) {
+			if (have_cand(s, o, hits[h].id, 1) || !allowed(s, hits[h].id)) {
 				h = j;
 				continue;
 			}
@@ -987,4 +1023,61 @@ vuln_report_worst(const struct vuln_report *r)
 		if (r->findings[i].severity > worst)
 			worst = r->findings[i].severity;
 	return worst;
+}
+
+static int
+copy_str(char **dst, const char *src)
+{
+	*dst = src ? ward_strdup(src) : NULL;
+	return src != NULL && *dst == NULL ? -1 : 0;
+}
+
+static int
+copy_strv(struct ward_strv *dst, const struct ward_strv *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (ward_strv_push(dst, src->v[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int
+vuln_finding_copy(struct vuln_finding *dst, const struct vuln_finding *src)
+{
+	int rc = 0;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->severity = src->severity;
+	dst->score = src->score;
+	dst->status = src->status;
+	rc |= copy_str(&dst->id, src->id);
+	rc |= copy_strv(&dst->aliases, &src->aliases);
+	rc |= copy_strv(&dst->records, &src->records);
+	rc |= copy_str(&dst->ecosystem, src->ecosystem);
+	rc |= copy_str(&dst->package, src->package);
+	rc |= copy_str(&dst->version, src->version);
+	rc |= copy_str(&dst->fixed, src->fixed);
+	rc |= copy_str(&dst->cvss, src->cvss);
+	rc |= copy_str(&dst->urgency, src->urgency);
+	rc |= copy_str(&dst->kind, src->kind);
+	rc |= copy_str(&dst->reason, src->reason);
+	rc |= copy_str(&dst->title, src->title);
+	rc |= copy_str(&dst->owner, src->owner);
+	rc |= copy_str(&dst->owner_version, src->owner_version);
+	rc |= copy_str(&dst->purl, src->purl);
+	rc |= copy_str(&dst->note, src->note);
+	rc |= copy_str(&dst->vex_status, src->vex_status);
+	rc |= copy_str(&dst->vex_justification, src->vex_justification);
+	rc |= copy_str(&dst->vex_statement, src->vex_statement);
+	rc |= copy_str(&dst->vex_source, src->vex_source);
+	rc |= copy_str(&dst->justification, src->justification);
+	rc |= copy_str(&dst->basis, src->basis);
+	rc |= copy_strv(&dst->evidence, &src->evidence);
+	rc |= copy_str(&dst->disagreement, src->disagreement);
+	rc |= copy_str(&dst->upstream_fixed, src->upstream_fixed);
+	if (rc != 0) {
+		vuln_finding_free(dst);
+		return -1;
+	}
+	return 0;
 }

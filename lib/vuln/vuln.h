@@ -297,11 +297,14 @@ struct vuln_report {
 int vuln_scan(struct vuln_db *db, const struct vuln_pkglist *pkgs, struct vuln_report *out);
 
 struct vuln_scan_opts {
-	int no_backports;  /* the naive match, only to show the difference: Python
-			      advisories against dpkg-owned dist-info versions, no
-			      changelog evidence, nothing resolved */
-	const char *cache; /* ward's package cache for changelogs the target lacks;
-			      NULL: deb_cache_dir(NULL); "": none */
+	int no_backports;	      /* the naive match, only to show the difference: Python
+					 advisories against dpkg-owned dist-info versions, no
+					 changelog evidence, nothing resolved */
+	const char *cache;	      /* ward's package cache for changelogs the target lacks;
+					 NULL: deb_cache_dir(NULL); "": none */
+	const struct ward_strv *only; /* NULL, or (sorted) the only record ids that may
+					 be candidates: `ward fleet` judges one
+					 advisory and its aliases */
 };
 /* vuln_scan_with(db, pkgs, o, out): vuln_scan with options (o may be NULL).
  * The rules (docs/vuln-db.md, "Matching"):
@@ -318,6 +321,12 @@ struct vuln_scan_opts {
 int vuln_scan_with(struct vuln_db *db, const struct vuln_pkglist *pkgs,
 		   const struct vuln_scan_opts *o, struct vuln_report *out);
 void vuln_report_free(struct vuln_report *r);
+/* vuln_finding_copy(dst, src): a deep copy (every field); -1 on memory. */
+int vuln_finding_copy(struct vuln_finding *dst, const struct vuln_finding *src);
+/* A package as JSON (every field matching reads, the changelog evidence
+ * included; absent fields left out) and back, appended to l. */
+json_t *vuln_pkg_to_json(const struct vuln_pkg *p);
+int vuln_pkg_from_json(const json_t *j, const char *what, struct vuln_pkglist *l);
 /* Findings by final status (VEX statement, else the scan's), over
  * findings, resolved and suppressed; indexed by enum vuln_status. */
 void vuln_report_status_counts(const struct vuln_report *r, size_t counts[4]);

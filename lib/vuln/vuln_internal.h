@@ -206,6 +206,11 @@ void match_result_free(struct match_result *m);
 void vuln_finding_free(struct vuln_finding *f);
 /* Order findings and suppressed by (severity desc, id, owner, package). */
 void report_sort(struct vuln_report *r);
+/* scan_lookup_name(p): the normalized name p is looked up by in the store
+ * under p->ecosystem (the source package for Debian, PEP 503 for PyPI);
+ * caller frees.  The one definition scan and fleet share. */
+char *scan_lookup_name(const struct vuln_pkg *p);
+
 /* One finding as the JSON object of the report. */
 json_t *finding_json(const struct vuln_finding *f);
 /* The status a finding ends with: its VEX statement's, else the scan's. */

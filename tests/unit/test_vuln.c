@@ -662,6 +662,100 @@ test_changelogs_match_oracle(void **state)
 	assert_int_equal(bad, 0);
 }
 
+/* The package list as JSON (fleet stores it) keeps the changelog evidence,
+ * and a scan limited to some records (`only`) matches only those. */
+static void
+test_pkg_json_and_only(void **state)
+{
+	char dir[] = "/tmp/ward-only-XXXXXX", *recs, *store, *path;
+	struct vuln_pkglist a = {0}, b = {0};
+	struct vuln_changelog cl;
+	struct vuln_pkg k = {0};
+	struct vuln_import_stats st = {0};
+	struct vuln_report r;
+	struct vuln_finding copy;
+	struct ward_strv only = {0};
+	struct vuln_scan_opts o = {0};
+	struct vuln_db *db;
+	json_t *j;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(vuln_changelog_parse(crafted_changelog, strlen(crafted_changelog), "t",
+					      "1.0-2", &cl),
+			 0);
+	k.ecosystem = "Debian:12";
+	k.name = "python3-foo";
+	k.version = "1.0-2";
+	k.source = "python-foo";
+	k.arch = "all";
+	k.changelog = &cl;
+	assert_int_equal(vuln_pkglist_add(&a, &k), 0);
+	vuln_changelog_free(&cl);
+	j = vuln_pkg_to_json(&a.v[0]);
+	assert_non_null(j);
+	assert_int_equal(vuln_pkg_from_json(j, "t", &b), 0);
+	json_decref(j);
+	assert_string_equal(b.v[0].arch, "all");
+	assert_non_null(b.v[0].changelog);
+	assert_int_equal(b.v[0].changelog->n, a.v[0].changelog->n);
+	assert_string_equal(vuln_changelog_find(b.v[0].changelog, "CVE-2099-0001")->version,
+			    "0.9-1");
+	vuln_pkglist_free(&a);
+	b.distro = strdup("Debian:12");
+
+	assert_non_null(mkdtemp(dir));
+	recs = ward_path_join(dir, "recs");
+	store = ward_path_join(dir, "db");
+	assert_int_equal(mkdir(recs, 0755), 0);
+	for (int n = 3; n <= 4; n++) {
+		assert_true(asprintf(&path, "%s/r%d.json", recs, n) > 0);
+		f = fopen(path, "w");
+		fprintf(f,
+			"{\"id\":\"DEBIAN-CVE-2099-000%d\",\"modified\":\"2099-01-01T00:00:00Z\","
+			"\"aliases\":[\"CVE-2099-000%d\"],\"affected\":[{\"package\":{"
+			"\"ecosystem\":"
+			"\"Debian:12\",\"name\":\"python-foo\"},\"ranges\":[{\"type\":"
+			"\"ECOSYSTEM\","
+			"\"events\":[{\"introduced\":\"0\"}]}]}]}",
+			n, n);
+		fclose(f);
+		free(path);
+	}
+	assert_non_null(db = vuln_db_open(store, VULN_DB_CREATE));
+	assert_int_equal(vuln_db_import(db, recs, &st, NULL), 0);
+	vuln_import_stats_free(&st);
+	o.cache = "";
+	assert_int_equal(vuln_scan_with(db, &b, &o, &r), 0);
+	/* 0003: open in the record, fixed by the changelog (1.0-2); 0004: named
+	 * only above the installed version: affected */
+	assert_int_equal(r.nfindings, 1);
+	assert_string_equal(r.findings[0].id, "CVE-2099-0004");
+	assert_int_equal(r.nresolved, 1);
+	assert_string_equal(r.resolved[0].id, "CVE-2099-0003");
+	assert_int_equal(r.resolved[0].status, VULN_FIXED);
+	assert_string_equal(r.resolved[0].basis, "changelog");
+	assert_int_equal(vuln_finding_copy(&copy, &r.resolved[0]), 0);
+	assert_string_equal(copy.id, "CVE-2099-0003");
+	assert_int_equal(copy.evidence.n, r.resolved[0].evidence.n);
+	assert_string_equal(copy.evidence.v[0], r.resolved[0].evidence.v[0]);
+	assert_string_equal(copy.disagreement, r.resolved[0].disagreement);
+	vuln_finding_free(&copy);
+	vuln_report_free(&r);
+	ward_strv_push(&only, "DEBIAN-CVE-2099-0004");
+	o.only = &only;
+	assert_int_equal(vuln_scan_with(db, &b, &o, &r), 0);
+	assert_int_equal(r.nfindings + r.nresolved, 1);
+	assert_string_equal(r.findings[0].id, "CVE-2099-0004");
+	vuln_report_free(&r);
+	ward_strv_free(&only);
+	vuln_db_close(db);
+	vuln_pkglist_free(&b);
+	ward_rm_rf(dir);
+	free(recs);
+	free(store);
+}
+
 int
 main(void)
 {
@@ -674,6 +768,7 @@ main(void)
 		cmocka_unit_test(test_purl_matching),
 		cmocka_unit_test(test_changelog_rules),
 		cmocka_unit_test(test_changelogs_match_oracle),
+		cmocka_unit_test(test_pkg_json_and_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
