@@ -55,6 +55,11 @@ test_pkgs=(
 	python3-packaging
 	python3-pip
 	python3-setuptools
+	python3-wheel
+	python3-pip-whl
+	python3-setuptools-whl
+	python3-wheel-whl
+	golang-github-burntsushi-toml-dev
 	debootstrap
 	binutils
 	dpkg-dev
