@@ -252,8 +252,11 @@ int build_image(const struct build_spec *s, const struct deb_lock *lock, const s
 		struct build_result *r);
 void build_result_free(struct build_result *r);
 
-/* build_scaffold(name, packages, out): a commented ward.yaml for `ward init`
- * (name and the packages to list; NULL for the defaults), appended to out. */
-int build_scaffold(const char *name, const struct ward_strv *packages, struct ward_buf *out);
+/* build_scaffold(name, suite, packages, out): a commented ward.yaml for
+ * `ward init` (name, the Debian release's codename -- bookworm or trixie --
+ * and the packages to list; NULL for the defaults: bookworm), appended to
+ * out.  An unknown suite is WARD_EINPUT. */
+int build_scaffold(const char *name, const char *suite, const struct ward_strv *packages,
+		   struct ward_buf *out);
 
 #endif

@@ -131,7 +131,8 @@ struct deb_repo {
 	char *keyring;		     /* keyring file for the Release signature */
 };
 /* deb_repos_configure(r, n): fill in what the spec left open.  uri: the
- * WARD_MIRROR environment variable, else the system's apt sources
+ * WARD_MIRROR environment variable (one URL, or a list of "URL" and
+ * "SUITE-GLOB=URL" words: per-suite mirrors), else the system's apt sources
  * (WARD_APT_ETC, default /etc/apt) listing that suite; keyring: the apt
  * source's Signed-By, else WARD_KEYRING, else the Debian archive keyring.
  * A repo may stay without uri (indices from apt lists still work). */
