@@ -309,6 +309,10 @@ pin_one(const struct wheel_reqs *reqs, const struct wheel_req *r, const struct w
 	}
 	pin->size = cv[0].size;
 	memcpy(pin->sha256, cv[0].sha256, sizeof(pin->sha256));
+	/* PEP 610: a wheel the lock names by URL, not found through an index. */
+	pin->direct = reqs->format == WHEEL_PYLOCK && !r->from_index && pin->url != NULL &&
+		      (ward_str_startswith(pin->url, "https://") ||
+		       ward_str_startswith(pin->url, "http://"));
 	rc = 0;
 done:
 	cands_free(cv, cn);
@@ -360,10 +364,11 @@ wheel_lock_to_json(const struct wheel_lock *l)
 	for (size_t i = 0; i < l->npins; i++) {
 		const struct wheel_pin *p = &l->pins[i];
 		if (json_array_append_new(
-			    wheels, json_pack("{s:s,s:s,s:s,s:o,s:I,s:s}", "name", p->name,
+			    wheels, json_pack("{s:s,s:s,s:s,s:o,s:b,s:I,s:s}", "name", p->name,
 					      "version", p->version, "filename", p->filename, "url",
-					      ward_json_str_or_null(p->url), "size",
-					      (json_int_t)p->size, "sha256", p->sha256)) != 0) {
+					      ward_json_str_or_null(p->url), "direct", p->direct,
+					      "size", (json_int_t)p->size, "sha256", p->sha256)) !=
+		    0) {
 			json_decref(wheels);
 			return NULL;
 		}
@@ -433,6 +438,7 @@ wheel_lock_from_json(const json_t *j, const char *what, struct wheel_lock *out)
 		}
 		if (json_is_string(url) && (p->url = ward_strdup(json_string_value(url))) == NULL)
 			goto fail;
+		p->direct = json_is_true(json_object_get(v, "direct"));
 		if (wheel_filename_parse(p->filename, &fn) != 0)
 			goto fail;
 		wheel_filename_free(&fn);

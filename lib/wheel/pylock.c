@@ -179,6 +179,7 @@ read_package(json_t *p, const char *what, const char *dir, const struct wheel_ta
 		return ward_err(WARD_EINPUT, "%s: wheels must be an array of tables", what);
 	if ((r = wheel_reqs_add(out)) == NULL)
 		return -1;
+	r->from_index = json_object_get(p, "index") != NULL;
 	if ((r->name = ward_strdup(norm)) == NULL ||
 	    (version != NULL && (r->version = ward_strdup(version)) == NULL))
 		return -1;

@@ -97,6 +97,7 @@ struct wheel_req {
 	struct wheel_candidate *cands;
 	size_t ncands;
 	struct ward_strv sha256s;
+	int from_index; /* pylock: the package names its index (not a direct URL) */
 };
 
 enum wheel_lock_format { WHEEL_PYLOCK = 1, WHEEL_REQUIREMENTS };
@@ -157,6 +158,7 @@ struct wheel_pin {
 	char *url; /* absolute URL, or NULL (wheelhouse) */
 	uint64_t size;
 	char sha256[65];
+	int direct; /* a direct URL install (not from an index): PEP 610 direct_url.json */
 };
 
 struct wheel_lock {
@@ -191,6 +193,46 @@ int wheel_lock_from_json(const json_t *j, const char *what, struct wheel_lock *o
  * *present is 0 (and out empty) when the lock has none. */
 int wheel_lock_read(const char *path, struct wheel_lock *out, int *present);
 void wheel_lock_free(struct wheel_lock *l);
+
+/* ---------------------------------------------------------- installing */
+
+/* Where a wheel's schemes go, as paths relative to the image root. */
+struct wheel_layout {
+	const char *purelib;	 /* "usr/local/lib/python3.11/dist-packages" (also platlib) */
+	const char *scripts;	 /* "usr/local/bin" */
+	const char *headers;	 /* "usr/local/include/python3.11" (+ "/<dist>") */
+	const char *data;	 /* "usr/local" */
+	const char *interpreter; /* "/usr/bin/python3.11": shebangs of scripts */
+};
+
+/* The writer of the installed files: create(ctx, path, mode) makes a new
+ * regular file at path (relative to the root, parents created; an existing
+ * file is an error) and returns a writable fd the installer closes, or -1
+ * with the error recorded.  The build plugs its beneath-the-root writer in
+ * here; nothing else is written. */
+struct wheel_sink {
+	int (*create)(void *ctx, const char *path, uint32_t mode);
+	void *ctx;
+};
+
+struct wheel_installed {
+	char *dist_info;	/* "usr/local/lib/python3.11/dist-packages/idna-3.3.dist-info" */
+	char *metadata;		/* its METADATA text */
+	struct ward_strv files; /* every file written, relative to the root, sorted */
+};
+
+/* wheel_install(fd, pin, lay, sink, out): install the wheel read from fd
+ * (seekable, already checked against pin->sha256).  Nothing is written
+ * unless every entry is a clean relative path of a regular file, in the
+ * one .dist-info of pin->name and pin->version, listed in RECORD with a
+ * sha256 (and size) that matches, and every RECORD entry is present; then
+ * files go through sink, entry points become generated scripts, INSTALLER
+ * says "ward", direct_url.json is written for a direct-URL pin, and RECORD
+ * lists what was installed.  Errors: WARD_EINPUT naming the wheel and the
+ * entry.  Release with wheel_installed_free. */
+int wheel_install(int fd, const struct wheel_pin *pin, const struct wheel_layout *lay,
+		  const struct wheel_sink *sink, struct wheel_installed *out);
+void wheel_installed_free(struct wheel_installed *w);
 
 /* wheel_fetch_items(l, src, items, urls): one deb_fetch item per pinned
  * wheel (url from the pin, else the wheelhouse file as a file:// URL);

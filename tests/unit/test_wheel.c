@@ -4,6 +4,7 @@
  * preference against packaging.tags, markers against packaging.markers;
  * then the two lock formats, valid and refused. */
 #include <dirent.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -511,6 +512,201 @@ test_index_pages(void **state)
 			 -1);
 }
 
+/* ------------------------------------------------------------ installing */
+
+struct dir_sink {
+	char root[512];
+	size_t created;
+};
+
+static int
+dir_create(void *ctx, const char *path, uint32_t mode)
+{
+	struct dir_sink *d = ctx;
+	char full[2048], *slash;
+	int fd;
+
+	snprintf(full, sizeof(full), "%s/%s", d->root, path);
+	slash = strrchr(full, '/');
+	*slash = '\0';
+	if (ward_mkdir_p(full, 0755) != 0)
+		return -1;
+	*slash = '/';
+	fd = open(full, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+	if (fd < 0)
+		return ward_err_io(full, "cannot create");
+	d->created++;
+	return fd;
+}
+
+static const struct wheel_layout layout = {
+	.purelib = "usr/local/lib/python3.11/dist-packages",
+	.scripts = "usr/local/bin",
+	.headers = "usr/local/include/python3.11",
+	.data = "usr/local",
+	.interpreter = "/usr/bin/python3.11",
+};
+
+static int
+install_file(const char *whl, const char *name, const char *version, const char *root,
+	     struct wheel_installed *out, size_t *created)
+{
+	struct dir_sink d = {.created = 0};
+	struct wheel_pin pin = {0};
+	struct wheel_sink sink = {dir_create, &d};
+	const char *base = strrchr(whl, '/');
+	int fd = open(whl, O_RDONLY | O_CLOEXEC), rc;
+
+	assert_true(fd >= 0);
+	snprintf(d.root, sizeof(d.root), "%s", root);
+	pin.name = (char *)name;
+	pin.version = (char *)version;
+	pin.filename = (char *)(base ? base + 1 : whl);
+	rc = wheel_install(fd, &pin, &layout, &sink, out);
+	close(fd);
+	if (created != NULL)
+		*created = d.created;
+	return rc;
+}
+
+static char *
+slurp(const char *path)
+{
+	struct ward_buf b = {0};
+	if (ward_file_read(path, 1 << 20, &b) != 0)
+		return NULL;
+	return ward_buf_steal(&b);
+}
+
+static void
+test_install_crafted(void **state)
+{
+	static const struct {
+		const char *name, *msg;
+	} bad[] = {
+		{"record-mismatch", "demo/__init__.py does not match RECORD"},
+		{"traversal", "escapes the install directory"},
+		{"absolute", "escapes the install directory"},
+		{"dotdot-inside", "escapes the install directory"},
+		{"backslash", "escapes the install directory"},
+		{"data-escape", "escapes the install directory"},
+		{"symlink", "demo/link is a symbolic link"},
+		{"not-in-record", "demo/cli.py is not in RECORD"},
+		{"record-extra", "RECORD lists demo/gone.py, which is not in the wheel"},
+		{"no-hash", "RECORD has no hash for demo/cli.py"},
+		{"md5-hash", "is not sha256="},
+		{"duplicate", "appears twice"},
+		{"two-dist-info", "two .dist-info directories"},
+		{"wrong-dist-info", "does not belong to demo"},
+		{"entry-point-name", "is not a script name"},
+		{"entry-point-code", "is not module:attribute"},
+		{"wheel-version", "Wheel-Version 2.0 is not supported"},
+	};
+	char tmpl[] = "/tmp/test_wheel_XXXXXX", cmd[1024], whl[700], root[700];
+	struct wheel_installed out;
+	size_t created;
+	char *t;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	snprintf(cmd, sizeof(cmd), "python3 '%s/tests/py/wheel_craft.py' '%s'", env("WARD_SRC"),
+		 tmpl);
+	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(whl, sizeof(whl), "%s/%s/demo-1.0-py3-none-any.whl", tmpl, bad[i].name);
+		snprintf(root, sizeof(root), "%s/root-%s", tmpl, bad[i].name);
+		assert_int_equal(mkdir(root, 0755), 0);
+		if (install_file(whl, "demo", "1.0", root, &out, &created) == 0)
+			fail_msg("%s: installed", bad[i].name);
+		assert_int_equal(ward_errkind(), WARD_EINPUT);
+		if (strstr(ward_errmsg(), bad[i].msg) == NULL)
+			fail_msg("%s: \"%s\", want \"%s\"", bad[i].name, ward_errmsg(), bad[i].msg);
+		if (created != 0 && strcmp(bad[i].name, "entry-point-name") != 0 &&
+		    strcmp(bad[i].name, "entry-point-code") != 0)
+			fail_msg("%s: %zu files written before the error", bad[i].name, created);
+		ward_err_clear();
+	}
+	/* The good one: every scheme, scripts and entry points. */
+	snprintf(whl, sizeof(whl), "%s/good/demo-1.0-py3-none-any.whl", tmpl);
+	snprintf(root, sizeof(root), "%s/root-good", tmpl);
+	assert_int_equal(mkdir(root, 0755), 0);
+	if (install_file(whl, "demo", "1.0", root, &out, NULL) != 0)
+		fail_msg("good: %s", ward_errmsg());
+	assert_string_equal(out.dist_info,
+			    "usr/local/lib/python3.11/dist-packages/demo-1.0.dist-info");
+	assert_non_null(strstr(out.metadata, "License: MIT"));
+	assert_true(ward_strv_contains(&out.files, "usr/local/include/python3.11/demo/demo.h"));
+	assert_true(ward_strv_contains(&out.files, "usr/local/share/demo/README"));
+	wheel_installed_free(&out);
+	snprintf(whl, sizeof(whl), "%s/usr/local/bin/demo-tool", root);
+	t = slurp(whl);
+	assert_non_null(t);
+	assert_string_equal(t, "#!/usr/bin/python3.11\nimport demo\nprint(demo.VERSION)\n");
+	free(t);
+	snprintf(whl, sizeof(whl), "%s/usr/local/bin/demo-gui", root);
+	t = slurp(whl);
+	assert_non_null(t);
+	assert_non_null(strstr(t, "from demo.cli import gui\n"));
+	assert_true(ward_str_startswith(t, "#!/usr/bin/python3.11\n"));
+	free(t);
+	{
+		struct stat st;
+		assert_int_equal(stat(whl, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0755);
+	}
+	snprintf(whl, sizeof(whl),
+		 "%s/usr/local/lib/python3.11/dist-packages/demo-1.0.dist-info/INSTALLER", root);
+	t = slurp(whl);
+	assert_string_equal(t, "ward\n");
+	free(t);
+	snprintf(whl, sizeof(whl),
+		 "%s/usr/local/lib/python3.11/dist-packages/demo-1.0.dist-info/RECORD", root);
+	t = slurp(whl);
+	assert_non_null(strstr(t, "../../../bin/demo-tool,sha256="));
+	assert_non_null(strstr(t, "demo-1.0.dist-info/RECORD,,\n"));
+	assert_non_null(
+		strstr(t, "demo-1.0.dist-info/"
+			  "INSTALLER,sha256=RsU32iaJbg4d1ulI6oaXQLB7A0Fj-R74JwaOP2csqwo,5"));
+	free(t);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* Debian's own wheels, installed by ward and by pip: the same files. */
+static void
+test_install_matches_pip(void **state)
+{
+	static const char *const wheels[][3] = {
+		{"/usr/share/python-wheels/pip-23.0.1-py3-none-any.whl", "pip", "23.0.1"},
+		{"/usr/share/python-wheels/setuptools-66.1.1-py3-none-any.whl", "setuptools",
+		 "66.1.1"},
+		{"/usr/share/python-wheels/wheel-0.38.4-py3-none-any.whl", "wheel", "0.38.4"},
+	};
+	char tmpl[] = "/tmp/test_wheel_XXXXXX", cmd[2048], root[700];
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	for (size_t i = 0; i < sizeof(wheels) / sizeof(wheels[0]); i++) {
+		struct wheel_installed out;
+		if (access(wheels[i][0], R_OK) != 0)
+			fail_msg("%s is missing: scripts/install-deps.sh --test installs "
+				 "python3-%s-whl",
+				 wheels[i][0], wheels[i][1]);
+		snprintf(root, sizeof(root), "%s/%s", tmpl, wheels[i][1]);
+		assert_int_equal(mkdir(root, 0755), 0);
+		if (install_file(wheels[i][0], wheels[i][1], wheels[i][2], root, &out, NULL) != 0)
+			fail_msg("%s: %s", wheels[i][0], ward_errmsg());
+		assert_true(out.files.n > 10);
+		wheel_installed_free(&out);
+		snprintf(cmd, sizeof(cmd), "python3 '%s/tests/py/wheel_compare.py' '%s' '%s' >&2",
+			 env("WARD_SRC"), wheels[i][0], root);
+		if (system(cmd) != 0)
+			fail_msg("%s: ward's installation differs from pip's", wheels[i][1]);
+	}
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -523,6 +719,8 @@ main(void)
 		cmocka_unit_test(test_pylock),
 		cmocka_unit_test(test_requirements),
 		cmocka_unit_test(test_index_pages),
+		cmocka_unit_test(test_install_crafted),
+		cmocka_unit_test(test_install_matches_pip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
