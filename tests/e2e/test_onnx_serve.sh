@@ -49,7 +49,7 @@ ROOT=$CACHE/trixie-onnx-root
 	flock 9
 	[ -f "$ROOT.ok" ] && exit 0
 	rm -rf "$ROOT"
-	debootstrap --variant=minbase --include=python3-onnxruntime,python3-onnx,python3-numpy \
+	debootstrap --variant=minbase --include=python3-onnxruntime,python3-onnx,python3-numpy,libre2-11 \
 		trixie "$ROOT" "$MAIN" >"$ROOT.log" 2>&1 || { tail -3 "$ROOT.log" >&2; exit 1; }
 	rm -f "$ROOT"/var/cache/apt/archives/*.deb
 	touch "$ROOT.ok"
