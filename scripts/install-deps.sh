@@ -26,6 +26,7 @@ build_pkgs=(
 	libarchive-dev
 	libcurl4-openssl-dev
 	libzstd-dev
+	libdeflate-dev
 	zlib1g-dev
 	liblzma-dev
 	liblz4-dev

@@ -16,7 +16,8 @@ export WARD_CACHE=$CACHE
 podman_setup
 EX=$WARD_SRC/examples/onnx-serve
 CNAME=ward-test-onnx-$$
-trap 'podman rm -f "$CNAME" >/dev/null 2>&1; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+LOCAL=localhost/ward-test-onnx-$$:0.1.0
+trap 'podman rm -f "$CNAME" >/dev/null 2>&1; podman rmi -f "$LOCAL" >/dev/null 2>&1; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
 
 # Where the machine's apt sources find Debian and its security archive.
 read -r MAIN SECURITY < <(python3 - <<'PY'
@@ -106,6 +107,7 @@ PY
 
 # ---- the deploy line runs it and it answers like onnxruntime outside ---------
 IMG=$T/rel/image
+check "skopeo copy into podman's storage" skopeo copy -q "oci:${IMG}" "containers-storage:$LOCAL"
 PORT=$(free_port)
 run "$WARD" deploy podman "$IMG" --name "$CNAME" --seccomp "$T/seccomp.json" --publish "$PORT:8080"
 CMD=$OUT
