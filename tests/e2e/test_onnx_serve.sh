@@ -107,7 +107,7 @@ PY
 
 # ---- the deploy line runs it and it answers like onnxruntime outside ---------
 IMG=$T/rel/image
-check "skopeo copy into podman's storage" skopeo copy -q "oci:${IMG}" "containers-storage:$LOCAL"
+check "skopeo copy into podman's storage" skopeo copy -q "oci:${IMG}:0.1.0" "containers-storage:$LOCAL"
 PORT=$(free_port)
 run "$WARD" deploy podman "$IMG" --name "$CNAME" --seccomp "$T/seccomp.json" --publish "$PORT:8080"
 CMD=$OUT
