@@ -18,6 +18,7 @@
 
 #include "guard.h"
 #include "guard_keys.h"
+#include "guard_tls.h"
 #include "jlog.h"
 #include "policy.h"
 
@@ -29,6 +30,7 @@
 
 enum cstate {
 	CS_FREE = 0,
+	CS_TLS,	     /* TLS handshake */
 	CS_IDLE,     /* waiting for a request (keep-alive) */
 	CS_HEAD,     /* reading a head */
 	CS_BODY,     /* reading a body */
@@ -45,6 +47,10 @@ struct gconn {
 	int cfd, ufd;
 	uint32_t cev, uev; /* registered epoll events */
 	char peer[INET6_ADDRSTRLEN];
+	void *ssl;	 /* TLS state, or NULL for plain HTTP */
+	int tls_want;	 /* GUARD_TLS_WANT_* of the last call that would block */
+	int wblock_read; /* a TLS write waits for readability */
+	char cn[65];	 /* the client certificate's common name */
 	uint64_t deadline;
 	/* the request */
 	char *in;
@@ -90,6 +96,7 @@ struct guard {
 	struct gconn *c;
 	size_t nc, hi; /* slots; highest used + 1 */
 	struct guard_keyset keys;
+	struct guard_tls *tls;
 	struct guard_stats st;
 	struct sockaddr_storage up;
 	socklen_t uplen;
@@ -160,6 +167,8 @@ conn_close(struct guard *g, struct gconn *c)
 {
 	release_inflight(g, c);
 	upstream_close(g, c);
+	if (c->ssl != NULL)
+		guard_tls_close(c->ssl);
 	if (c->cfd >= 0) {
 		if (c->cev != 0)
 			epoll_ctl(g->ep, EPOLL_CTL_DEL, c->cfd, NULL);
@@ -172,6 +181,35 @@ conn_close(struct guard *g, struct gconn *c)
 	memset(c, 0, sizeof(*c));
 	c->cfd = c->ufd = -1;
 	c->state = CS_FREE;
+}
+
+/* ------------------------------------------------------------ client I/O */
+
+/* recv/send on the client, in TLS when it is a TLS connection: bytes, 0 at
+ * EOF (recv), -1 with errno (EAGAIN: c->tls_want says for what). */
+static ssize_t
+c_recv(struct gconn *c, void *buf, size_t n)
+{
+	if (c->ssl != NULL)
+		return guard_tls_read(c->ssl, buf, n, &c->tls_want);
+	return recv(c->cfd, buf, n, MSG_DONTWAIT);
+}
+
+static ssize_t
+c_send(struct gconn *c, const void *buf, size_t n)
+{
+	c->tls_want = GUARD_TLS_WANT_WRITE;
+	if (c->ssl != NULL)
+		return guard_tls_write(c->ssl, buf, n, &c->tls_want);
+	return send(c->cfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Wait until the client can take more (a TLS write may wait for input). */
+static void
+want_client_write(struct guard *g, struct gconn *c)
+{
+	c->wblock_read = c->tls_want == GUARD_TLS_WANT_READ;
+	want(g, c, 0, c->wblock_read ? EPOLLIN : EPOLLOUT);
 }
 
 /* ------------------------------------------------------------ audit */
@@ -194,6 +232,8 @@ audit(struct guard *g, struct gconn *c, int status, int reason)
 	}
 	jlog_str(&l, "route", c->route >= 0 ? g->gp->allow[c->route].path : "-");
 	jlog_str(&l, "key", c->key ? c->key->id : "-");
+	if (c->cn[0] != '\0')
+		jlog_str(&l, "client_cn", c->cn);
 	jlog_int(&l, "status", status);
 	if (reason != GR_NONE)
 		jlog_str(&l, "reason", guard_reason_name(reason));
@@ -501,7 +541,7 @@ head_done(struct guard *g, struct gconn *c)
 		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 		/* Best effort and tiny: a client that cannot take 25 bytes
 		 * now just sends its body after its own timeout. */
-		if (send(c->cfd, cont, sizeof(cont) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
+		if (c_send(c, cont, sizeof(cont) - 1) > 0)
 			c->bytes_out += sizeof(cont) - 1;
 	}
 }
@@ -591,9 +631,12 @@ client_readable(struct guard *g, struct gconn *c)
 		refuse(g, c, c->state == CS_BODY ? GR_BODY_TOO_LARGE : GR_HEADER_TOO_LARGE, 0);
 		return;
 	}
-	n = recv(c->cfd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+	n = c_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
+	if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+		if (c->ssl != NULL)
+			want(g, c, 0, c->tls_want == GUARD_TLS_WANT_WRITE ? EPOLLOUT : EPOLLIN);
 		return;
+	}
 	if (n <= 0) {
 		if (c->state == CS_BODY || c->state == CS_HEAD)
 			audit(g, c, 0, GR_NONE);
@@ -602,6 +645,40 @@ client_readable(struct guard *g, struct gconn *c)
 	}
 	c->in_len += (size_t)n;
 	advance(g, c);
+}
+
+/* Read while TLS holds decrypted bytes epoll cannot see. */
+static void
+client_read_all(struct guard *g, struct gconn *c)
+{
+	for (int i = 0; i < 64; i++) {
+		client_readable(g, c);
+		if (c->state == CS_FREE || c->ssl == NULL || guard_tls_pending(c->ssl) == 0 ||
+		    (c->state != CS_IDLE && c->state != CS_HEAD && c->state != CS_BODY))
+			return;
+	}
+}
+
+static void
+tls_step(struct guard *g, struct gconn *c)
+{
+	int need = 0, reason = GR_TLS_HANDSHAKE;
+	int rc = guard_tls_handshake(c->ssl, &need, &reason, c->cn, sizeof(c->cn));
+
+	if (rc == 0) {
+		want(g, c, 0, need == GUARD_TLS_WANT_WRITE ? EPOLLOUT : EPOLLIN);
+		return;
+	}
+	if (rc < 0) {
+		g->st.rejected[reason]++;
+		audit(g, c, 0, reason);
+		conn_close(g, c);
+		return;
+	}
+	c->state = CS_IDLE;
+	c->deadline = ward_now_ns() + ms_ns(g->gp->idle_timeout_ms);
+	want(g, c, 0, EPOLLIN);
+	client_read_all(g, c); /* the request may have come with the handshake */
 }
 
 /* ------------------------------------------------------------ upstream */
@@ -873,12 +950,13 @@ flush_client(struct guard *g, struct gconn *c)
 {
 	if (c->state == CS_REFUSE) {
 		while (c->own_off < c->own_len) {
-			ssize_t w = send(c->cfd, c->own + c->own_off, c->own_len - c->own_off,
-					 MSG_NOSIGNAL | MSG_DONTWAIT);
+			ssize_t w = c_send(c, c->own + c->own_off, c->own_len - c->own_off);
 			if (w < 0 && errno == EINTR)
 				continue;
-			if (w < 0 && errno == EAGAIN)
+			if (w < 0 && errno == EAGAIN) {
+				want_client_write(g, c);
 				return;
+			}
 			if (w <= 0) {
 				conn_close(g, c);
 				return;
@@ -889,6 +967,8 @@ flush_client(struct guard *g, struct gconn *c)
 			/* Unread input would turn close() into a reset that can
 			 * destroy the answer: shut down our side and drain. */
 			upstream_close(g, c);
+			if (c->ssl != NULL)
+				guard_tls_notify(c->ssl);
 			shutdown(c->cfd, SHUT_WR);
 			c->state = CS_LINGER;
 			c->deadline = ward_now_ns() + LINGER_NS;
@@ -909,12 +989,11 @@ flush_client(struct guard *g, struct gconn *c)
 	if (c->state != CS_RESPONSE)
 		return;
 	while (c->rb_off < c->rb_len) {
-		ssize_t w = send(c->cfd, c->rb + c->rb_off, c->rb_len - c->rb_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = c_send(c, c->rb + c->rb_off, c->rb_len - c->rb_off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && errno == EAGAIN) {
-			want(g, c, 0, EPOLLOUT);
+			want_client_write(g, c);
 			want(g, c, 1, 0);
 			return;
 		}
@@ -1008,7 +1087,8 @@ accept_all(struct guard *g)
 				"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
 				"Connection: close\r\n\r\n";
 			g->st.rejected[GR_CONNECTION_LIMIT]++;
-			send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (g->tls == NULL) /* plain text on a TLS port would be noise */
+				send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			close(fd);
 			continue;
 		}
@@ -1036,6 +1116,14 @@ accept_all(struct guard *g)
 		c->state = CS_IDLE;
 		c->deadline = ward_now_ns() + ms_ns(g->gp->idle_timeout_ms);
 		g->st.connections_open++;
+		if (g->tls != NULL) {
+			if ((c->ssl = guard_tls_accept(g->tls, fd)) == NULL) {
+				conn_close(g, c);
+				continue;
+			}
+			c->state = CS_TLS;
+			c->deadline = ward_now_ns() + ms_ns(g->gp->request_timeout_ms);
+		}
 		if (i + 1 > g->hi)
 			g->hi = i + 1;
 	}
@@ -1123,6 +1211,8 @@ guard_new(const struct guard_policy *gp, int lfd, int ep, uint64_t tag_base)
 		goto fail;
 	for (size_t i = 0; i < g->nc; i++)
 		g->c[i].cfd = g->c[i].ufd = -1;
+	if (gp->tls_cert != NULL && (g->tls = guard_tls_new(gp)) == NULL)
+		goto fail;
 	if (guard_keys_load(gp, &g->keys) != 0) {
 		if (gp->auth_required)
 			goto fail;
@@ -1135,6 +1225,7 @@ guard_new(const struct guard_policy *gp, int lfd, int ep, uint64_t tag_base)
 	}
 	return g;
 fail:
+	guard_tls_free(g->tls);
 	guard_keyset_free(&g->keys);
 	free(g->c);
 	free(g->st.routes);
@@ -1175,11 +1266,16 @@ guard_event(struct guard *g, uint64_t tag, uint32_t events)
 			conn_close(g, c);
 			return;
 		}
-		if ((events & EPOLLOUT) ||
-		    (c->state == CS_REFUSE && (events & (EPOLLHUP | EPOLLERR))))
+		if (c->state == CS_TLS) {
+			tls_step(g, c);
+			return;
+		}
+		if ((events & EPOLLOUT) || (c->wblock_read && (events & EPOLLIN)) ||
+		    (c->state == CS_REFUSE && (events & (EPOLLHUP | EPOLLERR)))) {
+			c->wblock_read = 0;
 			flush_client(g, c);
-		else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-			client_readable(g, c);
+		} else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			client_read_all(g, c);
 		else if ((events & (EPOLLHUP | EPOLLERR)) && c->state != CS_FREE)
 			conn_close(g, c);
 		return;
@@ -1230,6 +1326,10 @@ guard_expire(struct guard *g, uint64_t now)
 		case CS_HEAD:
 		case CS_BODY:
 			refuse(g, c, GR_REQUEST_TIMEOUT, 0);
+			break;
+		case CS_TLS:
+			g->st.rejected[GR_TLS_HANDSHAKE]++;
+			conn_close(g, c);
 			break;
 		case CS_UPSTREAM:
 			upstream_fail(g, c, c->connecting ? GU_CONNECT : GU_TIMEOUT);
@@ -1397,6 +1497,7 @@ guard_free(struct guard *g)
 		if (g->c[i].state != CS_FREE)
 			conn_close(g, &g->c[i]);
 	close(g->lfd);
+	guard_tls_free(g->tls);
 	guard_keyset_free(&g->keys);
 	free(g->c);
 	free(g->st.routes);

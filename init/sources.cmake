@@ -44,5 +44,6 @@ set(WARD_INIT_LOGIC_SOURCES
 	${CMAKE_SOURCE_DIR}/init/guard_keys.c
 	${CMAKE_SOURCE_DIR}/init/guard_stats.c
 	${CMAKE_SOURCE_DIR}/init/guard.c
+	${CMAKE_SOURCE_DIR}/init/guard_tls.c
 	${WARD_GUARD_PROFILES_C}
 )

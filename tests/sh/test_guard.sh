@@ -217,6 +217,60 @@ for mode in fast slow; do
 	kill "$GUARD_PID"
 done
 
+# TLS with client certificates (mTLS): certificates made with openssl(1)
+mkcert() { # mkcert NAME CN CA: NAME.pem/NAME.key signed by CA (or self-signed CA when CA is -)
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
+		-out "$T/$1.csr" -subj "/CN=$2" 2>/dev/null
+	if [ "$3" = - ]; then
+		openssl x509 -req -in "$T/$1.csr" -signkey "$T/$1.key" -out "$T/$1.pem" -days 2 \
+			-extfile <(printf 'basicConstraints=critical,CA:true\nkeyUsage=keyCertSign\n') 2>/dev/null
+	else
+		openssl x509 -req -in "$T/$1.csr" -CA "$T/$3.pem" -CAkey "$T/$3.key" -CAcreateserial \
+			-out "$T/$1.pem" -days 2 -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n') 2>/dev/null
+	fi
+}
+mkcert ca ward-test-ca - && mkcert srv localhost ca && mkcert client client-a ca &&
+	mkcert other other-ca - && mkcert rogue client-a other
+cat >"$T/tls.json" <<JSON
+{"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"unix:$T/up.sock",
+ "routes":[{"methods":["GET"],"path":"/open","auth":false},{"methods":["GET"],"path":"/sse","auth":false}],
+ "auth":{"required":false},
+ "tls":{"cert":"$T/srv.pem","key":"$T/srv.key","client_ca":"$T/ca.pem"}}}
+JSON
+start_guard guard-tls "$T/tls.json" "$MPORT"
+TURL=https://127.0.0.1:$GP
+[ "$(code --cacert "$T/ca.pem" --cert "$T/client.pem" --key "$T/client.key" "$TURL/open")" = 200 ] \
+	&& pass "mTLS: a client certificate from the CA is served" || fail "mTLS with a good certificate"
+[ "$(code --cacert "$T/ca.pem" "$TURL/open")" = 000 ] && [ "$(metric 'ward_guard_rejected_total{reason="client_cert"}')" = 1 ] \
+	&& pass "mTLS: no client certificate: refused in the handshake, counted" || fail "mTLS without a certificate"
+[ "$(code --cacert "$T/ca.pem" --cert "$T/rogue.pem" --key "$T/rogue.key" "$TURL/open")" = 000 ] \
+	&& [ "$(metric 'ward_guard_rejected_total{reason="client_cert"}')" = 2 ] \
+	&& pass "mTLS: a certificate from another CA (same CN): refused, counted" || fail "mTLS rogue certificate"
+[ "$(code "http://127.0.0.1:$GP/open")" = 000 ] && [ "$(metric 'ward_guard_rejected_total{reason="tls_handshake"}')" = 1 ] \
+	&& pass "plain HTTP on the TLS port: refused, counted" || fail "plain HTTP to TLS"
+python3 - "$GP" "$T" <<'PY' && pass "TLS: keep-alive, pipelining and SSE pass through" || fail "TLS keep-alive/SSE"
+import socket, ssl, sys, time
+port, t = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=t + "/ca.pem")
+ctx.load_cert_chain(t + "/client.pem", t + "/client.key")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+s.sendall(b"GET /open HTTP/1.1\r\nHost: x\r\n\r\n" * 3)
+buf = b""
+while buf.count(b"HTTP/1.1 200") < 3 or not buf.endswith(b"}\n"):
+    d = s.recv(65536)
+    assert d, buf
+    buf += d
+t0 = time.time()
+s.sendall(b"GET /sse HTTP/1.1\r\nHost: x\r\n\r\n")
+buf = b""
+while b"data: " not in buf:
+    buf += s.recv(65536)
+assert time.time() - t0 < 0.25, time.time() - t0
+s.close()
+PY
+grep -q '"client_cn":"client-a"' "$T/guard-tls.log" && pass "the audit line names the client certificate" || fail "client_cn in audit"
+kill "$GUARD_PID"
+
 # the effective policy validates against docs/policy.schema.json
 "$WARD_INIT" --check-policy "$T/limits.json" >"$T/eff.json"
 check "the effective guard policy validates against the schema" python3 - "$WARD_SRC/docs/policy.schema.json" "$T/eff.json" <<'PY'
