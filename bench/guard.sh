@@ -27,14 +27,15 @@ done
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # the guard, optimised, from the same sources as ward-init's
-cmake -DOUT="$dir/guard_profiles.c" "-DIN=$(ls "$root"/init/profiles/*.json | tr '\n' ';')" \
+cmake -DOUT="$dir/guard_profiles.c" "-DIN=$(ls "$root"/init/profiles/*.json | paste -sd';')" \
 	-P "$root/init/profiles/embed.cmake"
 cc -O2 -g -D_GNU_SOURCE -DWARD_VERSION='"bench"' -I"$root/lib" -I"$root/init" \
 	"$root/tests/tools/guard_drive.c" "$root"/init/guard.c "$root"/init/guard_http.c \
 	"$root"/init/guard_policy.c "$root"/init/guard_keys.c "$root"/init/guard_stats.c \
+	"$root"/init/guard_tls.c \
 	"$root"/init/policy.c "$root"/init/jlog.c "$dir/guard_profiles.c" \
 	"$root"/lib/core/{error,mem,file,log,json}.c "$root"/lib/crypto/{sha256,hasher}.c \
-	-o "$dir/guard_drive" -ljansson -lcrypto -lpthread
+	-o "$dir/guard_drive" -ljansson -lssl -lcrypto -lpthread
 
 UP=$(port) GP=$(port) MP=$(port)
 KEY=sk-bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
@@ -52,18 +53,24 @@ GPID=$!
 pids+=($GPID)
 for i in $(seq 100); do grep -q ready "$dir/up.out" "$dir/guard.out" 2>/dev/null && \
 	[ "$(cat "$dir/up.out" "$dir/guard.out" | grep -c ready)" = 2 ] && break; sleep 0.05; done
-cat >"$dir/post.lua" <<LUA
+# two request sizes: a 2-row batch (well under a millisecond in the server)
+# and a 64-row batch (a few milliseconds), to show how the guard's fixed
+# cost per request weighs against the server's work
+for rows in 2 64; do
+	body=$(python3 -c "import json; print(json.dumps({'inputs': [[0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8]] * $rows}))")
+	cat >"$dir/post$rows.lua" <<LUA
 wrk.method = "POST"
-wrk.body = '{"inputs": [[0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8], [1, 1, 1, 1, 0, 0, 0, 0]]}'
+wrk.body = '$body'
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer $KEY"
 LUA
+done
 
 # wrk --latency: "Requests/sec: N" and "99% Xms|us|s"
-run_wrk() { # run_wrk PORT CONNS -> "rps p99_ms"
+run_wrk() { # run_wrk PORT CONNS ROWS -> "rps p99_ms non2xx"
 	local threads=1
 	[ "$2" -gt 1 ] && threads=2
-	wrk -t"$threads" -c"$2" -d"${dur}s" --latency -s "$dir/post.lua" "http://127.0.0.1:$1/predict" |
+	wrk -t"$threads" -c"$2" -d"${dur}s" --latency -s "$dir/post$3.lua" "http://127.0.0.1:$1/predict" |
 		python3 -c '
 import re, sys
 t = sys.stdin.read()
@@ -73,12 +80,15 @@ err = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
 print(rps, float(v) * {"us": 1e-3, "ms": 1, "s": 1e3}[u], err.group(1) if err else 0)'
 }
 
+echo "host: $(nproc) CPUs, load average $(cut -d" " -f1-3 /proc/loadavg) (other work on the machine shows in the spread)"
 echo "== 1. wrk POST /predict, ${dur} s per run, $rounds rounds alternating (median)"
 : >"$dir/results"
-for conns in 1 64; do
-	for r in $(seq "$rounds"); do
-		echo "direct $conns $(run_wrk "$UP" "$conns")" >>"$dir/results"
-		echo "guard $conns $(run_wrk "$GP" "$conns")" >>"$dir/results"
+for rows in 2 64; do
+	for conns in 1 64; do
+		for r in $(seq "$rounds"); do
+			echo "direct $conns $rows $(run_wrk "$UP" "$conns" "$rows")" >>"$dir/results"
+			echo "guard $conns $rows $(run_wrk "$GP" "$conns" "$rows")" >>"$dir/results"
+		done
 	done
 done
 rss=$(awk '/VmRSS/ {print $2}' /proc/$GPID/status)
@@ -111,17 +121,18 @@ python3 - "$dir/results" "$dir/sse" "$rss" "$hwm" "$(wc -l <"$dir/audit.log")" <
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 print()
-print("| connections | direct req/s | guard req/s | ratio (goal >= 0.95) | direct p99 ms | guard p99 ms | added p99 ms (goal < 1) | non-2xx |")
-print("|---|---|---|---|---|---|---|---|")
-for c in ("1", "64"):
-    d = [r for r in rows if r[0] == "direct" and r[1] == c]
-    g = [r for r in rows if r[0] == "guard" and r[1] == c]
-    dr = statistics.median(float(r[2]) for r in d)
-    gr = statistics.median(float(r[2]) for r in g)
-    dp = statistics.median(float(r[3]) for r in d)
-    gpp = statistics.median(float(r[3]) for r in g)
-    errs = sum(int(r[4]) for r in g + d)
-    print("| %s | %.0f | %.0f | %.3f | %.2f | %.2f | %+.2f | %d |" % (c, dr, gr, gr / dr, dp, gpp, gpp - dp, errs))
+print("| batch rows | connections | direct req/s | guard req/s | ratio (goal >= 0.95) | direct p99 ms | guard p99 ms | added p99 ms (goal < 1) | non-2xx |")
+print("|---|---|---|---|---|---|---|---|---|")
+for n in ("2", "64"):
+    for c in ("1", "64"):
+        d = [r for r in rows if r[0] == "direct" and r[1] == c and r[2] == n]
+        g = [r for r in rows if r[0] == "guard" and r[1] == c and r[2] == n]
+        dr = statistics.median(float(r[3]) for r in d)
+        gr = statistics.median(float(r[3]) for r in g)
+        dp = statistics.median(float(r[4]) for r in d)
+        gpp = statistics.median(float(r[4]) for r in g)
+        errs = sum(int(r[5]) for r in g + d)
+        print("| %s | %s | %.0f | %.0f | %.3f | %.2f | %.2f | %+.2f | %d |" % (n, c, dr, gr, gr / dr, dp, gpp, gpp - dp, errs))
 sse = dict((l.split()[0], l.split()[1:]) for l in open(sys.argv[2]))
 print()
 print("| SSE first event | median ms | worst ms |")

@@ -87,6 +87,7 @@ struct gconn {
 	int close_after_own;
 	int close_delimited; /* the response ends when the server closes */
 	int in_advance, again;
+	int client_eof; /* the client closed its side while being served */
 };
 
 struct guard {
@@ -184,6 +185,15 @@ conn_close(struct guard *g, struct gconn *c)
 }
 
 /* ------------------------------------------------------------ client I/O */
+
+/* While a request is served, the client stays in the epoll set (no epoll
+ * change per request): what it pipelines is read into the spare buffer
+ * and parsed later; a client that closed, or a full buffer, leaves it. */
+static uint32_t
+busy_interest(const struct gconn *c)
+{
+	return c->client_eof || c->in_len == c->in_cap ? 0 : EPOLLIN;
+}
 
 /* recv/send on the client, in TLS when it is a TLS connection: bytes, 0 at
  * EOF (recv), -1 with errno (EAGAIN: c->tls_want says for what). */
@@ -470,6 +480,9 @@ judge(struct guard *g, struct gconn *c, const struct gh_request *r)
 	if (rc != GUARD_ROUTE_ALLOW)
 		return GR_ROUTE_DENIED;
 	c->route = (long)idx;
+	/* before the key: an oversized upload is refused unread, whoever sends it */
+	if (r->has_length && r->length > gp->body_bytes)
+		return GR_BODY_TOO_LARGE;
 	if (gp->auth_required && gp->allow[idx].auth) {
 		size_t off = 0, len = 0;
 		int k;
@@ -479,8 +492,6 @@ judge(struct guard *g, struct gconn *c, const struct gh_request *r)
 			return GR_AUTH_INVALID;
 		c->key = guard_stats_key(&g->st, g->keys.v[k].id);
 	}
-	if ((r->has_length && r->length > gp->body_bytes))
-		return GR_BODY_TOO_LARGE;
 	if (gp->concurrent && g->st.inflight >= gp->concurrent)
 		return GR_CONCURRENCY_GLOBAL;
 	if (c->key != NULL && gp->key_concurrent && c->key->inflight >= gp->key_concurrent)
@@ -623,6 +634,20 @@ client_readable(struct guard *g, struct gconn *c)
 			conn_close(g, c);
 		return;
 	}
+	if (c->state == CS_UPSTREAM || c->state == CS_RESPONSE) {
+		if (c->in_len < c->in_cap) {
+			n = c_recv(c, c->in + c->in_len, c->in_cap - c->in_len);
+			if (n < 0 && (errno == EAGAIN || errno == EINTR))
+				return;
+			if (n <= 0)
+				c->client_eof = 1; /* the response still goes out */
+			else
+				c->in_len += (size_t)n;
+		}
+		if (c->cev == EPOLLIN)
+			want(g, c, 0, busy_interest(c));
+		return;
+	}
 	if (c->state != CS_IDLE && c->state != CS_HEAD && c->state != CS_BODY)
 		return;
 	if (in_reserve(g, c, 4096) != 0 && c->in_cap == c->in_len) {
@@ -721,7 +746,7 @@ upstream_start(struct guard *g, struct gconn *c)
 	c->rstate = RS_HEAD;
 	memset(&c->rscan, 0, sizeof(c->rscan));
 	c->rscan.leading = -1;
-	want(g, c, 0, 0);
+	want(g, c, 0, busy_interest(c));
 	if (c->rb == NULL && (c->rb = malloc(RB_SIZE)) == NULL) {
 		upstream_fail(g, c, GU_CONNECT);
 		return;
@@ -1009,7 +1034,7 @@ flush_client(struct guard *g, struct gconn *c)
 		c->bytes_out += (size_t)w;
 		c->deadline = ward_now_ns() + ms_ns(g->gp->upstream_timeout_ms);
 	}
-	want(g, c, 0, 0);
+	want(g, c, 0, busy_interest(c));
 	if (c->rstate == RS_DONE) {
 		finish(g, c);
 		return;
@@ -1042,7 +1067,7 @@ finish(struct guard *g, struct gconn *c)
 	release_inflight(g, c);
 	if (!c->upstream_ok)
 		upstream_close(g, c);
-	if (!c->keep_alive || c->close_delimited) {
+	if (!c->keep_alive || c->close_delimited || c->client_eof) {
 		conn_close(g, c);
 		return;
 	}
@@ -1063,7 +1088,10 @@ finish(struct guard *g, struct gconn *c)
 	want(g, c, 0, EPOLLIN);
 	if (c->ufd >= 0)
 		want(g, c, 1, EPOLLIN); /* notice the server closing it */
-	advance(g, c);
+	if (c->ssl != NULL && guard_tls_pending(c->ssl) > 0)
+		client_read_all(g, c); /* pipelined bytes TLS holds: epoll cannot see them */
+	else
+		advance(g, c);
 }
 
 /* ------------------------------------------------------------ accept */

@@ -790,6 +790,38 @@ guard_policy_parse(const json_t *v, const char *what, struct guard_policy **out)
 	return 0;
 }
 
+static int
+addr_port(const char *a)
+{
+	const char *c = strrchr(a, ':');
+	return c != NULL && strncmp(a, "unix:", 5) != 0 ? atoi(c + 1) : -1;
+}
+
+int
+guard_policy_check_bind(const struct guard_policy *g, int restricted, const uint16_t *ports,
+			size_t n, const char *what)
+{
+	int up = addr_port(g->upstream), lp = addr_port(g->listen), up_in = 0;
+
+	if (!restricted)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ports[i] == lp)
+			return ward_err(WARD_EINPUT,
+					"%s: landlock.tcp_bind lists %d, the guard's public port "
+					"(guard.listen): the server could take it",
+					what, lp);
+		up_in |= ports[i] == up;
+	}
+	if (up > 0 && !up_in)
+		return ward_err(
+			WARD_EINPUT,
+			"%s: guard.upstream port %d is not in landlock.tcp_bind: the server "
+			"could not listen there",
+			what, up);
+	return 0;
+}
+
 static void
 routes_free(struct guard_route *r, size_t n)
 {

@@ -86,7 +86,10 @@ t3=$(code -H "X-Api-Key: $KEY2" -H "X-Test-Tokens: 1000" -d '{}' "$URL/v1/chat/c
 sleep 1
 curl -s -o /dev/null -H "X-Api-Key: $KEY" "$URL/slow" &
 SLOW=$!
-sleep 0.5
+for i in $(seq 100); do # until the guard has it in flight
+	[ "$(metric 'ward_guard_key_inflight_requests{key="tester"}')" = 1 ] && break
+	sleep 0.02
+done
 [ "$(code -H "X-Api-Key: $KEY" -d '{}' "$URL/v1/chat/completions")" = 429 ] \
 	&& pass "per-key concurrency: a second request in flight is refused" || fail "key concurrency"
 wait "$SLOW"
@@ -293,6 +296,13 @@ bad "guard: unknown method" '{"listen":"0.0.0.0:8080","upstream":"127.0.0.1:80",
 bad "guard: a key instead of its hash" '{"listen":"0.0.0.0:8080","upstream":"127.0.0.1:80","auth":{"keys":[{"id":"a","sha256":"sk-live-123"}]}}'
 bad "guard: app metrics prefix in ward's namespace" '{"listen":"0.0.0.0:8080","upstream":"127.0.0.1:80","app_metrics":{"file":"/tmp/m","prefix":"ward_"}}'
 bad "guard: no listen" '{"upstream":"127.0.0.1:80"}'
+for lb in '[8080,8000]' '[9000]'; do
+	echo "{\"version\":1,\"landlock\":{\"tcp_bind\":$lb},\"guard\":{\"listen\":\":8080\",\"upstream\":\"127.0.0.1:8000\"}}" >"$T/bind.json"
+	expect 2 "guard: tcp_bind $lb (the guard's port, or not the upstream's)" "$WARD_INIT" --check-policy "$T/bind.json"
+	echo "$ERR" | grep -q "landlock.tcp_bind" || fail "bind error names landlock.tcp_bind: $ERR"
+done
+echo '{"version":1,"landlock":{"tcp_bind":[8000]},"guard":{"listen":":8080","upstream":"127.0.0.1:8000"}}' >"$T/bind.json"
+expect 0 "guard: tcp_bind holds the upstream port only" "$WARD_INIT" --check-policy "$T/bind.json"
 run "$WARD_INIT" --print-guard-profile ollama
 echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["profile"]=="ollama" and any(x["path"]=="/api/create" for x in d["deny"])' \
 	&& pass "--print-guard-profile prints the built-in profile" || fail "--print-guard-profile: $OUT $ERR"
