@@ -30,8 +30,9 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 cmake -DOUT="$dir/guard_profiles.c" "-DIN=$(ls "$root"/init/profiles/*.json | paste -sd';')" \
 	-P "$root/init/profiles/embed.cmake"
 cc -O2 -g -D_GNU_SOURCE -DWARD_VERSION='"bench"' -I"$root/lib" -I"$root/init" \
-	"$root/tests/tools/guard_drive.c" "$root"/init/guard.c "$root"/init/guard_http.c \
-	"$root"/init/guard_policy.c "$root"/init/guard_keys.c "$root"/init/guard_stats.c \
+	"$root/tests/tools/guard_drive.c" "$root"/init/guard.c "$root"/init/guard_request.c \
+	"$root"/init/guard_response.c "$root"/init/guard_http.c \
+	"$root"/init/guard_policy.c "$root"/init/guard_route.c "$root"/init/guard_keys.c "$root"/init/guard_stats.c \
 	"$root"/init/guard_tls.c \
 	"$root"/init/policy.c "$root"/init/jlog.c "$dir/guard_profiles.c" \
 	"$root"/lib/core/{error,mem,file,log,json}.c "$root"/lib/crypto/{sha256,hasher}.c \

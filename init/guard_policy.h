@@ -87,8 +87,14 @@ int guard_policy_check_bind(const struct guard_policy *g, int restricted, const 
  * (routes and deny as the policy wrote them; the profile by name). */
 json_t *guard_policy_to_json(const struct guard_policy *g);
 
+/* The seven method names, in enum gh_method order, NULL-terminated. */
+extern const char *const guard_method_names[];
+
 /* guard_profile_json(name): the built-in profile's JSON text, or NULL. */
 const char *guard_profile_json(const char *name);
+/* guard_profile_name(name): the built-in profile's name as a static string
+ * (for route origins), or NULL. */
+const char *guard_profile_name(const char *name);
 /* guard_profile_names(): NULL-terminated list of the built-in profiles. */
 const char *const *guard_profile_names(void);
 
