@@ -308,7 +308,8 @@ gc_flush_client(struct guard *g, struct gconn *c)
 		c->in_len -= used;
 		gc_reset_request(c);
 		c->state = CS_IDLE;
-		c->deadline = ward_now_ns() + gc_ms_ns(g->gp->idle_timeout_ms);
+		c->waiting_since = ward_now_ns();
+		c->deadline = c->waiting_since + gc_ms_ns(g->gp->idle_timeout_ms);
 		gc_want(g, c, 0, EPOLLIN);
 		gc_advance(g, c);
 		return;
@@ -386,6 +387,7 @@ gc_finish(struct guard *g, struct gconn *c)
 	}
 	gc_reset_request(c);
 	c->state = CS_IDLE;
+	c->waiting_since = now;
 	c->deadline = now + gc_ms_ns(g->gp->idle_timeout_ms);
 	gc_want(g, c, 0, EPOLLIN);
 	if (c->ufd >= 0)

@@ -220,6 +220,55 @@ for mode in fast slow; do
 	kill "$GUARD_PID"
 done
 
+# a full connection table: the connection waiting longest without a request
+# makes room; a real request is served while 20 trickling heads hold 8 slots
+cat >"$T/evict.json" <<JSON
+{"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"unix:$T/up.sock",
+ "routes":[{"methods":["GET"],"path":"/open","auth":false}],"auth":{"required":false},
+ "limits":{"connections":8,"request_timeout_s":30}}}
+JSON
+start_guard guard-evict "$T/evict.json" "$MPORT"
+python3 - "$GP" <<'PY' && pass "held connections cannot keep a real request out (oldest waiting evicted)" || fail "eviction"
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for i in range(20):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /open HTTP/1.1\r\nHost: x\r\n")
+    held.append(s)
+    time.sleep(0.01)
+for i in range(5):
+    s = socket.create_connection(("127.0.0.1", port), timeout=3)
+    s.sendall(b"GET /open HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert s.recv(100).startswith(b"HTTP/1.1 200"), i
+    s.close()
+PY
+[ "$(metric 'ward_guard_rejected_total{reason="connection_limit"}')" -ge 12 ] && pass "evictions counted (connection_limit)" \
+	|| fail "connection_limit: $(metric 'ward_guard_rejected_total{reason="connection_limit"}')"
+kill "$GUARD_PID"
+
+# differential smuggling fuzz: what the guard forwards, h11 (a strict independent
+# parser) reads as exactly the requests the guard relayed, never an error
+H11_UP=$(free_port)
+if /usr/bin/python3 -c 'import h11' 2>/dev/null; then
+	/usr/bin/python3 "$WARD_SRC/tests/py/guard_h11_upstream.py" "$H11_UP" "$T/h11.log" >"$T/h11.out" 2>&1 &
+	PIDS+=($!)
+	wait_ready "$T/h11.out"
+	cat >"$T/smuggle.json" <<JSON
+{"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"127.0.0.1:$H11_UP",
+ "routes":[{"methods":["POST","GET","PUT"],"path":"/v1/chat/completions","auth":false},
+           {"methods":["GET"],"path":"/admin","auth":false}],
+ "auth":{"required":false},"limits":{"request_timeout_s":2}}}
+JSON
+	start_guard guard-smuggle "$T/smuggle.json" "$MPORT"
+	run python3 "$WARD_SRC/tests/py/guard_smuggle_fuzz.py" "$GP" "$T/h11.log" 19 2000
+	echo "    $OUT"
+	[ "$RC" = 0 ] && pass "2,000 fuzzed smuggling messages: no desync with h11" || fail "smuggling fuzz: $OUT $ERR"
+	kill "$GUARD_PID"
+else
+	fail "python3-h11 is not installed (scripts/install-deps.sh --test)"
+fi
+
 # TLS with client certificates (mTLS): certificates made with openssl(1)
 mkcert() { # mkcert NAME CN CA: NAME.pem/NAME.key signed by CA (or self-signed CA when CA is -)
 	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
