@@ -101,7 +101,7 @@ get_uint(const json_t *v, const char *what, const char *field, uint64_t lo, uint
 static int
 get_ms(const json_t *v, const char *what, const char *field, unsigned *out)
 {
-	double s;
+	double s = 0;
 
 	if (get_num(v, what, field, 0.01, 86400, &s) != 0)
 		return -1;
