@@ -203,8 +203,11 @@ gc_upstream_fail(struct guard *g, struct gconn *c, int kind)
 
 	g->st.upstream_errors[kind]++;
 	gc_upstream_close(g, c);
-	if (!partial && kind != GU_TIMEOUT && c->reused && !c->retried && c->rb_len == 0) {
-		/* A kept-alive connection the server had closed: once more. */
+	if (!partial && kind != GU_TIMEOUT && c->reused && !c->retried && c->rb_len == 0 &&
+	    c->method != GM_POST && c->method != GM_PATCH && c->method != GM_OTHER) {
+		/* A kept-alive connection the server had closed: once more, for
+		 * idempotent methods only (RFC 9110 9.2.2) — a POST the server may
+		 * have run is not sent twice. */
 		c->retried = 1;
 		gc_upstream_start(g, c);
 		return;

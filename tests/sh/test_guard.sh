@@ -54,6 +54,7 @@ cat >"$T/limits.json" <<JSON
 {"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"127.0.0.1:$UP",
  "routes":[{"methods":["POST"],"path":"/v1/chat/completions"},{"methods":["GET"],"path":"/slow"},
            {"methods":["GET"],"path":"/open","auth":false},{"methods":["GET"],"path":"/close"},
+           {"methods":["GET"],"path":"/drop"},
            {"methods":["GET","HEAD"],"path":"/chunked"}],
  "auth":{"keys":[{"id":"tester","sha256":"$HASH"}],"keys_file":"$T/keys"},
  "limits":{"key_rate":{"rps":2,"burst":3},"key_concurrent":1,
@@ -105,6 +106,27 @@ K3=other-key-0123456789
 [ "$(curl -s -H "X-Api-Key: $K3" "$URL/chunked" | grep -c '"path": "/chunked"')" = 1 ] \
 	&& pass "a chunked response is passed on" || fail "chunked response"
 [ "$(code -I -H "X-Api-Key: $K3" "$URL/chunked")" = 200 ] && pass "HEAD" || fail "HEAD"
+# the server drops a kept-alive connection between two requests: the next
+# request on the client's connection is still served (a fresh upstream one)
+sleep 1
+python3 - "$GP" "$K3" <<'PY' && pass "an upstream that drops kept-alive connections: the next request is served" || fail "dropped upstream connection"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+def ask(method, path):
+    s.sendall(b"%s %s HTTP/1.1\r\nHost: g\r\nX-Api-Key: %s\r\nContent-Length: 2\r\n\r\n{}" % (method, path, sys.argv[2].encode()))
+    d = b""
+    while b"\r\n\r\n" not in d:
+        d += s.recv(65536)
+    head, rest = d.split(b"\r\n\r\n", 1)
+    n = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0].split(b":")[1])
+    while len(rest) < n:
+        rest += s.recv(65536)
+    return int(head.split(b" ")[1])
+assert ask(b"GET", b"/drop") == 200
+time.sleep(0.3)
+assert ask(b"POST", b"/v1/chat/completions") == 200
+PY
+
 # HTTP/1.0 client (after the key bucket refills)
 sleep 1
 [ "$(curl -s -0 -H "X-Api-Key: $K3" "$URL/chunked" | grep -c '"path": "/chunked"')" = 1 ] \
