@@ -534,8 +534,11 @@ table_exists(struct vuln_db *db, const char *name)
 	return rc == SQLITE_ROW;
 }
 
-json_t *
-vuln_db_status(struct vuln_db *db, time_t now, long max_age)
+/* The store's sources with their ages; with counts, also the records of
+ * each (by ecosystem) and the vulnerabilities several sources name -- whole
+ * table scans that `ward db status` wants and a scan's stale check does not. */
+static json_t *
+db_status(struct vuln_db *db, time_t now, long max_age, int counts)
 {
 	json_t *sources = json_array(), *j = NULL;
 	sqlite3_stmt *st = NULL, *cnt = NULL;
@@ -547,12 +550,12 @@ vuln_db_status(struct vuln_db *db, time_t now, long max_age)
 	if (have) {
 		st = db_prepare(
 			db, "SELECT path, format, imported, data_time FROM source ORDER BY path");
-		cnt = db_prepare(db,
-				 "SELECT a.ecosystem, count(DISTINCT v.id), "
-				 "0 FROM vuln v LEFT JOIN affected a ON a.id = v.id "
-				 "WHERE v.source = ? AND v.withdrawn IS NULL GROUP BY a.ecosystem "
-				 "ORDER BY a.ecosystem");
-		if (st == NULL || cnt == NULL)
+		if (counts)
+			cnt = db_prepare(db, "SELECT a.ecosystem, count(DISTINCT v.id), "
+					     "0 FROM vuln v LEFT JOIN affected a ON a.id = v.id "
+					     "WHERE v.source = ? AND v.withdrawn IS NULL GROUP BY "
+					     "a.ecosystem ORDER BY a.ecosystem");
+		if (st == NULL || (counts && cnt == NULL))
 			goto out;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			const char *path = (const char *)sqlite3_column_text(st, 0);
@@ -562,16 +565,19 @@ vuln_db_status(struct vuln_db *db, time_t now, long max_age)
 			sqlite3_stmt *tot;
 			time_t t = canon_time(dt);
 			double age = t >= 0 ? (double)(now - t) / 86400.0 : -1;
-			int r2;
-			sqlite3_reset(cnt);
-			sqlite3_bind_text(cnt, 1, path, -1, SQLITE_TRANSIENT);
-			while ((r2 = sqlite3_step(cnt)) == SQLITE_ROW) {
+			int r2 = SQLITE_DONE;
+			if (cnt != NULL) {
+				sqlite3_reset(cnt);
+				sqlite3_bind_text(cnt, 1, path, -1, SQLITE_TRANSIENT);
+				r2 = sqlite3_step(cnt);
+			}
+			for (; r2 == SQLITE_ROW; r2 = sqlite3_step(cnt)) {
 				const char *e = (const char *)sqlite3_column_text(cnt, 0);
 				json_int_t n = sqlite3_column_int64(cnt, 1);
 				json_object_set_new(eco, e ? e : "(no package)", json_integer(n));
 			}
 			/* a record with entries for several releases counts once */
-			if (r2 == SQLITE_DONE &&
+			if (counts && r2 == SQLITE_DONE &&
 			    (tot = db_prepare(db,
 					      "SELECT count(*), count(withdrawn) FROM vuln WHERE "
 					      "source = ?")) != NULL) {
@@ -603,7 +609,8 @@ vuln_db_status(struct vuln_db *db, time_t now, long max_age)
 			goto out;
 		}
 		/* vulnerabilities (CVE ids) named by records of more than one source */
-		if (count(db,
+		if (counts &&
+		    count(db,
 			  "SELECT count(*) FROM (SELECT a.alias FROM alias a JOIN vuln v ON v.id = "
 			  "a.id WHERE a.alias LIKE 'CVE-%' AND v.withdrawn IS NULL GROUP BY "
 			  "a.alias "
@@ -622,6 +629,12 @@ out:
 	return j;
 }
 
+json_t *
+vuln_db_status(struct vuln_db *db, time_t now, long max_age)
+{
+	return db_status(db, now, max_age, 1);
+}
+
 int
 vuln_db_stale(struct vuln_db *db, time_t now, long max_age, struct ward_strv *out)
 {
@@ -630,7 +643,7 @@ vuln_db_stale(struct vuln_db *db, time_t now, long max_age, struct ward_strv *ou
 
 	if (max_age <= 0)
 		return 0;
-	if ((s = vuln_db_status(db, now, max_age)) == NULL)
+	if ((s = db_status(db, now, max_age, 0)) == NULL)
 		return -1;
 	json_array_foreach(json_object_get(s, "sources"), i, src)
 	{
