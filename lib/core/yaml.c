@@ -102,26 +102,16 @@ static int
 append(struct ward_yaml_node *parent, struct ward_yaml_node *child, size_t *cap, int pair_key)
 {
 	if (parent->type == WARD_YAML_SEQUENCE) {
-		if (parent->n == *cap) {
-			size_t c = *cap ? *cap * 2 : 8;
-			void *p = ward_realloc(parent->items, c * sizeof(*parent->items));
-			if (p == NULL)
-				return -1;
-			parent->items = p;
-			*cap = c;
-		}
+		if (ward_vec_reserve(&parent->items, cap, parent->n + 1, sizeof(*parent->items)) !=
+		    0)
+			return -1;
 		parent->items[parent->n++] = child;
 		return 0;
 	}
 	if (pair_key) {
-		if (parent->n == *cap) {
-			size_t c = *cap ? *cap * 2 : 8;
-			void *p = ward_realloc(parent->pairs, c * sizeof(*parent->pairs));
-			if (p == NULL)
-				return -1;
-			parent->pairs = p;
-			*cap = c;
-		}
+		if (ward_vec_reserve(&parent->pairs, cap, parent->n + 1, sizeof(*parent->pairs)) !=
+		    0)
+			return -1;
 		parent->pairs[parent->n].key = child;
 		parent->pairs[parent->n].value = NULL;
 		parent->n++;

@@ -249,14 +249,8 @@ merge_entry(struct merge *m, const struct oci_entry *e, struct oci_fs_entry *out
 		ward_err(WARD_EINPUT, "%s: more than %ju files", m->what, (uintmax_t)limit);
 		goto fail;
 	}
-	if (m->nadd == m->capadd) {
-		size_t cap = m->capadd ? m->capadd * 2 : 256;
-		void *p = ward_realloc(m->add, cap * sizeof(*m->add));
-		if (p == NULL)
-			goto fail;
-		m->add = p;
-		m->capadd = cap;
-	}
+	if (ward_vec_reserve(&m->add, &m->capadd, m->nadd + 1, sizeof(*m->add)) != 0)
+		goto fail;
 	m->add[m->nadd] = a;
 	if (strmap_put(&m->seen, a.path, m->nadd) != 0)
 		return -1; /* a is owned by m now */
@@ -310,14 +304,8 @@ replaced_by_nondir(const struct merge *m, const char *path)
 static int
 push(struct oci_fs_entry **v, size_t *n, size_t *cap, const struct oci_fs_entry *e)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 256;
-		void *p = ward_realloc(*v, c * sizeof(**v));
-		if (p == NULL)
-			return -1;
-		*v = p;
-		*cap = c;
-	}
+	if (ward_vec_reserve(v, cap, *n + 1, sizeof(**v)) != 0)
+		return -1;
 	(*v)[(*n)++] = *e;
 	return 0;
 }
@@ -388,7 +376,7 @@ merge_end(struct merge *m)
 	}
 	/* lower + this layer + implicit parents, sorted again */
 	ncap = fs->n + m->nadd + nimp;
-	if (ncap > 0 && (nv = ward_malloc(ncap * sizeof(*nv))) == NULL)
+	if (ncap > 0 && (nv = ward_reallocarray(NULL, ncap, sizeof(*nv))) == NULL)
 		goto out;
 	if (fs->n)
 		memcpy(nv, fs->v, fs->n * sizeof(*nv));
@@ -504,7 +492,7 @@ oci_image_walk(struct oci_image *img, const struct oci_fs *fs, oci_walk_fn fn, v
 	size_t *idx = NULL;
 	int rc = 0;
 
-	if (fs->n > 0 && (idx = ward_malloc(fs->n * sizeof(*idx))) == NULL)
+	if (fs->n > 0 && (idx = ward_reallocarray(NULL, fs->n, sizeof(*idx))) == NULL)
 		return -1;
 	for (size_t l = 0; l < img->nlayers && rc == 0; l++) {
 		struct oci_layer_reader *r;

@@ -61,12 +61,6 @@ void source_free(struct oci_source *s);
  * (how a path resolves inside a chroot); caller frees. */
 char *oci_path_clamp(const char *s);
 
-/* Remove what interrupted runs left: entries of dir named
- * "<prefix><pid>-<n>" whose pid no longer runs; and the "<path>.tmp-…"
- * siblings of path.  Errors are ignored (the error state is kept). */
-void oci_remove_stale(const char *dir, const char *prefix);
-void oci_remove_stale_siblings(const char *path);
-
 /* Compression from the first bytes of a blob. */
 int oci_sniff_compression(const unsigned char *p, size_t n);
 

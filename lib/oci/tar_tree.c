@@ -74,14 +74,8 @@ linked_before(struct tree *t, const struct stat *st)
 static int
 remember_inode(struct tree *t, const struct stat *st, const char *path)
 {
-	if (t->nseen == t->capseen) {
-		size_t cap = t->capseen ? t->capseen * 2 : 16;
-		void *p = ward_realloc(t->seen, cap * sizeof(*t->seen));
-		if (p == NULL)
-			return -1;
-		t->seen = p;
-		t->capseen = cap;
-	}
+	if (ward_vec_reserve(&t->seen, &t->capseen, t->nseen + 1, sizeof(*t->seen)) != 0)
+		return -1;
 	t->seen[t->nseen].path = ward_strdup(path);
 	if (t->seen[t->nseen].path == NULL)
 		return -1;

@@ -52,15 +52,9 @@ remember_dir(struct unpack *u, const char *path, uint32_t mode, uint64_t uid, ui
 	if (strmap_get(&u->dirmap, path, &i)) {
 		d = &u->dirs[i];
 	} else {
-		if (u->ndirs == u->capdirs) {
-			size_t cap = u->capdirs ? u->capdirs * 2 : 256;
-			void *p = ward_realloc(u->dirs, cap * sizeof(*u->dirs));
-			if (p == NULL)
-				return -1;
-			u->dirs = p;
-			u->capdirs = cap;
-			/* the map borrows paths, which do not move */
-		}
+		/* the map borrows paths, which do not move */
+		if (ward_vec_reserve(&u->dirs, &u->capdirs, u->ndirs + 1, sizeof(*u->dirs)) != 0)
+			return -1;
 		d = &u->dirs[u->ndirs];
 		if ((d->path = ward_strdup(path)) == NULL)
 			return -1;
@@ -427,8 +421,7 @@ oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_unpack
 	static const struct oci_unpack_opts defaults = {.owners = -1};
 	struct unpack u = {.rootfd = -1, .target = dir};
 	struct oci_fs fs = {0};
-	struct stat st;
-	char *tmp = NULL;
+	struct ward_outdir *out = NULL;
 	int rc = -1;
 
 	if (o == NULL)
@@ -436,72 +429,27 @@ oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_unpack
 	u.owners = o->owners < 0 ? geteuid() == 0 : o->owners;
 	u.devices = o->devices;
 	u.progress = o->progress;
-	if (lstat(dir, &st) == 0) {
-		DIR *d;
-		struct dirent *de;
-		int empty = 1;
-		if (!S_ISDIR(st.st_mode))
-			return ward_err(WARD_EINPUT, "%s: exists and is not a directory", dir);
-		if ((d = opendir(dir)) != NULL) {
-			while (empty && (de = readdir(d)) != NULL)
-				empty = strcmp(de->d_name, ".") == 0 ||
-					strcmp(de->d_name, "..") == 0;
-			closedir(d);
-		}
-		if (!empty && !o->replace)
-			return ward_err(WARD_EINPUT,
-					"%s: exists and is not empty (replace it "
-					"explicitly)",
-					dir);
-	}
-	oci_remove_stale_siblings(dir);
-	if ((u.buf = ward_malloc(1u << 20)) == NULL || (tmp = ward_tmp_sibling(dir)) == NULL)
+	if ((u.buf = ward_malloc(1u << 20)) == NULL ||
+	    (out = ward_outdir_begin(dir, NULL, 0755, o->replace ? WARD_OUTDIR_REPLACE : 0)) ==
+		    NULL)
 		goto out;
-	{
-		const char *slash = strrchr(dir, '/');
-		char *parent =
-			slash && slash != dir ? ward_strndup(dir, (size_t)(slash - dir)) : NULL;
-		int prc = parent ? ward_mkdir_p(parent, 0755) : 0;
-		free(parent);
-		if (prc != 0)
-			goto out;
-	}
-	if (mkdir(tmp, 0700) != 0) {
-		ward_err_io(tmp, "cannot create directory");
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	if ((u.rootfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		ward_err_io(tmp, "cannot open");
+	if ((u.rootfd = dup(ward_outdir_fd(out))) < 0) {
+		ward_errno(WARD_EENV, "%s: dup failed", dir);
 		goto out;
 	}
 	if (unpack_layers(&u, img, &fs) != 0 || finish_dirs(&u) != 0)
 		goto out;
-	if (fchmod(u.rootfd, 0755) != 0) {
-		ward_err_io(tmp, "cannot chmod");
-		goto out;
-	}
 	if (u.skipped > 0)
 		ward_warn("%s: %ju device nodes not created (pass devices as root to create them)",
 			  dir, (uintmax_t)u.skipped);
 	close(u.rootfd);
 	u.rootfd = -1;
-	if (ward_dir_commit(tmp, dir) != 0)
-		goto out;
-	free(tmp);
-	tmp = NULL;
-	rc = 0;
+	rc = ward_outdir_commit(out);
+	out = NULL;
 out:
 	if (u.rootfd >= 0)
 		close(u.rootfd);
-	if (tmp != NULL) {
-		struct ward_error saved;
-		ward_err_save(&saved);
-		ward_rm_rf(tmp);
-		ward_err_restore(&saved);
-		free(tmp);
-	}
+	ward_outdir_abort(out);
 	for (size_t i = 0; i < u.ndirs; i++)
 		free(u.dirs[i].path);
 	free(u.dirs);

@@ -262,7 +262,8 @@ void sbom_license_share(const struct sbom_catalog *c, size_t *concluded, size_t 
 #define SBOM_OWNERS_FILE "owners.tsv"
 
 /* sbom_write_dir(c, dir): write every output into dir, which appears
- * complete or not at all (an existing dir is replaced as a whole). */
+ * complete or not at all.  An existing dir is replaced as a whole, and only
+ * when it is empty or holds nothing but these files (ward_outdir). */
 int sbom_write_dir(const struct sbom_catalog *c, const char *dir);
 
 /* ---------------------------------------------------------- files manifest */

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Untrusted input never hangs, never escapes, never lies (issue 15), for the
+# commands that read images, specs, keys and models: a FIFO anywhere an
+# input file is expected is refused at once (exit 2), a symlinked blob is
+# named as such, an -o directory ward did not write is never replaced, a
+# failed write to stdout is exit 3, and no message carries raw control
+# bytes.  Every command runs under `timeout`: a hang shows as exit 124.
+. "$(dirname "$0")/lib.sh"
+export WARD_PASSWORD=ward-test
+W() { timeout 20 "$WARD" "$@"; }
+
+mkdir -p "$T/root/etc" "$T/root/usr/bin"
+echo hello >"$T/root/etc/hello"
+printf '#!/bin/true\n' >"$T/root/usr/bin/app" && chmod 755 "$T/root/usr/bin/app"
+check "a small image to attack" W image pack "$T/root" -o "$T/img:v1"
+IMG=$T/img
+manifest=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["manifests"][0]["digest"][7:])' "$IMG/index.json")
+config=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["config"]["digest"][7:])' "$IMG/blobs/sha256/$manifest")
+layer=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["layers"][0]["digest"][7:])' "$IMG/blobs/sha256/$manifest")
+
+# copy_with_fifo NAME PATH-IN-LAYOUT: a copy of the image with a FIFO there.
+copy_with_fifo() {
+	rm -rf "$T/$1" && cp -r "$IMG" "$T/$1" && rm -f "$T/$1/$2" && mkfifo "$T/$1/$2"
+}
+
+# ---- 5: a FIFO as an input never hangs ------------------------------------
+copy_with_fifo fifo-index index.json
+expect_err 2 "index.json: is a FIFO, expected a regular file" "FIFO index.json: refused, no hang" \
+	W image inspect "$T/fifo-index"
+copy_with_fifo fifo-config "blobs/sha256/$config"
+expect_err 2 "is a FIFO, expected a regular file" "FIFO config blob: refused, no hang" \
+	W image inspect "$T/fifo-config"
+copy_with_fifo fifo-layer "blobs/sha256/$layer"
+expect_err 2 "is a FIFO, expected a regular file" "FIFO layer blob: refused, no hang" \
+	W image files "$T/fifo-layer"
+expect_err 2 "is a FIFO, expected a regular file" "FIFO layer blob: sbom refuses too" \
+	W sbom "$T/fifo-layer" --format cyclonedx
+mkfifo "$T/ward.yaml" "$T/key.fifo" "$T/archive.tar"
+expect_err 2 "ward.yaml: is a FIFO" "FIFO as ward.yaml (-f): refused, no hang" W lock -f "$T/ward.yaml"
+expect_err 2 "ward.yaml: is a FIFO" "FIFO as ward.yaml of build" W build -f "$T/ward.yaml"
+expect_err 2 "key.fifo: is a FIFO" "FIFO as --key (sign): refused, no hang" \
+	W sign "$IMG:v1" --key "$T/key.fifo"
+expect_err 2 "archive.tar: is a FIFO" "FIFO as an image archive: refused, no hang" \
+	W image inspect "$T/archive.tar"
+mkdir -p "$T/model" && echo weights >"$T/model/w.bin"
+W keygen -o "$T/k" >/dev/null 2>&1
+expect_err 2 "key.fifo: is a FIFO" "FIFO as --key (model verify)" \
+	W model verify "$T/model" --key "$T/key.fifo"
+
+# ---- 11: clear messages ----------------------------------------------------
+rm -rf "$T/symblob" && cp -r "$IMG" "$T/symblob"
+mv "$T/symblob/blobs/sha256/$layer" "$T/elsewhere"
+ln -s "$T/elsewhere" "$T/symblob/blobs/sha256/$layer"
+expect_err 2 "is a symbolic link" "a symlinked blob is named as a symlink (not 'Too many levels')" \
+	W image files "$T/symblob"
+echo '[{"not": "an image"}]' >"$T/array.json"
+expect_err 2 "not a tar archive" "a JSON array given as an image: 'not a tar archive', not 'truncated tar'" \
+	W image inspect "$T/array.json"
+mkdir -p "$T/esc"
+expect_err 2 'no\ese\nx' "control characters in a file name are escaped in the message" \
+	W image inspect "$T/esc/no"$'\033'"se"$'\n'"x"
+printf '%s' "$ERR" | grep -q "$(printf '\033')" && fail "raw ESC byte on stderr" || pass "no raw ESC byte on stderr"
+
+# ---- 2: -o never replaces a directory ward did not write --------------------
+mkdir -p "$T/project/src"
+echo 'int main(void) { return 0; }' >"$T/project/src/main.c"
+echo 'name: demo' >"$T/project/ward.yaml"
+(cd "$T/project" && find . -type f | sort | xargs sha256sum) >"$T/project.sums"
+expect_err 2 "refusing to replace a directory it did not create" "sbom -o an existing project directory: refused" \
+	W sbom "$IMG:v1" -o "$T/project"
+(cd "$T/project" && sha256sum -c --quiet "$T/project.sums") && [ -f "$T/project/src/main.c" ] &&
+	pass "the project is untouched" || fail "the project was changed: $(ls -R "$T/project")"
+(cd "$T/project" && expect_err 2 "refusing to replace" "sbom -o \"\$PWD\" refused" W sbom "$IMG:v1" -o "$PWD")
+[ -f "$T/project/src/main.c" ] && pass "still there after -o \$PWD" || fail "project erased"
+check "sbom -o a new directory" W sbom "$IMG:v1" -o "$T/sbom"
+check "sbom -o its own previous output (replaced whole)" W sbom "$IMG:v1" -o "$T/sbom"
+touch "$T/sbom/notes.txt"
+expect_err 2 "notes.txt" "a user file added to an SBOM directory: no longer replaced" \
+	W sbom "$IMG:v1" -o "$T/sbom"
+expect_err 2 "refusing to replace" "image pack -o a project directory: refused" \
+	W image pack "$T/root" -o "$T/project:v1"
+expect_err 2 "refusing to replace" "image unpack into a project directory: refused" \
+	W image unpack "$IMG:v1" "$T/project"
+[ -f "$T/project/src/main.c" ] && pass "the project survived pack and unpack" || fail "project erased"
+
+# ---- 7: stdout write errors ------------------------------------------------
+full() { # full DESCRIPTION CMD...: stdout to /dev/full is exit 3 with a message
+	local what=$1
+	shift
+	"$@" >/dev/full 2>"$T/full.err"
+	local rc=$?
+	if [ "$rc" = 3 ] && grep -q "standard output: write failed" "$T/full.err"; then
+		pass "$what > /dev/full: exit 3"
+	else
+		fail "$what > /dev/full: exit $rc: $(tail -2 "$T/full.err")"
+	fi
+}
+full "image files" W image files "$IMG:v1"
+full "image inspect" W image inspect "$IMG:v1"
+full "sbom" W sbom "$IMG:v1" --format cyclonedx
+full "audit" W audit "$IMG:v1"
+W model sign "$T/model" --key "$T/k.key" >/dev/null 2>&1
+full "model verify --json" W model verify "$T/model" --key "$T/k.pub" --json
+full "version" W version
+W db import "$WARD_SHARED/vulndata/pypi" --db "$T/db" >/dev/null 2>&1
+full "scan" W scan "$IMG:v1" --db "$T/db"
+
+finish
