@@ -25,6 +25,17 @@ gen_file(struct build_ctx *ctx, const char *path, const void *data, size_t len, 
 	return e;
 }
 
+/* gen_text: gen_file of a text built by appends (checked once, here: a
+ * failed append never yields a truncated /etc/passwd). */
+static struct build_entry *
+gen_text(struct build_ctx *ctx, const char *path, struct ward_buf *b, int group, const char *owner,
+	 const char *why)
+{
+	if (ward_buf_check(b) != 0)
+		return NULL;
+	return gen_file(ctx, path, b->data, b->len, group, owner, why);
+}
+
 static struct build_entry *
 gen_dir(struct build_ctx *ctx, const char *path, uint32_t mode, uint32_t uid, uint32_t gid,
 	int group, const char *why)
@@ -187,11 +198,10 @@ status_d(struct build_ctx *ctx)
 			return -1;
 		}
 		snprintf(path, sizeof(path), "var/lib/dpkg/status.d/%s", name);
-		ok = gen_file(ctx, path, st.data, st.len, bp->group, name,
-			      "dpkg status (scanners)") != NULL;
+		ok = gen_text(ctx, path, &st, bp->group, name, "dpkg status (scanners)") != NULL;
 		if (ok && sums.len > 0) {
 			snprintf(path, sizeof(path), "var/lib/dpkg/status.d/%s.md5sums", name);
-			ok = gen_file(ctx, path, sums.data, sums.len, bp->group, name,
+			ok = gen_text(ctx, path, &sums, bp->group, name,
 				      "dpkg md5sums of the files kept") != NULL;
 		}
 		ward_buf_free(&st);
@@ -239,9 +249,9 @@ ca_bundle(struct build_ctx *ctx)
 			goto out;
 		count++;
 	}
-	if (count > 0 && gen_file(ctx, "etc/ssl/certs/ca-certificates.crt", b.data, b.len,
-				  group_of(ctx, "ca-certificates"), "ca-certificates",
-				  "update-ca-certificates") == NULL)
+	if (count > 0 &&
+	    gen_text(ctx, "etc/ssl/certs/ca-certificates.crt", &b, group_of(ctx, "ca-certificates"),
+		     "ca-certificates", "update-ca-certificates") == NULL)
 		goto out;
 	rc = 0;
 out:
@@ -391,10 +401,8 @@ accounts(struct build_ctx *ctx)
 		ward_buf_printf(&gr, "%s:x:%lld:\n", u->name, u->gid);
 	ward_buf_puts(&pw, "nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n");
 	ward_buf_puts(&gr, "nogroup:x:65534:\n");
-	if (gen_file(ctx, "etc/passwd", pw.data, pw.len, GROUP_CONFIG, "ward",
-		     "user: of ward.yaml") == NULL ||
-	    gen_file(ctx, "etc/group", gr.data, gr.len, GROUP_CONFIG, "ward",
-		     "user: of ward.yaml") == NULL)
+	if (gen_text(ctx, "etc/passwd", &pw, GROUP_CONFIG, "ward", "user: of ward.yaml") == NULL ||
+	    gen_text(ctx, "etc/group", &gr, GROUP_CONFIG, "ward", "user: of ward.yaml") == NULL)
 		goto out;
 	{
 		static const char nss[] = "passwd:         files\n"
@@ -446,14 +454,14 @@ os_release(struct build_ctx *ctx)
 			"VERSION_CODENAME=%s\n"
 			"ID=debian\n",
 			major, x->codename, major, major, x->codename, x->codename);
-	rc = gen_file(ctx, "etc/os-release", b.data, b.len, GROUP_CONFIG, "ward",
+	rc = gen_text(ctx, "etc/os-release", &b, GROUP_CONFIG, "ward",
 		      "distribution of ward.lock's packages") != NULL
 		     ? 0
 		     : -1;
 	if (rc == 0) {
 		ward_buf_free(&b);
 		ward_buf_printf(&b, "%s\n", x->version);
-		rc = gen_file(ctx, "etc/debian_version", b.data, b.len, GROUP_CONFIG, "ward",
+		rc = gen_text(ctx, "etc/debian_version", &b, GROUP_CONFIG, "ward",
 			      "distribution of ward.lock's packages") != NULL
 			     ? 0
 			     : -1;

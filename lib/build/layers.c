@@ -34,15 +34,21 @@ key_common(struct build_ctx *ctx, int group, struct ward_buf *b)
 			(long long)ctx->epoch);
 }
 
-static void
+/* The key is the hash of the whole description: a failed append (sticky)
+ * fails the key, never yields the key of a truncated description. */
+static int
 finish_key(struct ward_buf *b, char out[65])
 {
-	sha256_hex(b->data, b->len, out);
+	int rc = ward_buf_check(b);
+
+	if (rc == 0)
+		sha256_hex(b->data, b->len, out);
 	ward_buf_free(b);
+	return rc;
 }
 
 /* Everything the package stage reads. */
-static void
+static int
 deb_key(struct build_ctx *ctx, int group, char out[65])
 {
 	const struct build_spec *s = ctx->spec;
@@ -63,7 +69,7 @@ deb_key(struct build_ctx *ctx, int group, char out[65])
 		ward_buf_printf(&b, "pkg %s %s %s %s %d\n", p->name, p->version, p->arch, p->sha256,
 				ctx->pkgs[i].group);
 	}
-	finish_key(&b, out);
+	return finish_key(&b, out);
 }
 
 /* ------------------------------------------------------------ entries */
@@ -87,14 +93,8 @@ struct entries {
 static int
 push(struct entries *es, struct build_entry *e)
 {
-	if (es->n == es->cap) {
-		size_t cap = es->cap ? es->cap * 2 : 256;
-		struct build_entry **v = ward_realloc(es->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		es->v = v;
-		es->cap = cap;
-	}
+	if (ward_vec_reserve(&es->v, &es->cap, es->n + 1, sizeof(*es->v)) != 0)
+		return -1;
 	es->v[es->n++] = e;
 	return 0;
 }
@@ -388,8 +388,14 @@ load_meta(struct build_ctx *ctx, struct build_layer *l, int group, int add)
 			ctx->res->dropped =
 				(size_t)json_integer_value(json_object_get(v, "dropped"));
 			ctx->res->pyc = (size_t)json_integer_value(json_object_get(v, "pyc"));
-			json_array_foreach(json_object_get(v, "setid"), i, s)
-				ward_strv_push(&ctx->setid, json_string_value(s));
+			json_array_foreach(
+				json_object_get(v, "setid"), i,
+				s) if (json_is_string(s) &&
+				       ward_strv_push(&ctx->setid, json_string_value(s)) != 0)
+			{
+				rc = -1;
+				goto out;
+			}
 		}
 	}
 	l->cached = 1;
@@ -457,9 +463,8 @@ build_deb_layers_cached(struct build_ctx *ctx)
 	int all = 1;
 
 	for (int g = 0; g < GROUP_DEB_COUNT; g++) {
-		if (describe(ctx, g) != 0)
+		if (describe(ctx, g) != 0 || deb_key(ctx, g, ctx->glayer[g].key) != 0)
 			return -1;
-		deb_key(ctx, g, ctx->glayer[g].key);
 		if (ctx->opts->no_layer_cache || group_packages(ctx, g) == 0)
 			continue;
 		if (load_meta(ctx, &ctx->glayer[g], g, 0) != 1)
@@ -497,8 +502,7 @@ content_key(struct build_ctx *ctx, int group, const struct entries *es, char out
 				e->uid, e->gid, (unsigned long long)e->size,
 				e->type == BUILD_SYMLINK ? e->link : e->sha256);
 	}
-	finish_key(&b, out);
-	return 0;
+	return finish_key(&b, out);
 }
 
 static int

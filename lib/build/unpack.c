@@ -49,14 +49,8 @@ ent_push(struct pkg_out *o, const char *path, int type, const struct deb_entry *
 {
 	struct pkg_ent *x;
 
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		struct pkg_ent *v = ward_realloc(o->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		o->v = v;
-		o->cap = cap;
-	}
+	if (ward_vec_reserve(&o->v, &o->cap, o->n + 1, sizeof(*o->v)) != 0)
+		return -1;
 	x = &o->v[o->n];
 	memset(x, 0, sizeof(*x));
 	x->path = ward_strdup(path);

@@ -8,14 +8,8 @@
 static int
 add_field(struct deb_para *p, size_t *cap, const char *name, const char *value)
 {
-	if (p->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct deb_field *f = ward_realloc(p->fields, ncap * sizeof(*f));
-		if (f == NULL)
-			return -1;
-		p->fields = f;
-		*cap = ncap;
-	}
+	if (ward_vec_reserve(&p->fields, cap, p->n + 1, sizeof(*p->fields)) != 0)
+		return -1;
 	p->fields[p->n].name = name;
 	p->fields[p->n].value = value;
 	p->n++;
@@ -25,14 +19,8 @@ add_field(struct deb_para *p, size_t *cap, const char *name, const char *value)
 static int
 add_para(struct deb_control *c, size_t *cap, size_t line)
 {
-	if (c->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		struct deb_para *p = ward_realloc(c->paras, ncap * sizeof(*p));
-		if (p == NULL)
-			return -1;
-		c->paras = p;
-		*cap = ncap;
-	}
+	if (ward_vec_reserve(&c->paras, cap, c->n + 1, sizeof(*c->paras)) != 0)
+		return -1;
 	memset(&c->paras[c->n], 0, sizeof(c->paras[0]));
 	c->paras[c->n].line = line;
 	c->n++;

@@ -15,12 +15,19 @@ strv_json(const struct ward_strv *v, int sorted)
 
 	for (size_t i = 0; i < v->n; i++)
 		ward_strv_push(&copy, v->v[i]);
+	if (ward_strv_check(&copy) != 0) {
+		json_decref(a);
+		a = NULL;
+	}
 	if (sorted)
 		ward_strv_sort(&copy);
 	for (size_t i = 0; a != NULL && i < copy.n; i++)
-		json_array_append_new(a, json_string(copy.v[i]));
+		if (json_array_append_new(a, json_string(copy.v[i])) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
 	ward_strv_free(&copy);
-	return a;
+	return a; /* NULL: out of memory, never a shorter list */
 }
 
 json_t *

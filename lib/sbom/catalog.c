@@ -20,12 +20,8 @@ catalog_add(struct sbom_catalog *c, int kind, const char *name, const char *vers
 {
 	struct sbom_component *comp;
 
-	if (c->ncomps % 64 == 0) {
-		comp = ward_realloc(c->comps, (c->ncomps + 64) * sizeof(*comp));
-		if (comp == NULL)
-			return NULL;
-		c->comps = comp;
-	}
+	if (ward_vec_grow(&c->comps, c->ncomps, sizeof(*c->comps)) != 0)
+		return NULL;
 	comp = &c->comps[c->ncomps];
 	memset(comp, 0, sizeof(*comp));
 	comp->kind = kind;
@@ -43,12 +39,8 @@ catalog_add(struct sbom_catalog *c, int kind, const char *name, const char *vers
 static int
 push_index(size_t **v, size_t *n, size_t x)
 {
-	if (*n % 64 == 0) {
-		size_t *nv = ward_realloc(*v, (*n + 64) * sizeof(**v));
-		if (nv == NULL)
-			return -1;
-		*v = nv;
-	}
+	if (ward_vec_grow(v, *n, sizeof(**v)) != 0)
+		return -1;
 	(*v)[(*n)++] = x;
 	return 0;
 }

@@ -68,14 +68,8 @@ add_entry(struct sbom_fileset *fs, size_t *cap, char *rel, const struct stat *st
 {
 	struct sbom_file *f;
 
-	if (fs->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 4096;
-		struct sbom_file *nf = ward_realloc(fs->files, ncap * sizeof(*nf));
-		if (nf == NULL)
-			return -1;
-		fs->files = nf;
-		*cap = ncap;
-	}
+	if (ward_vec_reserve(&fs->files, cap, fs->n + 1, sizeof(*fs->files)) != 0)
+		return -1;
 	f = &fs->files[fs->n++];
 	memset(f, 0, sizeof(*f));
 	f->path = rel;

@@ -308,6 +308,8 @@ vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 		rc = import_file(db, path, st);
 	else
 		rc = import_archive(db, path, st, pr);
+	if (rc == 0)
+		rc = ward_strv_check(&st->unmatched_ecosystems);
 	if (rc == 0) {
 		time_t t;
 		/* Remember where records came from, so that `ward db update` can

@@ -91,11 +91,10 @@ static int
 add_cand(struct scan *s, const struct vuln_pkg *p, int kind, const char *name, const char *ver,
 	 const char *id, struct match_result *m)
 {
-	struct cand *c = ward_realloc(s->c, (s->n + 1) * sizeof(*c));
+	struct cand *c;
 
-	if (c == NULL)
+	if (ward_vec_grow(&s->c, s->n, sizeof(*s->c)) != 0)
 		return -1;
-	s->c = c;
 	c = &s->c[s->n++];
 	memset(c, 0, sizeof(*c));
 	c->pkg = p;
@@ -189,7 +188,7 @@ debian_ids(struct scan *s, const struct vuln_pkg *owner, struct ward_strv *ids)
 			ward_strv_push(ids, info.aliases.v[k]);
 		db_info_free(&info);
 	}
-	rc = 0;
+	rc = ward_strv_check(ids);
 out:
 	db_hits_free(hits, nh);
 	free(name);
@@ -275,7 +274,7 @@ dup_or_null(char **dst, const char *s)
 static int
 emit(struct scan *s, struct cand **g, size_t n)
 {
-	struct vuln_finding f = {0}, *nf;
+	struct vuln_finding f = {0};
 	struct cand *primary = NULL;
 	struct ward_strv all = {0};
 	double best = -1;
@@ -324,8 +323,7 @@ emit(struct scan *s, struct cand **g, size_t n)
 	f.severity = vec ? vuln_severity_from_score(best) : vuln_severity_from_urgency(f.urgency);
 	ward_strv_free(&all);
 	if (rc == 0 &&
-	    (nf = ward_realloc(s->out->findings, (s->out->nfindings + 1) * sizeof(*nf))) != NULL) {
-		s->out->findings = nf;
+	    ward_vec_grow(&s->out->findings, s->out->nfindings, sizeof(*s->out->findings)) == 0) {
 		s->out->findings[s->out->nfindings++] = f;
 		return 0;
 	}

@@ -371,6 +371,11 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 	if (a != NULL) {
 		libs = join(&a->libraries, ", ", a->libraries.n);
 		syms = join(&a->symbols, ", ", a->symbols.n);
+		if (libs == NULL || syms == NULL) { /* never a statement with a lost text */
+			free(libs);
+			free(syms);
+			return NULL;
+		}
 	}
 	if (a != NULL && a->packages.n > 0 && !ward_strv_contains(&a->packages, f->owner)) {
 		char *pk = join(&a->packages, ", ", a->packages.n);
@@ -409,8 +414,15 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 				if (m)
 					ward_strv_push_owned(&all, m);
 			}
-			evidence = join(&all, "; ", s->nblockers + w->unreadable.n);
+			evidence = ward_strv_check(&all) == 0
+					   ? join(&all, "; ", s->nblockers + w->unreadable.n)
+					   : NULL;
 			ward_strv_free(&all);
+			if (evidence == NULL) {
+				free(libs);
+				free(syms);
+				return NULL;
+			}
 		} else if (a != NULL) {
 			evidence = ward_strdup("no root filesystem was inspected");
 		}
