@@ -3,7 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "attest/attest.h"
+#include "oms/oms.h"
 #include "cli.h"
 
 static const char help[] =

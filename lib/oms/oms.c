@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "attest/oms_internal.h"
+#include "oms/oms_internal.h"
 
 #define OMS_MAX_BUNDLE (256u << 20)
 #define OMS_MAX_RESOURCES 10000000u
