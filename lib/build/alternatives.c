@@ -211,22 +211,12 @@ make_links(struct build_ctx *ctx, const char *link, const char *name, const char
 	e = plan_generated(ctx->plan, rel, BUILD_SYMLINK, 0777, group, owner, why);
 	if (e == NULL || (e->link = ward_asprintf("/etc/alternatives/%s", name)) == NULL)
 		return -1;
-	if (ctx->rootfs != NULL) { /* the staging tree gets them too */
-		char *a = ward_path_join(ctx->rootfs, alt), *l = ward_path_join(ctx->rootfs, rel);
-		if (a && l) {
-			char *dir = ward_strdup(a);
-			if (dir != NULL) {
-				*strrchr(dir, '/') = '\0';
-				ward_mkdir_p(dir, 0755);
-				free(dir);
-			}
-			unlink(a);
-			unlink(l);
-			if (symlink(path, a) != 0 || symlink(e->link, l) != 0)
-				ward_debug("staging %s: %s", l, strerror(errno));
+	if (ctx->root != NULL) { /* the staging tree gets them too (beneath its root) */
+		if (ward_root_symlink(ctx->root, path, alt, WARD_ROOT_REPLACE) != 0 ||
+		    ward_root_symlink(ctx->root, e->link, rel, WARD_ROOT_REPLACE) != 0) {
+			ward_debug("staging %s: %s", rel, ward_errmsg());
+			ward_err_clear();
 		}
-		free(a);
-		free(l);
 	}
 	return 0;
 }

@@ -429,9 +429,10 @@ check_policy(struct build_ctx *ctx, const char *text)
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	{
+		struct build_sandbox sb = {.keep_fd = fd};
 		char *argv[] = {(char *)ctx->opts->init_path, "--check-policy", path, NULL};
 		char *envp[] = {NULL};
-		if (build_sandbox_run(NULL, argv, envp, NULL, 0, &log) == 0) {
+		if (build_sandbox_run(&sb, argv, envp, NULL, 0, &log) == 0) {
 			rc = 0;
 		} else if (strstr(ward_errmsg(), "status 2") != NULL) {
 			const struct ward_yaml_node *n = ctx->spec->policy;

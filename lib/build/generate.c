@@ -100,13 +100,12 @@ entry_md5(const struct build_ctx *ctx, const struct build_entry *e, char hex[33]
 
 	if (p == NULL && e->size > 0) {
 		/* package files are read from the staging tree (layers.c) */
-		char *src = e->src	  ? ward_strdup(e->src)
-			    : ctx->rootfs ? ward_path_join(ctx->rootfs, e->path)
-					  : NULL;
-		if (src == NULL)
+		if (e->src != NULL)
+			rc = ward_file_readx(e->src, WARD_IN_NOFOLLOW, (size_t)e->size + 1, &b);
+		else if (ctx->root != NULL)
+			rc = ward_root_read(ctx->root, e->path, (size_t)e->size + 1, &b);
+		else
 			return ward_err(WARD_EENV, "/%s: contents not staged", e->path);
-		rc = ward_file_read(src, (size_t)e->size + 1, &b);
-		free(src);
 		if (rc != 0)
 			return -1;
 		rc = -1;
@@ -235,15 +234,10 @@ ca_bundle(struct build_ctx *ctx)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct build_entry *e = build_plan_entry(ctx->plan, i);
-		char *staged;
-		int r;
 		if (e->type != BUILD_FILE || !ward_str_startswith(e->path, prefix) ||
 		    !ward_str_endswith(e->path, ".crt"))
 			continue;
-		staged = ward_path_join(ctx->rootfs, e->path);
-		r = staged ? ward_file_read(staged, 1 << 20, &b) : -1;
-		free(staged);
-		if (r != 0)
+		if (ward_root_read(ctx->root, e->path, 1 << 20, &b) != 0)
 			goto out;
 		if (b.len > 0 && b.data[b.len - 1] != '\n' && ward_buf_puts(&b, "\n") != 0)
 			goto out;
@@ -291,16 +285,13 @@ extra_libdirs(struct build_ctx *ctx, struct ward_strv *out)
 	for (size_t i = 0; i < n; i++) {
 		const struct build_entry *e = build_plan_entry(ctx->plan, i);
 		struct ward_buf b = {0};
-		char *staged;
 		if (e->type != BUILD_FILE || !ward_str_startswith(e->path, "etc/ld.so.conf.d/") ||
 		    !ward_str_endswith(e->path, ".conf"))
 			continue;
-		staged = ward_path_join(ctx->rootfs, e->path);
-		if (staged == NULL || ward_file_read(staged, 1 << 16, &b) != 0) {
-			free(staged);
+		if (ward_root_read(ctx->root, e->path, 1 << 16, &b) != 0) {
+			ward_buf_free(&b);
 			return -1;
 		}
-		free(staged);
 		for (char *l = (char *)b.data; l != NULL && *l;) {
 			char *nl = strchr(l, '\n'), mbuf[4096];
 			const struct build_entry *d;
@@ -338,19 +329,20 @@ ld_so_cache(struct build_ctx *ctx)
 	}
 	{
 		/* what libc-bin's /etc/ld.so.conf says (in the staging tree only) */
-		char *conf = ward_path_join(ctx->rootfs, "etc/ld.so.conf");
 		static const char text[] = "include /etc/ld.so.conf.d/*.conf\n";
-		int r = conf && (build_plan_find(ctx->plan, "etc/ld.so.conf") != NULL ||
-				 ward_file_write(conf, text, sizeof(text) - 1, 0644) == 0);
-		free(conf);
-		if (!r)
+		if (build_plan_find(ctx->plan, "etc/ld.so.conf") == NULL &&
+		    ward_root_write(ctx->root, "etc/ld.so.conf", text, sizeof(text) - 1, 0644,
+				    WARD_ROOT_REPLACE) != 0)
 			goto out;
 	}
 	{
-		/* the host's static ldconfig, which chroots into the tree itself */
-		char *argv[] = {"/sbin/ldconfig", "-X", "-r", ctx->rootfs, NULL};
+		/* the host's static ldconfig, run over the tree from inside the
+		 * sandbox (it parses the packages' libraries) */
+		struct build_sandbox sb = {
+			.root = ctx->root, .tool = "/sbin/ldconfig", .keep_fd = -1};
+		char *argv[] = {"/.ward-tool", "-X", NULL};
 		char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-		if (build_sandbox_run(NULL, argv, envp, NULL, 0, &log) != 0) {
+		if (build_sandbox_run(&sb, argv, envp, NULL, 0, &log) != 0) {
 			char why[512];
 			snprintf(why, sizeof(why), "%s",
 				 log.data ? (char *)log.data : ward_errmsg());
@@ -358,8 +350,7 @@ ld_so_cache(struct build_ctx *ctx)
 			goto out;
 		}
 	}
-	path = ward_path_join(ctx->rootfs, "etc/ld.so.cache");
-	if (path == NULL || ward_file_read(path, 64u << 20, &cache) != 0)
+	if (ward_root_read(ctx->root, "etc/ld.so.cache", 64u << 20, &cache) != 0)
 		goto out;
 	if (gen_file(ctx, "etc/ld.so.cache", cache.data, cache.len, GROUP_FRAMEWORKS, "ward",
 		     "ldconfig (library directories of /etc/ld.so.conf.d)") == NULL)

@@ -346,6 +346,7 @@ out:
 	free(ctx.pkgs);
 	free(ctx.cache);
 	free(ctx.blobs);
+	ward_root_close(ctx.root);
 	free(ctx.work);
 	free(ctx.rootfs);
 	ward_strv_free(&ctx.setid);

@@ -169,39 +169,76 @@ read_cb(void *arg, void *buf, size_t n)
 	return got;
 }
 
-static char *
-content_path(struct build_ctx *ctx, const struct build_entry *e)
+/* A file entry's contents, open for reading: files: of ward.yaml from
+ * their source (no link followed at the last component: the spec stage
+ * resolved and confined it), package files from the staging tree, beneath
+ * its root (never through a link a package or a sandboxed program put
+ * there).  *what names it for messages (caller frees). */
+static int
+open_content(struct build_ctx *ctx, const struct build_entry *e, char **what)
 {
-	if (e->src != NULL)
-		return ward_strdup(e->src);
-	if (ctx->rootfs == NULL) {
-		ward_err(WARD_EENV, "/%s: contents not staged", e->path);
-		return NULL;
+	struct stat st;
+	int fd;
+
+	if (e->src != NULL) {
+		*what = ward_strdup(e->src);
+		fd = *what ? ward_input_openat(AT_FDCWD, e->src, WARD_IN_NOFOLLOW, e->src, &st)
+			   : -1;
+	} else if (ctx->root == NULL) {
+		*what = NULL;
+		return ward_err(WARD_EENV, "/%s: contents not staged", e->path);
+	} else {
+		*what = ward_path_join(ward_root_path(ctx->root), e->path);
+		fd = *what ? ward_root_open_read(ctx->root, e->path, &st) : -1;
 	}
-	return ward_path_join(ctx->rootfs, e->path);
+	if (fd >= 0 && (uint64_t)st.st_size != e->size) {
+		close(fd);
+		return ward_err(WARD_EINPUT, "%s: changed during the build", *what);
+	}
+	return fd;
 }
 
 /* The hex SHA-256 of a file entry's contents (without writing it). */
 static int
 hash_entry(struct build_ctx *ctx, struct build_entry *e)
 {
+	unsigned char buf[1 << 16];
+	struct sha256_ctx *sha;
 	uint8_t d[32];
-	uint64_t size;
-	char *path;
-	int rc;
+	uint64_t size = 0;
+	char *what = NULL;
+	int fd, rc = -1;
 
 	if (e->data != NULL) {
 		sha256_hex(e->data, e->size, e->sha256);
 		return 0;
 	}
-	if ((path = content_path(ctx, e)) == NULL)
+	if ((fd = open_content(ctx, e, &what)) < 0) {
+		free(what);
 		return -1;
-	rc = sha256_file(path, d, &size);
-	if (rc == 0 && size != e->size)
-		rc = ward_err(WARD_EINPUT, "%s: changed during the build", path);
-	if (rc == 0)
-		ward_hex(d, 32, e->sha256);
-	free(path);
+	}
+	if ((sha = sha256_new()) == NULL)
+		goto out;
+	for (;;) {
+		ssize_t n = ward_fd_read(fd, buf, sizeof(buf), what);
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		sha256_update(sha, buf, (size_t)n);
+		size += (uint64_t)n;
+	}
+	sha256_final(sha, d);
+	if (size != e->size) {
+		ward_err(WARD_EINPUT, "%s: changed during the build", what);
+		goto out;
+	}
+	ward_hex(d, 32, e->sha256);
+	rc = 0;
+out:
+	sha256_free(sha);
+	close(fd);
+	free(what);
 	return rc;
 }
 
@@ -226,13 +263,11 @@ write_entry(struct build_ctx *ctx, struct tar_writer *t, struct build_entry *e)
 		sha256_hex(e->data, e->size, e->sha256);
 		return tar_write_file(t, e->path, &m, e->data, e->size);
 	}
-	if ((path = content_path(ctx, e)) == NULL)
-		return -1;
+	r.fd = open_content(ctx, e, &path);
 	r.path = path;
-	r.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	r.sha = sha256_new();
+	r.sha = r.fd >= 0 ? sha256_new() : NULL;
 	if (r.fd < 0 || r.sha == NULL) {
-		rc = r.fd < 0 ? ward_err_io(path, "cannot open") : -1;
+		rc = -1;
 	} else {
 		rc = tar_write_file_cb(t, e->path, &m, e->size, read_cb, &r);
 		if (rc == 0) {

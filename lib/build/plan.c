@@ -411,7 +411,9 @@ plan_mkdirs(struct build_plan *p, const char *path, int group, const char *owner
 {
 	char buf[4096];
 
-	snprintf(buf, sizeof(buf), "%s", path);
+	if (strlen(path) >= sizeof(buf)) /* never a shorter path than asked */
+		return ward_err(WARD_EINPUT, "/%.200s...: path too long", path);
+	memcpy(buf, path, strlen(path) + 1);
 	for (char *s = strchr(buf, '/'); s != NULL; s = strchr(s + 1, '/')) {
 		struct build_entry *e;
 		*s = '\0';

@@ -262,8 +262,12 @@ int ward_mkdir_p(const char *path, mode_t mode);
  * $TMPDIR, else /tmp); caller removes it and frees the name.  NULL with
  * the error recorded. */
 char *ward_mkdtemp(const char *parent, const char *prefix);
-/* Remove a tree; a missing path is not an error. */
+/* Remove a tree; a missing path is not an error.  By descriptors, never
+ * following a link (ward_remove_at); "/", "." and ".." are refused. */
 int ward_rm_rf(const char *path);
+/* ward_remove_at(dirfd, name, what): remove name in dirfd, recursively for
+ * a directory, never following a link; what names it in messages. */
+int ward_remove_at(int dirfd, const char *name, const char *what);
 /* ward_self_exe(buf, size): the running binary's path (/proc/self/exe)
  * into buf; -1 with the error recorded. */
 int ward_self_exe(char *buf, size_t size);
@@ -278,6 +282,53 @@ char *ward_basename(const char *path);
  * '/', no "." or ".." or empty components, no NUL), else 0. */
 int ward_relpath_ok(const char *rel);
 int ward_fsync_dir(const char *dir);
+
+/* ---------------------------------------------------------------- trees */
+
+/* A directory tree written and read only beneath its root (root.c): the
+ * writer for untrusted content (the build's staging tree of .deb files,
+ * wheels).  Every rel is a clean relative path (ward_relpath_ok: no "..",
+ * no leading "/"); every parent is reached from the root's descriptor
+ * without following any symlink (openat2 RESOLVE_BENEATH|NO_SYMLINKS,
+ * else O_NOFOLLOW per component), so nothing a package, a wheel or a
+ * program run in the tree put there can make ward write or read outside
+ * it.  A symlink or a file where a parent directory should be is an
+ * error (WARD_EINPUT, errno ELOOP or ENOTDIR kept for the caller).
+ * Missing parents are created 0755.  Existing entries are never replaced
+ * (errno EEXIST) unless WARD_ROOT_REPLACE (not for directories).
+ * A handle may be shared by threads (no state changes after open).
+ *
+ * ward_root_open(dir, create): the root (made 0755 when create); NULL
+ *   with the error recorded.  ward_root_close(NULL) is a no-op.
+ * ward_root_mkdir(r, rel, mode): mkdir -p; an existing directory is fine.
+ * ward_root_create(r, rel, mode, flags): a new regular file (O_EXCL,
+ *   mode & 0777), open for writing; the caller closes it.
+ * ward_root_write(r, rel, data, len, mode, flags): create and write.
+ * ward_root_symlink(r, target, rel, flags): a symlink; target is stored
+ *   as text, never resolved.
+ * ward_root_link(r, existing, rel): a hard link to a regular file of the
+ *   tree (both ends beneath the root).
+ * ward_root_lstat(r, rel, st): lstat beneath the root.
+ * ward_root_open_read(r, rel, st): a regular file for reading, opened as
+ *   ward_input_openat(..., WARD_IN_NOFOLLOW).
+ * ward_root_read(r, rel, max, out): its whole contents, appended to out.
+ * ward_root_remove(r, rel): remove a file, link or tree; missing is 0. */
+#define WARD_ROOT_REPLACE 1
+struct ward_root;
+struct ward_root *ward_root_open(const char *dir, int create);
+void ward_root_close(struct ward_root *r);
+const char *ward_root_path(const struct ward_root *r);
+int ward_root_fd(const struct ward_root *r);
+int ward_root_mkdir(struct ward_root *r, const char *rel, mode_t mode);
+int ward_root_create(struct ward_root *r, const char *rel, mode_t mode, int flags);
+int ward_root_write(struct ward_root *r, const char *rel, const void *data, size_t len, mode_t mode,
+		    int flags);
+int ward_root_symlink(struct ward_root *r, const char *target, const char *rel, int flags);
+int ward_root_link(struct ward_root *r, const char *existing, const char *rel);
+int ward_root_lstat(struct ward_root *r, const char *rel, struct stat *st);
+int ward_root_open_read(struct ward_root *r, const char *rel, struct stat *st);
+int ward_root_read(struct ward_root *r, const char *rel, size_t max, struct ward_buf *out);
+int ward_root_remove(struct ward_root *r, const char *rel);
 
 /* ---------------------------------------------------------------- logging */
 

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -535,47 +534,68 @@ ward_mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-static int
-rm_one(const char *fpath, const struct stat *sb, int typeflag, struct FTW *ftwbuf)
+int
+ward_remove_at(int parent, const char *name, const char *what)
 {
-	(void)sb;
-	(void)ftwbuf;
-	if (typeflag == FTW_DP) {
-		if (rmdir(fpath) != 0 && errno != ENOENT)
-			return ward_err_io(fpath, "cannot remove directory");
+	struct stat st;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return errno == ENOENT ? 0 : ward_errno(WARD_EENV, "%s: stat failed", what);
+	if (!S_ISDIR(st.st_mode)) {
+		if (unlinkat(parent, name, 0) != 0 && errno != ENOENT)
+			return ward_errno(WARD_EENV, "%s: cannot remove", what);
 		return 0;
 	}
-	if (unlink(fpath) != 0 && errno != ENOENT)
-		return ward_err_io(fpath, "cannot remove");
-	return 0;
-}
-
-static int
-chmod_one(const char *fpath, const struct stat *sb, int typeflag, struct FTW *ftwbuf)
-{
-	(void)ftwbuf;
-	if (typeflag == FTW_D && (sb->st_mode & 0700) != 0700)
-		chmod(fpath, (sb->st_mode & 07777) | 0700);
+	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == EACCES && fchmodat(parent, name, 0700, 0) == 0)
+		fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return ward_errno(WARD_EENV, "%s: cannot open directory", what);
+	}
+	(void)fchmod(fd, 0700); /* a read-only directory cannot be emptied */
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (ward_remove_at(dirfd(d), de->d_name, what) != 0) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	if (unlinkat(parent, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+		return ward_errno(WARD_EENV, "%s: cannot remove directory", what);
 	return 0;
 }
 
 int
 ward_rm_rf(const char *path)
 {
-	struct stat st;
+	char *dir = ward_dirname(path), *base = ward_basename(path);
+	int dfd = -1, rc = -1;
 
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : ward_err_io(path, "cannot stat");
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlink(path) != 0)
-			return ward_err_io(path, "cannot remove");
-		return 0;
+	if (dir == NULL || base == NULL)
+		goto out;
+	if (strcmp(base, "/") == 0 || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		rc = ward_err(WARD_EINPUT, "%s: refusing to remove this path", path);
+		goto out;
 	}
-	/* A read-only directory cannot be emptied: open them up first. */
-	nftw(path, chmod_one, 64, FTW_PHYS);
-	if (nftw(path, rm_one, 64, FTW_DEPTH | FTW_PHYS) != 0)
-		return -1;
-	return 0;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		rc = errno == ENOENT ? 0 : ward_err_io(dir, "cannot open directory");
+		goto out;
+	}
+	/* by descriptors, never following a link (root.c) */
+	rc = ward_remove_at(dfd, base, path);
+out:
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	free(base);
+	return rc;
 }
 
 char *

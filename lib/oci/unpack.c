@@ -127,43 +127,6 @@ open_parent(struct unpack *u, const char *path, int create, const char **base, i
 	return fd;
 }
 
-/* Remove name in dirfd, recursively for directories (never following). */
-static int
-remove_at(int parent, const char *name, const char *what)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int fd;
-
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno == ENOENT ? 0 : ward_errno(WARD_EENV, "%s: stat failed", what);
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(parent, name, 0) != 0)
-			return ward_errno(WARD_EENV, "%s: cannot remove", what);
-		return 0;
-	}
-	fchmodat(parent, name, 0700, 0);
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return ward_errno(WARD_EENV, "%s: cannot open directory", what);
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (remove_at(dirfd(d), de->d_name, what) != 0) {
-			closedir(d);
-			return -1;
-		}
-	}
-	closedir(d);
-	if (unlinkat(parent, name, AT_REMOVEDIR) != 0)
-		return ward_errno(WARD_EENV, "%s: cannot remove directory", what);
-	return 0;
-}
-
 /* Opaque directory: remove what lower layers put below path, keeping
  * (and descending into) what this layer added. */
 static int
@@ -188,7 +151,7 @@ clear_lower(struct unpack *u, int dfd, const char *path)
 			break;
 		}
 		if (!merge_added(u->m, child)) {
-			rc = remove_at(dirfd(d), de->d_name, child);
+			rc = ward_remove_at(dirfd(d), de->d_name, child);
 		} else {
 			int sub = openat(dirfd(d), de->d_name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -259,7 +222,7 @@ apply(struct unpack *u, const struct oci_fs_entry *e, struct oci_layer_reader *r
 	if (pfd < 0)
 		return errno == ENOENT && !*ward_errmsg() ? 0 : -1;
 	if (e->type == OCI_ENTRY_WHITEOUT) {
-		rc = remove_at(pfd, base, what);
+		rc = ward_remove_at(pfd, base, what);
 		goto out;
 	}
 	if (e->type == OCI_ENTRY_OPAQUE) {
@@ -271,7 +234,8 @@ apply(struct unpack *u, const struct oci_fs_entry *e, struct oci_layer_reader *r
 	}
 	/* Replace what is there, unless a directory meets a directory. */
 	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !(S_ISDIR(st.st_mode) && e->type == OCI_ENTRY_DIR) && remove_at(pfd, base, what) != 0)
+	    !(S_ISDIR(st.st_mode) && e->type == OCI_ENTRY_DIR) &&
+	    ward_remove_at(pfd, base, what) != 0)
 		goto out;
 	switch (e->type) {
 	case OCI_ENTRY_DIR:
