@@ -48,7 +48,8 @@ struct build_ctx {
 	char *cache;  /* the cache directory */
 	char *blobs;  /* <cache>/blobs: .debs and layer blobs, by SHA-256 */
 	char *work;   /* scratch directory of this build */
-	char *rootfs; /* <work>/rootfs: the staged packages (NULL when cached) */
+	char *context; /* the build context, resolved (realpath): sources stay inside */
+	char *rootfs;  /* <work>/rootfs: the staged packages (NULL when cached) */
 	/* rootfs, written and read only beneath it (core.h ward_root): never
 	 * through a package's symlink, never outside */
 	struct ward_root *root;

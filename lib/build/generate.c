@@ -471,10 +471,23 @@ directories(struct build_ctx *ctx)
 	if (gen_dir(ctx, "tmp", 01777, 0, 0, GROUP_CONFIG, "temporary files") == NULL ||
 	    gen_dir(ctx, "root", 0700, 0, 0, GROUP_CONFIG, "root's home") == NULL)
 		return -1;
-	if (strcmp(u->home, "/root") != 0 && strcmp(u->home, "/nonexistent") != 0 &&
-	    gen_dir(ctx, build_usrmerge(u->home + 1, mbuf, sizeof(mbuf)), 0700, (uint32_t)u->uid,
-		    (uint32_t)u->gid, GROUP_CONFIG, "user: home") == NULL)
-		return -1;
+	if (strcmp(u->home, "/root") != 0 && strcmp(u->home, "/nonexistent") != 0) {
+		/* a home of its own: never a directory a package (or ward) has
+		 * (it would change hands, and its layer would hold it twice) */
+		const char *rel = build_usrmerge(u->home + 1, mbuf, sizeof(mbuf));
+		const struct build_entry *old = build_plan_find(ctx->plan, rel);
+		const struct ward_yaml_node *un = ward_yaml_get(s->yaml, "user");
+		const struct ward_yaml_node *hn = un ? ward_yaml_get(un, "home") : NULL;
+		if (old != NULL || plan_resolve(ctx->plan, rel) != NULL)
+			return ward_yaml_error(hn ? hn : un ? un : s->yaml,
+					       "user: home %s is already in the image (%s%s); "
+					       "choose a directory of its own",
+					       u->home, old && old->owner ? "from " : "a symlink",
+					       old && old->owner ? old->owner : "");
+		if (gen_dir(ctx, rel, 0700, (uint32_t)u->uid, (uint32_t)u->gid, GROUP_CONFIG,
+			    "user: home") == NULL)
+			return -1;
+	}
 	for (size_t i = 0; i < s->writable.n; i++) {
 		const char *rel = build_usrmerge(s->writable.v[i] + 1, mbuf, sizeof(mbuf));
 		const struct build_entry *e = plan_resolve(ctx->plan, rel);

@@ -347,6 +347,7 @@ out:
 	free(ctx.cache);
 	free(ctx.blobs);
 	ward_root_close(ctx.root);
+	free(ctx.context);
 	free(ctx.work);
 	free(ctx.rootfs);
 	ward_strv_free(&ctx.setid);

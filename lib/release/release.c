@@ -77,6 +77,7 @@ build(struct rel *x)
 	bo.docker_archive = tar;
 	bo.repo_tag = o->repo_tag;
 	bo.cache = o->cache;
+	bo.context = o->context;
 	bo.init_path = o->init;
 	bo.sign_key = o->key;
 	bo.threads = o->threads;
@@ -166,6 +167,7 @@ rebuild(struct rel *x)
 	bo.output = dir;
 	bo.tag = x->r->tag;
 	bo.cache = x->o->cache;
+	bo.context = x->o->context;
 	bo.init_path = x->o->init;
 	bo.sign_key = x->o->key;
 	bo.threads = x->o->threads == 1 ? 2 : 1;
