@@ -160,6 +160,21 @@ int ward_strv_contains(const struct ward_strv *sv, const char *s);
 void ward_strv_sort(struct ward_strv *sv); /* bytewise */
 void ward_strv_free(struct ward_strv *sv);
 
+/* An open-addressing map from borrowed NUL-terminated keys to size_t
+ * (strmap.c), seeded per process so untrusted keys cannot be made to
+ * collide.  Zero-initialise; keys must outlive the map.  put replaces the
+ * value of an existing key; get: 1 and *val (val may be NULL) when
+ * present, else 0. */
+struct ward_strmap {
+	const char **keys;
+	size_t *vals;
+	size_t n, cap;
+};
+int ward_strmap_put(struct ward_strmap *m, const char *key, size_t val);
+int ward_strmap_get(const struct ward_strmap *m, const char *key, size_t *val);
+void ward_strmap_clear(struct ward_strmap *m);
+void ward_strmap_free(struct ward_strmap *m);
+
 /* ---------------------------------------------------------------- text */
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
@@ -411,6 +426,7 @@ struct ward_yaml_node {
 	struct ward_yaml_node **items; /* sequence items */
 	struct ward_yaml_pair *pairs;  /* mapping entries, in document order */
 	size_t n;		       /* number of items or pairs */
+	size_t *sorted;		       /* mappings: pair indexes by key (ward_yaml_get) */
 };
 
 /* ward_yaml_load(data, len, what): parse one document (an empty input
@@ -419,7 +435,8 @@ struct ward_yaml_node {
 struct ward_yaml_node *ward_yaml_load(const void *data, size_t len, const char *what);
 struct ward_yaml_node *ward_yaml_load_file(const char *path, size_t max);
 void ward_yaml_free(struct ward_yaml_node *root);
-/* ward_yaml_get(map, key): the value for key in a mapping, else NULL. */
+/* ward_yaml_get(map, key): the value for key in a mapping, else NULL
+ * (a binary search: O(log n)). */
 const struct ward_yaml_node *ward_yaml_get(const struct ward_yaml_node *map, const char *key);
 /* ward_yaml_error(n, fmt, ...): record WARD_EINPUT "file:line:col: msg"
  * at node n; returns -1. */

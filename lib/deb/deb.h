@@ -28,12 +28,14 @@ struct deb_field {
 	const char *name;  /* as written ("Package") */
 	const char *value; /* first line trimmed; continuation lines kept as
 			      written, joined by '\n' (what dpkg-deb -f prints) */
+	size_t line;	   /* 1-based, for messages */
 };
 
 struct deb_para {
 	struct deb_field *fields;
 	size_t n;
-	size_t line; /* first line, 1-based, for messages */
+	size_t line;	/* first line, 1-based, for messages */
+	size_t *byname; /* field indexes sorted by name (deb_para_get: O(log n)) */
 };
 
 /* A parsed file.  Every string points into one owned copy of the text. */

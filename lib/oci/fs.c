@@ -82,9 +82,9 @@ merge_abort(struct merge *m)
 	free(m->add);
 	ward_strv_free(&m->wh);
 	ward_strv_free(&m->opq);
-	strmap_free(&m->seen);
-	strmap_free(&m->whmap);
-	strmap_free(&m->opqmap);
+	ward_strmap_free(&m->seen);
+	ward_strmap_free(&m->whmap);
+	ward_strmap_free(&m->opqmap);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -95,9 +95,9 @@ lower_hidden(const struct merge *m, const char *path)
 	char buf[4097];
 	size_t len = strlen(path);
 
-	if (strmap_get(&m->opqmap, "", NULL))
+	if (ward_strmap_get(&m->opqmap, "", NULL))
 		return 1;
-	if (strmap_get(&m->whmap, path, NULL))
+	if (ward_strmap_get(&m->whmap, path, NULL))
 		return 1;
 	if (len >= sizeof(buf))
 		return 0;
@@ -106,7 +106,7 @@ lower_hidden(const struct merge *m, const char *path)
 		if (buf[i] != '/')
 			continue;
 		buf[i] = '\0';
-		if (strmap_get(&m->whmap, buf, NULL) || strmap_get(&m->opqmap, buf, NULL))
+		if (ward_strmap_get(&m->whmap, buf, NULL) || ward_strmap_get(&m->opqmap, buf, NULL))
 			return 1;
 		buf[i] = '/';
 	}
@@ -119,7 +119,7 @@ lookup(const struct merge *m, const char *path)
 {
 	size_t i;
 
-	if (strmap_get(&m->seen, path, &i))
+	if (ward_strmap_get(&m->seen, path, &i))
 		return &m->add[i];
 	if (lower_hidden(m, path))
 		return NULL;
@@ -129,7 +129,7 @@ lookup(const struct merge *m, const char *path)
 int
 merge_added(const struct merge *m, const char *path)
 {
-	return strmap_get(&m->seen, path, NULL);
+	return ward_strmap_get(&m->seen, path, NULL);
 }
 
 /* Resolve symlinks among the parents of path (and path itself when
@@ -210,12 +210,12 @@ merge_entry(struct merge *m, const struct oci_entry *e, struct oci_fs_entry *out
 		return -1;
 	if (e->type == OCI_ENTRY_WHITEOUT || e->type == OCI_ENTRY_OPAQUE) {
 		struct ward_strv *sv = e->type == OCI_ENTRY_WHITEOUT ? &m->wh : &m->opq;
-		struct strmap *map = e->type == OCI_ENTRY_WHITEOUT ? &m->whmap : &m->opqmap;
+		struct ward_strmap *map = e->type == OCI_ENTRY_WHITEOUT ? &m->whmap : &m->opqmap;
 		if (ward_strv_push_owned(sv, rp) != 0) {
 			free(rp);
 			return -1;
 		}
-		if (strmap_put(map, sv->v[sv->n - 1], 0) != 0)
+		if (ward_strmap_put(map, sv->v[sv->n - 1], 0) != 0)
 			return -1;
 		out->path = sv->v[sv->n - 1];
 		out->type = e->type;
@@ -252,7 +252,7 @@ merge_entry(struct merge *m, const struct oci_entry *e, struct oci_fs_entry *out
 	if (ward_vec_reserve(&m->add, &m->capadd, m->nadd + 1, sizeof(*m->add)) != 0)
 		goto fail;
 	m->add[m->nadd] = a;
-	if (strmap_put(&m->seen, a.path, m->nadd) != 0)
+	if (ward_strmap_put(&m->seen, a.path, m->nadd) != 0)
 		return -1; /* a is owned by m now */
 	m->nadd++;
 	*out = a;
@@ -294,7 +294,7 @@ replaced_by_nondir(const struct merge *m, const char *path)
 		if (buf[k] != '/')
 			continue;
 		buf[k] = '\0';
-		if (strmap_get(&m->seen, buf, &i) && m->add[i].type != OCI_ENTRY_DIR)
+		if (ward_strmap_get(&m->seen, buf, &i) && m->add[i].type != OCI_ENTRY_DIR)
 			return 1;
 		buf[k] = '/';
 	}
@@ -315,7 +315,7 @@ merge_end(struct merge *m)
 {
 	struct oci_fs_entry *nv = NULL, *imp = NULL;
 	size_t nn = 0, ncap = 0, nimp = 0, capimp = 0, w = 0;
-	struct strmap impmap = {0};
+	struct ward_strmap impmap = {0};
 	struct oci_fs *fs = m->fs;
 	int rc = -1;
 
@@ -330,15 +330,15 @@ merge_end(struct merge *m)
 		m->add[w++] = m->add[i];
 	}
 	m->nadd = w;
-	strmap_clear(&m->seen);
+	ward_strmap_clear(&m->seen);
 	for (size_t i = 0; i < m->nadd; i++)
-		if (strmap_put(&m->seen, m->add[i].path, i) != 0)
+		if (ward_strmap_put(&m->seen, m->add[i].path, i) != 0)
 			goto out;
 	/* The lower entries that stay. */
 	w = 0;
 	for (size_t i = 0; i < fs->n; i++) {
 		struct oci_fs_entry *e = &fs->v[i];
-		if (lower_hidden(m, e->path) || strmap_get(&m->seen, e->path, NULL) ||
+		if (lower_hidden(m, e->path) || ward_strmap_get(&m->seen, e->path, NULL) ||
 		    replaced_by_nondir(m, e->path)) {
 			entry_free(e);
 			continue;
@@ -352,7 +352,8 @@ merge_end(struct merge *m)
 		for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
 			struct oci_fs_entry d = {0};
 			*s = '\0';
-			if (strmap_get(&m->seen, p, NULL) || strmap_get(&impmap, p, NULL) ||
+			if (ward_strmap_get(&m->seen, p, NULL) ||
+			    ward_strmap_get(&impmap, p, NULL) ||
 			    find_index(fs->v, fs->n, p) != SIZE_MAX) {
 				*s = '/';
 				continue;
@@ -370,7 +371,7 @@ merge_end(struct merge *m)
 				free(d.path);
 				goto out;
 			}
-			if (strmap_put(&impmap, imp[nimp - 1].path, 0) != 0)
+			if (ward_strmap_put(&impmap, imp[nimp - 1].path, 0) != 0)
 				goto out;
 		}
 	}
@@ -401,7 +402,7 @@ out:
 	for (size_t i = 0; i < nimp; i++)
 		free(imp[i].path);
 	free(imp);
-	strmap_free(&impmap);
+	ward_strmap_free(&impmap);
 	merge_abort(m);
 	return rc;
 }

@@ -64,20 +64,6 @@ char *oci_path_clamp(const char *s);
 /* Compression from the first bytes of a blob. */
 int oci_sniff_compression(const unsigned char *p, size_t n);
 
-/* ------------------------------------------------------------ string map */
-
-/* An open-addressing map from borrowed NUL-terminated keys to size_t. */
-struct strmap {
-	const char **keys;
-	size_t *vals;
-	size_t n, cap;
-};
-int strmap_put(struct strmap *m, const char *key, size_t val);
-/* strmap_get: 1 and *val when present, else 0. */
-int strmap_get(const struct strmap *m, const char *key, size_t *val);
-void strmap_clear(struct strmap *m);
-void strmap_free(struct strmap *m);
-
 /* ------------------------------------------------------------ merging layers */
 
 /* The state of applying one layer over the merged file list (fs.c). */
@@ -86,10 +72,10 @@ struct merge {
 	uint32_t layer;
 	struct oci_fs_entry *add; /* this layer's entries, resolved, in tar order */
 	size_t nadd, capadd;
-	struct ward_strv wh;  /* paths whited out by this layer */
-	struct ward_strv opq; /* directories made opaque ("" = the root) */
-	struct strmap seen;   /* path -> index in add (latest) */
-	struct strmap whmap, opqmap;
+	struct ward_strv wh;	 /* paths whited out by this layer */
+	struct ward_strv opq;	 /* directories made opaque ("" = the root) */
+	struct ward_strmap seen; /* path -> index in add (latest) */
+	struct ward_strmap whmap, opqmap;
 	const char *what;
 };
 void merge_begin(struct merge *m, struct oci_fs *fs, uint32_t layer, const char *what);

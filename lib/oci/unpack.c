@@ -36,7 +36,7 @@ struct unpack {
 	struct merge *m;
 	struct dirmeta *dirs;
 	size_t ndirs, capdirs;
-	struct strmap dirmap;
+	struct ward_strmap dirmap;
 	uint64_t skipped;
 	struct ward_progress *progress;
 	unsigned char *buf;
@@ -49,7 +49,7 @@ remember_dir(struct unpack *u, const char *path, uint32_t mode, uint64_t uid, ui
 	size_t i;
 	struct dirmeta *d;
 
-	if (strmap_get(&u->dirmap, path, &i)) {
+	if (ward_strmap_get(&u->dirmap, path, &i)) {
 		d = &u->dirs[i];
 	} else {
 		/* the map borrows paths, which do not move */
@@ -58,7 +58,7 @@ remember_dir(struct unpack *u, const char *path, uint32_t mode, uint64_t uid, ui
 		d = &u->dirs[u->ndirs];
 		if ((d->path = ward_strdup(path)) == NULL)
 			return -1;
-		if (strmap_put(&u->dirmap, d->path, u->ndirs) != 0) {
+		if (ward_strmap_put(&u->dirmap, d->path, u->ndirs) != 0) {
 			free(d->path);
 			return -1;
 		}
@@ -417,7 +417,7 @@ out:
 	for (size_t i = 0; i < u.ndirs; i++)
 		free(u.dirs[i].path);
 	free(u.dirs);
-	strmap_free(&u.dirmap);
+	ward_strmap_free(&u.dirmap);
 	oci_fs_free(&fs);
 	free(u.buf);
 	return rc;

@@ -70,6 +70,9 @@ int catalog_claim(struct sbom_catalog *c, size_t comp, size_t file);
 int catalog_claim_path(struct sbom_catalog *c, size_t comp, const char *path);
 int catalog_prop(struct sbom_component *comp, const char *name, const char *value);
 int catalog_dep(struct sbom_component *comp, size_t dep);
+/* catalog_dep_append: the same, for a dep the caller knows is not there yet
+ * (no scan: callers with many deps keep their own marks). */
+int catalog_dep_append(struct sbom_component *comp, size_t dep);
 void catalog_warn(struct sbom_catalog *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
