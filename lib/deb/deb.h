@@ -210,6 +210,8 @@ struct deb_index_opts {
 	const char *cache;     /* downloaded indices are kept here (NULL: default) */
 	int allow_unsigned;    /* warn instead of failing when the signature
 				  cannot be checked (no gpgv, no signature) */
+	int allow_expired;     /* accept an index past its Valid-Until (a snapshot
+				  mirror), with a warning; else WARD_EVERIFY */
 	int offline;	       /* never download */
 };
 
