@@ -134,6 +134,9 @@ struct check_item {
 	int has_value;		 /* a measurement: */
 	double value;
 	const char *unit; /* "ms", "bytes", "MB/s", "%", "count" */
+	/* mappings (static, comma-separated ids, or NULL): CIS Docker
+	 * Benchmark v1.6, dockle rules, Kubernetes Pod Security (restricted) */
+	const char *cis, *dockle, *pss;
 };
 
 struct check_matrix {
@@ -154,17 +157,18 @@ struct check_opts {
 	int threads;
 	check_policy_fn policy;	    /* required for ward images */
 	const struct ward_key *key; /* public key: signatures and attestations; NULL: skipped */
-	const char *bundle;	    /* attestation bundle to check with them, or NULL */
-	const char *db;		    /* OSV store: findings need VEX; NULL: skipped */
-	const char *vex;	    /* OpenVEX document applied to the findings, or NULL */
-	int runtime;		    /* enum check_runtime */
-	const char *engine;	    /* "podman" (default) */
-	const char *health_path;    /* server health request path (default /healthz) */
-	const char *request_path;   /* first-response request: path (default health_path) */
-	const char *request_body;   /* file POSTed to it (NULL: GET) */
-	const char *exec_probe;	    /* a request path that makes the server try to
-				       exec; NULL: a probe container (Python servers) */
-	double startup_max_ms;	    /* thresholds (0: measured and reported only) */
+	const struct sigstore_opts *keyless; /* or keyless (identity policy, trusted root) */
+	const char *bundle;		     /* attestation bundle to check with them, or NULL */
+	const char *db;			     /* OSV store: findings need VEX; NULL: skipped */
+	const char *vex;		     /* OpenVEX document applied to the findings, or NULL */
+	int runtime;			     /* enum check_runtime */
+	const char *engine;		     /* "podman" (default) */
+	const char *health_path;	     /* server health request path (default /healthz) */
+	const char *request_path; /* first-response request: path (default health_path) */
+	const char *request_body; /* file POSTed to it (NULL: GET) */
+	const char *exec_probe;	  /* a request path that makes the server try to
+				     exec; NULL: a probe container (Python servers) */
+	double startup_max_ms;	  /* thresholds (0: measured and reported only) */
 	double latency_max_ms;
 	int startup_timeout_s;	 /* how long the server may take to answer (default 300) */
 	int keep_image;		 /* leave the image loaded in podman's storage */
@@ -181,8 +185,12 @@ void check_matrix_free(struct check_matrix *m);
  *  "checks":[{"id","group","required","description","result","evidence",
  *  "value"?,"unit"?}]}.  Caller decrefs. */
 json_t *check_matrix_json(const struct check_matrix *m);
-/* JUnit XML: one <testsuite> per group, one <testcase> per check (failure,
- * skipped, or a warning in system-out).  Caller frees. */
+/* check_mappings_json(it): {"cis_docker_1.6":[...],"dockle":[...],
+ * "k8s_pss_restricted":[...]}.  Caller decrefs. */
+json_t *check_mappings_json(const struct check_item *it);
+/* JUnit XML: one <testsuite> per group, one <testcase> per check (its
+ * mappings as <properties>; failure, skipped, or a warning in
+ * system-out).  Caller frees. */
 char *check_matrix_junit(const struct check_matrix *m);
 int check_matrix_table(const struct check_matrix *m, FILE *out);
 const char *check_group_name(int group);
