@@ -198,7 +198,9 @@ int ward_str_startswith(const char *s, const char *prefix);
 int ward_input_open(const char *path, int flags, struct stat *st);
 int ward_input_openat(int dirfd, const char *path, int flags, const char *what, struct stat *st);
 /* ward_fd_read_all(fd, what, max, out): read to the end into out
- * (appended, NUL-terminated); more than max bytes is an input error. */
+ * (appended, NUL-terminated); more than max bytes is an input error.  On
+ * failure out is left as it was (freed if it was unallocated), as for
+ * ward_file_read: a failed read never leaks into the caller's buffer. */
 int ward_fd_read_all(int fd, const char *what, size_t max, struct ward_buf *out);
 /* ward_file_read(path, max, out): read a whole regular file of at most max
  * bytes into out (appended, NUL-terminated), opened by ward_input_open

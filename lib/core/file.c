@@ -81,22 +81,39 @@ ward_input_open(const char *path, int flags, struct stat *st)
 	return ward_input_openat(AT_FDCWD, path, flags, path, st);
 }
 
+/* On failure out is as it was (freed when it was empty and unallocated):
+ * no caller leaks what a too-large or unreadable file left in it. */
+static int
+read_failed(struct ward_buf *out, int fresh, size_t start)
+{
+	if (fresh)
+		ward_buf_free(out);
+	else if (out->data != NULL) {
+		out->len = start;
+		out->data[start] = '\0';
+	}
+	return -1;
+}
+
 int
 ward_fd_read_all(int fd, const char *what, size_t max, struct ward_buf *out)
 {
 	size_t start = out->len;
+	int fresh = out->data == NULL;
 
 	for (;;) {
 		ssize_t n;
 		if (ward_buf_reserve(out, 65536) != 0)
-			return -1;
+			return read_failed(out, fresh, start);
 		if ((n = ward_fd_read(fd, out->data + out->len, 65536, what)) < 0)
-			return -1;
+			return read_failed(out, fresh, start);
 		if (n == 0)
 			break;
 		out->len += (size_t)n;
-		if (out->len - start > max)
-			return ward_err(WARD_EINPUT, "%s: too large (limit %zu bytes)", what, max);
+		if (out->len - start > max) {
+			ward_err(WARD_EINPUT, "%s: too large (limit %zu bytes)", what, max);
+			return read_failed(out, fresh, start);
+		}
 	}
 	out->data[out->len] = '\0';
 	return 0;

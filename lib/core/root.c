@@ -194,7 +194,8 @@ ward_root_mkdir(struct ward_root *r, const char *rel, mode_t mode)
 	if (mkdirat(pfd, base, mode) != 0) {
 		int e = errno;
 		if (e != EEXIST)
-			rc = ward_errno(WARD_EENV, "%s/%s: cannot create directory", r->path, rel);
+			rc = ward_errno(e == ENAMETOOLONG ? WARD_EINPUT : WARD_EENV,
+					"%s/%s: cannot create directory", r->path, rel);
 		else if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISDIR(st.st_mode))
 			rc = not_dir(r, rel, strlen(rel), S_ISLNK(st.st_mode) ? ELOOP : ENOTDIR);
 	}
@@ -218,8 +219,8 @@ ward_root_create(struct ward_root *r, const char *rel, mode_t mode, int flags)
 	fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
 	if (fd < 0) {
 		int e = errno;
-		ward_errno(e == EEXIST ? WARD_EINPUT : WARD_EENV, "%s/%s: cannot create", r->path,
-			   rel);
+		ward_errno(e == EEXIST || e == ENAMETOOLONG ? WARD_EINPUT : WARD_EENV,
+			   "%s/%s: cannot create", r->path, rel);
 		errno = e;
 	}
 	close(pfd);
@@ -255,7 +256,7 @@ ward_root_symlink(struct ward_root *r, const char *target, const char *rel, int 
 	}
 	if (symlinkat(target, pfd, base) != 0) {
 		int e = errno;
-		rc = ward_errno(e == EEXIST ? WARD_EINPUT : WARD_EENV,
+		rc = ward_errno(e == EEXIST || e == ENAMETOOLONG ? WARD_EINPUT : WARD_EENV,
 				"%s/%s: cannot create symlink", r->path, rel);
 		errno = e;
 	}

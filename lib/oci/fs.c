@@ -16,6 +16,7 @@
 #include "oci_internal.h"
 
 #define MAX_SYMLINK_HOPS 40
+#define PATH_BUF 4097 /* PATH_MAX + 1: every merged path fits (merge_entry) */
 #define DEFAULT_FS_LIMIT (4u << 20)
 
 static void
@@ -100,7 +101,7 @@ lower_hidden(const struct merge *m, const char *path)
 	if (ward_strmap_get(&m->whmap, path, NULL))
 		return 1;
 	if (len >= sizeof(buf))
-		return 0;
+		return 1; /* never reached (merge_entry); closed, not open */
 	memcpy(buf, path, len + 1);
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] != '/')
@@ -208,6 +209,15 @@ merge_entry(struct merge *m, const struct oci_entry *e, struct oci_fs_entry *out
 	}
 	if (rp == NULL)
 		return -1;
+	/* Symlinks can make a resolved path longer than any name in the layer:
+	 * past PATH_MAX it is refused, so that every later check (hidden?
+	 * replaced?) sees the whole path -- never "not hidden" by default. */
+	if (strlen(rp) >= PATH_BUF) {
+		ward_err(WARD_EINPUT, "%s: %.200s...: resolves to a path over %d bytes", m->what,
+			 e->path, PATH_BUF - 1);
+		free(rp);
+		return -1;
+	}
 	if (e->type == OCI_ENTRY_WHITEOUT || e->type == OCI_ENTRY_OPAQUE) {
 		struct ward_strv *sv = e->type == OCI_ENTRY_WHITEOUT ? &m->wh : &m->opq;
 		struct ward_strmap *map = e->type == OCI_ENTRY_WHITEOUT ? &m->whmap : &m->opqmap;
@@ -238,6 +248,13 @@ merge_entry(struct merge *m, const struct oci_entry *e, struct oci_fs_entry *out
 	if (e->type == OCI_ENTRY_HARDLINK) {
 		if (resolve(m, e->link, 0, &a.link) != 0)
 			goto fail;
+		if (strlen(a.link) >= PATH_BUF) {
+			ward_err(WARD_EINPUT,
+				 "%s: %.200s: hard link target resolves to a path over "
+				 "%d bytes",
+				 m->what, e->path, PATH_BUF - 1);
+			goto fail;
+		}
 		if (*a.link == '\0') {
 			ward_err(WARD_EINPUT, "%s: %s: hard link to the root", m->what, e->path);
 			goto fail;
@@ -251,10 +268,9 @@ merge_entry(struct merge *m, const struct oci_entry *e, struct oci_fs_entry *out
 	}
 	if (ward_vec_reserve(&m->add, &m->capadd, m->nadd + 1, sizeof(*m->add)) != 0)
 		goto fail;
-	m->add[m->nadd] = a;
-	if (ward_strmap_put(&m->seen, a.path, m->nadd) != 0)
-		return -1; /* a is owned by m now */
-	m->nadd++;
+	m->add[m->nadd++] = a; /* owned by m now: merge_abort frees it */
+	if (ward_strmap_put(&m->seen, a.path, m->nadd - 1) != 0)
+		return -1;
 	*out = a;
 	return 0;
 fail:
@@ -284,11 +300,11 @@ cmp_entry(const void *x, const void *y)
 static int
 replaced_by_nondir(const struct merge *m, const char *path)
 {
-	char buf[4097];
+	char buf[PATH_BUF];
 	size_t len = strlen(path), i;
 
 	if (len >= sizeof(buf))
-		return 0;
+		return 1; /* never reached (merge_entry); closed, not open */
 	memcpy(buf, path, len + 1);
 	for (size_t k = 0; k < len; k++) {
 		if (buf[k] != '/')

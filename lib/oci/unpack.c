@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -88,8 +89,10 @@ open_parent(struct unpack *u, const char *path, int create, const char **base, i
 		int nfd;
 		if (n == 0 || n >= sizeof(comp)) {
 			close(fd);
-			return ward_err(WARD_EINPUT, "%s: bad path component in \"%s\"", u->target,
-					path);
+			return ward_err(WARD_EINPUT,
+					"%s: %s path component in \"%.200s\" (a file system allows "
+					"%d bytes)",
+					u->target, n ? "a too long" : "an empty", path, NAME_MAX);
 		}
 		memcpy(comp, p, n);
 		comp[n] = '\0';
@@ -221,6 +224,11 @@ apply(struct unpack *u, const struct oci_fs_entry *e, struct oci_layer_reader *r
 			  &base, e->mtime);
 	if (pfd < 0)
 		return errno == ENOENT && !*ward_errmsg() ? 0 : -1;
+	if (strlen(base) > NAME_MAX) { /* the layer's fault, not the disk's: exit 2 */
+		close(pfd);
+		return ward_err(WARD_EINPUT, "%s: a name of %zu bytes (a file system allows %d)",
+				u->target, strlen(base), NAME_MAX);
+	}
 	if (e->type == OCI_ENTRY_WHITEOUT) {
 		rc = ward_remove_at(pfd, base, what);
 		goto out;
