@@ -122,12 +122,14 @@ import_bytes(struct vuln_db *db, const void *data, size_t len, const char *what,
 }
 
 static int
-import_file(struct vuln_db *db, const char *path, struct vuln_import_stats *st)
+import_file(struct vuln_db *db, const char *path, int flags, struct vuln_import_stats *st)
 {
 	struct ward_buf b = {0};
 	int rc;
 
-	if (ward_file_read(path, MAX_RECORD_BYTES, &b) != 0) {
+	/* a record is a file of the tree: a symlink (to /etc/shadow?) is never
+	 * followed, a FIFO never read */
+	if (ward_file_readx(path, flags, MAX_RECORD_BYTES, &b) != 0) {
 		if (ward_errkind() == WARD_EENV)
 			return -1;
 		st->files++;
@@ -177,8 +179,10 @@ list_json(const char *dir, struct ward_strv *out, int depth)
 		struct stat sb;
 		if (p == NULL) {
 			rc = -1;
-		} else if (stat(p, &sb) != 0) {
+		} else if (lstat(p, &sb) != 0) {
 			rc = ward_err_io(p, "cannot stat");
+		} else if (S_ISLNK(sb.st_mode)) {
+			ward_warn("%s: a symbolic link, not followed", p);
 		} else if (S_ISDIR(sb.st_mode)) {
 			rc = list_json(p, out, depth + 1);
 		} else if (S_ISREG(sb.st_mode) && ward_str_endswith(p, ".json")) {
@@ -200,7 +204,7 @@ import_dir(struct vuln_db *db, const char *dir, struct vuln_import_stats *st,
 	if ((rc = list_json(dir, &files, 0)) == 0) {
 		ward_progress_set_total(pr, files.n);
 		for (size_t i = 0; rc == 0 && i < files.n; i++) {
-			rc = import_file(db, files.v[i], st);
+			rc = import_file(db, files.v[i], WARD_IN_NOFOLLOW, st);
 			ward_progress_add(pr, 1);
 		}
 	}
@@ -305,7 +309,7 @@ vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 	if (S_ISDIR(sb.st_mode))
 		rc = import_dir(db, path, st, pr);
 	else if (ward_str_endswith(path, ".json"))
-		rc = import_file(db, path, st);
+		rc = import_file(db, path, 0, st); /* the user named it */
 	else
 		rc = import_archive(db, path, st, pr);
 	if (rc == 0)

@@ -61,6 +61,70 @@ expect_err 2 'no\ese\nx' "control characters in a file name are escaped in the m
 	W image inspect "$T/esc/no"$'\033'"se"$'\n'"x"
 printf '%s' "$ERR" | grep -q "$(printf '\033')" && fail "raw ESC byte on stderr" || pass "no raw ESC byte on stderr"
 
+# a name no file system can hold is the image's fault: exit 2, not 3
+python3 - "$T/longname.tar" <<'PY'
+import hashlib, io, json, sys, tarfile
+def tar(members):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w", format=tarfile.GNU_FORMAT) as t:
+        for name, data in members:
+            i = tarfile.TarInfo(name); i.size = len(data); i.mtime = 1700000000
+            t.addfile(i, io.BytesIO(data))
+    return b.getvalue()
+layer = tar([("etc/ok", b"x"), ("etc/" + "n" * 300, b"long")])
+diff = "sha256:" + hashlib.sha256(layer).hexdigest()
+config = json.dumps({"architecture": "amd64", "os": "linux",
+                     "rootfs": {"type": "layers", "diff_ids": [diff]}}).encode()
+ch = hashlib.sha256(config).hexdigest()
+manifest = json.dumps([{"Config": ch + ".json", "RepoTags": ["long:1"],
+                        "Layers": ["layer.tar"]}]).encode()
+open(sys.argv[1], "wb").write(tar([("manifest.json", manifest), (ch + ".json", config),
+                                   ("layer.tar", layer)]))
+PY
+expect_err 2 "a name of 300 bytes" "a 300-byte name in a layer: unpack exits 2 naming it" \
+	W image unpack "$T/longname.tar" "$T/longname-root"
+[ ! -e "$T/longname-root" ] && pass "nothing unpacked" || fail "a partial tree was left"
+
+# ward pull has an overall deadline: a registry dripping a byte now and then
+# (each within curl's low-speed window) is cut off at --timeout
+DRIP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+python3 - "$DRIP_PORT" <<'PY' &
+import socket, sys, threading, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(8)
+def drip(c):
+    try:
+        c.recv(65536)
+        for b in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100000:
+            c.send(bytes([b])); time.sleep(0.5)
+    except OSError:
+        pass
+while True:
+    c, _ = s.accept(); threading.Thread(target=drip, args=(c,), daemon=True).start()
+PY
+DRIP=$!
+for _ in $(seq 100); do (: <"/dev/tcp/127.0.0.1/$DRIP_PORT") 2>/dev/null && break; sleep 0.1; done
+t0=$(date +%s)
+expect_err 3 "did not finish within 3 s" "ward pull from a dripping registry stops at --timeout 3 (exit 3)" \
+	timeout 60 "$WARD" pull "127.0.0.1:$DRIP_PORT/slow/img:1" "$T/pulled" --insecure --timeout 3
+[ $(($(date +%s) - t0)) -lt 20 ] && pass "within seconds, not minutes" || fail "took $(($(date +%s) - t0)) s"
+kill $DRIP 2>/dev/null
+
+# ward db import: a symlinked record is not followed, a FIFO not read, and a
+# malformed record's bytes are not quoted back
+mkdir -p "$T/osv"
+cp "$(ls "$WARD_SHARED"/vulndata/pypi/*.json | head -1)" "$T/osv/good.json"
+echo "TOPSECRET-1 password" >"$T/secret.txt"
+ln -s "$T/secret.txt" "$T/osv/leak.json"
+mkfifo "$T/osv/fifo.json"
+echo "TOPSECRET-2 {" >"$T/osv/bad.json"
+expect 0 "db import of a tree with a symlink, a FIFO and a malformed record: no hang" \
+	W db import "$T/osv" --db "$T/osvdb"
+grep -q "leak.json: a symbolic link, not followed" <<<"$ERR" && pass "the symlinked record is named and skipped" ||
+	fail "symlink: $ERR"
+! grep -q TOPSECRET <<<"$OUT$ERR" && pass "no byte of the symlink's target or of the bad record is quoted" ||
+	fail "content quoted: $(grep TOPSECRET <<<"$OUT$ERR")"
+
 # ---- 2: -o never replaces a directory ward did not write --------------------
 mkdir -p "$T/project/src"
 echo 'int main(void) { return 0; }' >"$T/project/src/main.c"
