@@ -143,6 +143,19 @@ do_contents(const char *path, int want_sha)
 	return r == 0 ? 0 : cli_fail();
 }
 
+/* esc(slot, s): s escaped for a terminal (ward_escape), "(none)" for NULL;
+ * three slots so one printf can show three fields. */
+static const char *
+esc(int slot, const char *s)
+{
+	static char buf[3][1024];
+
+	if (s == NULL)
+		return "(none)";
+	ward_escape(s, strlen(s), buf[slot], sizeof(buf[slot]));
+	return buf[slot];
+}
+
 static int
 do_inspect(const char *path, int json)
 {
@@ -197,14 +210,17 @@ do_inspect(const char *path, int json)
 	if (json)
 		cli_print_json(j);
 	else {
-		printf("%s %s (%s)\n", deb_para_get(p, "Package"), deb_para_get(p, "Version"),
-		       deb_para_get(p, "Architecture"));
+		/* names and fields from the package, printed for a terminal:
+		 * escaped (no ESC sequence, no forged line), never "(null)" */
+		printf("%s %s (%s)\n", esc(0, deb_para_get(p, "Package")),
+		       esc(1, deb_para_get(p, "Version")), esc(2, deb_para_get(p, "Architecture")));
 		for (size_t i = 0; i < nm; i++)
-			printf("  member %-16s %ju bytes\n", m[i].name, (uintmax_t)m[i].size);
+			printf("  member %-16s %ju bytes\n", esc(0, m[i].name),
+			       (uintmax_t)m[i].size);
 		printf("  %zu entries, %ju bytes of content, %zu md5sums, %zu conffiles\n", entries,
 		       (uintmax_t)bytes, nmd5, conf->n);
 		for (size_t i = 0; i < scripts->n; i++)
-			printf("  maintainer script %s (never run)\n", scripts->v[i]);
+			printf("  maintainer script %s (never run)\n", esc(0, scripts->v[i]));
 	}
 	json_decref(j);
 	deb_file_close(d);

@@ -125,6 +125,36 @@ grep -q "leak.json: a symbolic link, not followed" <<<"$ERR" && pass "the symlin
 ! grep -q TOPSECRET <<<"$OUT$ERR" && pass "no byte of the symlink's target or of the bad record is quoted" ||
 	fail "content quoted: $(grep TOPSECRET <<<"$OUT$ERR")"
 
+# ward deb inspect of a .deb whose fields and script names carry ESC
+# sequences and that lacks Version: escaped, "(none)", never "(null)"
+python3 - "$T/esc.deb" <<'PY'
+import io, sys, tarfile
+def tgz(members):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w:gz") as t:
+        for name, data in members:
+            i = tarfile.TarInfo(name); i.size = len(data); t.addfile(i, io.BytesIO(data))
+    return b.getvalue()
+control = tgz([("./control", b"Package: evil\x1b[2J\x1b[H\nArchitecture: all\n"
+                             b"Description: x\n y\n"),
+               ("./postinst\x1b]0;pwned\x07", b"#!/bin/sh\n")])
+data = tgz([])
+out = b"!<arch>\n"
+for name, body in ((b"debian-binary", b"2.0\n"), (b"control.tar.gz", control), (b"data.tar.gz", data)):
+    out += b"%-16s%-12s%-6s%-6s%-8s%-10d`\n" % (name, b"0", b"0", b"0", b"100644", len(body)) + body
+    if len(body) & 1:
+        out += b"\n"
+open(sys.argv[1], "wb").write(out)
+PY
+run W deb inspect "$T/esc.deb"
+if [ "$RC" = 0 ] || [ "$RC" = 2 ]; then
+	! grep -q "$(printf '\033')" <<<"$OUT$ERR" && ! grep -q "(null)" <<<"$OUT$ERR" &&
+		pass "deb inspect: no raw ESC, no (null) (exit $RC)" ||
+		fail "deb inspect printed raw bytes or (null): $(printf '%s' "$OUT$ERR" | od -c | head -3)"
+else
+	fail "deb inspect: exit $RC: $ERR"
+fi
+
 # ---- 2: -o never replaces a directory ward did not write --------------------
 mkdir -p "$T/project/src"
 echo 'int main(void) { return 0; }' >"$T/project/src/main.c"
