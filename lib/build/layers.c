@@ -131,9 +131,21 @@ collect(struct build_ctx *ctx, int group, struct entries *es)
 	}
 	if (es->n > 0)
 		qsort(es->v, es->n, sizeof(*es->v), path_of_cmp);
-	for (size_t i = 0; i < es->n; i++)
-		if (k == 0 || es->v[k - 1] != es->v[i])
-			es->v[k++] = es->v[i];
+	/* One entry per path.  A parent pulled in from a later layer (a
+	 * directory ward generated over the package's own, e.g. /tmp when a
+	 * package ships /tmp/x) gives way to this layer's entry of the same
+	 * path, kept aside when it was replaced. */
+	for (size_t i = 0; i < es->n; i++) {
+		if (k > 0 && es->v[k - 1] == es->v[i])
+			continue;
+		if (k > 0 && strcmp(es->v[k - 1]->path, es->v[i]->path) == 0 &&
+		    (es->v[k - 1]->layer == group) != (es->v[i]->layer == group)) {
+			if (es->v[i]->layer == group)
+				es->v[k - 1] = es->v[i];
+			continue;
+		}
+		es->v[k++] = es->v[i];
+	}
 	es->n = k;
 	for (size_t i = 1; i < es->n; i++)
 		if (strcmp(es->v[i - 1]->path, es->v[i]->path) == 0)
