@@ -40,6 +40,7 @@ struct pkg_out {
 	size_t n, cap;
 	size_t dropped, devices;
 	struct ward_strv setid;
+	struct ward_strmap files; /* regular file path -> index in v (hard link targets) */
 	int failed;
 	struct ward_error err;
 };
@@ -73,6 +74,12 @@ ent_push(struct pkg_out *o, const char *path, int type, const struct deb_entry *
 	x->uid = (uint32_t)e->uid;
 	x->gid = (uint32_t)e->gid;
 	x->size = e->size;
+	/* the last file of that path wins, as a hard link in a tar means */
+	if (type == BUILD_FILE && ward_strmap_put(&o->files, x->path, o->n) != 0) {
+		free(x->path);
+		free(x->link);
+		return -1;
+	}
 	o->n++;
 	return 0;
 }
@@ -111,13 +118,14 @@ in_the_way(void)
 	return 1;
 }
 
+/* The regular file a hard link names: indexed, so a package of N hard
+ * links to its first file costs N lookups, not N*N comparisons. */
 static const struct pkg_ent *
 find_ent(const struct pkg_out *o, const char *path)
 {
-	for (size_t i = o->n; i-- > 0;)
-		if (strcmp(o->v[i].path, path) == 0)
-			return &o->v[i];
-	return NULL;
+	size_t i;
+
+	return ward_strmap_get(&o->files, path, &i) == 1 ? &o->v[i] : NULL;
 }
 
 static int
@@ -392,6 +400,7 @@ out_free(struct pkg_out *o)
 		free(o->v[i].link);
 	}
 	free(o->v);
+	ward_strmap_free(&o->files);
 	ward_strv_free(&o->setid);
 }
 

@@ -88,6 +88,7 @@ oci_layout_create(const char *path)
 	    (sha = ward_path_join(l->blobs, "sha256")) == NULL || ward_mkdir_p(sha, 0755) != 0)
 		goto fail;
 	free(sha);
+	sha = NULL; /* fail: frees it again */
 	l->index = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX,
 			     "manifests");
 	if (l->index == NULL) {
