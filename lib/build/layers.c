@@ -130,7 +130,7 @@ collect(struct build_ctx *ctx, int group, struct entries *es)
 		}
 	}
 	if (es->n > 0)
-		qsort(es->v, es->n, sizeof(*es->v), path_of_cmp);
+		ward_qsort(es->v, es->n, sizeof(*es->v), path_of_cmp);
 	/* One entry per path.  A parent pulled in from a later layer (a
 	 * directory ward generated over the package's own, e.g. /tmp when a
 	 * package ships /tmp/x) gives way to this layer's entry of the same

@@ -236,7 +236,7 @@ plan_sort(struct build_plan *p)
 		if (p->v[i] != NULL)
 			p->v[k++] = p->v[i];
 	p->n = k;
-	qsort(p->v, p->n, sizeof(*p->v), entry_cmp);
+	ward_qsort(p->v, p->n, sizeof(*p->v), entry_cmp); /* empty: v may be NULL */
 	p->sorted = 1;
 }
 

@@ -434,7 +434,7 @@ build_unpack(struct build_ctx *ctx)
 	}
 	for (size_t i = 0; i < n; i++)
 		job.order[i] = i;
-	qsort_r(job.order, n, sizeof(*job.order), by_size_desc, (void *)ctx->lock);
+	ward_qsort_r(job.order, n, sizeof(*job.order), by_size_desc, (void *)ctx->lock);
 	for (size_t i = 0; i < n; i++)
 		total += ctx->lock->pkgs[i].size;
 	job.progress = ward_progress_new("unpacking packages", total, 1);

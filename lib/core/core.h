@@ -107,6 +107,12 @@ int ward_vec_reserve(void *vp, size_t *cap, size_t need, size_t elem);
  *             return -1;
  *     r->v[r->n++] = x; */
 int ward_vec_grow(void *vp, size_t n, size_t elem);
+/* ward_qsort(base, n, size, cmp), ward_qsort_r(..., arg): qsort for arrays
+ * that may be empty (base NULL, n 0): ward_qsort(NULL, 0, ...) is undefined
+ * behaviour (UBSan stops the sanitizer build); these do nothing then. */
+void ward_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *));
+void ward_qsort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+		  void *arg);
 
 /* A growable byte buffer.  Zero-initialise; ward_buf_free() releases it.
  * Errors are sticky: once an append fails (out of memory, too large),

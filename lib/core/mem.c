@@ -311,6 +311,21 @@ ward_strv_contains(const struct ward_strv *sv, const char *s)
 	return 0;
 }
 
+void
+ward_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+void
+ward_qsort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+	     void *arg)
+{
+	if (n > 1)
+		qsort_r(base, n, size, cmp, arg);
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {

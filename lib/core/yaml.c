@@ -147,7 +147,7 @@ index_mapping(struct ward_yaml_node *n)
 		return -1;
 	for (size_t i = 0; i < n->n; i++)
 		n->sorted[i] = i;
-	qsort_r(n->sorted, n->n, sizeof(*n->sorted), cmp_pair, n);
+	ward_qsort_r(n->sorted, n->n, sizeof(*n->sorted), cmp_pair, n);
 	for (size_t i = 1; i < n->n; i++)
 		if (strcmp(n->pairs[n->sorted[i - 1]].key->str, n->pairs[n->sorted[i]].key->str) ==
 			    0 &&

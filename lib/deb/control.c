@@ -51,7 +51,7 @@ index_para(struct deb_para *p, const char *what)
 		return -1;
 	for (size_t i = 0; i < p->n; i++)
 		p->byname[i] = i;
-	qsort_r(p->byname, p->n, sizeof(*p->byname), cmp_field, p);
+	ward_qsort_r(p->byname, p->n, sizeof(*p->byname), cmp_field, p);
 	for (size_t i = 1; i < p->n; i++)
 		if (strcasecmp(p->fields[p->byname[i - 1]].name, p->fields[p->byname[i]].name) ==
 			    0 &&

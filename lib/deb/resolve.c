@@ -293,7 +293,7 @@ satisfy(struct state *s, size_t from, const char *field, const struct deb_rel_gr
 				return -1;
 			}
 			memcpy(sorted, prov, n * sizeof(*sorted));
-			qsort(sorted, n, sizeof(*sorted), cmp_provider);
+			ward_qsort(sorted, n, sizeof(*sorted), cmp_provider);
 			for (size_t k = 0; k < n && pick == NULL; k++) {
 				if (!provider_ok(r, &sorted[k], s->arch) ||
 				    chosen_index(s, sorted[k].pkg->name, &i))
@@ -556,13 +556,13 @@ emit(struct state *s, struct deb_lock *out)
 			return -1;
 		ward_strv_sort(&d->required_by);
 	}
-	qsort(out->pkgs, out->npkgs, sizeof(*out->pkgs), cmp_pkg_name);
+	ward_qsort(out->pkgs, out->npkgs, sizeof(*out->pkgs), cmp_pkg_name);
 	out->cuts = s->cuts;
 	out->ncuts = s->ncuts;
 	s->cuts = NULL;
 	s->ncuts = 0;
 	if (out->ncuts > 1)
-		qsort(out->cuts, out->ncuts, sizeof(*out->cuts), cmp_cut);
+		ward_qsort(out->cuts, out->ncuts, sizeof(*out->cuts), cmp_cut);
 	return 0;
 }
 

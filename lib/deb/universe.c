@@ -446,7 +446,8 @@ deb_universe_add(struct deb_universe *u, const char *text, size_t len, const str
 	u->npkgs += b->n;
 	for (size_t i = 0; i < u->nlists; i++)
 		if (u->lists[i].n > 1)
-			qsort(u->lists[i].v, u->lists[i].n, sizeof(*u->lists[i].v), cmp_newest);
+			ward_qsort(u->lists[i].v, u->lists[i].n, sizeof(*u->lists[i].v),
+				   cmp_newest);
 	return 0;
 }
 

@@ -112,7 +112,7 @@ oci_docker_archive_write(struct oci_image *img, const char *path,
 		if (!dup)
 			order[norder++] = hex;
 	}
-	qsort(order, norder, sizeof(*order), cmp_hex);
+	ward_qsort(order, norder, sizeof(*order), cmp_hex);
 
 	if ((out = ward_atomic_open(path, 0644)) == NULL ||
 	    (t = tar_writer_new(atomic_sink, out, o ? o->mtime : 0)) == NULL)

@@ -337,7 +337,7 @@ merge_end(struct merge *m)
 
 	/* One entry per path: the last one in the layer wins. */
 	if (m->nadd > 1)
-		qsort(m->add, m->nadd, sizeof(*m->add), cmp_add);
+		ward_qsort(m->add, m->nadd, sizeof(*m->add), cmp_add);
 	for (size_t i = 0; i < m->nadd; i++) {
 		if (i + 1 < m->nadd && tar_path_cmp(m->add[i].path, m->add[i + 1].path) == 0) {
 			entry_free(&m->add[i]);
@@ -403,7 +403,7 @@ merge_end(struct merge *m)
 		memcpy(nv + fs->n + m->nadd, imp, nimp * sizeof(*nv));
 	nn = ncap;
 	if (nn > 1)
-		qsort(nv, nn, sizeof(*nv), cmp_entry);
+		ward_qsort(nv, nn, sizeof(*nv), cmp_entry);
 	free(fs->v);
 	fs->v = nv;
 	fs->n = fs->cap = nn;
@@ -521,7 +521,7 @@ oci_image_walk(struct oci_image *img, const struct oci_fs *fs, oci_walk_fn fn, v
 				idx[n++] = i;
 		if (n == 0)
 			continue;
-		qsort_r(idx, n, sizeof(*idx), cmp_ordinal, (void *)fs);
+		ward_qsort_r(idx, n, sizeof(*idx), cmp_ordinal, (void *)fs);
 		if ((r = oci_layer_open(img, l)) == NULL) {
 			rc = -1;
 			break;

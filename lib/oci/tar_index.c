@@ -404,7 +404,7 @@ scan(const struct src *s, const struct oci_limits *lim, struct tar_index *out)
 		off = data + (size + BLOCK - 1) / BLOCK * BLOCK;
 	}
 	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_member);
+		ward_qsort(out->v, out->n, sizeof(*out->v), cmp_member);
 	rc = 0;
 out:
 	free(pax_path);

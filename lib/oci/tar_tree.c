@@ -22,7 +22,7 @@ void
 tar_sort_strv(struct ward_strv *sv)
 {
 	if (sv->n > 1)
-		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_strp);
+		ward_qsort(sv->v, sv->n, sizeof(*sv->v), cmp_strp);
 }
 
 static int
@@ -37,7 +37,7 @@ void
 tar_sort(void *items, size_t n, size_t size, const char *(*path_of)(const void *item))
 {
 	if (n > 1)
-		qsort_r(items, n, size, cmp_items, &path_of);
+		ward_qsort_r(items, n, size, cmp_items, &path_of);
 }
 
 /* ------------------------------------------------------------ tree walk */
@@ -188,7 +188,7 @@ walk_dir(struct tree *t, int dfd, const char *disk, const char *rel)
 	}
 	/* Bytewise order within each directory, depth first = tar_path_cmp. */
 	if (names.n > 1)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_name);
+		ward_qsort(names.v, names.n, sizeof(*names.v), cmp_name);
 	for (size_t i = 0; i < names.n; i++)
 		if (add_one(t, dfd, names.v[i], disk, rel) != 0)
 			goto out;

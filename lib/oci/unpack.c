@@ -320,7 +320,7 @@ static int
 finish_dirs(struct unpack *u)
 {
 	if (u->ndirs > 1)
-		qsort(u->dirs, u->ndirs, sizeof(*u->dirs), cmp_dir_desc);
+		ward_qsort(u->dirs, u->ndirs, sizeof(*u->dirs), cmp_dir_desc);
 	for (size_t i = 0; i < u->ndirs; i++) {
 		struct oci_fs_entry e = {.path = u->dirs[i].path,
 					 .type = OCI_ENTRY_DIR,
