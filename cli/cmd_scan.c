@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "vuln/vuln.h"
@@ -57,8 +58,16 @@ cli_target_kind(const char *target)
 		return image ? TARGET_IMAGE : TARGET_ROOTFS;
 	}
 	/* a JSON document is an SBOM; anything else is tried as an image archive */
-	if ((f = fopen(target, "rb")) == NULL)
-		return ward_err_io(target, "cannot read");
+	{
+		/* never waits on a FIFO or a device (ward_input_open) */
+		int fd = ward_input_open(target, 0, NULL);
+		if (fd < 0)
+			return -1;
+		if ((f = fdopen(fd, "rb")) == NULL) {
+			close(fd);
+			return ward_err_io(target, "cannot read");
+		}
+	}
 	while (fread(head, 1, 1, f) == 1 &&
 	       (head[0] == ' ' || head[0] == '\n' || head[0] == '\r' || head[0] == '\t'))
 		;

@@ -78,12 +78,11 @@ copy_file(const char *src, const char *dst, int flip)
 	unsigned char *buf = NULL;
 	struct stat st;
 	uint64_t off = 0;
-	int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = -1;
+	/* a regular file, never a link, FIFO or device (ward_input_openat) */
+	int fd = ward_input_openat(AT_FDCWD, src, WARD_IN_NOFOLLOW, src, &st), rc = -1;
 
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		rc = ward_err_io(src, "cannot read");
+	if (fd < 0)
 		goto out;
-	}
 	if ((buf = ward_malloc(1u << 20)) == NULL || (a = ward_atomic_open(dst, 0644)) == NULL)
 		goto out;
 	for (;;) {

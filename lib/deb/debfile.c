@@ -398,13 +398,12 @@ deb_file_open_fd(int fd, const char *what)
 struct deb_file *
 deb_file_open(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a FIFO or a device named as a .deb is refused, never waited on */
+	int fd = ward_input_open(path, 0, NULL);
 	struct deb_file *d;
 
-	if (fd < 0) {
-		ward_err_io(path, "cannot open");
+	if (fd < 0)
 		return NULL;
-	}
 	d = deb_file_open_fd(fd, path);
 	close(fd);
 	return d;

@@ -469,13 +469,10 @@ tar_write_file_path(struct tar_writer *w, const char *path, const struct tar_met
 	char extra;
 	int rc = -1;
 
-	f.fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* swapped for a FIFO or a link since it was listed: refused, no hang */
+	f.fd = ward_input_openat(AT_FDCWD, src, WARD_IN_NOFOLLOW, src, &st);
 	if (f.fd < 0)
-		return ward_err_io(src, "cannot open");
-	if (fstat(f.fd, &st) != 0) {
-		ward_err_io(src, "cannot stat");
-		goto out;
-	}
+		return -1;
 	if (!S_ISREG(st.st_mode)) {
 		ward_err(WARD_EINPUT, "%s: not a regular file", src);
 		goto out;

@@ -425,11 +425,9 @@ sbom_fileset_read(const struct sbom_fileset *fs, size_t i, size_t max, struct wa
 		return fileset_image_read(fs, i, max, out);
 	if ((full = ward_path_join(fs->root, f->path)) == NULL)
 		return -1;
-	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		ward_err_io(full, "cannot open");
+	fd = ward_input_openat(AT_FDCWD, full, WARD_IN_NOFOLLOW, full, NULL); /* no FIFO */
+	if (fd < 0)
 		goto out;
-	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		ward_err(WARD_EINPUT, "%s: changed while reading", full);
 		goto out;
@@ -483,11 +481,12 @@ fileset_is_elf(const struct sbom_fileset *fs, size_t i)
 		return fileset_image_is_elf(fs, i);
 	if ((full = ward_path_join(fs->root, fs->files[i].path)) == NULL)
 		return 0;
-	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = ward_input_openat(AT_FDCWD, full, WARD_IN_NOFOLLOW, full, NULL); /* no FIFO */
 	if (fd >= 0) {
 		yes = pread(fd, magic, 4, 0) == 4 && memcmp(magic, "\177ELF", 4) == 0;
 		close(fd);
-	}
+	} else
+		ward_err_clear(); /* not an ELF file, as before */
 	free(full);
 	return yes;
 }

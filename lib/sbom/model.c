@@ -25,10 +25,9 @@ sha1_file(const struct sbom_fileset *fs, size_t i, uint8_t out[20])
 
 	if (full == NULL || buf == NULL || md == NULL || !EVP_DigestInit_ex(md, EVP_sha1(), NULL))
 		goto out;
-	if ((fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		ward_err_io(full, "cannot open");
+	/* listed as a regular file: a FIFO or link swapped in since is refused */
+	if ((fd = ward_input_openat(AT_FDCWD, full, WARD_IN_NOFOLLOW, full, NULL)) < 0)
 		goto out;
-	}
 	for (;;) {
 		ssize_t n = ward_fd_read(fd, buf, 1u << 20, full);
 		if (n < 0)

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -219,14 +220,19 @@ import_archive(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct ward_buf b = {0};
-	int rc = 0, r;
+	int rc = 0, r, fd;
 
 	if (a == NULL)
 		return ward_err(WARD_EENV, "out of memory");
+	/* a FIFO or a device named as the archive is refused, never waited on */
+	if ((fd = ward_input_open(path, 0, NULL)) < 0) {
+		archive_read_free(a);
+		return -1;
+	}
 	archive_read_support_format_zip(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
 		rc = ward_err(WARD_EINPUT, "%s: not a directory, JSON file or readable archive: %s",
 			      path, archive_error_string(a));
 		goto out;
@@ -274,6 +280,7 @@ import_archive(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 out:
 	ward_buf_free(&b);
 	archive_read_free(a);
+	close(fd);
 	return rc;
 }
 

@@ -157,11 +157,14 @@ inspect_file(struct walk *w, int dirfd, const char *name, const char *rel, off_t
 {
 	unsigned char magic[4];
 	void *map;
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc;
+	/* never waits on a FIFO swapped in since the directory was read */
+	int fd = ward_input_openat(dirfd, name, WARD_IN_NOFOLLOW, rel, NULL), rc;
 
 	w->files++;
-	if (fd < 0)
-		return 0; /* unreadable non-ELF files do not matter; ELF ones are counted below */
+	if (fd < 0) { /* unreadable non-ELF files do not matter; ELF ones are counted below */
+		ward_err_clear();
+		return 0;
+	}
 	if (size < 64 || pread(fd, magic, 4, 0) != 4 || memcmp(magic, "\177ELF", 4) != 0) {
 		close(fd);
 		return 0;

@@ -47,6 +47,20 @@ W keygen -o "$T/k" >/dev/null 2>&1
 expect_err 2 "key.fifo: is a FIFO" "FIFO as --key (model verify)" \
 	W model verify "$T/model" --key "$T/key.fifo"
 
+# every other command that takes a file: a .deb, a scan/vex target, an
+# OSV archive (each hung before: exit 124 under timeout)
+for sub in inspect control contents; do
+	expect_err 2 "archive.tar: is a FIFO" "FIFO as a .deb (deb $sub): refused, no hang" \
+		W deb "$sub" "$T/archive.tar"
+done
+W db import "$WARD_SHARED/vulndata/pypi" --db "$T/fifo-db" >/dev/null 2>&1
+expect_err 2 "archive.tar: is a FIFO" "FIFO as a scan target: refused, no hang" \
+	W scan "$T/archive.tar" --db "$T/fifo-db"
+expect_err 2 "archive.tar: is a FIFO" "FIFO as a vex target: refused, no hang" \
+	W vex "$T/archive.tar" --db "$T/fifo-db"
+expect_err 2 "archive.tar: is a FIFO" "FIFO as an OSV archive (db import): refused, no hang" \
+	W db import "$T/archive.tar" --db "$T/fifo-db2"
+
 # ---- 11: clear messages ----------------------------------------------------
 rm -rf "$T/symblob" && cp -r "$IMG" "$T/symblob"
 mv "$T/symblob/blobs/sha256/$layer" "$T/elsewhere"
