@@ -22,7 +22,8 @@ static const char help[] =
 	"  -d, --db DIR            the store (default: $WARD_DB)\n"
 	"      --vex FILE          apply an OpenVEX document (repeatable): not_affected\n"
 	"                          and fixed statements move findings to \"suppressed\"\n"
-	"  -f, --format FORMAT     table (default), json, sarif or cyclonedx\n"
+	"      --format FORMAT     table (default), json, sarif or cyclonedx (-f is\n"
+	"                          --file in every ward command, so not this)\n"
 	"      --json              the same as --format json\n"
 	"  -o, --output FILE       write the report to FILE instead of stdout\n"
 	"      --fail-on SEVERITY  exit 1 when a finding is at least SEVERITY\n"
@@ -179,7 +180,7 @@ cmd_scan(int argc, char **argv)
 	int fmt = FMT_TABLE, fail_on = -1, c, rc = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:f:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dir = optarg;

@@ -213,4 +213,13 @@ full "version" W version
 W db import "$WARD_SHARED/vulndata/pypi" --db "$T/db" >/dev/null 2>&1
 full "scan" W scan "$IMG:v1" --db "$T/db"
 
+# ---- CLI drift: -f is --file and -j is --threads in every command ---------
+expect_err 2 "invalid option" "scan -f is not --format (-f is --file everywhere)" \
+	W scan "$IMG:v1" -f json --db "$T/db"
+W scan "$IMG:v1" --format json --db "$T/db" >/dev/null 2>&1 && pass "scan --format json still works" ||
+	fail "scan --format json: exit $?"
+expect_err 2 "--threads: expected 1 to 64" "fetch -j is --threads, as in build, audit, release, report" \
+	W fetch -j 0
+W fetch --help | grep -q -- "-j, --threads N" && pass "fetch --help: -j, --threads" || fail "fetch --help"
+
 finish
