@@ -155,10 +155,6 @@ struct ward_strv {
 };
 int ward_strv_push(struct ward_strv *sv, const char *s); /* copies s */
 int ward_strv_push_owned(struct ward_strv *sv, char *s); /* takes s (NULL: fails) */
-/* ward_strv_pushf(sv, fmt, ...): push a formatted message (warnings,
- * evidence, problems).  -1 with WARD_EENV when memory runs out. */
-int ward_strv_pushf(struct ward_strv *sv, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
 int ward_strv_vpushf(struct ward_strv *sv, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 int ward_strv_check(const struct ward_strv *sv);
@@ -232,7 +228,6 @@ int ward_file_write(const char *path, const void *data, size_t len, mode_t mode)
 struct ward_atomic;
 struct ward_atomic *ward_atomic_open(const char *path, mode_t mode);
 int ward_atomic_write(struct ward_atomic *a, const void *p, size_t n);
-int ward_atomic_fd(const struct ward_atomic *a);
 int ward_atomic_commit(struct ward_atomic *a);
 void ward_atomic_abort(struct ward_atomic *a);
 
@@ -441,7 +436,6 @@ struct ward_yaml_node {
  * gives a plain empty scalar).  Errors are WARD_EINPUT "what:line:col: ...".
  * Caller releases the root with ward_yaml_free(). */
 struct ward_yaml_node *ward_yaml_load(const void *data, size_t len, const char *what);
-struct ward_yaml_node *ward_yaml_load_file(const char *path, size_t max);
 void ward_yaml_free(struct ward_yaml_node *root);
 /* ward_yaml_get(map, key): the value for key in a mapping, else NULL
  * (a binary search: O(log n)). */

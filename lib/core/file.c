@@ -337,12 +337,6 @@ fail:
 	return NULL;
 }
 
-int
-ward_atomic_fd(const struct ward_atomic *a)
-{
-	return a->fd;
-}
-
 ssize_t
 ward_fd_read(int fd, void *p, size_t n, const char *path)
 {

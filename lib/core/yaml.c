@@ -340,19 +340,6 @@ fail:
 	return NULL;
 }
 
-struct ward_yaml_node *
-ward_yaml_load_file(const char *path, size_t max)
-{
-	struct ward_buf b = {0};
-	struct ward_yaml_node *n;
-
-	if (ward_file_read(path, max, &b) != 0)
-		return NULL;
-	n = ward_yaml_load(b.data, b.len, path);
-	ward_buf_free(&b);
-	return n;
-}
-
 const struct ward_yaml_node *
 ward_yaml_get(const struct ward_yaml_node *map, const char *key)
 {

@@ -314,7 +314,6 @@ int deb_resolve(const struct deb_universe *u, const struct deb_request *req, str
 
 /* ward.lock is JSON with a fixed key order (docs/formats/lock.md). */
 json_t *deb_lock_to_json(const struct deb_lock *l);
-int deb_lock_write(const char *path, const struct deb_lock *l);
 int deb_lock_from_json(const json_t *j, const char *what, struct deb_lock *out);
 int deb_lock_read(const char *path, struct deb_lock *out);
 /* deb_lock_find(l, name): the locked package called name, or NULL. */

@@ -78,19 +78,6 @@ deb_lock_to_json(const struct deb_lock *l)
 	return root;
 }
 
-int
-deb_lock_write(const char *path, const struct deb_lock *l)
-{
-	json_t *j = deb_lock_to_json(l);
-	int rc;
-
-	if (j == NULL)
-		return -1;
-	rc = ward_json_write_file(path, j, 1);
-	json_decref(j);
-	return rc;
-}
-
 /* ------------------------------------------------------------ reading */
 
 static int

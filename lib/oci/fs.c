@@ -447,14 +447,6 @@ oci_fs_apply_layer(struct oci_fs *fs, struct oci_layer_reader *r, uint32_t layer
 }
 
 int
-oci_fs_survives(const struct oci_fs *fs, const struct oci_fs_entry *e)
-{
-	const struct oci_fs_entry *f = oci_fs_find(fs, e->path);
-
-	return f != NULL && f->layer == e->layer && f->ordinal == e->ordinal && !f->implicit;
-}
-
-int
 oci_image_scan(struct oci_image *img, struct oci_fs *fs, oci_walk_fn fn, void *ctx)
 {
 	for (size_t i = 0; i < img->nlayers; i++) {

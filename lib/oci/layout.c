@@ -161,12 +161,6 @@ oci_layout_blobs_dir(const struct oci_layout *l)
 	return l->blobs;
 }
 
-const char *
-oci_layout_path(const struct oci_layout *l)
-{
-	return l->path;
-}
-
 int
 oci_layout_put_blob(struct oci_layout *l, const void *p, size_t n, const char *media_type,
 		    struct oci_descriptor *out)

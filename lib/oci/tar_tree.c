@@ -25,21 +25,6 @@ tar_sort_strv(struct ward_strv *sv)
 		ward_qsort(sv->v, sv->n, sizeof(*sv->v), cmp_strp);
 }
 
-static int
-cmp_items(const void *a, const void *b, void *arg)
-{
-	const char *(*path_of)(const void *) = *(const char *(**)(const void *))arg;
-
-	return tar_path_cmp(path_of(a), path_of(b));
-}
-
-void
-tar_sort(void *items, size_t n, size_t size, const char *(*path_of)(const void *item))
-{
-	if (n > 1)
-		ward_qsort_r(items, n, size, cmp_items, &path_of);
-}
-
 /* ------------------------------------------------------------ tree walk */
 
 struct inode_seen {

@@ -545,27 +545,6 @@ tar_write_whiteout(struct tar_writer *w, const char *path, const struct tar_meta
 }
 
 int
-tar_write_opaque(struct tar_writer *w, const char *dir, const struct tar_meta *m)
-{
-	char *name;
-	int rc = -1;
-
-	if (dir == NULL || *dir == '\0')
-		name = ward_strdup(".wh..wh..opq");
-	else if (!ward_relpath_ok(dir))
-		return ward_err(WARD_EINPUT, "tar: opaque dir \"%s\" is not a clean relative path",
-				dir);
-	else
-		name = ward_asprintf("%s/.wh..wh..opq", dir);
-	if (name == NULL)
-		return -1;
-	if (begin_entry(w, name, m) == 0)
-		rc = write_header(w, name, '0', m, 0, NULL);
-	free(name);
-	return rc;
-}
-
-int
 tar_writer_finish(struct tar_writer *w)
 {
 	static const unsigned char zero[2 * BLOCK];

@@ -115,8 +115,6 @@ int reg_manifest_get(struct reg_client *c, const char *reference, struct ward_bu
  * that it processed a subject field (OCI-Subject header). */
 int reg_manifest_put(struct reg_client *c, const char *reference, const char *media_type,
 		     const void *p, size_t n, int *subject_ok);
-/* reg_tags(c, out): every tag of the repository (follows pagination). */
-int reg_tags(struct reg_client *c, struct ward_strv *out);
 
 /* reg_referrers(c, digest, out): the referrers of a manifest as an OCI
  * image index, from the referrers API or else from the "sha256-<hex>"

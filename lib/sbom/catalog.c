@@ -87,15 +87,6 @@ catalog_prop(struct sbom_component *comp, const char *name, const char *value)
 	return 0;
 }
 
-const char *
-sbom_prop(const struct sbom_component *comp, const char *name)
-{
-	for (size_t i = 0; i + 1 < comp->props.n; i += 2)
-		if (strcmp(comp->props.v[i], name) == 0)
-			return comp->props.v[i + 1];
-	return NULL;
-}
-
 int
 catalog_dep_append(struct sbom_component *comp, size_t dep)
 {
@@ -545,40 +536,4 @@ sbom_catalog_free(struct sbom_catalog *c)
 	free(c->distro), free(c->os_id), free(c->unowned);
 	ward_strv_free(&c->warnings);
 	free(c);
-}
-
-const struct sbom_component *
-sbom_file_owner(const struct sbom_catalog *c, const char *path)
-{
-	ssize_t i = sbom_fileset_resolve(&c->fs, path, 0);
-
-	if (i < 0 || c->fs.files[i].owner < 0)
-		return NULL;
-	return &c->comps[c->fs.files[i].owner];
-}
-
-const struct sbom_component *
-sbom_find(const struct sbom_catalog *c, int kind, const char *name)
-{
-	char *want = kind == SBOM_KIND_PYTHON ? sbom_pep503_name(name) : NULL;
-
-	for (size_t i = 0; i < c->ncomps; i++) {
-		const struct sbom_component *p = &c->comps[i];
-		int match;
-		if (p->kind != kind)
-			continue;
-		if (want) {
-			char *have = sbom_pep503_name(p->name);
-			match = have && strcmp(have, want) == 0;
-			free(have);
-		} else {
-			match = strcmp(p->name, name) == 0;
-		}
-		if (match) {
-			free(want);
-			return p;
-		}
-	}
-	free(want);
-	return NULL;
 }

@@ -95,8 +95,6 @@ int catalog_python_deps(struct sbom_catalog *c);
 /* spdx_id_lookup(name, exception): the canonical spelling of a known SPDX
  * license (exception = 0) or exception (1) id, case-insensitive, or NULL. */
 const char *spdx_id_lookup(const char *name, int exception);
-/* spdx_id_deprecated(id): 1 for ids SPDX deprecated (GPL-2.0, GPL-2.0+, …). */
-int spdx_id_deprecated(const char *id);
 /* license_set(l, declared, concluded, source): fill l (copies). */
 int license_set(struct sbom_license *l, const char *declared, const char *concluded,
 		const char *source);
