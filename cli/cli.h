@@ -51,6 +51,12 @@ char *cli_password(const char *prompt, int confirm, int allow_empty);
 /* cli_load_private_key(path): a private key, asking for its password
  * (cli_password) only when the file is encrypted.  Caller key_free()s. */
 struct ward_key *cli_load_private_key(const char *path);
+/* cli_esc(s): s as printable text for a terminal (ward_escape: control
+ * bytes, C1 controls and bad UTF-8 escaped, so a name from an image or a
+ * package can neither move the cursor nor forge a line of output);
+ * "(none)" for NULL.  Valid until eight more calls: enough for the
+ * arguments of one printf. */
+const char *cli_esc(const char *s);
 /* cli_print_json(j): pretty JSON on stdout. */
 int cli_print_json(const json_t *j);
 /* cli_init_policy(data, len, what): ward-init's effective policy for the

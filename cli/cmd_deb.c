@@ -117,17 +117,20 @@ do_contents(const char *path, int want_sha)
 				r = -1;
 				break;
 			}
-			printf("%s  %s\n", hex, e.name);
+			printf("%s  ", hex);
+			print_name(e.name);
+			putchar('\n');
 			continue;
 		}
 		mode_string(&e, mode);
 		gmtime_r(&t, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
 		if (e.type == DEB_ENTRY_CHAR || e.type == DEB_ENTRY_BLOCK)
-			printf("%s %s/%s %u,%u %s ", mode, e.uname, e.gname, e.rdev_major,
-			       e.rdev_minor, date);
+			printf("%s %s/%s %u,%u %s ", mode, cli_esc(e.uname), cli_esc(e.gname),
+			       e.rdev_major, e.rdev_minor, date);
 		else
-			printf("%s %s/%s %ju %s ", mode, e.uname, e.gname, (uintmax_t)e.size, date);
+			printf("%s %s/%s %ju %s ", mode, cli_esc(e.uname), cli_esc(e.gname),
+			       (uintmax_t)e.size, date);
 		print_name(e.name);
 		if (e.type == DEB_ENTRY_SYMLINK) {
 			fputs(" -> ", stdout);
@@ -141,19 +144,6 @@ do_contents(const char *path, int want_sha)
 	deb_data_close(it);
 	deb_file_close(d);
 	return r == 0 ? 0 : cli_fail();
-}
-
-/* esc(slot, s): s escaped for a terminal (ward_escape), "(none)" for NULL;
- * three slots so one printf can show three fields. */
-static const char *
-esc(int slot, const char *s)
-{
-	static char buf[3][1024];
-
-	if (s == NULL)
-		return "(none)";
-	ward_escape(s, strlen(s), buf[slot], sizeof(buf[slot]));
-	return buf[slot];
 }
 
 static int
@@ -212,15 +202,16 @@ do_inspect(const char *path, int json)
 	else {
 		/* names and fields from the package, printed for a terminal:
 		 * escaped (no ESC sequence, no forged line), never "(null)" */
-		printf("%s %s (%s)\n", esc(0, deb_para_get(p, "Package")),
-		       esc(1, deb_para_get(p, "Version")), esc(2, deb_para_get(p, "Architecture")));
+		printf("%s %s (%s)\n", cli_esc(deb_para_get(p, "Package")),
+		       cli_esc(deb_para_get(p, "Version")),
+		       cli_esc(deb_para_get(p, "Architecture")));
 		for (size_t i = 0; i < nm; i++)
-			printf("  member %-16s %ju bytes\n", esc(0, m[i].name),
+			printf("  member %-16s %ju bytes\n", cli_esc(m[i].name),
 			       (uintmax_t)m[i].size);
 		printf("  %zu entries, %ju bytes of content, %zu md5sums, %zu conffiles\n", entries,
 		       (uintmax_t)bytes, nmd5, conf->n);
 		for (size_t i = 0; i < scripts->n; i++)
-			printf("  maintainer script %s (never run)\n", esc(0, scripts->v[i]));
+			printf("  maintainer script %s (never run)\n", cli_esc(scripts->v[i]));
 	}
 	json_decref(j);
 	deb_file_close(d);

@@ -169,6 +169,45 @@ else
 	fail "deb inspect: exit $RC: $ERR"
 fi
 
+# names from an image or a package, printed for a terminal: escaped, so an
+# ESC sequence never reaches it and a newline never forges a line
+mkdir -p "$T/escroot/etc" && printf x >"$T/escroot/etc/evil"$'\033'"[2J"$'\n'"forged"
+check "an image with a file named with ESC and a newline" W image pack "$T/escroot" -o "$T/escimg:v1"
+run W image files "$T/escimg:v1"
+if [ "$RC" = 0 ] && ! grep -q "$(printf '\033')" <<<"$OUT" && ! grep -q "^forged" <<<"$OUT" &&
+	grep -qF 'etc/evil\e[2J\nforged' <<<"$OUT"; then
+	pass "image files: the name is escaped (no raw ESC, no forged line)"
+else
+	fail "image files printed: $(printf '%s' "$OUT" | od -c | grep -m2 '033\|forged')"
+fi
+python3 - "$T/escname.deb" <<'PY'
+import io, sys, tarfile
+def tgz(members):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w:gz", format=tarfile.GNU_FORMAT) as t:
+        for name, data, owner in members:
+            i = tarfile.TarInfo(name); i.size = len(data); i.uname = owner; i.gname = owner
+            t.addfile(i, io.BytesIO(data))
+    return b.getvalue()
+control = tgz([("./control", b"Package: esc\nVersion: 1\nArchitecture: all\nDescription: x\n y\n", "root")])
+data = tgz([("./usr/evil\x1b[2J\nforged", b"x", "ro\x1b]0;t\x07ot")])
+out = b"!<arch>\n"
+for name, body in ((b"debian-binary", b"2.0\n"), (b"control.tar.gz", control), (b"data.tar.gz", data)):
+    out += b"%-16s%-12s%-6s%-6s%-8s%-10d`\n" % (name, b"0", b"0", b"0", b"100644", len(body)) + body
+    if len(body) & 1:
+        out += b"\n"
+open(sys.argv[1], "wb").write(out)
+PY
+for flag in "" --sha256; do
+	run W deb contents "$T/escname.deb" $flag
+	if [ "$RC" = 0 ] && ! grep -q "$(printf '\033')" <<<"$OUT" && ! grep -q "^forged" <<<"$OUT" &&
+		[ "$(wc -l <<<"$OUT")" = 1 ]; then
+		pass "deb contents $flag: name and owner escaped, one line"
+	else
+		fail "deb contents $flag (exit $RC): $(printf '%s' "$OUT$ERR" | od -c | head -4)"
+	fi
+done
+
 # ---- 2: -o never replaces a directory ward did not write --------------------
 mkdir -p "$T/project/src"
 echo 'int main(void) { return 0; }' >"$T/project/src/main.c"
