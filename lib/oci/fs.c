@@ -447,7 +447,7 @@ oci_fs_apply_layer(struct oci_fs *fs, struct oci_layer_reader *r, uint32_t layer
 }
 
 int
-oci_image_scan(struct oci_image *img, struct oci_fs *fs, oci_walk_fn fn, void *ctx)
+oci_layers_merge(struct oci_image *img, struct oci_fs *fs, oci_merge_fn fn, void *ctx)
 {
 	for (size_t i = 0; i < img->nlayers; i++) {
 		struct oci_layer_reader *r = oci_layer_open(img, i);
@@ -462,7 +462,7 @@ oci_image_scan(struct oci_image *img, struct oci_fs *fs, oci_walk_fn fn, void *c
 		snprintf(what, sizeof(what), "%s: layer %zu", img->path, i);
 		merge_begin(&m, fs, (uint32_t)i, what);
 		while ((rc = oci_layer_next(r, &e)) == 1) {
-			if (merge_entry(&m, e, &got) != 0 || (fn && fn(ctx, &got, r) != 0)) {
+			if (merge_entry(&m, e, &got) != 0 || (fn && fn(ctx, &m, &got, r) != 0)) {
 				rc = -1;
 				break;
 			}
@@ -478,10 +478,32 @@ oci_image_scan(struct oci_image *img, struct oci_fs *fs, oci_walk_fn fn, void *c
 	return 0;
 }
 
+struct scan_visit {
+	oci_walk_fn fn;
+	void *ctx;
+};
+
+static int
+scan_visit(void *arg, struct merge *m, const struct oci_fs_entry *e, struct oci_layer_reader *r)
+{
+	const struct scan_visit *v = arg;
+
+	(void)m;
+	return v->fn(v->ctx, e, r);
+}
+
+int
+oci_image_scan(struct oci_image *img, struct oci_fs *fs, oci_walk_fn fn, void *ctx)
+{
+	struct scan_visit v = {.fn = fn, .ctx = ctx};
+
+	return oci_layers_merge(img, fs, fn ? scan_visit : NULL, &v);
+}
+
 int
 oci_image_list(struct oci_image *img, struct oci_fs *fs)
 {
-	return oci_image_scan(img, fs, NULL, NULL);
+	return oci_layers_merge(img, fs, NULL, NULL);
 }
 
 static int

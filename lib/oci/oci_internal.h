@@ -88,3 +88,11 @@ int merge_added(const struct merge *m, const char *path);
 /* merge_end(m): apply the layer to m->fs; frees the state. */
 int merge_end(struct merge *m);
 void merge_abort(struct merge *m);
+/* oci_layers_merge(img, fs, fn, ctx): every layer of img merged into fs,
+ * in order, calling fn (if not NULL) for every entry as resolved, with the
+ * layer's merge state m (merge_added) and the reader positioned on it;
+ * fn returns 0 to go on, -1 to stop.  The one loop behind oci_image_scan
+ * and oci_image_unpack. */
+typedef int (*oci_merge_fn)(void *ctx, struct merge *m, const struct oci_fs_entry *e,
+			    struct oci_layer_reader *r);
+int oci_layers_merge(struct oci_image *img, struct oci_fs *fs, oci_merge_fn fn, void *ctx);

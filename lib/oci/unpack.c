@@ -352,39 +352,19 @@ finish_dirs(struct unpack *u)
 	return 0;
 }
 
+/* One entry of a layer, as resolved by oci_layers_merge: applied to the
+ * tree; u->m lets apply() ask which paths this layer itself added. */
 static int
-unpack_layers(struct unpack *u, struct oci_image *img, struct oci_fs *fs)
+unpack_entry(void *arg, struct merge *m, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 {
-	for (size_t i = 0; i < img->nlayers; i++) {
-		struct oci_layer_reader *r = oci_layer_open(img, i);
-		const struct oci_entry *e;
-		struct oci_fs_entry got;
-		struct merge m;
-		char what[300];
-		int rc;
+	struct unpack *u = arg;
+	int rc;
 
-		if (r == NULL)
-			return -1;
-		snprintf(what, sizeof(what), "%s: layer %zu", img->path, i);
-		merge_begin(&m, fs, (uint32_t)i, what);
-		u->m = &m;
-		while ((rc = oci_layer_next(r, &e)) == 1) {
-			ward_err_clear();
-			if (merge_entry(&m, e, &got) != 0 || apply(u, &got, r) != 0) {
-				rc = -1;
-				break;
-			}
-		}
-		oci_layer_close(r);
-		u->m = NULL;
-		if (rc != 0) {
-			merge_abort(&m);
-			return -1;
-		}
-		if (merge_end(&m) != 0)
-			return -1;
-	}
-	return 0;
+	ward_err_clear();
+	u->m = m;
+	rc = apply(u, e, r);
+	u->m = NULL;
+	return rc;
 }
 
 int
@@ -409,7 +389,7 @@ oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_unpack
 		ward_errno(WARD_EENV, "%s: dup failed", dir);
 		goto out;
 	}
-	if (unpack_layers(&u, img, &fs) != 0 || finish_dirs(&u) != 0)
+	if (oci_layers_merge(img, &fs, unpack_entry, &u) != 0 || finish_dirs(&u) != 0)
 		goto out;
 	if (u.skipped > 0)
 		ward_warn("%s: %ju device nodes not created (pass devices as root to create them)",
