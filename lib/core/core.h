@@ -155,6 +155,10 @@ struct ward_strv {
 };
 int ward_strv_push(struct ward_strv *sv, const char *s); /* copies s */
 int ward_strv_push_owned(struct ward_strv *sv, char *s); /* takes s (NULL: fails) */
+/* ward_strv_pushf(sv, fmt, ...): push a formatted message (warnings,
+ * evidence, problems).  -1 with WARD_EENV when memory runs out. */
+int ward_strv_pushf(struct ward_strv *sv, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 int ward_strv_vpushf(struct ward_strv *sv, const char *fmt, va_list ap)
 	__attribute__((format(printf, 2, 0)));
 int ward_strv_check(const struct ward_strv *sv);

@@ -285,6 +285,18 @@ ward_strv_vpushf(struct ward_strv *sv, const char *fmt, va_list ap)
 }
 
 int
+ward_strv_pushf(struct ward_strv *sv, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = ward_strv_vpushf(sv, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
 ward_strv_push(struct ward_strv *sv, const char *s)
 {
 	return ward_strv_push_owned(sv, ward_strdup(s));
