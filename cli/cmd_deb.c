@@ -71,6 +71,29 @@ print_name(const char *s)
 	}
 }
 
+/* print_sum_line: a line `sha256sum -c` reads back: a name holding a
+ * backslash, a newline or a carriage return has them escaped and the line
+ * starts with a backslash (GNU coreutils' format), so a name can never
+ * forge a second line; other bytes as they are, as sha256sum writes them. */
+static void
+print_sum_line(const char *hex, const char *name)
+{
+	int esc = strpbrk(name, "\\\n\r") != NULL;
+
+	printf("%s%s  ", esc ? "\\" : "", hex);
+	for (const char *p = name; *p; p++) {
+		if (esc && *p == '\\')
+			fputs("\\\\", stdout);
+		else if (esc && *p == '\n')
+			fputs("\\n", stdout);
+		else if (esc && *p == '\r')
+			fputs("\\r", stdout);
+		else
+			putchar(*p);
+	}
+	putchar('\n');
+}
+
 static int
 hash_entry(struct deb_data *it, char hex[65])
 {
@@ -117,9 +140,7 @@ do_contents(const char *path, int want_sha)
 				r = -1;
 				break;
 			}
-			printf("%s  ", hex);
-			print_name(e.name);
-			putchar('\n');
+			print_sum_line(hex, e.name);
 			continue;
 		}
 		mode_string(&e, mode);
