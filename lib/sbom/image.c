@@ -50,7 +50,8 @@ capture_limit(const char *path)
 	     (ward_str_endswith(base, ".list") || ward_str_endswith(base, ".md5sums"))))
 		return SBOM_MAX_META;
 	if (dlen > 10 && strncmp(path + dlen - 10, ".dist-info", 10) == 0 &&
-	    (strcmp(base, "METADATA") == 0 || strcmp(base, "RECORD") == 0))
+	    (strcmp(base, "METADATA") == 0 || strcmp(base, "RECORD") == 0 ||
+	     strcmp(base, "direct_url.json") == 0 || strcmp(base, "provenance_url.json") == 0))
 		return strcmp(base, "RECORD") == 0 ? SBOM_MAX_META : SBOM_MAX_SMALL;
 	if (dlen > 9 && strncmp(path + dlen - 9, ".egg-info", 9) == 0 &&
 	    (strcmp(base, "PKG-INFO") == 0 || strcmp(base, "installed-files.txt") == 0 ||
@@ -81,14 +82,8 @@ scan_visit(void *ctx, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 
 	if (e->type != OCI_ENTRY_FILE)
 		return 0;
-	if (s->nrecs == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 4096;
-		struct scan_rec *nr = ward_realloc(s->recs, ncap * sizeof(*nr));
-		if (nr == NULL)
-			return -1;
-		s->recs = nr;
-		s->cap = ncap;
-	}
+	if (ward_vec_reserve(&s->recs, &s->cap, s->nrecs + 1, sizeof(*s->recs)) != 0)
+		return -1;
 	rec = &s->recs[s->nrecs++];
 	memset(rec, 0, sizeof(*rec));
 	rec->layer = e->layer;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "sbom/sbom_internal.h"
 
 /* Claim every entry below dir/ for comp (the metadata directory itself). */
@@ -125,6 +127,62 @@ child(const struct sbom_catalog *c, size_t dir, const char *name)
 	return i >= 0 && c->fs.files[i].type == SBOM_REG ? i : -1;
 }
 
+/* The distribution file these files were installed from: PEP 610
+ * direct_url.json (a direct URL install) or PEP 710 provenance_url.json
+ * (ward's installer writes it for every other wheel) give its URL and
+ * SHA-256, which become the component's hash (the wheel's, as a lock pins
+ * it).  A malformed file is a warning; the component then has no hash. */
+static int
+archive_digest(struct sbom_catalog *c, size_t comp, size_t meta_dir)
+{
+	static const char *const names[] = {"direct_url.json", "provenance_url.json"};
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		ssize_t f = child(c, meta_dir, names[k]);
+		struct ward_buf b = {0};
+		json_t *j, *ai, *hs;
+		const char *url, *hex = NULL, *legacy;
+		uint8_t d[SHA256_LEN];
+
+		if (f < 0)
+			continue;
+		if (sbom_fileset_read(&c->fs, (size_t)f, SBOM_MAX_SMALL, &b) != 0) {
+			catalog_warn(c, "%s", ward_errmsg());
+			ward_err_clear();
+			return 0;
+		}
+		j = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
+		ward_buf_free(&b);
+		ai = json_object_get(j, "archive_info");
+		hs = json_object_get(ai, "hashes");
+		url = json_string_value(json_object_get(j, "url"));
+		legacy = json_string_value(json_object_get(ai, "hash"));
+		if (hs != NULL)
+			hex = json_string_value(json_object_get(hs, "sha256"));
+		else if (legacy != NULL && strncmp(legacy, "sha256=", 7) == 0)
+			hex = legacy + 7;
+		if (!json_is_object(j) || url == NULL || hex == NULL || strlen(hex) != 64 ||
+		    ward_unhex(hex, d, SHA256_LEN, names[k]) != 0) {
+			ward_err_clear();
+			json_decref(j);
+			if (ai == NULL)
+				continue; /* a VCS or directory URL: no archive */
+			catalog_warn(c, "/%s/%s: no sha256 archive hash; no hash recorded",
+				     c->fs.files[meta_dir].path, names[k]);
+			return 0;
+		}
+		memcpy(c->comps[comp].sha256, d, SHA256_LEN);
+		c->comps[comp].hashed = 1;
+		if (catalog_prop(&c->comps[comp], "ward:python:archive", url) != 0) {
+			json_decref(j);
+			return -1;
+		}
+		json_decref(j);
+		return 0;
+	}
+	return 0;
+}
+
 static int
 add_dist(struct sbom_catalog *c, size_t meta_dir, int egg)
 {
@@ -188,6 +246,8 @@ add_dist(struct sbom_catalog *c, size_t meta_dir, int egg)
 		ssize_t record = egg ? -1 : child(c, meta_dir, "RECORD");
 		if (record >= 0 && claim_record(c, idx, base, record) != 0)
 			goto out;
+		if (!egg && archive_digest(c, idx, meta_dir) != 0)
+			goto out;
 		if (egg) {
 			struct ward_strv files = {0};
 			ssize_t req = child(c, meta_dir, "requires.txt");
@@ -239,13 +299,63 @@ catalog_python(struct sbom_catalog *c)
 	return 0;
 }
 
+/* Python components by PEP 503 name: the first, then next[] to the
+ * following one of that name; each requirement a lookup, not a scan. */
+struct py_index {
+	struct ward_strmap map;
+	struct ward_strv names; /* owns the map's keys */
+	size_t *next;
+};
+
+static int
+py_index_build(const struct sbom_catalog *c, struct py_index *x)
+{
+	size_t *last = NULL;
+
+	if ((x->next = ward_reallocarray(NULL, c->ncomps + 1, sizeof(*x->next))) == NULL ||
+	    (last = ward_reallocarray(NULL, c->ncomps + 1, sizeof(*last))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < c->ncomps; i++) {
+		char *norm;
+		size_t first;
+		x->next[i] = SIZE_MAX;
+		if (c->comps[i].kind != SBOM_KIND_PYTHON)
+			continue;
+		if ((norm = sbom_pep503_name(c->comps[i].name)) == NULL)
+			goto fail;
+		if (ward_strmap_get(&x->map, norm, &first)) {
+			free(norm);
+			x->next[last[first]] = i;
+		} else if (ward_strv_push_owned(&x->names, norm) != 0 ||
+			   ward_strmap_put(&x->map, x->names.v[x->names.n - 1], i) != 0) {
+			goto fail;
+		} else {
+			first = i;
+		}
+		last[first] = i;
+	}
+	free(last);
+	return 0;
+fail:
+	free(last);
+	return -1;
+}
+
 int
 catalog_python_deps(struct sbom_catalog *c)
 {
+	struct py_index x = {0};
+	size_t *mark = ward_calloc(c->ncomps + 1, sizeof(*mark));
+	int rc = -1;
+
+	if (mark == NULL || py_index_build(c, &x) != 0)
+		goto out;
 	for (size_t i = 0; i < c->ncomps; i++) {
 		struct sbom_component *p = &c->comps[i];
 		if (p->kind != SBOM_KIND_PYTHON)
 			continue;
+		for (size_t k = 0; k < p->ndeps; k++)
+			mark[p->deps[k]] = i + 1;
 		for (size_t r = 0; r < p->requires.n; r++) {
 			const char *req = p->requires.v[r], *semi = strchr(req, ';');
 			size_t n =
@@ -257,32 +367,31 @@ catalog_python_deps(struct sbom_catalog *c)
 			if (n == 0 || (semi && strstr(semi, "extra") != NULL))
 				continue;
 			if ((name = ward_strndup(req, n)) == NULL)
-				return -1;
+				goto out;
 			norm = sbom_pep503_name(name);
 			free(name);
 			if (norm == NULL)
-				return -1;
-			for (size_t k = 0; k < c->ncomps; k++) {
-				char *have;
-				int eq;
-				if (k == i || c->comps[k].kind != SBOM_KIND_PYTHON)
-					continue;
-				if ((have = sbom_pep503_name(c->comps[k].name)) == NULL) {
-					free(norm);
-					return -1;
-				}
-				eq = strcmp(have, norm) == 0;
-				free(have);
-				if (eq) {
-					if (catalog_dep(p, k) != 0) {
-						free(norm);
-						return -1;
-					}
-					break;
+				goto out;
+			{
+				size_t k;
+				int found = ward_strmap_get(&x.map, norm, &k);
+				free(norm);
+				/* the first of that name that is not p itself */
+				while (found && k == i)
+					found = (k = x.next[k]) != SIZE_MAX;
+				if (found && mark[k] != i + 1) {
+					mark[k] = i + 1;
+					if (catalog_dep_append(p, k) != 0)
+						goto out;
 				}
 			}
-			free(norm);
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	ward_strmap_free(&x.map);
+	ward_strv_free(&x.names);
+	free(x.next);
+	free(mark);
+	return rc;
 }
