@@ -47,6 +47,7 @@ struct scan {
 	struct vuln_report *out;
 	struct cand *c;
 	size_t n;
+	const struct ward_strv *only; /* sorted record ids that may match; NULL: all */
 };
 
 static char *
@@ -60,6 +61,34 @@ matched_name(int kind, const char *name)
 	for (char *p = s; p && *p; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return s;
+}
+
+/* The name p is looked up by in its ecosystem: the source package for
+ * Debian, the PEP 503 name for PyPI (vuln_pkg_keys tells lib/fleet). */
+char *
+scan_lookup_name(const struct vuln_pkg *p)
+{
+	int kind = osv_ecosystem_kind(p->ecosystem);
+
+	return matched_name(kind, kind == OSV_DEBIAN && p->source ? p->source : p->name);
+}
+
+static int
+only_has(const struct ward_strv *only, const char *id)
+{
+	size_t lo = 0, hi = only->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int r = strcmp(only->v[mid], id);
+		if (r == 0)
+			return 1;
+		if (r < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
 static int problem(struct vuln_report *r, const char *fmt, ...)
@@ -124,7 +153,7 @@ scan_pkg(struct scan *s, const struct vuln_pkg *p)
 {
 	int kind = osv_ecosystem_kind(p->ecosystem);
 	const char *ver = kind == OSV_DEBIAN && p->source_version ? p->source_version : p->version;
-	char *name = matched_name(kind, kind == OSV_DEBIAN && p->source ? p->source : p->name);
+	char *name = scan_lookup_name(p);
 	struct db_hit *hits = NULL;
 	size_t nh = 0, unevaluated = 0;
 	struct ver installed;
@@ -138,6 +167,12 @@ scan_pkg(struct scan *s, const struct vuln_pkg *p)
 	for (size_t i = 0; i < nh;) {
 		struct match_result m = {0};
 		size_t j = i;
+		if (s->only != NULL && !only_has(s->only, hits[i].id)) {
+			while (j < nh && strcmp(hits[j].id, hits[i].id) == 0)
+				j++;
+			i = j;
+			continue;
+		}
 		for (; j < nh && strcmp(hits[j].id, hits[i].id) == 0; j++)
 			if (match_affected(hits[j].data, &installed, &m) != 0) {
 				match_result_free(&m);
@@ -401,7 +436,14 @@ report_sort(struct vuln_report *r)
 int
 vuln_scan(struct vuln_db *db, const struct vuln_pkglist *pkgs, struct vuln_report *out)
 {
-	struct scan s = {db, pkgs, out, NULL, 0};
+	return vuln_scan_only(db, pkgs, NULL, out);
+}
+
+int
+vuln_scan_only(struct vuln_db *db, const struct vuln_pkglist *pkgs, const struct ward_strv *only,
+	       struct vuln_report *out)
+{
+	struct scan s = {db, pkgs, out, NULL, 0, only};
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
@@ -461,6 +503,49 @@ vuln_finding_free(struct vuln_finding *f)
 	free(f->vex_statement);
 	free(f->vex_source);
 	memset(f, 0, sizeof(*f));
+}
+
+static int
+copy_strv(struct ward_strv *dst, const struct ward_strv *src)
+{
+	for (size_t i = 0; i < src->n; i++)
+		if (ward_strv_push(dst, src->v[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int
+vuln_finding_copy(struct vuln_finding *dst, const struct vuln_finding *src)
+{
+	int rc = 0;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->severity = src->severity;
+	dst->score = src->score;
+	rc |= dup_or_null(&dst->id, src->id);
+	rc |= copy_strv(&dst->aliases, &src->aliases);
+	rc |= copy_strv(&dst->records, &src->records);
+	rc |= dup_or_null(&dst->ecosystem, src->ecosystem);
+	rc |= dup_or_null(&dst->package, src->package);
+	rc |= dup_or_null(&dst->version, src->version);
+	rc |= dup_or_null(&dst->fixed, src->fixed);
+	rc |= dup_or_null(&dst->cvss, src->cvss);
+	rc |= dup_or_null(&dst->urgency, src->urgency);
+	rc |= dup_or_null(&dst->kind, src->kind);
+	rc |= dup_or_null(&dst->title, src->title);
+	rc |= dup_or_null(&dst->owner, src->owner);
+	rc |= dup_or_null(&dst->owner_version, src->owner_version);
+	rc |= dup_or_null(&dst->purl, src->purl);
+	rc |= dup_or_null(&dst->note, src->note);
+	rc |= dup_or_null(&dst->vex_status, src->vex_status);
+	rc |= dup_or_null(&dst->vex_justification, src->vex_justification);
+	rc |= dup_or_null(&dst->vex_statement, src->vex_statement);
+	rc |= dup_or_null(&dst->vex_source, src->vex_source);
+	if (rc != 0) {
+		vuln_finding_free(dst);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -190,6 +190,9 @@ struct vuln_report {
  * vuln_report_free(). */
 int vuln_scan(struct vuln_db *db, const struct vuln_pkglist *pkgs, struct vuln_report *out);
 void vuln_report_free(struct vuln_report *r);
+/* vuln_finding_copy(dst, src): a deep copy; free dst with vuln_finding_free. */
+int vuln_finding_copy(struct vuln_finding *dst, const struct vuln_finding *src);
+void vuln_finding_free(struct vuln_finding *f);
 /* The highest severity among the (unsuppressed) findings, or -1 when none. */
 int vuln_report_worst(const struct vuln_report *r);
 
@@ -199,6 +202,46 @@ json_t *vuln_report_sarif(const struct vuln_report *r);
 /* CycloneDX 1.6 BOM whose vulnerabilities[] carry analysis state from VEX. */
 json_t *vuln_report_cyclonedx(const struct vuln_report *r, time_t when);
 int vuln_report_table(const struct vuln_report *r, FILE *out);
+
+/* ---------------------------------------------------------- fleet */
+
+/* What lib/fleet needs to answer "which images does this advisory hit" with
+ * exactly vuln_scan's rules, without scanning every image (docs/fleet.md). */
+
+/* vuln_pkg_keys(p, out): the (ecosystem, name) pairs vuln_scan looks up in
+ * the store for p, each pushed as "ecosystem\tname"; none when ward has no
+ * matcher for p's ecosystem.  scan_pkg uses the same rule. */
+int vuln_pkg_keys(const struct vuln_pkg *p, struct ward_strv *out);
+/* vuln_pkg_to_json(p): every field of p that matching reads, as a JSON
+ * object (absent fields left out); a new reference.  vuln_pkg_from_json(j,
+ * what, l) appends the package it describes to l (WARD_EINPUT naming what
+ * when j is not one).  A field added to struct vuln_pkg goes in both. */
+json_t *vuln_pkg_to_json(const struct vuln_pkg *p);
+int vuln_pkg_from_json(const json_t *j, const char *what, struct vuln_pkglist *l);
+
+/* vuln_scan_only(db, pkgs, only, out): vuln_scan where only the records
+ * whose ids are in only (sorted, ward_strv_sort) can match.  Every
+ * finding whose merged records all lie in only is the finding vuln_scan
+ * makes; with only = vuln_db_related(id) that is every finding naming id. */
+int vuln_scan_only(struct vuln_db *db, const struct vuln_pkglist *pkgs,
+		   const struct ward_strv *only, struct vuln_report *out);
+/* vuln_db_related(db, id, out): the stored records one finding about id
+ * can merge: those whose id or an alias is id, then, repeatedly, those
+ * sharing an id or alias with a record found; appended to out, sorted.
+ * Withdrawn records never match and are left out. */
+int vuln_db_related(struct vuln_db *db, const char *id, struct ward_strv *out);
+/* vuln_db_record_keys(db, id, out, modified): "ecosystem\tname" of each
+ * package the record's affected entries name, appended to out (none when
+ * withdrawn); with modified, *modified = its modified time (caller frees;
+ * NULL when the store has no such record). */
+int vuln_db_record_keys(struct vuln_db *db, const char *id, struct ward_strv *out, char **modified);
+/* vuln_db_records(db, fn, arg): fn(arg, id, modified, withdrawn or NULL)
+ * for every stored record in id order (times in the canonical UTC form);
+ * a non-zero return from fn stops the walk and is returned. */
+int vuln_db_records(struct vuln_db *db,
+		    int (*fn)(void *arg, const char *id, const char *modified,
+			      const char *withdrawn),
+		    void *arg);
 
 /* ---------------------------------------------------------- OpenVEX */
 

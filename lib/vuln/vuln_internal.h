@@ -186,7 +186,8 @@ struct match_result {
 int match_affected(const char *data, const struct ver *installed, struct match_result *m);
 void match_result_free(struct match_result *m);
 
-void vuln_finding_free(struct vuln_finding *f);
+/* The name vuln_scan looks p up by (source package, PEP 503 name); caller frees. */
+char *scan_lookup_name(const struct vuln_pkg *p);
 /* Order findings and suppressed by (severity desc, id, owner, package). */
 void report_sort(struct vuln_report *r);
 /* One finding as the JSON object of the report. */
