@@ -30,6 +30,7 @@ build_pkgs=(
 	liblzma-dev
 	liblz4-dev
 	libsqlite3-dev
+	libpq-dev
 	libelf-dev
 	ca-certificates
 	gpgv

@@ -1,0 +1,90 @@
+/* fleet_internal.h: pieces shared inside lib/fleet, not part of its interface. */
+#ifndef WARD_FLEET_INTERNAL_H
+#define WARD_FLEET_INTERNAL_H
+
+#include "fleet/fdb.h"
+#include "fleet/fleet.h"
+
+struct fleet {
+	struct fdb *db;
+};
+
+/* schema.c */
+int fleet_schema_latest(void);
+int fleet_schema_version(struct fdb *db, int *out);
+/* fleet_migrate(db, target): apply migrations up to target (0: latest). */
+int fleet_migrate(struct fdb *db, int target);
+
+/* 63 bits of SHA-256(text): the row id of an image (its digest) or a
+ * package tuple (its canonical JSON and owner). */
+int64_t fleet_hash_id(const char *text, size_t len);
+
+/* IN lists: a statement "<head>(?,?,...)<tail>" with BATCH placeholders;
+ * short batches repeat their last value (harmless in IN and with ON
+ * CONFLICT DO NOTHING), so each statement is prepared once. */
+#define FLEET_BATCH 256
+char *fleet_in_sql(const char *head, const char *tail, size_t nvals);
+/* "INSERT ... VALUES (?,?),(?,?) ... <tail>": rows of width columns. */
+char *fleet_values_sql(const char *head, size_t width, size_t rows, const char *tail);
+
+/* ---------------------------------------------------------- the engine */
+
+/* A package tuple as stored. */
+struct fleet_pkg {
+	int64_t id, owner; /* owner: the owning Debian package's tuple, 0 when none */
+	char *data;	   /* vuln_pkg_to_json, compact */
+};
+
+/* One distinct owner group and what vuln_scan says about it. */
+struct fleet_class {
+	int64_t owner;	  /* the group's owner tuple */
+	int64_t *members; /* sorted */
+	size_t nmembers;
+	struct vuln_report r;
+};
+
+/* One image's owner group in the evaluation. */
+struct fleet_use {
+	int64_t image, owner;
+	size_t cls;
+};
+
+struct fleet_eval {
+	struct fleet_pkg *pkgs; /* sorted by id */
+	size_t npkgs, cappkgs;
+	struct fleet_class *classes;
+	size_t nclasses, capclasses;
+	struct fleet_use *uses; /* sorted by image, owner */
+	size_t nuses, capuses;
+	void *memo;
+};
+
+/* fleet_eval_keys(f, db, only, keys, out): every owner group, in every
+ * image, that holds a package whose vuln_pkg_keys meet keys ("ecosystem\t
+ * name"), evaluated with vuln_scan_only(db, group, only).  Runs inside the
+ * caller's transaction. */
+int fleet_eval_keys(struct fleet *f, struct vuln_db *db, const struct ward_strv *only,
+		    const struct ward_strv *keys, struct fleet_eval *out);
+/* fleet_eval_images(f, db, images, n, out): every owner group of the images. */
+int fleet_eval_images(struct fleet *f, struct vuln_db *db, const int64_t *images, size_t n,
+		      struct fleet_eval *out);
+void fleet_eval_free(struct fleet_eval *e);
+const struct fleet_pkg *fleet_eval_pkg(const struct fleet_eval *e, int64_t id);
+
+/* Image details for answers (digest, origin, target, names), by id. */
+int fleet_image_infos(struct fleet *f, const int64_t *ids, size_t n, struct fleet_image_info **out);
+void fleet_image_infos_free(struct fleet_image_info *v, size_t n);
+/* The VEX statements of any image about any of names: *out[i] is the
+ * statements of image ids[i] (a vuln_vex, or NULL when it has none). */
+struct fleet_vex {
+	int64_t image;
+	struct vuln_vex *vex;
+};
+int fleet_vex_for(struct fleet *f, const struct ward_strv *names, struct fleet_vex **out,
+		  size_t *n);
+void fleet_vex_free(struct fleet_vex *v, size_t n);
+struct vuln_vex *fleet_vex_find(const struct fleet_vex *v, size_t n, int64_t image);
+/* A finding's ids: its id and aliases. */
+int fleet_finding_names(const struct vuln_finding *fi, struct ward_strv *out);
+
+#endif
