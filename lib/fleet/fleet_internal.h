@@ -84,7 +84,15 @@ int fleet_vex_for(struct fleet *f, const struct ward_strv *names, struct fleet_v
 		  size_t *n);
 void fleet_vex_free(struct fleet_vex *v, size_t n);
 struct vuln_vex *fleet_vex_find(const struct fleet_vex *v, size_t n, int64_t image);
-/* A finding's ids: its id and aliases. */
-int fleet_finding_names(const struct vuln_finding *fi, struct ward_strv *out);
+/* Images with at least one unsuppressed finding of each severity, and
+ * those findings, as of the last sync (indexed by enum vuln_severity). */
+int fleet_state_counts(struct fleet *f, int64_t images[VULN_SEV_CRITICAL + 1],
+		       int64_t findings[VULN_SEV_CRITICAL + 1]);
+/* The columns of exposure that count findings, in enum vuln_severity order
+ * from VULN_SEV_UNKNOWN. */
+extern const char *const fleet_sev_columns[VULN_SEV_CRITICAL + 1];
+
+/* Every id and alias of the findings of e's classes, sorted, unique. */
+int fleet_eval_names(const struct fleet_eval *e, struct ward_strv *out);
 
 #endif

@@ -248,14 +248,29 @@ fleet_vex_find(const struct fleet_vex *v, size_t n, int64_t image)
 }
 
 int
-fleet_finding_names(const struct vuln_finding *fi, struct ward_strv *out)
+fleet_eval_names(const struct fleet_eval *e, struct ward_strv *out)
 {
-	if (!ward_strv_contains(out, fi->id) && ward_strv_push(out, fi->id) != 0)
-		return -1;
-	for (size_t i = 0; i < fi->aliases.n; i++)
-		if (!ward_strv_contains(out, fi->aliases.v[i]) &&
-		    ward_strv_push(out, fi->aliases.v[i]) != 0)
-			return -1;
+	json_t *seen = json_object();
+	const char *k;
+	json_t *v;
+	int rc = seen ? 0 : -1;
+
+	for (size_t c = 0; rc == 0 && c < e->nclasses; c++)
+		for (size_t i = 0; rc == 0 && i < e->classes[c].r.nfindings; i++) {
+			const struct vuln_finding *fi = &e->classes[c].r.findings[i];
+			rc |= json_object_set_new(seen, fi->id, json_true());
+			for (size_t a = 0; a < fi->aliases.n; a++)
+				rc |= json_object_set_new(seen, fi->aliases.v[a], json_true());
+		}
+	json_object_foreach(seen, k, v)
+	{
+		if (rc == 0)
+			rc = ward_strv_push(out, k);
+	}
+	json_decref(seen);
+	if (rc != 0)
+		return ward_err(WARD_EENV, "out of memory");
+	ward_strv_sort(out);
 	return 0;
 }
 
@@ -333,10 +348,7 @@ build_hits(struct fleet *f, struct fleet_answer *a, const char *id)
 		int any = 0;
 		for (size_t k = 0; k < r->nfindings && !any; k++)
 			any = names_id(&r->findings[k], id);
-		for (size_t k = 0; k < r->nfindings; k++)
-			if (names_id(&r->findings[k], id) &&
-			    fleet_finding_names(&r->findings[k], &names) != 0)
-				goto out;
+
 		if (any && (nimages == 0 || images[nimages - 1] != e->uses[i].image)) {
 			int64_t *n2 = ward_realloc(images, (nimages + 1) * sizeof(*images));
 			if (n2 == NULL)
@@ -356,7 +368,8 @@ build_hits(struct fleet *f, struct fleet_answer *a, const char *id)
 	if (fleet_image_infos(f, images, nimages, &a->images) != 0)
 		goto out;
 	a->nimages = nimages;
-	if (names.n > 0 && fleet_vex_for(f, &names, &pv->vex, &pv->nvex) != 0)
+	if (fleet_eval_names(e, &names) != 0 ||
+	    (names.n > 0 && fleet_vex_for(f, &names, &pv->vex, &pv->nvex) != 0))
 		goto out;
 	if ((a->hits = ward_calloc(nimages ? nimages : 1, sizeof(*a->hits))) == NULL ||
 	    (pv->owned = ward_calloc(nimages ? nimages : 1, 1)) == NULL)

@@ -36,12 +36,14 @@ static const char *const migrations[] = {
 	"CREATE TABLE feed_key(id TEXT NOT NULL, ecosystem TEXT NOT NULL, name TEXT NOT NULL,"
 	" PRIMARY KEY(id, ecosystem, name)) WITHOUT ROWID;"
 	"CREATE INDEX feed_key_by_name ON feed_key(ecosystem, name);"
-	"CREATE TABLE finding(id BIGINT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE findingset(id BIGINT PRIMARY KEY, data TEXT NOT NULL) WITHOUT ROWID;"
 	"CREATE TABLE exposure(image_id BIGINT NOT NULL, owner_pkg BIGINT NOT NULL,"
-	" finding TEXT NOT NULL, severity INTEGER NOT NULL, suppressed INTEGER NOT NULL,"
-	" data_id BIGINT NOT NULL, PRIMARY KEY(image_id, owner_pkg, finding)) WITHOUT ROWID;"
+	" set_id BIGINT NOT NULL, n_critical INTEGER NOT NULL, n_high INTEGER NOT NULL,"
+	" n_medium INTEGER NOT NULL, n_low INTEGER NOT NULL, n_none INTEGER NOT NULL,"
+	" n_unknown INTEGER NOT NULL, n_suppressed INTEGER NOT NULL,"
+	" PRIMARY KEY(image_id, owner_pkg)) WITHOUT ROWID;"
 	"CREATE INDEX exposure_by_owner ON exposure(owner_pkg);"
-	"CREATE INDEX exposure_by_data ON exposure(data_id);"
+	"CREATE INDEX exposure_by_set ON exposure(set_id);"
 	"CREATE TABLE synced(image_id BIGINT PRIMARY KEY) WITHOUT ROWID;",
 };
 

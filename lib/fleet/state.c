@@ -20,6 +20,38 @@ scalar(struct fdb *db, const char *sql, int64_t *out)
 	return rc < 0 ? -1 : 0;
 }
 
+const char *const fleet_sev_columns[VULN_SEV_CRITICAL + 1] = {
+	"n_unknown", "n_none", "n_low", "n_medium", "n_high", "n_critical",
+};
+
+int
+fleet_state_counts(struct fleet *f, int64_t images[VULN_SEV_CRITICAL + 1],
+		   int64_t findings[VULN_SEV_CRITICAL + 1])
+{
+	struct ward_buf q = {0};
+	struct fdb_cur *c;
+	int rc;
+
+	ward_buf_puts(&q, "SELECT ");
+	for (int s = 0; s <= VULN_SEV_CRITICAL; s++)
+		ward_buf_printf(&q, "%scount(DISTINCT CASE WHEN %s > 0 THEN image_id END), sum(%s)",
+				s ? ", " : "", fleet_sev_columns[s], fleet_sev_columns[s]);
+	ward_buf_puts(&q, " FROM exposure");
+	if (ward_buf_cstr(&q) == NULL)
+		return -1;
+	c = fdb_query(f->db, (char *)q.data, NULL, 0);
+	ward_buf_free(&q);
+	if (c == NULL)
+		return -1;
+	if ((rc = fdb_next(c)) == 1)
+		for (int s = 0; s <= VULN_SEV_CRITICAL; s++) {
+			images[s] = fdb_int(c, 2 * s);
+			findings[s] = fdb_isnull(c, 2 * s + 1) ? 0 : fdb_int(c, 2 * s + 1);
+		}
+	fdb_cur_close(c);
+	return rc < 0 ? -1 : 0;
+}
+
 char *
 fleet_state_prometheus(struct fleet *f)
 {
@@ -30,28 +62,12 @@ fleet_state_prometheus(struct fleet *f)
 	struct ward_buf b = {0};
 	struct fdb_cur *c;
 	char *last = NULL;
-	int rc;
 
 	if (fdb_begin(f->db, 0) != 0)
 		return NULL;
 	if (scalar(f->db, "SELECT count(*) FROM image", &total) != 0 ||
-	    scalar(f->db, "SELECT count(*) FROM synced", &synced) != 0)
-		goto fail;
-	c = fdb_query(f->db,
-		      "SELECT severity, count(DISTINCT image_id), count(*) FROM exposure WHERE "
-		      "suppressed = 0 GROUP BY severity",
-		      NULL, 0);
-	if (c == NULL)
-		goto fail;
-	while ((rc = fdb_next(c)) == 1) {
-		int64_t s = fdb_int(c, 0);
-		if (s >= 0 && s <= VULN_SEV_CRITICAL) {
-			images[s] = fdb_int(c, 1);
-			findings[s] = fdb_int(c, 2);
-		}
-	}
-	fdb_cur_close(c);
-	if (rc < 0)
+	    scalar(f->db, "SELECT count(*) FROM synced", &synced) != 0 ||
+	    fleet_state_counts(f, images, findings) != 0)
 		goto fail;
 	c = fdb_query(f->db, "SELECT value FROM meta WHERE key='last_sync'", NULL, 0);
 	if (c == NULL)
@@ -96,6 +112,42 @@ fail:
 	return NULL;
 }
 
+static int
+model_cell(json_t *m, json_t *imgidx, json_t *vulnidx, const char *digest, const char *name,
+	   const json_t *fj, int suppressed)
+{
+	const char *id = ward_json_str(fj, "id");
+	json_t *ii = json_object_get(imgidx, digest), *vi, *vex;
+
+	if (id == NULL)
+		return ward_err(WARD_EINPUT, "inventory: a finding without an id");
+	if (ii == NULL) {
+		ii = json_integer((json_int_t)json_array_size(json_object_get(m, "images")));
+		json_object_set_new(imgidx, digest, ii);
+		json_array_append_new(json_object_get(m, "images"),
+				      json_pack("{s:s,s:[s?]}", "digest", digest, "names", name));
+	}
+	if ((vi = json_object_get(vulnidx, id)) == NULL) {
+		vi = json_integer((json_int_t)json_array_size(json_object_get(m, "vulns")));
+		json_object_set_new(vulnidx, id, vi);
+		json_array_append_new(json_object_get(m, "vulns"),
+				      json_pack("{s:s,s:O?,s:O?}", "id", id, "severity",
+						json_object_get(fj, "severity"), "title",
+						json_object_get(fj, "title")));
+	}
+	vex = json_object_get(json_object_get(fj, "vex"), "status");
+	return json_array_append_new(
+		json_object_get(m, "cells"),
+		json_pack("{s:I,s:I,s:O?,s:O?,s:O?,s:O?,s:O?}", "image", json_integer_value(ii),
+			  "vuln", json_integer_value(vi), "severity",
+			  json_object_get(fj, "severity"), "package", json_object_get(fj, "owner"),
+			  "installed", json_object_get(fj, "owner_version"), "fixed",
+			  json_object_get(fj, "fixed"), "vex",
+			  vex	       ? vex
+			  : suppressed ? json_string("suppressed")
+				       : NULL));
+}
+
 json_t *
 fleet_state_model(struct fleet *f, const char *title)
 {
@@ -110,53 +162,37 @@ fleet_state_model(struct fleet *f, const char *title)
 	m = json_pack("{s:s,s:s,s:s,s:[],s:[],s:[]}", "kind", "fleet", "title", title, "created",
 		      now, "images", "vulns", "cells");
 	c = fdb_query(f->db,
-		      "SELECT i.digest, x.suppressed, d.data, (SELECT min(n.name) FROM image_name "
-		      "n WHERE n.image_id = i.id) FROM exposure x JOIN image i ON i.id = "
-		      "x.image_id JOIN finding d ON d.id = x.data_id ORDER BY i.digest, x.finding",
+		      "SELECT i.digest, d.data, (SELECT min(n.name) FROM image_name n WHERE "
+		      "n.image_id = i.id) FROM exposure x JOIN image i ON i.id = x.image_id JOIN "
+		      "findingset d ON d.id = x.set_id ORDER BY i.digest, x.owner_pkg",
 		      NULL, 0);
 	if (m == NULL || c == NULL) {
+		fdb_cur_close(c);
 		json_decref(m);
 		m = NULL;
 		goto out;
 	}
 	while ((rc = fdb_next(c)) == 1) {
-		const char *digest = fdb_text(c, 0), *data = fdb_text(c, 2);
-		json_t *fj = ward_json_loadb(data, strlen(data), "inventory finding");
-		const char *id = ward_json_str(fj, "id");
-		json_t *ii = json_object_get(imgidx, digest), *vi;
-		if (fj == NULL || id == NULL) {
-			json_decref(fj);
+		const char *data = fdb_text(c, 1);
+		json_t *set = ward_json_loadb(data, strlen(data), "inventory finding set"), *fj;
+		size_t i;
+		if (set == NULL) {
 			rc = -1;
 			break;
 		}
-		if (ii == NULL) {
-			ii = json_integer(
-				(json_int_t)json_array_size(json_object_get(m, "images")));
-			json_object_set_new(imgidx, digest, ii);
-			json_array_append_new(json_object_get(m, "images"),
-					      json_pack("{s:s,s:[s?]}", "digest", digest, "names",
-							fdb_text(c, 3)));
-		}
-		if ((vi = json_object_get(vulnidx, id)) == NULL) {
-			vi = json_integer((json_int_t)json_array_size(json_object_get(m, "vulns")));
-			json_object_set_new(vulnidx, id, vi);
-			json_array_append_new(json_object_get(m, "vulns"),
-					      json_pack("{s:s,s:O,s:O}", "id", id, "severity",
-							json_object_get(fj, "severity"), "title",
-							json_object_get(fj, "title")));
-		}
-		json_array_append_new(
-			json_object_get(m, "cells"),
-			json_pack("{s:I,s:I,s:O,s:O,s:O,s:O,s:o}", "image", json_integer_value(ii),
-				  "vuln", json_integer_value(vi), "severity",
-				  json_object_get(fj, "severity"), "package",
-				  json_object_get(fj, "owner"), "installed",
-				  json_object_get(fj, "owner_version"), "fixed",
-				  json_object_get(fj, "fixed"), "vex",
-				  fdb_int(c, 1) ? json_string("suppressed")
-						: json_incref(json_object_get(
-							  json_object_get(fj, "vex"), "status")) ?: json_null()));
-		json_decref(fj);
+		for (int sup = 0; rc == 1 && sup < 2; sup++)
+			json_array_foreach(json_object_get(set, sup ? "suppressed" : "findings"), i,
+					   fj)
+			{
+				if (model_cell(m, imgidx, vulnidx, fdb_text(c, 0), fdb_text(c, 2),
+					       fj, sup) != 0) {
+					rc = -1;
+					break;
+				}
+			}
+		json_decref(set);
+		if (rc < 0)
+			break;
 	}
 	fdb_cur_close(c);
 	if (rc < 0 || fdb_commit(f->db) != 0) {

@@ -792,42 +792,57 @@ fleet_ls(struct fleet *f, int details)
 	fdb_cur_close(c);
 	if (rc < 0)
 		goto fail;
-	c = fdb_query(f->db,
-		      "SELECT image_id, severity, count(*) FROM exposure WHERE suppressed = 0 "
-		      "GROUP BY image_id, severity",
-		      NULL, 0);
+	{
+		struct ward_buf q = {0};
+		ward_buf_puts(&q, "SELECT image_id");
+		for (int s = 0; s <= VULN_SEV_CRITICAL; s++)
+			ward_buf_printf(&q, ", sum(%s)", fleet_sev_columns[s]);
+		ward_buf_puts(&q, " FROM exposure GROUP BY image_id");
+		c = ward_buf_cstr(&q) ? fdb_query(f->db, (char *)q.data, NULL, 0) : NULL;
+		ward_buf_free(&q);
+	}
 	if (c == NULL)
 		goto fail;
 	while ((rc = fdb_next(c)) == 1) {
 		json_t *o = image_by_id(byid, fdb_int(c, 0));
-		if (o != NULL)
-			json_object_set_new(json_object_get(o, "findings"),
-					    vuln_severity_name((int)fdb_int(c, 1)),
-					    json_integer(fdb_int(c, 2)));
+		for (int s = VULN_SEV_CRITICAL; o != NULL && s >= 0; s--)
+			if (fdb_int(c, 1 + s) > 0)
+				json_object_set_new(json_object_get(o, "findings"),
+						    vuln_severity_name(s),
+						    json_integer(fdb_int(c, 1 + s)));
 	}
 	fdb_cur_close(c);
 	if (rc < 0)
 		goto fail;
 	if (details) {
-		c = fdb_query(f->db,
-			      "SELECT x.image_id, d.data FROM exposure x JOIN finding d ON d.id = "
-			      "x.data_id ORDER BY x.image_id, x.finding, x.owner_pkg",
-			      NULL, 0);
+		c = fdb_query(
+			f->db,
+			"SELECT x.image_id, d.data FROM exposure x JOIN findingset d ON d.id = "
+			"x.set_id ORDER BY x.image_id, x.owner_pkg",
+			NULL, 0);
 		if (c == NULL)
 			goto fail;
 		while ((rc = fdb_next(c)) == 1) {
-			json_t *o = image_by_id(byid, fdb_int(c, 0)), *j, *list;
+			json_t *o = image_by_id(byid, fdb_int(c, 0)), *set, *list, *fj;
+			size_t i;
 			if (o == NULL)
 				continue;
-			j = ward_json_loadb(fdb_text(c, 1), strlen(fdb_text(c, 1)),
-					    "inventory finding");
-			if (j == NULL) {
+			set = ward_json_loadb(fdb_text(c, 1), strlen(fdb_text(c, 1)),
+					      "inventory finding set");
+			if (set == NULL) {
 				rc = -1;
 				break;
 			}
 			if ((list = json_object_get(o, "exposure")) == NULL)
 				json_object_set_new(o, "exposure", list = json_array());
-			json_array_append_new(list, j);
+			for (int sup = 0; sup < 2; sup++)
+				json_array_foreach(
+					json_object_get(set, sup ? "suppressed" : "findings"), i,
+					fj)
+				{
+					json_array_append(list, fj);
+				}
+			json_decref(set);
 		}
 		fdb_cur_close(c);
 		if (rc < 0)

@@ -94,10 +94,30 @@ strcmp_null(const char *a, const char *b)
 
 /* ---------------------------------------------------------------- state */
 
+/* What one owner group of one image was found to have: a set of findings
+ * stored once (findingset, keyed by a hash of its JSON) that exposure rows
+ * point at, with the counts the metrics need. */
+struct fset {
+	int64_t id;   /* 0: no finding at all (no row) */
+	char *data;   /* {"findings":[...],"suppressed":[...]}, compact */
+	json_t *byid; /* made when first compared: id -> {"f": finding, "s": suppressed} */
+	int64_t n[VULN_SEV_CRITICAL + 1]; /* unsuppressed findings by severity */
+	int64_t nsuppressed;
+};
+
 struct old {
-	int64_t image, owner, data;
-	char *finding;
-	int severity, suppressed;
+	int64_t image, owner, set;
+};
+
+struct olds {
+	struct old *v;
+	size_t n, cap;
+};
+
+/* an exposure row to write */
+struct pend {
+	int64_t image, owner;
+	const struct fset *set;
 };
 
 struct sync {
@@ -107,16 +127,82 @@ struct sync {
 	struct recs store, feed;
 	struct ward_strv changed; /* record ids, sorted */
 	json_t *images, *findings, *changes;
-	json_t *image_idx, *finding_idx; /* digest -> index; data id -> index */
-	json_t *stored;			 /* finding data ids written in this sync */
+	json_t *image_idx, *finding_idx; /* digest -> index; finding hash -> index */
+	json_t *stored;			 /* finding sets written in this sync */
+	json_t *oldsets;		 /* stored set id -> its JSON */
+	struct pend *pend;
+	size_t npend;
 	size_t count[FLEET_CHANGED + 1];
 	size_t new_findings;
 	char now[32];
 };
 
+#define PEND 64
+
 static const char *const change_names[] = {
 	NULL, "newly_affected", "newly_fixed", "fix_available", "withdrawn", "changed",
 };
+
+static void
+fset_free(struct fset *x)
+{
+	if (x != NULL) {
+		free(x->data);
+		json_decref(x->byid);
+	}
+}
+
+/* The set of a report: its findings and suppressed findings as the scan's
+ * JSON writes them. */
+static int
+fset_make(const struct vuln_report *r, struct fset *out)
+{
+	json_t *j, *o;
+
+	memset(out, 0, sizeof(*out));
+	if (r->nfindings == 0 && r->nsuppressed == 0)
+		return 0;
+	if ((j = vuln_report_json(r)) == NULL)
+		return ward_err(WARD_EENV, "out of memory");
+	o = json_pack("{s:O,s:O}", "findings", json_object_get(j, "findings"), "suppressed",
+		      json_object_get(j, "suppressed"));
+	json_decref(j);
+	if (o == NULL || (out->data = ward_json_dump(o, 0)) == NULL) {
+		json_decref(o);
+		return ward_err(WARD_EENV, "out of memory");
+	}
+	json_decref(o);
+	out->id = fleet_hash_id(out->data, strlen(out->data));
+	for (size_t i = 0; i < r->nfindings; i++)
+		out->n[r->findings[i].severity]++;
+	out->nsuppressed = (int64_t)r->nsuppressed;
+	return 0;
+}
+
+/* The set of one use: its class's, or with the image's VEX applied. */
+static int
+vex_set(const struct fleet_class *cls, struct vuln_vex *vex, const struct fleet_image_info *im,
+	struct fset *out)
+{
+	struct vuln_report r = {0};
+	int rc = -1;
+
+	if ((r.findings = ward_calloc(cls->r.nfindings + 1, sizeof(*r.findings))) == NULL)
+		goto out;
+	for (size_t i = 0; i < cls->r.nfindings; i++, r.nfindings++)
+		if (vuln_finding_copy(&r.findings[i], &cls->r.findings[i]) != 0)
+			goto out;
+	if ((r.target = ward_strdup(im->target ? im->target : im->digest)) == NULL)
+		goto out;
+	for (size_t i = 0; i < im->target_ids.n; i++)
+		if (ward_strv_push(&r.target_ids, im->target_ids.v[i]) != 0)
+			goto out;
+	if (vuln_vex_apply(vex, &r) == 0)
+		rc = fset_make(&r, out);
+out:
+	vuln_report_free(&r);
+	return rc;
+}
 
 static int
 image_index(struct sync *s, const struct fleet_image_info *im, json_int_t *out)
@@ -135,54 +221,35 @@ image_index(struct sync *s, const struct fleet_image_info *im, json_int_t *out)
 	return 0;
 }
 
+/* Findings in the output are listed once; changes point at them. */
 static int
-finding_index(struct sync *s, int64_t data_id, const char *data, json_int_t *out)
+finding_index(struct sync *s, const json_t *f, json_int_t *out)
 {
-	char key[24];
+	char *text = ward_json_dump(f, 0), key[24];
 	json_t *i;
 
-	snprintf(key, sizeof(key), "%lld", (long long)data_id);
+	if (text == NULL)
+		return ward_err(WARD_EENV, "out of memory");
+	snprintf(key, sizeof(key), "%lld", (long long)fleet_hash_id(text, strlen(text)));
+	free(text);
 	if ((i = json_object_get(s->finding_idx, key)) == NULL) {
-		json_t *j = ward_json_loadb(data, strlen(data), "inventory finding");
-		if (j == NULL)
-			return -1;
 		i = json_integer((json_int_t)json_array_size(s->findings));
 		if (json_object_set_new(s->finding_idx, key, i) != 0 ||
-		    json_array_append_new(s->findings, j) != 0)
+		    json_array_append(s->findings, (json_t *)f) != 0)
 			return ward_err(WARD_EENV, "out of memory");
 	}
 	*out = json_integer_value(i);
 	return 0;
 }
 
-/* The finding JSON stored for data_id. */
-static char *
-finding_data(struct sync *s, int64_t data_id)
-{
-	struct fdb_val p[] = {fv_int(data_id)};
-	struct fdb_cur *c = fdb_query(s->f->db, "SELECT data FROM finding WHERE id=?", p, 1);
-	char *data = NULL;
-
-	if (c == NULL)
-		return NULL;
-	if (fdb_next(c) == 1 && fdb_text(c, 0) != NULL)
-		data = ward_strdup(fdb_text(c, 0));
-	fdb_cur_close(c);
-	if (data == NULL)
-		ward_err(WARD_EENV, "%s: finding %lld is missing", fleet_name(s->f),
-			 (long long)data_id);
-	return data;
-}
-
 /* {record: modified time} of a finding's records, as the store has them. */
 static json_t *
-record_times(struct sync *s, const char *data)
+record_times(struct sync *s, const json_t *f)
 {
-	json_t *j = ward_json_loadb(data, strlen(data), "inventory finding"), *out = json_object();
-	json_t *r;
+	json_t *out = json_object(), *r;
 	size_t i;
 
-	json_array_foreach(json_object_get(j, "records"), i, r)
+	json_array_foreach(json_object_get(f, "records"), i, r)
 	{
 		const struct rec *x =
 			json_is_string(r) ? rec_find(&s->store, json_string_value(r)) : NULL;
@@ -190,19 +257,18 @@ record_times(struct sync *s, const char *data)
 			json_object_set_new(out, x->id,
 					    json_string(x->withdrawn ? x->withdrawn : x->modified));
 	}
-	json_decref(j);
 	return out;
 }
 
 /* 1 when none of the finding's records matches any more: withdrawn or gone. */
 static int
-all_withdrawn(struct sync *s, const char *data)
+all_withdrawn(struct sync *s, const json_t *f)
 {
-	json_t *j = ward_json_loadb(data, strlen(data), "inventory finding"), *r;
+	json_t *r;
 	size_t i;
 	int all = 1, any = 0;
 
-	json_array_foreach(json_object_get(j, "records"), i, r)
+	json_array_foreach(json_object_get(f, "records"), i, r)
 	{
 		const struct rec *x =
 			json_is_string(r) ? rec_find(&s->store, json_string_value(r)) : NULL;
@@ -210,23 +276,12 @@ all_withdrawn(struct sync *s, const char *data)
 		if (x != NULL && x->withdrawn == NULL)
 			all = 0;
 	}
-	json_decref(j);
 	return any && all;
 }
 
 static int
-has_fix(const char *data)
-{
-	json_t *j = ward_json_loadb(data, strlen(data), "inventory finding");
-	int fix = json_is_string(json_object_get(j, "fixed"));
-
-	json_decref(j);
-	return fix;
-}
-
-static int
-change(struct sync *s, int kind, const struct fleet_image_info *im, int64_t data_id,
-       const char *data, const char *reason)
+change(struct sync *s, int kind, const struct fleet_image_info *im, const json_t *f,
+       const char *reason)
 {
 	json_int_t ii = 0, fi = 0;
 	json_t *c;
@@ -234,154 +289,205 @@ change(struct sync *s, int kind, const struct fleet_image_info *im, int64_t data
 	s->count[kind]++;
 	if (strcmp(reason, "image added") == 0 && !(s->o && s->o->list_new_images))
 		return 0;
-	if (image_index(s, im, &ii) != 0 || finding_index(s, data_id, data, &fi) != 0)
+	if (image_index(s, im, &ii) != 0 || finding_index(s, f, &fi) != 0)
 		return -1;
 	c = json_pack("{s:s,s:s,s:I,s:I,s:o}", "change", change_names[kind], "reason", reason,
-		      "image", ii, "finding", fi, "records", record_times(s, data));
+		      "image", ii, "finding", fi, "records", record_times(s, f));
 	if (c == NULL || json_array_append_new(s->changes, c) != 0)
 		return ward_err(WARD_EENV, "out of memory");
 	return 0;
 }
 
-/* ---------------------------------------------------------------- rows */
-
-struct newrow {
-	char *finding, *data;
-	int64_t data_id;
-	int severity, suppressed;
-};
-
-static void
-newrows_free(struct newrow *v, size_t n)
+/* The stored set id's JSON (cached), or NULL with the error recorded. */
+static json_t *
+old_set(struct sync *s, int64_t id)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].finding);
-		free(v[i].data);
+	char key[24];
+	struct fdb_val p[] = {fv_int(id)};
+	struct fdb_cur *c;
+	json_t *j = NULL;
+
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	if ((j = json_object_get(s->oldsets, key)) != NULL)
+		return j;
+	if ((c = fdb_query(s->f->db, "SELECT data FROM findingset WHERE id=?", p, 1)) == NULL)
+		return NULL;
+	if (fdb_next(c) == 1 && fdb_text(c, 0) != NULL)
+		j = ward_json_loadb(fdb_text(c, 0), strlen(fdb_text(c, 0)),
+				    "inventory finding set");
+	fdb_cur_close(c);
+	if (j == NULL) {
+		if (ward_errmsg()[0] == '\0')
+			ward_err(WARD_EENV, "%s: finding set %lld is missing", fleet_name(s->f),
+				 (long long)id);
+		return NULL;
 	}
-	free(v);
+	json_object_set_new(s->oldsets, key, j);
+	return j;
 }
 
-static int
-newrow_cmp(const void *x, const void *y)
+/* id -> finding, and whether it is suppressed, of a set's JSON. */
+static json_t *
+by_id(const json_t *set)
 {
-	return strcmp(((const struct newrow *)x)->finding, ((const struct newrow *)y)->finding);
-}
+	json_t *m = json_object(), *f;
+	size_t i;
 
-static int
-push_findings(const struct vuln_finding *f, size_t n, int suppressed, struct newrow **v, size_t *nv)
-{
-	for (size_t i = 0; i < n; i++) {
-		json_t *j = vuln_report_json(&(struct vuln_report){
-			.findings = (struct vuln_finding *)&f[i], .nfindings = 1});
-		json_t *one = json_array_get(json_object_get(j, "findings"), 0);
-		struct newrow *x = ward_realloc(*v, (*nv + 1) * sizeof(**v));
-		if (x == NULL || one == NULL) {
-			json_decref(j);
-			return -1;
+	for (int sup = 0; m != NULL && sup < 2; sup++)
+		json_array_foreach(json_object_get(set, sup ? "suppressed" : "findings"), i, f)
+		{
+			const char *id = ward_json_str(f, "id");
+			if (id != NULL)
+				json_object_set_new(m, id,
+						    json_pack("{s:O,s:b}", "f", f, "s", sup));
 		}
-		*v = x;
-		x = &(*v)[*nv];
-		memset(x, 0, sizeof(*x));
-		x->finding = ward_strdup(f[i].id);
-		x->data = ward_json_dump(one, 0);
-		json_decref(j);
-		if (x->finding == NULL || x->data == NULL) {
-			free(x->finding);
-			free(x->data);
-			return -1;
-		}
-		x->data_id = fleet_hash_id(x->data, strlen(x->data));
-		x->severity = f[i].severity;
-		x->suppressed = suppressed;
-		(*nv)++;
-	}
-	return 0;
+	return m;
 }
 
-/* The rows of one use: its class's findings, with the image's VEX applied. */
+/* What changed between the stored set and the new one of a group. */
 static int
-use_rows(const struct fleet_class *cls, struct vuln_vex *vex, const struct fleet_image_info *im,
-	 struct newrow **v, size_t *nv)
+diff_sets(struct sync *s, const struct fleet_image_info *im, int64_t oldid, struct fset *now,
+	  const char *reason)
 {
-	struct vuln_report r = {0};
+	json_t *o = NULL, *n = NULL, *os = NULL, *v;
+	const char *id;
 	int rc = -1;
 
-	*v = NULL;
-	*nv = 0;
-	if (vex == NULL) {
-		if (push_findings(cls->r.findings, cls->r.nfindings, 0, v, nv) != 0)
-			goto out;
-	} else {
-		if ((r.findings = ward_calloc(cls->r.nfindings ? cls->r.nfindings : 1,
-					      sizeof(*r.findings))) == NULL)
-			goto out;
-		for (size_t i = 0; i < cls->r.nfindings; i++, r.nfindings++)
-			if (vuln_finding_copy(&r.findings[i], &cls->r.findings[i]) != 0)
-				goto out;
-		if ((r.target = ward_strdup(im->target ? im->target : im->digest)) == NULL)
-			goto out;
-		for (size_t i = 0; i < im->target_ids.n; i++)
-			if (ward_strv_push(&r.target_ids, im->target_ids.v[i]) != 0)
-				goto out;
-		if (vuln_vex_apply(vex, &r) != 0 ||
-		    push_findings(r.findings, r.nfindings, 0, v, nv) != 0 ||
-		    push_findings(r.suppressed, r.nsuppressed, 1, v, nv) != 0)
+	if (oldid != 0 && (os = old_set(s, oldid)) == NULL)
+		return -1;
+	if (now->id != 0 && now->byid == NULL) {
+		json_t *ns = ward_json_loadb(now->data, strlen(now->data), "finding set");
+		if (ns == NULL)
+			return -1;
+		now->byid = by_id(ns);
+		json_decref(ns);
+		if (now->byid == NULL)
+			return ward_err(WARD_EENV, "out of memory");
+	}
+	o = os ? by_id(os) : json_object();
+	n = now->byid ? json_incref(now->byid) : json_object();
+	if (o == NULL || n == NULL)
+		goto out;
+	json_object_foreach(n, id, v)
+	{
+		json_t *w = json_object_get(o, id), *f = json_object_get(v, "f");
+		int sup = json_is_true(json_object_get(v, "s")), kind = 0;
+		if (w == NULL) {
+			kind = sup ? 0 : FLEET_NEWLY_AFFECTED;
+		} else {
+			json_t *wf = json_object_get(w, "f");
+			int wsup = json_is_true(json_object_get(w, "s"));
+			if (!wsup && sup)
+				kind = FLEET_NEWLY_FIXED;
+			else if (wsup && !sup)
+				kind = FLEET_NEWLY_AFFECTED;
+			else if (!sup && !json_equal(wf, f))
+				kind = !json_is_string(json_object_get(wf, "fixed")) &&
+						       json_is_string(json_object_get(f, "fixed"))
+					       ? FLEET_FIX_AVAILABLE
+					       : FLEET_CHANGED;
+		}
+		if (kind != 0 && change(s, kind, im, f, reason) != 0)
 			goto out;
 	}
-	if (*nv > 1)
-		qsort(*v, *nv, sizeof(**v), newrow_cmp);
+	json_object_foreach(o, id, v)
+	{
+		json_t *f = json_object_get(v, "f");
+		if (json_object_get(n, id) != NULL || json_is_true(json_object_get(v, "s")))
+			continue;
+		if (change(s, all_withdrawn(s, f) ? FLEET_WITHDRAWN : FLEET_NEWLY_FIXED, im, f,
+			   reason) != 0)
+			goto out;
+	}
 	rc = 0;
 out:
-	vuln_report_free(&r);
-	if (rc != 0) {
-		newrows_free(*v, *nv);
-		*v = NULL;
-		*nv = 0;
-	}
+	json_decref(o);
+	json_decref(n);
 	return rc;
 }
 
+/* ---------------------------------------------------------------- writing */
+
 static int
-store_finding(struct sync *s, const struct newrow *x)
+store_set(struct sync *s, const struct fset *x)
 {
 	char key[24];
 	struct fdb_val p[2];
 
-	snprintf(key, sizeof(key), "%lld", (long long)x->data_id);
+	snprintf(key, sizeof(key), "%lld", (long long)x->id);
 	if (json_object_get(s->stored, key) != NULL)
 		return 0;
-	p[0] = fv_int(x->data_id);
+	p[0] = fv_int(x->id);
 	p[1] = fv_text(x->data);
-	if (fdb_run(s->f->db, "INSERT INTO finding(id, data) VALUES(?, ?) ON CONFLICT DO NOTHING",
-		    p, 2) < 0)
+	if (fdb_run(s->f->db,
+		    "INSERT INTO findingset(id, data) VALUES(?, ?) ON CONFLICT DO NOTHING", p,
+		    2) < 0)
 		return -1;
 	return json_object_set_new(s->stored, key, json_true());
 }
 
-/* Replace the stored rows of (image, owner) with v. */
-static int
-write_group(struct sync *s, int64_t image, int64_t owner, const struct newrow *v, size_t n)
-{
-	struct fdb_val p[6];
+#define EXPOSURE_COLS                                                                              \
+	"INSERT INTO exposure(image_id, owner_pkg, set_id, n_critical, n_high, n_medium, n_low, "  \
+	"n_none, n_unknown, n_suppressed)"
 
-	p[0] = fv_int(image);
-	p[1] = fv_int(owner);
-	if (fdb_run(s->f->db, "DELETE FROM exposure WHERE image_id=? AND owner_pkg=?", p, 2) < 0)
+/* Write the pending rows: one multi-row upsert (no row twice in one). */
+static int
+flush(struct sync *s)
+{
+	struct fdb_val v[PEND * 10];
+	char *sql;
+	int rc;
+
+	if (s->npend == 0)
+		return 0;
+	sql = fleet_values_sql(
+		EXPOSURE_COLS, 10, s->npend,
+		" ON CONFLICT(image_id, owner_pkg) DO UPDATE SET set_id = "
+		"excluded.set_id, n_critical = excluded.n_critical, n_high = "
+		"excluded.n_high, n_medium = excluded.n_medium, n_low = excluded.n_low, "
+		"n_none = excluded.n_none, n_unknown = excluded.n_unknown, "
+		"n_suppressed = excluded.n_suppressed");
+	if (sql == NULL)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (store_finding(s, &v[i]) != 0)
-			return -1;
-		p[2] = fv_text(v[i].finding);
-		p[3] = fv_int(v[i].severity);
-		p[4] = fv_int(v[i].suppressed);
-		p[5] = fv_int(v[i].data_id);
-		if (fdb_run(s->f->db,
-			    "INSERT INTO exposure(image_id, owner_pkg, finding, severity, "
-			    "suppressed, data_id) VALUES(?, ?, ?, ?, ?, ?)",
-			    p, 6) < 0)
-			return -1;
+	for (size_t i = 0; i < s->npend; i++) {
+		const struct pend *x = &s->pend[i];
+		struct fdb_val *r = v + i * 10;
+		r[0] = fv_int(x->image);
+		r[1] = fv_int(x->owner);
+		r[2] = fv_int(x->set->id);
+		r[3] = fv_int(x->set->n[VULN_SEV_CRITICAL]);
+		r[4] = fv_int(x->set->n[VULN_SEV_HIGH]);
+		r[5] = fv_int(x->set->n[VULN_SEV_MEDIUM]);
+		r[6] = fv_int(x->set->n[VULN_SEV_LOW]);
+		r[7] = fv_int(x->set->n[VULN_SEV_NONE]);
+		r[8] = fv_int(x->set->n[VULN_SEV_UNKNOWN]);
+		r[9] = fv_int(x->set->nsuppressed);
 	}
-	return 0;
+	rc = fdb_run(s->f->db, sql, v, s->npend * 10) < 0 ? -1 : 0;
+	free(sql);
+	s->npend = 0;
+	return rc;
+}
+
+/* The row of (image, owner) becomes set (which must outlive the flush). */
+static int
+write_row(struct sync *s, int64_t image, int64_t owner, int64_t oldid, const struct fset *set)
+{
+	if (set->id == 0) {
+		struct fdb_val p[] = {fv_int(image), fv_int(owner)};
+		if (oldid == 0)
+			return 0;
+		return fdb_run(s->f->db, "DELETE FROM exposure WHERE image_id=? AND owner_pkg=?", p,
+			       2) < 0
+			       ? -1
+			       : 0;
+	}
+	if (store_set(s, set) != 0)
+		return -1;
+	s->pend[s->npend].image = image;
+	s->pend[s->npend].owner = owner;
+	s->pend[s->npend++].set = set;
+	return s->npend == PEND ? flush(s) : 0;
 }
 
 static int
@@ -391,77 +497,41 @@ old_cmp(const void *x, const void *y)
 
 	if (a->image != b->image)
 		return (a->image > b->image) - (a->image < b->image);
-	if (a->owner != b->owner)
-		return (a->owner > b->owner) - (a->owner < b->owner);
-	return strcmp(a->finding, b->finding);
+	return (a->owner > b->owner) - (a->owner < b->owner);
 }
-
-struct olds {
-	struct old *v;
-	size_t n, cap;
-};
 
 static int
-take_old(struct fdb_cur *c, struct olds *o)
+load_olds(struct sync *s, const int64_t *owners, size_t n, struct olds *o)
 {
-	struct old *x;
-
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 1024;
-		struct old *n = ward_realloc(o->v, cap * sizeof(*n));
-		if (n == NULL)
-			return -1;
-		o->v = n;
-		o->cap = cap;
-	}
-	x = &o->v[o->n];
-	x->image = fdb_int(c, 0);
-	x->owner = fdb_int(c, 1);
-	x->severity = (int)fdb_int(c, 3);
-	x->suppressed = (int)fdb_int(c, 4);
-	x->data = fdb_int(c, 5);
-	if ((x->finding = ward_strdup(fdb_text(c, 2))) == NULL)
-		return -1;
-	o->n++;
-	return 0;
-}
-
-static void
-olds_free(struct olds *o)
-{
-	for (size_t i = 0; i < o->n; i++)
-		free(o->v[i].finding);
-	free(o->v);
-}
-
-/* Stored rows whose column col ("owner_pkg" or "image_id") is in ids. */
-static int
-load_olds(struct sync *s, const char *col, const int64_t *ids, size_t n, struct olds *o)
-{
-	char head[160];
-	char *sql;
+	char *sql =
+		fleet_in_sql("SELECT image_id, owner_pkg, set_id FROM exposure WHERE owner_pkg IN ",
+			     NULL, FLEET_BATCH);
 	struct fdb_val p[FLEET_BATCH];
-	int rc = 0;
+	int rc = sql ? 0 : -1;
 
-	snprintf(head, sizeof(head),
-		 "SELECT image_id, owner_pkg, finding, severity, suppressed, data_id FROM "
-		 "exposure WHERE %s IN ",
-		 col);
-	if ((sql = fleet_in_sql(head, NULL, FLEET_BATCH)) == NULL)
-		return -1;
 	for (size_t at = 0; rc == 0 && at < n; at += FLEET_BATCH) {
 		struct fdb_cur *c;
 		for (size_t k = 0; k < FLEET_BATCH; k++)
-			p[k] = fv_int(ids[at + k < n ? at + k : n - 1]);
+			p[k] = fv_int(owners[at + k < n ? at + k : n - 1]);
 		if ((c = fdb_query(s->f->db, sql, p, FLEET_BATCH)) == NULL) {
 			rc = -1;
 			break;
 		}
-		while ((rc = fdb_next(c)) == 1)
-			if (take_old(c, o) != 0) {
-				rc = -1;
-				break;
+		while ((rc = fdb_next(c)) == 1) {
+			if (o->n == o->cap) {
+				size_t cap = o->cap ? o->cap * 2 : 1024;
+				struct old *nv = ward_realloc(o->v, cap * sizeof(*nv));
+				if (nv == NULL) {
+					rc = -1;
+					break;
+				}
+				o->v = nv;
+				o->cap = cap;
 			}
+			o->v[o->n].image = fdb_int(c, 0);
+			o->v[o->n].owner = fdb_int(c, 1);
+			o->v[o->n++].set = fdb_int(c, 2);
+		}
 		fdb_cur_close(c);
 	}
 	free(sql);
@@ -486,64 +556,6 @@ in_sorted(const int64_t *v, size_t n, int64_t x)
 	return n > 0 && bsearch(&x, v, n, sizeof(x), i64_cmp) != NULL;
 }
 
-/* Compare and store one (image, owner) group. */
-static int
-diff_group(struct sync *s, const struct fleet_image_info *im, int64_t owner, const struct old *ov,
-	   size_t no, const struct newrow *nv, size_t nn, const char *reason)
-{
-	size_t i = 0, k = 0;
-	int dirty = no != nn;
-
-	while (i < no || k < nn) {
-		int c = i == no ? 1 : k == nn ? -1 : strcmp(ov[i].finding, nv[k].finding);
-		if (c < 0) { /* gone */
-			char *data;
-			dirty = 1;
-			if (!ov[i].suppressed) {
-				if ((data = finding_data(s, ov[i].data)) == NULL)
-					return -1;
-				if (change(s,
-					   all_withdrawn(s, data) ? FLEET_WITHDRAWN
-								  : FLEET_NEWLY_FIXED,
-					   im, ov[i].data, data, reason) != 0) {
-					free(data);
-					return -1;
-				}
-				free(data);
-			}
-			i++;
-		} else if (c > 0) { /* new */
-			dirty = 1;
-			if (!nv[k].suppressed && change(s, FLEET_NEWLY_AFFECTED, im, nv[k].data_id,
-							nv[k].data, reason) != 0)
-				return -1;
-			k++;
-		} else {
-			if (ov[i].data != nv[k].data_id) {
-				char *data = finding_data(s, ov[i].data);
-				int kind;
-				dirty = 1;
-				if (data == NULL)
-					return -1;
-				kind = !ov[i].suppressed && nv[k].suppressed ? FLEET_NEWLY_FIXED
-				       : ov[i].suppressed && !nv[k].suppressed
-					       ? FLEET_NEWLY_AFFECTED
-				       : !has_fix(data) && has_fix(nv[k].data) ? FLEET_FIX_AVAILABLE
-									       : FLEET_CHANGED;
-				free(data);
-				if ((!ov[i].suppressed || !nv[k].suppressed) &&
-				    change(s, kind, im, nv[k].data_id, nv[k].data, reason) != 0)
-					return -1;
-			}
-			i++;
-			k++;
-		}
-	}
-	if (nn > 0 && strcmp(reason, "image added") == 0)
-		s->new_findings += nn;
-	return dirty ? write_group(s, im->id, owner, nv, nn) : 0;
-}
-
 static const struct fleet_image_info *
 info_of(const struct fleet_image_info *v, size_t n, int64_t id)
 {
@@ -557,23 +569,6 @@ info_of(const struct fleet_image_info *v, size_t n, int64_t id)
 			hi = mid;
 	}
 	return NULL;
-}
-
-/* The first stored row of (image, owner), or o->n. */
-static size_t
-olds_lower(const struct olds *o, int64_t image, int64_t owner)
-{
-	size_t lo = 0, hi = o->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct old *x = &o->v[mid];
-		if (x->image < image || (x->image == image && x->owner < owner))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 static size_t
@@ -590,20 +585,24 @@ distinct(int64_t *v, size_t n)
 
 /* Compare every use of e with the stored rows and write the difference:
  * on the images in keep (a keys pass: stored rows read by owner), or on
- * every image of e (new images: they have no stored rows). */
+ * every image of e (new images, whose rows were removed first). */
 static int
 process(struct sync *s, struct fleet_eval *e, const int64_t *keep, size_t nkeep, const char *reason)
 {
 	struct ward_strv names = {0};
 	struct fleet_vex *vex = NULL;
 	struct fleet_image_info *infos = NULL;
+	struct fset *sets = NULL; /* per class, made on first use */
+	unsigned char *made = NULL;
 	struct olds olds = {0};
 	int64_t *imgs = NULL, *owners = NULL;
-	size_t nvex = 0, nimgs = 0, nowners = 0;
+	size_t nvex = 0, nimgs = 0, nowners = 0, o = 0;
 	int rc = -1;
 
 	if ((imgs = ward_calloc(e->nuses + 1, sizeof(*imgs))) == NULL ||
-	    (owners = ward_calloc(e->nuses + 1, sizeof(*owners))) == NULL)
+	    (owners = ward_calloc(e->nuses + 1, sizeof(*owners))) == NULL ||
+	    (sets = ward_calloc(e->nclasses + 1, sizeof(*sets))) == NULL ||
+	    (made = ward_calloc(e->nclasses + 1, 1)) == NULL)
 		goto out;
 	for (size_t i = 0; i < e->nuses; i++)
 		if (keep == NULL || in_sorted(keep, nkeep, e->uses[i].image)) {
@@ -618,42 +617,72 @@ process(struct sync *s, struct fleet_eval *e, const int64_t *keep, size_t nkeep,
 	}
 	if (fleet_image_infos(s->f, imgs, nimgs, &infos) != 0)
 		goto out;
-	if (keep != NULL && load_olds(s, "owner_pkg", owners, nowners, &olds) != 0)
+	if (keep != NULL && load_olds(s, owners, nowners, &olds) != 0)
 		goto out;
-	for (size_t c = 0; c < e->nclasses; c++)
-		for (size_t k = 0; k < e->classes[c].r.nfindings; k++)
-			if (fleet_finding_names(&e->classes[c].r.findings[k], &names) != 0)
-				goto out;
-	if (names.n > 0 && fleet_vex_for(s->f, &names, &vex, &nvex) != 0)
+	if (fleet_eval_names(e, &names) != 0 ||
+	    (names.n > 0 && fleet_vex_for(s->f, &names, &vex, &nvex) != 0))
 		goto out;
 	for (size_t i = 0; i < e->nuses; i++) {
 		const struct fleet_use *u = &e->uses[i];
 		const struct fleet_image_info *im;
-		struct newrow *nv = NULL;
-		size_t nn = 0, lo, hi;
+		struct vuln_vex *v;
+		struct fset own = {0}, *set;
+		int64_t oldid = 0;
 		int r;
 		if (keep != NULL && !in_sorted(keep, nkeep, u->image))
 			continue;
 		if ((im = info_of(infos, nimgs, u->image)) == NULL)
 			continue;
-		if (use_rows(&e->classes[u->cls], fleet_vex_find(vex, nvex, u->image), im, &nv,
-			     &nn) != 0)
-			goto out;
-		lo = hi = olds_lower(&olds, u->image, u->owner);
-		while (hi < olds.n && olds.v[hi].image == u->image && olds.v[hi].owner == u->owner)
-			hi++;
-		r = diff_group(s, im, u->owner, olds.v + lo, hi - lo, nv, nn, reason);
-		newrows_free(nv, nn);
+		while (o < olds.n && old_cmp(&olds.v[o], &(struct old){u->image, u->owner, 0}) < 0)
+			o++;
+		if (o < olds.n && olds.v[o].image == u->image && olds.v[o].owner == u->owner)
+			oldid = olds.v[o].set;
+		if ((v = e->classes[u->cls].r.nfindings ? fleet_vex_find(vex, nvex, u->image)
+							: NULL) != NULL) {
+			if (vex_set(&e->classes[u->cls], v, im, &own) != 0)
+				goto out;
+			set = &own;
+		} else {
+			if (!made[u->cls] && fset_make(&e->classes[u->cls].r, &sets[u->cls]) != 0)
+				goto out;
+			made[u->cls] = 1;
+			set = &sets[u->cls];
+		}
+		r = 0;
+		if (set->id != oldid && oldid == 0 && strcmp(reason, "image added") == 0 &&
+		    !(s->o && s->o->list_new_images)) {
+			/* a new image's findings are counted, not listed */
+			for (int k = 0; k <= VULN_SEV_CRITICAL; k++)
+				s->count[FLEET_NEWLY_AFFECTED] += (size_t)set->n[k];
+			r = write_row(s, u->image, u->owner, oldid, set);
+			if (r == 0 && set == &own)
+				r = flush(s);
+		} else if (set->id != oldid) {
+			r = diff_sets(s, im, oldid, set, reason);
+			if (r == 0)
+				r = write_row(s, u->image, u->owner, oldid, set);
+			if (r == 0 && set == &own)
+				r = flush(s); /* own is freed below */
+		}
+		if (strcmp(reason, "image added") == 0)
+			for (int k = 0; k <= VULN_SEV_CRITICAL; k++)
+				s->new_findings += (size_t)set->n[k];
+		fset_free(&own);
 		if (r != 0)
 			goto out;
 	}
-	rc = 0;
+	rc = flush(s);
 out:
+	s->npend = 0;
 	free(imgs);
 	free(owners);
+	for (size_t c = 0; sets != NULL && c < e->nclasses; c++)
+		fset_free(&sets[c]);
+	free(sets);
+	free(made);
 	fleet_image_infos_free(infos, infos ? nimgs : 0);
 	fleet_vex_free(vex, nvex);
-	olds_free(&olds);
+	free(olds.v);
 	ward_strv_free(&names);
 	return rc;
 }
@@ -846,26 +875,17 @@ load_ids(struct fdb *db, const char *sql, int64_t **out, size_t *n)
 static json_t *
 totals(struct fleet *f)
 {
+	int64_t images[VULN_SEV_CRITICAL + 1] = {0}, findings[VULN_SEV_CRITICAL + 1] = {0};
 	json_t *by = json_object();
-	struct fdb_cur *c = fdb_query(f->db,
-				      "SELECT severity, count(DISTINCT image_id), count(*) FROM "
-				      "exposure WHERE suppressed = 0 GROUP BY severity",
-				      NULL, 0);
-	int rc;
 
-	if (c == NULL || by == NULL) {
+	if (by == NULL || fleet_state_counts(f, images, findings) != 0) {
 		json_decref(by);
 		return NULL;
 	}
-	while ((rc = fdb_next(c)) == 1)
-		json_object_set_new(by, vuln_severity_name((int)fdb_int(c, 0)),
-				    json_pack("{s:I,s:I}", "images", (json_int_t)fdb_int(c, 1),
-					      "findings", (json_int_t)fdb_int(c, 2)));
-	fdb_cur_close(c);
-	if (rc < 0) {
-		json_decref(by);
-		return NULL;
-	}
+	for (int s = VULN_SEV_CRITICAL; s >= 0; s--)
+		json_object_set_new(by, vuln_severity_name(s),
+				    json_pack("{s:I,s:I}", "images", (json_int_t)images[s],
+					      "findings", (json_int_t)findings[s]));
 	return by;
 }
 
@@ -938,8 +958,8 @@ sync_once(struct sync *s, json_t **out)
 	/* 3. the feed as seen now; findings nothing points at any more */
 	if (update_feed(s) != 0 ||
 	    fdb_run(s->f->db,
-		    "DELETE FROM finding WHERE NOT EXISTS (SELECT 1 FROM exposure WHERE "
-		    "exposure.data_id = finding.id)",
+		    "DELETE FROM findingset WHERE NOT EXISTS (SELECT 1 FROM exposure WHERE "
+		    "exposure.set_id = findingset.id)",
 		    NULL, 0) < 0)
 		goto out;
 	{
@@ -1011,10 +1031,12 @@ fleet_sync(struct fleet *f, struct vuln_db *db, const struct fleet_sync_opts *o,
 		s.image_idx = json_object();
 		s.finding_idx = json_object();
 		s.stored = json_object();
+		s.oldsets = json_object();
+		s.pend = ward_calloc(PEND, sizeof(*s.pend));
 		memset(s.count, 0, sizeof(s.count));
 		s.new_findings = 0;
 		if (!s.images || !s.findings || !s.changes || !s.image_idx || !s.finding_idx ||
-		    !s.stored)
+		    !s.stored || !s.oldsets || !s.pend)
 			rc = ward_err(WARD_EENV, "out of memory");
 		else
 			rc = sync_once(&s, out);
@@ -1024,6 +1046,9 @@ fleet_sync(struct fleet *f, struct vuln_db *db, const struct fleet_sync_opts *o,
 		json_decref(s.image_idx);
 		json_decref(s.finding_idx);
 		json_decref(s.stored);
+		json_decref(s.oldsets);
+		free(s.pend);
+		s.pend = NULL;
 		recs_free(&s.feed);
 		ward_strv_free(&s.changed);
 		if (rc == 0 || !fdb_retryable(f->db))

@@ -1,0 +1,426 @@
+#!/usr/bin/env bash
+# ward fleet: the inventory and its answers, on SQLite and on PostgreSQL (a
+# private cluster: initdb + pg_ctl in $T, a Unix socket only, run as an
+# unprivileged user; tests/sh/pg_lib.sh), the same cases on both.
+#
+# The oracle is `ward scan` itself: for every CVE in shared/vulndata,
+# `ward fleet impact` must list exactly the findings (and VEX-suppressed
+# findings) that `ward scan` of each image reports naming that CVE, field by
+# field (tests/py/fleet_compare.py); after `ward fleet sync`, the stored
+# findings of every image must equal its scan, before and after a feed
+# update.  The fleet: real images (a debootstrap minbase with dpkg-owned
+# Python modules; the same with distributions installed by pip; this
+# machine's package metadata; Debian's python3-torch metadata with a pip
+# requests), a CycloneDX and an SPDX SBOM, and a syft-style SBOM without a
+# digest.  Also: idempotent add, rm (name, digest prefix), concurrent adds,
+# schema migrations, bad input, SARIF, a Prometheus textfile (promtool) and
+# the HTML page.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg_lib.sh"
+
+VD=$WARD_SHARED/vulndata
+DB=$T/db
+CMP="python3 $WARD_SRC/tests/py/fleet_compare.py"
+ORACLE="python3 $WARD_SRC/tests/py/vuln_oracle.py"
+CACHE=${WARD_BUILD:-$WARD_SRC/build-check}/test-cache
+BASE=$CACHE/sbom-bookworm-minbase-py
+export CONTAINERS_CONF=$T/containers.conf
+printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n' >"$CONTAINERS_CONF"
+jq_py() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); $2" "$1"; }
+
+check "db import of shared/vulndata" "$WARD" db import "$VD/pypi" "$VD/debian-12" --db "$DB"
+$CMP ids "$VD" >"$T/cves.txt"
+NCVE=$(wc -l <"$T/cves.txt")
+
+# ---- the images -----------------------------------------------------------------
+# pack DIR NAME: a docker-archive of the root filesystem DIR made by podman.
+pack() {
+	tar -C "$1" -cf - . | podman import -q - "localhost/ward-test-fleet-$2-$$:1" >/dev/null 2>&1 &&
+		podman save -q --format docker-archive -o "$T/img/$2.tar" "localhost/ward-test-fleet-$2-$$:1" >/dev/null 2>&1
+	local rc=$?
+	podman rmi -f "localhost/ward-test-fleet-$2-$$:1" >/dev/null 2>&1
+	return $rc
+}
+mkdir -p "$T/img"
+debootstrap_root "$BASE" python3-six,python3-packaging,python3-idna ||
+	{ fail "debootstrap minbase (needs debootstrap and a bookworm mirror)"; finish; exit 1; }
+pack "$BASE" minbase && pass "podman packed the debootstrap minbase" || fail "pack minbase"
+
+# minbase + distributions installed by pip: old versions with PyPA advisories
+# (a pip copy of idna beside Debian's python3-idna, requests, urllib3)
+R=$T/pip
+cp -a "$BASE" "$R"
+for d in idna:2.5 requests:2.25.0 urllib3:1.26.4; do
+	mkdir -p "$T/proj-${d%%:*}/m_${d%%:*}"
+	printf '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n[project]\nname = "%s"\nversion = "%s"\n[tool.setuptools]\npackages = ["m_%s"]\n' \
+		"${d%%:*}" "${d#*:}" "${d%%:*}" >"$T/proj-${d%%:*}/pyproject.toml"
+	echo 'X = 1' >"$T/proj-${d%%:*}/m_${d%%:*}/__init__.py"
+	(cd "$T/proj-${d%%:*}" && /usr/bin/python3 -m pip install -q --no-index --no-deps --no-build-isolation \
+		--target "$R/usr/local/lib/python3.11/dist-packages" . >/dev/null 2>&1) || fail "pip install ${d%%:*}"
+done
+pack "$R" pip && pass "an image with distributions installed by pip" || fail "pack pip"
+
+# this machine's package metadata (dpkg database, os-release, dist-info)
+H=$T/host
+mkdir -p "$H/etc" "$H/var/lib"
+cp -L /etc/os-release "$H/etc/os-release"
+cp -a /var/lib/dpkg "$H/var/lib/"
+for m in /usr/lib/python3*/*-packages/*.*-info /usr/local/lib/python3*/*-packages/*.*-info; do
+	case $m in *.dist-info | *.egg-info)
+		[ -e "$m" ] || continue
+		mkdir -p "$H$(dirname "$m")" && cp -a "$m" "$H$(dirname "$m")/" ;;
+	esac
+done
+pack "$H" host && pass "an image of this machine's package metadata" || fail "pack host"
+
+# Debian's python3-torch as Debian ships its metadata, and a pip requests
+M=$T/mini
+mkdir -p "$M/etc" "$M/var/lib/dpkg/info" "$M/usr/lib/python3/dist-packages/torch-1.13.0a0+gitunknown.egg-info" \
+	"$M/usr/local/lib/python3.11/dist-packages/requests-2.25.0.dist-info"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$M/etc/os-release"
+printf 'Package: python3-torch\nStatus: install ok installed\nArchitecture: amd64\nSource: pytorch\nVersion: 1.13.1+dfsg-4\n\nPackage: libtorch1.13\nStatus: install ok installed\nArchitecture: amd64\nSource: pytorch\nVersion: 1.13.1+dfsg-4\n\nPackage: libssl3\nStatus: install ok installed\nArchitecture: amd64\nSource: openssl\nVersion: 3.0.11-1~deb12u2\n\nPackage: zlib1g\nStatus: install ok installed\nArchitecture: amd64\nSource: zlib\nVersion: 1:1.2.13.dfsg-1\n' \
+	>"$M/var/lib/dpkg/status"
+printf 'Metadata-Version: 2.1\nName: torch\nVersion: 1.13.0a0+gitunknown\n' \
+	>"$M/usr/lib/python3/dist-packages/torch-1.13.0a0+gitunknown.egg-info/PKG-INFO"
+printf '/usr/lib/python3/dist-packages/torch-1.13.0a0+gitunknown.egg-info\n/usr/lib/python3/dist-packages/torch-1.13.0a0+gitunknown.egg-info/PKG-INFO\n' \
+	>"$M/var/lib/dpkg/info/python3-torch.list"
+printf 'Metadata-Version: 2.1\nName: requests\nVersion: 2.25.0\n' \
+	>"$M/usr/local/lib/python3.11/dist-packages/requests-2.25.0.dist-info/METADATA"
+pack "$M" mini && pass "an image with Debian's python3-torch metadata" || fail "pack mini"
+
+# SBOMs: ward's CycloneDX of the pip image, ward's SPDX of the mini image (each
+# added without its image), and a syft-style SBOM of the host without a digest
+check "ward sbom of the pip image" "$WARD" sbom "$T/img/pip.tar" -o "$T/sbom-pip"
+check "ward sbom of the mini image" "$WARD" sbom "$T/img/mini.tar" -o "$T/sbom-mini"
+$ORACLE packages "$H" >"$T/pk-host.json"
+$ORACLE sbom "$T/pk-host.json" cdx-syft >"$T/syft-host.json"
+python3 - "$T/syft-host.json" <<'PY'
+# the oracle names a placeholder digest: name this SBOM's own
+import hashlib, json, sys
+d = json.load(open(sys.argv[1]))
+h = hashlib.sha256(json.dumps(d["components"]).encode()).hexdigest()
+d["metadata"]["component"]["purl"] = "pkg:oci/host@sha256%3A" + h
+json.dump(d, open(sys.argv[1], "w"))
+PY
+SYFT_DIGEST=sha256:$(sha256sum "$T/syft-host.json" | cut -d' ' -f1)
+
+# VEX: ward's own for the host image (ELF evidence of the metadata tree)
+export SOURCE_DATE_EPOCH=1700000000
+check "ward vex of the host image" "$WARD" vex "$T/img/host.tar" --db "$DB" \
+	--annotations "$WARD_SRC/data/vex-annotations.json" -o "$T/host.vex.json"
+python3 - "$T/host.vex.json" "$T/host.vex2.json" <<'PY'
+# a second statement, made by hand, that suppresses one real finding
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["@id"] = d["@id"] + "-2"
+d["timestamp"] = "2099-01-01T00:00:00Z"
+d["statements"] = [{"vulnerability": {"name": "CVE-2023-3446"}, "products": [{"@id": "pkg:deb/debian/libssl3"}],
+                    "status": "not_affected", "justification": "vulnerable_code_not_present"}]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+
+# the fleet: INPUT|extra add options|scan options ('|' keeps empty fields)
+cat >"$T/fleet.tsv" <<EOF
+$T/img/minbase.tar:localhost/ward-test-fleet-minbase-$$:1||
+$T/img/pip.tar||
+$T/img/host.tar|--vex $T/host.vex.json --vex $T/host.vex2.json|--vex $T/host.vex.json --vex $T/host.vex2.json
+$T/img/mini.tar||
+$T/sbom-pip/sbom.cdx.json||
+$T/sbom-mini/sbom.spdx.json||
+$T/syft-host.json||
+EOF
+# the SBOMs of pip and mini name the same digests as their images: the
+# inventory keeps one entry per digest, so those go to a second inventory
+
+# inputs.tsv: BASE|INPUT|ADD OPTIONS|SCAN OPTIONS|DIGEST; one
+# `ward scan` of each input (scan-BASE.json); scans-images.tsv and
+# scans-sboms.tsv map digests to scans for the comparisons
+: >"$T/inputs.tsv"
+: >"$T/scans-images.tsv"
+: >"$T/scans-sboms.tsv"
+while IFS='|' read -r input addopts scanopts; do
+	base=$(basename "${input%%:*}")
+	# shellcheck disable=SC2086
+	"$WARD" scan "$input" --db "$DB" $scanopts --json -o "$T/scan-$base.json" 2>/dev/null ||
+		fail "ward scan $input"
+	# the digest ward fleet add records, from a scratch inventory
+	# shellcheck disable=SC2086
+	d=$("$WARD" fleet add "$input" $addopts --inventory "$T/probe.sqlite" --json 2>/dev/null |
+		python3 -c "import json,sys; print(json.load(sys.stdin)[0]['digest'])")
+	printf '%s|%s|%s|%s|%s\n' "$base" "$input" "$addopts" "$scanopts" "$d" >>"$T/inputs.tsv"
+	case $base in
+	*.tar) printf '%s\t%s\n' "$d" "$T/scan-$base.json" >>"$T/scans-images.tsv" ;;
+	*) printf '%s\t%s\n' "$d" "$T/scan-$base.json" >>"$T/scans-sboms.tsv" ;;
+	esac
+done <"$T/fleet.tsv"
+[ "$(wc -l <"$T/scans-images.tsv")" = 4 ] && [ "$(wc -l <"$T/scans-sboms.tsv")" = 3 ] &&
+	[ "$(cut -f1 "$T/scans-images.tsv" "$T/scans-sboms.tsv" | sort -u | grep -c '^sha256:')" = 5 ] &&
+	pass "7 inputs, each with its scan and digest (the SBOMs of pip and mini name their images' digests)" ||
+	fail "inputs: $(cat "$T/inputs.tsv")"
+
+# ---- one backend ----------------------------------------------------------------
+# cases NAME INV INV2: every case against the inventories INV (the images) and
+# INV2 (the SBOMs), both empty.
+cases() {
+	local b=$1 inv=$2 inv2=$3 input addopts scanopts n
+	# add, twice
+	n=0
+	while IFS='|' read -r input addopts scanopts; do
+		case $(basename "${input%%:*}") in *.tar) i=$inv ;; *) i=$inv2 ;; esac
+		# shellcheck disable=SC2086
+		run "$WARD" fleet add "$input" $addopts --inventory "$i"
+		[ "$RC" = 0 ] && grep -q "^ward: added sha256:" <<<"$ERR" && n=$((n + 1))
+	done <"$T/fleet.tsv"
+	[ "$n" = 7 ] && pass "$b: fleet add of 4 images and 3 SBOMs" || fail "$b: add ($n added): $ERR"
+	run "$WARD" fleet add "$T/img/pip.tar" --name pip:latest --name pip:1 --inventory "$inv"
+	[ "$RC" = 0 ] && grep -q "^ward: have sha256:.*names merged" <<<"$ERR" &&
+		pass "$b: the same digest again only merges names" || fail "$b: re-add: $RC $ERR"
+	run "$WARD" fleet ls --inventory "$inv" --json
+	python3 - "$T/.out" <<'PY' && pass "$b: ls: 4 images, names merged, package counts" || fail "$b: ls: $OUT"
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d) == 4, len(d)
+pip = [i for i in d if "pip:latest" in i["names"]]
+assert len(pip) == 1 and "pip:1" in pip[0]["names"] and len(pip[0]["names"]) == 3, d
+assert all(i["packages"] > 0 and i["digest"].startswith("sha256:") for i in d)
+PY
+
+	# impact == scan, for every CVE of shared/vulndata, image by image
+	run "$WARD" fleet impact $(cat "$T/cves.txt") --db "$DB" --inventory "$inv" --json -o "$T/impact-$b.json"
+	[ "$RC" = 0 ] || fail "$b: impact of $NCVE CVEs: $(tail -3 <<<"$ERR")"
+	run $CMP impact "$T/impact-$b.json" "$T/scans-images.tsv"
+	[ "$RC" = 0 ] && pass "$b: images: fleet impact equals ward scan for all $NCVE CVEs ($OUT)" ||
+		fail "$b: images: impact differs from scan: $OUT"
+	grep -q " 0 (advisory, image) pairs" <<<"$OUT" && fail "$b: nothing was affected: the comparison proves nothing"
+	run "$WARD" fleet impact $(cat "$T/cves.txt") --db "$DB" --inventory "$inv2" --json -o "$T/impact2-$b.json"
+	run $CMP impact "$T/impact2-$b.json" "$T/scans-sboms.tsv"
+	[ "$RC" = 0 ] && pass "$b: SBOMs: fleet impact equals ward scan for all $NCVE CVEs ($OUT)" ||
+		fail "$b: SBOMs: impact differs from scan: $OUT"
+	# the comparison can fail: the host's scan without its VEX differs
+	sed "s|scan-host.tar.json|scan-host-novex.json|" "$T/scans-images.tsv" >"$T/scans-novex.tsv"
+	run $CMP impact "$T/impact-$b.json" "$T/scans-novex.tsv"
+	[ "$RC" = 1 ] && pass "$b: the comparison notices a difference (scan without the image's VEX)" ||
+		fail "$b: comparison blind to VEX: $OUT"
+	jq_py "$T/impact-$b.json" '
+a = {x["query"]: x for x in d}["CVE-2023-3446"]
+host = [i for i in a["images"] if any(f["owner"] == "libssl3" for f in i["suppressed"])]
+assert host and all(f["vex"]["status"] == "not_affected" for f in host[0]["suppressed"]), a' &&
+		pass "$b: VEX status from the image's own statements (CVE-2023-3446 not_affected on the host)" ||
+		fail "$b: VEX status"
+	jq_py "$T/impact-$b.json" '
+a = {x["query"]: x for x in d}["CVE-2023-32681"]
+pip = [f for i in a["images"] for f in i["findings"] if f["package"] == "requests"]
+assert pip and all(f["ecosystem"] == "PyPI" for f in pip), a' &&
+		pass "$b: a pip-installed requests is found through PyPI" || fail "$b: pip requests"
+
+	# an OSV file taken alone: as if the store held only it
+	run "$WARD" fleet impact "$T/osv/CVE-2099-7777.json" --inventory "$inv" --json -o "$T/impfile-$b.json"
+	run $CMP impact "$T/impfile-$b.json" "$T/scans-file.tsv"
+	[ "$RC" = 0 ] && grep -qv " 0 findings compared" <<<"$OUT" &&
+		pass "$b: impact of an OSV file equals ward scan with a store of that file ($OUT)" ||
+		fail "$b: OSV file: $OUT $ERR"
+
+	# formats
+	run "$WARD" fleet impact CVE-2023-3446 CVE-2018-18074 --db "$DB" --inventory "$inv" --format sarif -o "$T/imp-$b.sarif"
+	jq_py "$T/imp-$b.sarif" '
+assert d["version"] == "2.1.0" and d["runs"]
+for run in d["runs"]:
+    rules = run["tool"]["driver"]["rules"]
+    assert run["automationDetails"]["id"].startswith("sha256:")
+    for r in run["results"]:
+        assert rules[r["ruleIndex"]]["id"] == r["ruleId"] in ("CVE-2023-3446", "CVE-2018-18074")' &&
+		pass "$b: SARIF 2.1.0: one run per affected image, rules indexed" || fail "$b: SARIF"
+	run "$WARD" fleet impact CVE-2023-3446 --db "$DB" --inventory "$inv" --format prometheus -o "$T/imp-$b.prom"
+	promtool check metrics <"$T/imp-$b.prom" >/dev/null 2>&1 &&
+		grep -q '^ward_fleet_affected_images{severity="low"} [1-9]' "$T/imp-$b.prom" &&
+		pass "$b: Prometheus exposition accepted by promtool" || fail "$b: prometheus: $(cat "$T/imp-$b.prom")"
+	expect_err 2 "CVE-2099-0404" "$b: an id the store does not know is bad input" \
+		"$WARD" fleet impact CVE-2099-0404 --db "$DB" --inventory "$inv"
+	expect 1 "$b: --fail-on low exits 1 when an image is affected" \
+		"$WARD" fleet impact CVE-2023-3446 --db "$DB" --inventory "$inv" --fail-on low
+	expect 0 "$b: --fail-on critical exits 0 when nothing that severe is" \
+		"$WARD" fleet impact CVE-2023-3446 --db "$DB" --inventory "$inv" --fail-on critical
+
+	# sync: the stored findings equal the scans; then a newer feed
+	run "$WARD" fleet sync --db "$DB" --inventory "$inv" --json -o "$T/sync1-$b.json"
+	[ "$RC" = 0 ] && jq_py "$T/sync1-$b.json" 'assert d["new_images"]["images"] == 4 and d["previous_sync"] is None' &&
+		pass "$b: first sync evaluates the 4 images" || fail "$b: first sync: $ERR"
+	run "$WARD" fleet ls --findings --inventory "$inv" --json -o "$T/state1-$b.json"
+	run $CMP state "$T/state1-$b.json" "$T/scans-images.tsv"
+	[ "$RC" = 0 ] && pass "$b: after the first sync every image's findings equal its scan ($OUT)" ||
+		fail "$b: state after sync 1: $OUT"
+	run "$WARD" fleet sync --db "$DB2" --inventory "$inv" --json -o "$T/sync2-$b.json"
+	[ "$RC" = 0 ] || fail "$b: sync 2: $ERR"
+	python3 - "$T/sync2-$b.json" <<'PY' && pass "$b: the newer feed: newly fixed, withdrawn, newly affected, fix available, with modified times" || fail "$b: sync 2 changes: $(head -c 600 "$T/sync2-$b.json")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = d["records"]
+assert (r["new"], r["modified"], r["withdrawn"]) == (1, 2, 1), r
+ch = {}
+for c in d["changes"]:
+    f = d["findings"][c["finding"]]
+    ch.setdefault(c["change"], set()).add(f["id"])
+    assert c["records"] and all(v.startswith("2099-") for v in c["records"].values()), c
+assert ch.get("newly_fixed") == {"CVE-2023-3446"}, ch
+assert ch.get("withdrawn") == {"CVE-2023-27043"}, ch
+assert ch.get("newly_affected") == {"CVE-2099-7777"}, ch
+assert ch.get("fix_available") == {"CVE-2023-2975"}, ch
+assert set(ch) == {"newly_fixed", "withdrawn", "newly_affected", "fix_available"}, ch
+PY
+	run "$WARD" fleet ls --findings --inventory "$inv" --json -o "$T/state2-$b.json"
+	run $CMP state "$T/state2-$b.json" "$T/scans2-images.tsv"
+	[ "$RC" = 0 ] && pass "$b: after the feed update every image's findings equal its scan with the new store ($OUT)" ||
+		fail "$b: state after sync 2: $OUT"
+	run "$WARD" fleet sync --db "$DB2" --inventory "$inv" --json -o "$T/sync3-$b.json"
+	jq_py "$T/sync3-$b.json" 'assert not d["changes"] and d["records"] == {"new": 0, "modified": 0, "withdrawn": 0, "removed": 0}' &&
+		pass "$b: a sync with nothing new reports nothing" || fail "$b: sync 3"
+	run "$WARD" fleet sync --db "$DB2" --inventory "$inv" --prometheus "$T/state-$b.prom" --html "$T/fleet-$b.html"
+	promtool check metrics <"$T/state-$b.prom" >/dev/null 2>&1 && grep -q '^ward_fleet_images 4$' "$T/state-$b.prom" &&
+		pass "$b: the fleet's Prometheus textfile" || fail "$b: state textfile"
+	grep -q 'id="matrix"' "$T/fleet-$b.html" && ! grep -qi '<script' "$T/fleet-$b.html" &&
+		grep -q 'CVE-2099-7777' "$T/fleet-$b.html" && pass "$b: the HTML page (images x CVEs, no script)" ||
+		fail "$b: HTML page"
+
+	# rm: by name, by digest prefix; unknown; the packages nothing holds go too
+	run "$WARD" fleet rm pip:latest --inventory "$inv"
+	[ "$RC" = 0 ] && grep -q "removed sha256:" <<<"$ERR" && pass "$b: rm by name" || fail "$b: rm by name: $ERR"
+	d=$(head -1 "$T/scans-images.tsv" | cut -f1)
+	check "$b: rm by a digest prefix" "$WARD" fleet rm "${d:7:16}" --inventory "$inv"
+	expect_err 2 "no image" "$b: rm of an unknown name is bad input" "$WARD" fleet rm nothing:here --inventory "$inv"
+	run "$WARD" fleet impact $(cat "$T/cves2.txt") --db "$DB2" --inventory "$inv" --json -o "$T/impact3-$b.json"
+	grep -v -e "^$d" -e "^$(grep -F scan2-pip "$T/scans2-images.tsv" | cut -f1)" "$T/scans2-images.tsv" >"$T/scans3.tsv"
+	run $CMP impact "$T/impact3-$b.json" "$T/scans3.tsv"
+	[ "$RC" = 0 ] && pass "$b: after rm, impact covers the 2 images left ($OUT)" || fail "$b: after rm: $OUT $(tail -3 <<<"$ERR")"
+	for x in $(cut -f1 "$T/scans3.tsv"); do "$WARD" fleet rm "$x" --inventory "$inv" 2>/dev/null; done
+	[ "$(count_rows "$b" "$inv" pkg)" = 0 ] && [ "$(count_rows "$b" "$inv" pkg_key)" = 0 ] &&
+		[ "$(count_rows "$b" "$inv" exposure)" = 0 ] &&
+		pass "$b: removing every image leaves no package, key or finding row" || fail "$b: rows left after rm"
+
+	# concurrent adds: 8 processes, the same 4 digests twice
+	local pids="" i base d
+	for i in 1 2; do
+		while IFS='|' read -r base input addopts scanopts d; do
+			case $base in *.tar) ;; *) continue ;; esac
+			# shellcheck disable=SC2086
+			"$WARD" fleet add "$input" $addopts --name "run$i" --inventory "$inv" \
+				>"$T/conc-$b-$i-$base.log" 2>&1 &
+			pids="$pids $!"
+		done <"$T/inputs.tsv"
+	done
+	local bad=0
+	for i in $pids; do wait "$i" || bad=$((bad + 1)); done
+	run "$WARD" fleet ls --inventory "$inv" --json
+	[ "$bad" = 0 ] && jq_py "$T/.out" 'assert len(d) == 4 and all({"run1", "run2"} <= set(i["names"]) for i in d), d' &&
+		pass "$b: 8 concurrent adds of 4 digests: 4 images, every name recorded" ||
+		fail "$b: concurrent adds ($bad failed): $(cat "$T"/conc-"$b"-*.log | grep -v '^ward: \(added\|have\)' | head -3)"
+	run "$WARD" fleet impact $(cat "$T/cves2.txt") --db "$DB2" --inventory "$inv" --json -o "$T/impact4-$b.json"
+	run $CMP impact "$T/impact4-$b.json" "$T/scans2-images.tsv"
+	[ "$RC" = 0 ] && pass "$b: after the concurrent adds impact still equals scan ($OUT)" || fail "$b: after concurrent adds: $OUT $(tail -3 <<<"$ERR")"
+}
+
+count_rows() { # BACKEND INV TABLE
+	if [ "$1" = sqlite ]; then
+		sqlite3 "$2" "SELECT count(*) FROM $3"
+	else
+		as_pg "$(pg_bin)/psql" -h "$PG_DIR/sock" -U ward -d "$(sed 's|postgresql:///\([^?]*\)?.*|\1|' <<<"$2")" -Atc "SELECT count(*) FROM $3"
+	fi
+}
+
+# ---- the newer feed, an OSV file, and the scans they imply --------------------
+mkdir -p "$T/osv" "$T/feed2"
+python3 - "$VD" "$T/feed2" "$T/osv" <<'PY'
+import json, os, sys
+vd, feed, osv = sys.argv[1:]
+def rec(name): return json.load(open(os.path.join(vd, "debian-12", name)))
+# openssl's postponed CVE-2023-3446 is now fixed below every installed version
+r = rec("DEBIAN-CVE-2023-3446.json"); r["modified"] = "2099-01-02T00:00:00Z"
+r["affected"][0]["ranges"][0]["events"] = [{"introduced": "0"}, {"fixed": "3.0.0-1"}]
+r["affected"][0].pop("ecosystem_specific", None)
+json.dump(r, open(os.path.join(feed, "a.json"), "w"))
+# python3.11's CVE-2023-27043 is withdrawn
+r = rec("DEBIAN-CVE-2023-27043.json"); r["modified"] = "2099-01-02T00:00:00Z"; r["withdrawn"] = "2099-01-02T00:00:00Z"
+json.dump(r, open(os.path.join(feed, "b.json"), "w"))
+# openssl's postponed CVE-2023-2975 gets a fix above every installed version
+r = rec("DEBIAN-CVE-2023-2975.json"); r["modified"] = "2099-01-02T00:00:00Z"
+r["affected"][0]["ranges"][0]["events"] = [{"introduced": "0"}, {"fixed": "9.9.9-1"}]
+r["affected"][0].pop("ecosystem_specific", None)
+json.dump(r, open(os.path.join(feed, "c.json"), "w"))
+# a new advisory: zlib and PyPI idna
+new = {"id": "CVE-2099-7777", "modified": "2099-01-02T00:00:00Z", "aliases": ["GHSA-ward-test-7777"],
+       "summary": "a test advisory", "affected": [
+           {"package": {"ecosystem": "Debian:12", "name": "zlib"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1:1.3-1"}]}]},
+           {"package": {"ecosystem": "PyPI", "name": "IDNA"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "3.7"}]}]}]}
+json.dump(new, open(os.path.join(feed, "d.json"), "w"))
+json.dump(new, open(os.path.join(osv, "CVE-2099-7777.json"), "w"))
+PY
+DB2=$T/db2
+cp -a "$DB" "$DB2"
+check "db import of the newer feed" "$WARD" db import "$T/feed2" --db "$DB2"
+# the CVEs of the newer store: one withdrawn, one new
+{ grep -vx CVE-2023-27043 "$T/cves.txt"; echo CVE-2099-7777; } >"$T/cves2.txt"
+check "a store of the OSV file alone" "$WARD" db import "$T/osv" --db "$T/dbfile"
+# the same scans against the newer store, and against a store of the file alone
+: >"$T/scans2-images.tsv"
+: >"$T/scans-file.tsv"
+while IFS='|' read -r base input addopts scanopts d; do
+	case $base in *.tar) ;; *) continue ;; esac
+	# shellcheck disable=SC2086
+	"$WARD" scan "$input" --db "$DB2" $scanopts --json -o "$T/scan2-$base.json" 2>/dev/null ||
+		fail "scan $input (newer store)"
+	# shellcheck disable=SC2086
+	"$WARD" scan "$input" --db "$T/dbfile" $scanopts --json -o "$T/scanf-$base.json" 2>/dev/null ||
+		fail "scan $input (store of the file)"
+	printf '%s\t%s\n' "$d" "$T/scan2-$base.json" >>"$T/scans2-images.tsv"
+	printf '%s\t%s\n' "$d" "$T/scanf-$base.json" >>"$T/scans-file.tsv"
+done <"$T/inputs.tsv"
+"$WARD" scan "$T/img/host.tar" --db "$DB" --json -o "$T/scan-host-novex.json" 2>/dev/null
+
+# ---- SQLite, then PostgreSQL -----------------------------------------------------
+cases sqlite "$T/fleet.sqlite" "$T/fleet-sboms.sqlite"
+if pg_start; then
+	pass "a private PostgreSQL cluster on a Unix socket ($(basename "$(dirname "$(pg_bin)")"))"
+	ss -ltnp 2>/dev/null | grep -q postgres && fail "PostgreSQL listens on a network port"
+	cases postgresql "$PG_URI" "$(pg_newdb sboms)"
+else
+	fail "cannot start a private PostgreSQL cluster"
+fi
+
+# ---- schema migrations, errors (SQLite; PostgreSQL's migration runs above) ----
+run "$WARD" fleet migrate --to 1 --inventory "$T/v1.sqlite"
+[ "$RC" = 0 ] && [ "$(sqlite3 "$T/v1.sqlite" 'SELECT group_concat(version) FROM schema_migrations')" = 1 ] &&
+	! sqlite3 "$T/v1.sqlite" .tables | grep -qw feed && pass "migrate --to 1 stops at version 1" || fail "migrate --to 1: $ERR"
+# a version-1 inventory with images in it (copied from a current one) is
+# migrated on open, and answers as before
+"$WARD" fleet add "$T/img/host.tar" "$T/img/mini.tar" --inventory "$T/cur.sqlite" 2>/dev/null
+sqlite3 "$T/v1.sqlite" "ATTACH '$T/cur.sqlite' AS c; INSERT INTO image SELECT * FROM c.image;
+	INSERT INTO image_name SELECT * FROM c.image_name; INSERT INTO pkg SELECT * FROM c.pkg;
+	INSERT INTO pkg_key SELECT * FROM c.pkg_key; INSERT INTO image_pkg SELECT * FROM c.image_pkg;"
+run "$WARD" fleet impact $(cat "$T/cves.txt") --db "$DB" --inventory "$T/v1.sqlite" --json -o "$T/impact-v1.json"
+grep -e scan-host -e scan-mini "$T/scans-images.tsv" | sed "s|scan-host.tar.json|scan-host-novex.json|" >"$T/scans-v1.tsv"
+run $CMP impact "$T/impact-v1.json" "$T/scans-v1.tsv"
+[ "$RC" = 0 ] && [ "$(sqlite3 "$T/v1.sqlite" 'SELECT group_concat(version) FROM schema_migrations')" = 1,2 ] &&
+	pass "a version-1 inventory is migrated on open and answers as before ($OUT)" || fail "v1 inventory: $OUT"
+sqlite3 "$T/v1.sqlite" "INSERT INTO schema_migrations VALUES(99, 'x')"
+expect_err 2 "newer than this ward knows" "an inventory from a newer ward is refused" "$WARD" fleet ls --inventory "$T/v1.sqlite"
+sqlite3 "$T/other.sqlite" "CREATE TABLE t(x)"
+expect_err 2 "not a ward fleet inventory" "someone else's SQLite file is left alone" \
+	"$WARD" fleet add "$T/img/mini.tar" --inventory "$T/other.sqlite"
+one_line && pass "  ... in one line" || fail "  ... not one line: $ERR"
+[ "$(sqlite3 "$T/other.sqlite" .tables)" = t ] && pass "  ... and unchanged" || fail "other.sqlite was changed"
+expect_err 2 "no fleet inventory" "ls of a missing inventory" "$WARD" fleet ls --inventory "$T/none.sqlite"
+printf 'not a database at all, just some text\n%.0s' {1..300} >"$T/garbage.sqlite"
+expect_err 2 "garbage.sqlite" "a file that is not SQLite is bad input" "$WARD" fleet ls --inventory "$T/garbage.sqlite"
+expect_err 3 "cannot connect" "an unreachable PostgreSQL is an environment error" \
+	"$WARD" fleet ls --inventory "postgresql:///x?host=$T/nosock&user=ward&password=s3cret"
+grep -q "s3cret" <<<"$ERR" && fail "the password shows in the message" || pass "  ... and the password is not shown"
+printf '{"bomFormat": "CycloneDX", "specVersion": "1.6", "components": []}' >"$T/nodigest.json"
+expect_err 2 "--digest" "an SBOM without an image digest needs --digest" \
+	"$WARD" fleet add "$T/nodigest.json" --inventory "$T/x.sqlite"
+printf '{"bomFormat": "CycloneDX", "components": 7}' >"$T/bad-sbom.json"
+expect_err 2 "bad-sbom.json" "a malformed SBOM is bad input" \
+	"$WARD" fleet add "$T/bad-sbom.json" --digest "$SYFT_DIGEST" --inventory "$T/x.sqlite"
+one_line && pass "  ... in one line" || fail "  ... not one line: $ERR"
+
+finish
