@@ -156,7 +156,8 @@ uniq_i64(int64_t *v, size_t n)
 {
 	size_t k = 0;
 
-	qsort(v, n, sizeof(*v), i64_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), i64_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (k == 0 || v[k - 1] != v[i])
 			v[k++] = v[i];
@@ -220,7 +221,8 @@ pkgs_settle(struct fleet_eval *e)
 {
 	size_t k = 0;
 
-	qsort(e->pkgs, e->npkgs, sizeof(*e->pkgs), pkg_cmp);
+	if (e->npkgs > 1)
+		qsort(e->pkgs, e->npkgs, sizeof(*e->pkgs), pkg_cmp);
 	for (size_t i = 0; i < e->npkgs; i++) {
 		if (k > 0 && e->pkgs[k - 1].id == e->pkgs[i].id) {
 			free(e->pkgs[i].data);
@@ -275,7 +277,7 @@ pair_cmp(const void *x, const void *y)
 	return (a->pkg > b->pkg) - (a->pkg < b->pkg);
 }
 
-/* One owner group's report: vuln_scan_only over its packages. */
+/* One owner group's report: vuln_scan_with over its packages. */
 static int
 run_class(struct vuln_db *db, const struct ward_strv *only, const struct fleet_eval *e,
 	  struct fleet_class *cls)
@@ -299,7 +301,10 @@ run_class(struct vuln_db *db, const struct ward_strv *only, const struct fleet_e
 		json_decref(j);
 	}
 	vuln_pkglist_sort(&l);
-	rc = vuln_scan_only(db, &l, only, &cls->r);
+	{
+		struct vuln_scan_opts o = {.only = only};
+		rc = vuln_scan_with(db, &l, &o, &cls->r);
+	}
 out:
 	vuln_pkglist_free(&l);
 	return rc;
@@ -391,7 +396,8 @@ evaluate(struct fleet_eval *e, struct vuln_db *db, const struct ward_strv *only,
 
 	if (e->memo == NULL && (e->memo = ward_calloc(1, sizeof(struct memo))) == NULL)
 		return -1;
-	qsort(p->v, p->n, sizeof(*p->v), pair_cmp);
+	if (p->n > 1)
+		qsort(p->v, p->n, sizeof(*p->v), pair_cmp);
 	for (size_t at = 0; rc == 0 && at < p->n;) {
 		size_t end = at, n = 0;
 		while (end < p->n && p->v[end].image == p->v[at].image)
@@ -421,7 +427,8 @@ evaluate(struct fleet_eval *e, struct vuln_db *db, const struct ward_strv *only,
 			g[n].owner = owner;
 			g[n++].pkg = p->v[i].pkg;
 		}
-		qsort(g, n, sizeof(*g), member_cmp);
+		if (n > 1)
+			qsort(g, n, sizeof(*g), member_cmp);
 		for (size_t i = 0; rc == 0 && i < n;) {
 			size_t j = i, cls;
 			while (j < n && g[j].owner == g[i].owner)

@@ -61,7 +61,7 @@ struct fleet_eval {
 
 /* fleet_eval_keys(f, db, only, keys, out): every owner group, in every
  * image, that holds a package whose vuln_pkg_keys meet keys ("ecosystem\t
- * name"), evaluated with vuln_scan_only(db, group, only).  Runs inside the
+ * name"), evaluated with vuln_scan_with(db, group, {only}).  Runs inside the
  * caller's transaction. */
 int fleet_eval_keys(struct fleet *f, struct vuln_db *db, const struct ward_strv *only,
 		    const struct ward_strv *keys, struct fleet_eval *out);

@@ -2,7 +2,7 @@
  * impact.c: `ward fleet impact` — the images an advisory affects.
  *
  * For an id: the store's records one finding about it can merge
- * (vuln_db_related) are the only candidates (vuln_scan_only), their
+ * (vuln_db_related) are the only candidates (vuln_scan_with, opts.only), their
  * packages' keys drive the engine (eval.c), and of each image's findings
  * those naming the id are kept, exactly as `ward scan` of the image would
  * report them.  Each image's own VEX statements about them are then

@@ -576,7 +576,8 @@ distinct(int64_t *v, size_t n)
 {
 	size_t k = 0;
 
-	qsort(v, n, sizeof(*v), i64_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), i64_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (k == 0 || v[k - 1] != v[i])
 			v[k++] = v[i];
@@ -706,7 +707,8 @@ load_feed(struct sync *s)
 	fdb_cur_close(c);
 	if (rc < 0)
 		return -1;
-	qsort(s->feed.v, s->feed.n, sizeof(*s->feed.v), rec_cmp);
+	if (s->feed.n > 1)
+		qsort(s->feed.v, s->feed.n, sizeof(*s->feed.v), rec_cmp);
 	return 0;
 }
 
@@ -716,7 +718,8 @@ find_changed(struct sync *s, json_t *counts)
 {
 	size_t nnew = 0, nmod = 0, nwd = 0, nrm = 0;
 
-	qsort(s->store.v, s->store.n, sizeof(*s->store.v), rec_cmp);
+	if (s->store.n > 1)
+		qsort(s->store.v, s->store.n, sizeof(*s->store.v), rec_cmp);
 	for (size_t i = 0; i < s->store.n; i++) {
 		const struct rec *r = &s->store.v[i], *old = rec_find(&s->feed, r->id);
 		if (old == NULL) {

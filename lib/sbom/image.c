@@ -62,7 +62,7 @@ capture_limit(const char *path)
 	    strchr(path + 14, '/') == base - 1)
 		return SBOM_MAX_SMALL;
 	if (strcmp(path, "etc/os-release") == 0 || strcmp(path, "usr/lib/os-release") == 0 ||
-	    strcmp(base, "model.sig") == 0 ||
+	    strcmp(path, "ward/policy.json") == 0 || strcmp(base, "model.sig") == 0 ||
 	    (strncmp(path, "ward/", 5) == 0 && ward_str_endswith(path, ".sig")))
 		return SBOM_MAX_SMALL;
 	if (strcmp(path, "ward/init") == 0)

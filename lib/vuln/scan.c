@@ -436,14 +436,14 @@ report_sort(struct vuln_report *r)
 int
 vuln_scan(struct vuln_db *db, const struct vuln_pkglist *pkgs, struct vuln_report *out)
 {
-	return vuln_scan_only(db, pkgs, NULL, out);
+	return vuln_scan_with(db, pkgs, NULL, out);
 }
 
 int
-vuln_scan_only(struct vuln_db *db, const struct vuln_pkglist *pkgs, const struct ward_strv *only,
+vuln_scan_with(struct vuln_db *db, const struct vuln_pkglist *pkgs, const struct vuln_scan_opts *o,
 	       struct vuln_report *out)
 {
-	struct scan s = {db, pkgs, out, NULL, 0, only};
+	struct scan s = {db, pkgs, out, NULL, 0, o ? o->only : NULL};
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));

@@ -189,6 +189,17 @@ struct vuln_report {
  * attributed to that package and reported once.  Release with
  * vuln_report_free(). */
 int vuln_scan(struct vuln_db *db, const struct vuln_pkglist *pkgs, struct vuln_report *out);
+
+struct vuln_scan_opts {
+	const struct ward_strv *only; /* lib/fleet: only the records whose ids are in only
+					 (sorted, ward_strv_sort) can match; NULL: all.  Every
+					 finding whose merged records all lie in only is the
+					 finding vuln_scan makes; with only = vuln_db_related(id)
+					 that is every finding naming id. */
+};
+/* vuln_scan_with(db, pkgs, o, out): vuln_scan with options (o may be NULL). */
+int vuln_scan_with(struct vuln_db *db, const struct vuln_pkglist *pkgs,
+		   const struct vuln_scan_opts *o, struct vuln_report *out);
 void vuln_report_free(struct vuln_report *r);
 /* vuln_finding_copy(dst, src): a deep copy; free dst with vuln_finding_free. */
 int vuln_finding_copy(struct vuln_finding *dst, const struct vuln_finding *src);
@@ -219,12 +230,6 @@ int vuln_pkg_keys(const struct vuln_pkg *p, struct ward_strv *out);
 json_t *vuln_pkg_to_json(const struct vuln_pkg *p);
 int vuln_pkg_from_json(const json_t *j, const char *what, struct vuln_pkglist *l);
 
-/* vuln_scan_only(db, pkgs, only, out): vuln_scan where only the records
- * whose ids are in only (sorted, ward_strv_sort) can match.  Every
- * finding whose merged records all lie in only is the finding vuln_scan
- * makes; with only = vuln_db_related(id) that is every finding naming id. */
-int vuln_scan_only(struct vuln_db *db, const struct vuln_pkglist *pkgs,
-		   const struct ward_strv *only, struct vuln_report *out);
 /* vuln_db_related(db, id, out): the stored records one finding about id
  * can merge: those whose id or an alias is id, then, repeatedly, those
  * sharing an id or alias with a record found; appended to out, sorted.
