@@ -1,5 +1,5 @@
 /* fuzz_oms_bundle: Sigstore bundle + DSSE + OMS statement parsing. */
-#include "attest/attest.h"
+#include "oms/oms.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -14,8 +14,8 @@ set(WARD_INIT_LIB_SOURCES
 	${CMAKE_SOURCE_DIR}/lib/crypto/x509.c
 	${CMAKE_SOURCE_DIR}/lib/crypto/dsse.c
 	${CMAKE_SOURCE_DIR}/lib/crypto/bundle.c
-	${CMAKE_SOURCE_DIR}/lib/attest/oms.c
-	${CMAKE_SOURCE_DIR}/lib/attest/oms_walk.c
+	${CMAKE_SOURCE_DIR}/lib/oms/oms.c
+	${CMAKE_SOURCE_DIR}/lib/oms/oms_walk.c
 )
 
 # ward-init's own files whose logic is pure (no process-wide side effects):

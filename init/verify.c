@@ -5,7 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "attest/attest.h"
+#include "oms/oms.h"
 #include "jlog.h"
 #include "verify.h"
 

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "attest/attest.h"
+#include "oms/oms.h"
 #include "build/build_internal.h"
 
 /* Never copied from a files: or models: directory. */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "attest/attest.h"
+#include "oms/oms.h"
 #include "check_internal.h"
 #include "vuln/vuln.h"
 

@@ -9,7 +9,7 @@
 
 #include <openssl/evp.h>
 
-#include "attest/attest.h"
+#include "oms/oms.h"
 #include "sbom/sbom_internal.h"
 
 static const char *const model_exts[] = {".safetensors", ".gguf", ".onnx", ".pt", ".pth"};

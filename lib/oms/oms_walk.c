@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "attest/oms_internal.h"
+#include "oms/oms_internal.h"
 
 #define OMS_MAX_FILES 1000000
 #define OMS_MAX_DEPTH 64

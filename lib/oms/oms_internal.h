@@ -2,7 +2,7 @@
 #ifndef WARD_OMS_INTERNAL_H
 #define WARD_OMS_INTERNAL_H
 
-#include "attest/attest.h"
+#include "oms/oms.h"
 
 struct oms_file {
 	char *rel;  /* POSIX path relative to the model, "." for a single file */
