@@ -52,7 +52,13 @@ print("%.4f %d" % (time.perf_counter() - t0, ru.ru_maxrss))
 PY
 }
 
-# each CMD...: median, max seconds and peak RSS over several commands, one a line on stdin
+# prefix P: every line of stdin with "P " before it
+prefix() {
+	local line
+	while IFS= read -r line; do printf '%s %s\n' "$1" "$line"; done
+}
+
+# each: median, max, total seconds, peak RSS and count over the commands, one a line on stdin
 each() {
 	python3 -c '
 import os, statistics, sys, time
@@ -69,7 +75,7 @@ for line in sys.stdin:
         os.execvp("sh", ["sh", "-c", cmd])
     _, status, ru = os.wait4(pid, 0)
     if status != 0:
-        sys.exit("failed: %s" % cmd)
+        sys.exit("failed: %s" % cmd[:300])
     ts.append(time.perf_counter() - t0)
     rss = max(rss, ru.ru_maxrss)
 print("%.4f %.4f %.4f %d %d" % (statistics.median(ts), max(ts), sum(ts), rss, len(ts)))'
@@ -139,12 +145,12 @@ for b in $BACKENDS; do
 	esac
 	echo "# $b: add" >&2
 	read -r _ _ tot rss cnt < <(find "$T/sboms" -name '*.json' | sort | xargs -n 500 echo |
-		sed "s|^|$WARD fleet add --inventory '$INV' |" | each)
+		prefix "$WARD fleet add --inventory '$INV'" | each)
 	R[$b.add]=$tot R[$b.add_rss]=$rss
 	echo "# $b: impact" >&2
-	read -r med max _ rss _ < <(sed "s|^|$WARD fleet impact --json -o /dev/null --db $T/db --inventory '$INV' |" "$T/adv-any.txt" | each)
+	read -r med max _ rss _ < <(prefix "$WARD fleet impact --json -o /dev/null --db $T/db --inventory '$INV'" <"$T/adv-any.txt" | each)
 	R[$b.imp_any]=$med R[$b.imp_any_max]=$max R[$b.imp_rss]=$rss
-	read -r med max _ rss _ < <(sed "s|^|$WARD fleet impact --json -o /dev/null --db $T/db --inventory '$INV' |" "$T/adv-deb.txt" | each)
+	read -r med max _ rss _ < <(prefix "$WARD fleet impact --json -o /dev/null --db $T/db --inventory '$INV'" <"$T/adv-deb.txt" | each)
 	R[$b.imp_deb]=$med R[$b.imp_deb_max]=$max
 	[ "$rss" -gt "${R[$b.imp_rss]}" ] && R[$b.imp_rss]=$rss
 	R[$b.hits]=$("$WARD" fleet impact $(cat "$T/adv-deb.txt") --json --db "$T/db" --inventory "$INV" 2>/dev/null |
@@ -163,7 +169,7 @@ done
 
 echo "# baseline: ward scan of $SAMPLE SBOMs" >&2
 read -r bmed _ btot brss bcnt < <(find "$T/sboms" -name '*.json' | sort | head -n "$SAMPLE" |
-	sed "s|^|$WARD scan --json -o /dev/null --db $T/db |" | each)
+	prefix "$WARD scan --json -o /dev/null --db $T/db" | each)
 
 printf '\nfleet: %s (seed %s); store: %s records of shared/vulndata; this machine: %s cores\n' \
 	"$gen" "$SEED" "$(find "$VD" -name '*.json' | wc -l)" "$(nproc)"

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "fleet/fleet.h"
@@ -477,74 +478,53 @@ out:
 	return rc;
 }
 
-static void
-sync_table(const json_t *j)
+/* Run write(r, FILE) into -o FILE (atomically) or onto stdout. */
+static int
+write_stream(const char *path, const struct fleet_sync_result *r,
+	     int (*write)(const struct fleet_sync_result *, FILE *))
 {
-	const json_t *images = json_object_get(j, "images"),
-		     *findings = json_object_get(j, "findings");
-	const json_t *c, *counts = json_object_get(j, "counts"),
-			 *rec = json_object_get(j, "records");
-	const char *k;
-	json_t *v;
-	size_t i;
+	struct ward_atomic *a;
+	FILE *f;
+	int rc;
 
-	printf("sync of %s at %s (previous: %s)\n",
-	       json_string_value(json_object_get(j, "inventory")),
-	       json_string_value(json_object_get(j, "synced")),
-	       json_string_value(json_object_get(j, "previous_sync")) ?: "never");
-	printf("records: %lld new, %lld modified, %lld withdrawn, %lld removed\n",
-	       (long long)json_integer_value(json_object_get(rec, "new")),
-	       (long long)json_integer_value(json_object_get(rec, "modified")),
-	       (long long)json_integer_value(json_object_get(rec, "withdrawn")),
-	       (long long)json_integer_value(json_object_get(rec, "removed")));
-	printf("images added since: %lld (%lld findings)\n",
-	       (long long)json_integer_value(
-		       json_object_get(json_object_get(j, "new_images"), "images")),
-	       (long long)json_integer_value(
-		       json_object_get(json_object_get(j, "new_images"), "findings")));
-	printf("changes:");
-	json_object_foreach((json_t *)counts, k, v)
-	{
-		printf(" %s %lld", k, (long long)json_integer_value(v));
+	if (path == NULL)
+		return write(r, stdout) == 0 && fflush(stdout) == 0 ? 0 : -1;
+	if ((a = ward_atomic_open(path, 0644)) == NULL)
+		return -1;
+	if ((f = fdopen(dup(ward_atomic_fd(a)), "w")) == NULL) {
+		ward_atomic_abort(a);
+		return ward_errno(WARD_EENV, "%s: cannot write", path);
 	}
-	printf("\n");
-	json_array_foreach(json_object_get(j, "changes"), i, c)
-	{
-		const json_t *im = json_array_get(
-			images, (size_t)json_integer_value(json_object_get(c, "image")));
-		const json_t *f = json_array_get(
-			findings, (size_t)json_integer_value(json_object_get(c, "finding")));
-		const char *name =
-			json_string_value(json_array_get(json_object_get(im, "names"), 0));
-		const char *fixed = json_string_value(json_object_get(f, "fixed"));
-		printf("  %-15s %-9s %-20s %-30s %s %s%s%s\n",
-		       json_string_value(json_object_get(c, "change")),
-		       json_string_value(json_object_get(f, "severity")),
-		       json_string_value(json_object_get(f, "id")),
-		       name ? name : json_string_value(json_object_get(im, "digest")),
-		       json_string_value(json_object_get(f, "owner")),
-		       json_string_value(json_object_get(f, "owner_version")) ?: "",
-		       fixed ? " fixed in " : "", fixed ? fixed : "");
+	rc = write(r, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = ward_err_io(path, "cannot write");
+	if (rc != 0) {
+		ward_atomic_abort(a);
+		return -1;
 	}
+	return ward_atomic_commit(a);
 }
 
 static int
 fleet_sync_cmd(struct opts *o)
 {
 	struct fleet_sync_opts so = {o->list_new};
+	struct fleet_sync_result *r = NULL;
 	struct vuln_db *db = NULL;
 	struct fleet *f = NULL;
-	json_t *j = NULL;
+	const json_t *counts;
 	int rc = 0;
 
 	if (o->db == NULL || *o->db == '\0')
 		return cli_usage("fleet", "sync: give the store with --db DIR or WARD_DB");
+	if (o->fmt == FMT_SARIF)
+		return cli_usage("fleet", "sync: SARIF is for impact");
 	if ((f = open_inventory(o, 0)) == NULL ||
-	    (db = vuln_db_open(o->db, VULN_DB_READ)) == NULL || fleet_sync(f, db, &so, &j) != 0)
+	    (db = vuln_db_open(o->db, VULN_DB_READ)) == NULL || fleet_sync(f, db, &so, &r) != 0)
 		goto fail;
 	switch (o->fmt) {
 	case FMT_JSON:
-		rc = write_json(o->output, j);
+		rc = write_stream(o->output, r, fleet_sync_write_json);
 		break;
 	case FMT_PROM: {
 		char *t = fleet_state_prometheus(f);
@@ -556,11 +536,8 @@ fleet_sync_cmd(struct opts *o)
 		rc = write_html(o->output ? o->output : "fleet.html",
 				fleet_state_model(f, "fleet"));
 		break;
-	case FMT_SARIF:
-		rc = cli_usage("fleet", "sync: SARIF is for impact");
-		goto out;
 	default:
-		sync_table(j);
+		rc = write_stream(o->output, r, fleet_sync_write_table);
 	}
 	if (rc == 0 && o->prom != NULL) {
 		char *t = fleet_state_prometheus(f);
@@ -571,38 +548,25 @@ fleet_sync_cmd(struct opts *o)
 		rc = write_html(o->html, fleet_state_model(f, "fleet"));
 	if (rc != 0)
 		goto fail;
-	fprintf(stderr, "ward: synced %s: %lld newly affected, %lld newly fixed, %lld withdrawn\n",
+	counts = json_object_get(fleet_sync_summary(r), "counts");
+	fprintf(stderr,
+		"ward: synced %s: %lld newly affected, %lld newly fixed, %lld fix available, "
+		"%lld withdrawn\n",
 		fleet_name(f),
-		(long long)json_integer_value(
-			json_object_get(json_object_get(j, "counts"), "newly_affected")),
-		(long long)json_integer_value(
-			json_object_get(json_object_get(j, "counts"), "newly_fixed")),
-		(long long)json_integer_value(
-			json_object_get(json_object_get(j, "counts"), "withdrawn")));
-	if (o->fail_on >= 0) {
-		size_t i;
-		json_t *c;
-		json_array_foreach(json_object_get(j, "changes"), i, c)
-		{
-			const json_t *fi = json_array_get(
-				json_object_get(j, "findings"),
-				(size_t)json_integer_value(json_object_get(c, "finding")));
-			const char *ch = json_string_value(json_object_get(c, "change"));
-			if (ch && strcmp(ch, "newly_affected") == 0 &&
-			    vuln_severity_parse(json_string_value(
-				    json_object_get(fi, "severity"))) >= o->fail_on) {
-				fprintf(stderr, "ward: newly affected images at or above %s\n",
-					vuln_severity_name(o->fail_on));
-				rc = EXIT_VERIFY;
-				break;
-			}
-		}
+		(long long)json_integer_value(json_object_get(counts, "newly_affected")),
+		(long long)json_integer_value(json_object_get(counts, "newly_fixed")),
+		(long long)json_integer_value(json_object_get(counts, "fix_available")),
+		(long long)json_integer_value(json_object_get(counts, "withdrawn")));
+	if (o->fail_on >= 0 && fleet_sync_worst_new(r) >= o->fail_on) {
+		fprintf(stderr, "ward: newly affected images at or above %s\n",
+			vuln_severity_name(o->fail_on));
+		rc = EXIT_VERIFY;
 	}
 	goto out;
 fail:
 	rc = cli_fail();
 out:
-	json_decref(j);
+	fleet_sync_result_free(r);
 	vuln_db_close(db);
 	fleet_close(f);
 	return rc;

@@ -520,28 +520,28 @@ out:
 
 int
 fleet_eval_images(struct fleet *f, struct vuln_db *db, const int64_t *images, size_t nimages,
-		  struct fleet_eval *out)
+		  struct fleet_eval *e)
 {
 	struct pairs p = {0};
 	int64_t *ids = NULL;
 	size_t n = 0, cap = 0;
 	int rc = -1;
 
-	memset(out, 0, sizeof(*out));
+	e->nuses = 0;
 	if (each_in(f->db, "SELECT pkg_id, image_id FROM image_pkg WHERE image_id IN ", NULL,
 		    images, nimages, take_pair, &p) != 0)
 		goto out;
+	/* the tuples not loaded by an earlier batch */
 	for (size_t i = 0; i < p.n; i++)
-		if (push_i64(&ids, &n, &cap, p.v[i].pkg) != 0)
+		if (fleet_eval_pkg(e, p.v[i].pkg) == NULL &&
+		    push_i64(&ids, &n, &cap, p.v[i].pkg) != 0)
 			goto out;
 	n = uniq_i64(ids, n);
-	if (load_pkgs(f->db, out, ids, n) != 0)
+	if (n > 0 && load_pkgs(f->db, e, ids, n) != 0)
 		goto out;
-	rc = evaluate(out, db, NULL, &p);
+	rc = evaluate(e, db, NULL, &p);
 out:
 	free(ids);
 	free(p.v);
-	if (rc != 0)
-		fleet_eval_free(out);
 	return rc;
 }

@@ -160,15 +160,28 @@ struct fleet_sync_opts {
 };
 
 /* fleet_sync(f, db, o, out): bring the inventory's view of the store up to
- * date and say what changed: *out = {"inventory", "backend",
- * "previous_sync", "synced", "records": {new, modified, withdrawn,
- * removed}, "counts": {change: n}, "new_images": {images, findings},
- * "images": [{digest, names}], "findings": [finding], "changes":
- * [{"change", "reason", "image": index, "finding": index, "records":
- * {id: modified}}], "affected": {severity: {images, findings}}}.  Only
- * records whose modified time (or withdrawal) differs from the last
- * sync's are looked at, through the index.  A new reference. */
-int fleet_sync(struct fleet *f, struct vuln_db *db, const struct fleet_sync_opts *o, json_t **out);
+ * date and say what changed.  Only records whose modified time (or
+ * withdrawal) differs from the last sync's are looked at, through the
+ * index; images added since are evaluated whole (their findings counted,
+ * listed only with o->list_new_images).  One transaction.  Release *out
+ * with fleet_sync_result_free(). */
+struct fleet_sync_result;
+int fleet_sync(struct fleet *f, struct vuln_db *db, const struct fleet_sync_opts *o,
+	       struct fleet_sync_result **out);
+void fleet_sync_result_free(struct fleet_sync_result *r);
+/* {"inventory", "backend", "previous_sync", "synced", "records": {new,
+ * modified, withdrawn, removed}, "counts": {change: n}, "new_images":
+ * {images, findings}, "affected": {severity: {images, findings}}}
+ * (borrowed). */
+const json_t *fleet_sync_summary(const struct fleet_sync_result *r);
+/* The highest severity of a newly affected finding, or -1. */
+int fleet_sync_worst_new(const struct fleet_sync_result *r);
+/* The summary plus "changes": [{"change", "reason", "finding" (the scan's
+ * JSON), "records": {id: modified}, "images": [digest...]}], each distinct
+ * (change, finding) once with every image it concerns; written as it goes,
+ * so a large change set is not held in memory twice. */
+int fleet_sync_write_json(const struct fleet_sync_result *r, FILE *out);
+int fleet_sync_write_table(const struct fleet_sync_result *r, FILE *out);
 /* The fleet's state after the last sync. */
 char *fleet_state_prometheus(struct fleet *f);
 json_t *fleet_state_model(struct fleet *f, const char *title);

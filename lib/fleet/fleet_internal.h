@@ -65,7 +65,10 @@ struct fleet_eval {
  * caller's transaction. */
 int fleet_eval_keys(struct fleet *f, struct vuln_db *db, const struct ward_strv *only,
 		    const struct ward_strv *keys, struct fleet_eval *out);
-/* fleet_eval_images(f, db, images, n, out): every owner group of the images. */
+/* fleet_eval_images(f, db, images, n, e): every owner group of the images.
+ * e starts zeroed and may be used for several batches of images: each call
+ * replaces e->uses, and keeps the tuples and classes already made (so a
+ * group seen in an earlier batch is not scanned again). */
 int fleet_eval_images(struct fleet *f, struct vuln_db *db, const int64_t *images, size_t n,
 		      struct fleet_eval *out);
 void fleet_eval_free(struct fleet_eval *e);
@@ -91,6 +94,10 @@ int fleet_state_counts(struct fleet *f, int64_t images[VULN_SEV_CRITICAL + 1],
 /* The columns of exposure that count findings, in enum vuln_severity order
  * from VULN_SEV_UNKNOWN. */
 extern const char *const fleet_sev_columns[VULN_SEV_CRITICAL + 1];
+
+/* 1 when the hit's findings are its own (VEX applied), 0 when they are
+ * copies of a class's (sharing its strings). */
+int fleet_answer_owned(const struct fleet_answer *a, size_t hit);
 
 /* Every id and alias of the findings of e's classes, sorted, unique. */
 int fleet_eval_names(const struct fleet_eval *e, struct ward_strv *out);

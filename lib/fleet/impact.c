@@ -309,6 +309,14 @@ fleet_answer_free(struct fleet_answer *a)
 	memset(a, 0, sizeof(*a));
 }
 
+int
+fleet_answer_owned(const struct fleet_answer *a, size_t hit)
+{
+	const struct priv *pv = a->priv;
+
+	return pv != NULL && pv->owned != NULL && pv->owned[hit];
+}
+
 static int
 names_id(const struct vuln_finding *fi, const char *id)
 {

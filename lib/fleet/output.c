@@ -21,6 +21,68 @@ affected(const struct fleet_hit *h)
 	return h->report.nfindings > 0;
 }
 
+/* One distinct finding of an answer and the images that have it. */
+struct group {
+	json_t *finding; /* the scan's JSON of it, plus "status" */
+	json_t *images;	 /* digests */
+};
+
+/* The findings of an answer, each once with its images: thousands of
+ * images sharing a package version share its finding.  Findings copied
+ * from a class (not owned by the hit) are recognised by their id string,
+ * which every copy shares; VEX-applied ones by their JSON. */
+static json_t *
+answer_findings(const struct fleet_answer *a, size_t *naffected)
+{
+	json_t *out = json_array(), *byid = json_object();
+	char key[48];
+
+	*naffected = 0;
+	for (size_t k = 0; out != NULL && byid != NULL && k < a->nhits; k++) {
+		const struct fleet_hit *h = &a->hits[k];
+		const char *digest = a->images[h->image].digest;
+		*naffected += affected(h);
+		for (int sup = 0; sup < 2; sup++) {
+			const struct vuln_finding *v =
+				sup ? h->report.suppressed : h->report.findings;
+			size_t nv = sup ? h->report.nsuppressed : h->report.nfindings;
+			for (size_t i = 0; i < nv; i++) {
+				struct vuln_report one = {.findings = (struct vuln_finding *)&v[i],
+							  .nfindings = 1};
+				json_t *g, *j = NULL, *f;
+				char *text = NULL;
+				if (fleet_answer_owned(a, k)) {
+					j = vuln_report_json(&one);
+					text = ward_json_dump(
+						json_array_get(json_object_get(j, "findings"), 0),
+						0);
+				} else {
+					snprintf(key, sizeof(key), "%p", (const void *)v[i].id);
+				}
+				g = json_object_get(byid, text ? text : key);
+				if (g == NULL) {
+					if (j == NULL)
+						j = vuln_report_json(&one);
+					f = json_copy(
+						json_array_get(json_object_get(j, "findings"), 0));
+					json_object_set_new(
+						f, "status",
+						json_string(sup ? "suppressed" : "affected"));
+					g = json_pack("{s:o,s:[]}", "finding", f, "images");
+					json_object_set_new(byid, text ? text : key, g);
+					json_array_append(out, g);
+				}
+				json_array_append_new(json_object_get(g, "images"),
+						      json_string(digest));
+				json_decref(j);
+				free(text);
+			}
+		}
+	}
+	json_decref(byid);
+	return out;
+}
+
 json_t *
 fleet_answers_json(const struct fleet_answer *a, size_t n)
 {
@@ -29,30 +91,23 @@ fleet_answers_json(const struct fleet_answer *a, size_t n)
 	if (out == NULL)
 		return NULL;
 	for (size_t i = 0; i < n; i++) {
-		json_t *imgs = json_array(), *adv;
-		size_t naff = 0;
-		for (size_t k = 0; k < a[i].nhits; k++) {
-			const struct fleet_hit *h = &a[i].hits[k];
-			json_t *r = vuln_report_json(&h->report),
-			       *o = image_json(&a[i].images[h->image]);
-			if (r == NULL || o == NULL) {
-				json_decref(r);
-				json_decref(o);
-				json_decref(imgs);
-				json_decref(out);
-				return NULL;
-			}
-			json_object_set(o, "findings", json_object_get(r, "findings"));
-			json_object_set(o, "suppressed", json_object_get(r, "suppressed"));
-			json_decref(r);
-			json_array_append_new(imgs, o);
-			naff += affected(h);
+		json_t *imgs = json_array(), *groups, *findings = json_array(), *g, *adv;
+		size_t naff = 0, k;
+		for (k = 0; k < a[i].nhits; k++)
+			json_array_append_new(imgs, image_json(&a[i].images[a[i].hits[k].image]));
+		groups = answer_findings(&a[i], &naff);
+		json_array_foreach(groups, k, g)
+		{
+			json_t *f = json_object_get(g, "finding");
+			json_object_set(f, "images", json_object_get(g, "images"));
+			json_array_append(findings, f);
 		}
-		adv = json_pack("{s:s,s:o,s:O,s:I,s:I,s:I,s:o}", "query", a[i].query, "records",
+		json_decref(groups);
+		adv = json_pack("{s:s,s:o,s:O,s:I,s:I,s:I,s:o,s:o}", "query", a[i].query, "records",
 				ward_json_strv(&a[i].records), "modified", a[i].modified,
 				"candidate_images", (json_int_t)a[i].candidates, "groups_scanned",
 				(json_int_t)a[i].classes, "affected_images", (json_int_t)naff,
-				"images", imgs);
+				"images", imgs, "findings", findings);
 		if (adv == NULL || json_array_append_new(out, adv) != 0) {
 			json_decref(out);
 			return NULL;
@@ -178,54 +233,56 @@ int
 fleet_answers_table(const struct fleet_answer *a, size_t n, FILE *out)
 {
 	for (size_t i = 0; i < n; i++) {
-		size_t naff = 0;
-		for (size_t k = 0; k < a[i].nhits; k++)
-			naff += affected(&a[i].hits[k]);
+		size_t naff = 0, k;
+		json_t *groups = answer_findings(&a[i], &naff), *g;
 		fprintf(out,
 			"%s: %zu image%s affected (%zu hold%s its packages; %zu package group%s "
 			"scanned)\n",
 			a[i].query, naff, naff == 1 ? "" : "s", a[i].candidates,
 			a[i].candidates == 1 ? "s" : "", a[i].classes,
 			a[i].classes == 1 ? "" : "s");
-		if (a[i].nhits == 0)
-			continue;
-		fprintf(out, "  %-9s %-20s %-28s %-30s %-22s %-22s %s\n", "SEVERITY", "IMAGE",
-			"NAME", "PACKAGE", "INSTALLED", "FIXED-IN", "VEX");
-		for (size_t k = 0; k < a[i].nhits; k++) {
-			const struct fleet_hit *h = &a[i].hits[k];
-			const struct fleet_image_info *im = &a[i].images[h->image];
-			for (int sup = 0; sup < 2; sup++) {
-				const struct vuln_finding *v =
-					sup ? h->report.suppressed : h->report.findings;
-				size_t nv = sup ? h->report.nsuppressed : h->report.nfindings;
-				for (size_t f = 0; f < nv; f++) {
-					char dg[21], nm[29], pk[31], inst[23], fx[23], both[200];
-					snprintf(both, sizeof(both), "%s%s%s%s", v[f].owner,
-						 strcmp(v[f].owner, v[f].package) ? " (" : "",
-						 strcmp(v[f].owner, v[f].package) ? v[f].package
-										  : "",
-						 strcmp(v[f].owner, v[f].package) ? ")" : "");
-					fit(dg, 20,
-					    im->digest +
-						    (strncmp(im->digest, "sha256:", 7) ? 0 : 7));
-					fit(nm, 28, im->names.n ? im->names.v[0] : im->target);
-					fit(pk, 30, both);
-					fit(inst, 22,
-					    v[f].owner_version ? v[f].owner_version : v[f].version);
-					fit(fx, 22,
-					    v[f].fixed	? v[f].fixed
-					    : v[f].kind ? v[f].kind
-							: "(unfixed)");
-					fprintf(out,
-						"  %-9s %-20s %-28s %-30s %-22s %-22s %s%s%s\n",
-						vuln_severity_name(v[f].severity), dg, nm, pk, inst,
-						fx, v[f].vex_status ? v[f].vex_status : "-",
-						v[f].vex_justification ? ": " : "",
-						v[f].vex_justification ? v[f].vex_justification
-								       : "");
+		if (json_array_size(groups) > 0)
+			fprintf(out, "  %-9s %-18s %-30s %-22s %-22s %-13s %s\n", "SEVERITY", "ID",
+				"PACKAGE", "INSTALLED", "FIXED-IN", "VEX", "IMAGES");
+		json_array_foreach(groups, k, g)
+		{
+			const json_t *f = json_object_get(g, "finding"),
+				     *im = json_object_get(g, "images");
+			const char *owner = ward_json_str(f, "owner"),
+				   *pkg = ward_json_str(f, "package");
+			const char *fixed = ward_json_str(f, "fixed"),
+				   *kind = ward_json_str(f, "kind");
+			const char *vex = ward_json_str(json_object_get(f, "vex"), "status");
+			char id[19], pk[31], inst[23], fx[23], vx[14], both[200];
+			snprintf(both, sizeof(both), "%s%s%s%s", owner ? owner : "?",
+				 owner && pkg && strcmp(owner, pkg) ? " (" : "",
+				 owner && pkg && strcmp(owner, pkg) ? pkg : "",
+				 owner && pkg && strcmp(owner, pkg) ? ")" : "");
+			fit(id, 18, ward_json_str(f, "id"));
+			fit(pk, 30, both);
+			fit(inst, 22,
+			    ward_json_str(f, "owner_version") ? ward_json_str(f, "owner_version")
+							      : ward_json_str(f, "version"));
+			fit(fx, 22, fixed ? fixed : kind ? kind : "(unfixed)");
+			fit(vx, 13, vex);
+			fprintf(out, "  %-9s %-18s %-30s %-22s %-22s %-13s %zu",
+				ward_json_str(f, "severity"), id, pk, inst, fx, vx,
+				json_array_size(im));
+			for (size_t m = 0; m < json_array_size(im) && m < 3; m++) {
+				const char *d = json_string_value(json_array_get(im, m));
+				for (size_t h = 0; h < a[i].nhits; h++) {
+					const struct fleet_image_info *x =
+						&a[i].images[a[i].hits[h].image];
+					if (strcmp(x->digest, d) == 0) {
+						fprintf(out, "%s%s", m ? ", " : ": ",
+							x->names.n ? x->names.v[0] : x->digest);
+						break;
+					}
 				}
 			}
+			fprintf(out, "%s\n", json_array_size(im) > 3 ? ", ..." : "");
 		}
+		json_decref(groups);
 	}
 	return ferror(out) ? ward_errno(WARD_EENV, "writing the table") : 0;
 }

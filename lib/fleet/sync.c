@@ -94,15 +94,109 @@ strcmp_null(const char *a, const char *b)
 
 /* ---------------------------------------------------------------- state */
 
+/* One finding of a set, as a comparison needs it. */
+struct fitem {
+	char *id;
+	char *text;   /* the finding's compact JSON */
+	int64_t hash; /* of text */
+	int sup;      /* suppressed by VEX */
+	int has_fixed;
+	int severity;
+	struct ward_strv records;
+};
+
+struct fitems {
+	struct fitem *v; /* sorted by id */
+	size_t n;
+};
+
+static void
+fitems_clear(struct fitems *x)
+{
+	for (size_t i = 0; i < x->n; i++) {
+		free(x->v[i].id);
+		free(x->v[i].text);
+		ward_strv_free(&x->v[i].records);
+	}
+	free(x->v);
+	memset(x, 0, sizeof(*x));
+}
+
+static void
+fitems_free(struct fitems *x)
+{
+	if (x != NULL) {
+		fitems_clear(x);
+		free(x);
+	}
+}
+
+static int
+fitem_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct fitem *)a)->id, ((const struct fitem *)b)->id);
+}
+
+/* The findings of a set's JSON ({"findings": [...], "suppressed": [...]}). */
+static struct fitems *
+fitems_of(const json_t *set)
+{
+	struct fitems *x = ward_calloc(1, sizeof(*x));
+	size_t n = json_array_size(json_object_get(set, "findings")) +
+		   json_array_size(json_object_get(set, "suppressed"));
+	json_t *f, *r;
+	size_t i, k;
+
+	if (x == NULL || (x->v = ward_calloc(n + 1, sizeof(*x->v))) == NULL) {
+		free(x);
+		return NULL;
+	}
+	for (int sup = 0; sup < 2; sup++)
+		json_array_foreach(json_object_get(set, sup ? "suppressed" : "findings"), i, f)
+		{
+			struct fitem *it = &x->v[x->n];
+			const char *id = ward_json_str(f, "id");
+			if (id == NULL)
+				continue;
+			x->n++;
+			it->sup = sup;
+			it->has_fixed = json_is_string(json_object_get(f, "fixed"));
+			it->severity = vuln_severity_parse(ward_json_str(f, "severity"));
+			if ((it->id = ward_strdup(id)) == NULL ||
+			    (it->text = ward_json_dump(f, 0)) == NULL)
+				goto fail;
+			it->hash = fleet_hash_id(it->text, strlen(it->text));
+			json_array_foreach(json_object_get(f, "records"), k, r)
+			{
+				if (json_is_string(r) &&
+				    ward_strv_push(&it->records, json_string_value(r)) != 0)
+					goto fail;
+			}
+		}
+	if (x->n > 1)
+		qsort(x->v, x->n, sizeof(*x->v), fitem_cmp);
+	return x;
+fail:
+	fitems_free(x);
+	return NULL;
+}
+
 /* What one owner group of one image was found to have: a set of findings
  * stored once (findingset, keyed by a hash of its JSON) that exposure rows
  * point at, with the counts the metrics need. */
 struct fset {
-	int64_t id;   /* 0: no finding at all (no row) */
-	char *data;   /* {"findings":[...],"suppressed":[...]}, compact */
-	json_t *byid; /* made when first compared: id -> {"f": finding, "s": suppressed} */
+	int64_t id;			  /* 0: no finding at all (no row) */
+	char *data;			  /* {"findings":[...],"suppressed":[...]}, compact */
+	struct fitems *items;		  /* made when first compared */
 	int64_t n[VULN_SEV_CRITICAL + 1]; /* unsuppressed findings by severity */
 	int64_t nsuppressed;
+};
+
+/* The sets of an evaluation's classes, made on first use. */
+struct setcache {
+	struct fset *v;
+	unsigned char *made;
+	size_t cap;
 };
 
 struct old {
@@ -120,16 +214,39 @@ struct pend {
 	const struct fset *set;
 };
 
+/* One change to report: a finding that became (kind) on some images, for
+ * one reason ("advisory" or "image added"). */
+struct group {
+	int kind;
+	const char *reason;
+	char *finding; /* compact JSON */
+	int severity;
+	int64_t *images;
+	size_t n, cap;
+};
+
+struct fleet_sync_result {
+	json_t *summary;
+	struct group *g;
+	size_t ng, capg;
+	json_t *gidx;			 /* "kind|reason|hash" -> group index */
+	struct fleet_image_info *images; /* of every image a change names, sorted by id */
+	size_t nimages;
+	const struct recs *store; /* valid only while fleet_sync runs */
+	json_t *times;		  /* group index -> {record: modified} (made at the end) */
+};
+
 struct sync {
 	struct fleet *f;
 	struct vuln_db *db;
 	const struct fleet_sync_opts *o;
 	struct recs store, feed;
 	struct ward_strv changed; /* record ids, sorted */
-	json_t *images, *findings, *changes;
-	json_t *image_idx, *finding_idx; /* digest -> index; finding hash -> index */
-	json_t *stored;			 /* finding sets written in this sync */
-	json_t *oldsets;		 /* stored set id -> its JSON */
+	struct fleet_sync_result *res;
+	json_t *stored;	 /* finding sets written in this sync */
+	json_t *oldsets; /* stored set id -> index into olditems */
+	struct fitems *olditems;
+	size_t nold, capold;
 	struct pend *pend;
 	size_t npend;
 	size_t count[FLEET_CHANGED + 1];
@@ -148,14 +265,47 @@ fset_free(struct fset *x)
 {
 	if (x != NULL) {
 		free(x->data);
-		json_decref(x->byid);
+		fitems_free(x->items);
+		memset(x, 0, sizeof(*x));
 	}
+}
+
+static void
+setcache_free(struct setcache *c)
+{
+	for (size_t i = 0; i < c->cap; i++)
+		fset_free(&c->v[i]);
+	free(c->v);
+	free(c->made);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The cached set of class cls (room for n classes). */
+static struct fset *
+setcache_get(struct setcache *c, size_t n, size_t cls, int *made)
+{
+	if (n > c->cap) {
+		struct fset *v = ward_realloc(c->v, n * sizeof(*v));
+		unsigned char *m;
+		if (v == NULL)
+			return NULL;
+		c->v = v;
+		if ((m = ward_realloc(c->made, n)) == NULL)
+			return NULL;
+		c->made = m;
+		memset(c->v + c->cap, 0, (n - c->cap) * sizeof(*v));
+		memset(c->made + c->cap, 0, n - c->cap);
+		c->cap = n;
+	}
+	*made = c->made[cls];
+	c->made[cls] = 1;
+	return &c->v[cls];
 }
 
 /* The set of a report: its findings and suppressed findings as the scan's
  * JSON writes them. */
 static int
-fset_make(const struct vuln_report *r, struct fset *out)
+fset_make(const struct vuln_report *r, int items, struct fset *out)
 {
 	json_t *j, *o;
 
@@ -167,8 +317,10 @@ fset_make(const struct vuln_report *r, struct fset *out)
 	o = json_pack("{s:O,s:O}", "findings", json_object_get(j, "findings"), "suppressed",
 		      json_object_get(j, "suppressed"));
 	json_decref(j);
-	if (o == NULL || (out->data = ward_json_dump(o, 0)) == NULL) {
+	if (o == NULL || (out->data = ward_json_dump(o, 0)) == NULL ||
+	    (items && (out->items = fitems_of(o)) == NULL)) {
 		json_decref(o);
+		fset_free(out);
 		return ward_err(WARD_EENV, "out of memory");
 	}
 	json_decref(o);
@@ -179,10 +331,10 @@ fset_make(const struct vuln_report *r, struct fset *out)
 	return 0;
 }
 
-/* The set of one use: its class's, or with the image's VEX applied. */
+/* The set of one use with the image's VEX applied. */
 static int
 vex_set(const struct fleet_class *cls, struct vuln_vex *vex, const struct fleet_image_info *im,
-	struct fset *out)
+	int items, struct fset *out)
 {
 	struct vuln_report r = {0};
 	int rc = -1;
@@ -198,212 +350,162 @@ vex_set(const struct fleet_class *cls, struct vuln_vex *vex, const struct fleet_
 		if (ward_strv_push(&r.target_ids, im->target_ids.v[i]) != 0)
 			goto out;
 	if (vuln_vex_apply(vex, &r) == 0)
-		rc = fset_make(&r, out);
+		rc = fset_make(&r, items, out);
 out:
 	vuln_report_free(&r);
 	return rc;
 }
 
-static int
-image_index(struct sync *s, const struct fleet_image_info *im, json_int_t *out)
-{
-	json_t *i = json_object_get(s->image_idx, im->digest);
-
-	if (i == NULL) {
-		i = json_integer((json_int_t)json_array_size(s->images));
-		if (json_object_set_new(s->image_idx, im->digest, i) != 0 ||
-		    json_array_append_new(s->images,
-					  json_pack("{s:s,s:o}", "digest", im->digest, "names",
-						    ward_json_strv(&im->names))) != 0)
-			return ward_err(WARD_EENV, "out of memory");
-	}
-	*out = json_integer_value(i);
-	return 0;
-}
-
-/* Findings in the output are listed once; changes point at them. */
-static int
-finding_index(struct sync *s, const json_t *f, json_int_t *out)
-{
-	char *text = ward_json_dump(f, 0), key[24];
-	json_t *i;
-
-	if (text == NULL)
-		return ward_err(WARD_EENV, "out of memory");
-	snprintf(key, sizeof(key), "%lld", (long long)fleet_hash_id(text, strlen(text)));
-	free(text);
-	if ((i = json_object_get(s->finding_idx, key)) == NULL) {
-		i = json_integer((json_int_t)json_array_size(s->findings));
-		if (json_object_set_new(s->finding_idx, key, i) != 0 ||
-		    json_array_append(s->findings, (json_t *)f) != 0)
-			return ward_err(WARD_EENV, "out of memory");
-	}
-	*out = json_integer_value(i);
-	return 0;
-}
-
-/* {record: modified time} of a finding's records, as the store has them. */
-static json_t *
-record_times(struct sync *s, const json_t *f)
-{
-	json_t *out = json_object(), *r;
-	size_t i;
-
-	json_array_foreach(json_object_get(f, "records"), i, r)
-	{
-		const struct rec *x =
-			json_is_string(r) ? rec_find(&s->store, json_string_value(r)) : NULL;
-		if (x != NULL)
-			json_object_set_new(out, x->id,
-					    json_string(x->withdrawn ? x->withdrawn : x->modified));
-	}
-	return out;
-}
-
-/* 1 when none of the finding's records matches any more: withdrawn or gone. */
-static int
-all_withdrawn(struct sync *s, const json_t *f)
-{
-	json_t *r;
-	size_t i;
-	int all = 1, any = 0;
-
-	json_array_foreach(json_object_get(f, "records"), i, r)
-	{
-		const struct rec *x =
-			json_is_string(r) ? rec_find(&s->store, json_string_value(r)) : NULL;
-		any = 1;
-		if (x != NULL && x->withdrawn == NULL)
-			all = 0;
-	}
-	return any && all;
-}
-
-static int
-change(struct sync *s, int kind, const struct fleet_image_info *im, const json_t *f,
-       const char *reason)
-{
-	json_int_t ii = 0, fi = 0;
-	json_t *c;
-
-	s->count[kind]++;
-	if (strcmp(reason, "image added") == 0 && !(s->o && s->o->list_new_images))
-		return 0;
-	if (image_index(s, im, &ii) != 0 || finding_index(s, f, &fi) != 0)
-		return -1;
-	c = json_pack("{s:s,s:s,s:I,s:I,s:o}", "change", change_names[kind], "reason", reason,
-		      "image", ii, "finding", fi, "records", record_times(s, f));
-	if (c == NULL || json_array_append_new(s->changes, c) != 0)
-		return ward_err(WARD_EENV, "out of memory");
-	return 0;
-}
-
-/* The stored set id's JSON (cached), or NULL with the error recorded. */
-static json_t *
+/* The stored set's findings (cached), or NULL with the error recorded. */
+static struct fitems *
 old_set(struct sync *s, int64_t id)
 {
 	char key[24];
 	struct fdb_val p[] = {fv_int(id)};
 	struct fdb_cur *c;
-	json_t *j = NULL;
+	struct fitems *x = NULL;
+	json_t *j, *set = NULL;
 
 	snprintf(key, sizeof(key), "%lld", (long long)id);
 	if ((j = json_object_get(s->oldsets, key)) != NULL)
-		return j;
+		return &s->olditems[json_integer_value(j)];
 	if ((c = fdb_query(s->f->db, "SELECT data FROM findingset WHERE id=?", p, 1)) == NULL)
 		return NULL;
 	if (fdb_next(c) == 1 && fdb_text(c, 0) != NULL)
-		j = ward_json_loadb(fdb_text(c, 0), strlen(fdb_text(c, 0)),
-				    "inventory finding set");
+		set = ward_json_loadb(fdb_text(c, 0), strlen(fdb_text(c, 0)),
+				      "inventory finding set");
 	fdb_cur_close(c);
-	if (j == NULL) {
+	if (set == NULL) {
 		if (ward_errmsg()[0] == '\0')
 			ward_err(WARD_EENV, "%s: finding set %lld is missing", fleet_name(s->f),
 				 (long long)id);
 		return NULL;
 	}
-	json_object_set_new(s->oldsets, key, j);
-	return j;
-}
-
-/* id -> finding, and whether it is suppressed, of a set's JSON. */
-static json_t *
-by_id(const json_t *set)
-{
-	json_t *m = json_object(), *f;
-	size_t i;
-
-	for (int sup = 0; m != NULL && sup < 2; sup++)
-		json_array_foreach(json_object_get(set, sup ? "suppressed" : "findings"), i, f)
-		{
-			const char *id = ward_json_str(f, "id");
-			if (id != NULL)
-				json_object_set_new(m, id,
-						    json_pack("{s:O,s:b}", "f", f, "s", sup));
+	x = fitems_of(set);
+	json_decref(set);
+	if (x == NULL)
+		return NULL;
+	if (s->nold == s->capold) {
+		size_t cap = s->capold ? s->capold * 2 : 256;
+		struct fitems *v = ward_realloc(s->olditems, cap * sizeof(*v));
+		if (v == NULL) {
+			fitems_free(x);
+			return NULL;
 		}
-	return m;
+		s->olditems = v;
+		s->capold = cap;
+	}
+	s->olditems[s->nold] = *x;
+	free(x); /* its contents moved */
+	json_object_set_new(s->oldsets, key, json_integer((json_int_t)s->nold));
+	return &s->olditems[s->nold++];
 }
 
-/* What changed between the stored set and the new one of a group. */
+/* 1 when none of the finding's records matches any more: withdrawn or gone. */
 static int
-diff_sets(struct sync *s, const struct fleet_image_info *im, int64_t oldid, struct fset *now,
-	  const char *reason)
+all_withdrawn(struct sync *s, const struct fitem *f)
 {
-	json_t *o = NULL, *n = NULL, *os = NULL, *v;
-	const char *id;
-	int rc = -1;
+	for (size_t i = 0; i < f->records.n; i++) {
+		const struct rec *x = rec_find(&s->store, f->records.v[i]);
+		if (x != NULL && x->withdrawn == NULL)
+			return 0;
+	}
+	return f->records.n > 0;
+}
 
-	if (oldid != 0 && (os = old_set(s, oldid)) == NULL)
-		return -1;
-	if (now->id != 0 && now->byid == NULL) {
-		json_t *ns = ward_json_loadb(now->data, strlen(now->data), "finding set");
-		if (ns == NULL)
+/* Image `image` shows the change kind of finding f. */
+static int
+change(struct sync *s, int kind, int64_t image, const struct fitem *f, const char *reason)
+{
+	struct fleet_sync_result *r = s->res;
+	char key[80];
+	json_t *gi;
+	struct group *g;
+
+	s->count[kind]++;
+	if (strcmp(reason, "image added") == 0 && !(s->o && s->o->list_new_images))
+		return 0;
+	snprintf(key, sizeof(key), "%d|%s|%lld", kind, reason, (long long)f->hash);
+	if ((gi = json_object_get(r->gidx, key)) == NULL) {
+		if (r->ng == r->capg) {
+			size_t cap = r->capg ? r->capg * 2 : 64;
+			struct group *ng = ward_realloc(r->g, cap * sizeof(*ng));
+			if (ng == NULL)
+				return -1;
+			r->g = ng;
+			r->capg = cap;
+		}
+		g = &r->g[r->ng];
+		memset(g, 0, sizeof(*g));
+		g->kind = kind;
+		g->reason = reason;
+		g->severity = f->severity;
+		if ((g->finding = ward_strdup(f->text)) == NULL)
 			return -1;
-		now->byid = by_id(ns);
-		json_decref(ns);
-		if (now->byid == NULL)
+		gi = json_integer((json_int_t)r->ng++);
+		if (json_object_set_new(r->gidx, key, gi) != 0)
 			return ward_err(WARD_EENV, "out of memory");
 	}
-	o = os ? by_id(os) : json_object();
-	n = now->byid ? json_incref(now->byid) : json_object();
-	if (o == NULL || n == NULL)
-		goto out;
-	json_object_foreach(n, id, v)
-	{
-		json_t *w = json_object_get(o, id), *f = json_object_get(v, "f");
-		int sup = json_is_true(json_object_get(v, "s")), kind = 0;
-		if (w == NULL) {
-			kind = sup ? 0 : FLEET_NEWLY_AFFECTED;
-		} else {
-			json_t *wf = json_object_get(w, "f");
-			int wsup = json_is_true(json_object_get(w, "s"));
-			if (!wsup && sup)
-				kind = FLEET_NEWLY_FIXED;
-			else if (wsup && !sup)
-				kind = FLEET_NEWLY_AFFECTED;
-			else if (!sup && !json_equal(wf, f))
-				kind = !json_is_string(json_object_get(wf, "fixed")) &&
-						       json_is_string(json_object_get(f, "fixed"))
-					       ? FLEET_FIX_AVAILABLE
-					       : FLEET_CHANGED;
+	g = &r->g[json_integer_value(gi)];
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		int64_t *v = ward_realloc(g->images, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		g->images = v;
+		g->cap = cap;
+	}
+	g->images[g->n++] = image;
+	return 0;
+}
+
+/* What changed on image between the stored set oldid and the new one. */
+static int
+diff_sets(struct sync *s, int64_t image, int64_t oldid, struct fset *now, const char *reason)
+{
+	static const struct fitems none = {0};
+	const struct fitems *o = &none, *n = &none;
+	size_t i = 0, k = 0;
+
+	if (oldid != 0 && (o = old_set(s, oldid)) == NULL)
+		return -1;
+	if (now->id != 0) {
+		if (now->items == NULL) {
+			json_t *set = ward_json_loadb(now->data, strlen(now->data), "finding set");
+			if (set == NULL || (now->items = fitems_of(set)) == NULL) {
+				json_decref(set);
+				return -1;
+			}
+			json_decref(set);
 		}
-		if (kind != 0 && change(s, kind, im, f, reason) != 0)
-			goto out;
+		n = now->items;
 	}
-	json_object_foreach(o, id, v)
-	{
-		json_t *f = json_object_get(v, "f");
-		if (json_object_get(n, id) != NULL || json_is_true(json_object_get(v, "s")))
-			continue;
-		if (change(s, all_withdrawn(s, f) ? FLEET_WITHDRAWN : FLEET_NEWLY_FIXED, im, f,
-			   reason) != 0)
-			goto out;
+	while (i < o->n || k < n->n) {
+		int c = i == o->n ? 1 : k == n->n ? -1 : strcmp(o->v[i].id, n->v[k].id);
+		int kind = 0;
+		const struct fitem *f;
+		if (c < 0) { /* gone */
+			f = &o->v[i++];
+			if (!f->sup)
+				kind = all_withdrawn(s, f) ? FLEET_WITHDRAWN : FLEET_NEWLY_FIXED;
+		} else if (c > 0) { /* new */
+			f = &n->v[k++];
+			kind = f->sup ? 0 : FLEET_NEWLY_AFFECTED;
+		} else {
+			const struct fitem *w = &o->v[i++];
+			f = &n->v[k++];
+			if (!w->sup && f->sup)
+				kind = FLEET_NEWLY_FIXED;
+			else if (w->sup && !f->sup)
+				kind = FLEET_NEWLY_AFFECTED;
+			else if (!f->sup && w->hash != f->hash)
+				kind = !w->has_fixed && f->has_fixed ? FLEET_FIX_AVAILABLE
+								     : FLEET_CHANGED;
+		}
+		if (kind != 0 && change(s, kind, image, f, reason) != 0)
+			return -1;
 	}
-	rc = 0;
-out:
-	json_decref(o);
-	json_decref(n);
-	return rc;
+	return 0;
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -586,24 +688,22 @@ distinct(int64_t *v, size_t n)
 
 /* Compare every use of e with the stored rows and write the difference:
  * on the images in keep (a keys pass: stored rows read by owner), or on
- * every image of e (new images, whose rows were removed first). */
+ * every image of e (new images, whose rows were removed first).  The
+ * class sets are cached in sc, across calls on the same evaluation. */
 static int
-process(struct sync *s, struct fleet_eval *e, const int64_t *keep, size_t nkeep, const char *reason)
+process(struct sync *s, struct fleet_eval *e, struct setcache *sc, const int64_t *keep,
+	size_t nkeep, const char *reason)
 {
 	struct ward_strv names = {0};
 	struct fleet_vex *vex = NULL;
 	struct fleet_image_info *infos = NULL;
-	struct fset *sets = NULL; /* per class, made on first use */
-	unsigned char *made = NULL;
 	struct olds olds = {0};
 	int64_t *imgs = NULL, *owners = NULL;
 	size_t nvex = 0, nimgs = 0, nowners = 0, o = 0;
-	int rc = -1;
+	int added = strcmp(reason, "image added") == 0, rc = -1;
 
 	if ((imgs = ward_calloc(e->nuses + 1, sizeof(*imgs))) == NULL ||
-	    (owners = ward_calloc(e->nuses + 1, sizeof(*owners))) == NULL ||
-	    (sets = ward_calloc(e->nclasses + 1, sizeof(*sets))) == NULL ||
-	    (made = ward_calloc(e->nclasses + 1, 1)) == NULL)
+	    (owners = ward_calloc(e->nuses + 1, sizeof(*owners))) == NULL)
 		goto out;
 	for (size_t i = 0; i < e->nuses; i++)
 		if (keep == NULL || in_sorted(keep, nkeep, e->uses[i].image)) {
@@ -616,56 +716,67 @@ process(struct sync *s, struct fleet_eval *e, const int64_t *keep, size_t nkeep,
 		rc = 0;
 		goto out;
 	}
-	if (fleet_image_infos(s->f, imgs, nimgs, &infos) != 0)
-		goto out;
-	if (keep != NULL && load_olds(s, owners, nowners, &olds) != 0)
-		goto out;
+	/* image details only where VEX may apply; stored rows of the owners */
 	if (fleet_eval_names(e, &names) != 0 ||
 	    (names.n > 0 && fleet_vex_for(s->f, &names, &vex, &nvex) != 0))
 		goto out;
+	{
+		int64_t *withvex = ward_calloc(nvex + 1, sizeof(*withvex));
+		size_t nw = 0;
+		if (withvex == NULL)
+			goto out;
+		for (size_t i = 0; i < nvex; i++)
+			if (in_sorted(imgs, nimgs, vex[i].image))
+				withvex[nw++] = vex[i].image;
+		rc = fleet_image_infos(s->f, withvex, nw, &infos);
+		free(withvex);
+		if (rc != 0) {
+			rc = -1;
+			goto out;
+		}
+		rc = -1;
+		nimgs = nw; /* infos has nw entries */
+	}
+	if (keep != NULL && load_olds(s, owners, nowners, &olds) != 0)
+		goto out;
 	for (size_t i = 0; i < e->nuses; i++) {
 		const struct fleet_use *u = &e->uses[i];
-		const struct fleet_image_info *im;
 		struct vuln_vex *v;
 		struct fset own = {0}, *set;
 		int64_t oldid = 0;
-		int r;
+		int r = 0, made;
 		if (keep != NULL && !in_sorted(keep, nkeep, u->image))
-			continue;
-		if ((im = info_of(infos, nimgs, u->image)) == NULL)
 			continue;
 		while (o < olds.n && old_cmp(&olds.v[o], &(struct old){u->image, u->owner, 0}) < 0)
 			o++;
 		if (o < olds.n && olds.v[o].image == u->image && olds.v[o].owner == u->owner)
 			oldid = olds.v[o].set;
-		if ((v = e->classes[u->cls].r.nfindings ? fleet_vex_find(vex, nvex, u->image)
-							: NULL) != NULL) {
-			if (vex_set(&e->classes[u->cls], v, im, &own) != 0)
+		v = e->classes[u->cls].r.nfindings ? fleet_vex_find(vex, nvex, u->image) : NULL;
+		if (v != NULL) {
+			const struct fleet_image_info *im = info_of(infos, nimgs, u->image);
+			if (im == NULL || vex_set(&e->classes[u->cls], v, im, !added, &own) != 0)
 				goto out;
 			set = &own;
 		} else {
-			if (!made[u->cls] && fset_make(&e->classes[u->cls].r, &sets[u->cls]) != 0)
+			if ((set = setcache_get(sc, e->nclasses, u->cls, &made)) == NULL)
 				goto out;
-			made[u->cls] = 1;
-			set = &sets[u->cls];
+			if (!made && fset_make(&e->classes[u->cls].r, !added, set) != 0)
+				goto out;
 		}
-		r = 0;
-		if (set->id != oldid && oldid == 0 && strcmp(reason, "image added") == 0 &&
-		    !(s->o && s->o->list_new_images)) {
-			/* a new image's findings are counted, not listed */
-			for (int k = 0; k <= VULN_SEV_CRITICAL; k++)
-				s->count[FLEET_NEWLY_AFFECTED] += (size_t)set->n[k];
-			r = write_row(s, u->image, u->owner, oldid, set);
-			if (r == 0 && set == &own)
-				r = flush(s);
-		} else if (set->id != oldid) {
-			r = diff_sets(s, im, oldid, set, reason);
+		if (set->id != oldid) {
+			if (added && oldid == 0 && !(s->o && s->o->list_new_images)) {
+				/* a new image's findings are counted, not listed */
+				for (int k = 0; k <= VULN_SEV_CRITICAL; k++)
+					s->count[FLEET_NEWLY_AFFECTED] += (size_t)set->n[k];
+			} else {
+				r = diff_sets(s, u->image, oldid, set, reason);
+			}
 			if (r == 0)
 				r = write_row(s, u->image, u->owner, oldid, set);
 			if (r == 0 && set == &own)
 				r = flush(s); /* own is freed below */
 		}
-		if (strcmp(reason, "image added") == 0)
+		if (added)
 			for (int k = 0; k <= VULN_SEV_CRITICAL; k++)
 				s->new_findings += (size_t)set->n[k];
 		fset_free(&own);
@@ -677,10 +788,6 @@ out:
 	s->npend = 0;
 	free(imgs);
 	free(owners);
-	for (size_t c = 0; sets != NULL && c < e->nclasses; c++)
-		fset_free(&sets[c]);
-	free(sets);
-	free(made);
 	fleet_image_infos_free(infos, infos ? nimgs : 0);
 	fleet_vex_free(vex, nvex);
 	free(olds.v);
@@ -892,10 +999,13 @@ totals(struct fleet *f)
 	return by;
 }
 
+#define IMAGE_BATCH 512 /* images added since the last sync, evaluated per batch */
+
 static int
-sync_once(struct sync *s, json_t **out)
+sync_once(struct sync *s)
 {
 	struct fleet_eval e = {0};
+	struct setcache sc = {0};
 	struct ward_strv keys = {0};
 	int64_t *synced = NULL, *fresh = NULL;
 	size_t nsynced = 0, nfresh = 0;
@@ -929,28 +1039,30 @@ sync_once(struct sync *s, json_t **out)
 	if (s->changed.n > 0 && nsynced > 0) {
 		if (changed_keys(s, &keys) != 0 ||
 		    fleet_eval_keys(s->f, s->db, NULL, &keys, &e) != 0 ||
-		    process(s, &e, synced, nsynced, "advisory") != 0)
+		    process(s, &e, &sc, synced, nsynced, "advisory") != 0)
 			goto out;
 		fleet_eval_free(&e);
+		setcache_free(&sc);
 	}
-	/* 2. images added since, whole */
-	if (nfresh > 0) {
+	/* 2. images added since, whole, a batch at a time (the groups already
+	 * scanned are kept) */
+	for (size_t at = 0; at < nfresh; at += IMAGE_BATCH) {
+		size_t n = nfresh - at < IMAGE_BATCH ? nfresh - at : IMAGE_BATCH;
 		char *del =
 			fleet_in_sql("DELETE FROM exposure WHERE image_id IN ", NULL, FLEET_BATCH);
 		struct fdb_val p[FLEET_BATCH];
 		int r = del ? 0 : -1;
-		for (size_t at = 0; r == 0 && at < nfresh; at += FLEET_BATCH) {
+		for (size_t b = 0; r == 0 && b < n; b += FLEET_BATCH) {
 			for (size_t k = 0; k < FLEET_BATCH; k++)
-				p[k] = fv_int(fresh[at + k < nfresh ? at + k : nfresh - 1]);
+				p[k] = fv_int(fresh[at + (b + k < n ? b + k : n - 1)]);
 			if (fdb_run(s->f->db, del, p, FLEET_BATCH) < 0)
 				r = -1;
 		}
 		free(del);
-		if (r != 0 || fleet_eval_images(s->f, s->db, fresh, nfresh, &e) != 0 ||
-		    process(s, &e, NULL, 0, "image added") != 0)
+		if (r != 0 || fleet_eval_images(s->f, s->db, fresh + at, n, &e) != 0 ||
+		    process(s, &e, &sc, NULL, 0, "image added") != 0)
 			goto out;
-		fleet_eval_free(&e);
-		for (size_t i = 0; i < nfresh; i++) {
+		for (size_t i = at; i < at + n; i++) {
 			struct fdb_val q[] = {fv_int(fresh[i])};
 			if (fdb_run(s->f->db,
 				    "INSERT INTO synced(image_id) VALUES(?) ON CONFLICT DO NOTHING",
@@ -958,7 +1070,9 @@ sync_once(struct sync *s, json_t **out)
 				goto out;
 		}
 	}
-	/* 3. the feed as seen now; findings nothing points at any more */
+	fleet_eval_free(&e);
+	setcache_free(&sc);
+	/* 3. the feed as seen now; finding sets nothing points at any more */
 	if (update_feed(s) != 0 ||
 	    fdb_run(s->f->db,
 		    "DELETE FROM findingset WHERE NOT EXISTS (SELECT 1 FROM exposure WHERE "
@@ -969,10 +1083,30 @@ sync_once(struct sync *s, json_t **out)
 		struct fdb_val q[] = {fv_text(s->now)};
 		if (fdb_run(s->f->db,
 			    "INSERT INTO meta(key, value) VALUES('last_sync', ?) ON CONFLICT(key) "
-			    "DO "
-			    "UPDATE SET value = excluded.value",
+			    "DO UPDATE SET value = excluded.value",
 			    q, 1) < 0)
 			goto out;
+	}
+	/* 4. what the report needs: the images the changes name, the totals */
+	{
+		int64_t *ids;
+		size_t n = 0;
+		for (size_t g = 0; g < s->res->ng; g++)
+			n += s->res->g[g].n;
+		if ((ids = ward_calloc(n + 1, sizeof(*ids))) == NULL)
+			goto out;
+		n = 0;
+		for (size_t g = 0; g < s->res->ng; g++)
+			for (size_t i = 0; i < s->res->g[g].n; i++)
+				ids[n++] = s->res->g[g].images[i];
+		n = distinct(ids, n);
+		rc = fleet_image_infos(s->f, ids, n, &s->res->images);
+		free(ids);
+		if (rc != 0) {
+			rc = -1;
+			goto out;
+		}
+		s->res->nimages = n;
 	}
 	if ((tot = totals(s->f)) == NULL)
 		goto out;
@@ -981,30 +1115,49 @@ sync_once(struct sync *s, json_t **out)
 		for (int k = FLEET_NEWLY_AFFECTED; k <= FLEET_CHANGED; k++)
 			json_object_set_new(ch, change_names[k],
 					    json_integer((json_int_t)s->count[k]));
-		*out = json_pack("{s:s,s:s,s:o,s:s,s:O,s:o,s:{s:I,s:I},s:O,s:O,s:O,s:o}",
-				 "inventory", fleet_name(s->f), "backend", fleet_backend(s->f),
-				 "previous_sync", ward_json_str_or_null(prev), "synced", s->now,
-				 "records", counts, "counts", ch, "new_images", "images",
-				 (json_int_t)nfresh, "findings", (json_int_t)s->new_findings,
-				 "images", s->images, "findings", s->findings, "changes",
-				 s->changes, "affected", tot);
+		s->res->summary =
+			json_pack("{s:s,s:s,s:o,s:s,s:O,s:o,s:{s:I,s:I},s:o}", "inventory",
+				  fleet_name(s->f), "backend", fleet_backend(s->f), "previous_sync",
+				  ward_json_str_or_null(prev), "synced", s->now, "records", counts,
+				  "counts", ch, "new_images", "images", (json_int_t)nfresh,
+				  "findings", (json_int_t)s->new_findings, "affected", tot);
 		tot = NULL;
 	}
-	if (*out == NULL) {
+	if (s->res->summary == NULL) {
 		ward_err(WARD_EENV, "out of memory");
 		goto out;
 	}
-	if (fdb_commit(s->f->db) != 0) {
-		json_decref(*out);
-		*out = NULL;
-		goto fail;
+	/* the records' times, while the store's list is at hand */
+	if ((s->res->times = json_array()) == NULL)
+		goto out;
+	for (size_t g = 0; g < s->res->ng; g++) {
+		json_t *f = ward_json_loadb(s->res->g[g].finding, strlen(s->res->g[g].finding),
+					    "finding"),
+		       *t = json_object(), *r;
+		size_t i;
+		json_array_foreach(json_object_get(f, "records"), i, r)
+		{
+			const struct rec *x = json_is_string(r)
+						      ? rec_find(&s->store, json_string_value(r))
+						      : NULL;
+			if (x != NULL)
+				json_object_set_new(
+					t, x->id,
+					json_string(x->withdrawn ? x->withdrawn : x->modified));
+		}
+		json_decref(f);
+		json_array_append_new(s->res->times, t);
 	}
+	if (fdb_commit(s->f->db) != 0)
+		goto fail;
 	rc = 0;
 	goto fail;
 out:
+	rc = -1;
 	fdb_rollback(s->f->db);
 fail:
 	fleet_eval_free(&e);
+	setcache_free(&sc);
 	ward_strv_free(&keys);
 	free(synced);
 	free(fresh);
@@ -1014,8 +1167,38 @@ fail:
 	return rc;
 }
 
+void
+fleet_sync_result_free(struct fleet_sync_result *r)
+{
+	if (r == NULL)
+		return;
+	json_decref(r->summary);
+	for (size_t i = 0; i < r->ng; i++) {
+		free(r->g[i].finding);
+		free(r->g[i].images);
+	}
+	free(r->g);
+	json_decref(r->gidx);
+	json_decref(r->times);
+	fleet_image_infos_free(r->images, r->nimages);
+	free(r);
+}
+
+static struct fleet_sync_result *
+result_new(void)
+{
+	struct fleet_sync_result *r = ward_calloc(1, sizeof(*r));
+
+	if (r != NULL && (r->gidx = json_object()) == NULL) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
 int
-fleet_sync(struct fleet *f, struct vuln_db *db, const struct fleet_sync_opts *o, json_t **out)
+fleet_sync(struct fleet *f, struct vuln_db *db, const struct fleet_sync_opts *o,
+	   struct fleet_sync_result **out)
 {
 	struct sync s = {0};
 	int rc = -1;
@@ -1028,37 +1211,155 @@ fleet_sync(struct fleet *f, struct vuln_db *db, const struct fleet_sync_opts *o,
 	if (vuln_db_records(db, take_store, &s.store) != 0)
 		goto out;
 	for (int tries = 1; tries <= 8; tries++) {
-		s.images = json_array();
-		s.findings = json_array();
-		s.changes = json_array();
-		s.image_idx = json_object();
-		s.finding_idx = json_object();
+		s.res = result_new();
 		s.stored = json_object();
 		s.oldsets = json_object();
 		s.pend = ward_calloc(PEND, sizeof(*s.pend));
 		memset(s.count, 0, sizeof(s.count));
 		s.new_findings = 0;
-		if (!s.images || !s.findings || !s.changes || !s.image_idx || !s.finding_idx ||
-		    !s.stored || !s.oldsets || !s.pend)
+		if (!s.res || !s.stored || !s.oldsets || !s.pend)
 			rc = ward_err(WARD_EENV, "out of memory");
 		else
-			rc = sync_once(&s, out);
-		json_decref(s.images);
-		json_decref(s.findings);
-		json_decref(s.changes);
-		json_decref(s.image_idx);
-		json_decref(s.finding_idx);
+			rc = sync_once(&s);
 		json_decref(s.stored);
 		json_decref(s.oldsets);
+		for (size_t i = 0; i < s.nold; i++)
+			fitems_clear(&s.olditems[i]);
+		free(s.olditems);
+		s.olditems = NULL;
+		s.nold = s.capold = 0;
 		free(s.pend);
 		s.pend = NULL;
 		recs_free(&s.feed);
 		ward_strv_free(&s.changed);
-		if (rc == 0 || !fdb_retryable(f->db))
+		if (rc == 0) {
+			*out = s.res;
+			break;
+		}
+		fleet_sync_result_free(s.res);
+		s.res = NULL;
+		if (!fdb_retryable(f->db))
 			break;
 		ward_err_clear();
 	}
 out:
 	recs_free(&s.store);
 	return rc;
+}
+
+const json_t *
+fleet_sync_summary(const struct fleet_sync_result *r)
+{
+	return r->summary;
+}
+
+int
+fleet_sync_worst_new(const struct fleet_sync_result *r)
+{
+	int w = -1;
+
+	for (size_t i = 0; i < r->ng; i++)
+		if (r->g[i].kind == FLEET_NEWLY_AFFECTED && r->g[i].severity > w)
+			w = r->g[i].severity;
+	return w;
+}
+
+/* ---------------------------------------------------------------- output */
+
+static int
+put(FILE *out, const json_t *j)
+{
+	char *s = ward_json_dump(j, 0);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = fputs(s, out) == EOF ? -1 : 0;
+	free(s);
+	return rc;
+}
+
+int
+fleet_sync_write_json(const struct fleet_sync_result *r, FILE *out)
+{
+	const char *k;
+	json_t *v;
+	int rc = 0, first = 1;
+
+	/* the summary's fields, then the changes, one at a time */
+	fputc('{', out);
+	json_object_foreach((json_t *)r->summary, k, v)
+	{
+		json_t *key = json_string(k);
+		if (!first)
+			fputc(',', out);
+		first = 0;
+		rc |= put(out, key);
+		fputc(':', out);
+		rc |= put(out, v);
+		json_decref(key);
+	}
+	fputs(",\"changes\":[", out);
+	for (size_t i = 0; rc == 0 && i < r->ng; i++) {
+		const struct group *g = &r->g[i];
+		fprintf(out, "%s\n{\"change\":\"%s\",\"reason\":\"%s\",\"finding\":%s,\"records\":",
+			i ? "," : "", change_names[g->kind], g->reason, g->finding);
+		rc |= put(out, json_array_get(r->times, i));
+		fputs(",\"images\":[", out);
+		for (size_t m = 0; m < g->n; m++) {
+			const struct fleet_image_info *im =
+				info_of(r->images, r->nimages, g->images[m]);
+			fprintf(out, "%s\"%s\"", m ? "," : "", im ? im->digest : "?");
+		}
+		fputs("]}", out);
+	}
+	fputs("]}\n", out);
+	return rc != 0 || ferror(out) ? ward_errno(WARD_EENV, "writing the sync report") : 0;
+}
+
+int
+fleet_sync_write_table(const struct fleet_sync_result *r, FILE *out)
+{
+	const json_t *s = r->summary, *rec = json_object_get(s, "records");
+	const json_t *counts = json_object_get(s, "counts"), *ni = json_object_get(s, "new_images");
+	const char *k;
+	json_t *v;
+
+	fprintf(out, "sync of %s at %s (previous: %s)\n", ward_json_str(s, "inventory"),
+		ward_json_str(s, "synced"),
+		ward_json_str(s, "previous_sync") ? ward_json_str(s, "previous_sync") : "never");
+	fprintf(out, "records: %lld new, %lld modified, %lld withdrawn, %lld removed\n",
+		(long long)json_integer_value(json_object_get(rec, "new")),
+		(long long)json_integer_value(json_object_get(rec, "modified")),
+		(long long)json_integer_value(json_object_get(rec, "withdrawn")),
+		(long long)json_integer_value(json_object_get(rec, "removed")));
+	fprintf(out, "images added since: %lld (%lld findings)\nchanges:",
+		(long long)json_integer_value(json_object_get(ni, "images")),
+		(long long)json_integer_value(json_object_get(ni, "findings")));
+	json_object_foreach((json_t *)counts, k, v)
+	{
+		fprintf(out, " %s %lld", k, (long long)json_integer_value(v));
+	}
+	fputc('\n', out);
+	for (size_t i = 0; i < r->ng; i++) {
+		const struct group *g = &r->g[i];
+		json_t *f = ward_json_loadb(g->finding, strlen(g->finding), "finding");
+		const char *fixed = ward_json_str(f, "fixed");
+		fprintf(out, "  %-15s %-9s %-20s %s %s%s%s: %zu image%s", change_names[g->kind],
+			ward_json_str(f, "severity"), ward_json_str(f, "id"),
+			ward_json_str(f, "owner"),
+			ward_json_str(f, "owner_version") ? ward_json_str(f, "owner_version") : "",
+			fixed ? " fixed in " : "", fixed ? fixed : "", g->n, g->n == 1 ? "" : "s");
+		for (size_t m = 0; m < g->n && m < 3; m++) {
+			const struct fleet_image_info *im =
+				info_of(r->images, r->nimages, g->images[m]);
+			fprintf(out, "%s%s", m ? ", " : " (",
+				im == NULL    ? "?"
+				: im->names.n ? im->names.v[0]
+					      : im->digest);
+		}
+		fprintf(out, "%s\n", g->n > 3 ? ", ...)" : g->n ? ")" : "");
+		json_decref(f);
+	}
+	return ferror(out) ? ward_errno(WARD_EENV, "writing the table") : 0;
 }

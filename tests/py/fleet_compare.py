@@ -3,8 +3,9 @@
 
   ids VULNDATA                 every CVE id named (as id or alias) by a record
                                of VULNDATA that is not withdrawn, one a line
-  impact IMPACT.json SCANS     every advisory of `ward fleet impact --json`
-                               against the scans: for each query and image,
+  impact IMPACT.json SCANS     every advisory of `ward fleet impact --json` (each
+                               distinct finding once, with its images) against
+                               the scans: for each query and image,
                                the findings (and VEX-suppressed findings) of
                                the image's `ward scan --json` that name the
                                query must equal the fleet's, field by field
@@ -70,7 +71,18 @@ def cmd_impact(impact, scanlist):
     errs, pairs, compared = [], 0, 0
     for a in adv:
         q = a["query"]
-        got = {im["digest"]: im["findings"] + im["suppressed"] for im in a["images"]}
+        # each distinct finding once, with the images that have it
+        got = {}
+        for f in a["findings"]:
+            f = dict(f)
+            imgs, status = f.pop("images"), f.pop("status")
+            if (status == "suppressed") != (f.get("vex", {}).get("status") in ("not_affected", "fixed")):
+                errs.append("%s: status %s of %s disagrees with its VEX" % (q, status, f["id"]))
+            for d in imgs:
+                got.setdefault(d, []).append(f)
+        listed = {im["digest"] for im in a["images"]}
+        if set(got) != listed:
+            errs.append("%s: images listed %s, with findings %s" % (q, sorted(listed), sorted(got)))
         for digest in set(got) - set(sc):
             errs.append("%s: image %s is not one of the scanned images" % (q, digest))
         for digest, findings in sc.items():

@@ -273,9 +273,10 @@ r = d["records"]
 assert (r["new"], r["modified"], r["withdrawn"]) == (1, 2, 1), r
 ch = {}
 for c in d["changes"]:
-    f = d["findings"][c["finding"]]
+    f = c["finding"]
     ch.setdefault(c["change"], set()).add(f["id"])
     assert c["records"] and all(v.startswith("2099-") for v in c["records"].values()), c
+    assert c["images"] and all(i.startswith("sha256:") for i in c["images"]), c
 assert ch.get("newly_fixed") == {"CVE-2023-3446"}, ch
 assert ch.get("withdrawn") == {"CVE-2023-27043"}, ch
 assert ch.get("newly_affected") == {"CVE-2099-7777"}, ch
