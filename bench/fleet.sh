@@ -47,8 +47,8 @@ if pid == 0:
     os.execvp("sh", ["sh", "-c", sys.argv[1]])
 _, status, ru = os.wait4(pid, 0)
 if status != 0:
-    sys.exit("failed: %s" % sys.argv[1])
-print("%.4f %d" % (time.perf_counter() - t0, ru.ru_maxrss))
+    sys.exit("failed: %s" % sys.argv[1][:300])
+print("%.4f %d %.4f" % (time.perf_counter() - t0, ru.ru_maxrss, ru.ru_utime + ru.ru_stime))
 PY
 }
 
@@ -62,7 +62,7 @@ prefix() {
 each() {
 	python3 -c '
 import os, statistics, sys, time
-ts, rss = [], 0
+ts, cpu, rss = [], [], 0
 for line in sys.stdin:
     cmd = line.rstrip("\n")
     if not cmd:
@@ -77,8 +77,10 @@ for line in sys.stdin:
     if status != 0:
         sys.exit("failed: %s" % cmd[:300])
     ts.append(time.perf_counter() - t0)
+    cpu.append(ru.ru_utime + ru.ru_stime)
     rss = max(rss, ru.ru_maxrss)
-print("%.4f %.4f %.4f %d %d" % (statistics.median(ts), max(ts), sum(ts), rss, len(ts)))'
+print("%.4f %.4f %.4f %d %d %.4f" % (statistics.median(ts), max(ts), sum(ts), rss, len(ts),
+                                     statistics.median(cpu)))'
 }
 
 echo "# generating $N images from the Debian 12 Packages indices (seed $SEED)" >&2
@@ -144,21 +146,22 @@ for b in $BACKENDS; do
 		INV=$PG_URI ;;
 	esac
 	echo "# $b: add" >&2
-	read -r _ _ tot rss cnt < <(find "$T/sboms" -name '*.json' | sort | xargs -n 500 echo |
+	read -r _ _ tot rss cnt _ < <(find "$T/sboms" -name '*.json' | sort | xargs -n 500 echo |
 		prefix "$WARD fleet add --inventory '$INV'" | each)
 	R[$b.add]=$tot R[$b.add_rss]=$rss
 	echo "# $b: impact" >&2
-	read -r med max _ rss _ < <(prefix "$WARD fleet impact --json -o /dev/null --db $T/db --inventory '$INV'" <"$T/adv-any.txt" | each)
-	R[$b.imp_any]=$med R[$b.imp_any_max]=$max R[$b.imp_rss]=$rss
-	read -r med max _ rss _ < <(prefix "$WARD fleet impact --json -o /dev/null --db $T/db --inventory '$INV'" <"$T/adv-deb.txt" | each)
-	R[$b.imp_deb]=$med R[$b.imp_deb_max]=$max
+	read -r med max _ rss _ cpu < <(prefix "$WARD fleet impact --json -o /dev/null --db $T/db --inventory '$INV'" <"$T/adv-any.txt" | each)
+	R[$b.imp_any]=$med R[$b.imp_any_max]=$max R[$b.imp_rss]=$rss R[$b.imp_any_cpu]=$cpu
+	read -r med max _ rss _ cpu < <(prefix "$WARD fleet impact --json -o /dev/null --db $T/db --inventory '$INV'" <"$T/adv-deb.txt" | each)
+	R[$b.imp_deb]=$med R[$b.imp_deb_max]=$max R[$b.imp_deb_cpu]=$cpu
 	[ "$rss" -gt "${R[$b.imp_rss]}" ] && R[$b.imp_rss]=$rss
 	R[$b.hits]=$("$WARD" fleet impact $(cat "$T/adv-deb.txt") --json --db "$T/db" --inventory "$INV" 2>/dev/null |
 		python3 -c "import json,statistics,sys; d=json.load(sys.stdin); print(int(statistics.median(a['affected_images'] for a in d)))")
 	echo "# $b: sync" >&2
-	read -r t1 rss1 < <(measure "$WARD fleet sync --json -o /dev/null --db $T/db --inventory '$INV'")
-	read -r t2 rss2 < <(measure "$WARD fleet sync --json -o $T/sync2-$b.json --db $T/db2 --inventory '$INV'")
+	read -r t1 rss1 c1 < <(measure "$WARD fleet sync --json -o /dev/null --db $T/db --inventory '$INV'")
+	read -r t2 rss2 c2 < <(measure "$WARD fleet sync --json -o $T/sync2-$b.json --db $T/db2 --inventory '$INV'")
 	R[$b.sync1]=$t1 R[$b.sync2]=$t2 R[$b.sync_rss]=$((rss1 > rss2 ? rss1 : rss2))
+	R[$b.sync1_cpu]=$c1 R[$b.sync2_cpu]=$c2
 	R[$b.changes]=$(python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(' '.join('%s %d' % kv for kv in d['counts'].items()))" "$T/sync2-$b.json")
 	case $b in
 	sqlite) R[$b.size]=$(du -b "$INV" | cut -f1) ;;
@@ -168,14 +171,16 @@ for b in $BACKENDS; do
 done
 
 echo "# baseline: ward scan of $SAMPLE SBOMs" >&2
-read -r bmed _ btot brss bcnt < <(find "$T/sboms" -name '*.json' | sort | head -n "$SAMPLE" |
+read -r bmed _ btot brss bcnt bcpu < <(find "$T/sboms" -name '*.json' | sort | head -n "$SAMPLE" |
 	prefix "$WARD scan --json -o /dev/null --db $T/db" | each)
 
 printf '\nfleet: %s (seed %s); store: %s records of shared/vulndata; this machine: %s cores\n' \
 	"$gen" "$SEED" "$(find "$VD" -name '*.json' | wc -l)" "$(nproc)"
-printf 'per-image baseline: ward scan of one SBOM, mean of %s: %.1f ms (peak %d MiB) -> %.1f s to rescan %s images\n\n' \
-	"$bcnt" "$(python3 -c "print($btot / $bcnt * 1000)")" "$((brss / 1024))" \
-	"$(python3 -c "print($btot / $bcnt * $N)")" "$N"
+printf 'per-image baseline: ward scan of one SBOM, mean of %s: %.1f ms (median CPU %.1f ms, peak %d MiB) -> %.1f s to rescan %s images\n' \
+	"$bcnt" "$(python3 -c "print($btot / $bcnt * 1000)")" "$(python3 -c "print($bcpu * 1000)")" \
+	"$((brss / 1024))" "$(python3 -c "print($btot / $bcnt * $N)")" "$N"
+printf 'load average at the end: %s (wall times include waiting for the CPU; CPU = user + system)\n\n' \
+	"$(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-46s' "measure"
 for b in $BACKENDS; do printf '%16s' "$b"; done
 printf '\n'
@@ -186,12 +191,16 @@ row() { # LABEL FORMAT KEY
 }
 row "add all images (s)" "'%.1f' % float(__import__('sys').argv[1])" add
 row "impact, 100 random CVEs: median (ms)" "'%.1f' % (float(__import__('sys').argv[1])*1000)" imp_any
+row "  median CPU (ms)" "'%.1f' % (float(__import__('sys').argv[1])*1000)" imp_any_cpu
 row "  max (ms)" "'%.1f' % (float(__import__('sys').argv[1])*1000)" imp_any_max
 row "impact, 100 Debian advisories: median (ms)" "'%.1f' % (float(__import__('sys').argv[1])*1000)" imp_deb
+row "  median CPU (ms)" "'%.1f' % (float(__import__('sys').argv[1])*1000)" imp_deb_cpu
 row "  max (ms)" "'%.1f' % (float(__import__('sys').argv[1])*1000)" imp_deb_max
 row "  median images affected" "__import__('sys').argv[1]" hits
 row "first sync, every image (s)" "'%.1f' % float(__import__('sys').argv[1])" sync1
+row "  CPU (s)" "'%.1f' % float(__import__('sys').argv[1])" sync1_cpu
 row "sync of 1,000 changed advisories (s)" "'%.1f' % float(__import__('sys').argv[1])" sync2
+row "  CPU (s)" "'%.1f' % float(__import__('sys').argv[1])" sync2_cpu
 row "peak RSS: add / impact / sync (MiB)" "'%d' % (int(__import__('sys').argv[1])/1024)" add_rss
 row "" "'%d' % (int(__import__('sys').argv[1])/1024)" imp_rss
 row "" "'%d' % (int(__import__('sys').argv[1])/1024)" sync_rss
