@@ -31,6 +31,8 @@ enum policy_action {
 
 enum policy_forward { FORWARD_PROCESS, FORWARD_PROCESS_GROUP };
 
+struct guard_policy; /* guard_policy.h: the endpoint guard (NULL: none) */
+
 struct policy_model {
 	char *path;	  /* absolute: a model directory or a single file */
 	char *signature;  /* absolute path of the OMS bundle */
@@ -66,6 +68,7 @@ struct policy {
 	int forward;   /* enum policy_forward */
 	int dumpable;  /* WARN or REFUSE: the server binary is readable by its uid */
 	int log_level; /* enum ward_level */
+	struct guard_policy *guard;
 };
 
 /* policy_defaults(p): the default policy (what applies without a policy

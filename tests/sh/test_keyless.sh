@@ -252,6 +252,16 @@ PY
 	else fail "keyless referrers: $(echo "$ERR" | tail -4)"; fi
 	expect_err 1 "identity:" "ward verify IMAGE: keyless referrers of another identity refused" \
 		kl_image "$T/img-ref:v1" https://github.com/evil/x/.github/workflows/a.yml@refs/heads/main
+	run "$WARD" test "$T/img-ref:v1" --no-run --json --trusted-root "$T/gi/trusted_root.json" \
+		--certificate-identity "$ID" --certificate-oidc-issuer "$ISS" --threads 1
+	if python3 -c 'import json,sys; c={x["id"]:x for x in json.load(sys.stdin)["checks"]}; s=c["security.signatures-verify"]; assert s["result"]=="pass", s' <<<"$OUT" 2>/dev/null; then
+		pass "ward test IMAGE: the signature check passes keylessly"
+	else fail "ward test keyless: $(echo "$OUT$ERR" | tail -3)"; fi
+	run "$WARD" test "$T/img-ref:v1" --no-run --json --trusted-root "$T/gi/trusted_root.json" \
+		--certificate-identity https://example.com/other --certificate-oidc-issuer "$ISS" --threads 1
+	if python3 -c 'import json,sys; c={x["id"]:x for x in json.load(sys.stdin)["checks"]}; s=c["security.signatures-verify"]; assert s["result"]=="fail" and "identity" in json.dumps(s), s' <<<"$OUT" 2>/dev/null; then
+		pass "ward test IMAGE: the signature check fails for another identity"
+	else fail "ward test keyless, other identity: $(echo "$OUT$ERR" | tail -3)"; fi
 	WARD_PASSWORD=pw "$WARD" keygen -o "$T/ik" >/dev/null 2>&1
 	expect 1 "ward verify IMAGE --key: a keyless signature is not a key signature" \
 		"$WARD" verify "$T/img-ref:v1" --key "$T/ik.pub" --threads 1
