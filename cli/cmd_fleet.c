@@ -258,7 +258,7 @@ fleet_add_cmd(struct opts *o, int argc, char **argv)
 {
 	struct fleet_load_opts lo = {o->digest, &o->names, &o->vex};
 	struct fleet *f = NULL;
-	json_t *out = json_array();
+	json_t *out;
 	int rc = 0;
 
 	if (optind >= argc)
@@ -267,6 +267,10 @@ fleet_add_cmd(struct opts *o, int argc, char **argv)
 		return cli_usage("fleet", "add: --digest names one image: give one input");
 	if ((f = open_inventory(o, 1)) == NULL)
 		return cli_fail();
+	if ((out = json_array()) == NULL) {
+		fleet_close(f);
+		return cli_fail();
+	}
 	for (int i = optind; rc == 0 && i < argc; i++) {
 		struct fleet_image im;
 		struct stat st;
