@@ -99,8 +99,10 @@ fleet_eval_free(struct fleet_eval *e)
 {
 	if (e == NULL)
 		return;
-	for (size_t i = 0; i < e->npkgs; i++)
+	for (size_t i = 0; i < e->npkgs; i++) {
 		free(e->pkgs[i].data);
+		free(e->pkgs[i].src);
+	}
 	free(e->pkgs);
 	for (size_t i = 0; i < e->nclasses; i++) {
 		free(e->classes[i].members);
@@ -192,6 +194,8 @@ each_in(struct fdb *db, const char *head, const char *tail, const int64_t *ids, 
 	return rc < 0 ? -1 : 0;
 }
 
+static int source_key(struct fleet_pkg *p);
+
 static int
 take_pkg(struct fdb_cur *c, void *arg)
 {
@@ -209,10 +213,35 @@ take_pkg(struct fdb_cur *c, void *arg)
 	p = &e->pkgs[e->npkgs];
 	p->id = fdb_int(c, 0);
 	p->owner = fdb_isnull(c, 1) ? 0 : fdb_int(c, 1);
+	p->src = NULL;
 	if ((p->data = ward_strdup(fdb_text(c, 2) ? fdb_text(c, 2) : "{}")) == NULL)
 		return -1;
 	e->npkgs++;
-	return 0;
+	return source_key(p);
+}
+
+/* The source version a Debian tuple was built from, as vuln_scan keys its
+ * changelog evidence: (source or name, source version or version). */
+static int
+source_key(struct fleet_pkg *p)
+{
+	json_t *j = ward_json_loadb(p->data, strlen(p->data), "inventory package");
+	const char *eco = ward_json_str(j, "ecosystem"), *src, *sv;
+	int rc = 0;
+
+	if (j == NULL)
+		return -1;
+	if (eco != NULL && strncmp(eco, "Debian:", 7) == 0) {
+		src = ward_json_str(j, "source") ? ward_json_str(j, "source")
+						 : ward_json_str(j, "name");
+		sv = ward_json_str(j, "source_version") ? ward_json_str(j, "source_version")
+							: ward_json_str(j, "version");
+		if (src != NULL && sv != NULL &&
+		    (p->src = ward_asprintf("%s\t%s\t%s", eco, src, sv)) == NULL)
+			rc = -1;
+	}
+	json_decref(j);
+	return rc;
 }
 
 /* Sort e->pkgs and drop tuples loaded twice. */
@@ -226,6 +255,7 @@ pkgs_settle(struct fleet_eval *e)
 	for (size_t i = 0; i < e->npkgs; i++) {
 		if (k > 0 && e->pkgs[k - 1].id == e->pkgs[i].id) {
 			free(e->pkgs[i].data);
+			free(e->pkgs[i].src);
 			continue;
 		}
 		e->pkgs[k++] = e->pkgs[i];
@@ -386,7 +416,7 @@ group_class(struct fleet_eval *e, struct vuln_db *db, const struct ward_strv *on
 	return 0;
 }
 
-/* Pairs -> owner groups per image -> classes and uses. */
+/* Pairs -> package groups per image -> classes and uses. */
 static int
 evaluate(struct fleet_eval *e, struct vuln_db *db, const struct ward_strv *only, struct pairs *p)
 {
@@ -412,19 +442,21 @@ evaluate(struct fleet_eval *e, struct vuln_db *db, const struct ward_strv *only,
 			capg = end - at;
 		}
 		for (size_t i = at; i < end; i++) {
-			const struct fleet_pkg *pk = fleet_eval_pkg(e, p->v[i].pkg);
-			int64_t owner = p->v[i].pkg;
+			const struct fleet_pkg *pk = fleet_eval_pkg(e, p->v[i].pkg), *src = pk;
 			if (pk == NULL)
 				continue; /* added after the tuples were read: not ours */
 			if (pk->owner != 0) {
-				/* the owner counts when this image holds it (it always
-				 * does: the owner was resolved inside the image) */
+				/* a distribution goes with its owner, which this image
+				 * holds (the owner was resolved inside the image) */
 				struct pair key = {p->v[at].image, pk->owner};
 				if (bsearch(&key, p->v + at, end - at, sizeof(key), pair_cmp) !=
 				    NULL)
-					owner = pk->owner;
+					src = fleet_eval_pkg(e, pk->owner);
 			}
-			g[n].owner = owner;
+			/* the group: the source version, else the tuple alone */
+			g[n].owner = src != NULL && src->src != NULL
+					     ? fleet_hash_id(src->src, strlen(src->src))
+					     : pk->id;
 			g[n++].pkg = p->v[i].pkg;
 		}
 		if (n > 1)
@@ -444,6 +476,33 @@ evaluate(struct fleet_eval *e, struct vuln_db *db, const struct ward_strv *only,
 	return rc;
 }
 
+/* The tuples indexed under one key ("ecosystem\tname"), appended to ids. */
+static int
+key_pkgs(struct fdb *db, const char *key, int64_t **ids, size_t *n, size_t *cap)
+{
+	const char *tab = strchr(key, '\t');
+	struct fdb_val v[2];
+	struct fdb_cur *c;
+	char *eco;
+	int r;
+
+	if (tab == NULL || (eco = ward_strndup(key, (size_t)(tab - key))) == NULL)
+		return -1;
+	v[0] = fv_text(eco);
+	v[1] = fv_text(tab + 1);
+	c = fdb_query(db, "SELECT pkg_id FROM pkg_key WHERE ecosystem=? AND name=?", v, 2);
+	free(eco);
+	if (c == NULL)
+		return -1;
+	while ((r = fdb_next(c)) == 1)
+		if (push_i64(ids, n, cap, fdb_int(c, 0)) != 0) {
+			r = -1;
+			break;
+		}
+	fdb_cur_close(c);
+	return r < 0 ? -1 : 0;
+}
+
 int
 fleet_eval_keys(struct fleet *f, struct vuln_db *db, const struct ward_strv *only,
 		const struct ward_strv *keys, struct fleet_eval *out)
@@ -455,31 +514,9 @@ fleet_eval_keys(struct fleet *f, struct vuln_db *db, const struct ward_strv *onl
 
 	memset(out, 0, sizeof(*out));
 	/* 1. the tuples the keys name */
-	for (size_t i = 0; i < keys->n; i++) {
-		const char *tab = strchr(keys->v[i], '\t');
-		char *eco;
-		struct fdb_val v[2];
-		struct fdb_cur *c;
-		int r;
-		if (tab == NULL ||
-		    (eco = ward_strndup(keys->v[i], (size_t)(tab - keys->v[i]))) == NULL)
+	for (size_t i = 0; i < keys->n; i++)
+		if (key_pkgs(f->db, keys->v[i], &ids, &n, &cap) != 0)
 			goto out;
-		v[0] = fv_text(eco);
-		v[1] = fv_text(tab + 1);
-		c = fdb_query(f->db, "SELECT pkg_id FROM pkg_key WHERE ecosystem=? AND name=?", v,
-			      2);
-		free(eco);
-		if (c == NULL)
-			goto out;
-		while ((r = fdb_next(c)) == 1)
-			if (push_i64(&ids, &n, &cap, fdb_int(c, 0)) != 0) {
-				r = -1;
-				break;
-			}
-		fdb_cur_close(c);
-		if (r < 0)
-			goto out;
-	}
 	n = uniq_i64(ids, n);
 	if (load_pkgs(f->db, out, ids, n) != 0)
 		goto out;
@@ -492,6 +529,37 @@ fleet_eval_keys(struct fleet *f, struct vuln_db *db, const struct ward_strv *onl
 	n = uniq_i64(ids, n);
 	if (n > 0 && load_pkgs(f->db, out, ids, n) != 0)
 		goto out;
+	/* ... the other packages of those owners' sources ... */
+	{
+		struct ward_strv more = {0};
+		int r = 0;
+		for (size_t i = 0; r == 0 && i < out->npkgs; i++) {
+			struct vuln_pkglist l = {0};
+			json_t *j;
+			if (out->pkgs[i].src == NULL)
+				continue;
+			j = ward_json_loadb(out->pkgs[i].data, strlen(out->pkgs[i].data),
+					    "inventory package");
+			r = j == NULL || vuln_pkg_from_json(j, "inventory package", &l) != 0 ||
+					    vuln_pkg_keys(&l.v[0], &more) != 0
+				    ? -1
+				    : 0;
+			json_decref(j);
+			vuln_pkglist_free(&l);
+		}
+		ward_strv_sort(&more);
+		n = 0;
+		for (size_t i = 0; r == 0 && i < more.n; i++)
+			if ((i == 0 || strcmp(more.v[i], more.v[i - 1]) != 0) &&
+			    !ward_strv_contains(keys, more.v[i]))
+				r = key_pkgs(f->db, more.v[i], &ids, &n, &cap);
+		ward_strv_free(&more);
+		if (r != 0)
+			goto out;
+		n = uniq_i64(ids, n);
+		if (n > 0 && load_pkgs(f->db, out, ids, n) != 0)
+			goto out;
+	}
 	n = 0;
 	for (size_t i = 0; i < out->npkgs; i++)
 		if (out->pkgs[i].owner == 0 && push_i64(&ids, &n, &cap, out->pkgs[i].id) != 0)

@@ -33,9 +33,16 @@ char *fleet_values_sql(const char *head, size_t width, size_t rows, const char *
 struct fleet_pkg {
 	int64_t id, owner; /* owner: the owning Debian package's tuple, 0 when none */
 	char *data;	   /* vuln_pkg_to_json, compact */
+	char *src;	   /* Debian: "ecosystem\tsource\tsource version", else NULL */
 };
 
-/* One distinct owner group and what vuln_scan says about it. */
+/* One distinct package group and what vuln_scan says about it.  A group
+ * is every Debian package of an image built from one source version, with
+ * the Python distributions they ship, or a lone distribution: vuln_scan
+ * attributes findings to an owner (a Debian package, or the
+ * distribution), and the evidence it weighs for an owner (the changelog of
+ * the source version, from that package or a sibling of the same source
+ * version, the first found) comes from nothing outside this group. */
 struct fleet_class {
 	int64_t owner;	  /* the group's owner tuple */
 	int64_t *members; /* sorted */

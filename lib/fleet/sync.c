@@ -96,7 +96,7 @@ strcmp_null(const char *a, const char *b)
 
 /* One finding of a set, as a comparison needs it. */
 struct fitem {
-	char *id;
+	char *id;     /* "owner\tid": a group holds several owners */
 	char *text;   /* the finding's compact JSON */
 	int64_t hash; /* of text */
 	int sup;      /* suppressed by VEX */
@@ -162,7 +162,10 @@ fitems_of(const json_t *set)
 			it->sup = sup;
 			it->has_fixed = json_is_string(json_object_get(f, "fixed"));
 			it->severity = vuln_severity_parse(ward_json_str(f, "severity"));
-			if ((it->id = ward_strdup(id)) == NULL ||
+			if ((it->id = ward_asprintf(
+				     "%s\t%s",
+				     ward_json_str(f, "owner") ? ward_json_str(f, "owner") : "",
+				     id)) == NULL ||
 			    (it->text = ward_json_dump(f, 0)) == NULL)
 				goto fail;
 			it->hash = fleet_hash_id(it->text, strlen(it->text));

@@ -12,8 +12,13 @@
   state LS.json SCANS          `ward fleet ls --findings --json` (what the last
                                sync stored) against the scans: every image's
                                findings and suppressed findings, all of them
-SCANS is a file of lines "DIGEST<TAB>scan.json".  Exit 0 when equal, else 1
-with the differences.
+  changes SYNC.json OLD NEW WITHDRAWN
+                               the changes `ward fleet sync --json` reports
+                               against those the scans before (OLD) and after
+                               (NEW) the feed update imply, image by image;
+                               WITHDRAWN lists the withdrawn record ids
+SCANS, OLD and NEW are files of lines "DIGEST<TAB>scan.json".  Exit 0 when
+equal, else 1 with the differences.
 """
 import glob
 import json
@@ -117,6 +122,63 @@ def cmd_state(ls, scanlist):
     return 1 if errs else 0
 
 
+def lists_of(d):
+    """(owner, id) -> (finding, suppressed) over every list of a scan."""
+    out = {}
+    for l in ("findings", "resolved", "suppressed"):
+        for f in d.get(l, []):
+            out[(f["owner"], f["id"])] = (f, l != "findings")
+    return out
+
+
+def cmd_changes(sync, old, new, withdrawn):
+    """What `ward fleet sync` must report, derived from the scans of every
+    image before and after the feed update (independent of ward's diff):
+    a finding that appears unsuppressed is newly affected; one that goes away
+    while unsuppressed is withdrawn when all its records are withdrawn, else
+    newly fixed; one that turns suppressed/resolved is newly fixed, the other
+    way newly affected; an unsuppressed one that changes gets fix_available
+    when a fixed version appears, else changed."""
+    gone = set(l.strip() for l in open(withdrawn) if l.strip())
+    olds = {d: json.load(open(p)) for d, p in (l.rstrip("\n").split("\t") for l in open(old) if l.strip())}
+    news = {d: json.load(open(p)) for d, p in (l.rstrip("\n").split("\t") for l in open(new) if l.strip())}
+    want = set()
+    for digest in news:
+        a, b = lists_of(olds.get(digest, {})), lists_of(news[digest])
+        for k in set(a) | set(b):
+            kind = None
+            if k not in a:
+                kind = None if b[k][1] else "newly_affected"
+            elif k not in b:
+                if not a[k][1]:
+                    kind = "withdrawn" if set(a[k][0]["records"]) <= gone else "newly_fixed"
+            else:
+                (fa, sa), (fb, sb) = a[k], b[k]
+                if not sa and sb:
+                    kind = "newly_fixed"
+                elif sa and not sb:
+                    kind = "newly_affected"
+                elif not sb and canon(fa) != canon(fb):
+                    kind = "fix_available" if fa.get("fixed") is None and fb.get("fixed") is not None else "changed"
+            if kind:
+                want.add((kind, digest, k[0], k[1]))
+    d = json.load(open(sync))
+    got = set()
+    for c in d["changes"]:
+        for digest in c["images"]:
+            got.add((c["change"], digest, c["finding"]["owner"], c["finding"]["id"]))
+    for x in sorted(want - got)[:20]:
+        print("missing", x)
+    for x in sorted(got - want)[:20]:
+        print("extra", x)
+    kinds = {}
+    for x in want:
+        kinds[x[0]] = kinds.get(x[0], 0) + 1
+    print("%d changes expected (%s), %d reported, %d differences" % (
+        len(want), ", ".join("%s %d" % kv for kv in sorted(kinds.items())), len(got), len(want ^ got)))
+    return 1 if want != got else 0
+
+
 def main(argv):
     if len(argv) == 2 and argv[0] == "ids":
         return cmd_ids(argv[1])
@@ -124,6 +186,8 @@ def main(argv):
         return cmd_impact(argv[1], argv[2])
     if len(argv) == 3 and argv[0] == "state":
         return cmd_state(argv[1], argv[2])
+    if len(argv) == 5 and argv[0] == "changes":
+        return cmd_changes(*argv[1:])
     sys.stderr.write(__doc__)
     return 2
 

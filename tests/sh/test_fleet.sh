@@ -145,8 +145,8 @@ r = rec("DEBIAN-CVE-2023-3446.json"); r["modified"] = "2099-01-02T00:00:00Z"
 r["affected"][0]["ranges"][0]["events"] = [{"introduced": "0"}, {"fixed": "3.0.0-1"}]
 r["affected"][0].pop("ecosystem_specific", None)
 json.dump(r, open(os.path.join(feed, "a.json"), "w"))
-# python3.11's CVE-2023-27043 is withdrawn
-r = rec("DEBIAN-CVE-2023-27043.json"); r["modified"] = "2099-01-02T00:00:00Z"; r["withdrawn"] = "2099-01-02T00:00:00Z"
+# pam's no-dsa CVE-2024-10041 is withdrawn
+r = rec("DEBIAN-CVE-2024-10041.json"); r["modified"] = "2099-01-02T00:00:00Z"; r["withdrawn"] = "2099-01-02T00:00:00Z"
 json.dump(r, open(os.path.join(feed, "b.json"), "w"))
 # openssl's postponed CVE-2023-2975 gets a fix above every installed version
 r = rec("DEBIAN-CVE-2023-2975.json"); r["modified"] = "2099-01-02T00:00:00Z"
@@ -166,7 +166,12 @@ PY
 DB2=$T/db2
 cp -a "$DB" "$DB2"
 check "db import of the newer feed" "$WARD" db import "$T/feed2" --db "$DB2"
-{ grep -vx CVE-2023-27043 "$T/cves.txt"; echo CVE-2099-7777; } >"$T/cves2.txt"
+python3 -c "
+import glob, json, sys
+for p in glob.glob(sys.argv[1] + '/*.json'):
+    r = json.load(open(p))
+    if r.get('withdrawn'): print(r['id'])" "$T/feed2" >"$T/withdrawn.txt"
+{ grep -vx CVE-2024-10041 "$T/cves.txt"; echo CVE-2099-7777; } >"$T/cves2.txt"
 check "a store of the OSV file alone" "$WARD" db import "$T/osv" --db "$T/dbfile"
 fleet_rescan images "$DB2" db2
 fleet_rescan images "$T/dbfile" file
@@ -268,6 +273,9 @@ for run in d["runs"]:
 		fail "$b: state after sync 1: $OUT"
 	run "$WARD" fleet sync --db "$DB2" --inventory "$inv" --json -o "$T/sync2-$b.json"
 	[ "$RC" = 0 ] || fail "$b: sync 2: $ERR"
+	run $CMP changes "$T/sync2-$b.json" "$T/scans-images.tsv" "$T/scans-images-db2.tsv" "$T/withdrawn.txt"
+	[ "$RC" = 0 ] && pass "$b: the changes reported equal those the scans before and after imply ($OUT)" ||
+		fail "$b: sync 2 changes differ from the scans': $OUT"
 	python3 - "$T/sync2-$b.json" <<'PY' && pass "$b: the newer feed: newly fixed, withdrawn, newly affected, fix available, with modified times" || fail "$b: sync 2 changes: $(head -c 600 "$T/sync2-$b.json")"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -279,11 +287,12 @@ for c in d["changes"]:
     ch.setdefault(c["change"], set()).add(f["id"])
     assert c["records"] and all(v.startswith("2099-") for v in c["records"].values()), c
     assert c["images"] and all(i.startswith("sha256:") for i in c["images"]), c
-assert ch.get("newly_fixed") == {"CVE-2023-3446"}, ch
-assert ch.get("withdrawn") == {"CVE-2023-27043"}, ch
-assert ch.get("newly_affected") == {"CVE-2099-7777"}, ch
-assert ch.get("fix_available") == {"CVE-2023-2975"}, ch
-assert set(ch) == {"newly_fixed", "withdrawn", "newly_affected", "fix_available"}, ch
+# (which images and which other findings move is checked against the scans
+# above; here, that each kind of change is exercised)
+assert "CVE-2023-3446" in ch.get("newly_fixed", ()), ch
+assert ch.get("withdrawn") == {"CVE-2024-10041"}, ch
+assert "CVE-2099-7777" in ch.get("newly_affected", ()), ch
+assert "CVE-2023-2975" in ch.get("fix_available", ()), ch
 PY
 	run "$WARD" fleet ls --findings --inventory "$inv" --json -o "$T/state2-$b.json"
 	run $CMP state "$T/state2-$b.json" "$T/scans-images-db2.tsv"
