@@ -3,14 +3,18 @@
  *
  * A finding of vuln_scan belongs to one owner: a Debian package (for its
  * source's records and for the Python distributions it ships) or a lone
- * distribution, and depends only on that owner group's packages and the
- * store.  So the inventory is read as:
+ * distribution, and depends only on the owner's package group (every
+ * Debian package of the image built from the same source version — the
+ * matcher weighs one changelog per source version, the first found among
+ * them —, the distributions they ship) and the store.  So the inventory is
+ * read as:
  *
  *   keys ("ecosystem\tname", what vuln_scan looks packages up by)
  *     -> pkg_key -> the package tuples with those keys
- *     -> plus their owners and the distributions those owners ship
+ *     -> plus their owners, the other packages of those owners' sources,
+ *        and the distributions they ship
  *     -> image_pkg -> (image, tuple) pairs
- *     -> per image, owner groups; each distinct group (its sorted tuple
+ *     -> per image, package groups; each distinct group (its sorted tuple
  *        ids) is one vuln_scan call, whose report every image with the
  *        same group shares.
  *
@@ -307,7 +311,7 @@ pair_cmp(const void *x, const void *y)
 	return (a->pkg > b->pkg) - (a->pkg < b->pkg);
 }
 
-/* One owner group's report: vuln_scan_with over its packages. */
+/* One package group's report: vuln_scan_with over its packages. */
 static int
 run_class(struct vuln_db *db, const struct ward_strv *only, const struct fleet_eval *e,
 	  struct fleet_class *cls)
@@ -576,7 +580,7 @@ fleet_eval_keys(struct fleet *f, struct vuln_db *db, const struct ward_strv *onl
 	if (each_in(f->db, "SELECT pkg_id, image_id FROM image_pkg WHERE pkg_id IN ", NULL, ids, n,
 		    take_pair, &p) != 0)
 		goto out;
-	/* 4. owner groups, one vuln_scan per distinct group */
+	/* 4. package groups, one vuln_scan per distinct group */
 	rc = evaluate(out, db, only, &p);
 out:
 	free(ids);

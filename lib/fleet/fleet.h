@@ -21,9 +21,9 @@
  * Matching is lib/vuln's: the inventory is an inverted index from the
  * (ecosystem, name) keys vuln_scan looks packages up by to the package
  * tuples and from those to the images, so an advisory reads only its
- * packages' rows; vuln_scan itself then runs once per distinct owner group
- * (a Debian package with the Python distributions it ships, or a lone
- * distribution), which is all a finding depends on.
+ * packages' rows; vuln_scan itself then runs once per distinct package group
+ * (the Debian packages of one source version with the Python distributions
+ * they ship, or a lone distribution), which is all a finding depends on.
  *
  * Errors follow core.h.  Every struct that owns memory has a _free();
  * _free(NULL) is a no-op.
@@ -118,7 +118,7 @@ struct fleet_answer {
 	struct fleet_hit *hits; /* images with findings or suppressed findings */
 	size_t nhits;
 	size_t candidates; /* images holding a package the advisory names */
-	size_t classes;	   /* distinct owner groups vuln_scan ran on */
+	size_t classes;	   /* distinct package groups vuln_scan ran on */
 	void *priv;
 };
 

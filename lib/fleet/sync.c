@@ -3,7 +3,7 @@
  *
  * The inventory keeps what the last sync saw: every record's modified
  * time (feed), the packages each record named (feed_key), and every
- * image's findings per owner group (exposure, with the finding's JSON
+ * image's findings per package group (exposure, with the finding's JSON
  * stored once in finding).  A sync compares the store's records with the
  * feed table; only the records that are new, modified, withdrawn or gone
  * are looked at: their packages' keys, old and new, drive the engine
@@ -184,7 +184,7 @@ fail:
 	return NULL;
 }
 
-/* What one owner group of one image was found to have: a set of findings
+/* What one package group of one image was found to have: a set of findings
  * stored once (findingset, keyed by a hash of its JSON) that exposure rows
  * point at, with the counts the metrics need. */
 struct fset {
