@@ -458,10 +458,9 @@ static int
 parse_top(const json_t *root, const char *what, struct policy *p)
 {
 	static const char *const keys[] = {
-		"version",	  "uid",      "gid",	  "keys_dir",  "models",
-		"verify_threads", "writable", "exec",	  "read_only", "landlock",
-		"metrics",	  "signals",  "dumpable", "log_level", "guard",
-		NULL};
+		"version",  "uid",	 "gid",	      "keys_dir", "models",  "verify_threads",
+		"writable", "exec",	 "read_only", "landlock", "metrics", "signals",
+		"dumpable", "log_level", "guard",     NULL};
 	json_int_t n;
 	const json_t *v;
 
@@ -516,7 +515,9 @@ parse_top(const json_t *root, const char *what, struct policy *p)
 	    get_enum(v, what, "log_level", level_names, 4, 0xf, &p->log_level) != 0)
 		return -1;
 	if ((v = json_object_get(root, "guard")) != NULL && !json_is_null(v) &&
-	    guard_policy_parse(v, what, &p->guard) != 0)
+	    (guard_policy_parse(v, what, &p->guard) != 0 ||
+	     guard_policy_check_bind(p->guard, p->tcp_bind.restricted, p->tcp_bind.port,
+				     p->tcp_bind.n, what) != 0))
 		return -1;
 	return 0;
 }

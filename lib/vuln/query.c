@@ -24,63 +24,6 @@ vuln_pkg_keys(const struct vuln_pkg *p, struct ward_strv *out)
 	return rc;
 }
 
-/* ---------------------------------------------------------------- packages */
-
-static const char *const pkg_fields[] = {
-	"ecosystem", "name", "version", "source", "source_version", "purl", "owner", "location",
-};
-
-static char **
-pkg_field(struct vuln_pkg *p, size_t i)
-{
-	char **f[] = {&p->ecosystem,	  &p->name, &p->version, &p->source,
-		      &p->source_version, &p->purl, &p->owner,	 &p->location};
-
-	return f[i];
-}
-
-json_t *
-vuln_pkg_to_json(const struct vuln_pkg *p)
-{
-	json_t *j = json_object();
-
-	if (j == NULL)
-		return NULL;
-	for (size_t i = 0; i < sizeof(pkg_fields) / sizeof(*pkg_fields); i++) {
-		const char *v = *pkg_field((struct vuln_pkg *)p, i);
-		if (v != NULL && json_object_set_new(j, pkg_fields[i], json_string(v)) != 0) {
-			json_decref(j);
-			return NULL;
-		}
-	}
-	return j;
-}
-
-int
-vuln_pkg_from_json(const json_t *j, const char *what, struct vuln_pkglist *l)
-{
-	struct vuln_pkg p = {0};
-	const char *key;
-	json_t *v;
-
-	if (!json_is_object(j))
-		return ward_err(WARD_EINPUT, "%s: a package is not a JSON object", what);
-	json_object_foreach((json_t *)j, key, v)
-	{
-		size_t i, n = sizeof(pkg_fields) / sizeof(*pkg_fields);
-		for (i = 0; i < n && strcmp(pkg_fields[i], key) != 0; i++)
-			;
-		if (i == n || !json_is_string(v))
-			return ward_err(WARD_EINPUT,
-					"%s: package field \"%s\" is unknown or not a string", what,
-					key);
-		*pkg_field(&p, i) = (char *)json_string_value(v);
-	}
-	if (p.name == NULL || p.version == NULL)
-		return ward_err(WARD_EINPUT, "%s: a package without a name or version", what);
-	return vuln_pkglist_add(l, &p);
-}
-
 /* ---------------------------------------------------------------- store */
 
 static int
