@@ -101,7 +101,7 @@ get_uint(const json_t *v, const char *what, const char *field, uint64_t lo, uint
 static int
 get_ms(const json_t *v, const char *what, const char *field, unsigned *out)
 {
-	double s;
+	double s = 0;
 
 	if (get_num(v, what, field, 0.01, 86400, &s) != 0)
 		return -1;
@@ -658,6 +658,13 @@ addr_port(const char *a)
 {
 	const char *c = strrchr(a, ':');
 	return c != NULL && strncmp(a, "unix:", 5) != 0 ? atoi(c + 1) : -1;
+}
+
+uint16_t
+guard_policy_upstream_port(const struct guard_policy *g)
+{
+	int port = addr_port(g->upstream);
+	return port > 0 && port <= 65535 ? (uint16_t)port : 0;
 }
 
 int
