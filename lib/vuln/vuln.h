@@ -297,14 +297,17 @@ struct vuln_report {
 int vuln_scan(struct vuln_db *db, const struct vuln_pkglist *pkgs, struct vuln_report *out);
 
 struct vuln_scan_opts {
-	int no_backports;	      /* the naive match, only to show the difference: Python
-					 advisories against dpkg-owned dist-info versions, no
-					 changelog evidence, nothing resolved */
-	const char *cache;	      /* ward's package cache for changelogs the target lacks;
-					 NULL: deb_cache_dir(NULL); "": none */
-	const struct ward_strv *only; /* NULL, or (sorted) the only record ids that may
-					 be candidates: `ward fleet` judges one
-					 advisory and its aliases */
+	int no_backports;		/* the naive match, only to show the difference: Python
+					   advisories against dpkg-owned dist-info versions, no
+					   changelog evidence, nothing resolved */
+	const char *cache;		/* ward's package cache for changelogs the target lacks;
+					   NULL: deb_cache_dir(NULL); "": none */
+	const struct ward_strv *only;	/* NULL, or (sorted) the only record ids that may
+					   be candidates: `ward fleet` judges one
+					   advisory and its aliases */
+	struct vuln_debcache *debcache; /* NULL, or that cache already open (borrowed;
+					   cache ignored): lib/fleet reads the cache's
+					   index once for many scans */
 };
 /* vuln_scan_with(db, pkgs, o, out): vuln_scan with options (o may be NULL).
  * The rules (docs/vuln-db.md, "Matching"):
