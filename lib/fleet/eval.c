@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "deb/deb.h"
 #include "fleet/fleet_internal.h"
 
 struct pair {
@@ -115,6 +116,7 @@ fleet_eval_free(struct fleet_eval *e)
 	free(e->classes);
 	free(e->uses);
 	memo_free(e->memo);
+	vuln_debcache_close(e->debcache);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -313,7 +315,7 @@ pair_cmp(const void *x, const void *y)
 
 /* One package group's report: vuln_scan_with over its packages. */
 static int
-run_class(struct vuln_db *db, const struct ward_strv *only, const struct fleet_eval *e,
+run_class(struct vuln_db *db, const struct ward_strv *only, struct fleet_eval *e,
 	  struct fleet_class *cls)
 {
 	struct vuln_pkglist l = {0};
@@ -335,8 +337,17 @@ run_class(struct vuln_db *db, const struct ward_strv *only, const struct fleet_e
 		json_decref(j);
 	}
 	vuln_pkglist_sort(&l);
+	if (!e->debcache_tried) {
+		/* what vuln_scan_with would open for each scan (the default cache,
+		 * as `ward scan` uses), opened once */
+		char *dir = deb_cache_dir(NULL);
+		e->debcache_tried = 1;
+		if (dir == NULL || (e->debcache = vuln_debcache_open(dir)) == NULL)
+			ward_err_clear(); /* each scan tries, and warns, itself */
+		free(dir);
+	}
 	{
-		struct vuln_scan_opts o = {.only = only};
+		struct vuln_scan_opts o = {.only = only, .debcache = e->debcache};
 		rc = vuln_scan_with(db, &l, &o, &cls->r);
 	}
 out:

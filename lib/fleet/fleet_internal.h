@@ -64,6 +64,9 @@ struct fleet_eval {
 	struct fleet_use *uses; /* sorted by image, owner */
 	size_t nuses, capuses;
 	void *memo;
+	struct vuln_debcache *debcache; /* ward's package cache, its index read once
+					   for every scan (changelogs SBOMs lack) */
+	int debcache_tried;
 };
 
 /* fleet_eval_keys(f, db, only, keys, out): every owner group, in every

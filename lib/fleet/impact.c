@@ -294,6 +294,7 @@ fleet_answer_free(struct fleet_answer *a)
 		}
 		free(r->findings);
 		free(r->suppressed);
+		free(r->resolved); /* borrowed from the classes, never copied */
 	}
 	free(a->hits);
 	if (pv != NULL) {
@@ -350,12 +351,15 @@ build_hits(struct fleet *f, struct fleet_answer *a, const char *id)
 	size_t nimages = 0;
 	int rc = -1;
 
-	/* images with at least one finding naming id */
+	/* images with at least one finding naming id, open or resolved by the
+	 * scan's own evidence (a backport, Debian's verdict) */
 	for (size_t i = 0; i < e->nuses; i++) {
 		const struct vuln_report *r = &e->classes[e->uses[i].cls].r;
 		int any = 0;
 		for (size_t k = 0; k < r->nfindings && !any; k++)
 			any = names_id(&r->findings[k], id);
+		for (size_t k = 0; k < r->nresolved && !any; k++)
+			any = names_id(&r->resolved[k], id);
 
 		if (any && (nimages == 0 || images[nimages - 1] != e->uses[i].image)) {
 			int64_t *n2 = ward_realloc(images, (nimages + 1) * sizeof(*images));
@@ -411,6 +415,17 @@ build_hits(struct fleet *f, struct fleet_answer *a, const char *id)
 				h->report.findings = nf;
 				nf[h->report.nfindings++] = r->findings[k];
 			}
+			for (size_t k = 0; k < r->nresolved; k++) {
+				struct vuln_finding *nf;
+				if (!names_id(&r->resolved[k], id))
+					continue;
+				nf = ward_realloc(h->report.resolved,
+						  (h->report.nresolved + 1) * sizeof(*nf));
+				if (nf == NULL)
+					goto out;
+				h->report.resolved = nf;
+				nf[h->report.nresolved++] = r->resolved[k];
+			}
 		}
 		a->nhits++;
 		if ((vex = fleet_vex_find(pv->vex, pv->nvex, image)) != NULL) {
@@ -431,6 +446,9 @@ build_hits(struct fleet *f, struct fleet_answer *a, const char *id)
 			qsort(h->report.findings, h->report.nfindings, sizeof(*h->report.findings),
 			      finding_order);
 		}
+		if (h->report.nresolved > 1)
+			qsort(h->report.resolved, h->report.nresolved, sizeof(*h->report.resolved),
+			      finding_order);
 		u = end;
 	}
 	rc = 0;

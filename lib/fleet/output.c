@@ -23,7 +23,7 @@ affected(const struct fleet_hit *h)
 
 /* One distinct finding of an answer and the images that have it. */
 struct group {
-	json_t *finding; /* the scan's JSON of it, plus "status" */
+	json_t *finding; /* the scan's JSON of it, plus "list" */
 	json_t *images;	 /* digests */
 };
 
@@ -34,6 +34,8 @@ struct group {
 static json_t *
 answer_findings(const struct fleet_answer *a, size_t *naffected)
 {
+	/* the scan report's list each finding is in */
+	static const char *const lists[] = {"findings", "resolved", "suppressed"};
 	json_t *out = json_array(), *byid = json_object();
 	char key[48];
 
@@ -42,16 +44,19 @@ answer_findings(const struct fleet_answer *a, size_t *naffected)
 		const struct fleet_hit *h = &a->hits[k];
 		const char *digest = a->images[h->image].digest;
 		*naffected += affected(h);
-		for (int sup = 0; sup < 2; sup++) {
-			const struct vuln_finding *v =
-				sup ? h->report.suppressed : h->report.findings;
-			size_t nv = sup ? h->report.nsuppressed : h->report.nfindings;
+		for (int l = 0; l < 3; l++) {
+			const struct vuln_finding *v = l == 0	? h->report.findings
+						       : l == 1 ? h->report.resolved
+								: h->report.suppressed;
+			size_t nv = l == 0   ? h->report.nfindings
+				    : l == 1 ? h->report.nresolved
+					     : h->report.nsuppressed;
 			for (size_t i = 0; i < nv; i++) {
 				struct vuln_report one = {.findings = (struct vuln_finding *)&v[i],
 							  .nfindings = 1};
 				json_t *g, *j = NULL, *f;
 				char *text = NULL;
-				if (fleet_answer_owned(a, k)) {
+				if (fleet_answer_owned(a, k) && l != 1) {
 					j = vuln_report_json(&one);
 					text = ward_json_dump(
 						json_array_get(json_object_get(j, "findings"), 0),
@@ -65,9 +70,7 @@ answer_findings(const struct fleet_answer *a, size_t *naffected)
 						j = vuln_report_json(&one);
 					f = json_copy(
 						json_array_get(json_object_get(j, "findings"), 0));
-					json_object_set_new(
-						f, "status",
-						json_string(sup ? "suppressed" : "affected"));
+					json_object_set_new(f, "list", json_string(lists[l]));
 					g = json_pack("{s:o,s:[]}", "finding", f, "images");
 					json_object_set_new(byid, text ? text : key, g);
 					json_array_append(out, g);
@@ -242,8 +245,8 @@ fleet_answers_table(const struct fleet_answer *a, size_t n, FILE *out)
 			a[i].candidates == 1 ? "s" : "", a[i].classes,
 			a[i].classes == 1 ? "" : "s");
 		if (json_array_size(groups) > 0)
-			fprintf(out, "  %-9s %-18s %-30s %-22s %-22s %-13s %s\n", "SEVERITY", "ID",
-				"PACKAGE", "INSTALLED", "FIXED-IN", "VEX", "IMAGES");
+			fprintf(out, "  %-9s %-18s %-30s %-22s %-22s %-19s %s\n", "SEVERITY", "ID",
+				"PACKAGE", "INSTALLED", "FIXED-IN", "STATUS", "IMAGES");
 		json_array_foreach(groups, k, g)
 		{
 			const json_t *f = json_object_get(g, "finding"),
@@ -252,8 +255,9 @@ fleet_answers_table(const struct fleet_answer *a, size_t n, FILE *out)
 				   *pkg = ward_json_str(f, "package");
 			const char *fixed = ward_json_str(f, "fixed"),
 				   *kind = ward_json_str(f, "kind");
+			/* the image's VEX statement's status, else the scan's */
 			const char *vex = ward_json_str(json_object_get(f, "vex"), "status");
-			char id[19], pk[31], inst[23], fx[23], vx[14], both[200];
+			char id[19], pk[31], inst[23], fx[23], vx[20], both[200];
 			snprintf(both, sizeof(both), "%s%s%s%s", owner ? owner : "?",
 				 owner && pkg && strcmp(owner, pkg) ? " (" : "",
 				 owner && pkg && strcmp(owner, pkg) ? pkg : "",
@@ -264,8 +268,8 @@ fleet_answers_table(const struct fleet_answer *a, size_t n, FILE *out)
 			    ward_json_str(f, "owner_version") ? ward_json_str(f, "owner_version")
 							      : ward_json_str(f, "version"));
 			fit(fx, 22, fixed ? fixed : kind ? kind : "(unfixed)");
-			fit(vx, 13, vex);
-			fprintf(out, "  %-9s %-18s %-30s %-22s %-22s %-13s %zu",
+			fit(vx, 19, vex ? vex : ward_json_str(f, "status"));
+			fprintf(out, "  %-9s %-18s %-30s %-22s %-22s %-19s %zu",
 				ward_json_str(f, "severity"), id, pk, inst, fx, vx,
 				json_array_size(im));
 			for (size_t m = 0; m < json_array_size(im) && m < 3; m++) {

@@ -30,7 +30,9 @@ def canon(f):
     return json.dumps(f, sort_keys=True)
 
 
-def scans(path):
+def scans(path, lists=("findings", "suppressed"), tag=False):
+    """digest -> the findings of its scan in the given lists of the report
+    (with tag, each marked with its list as fleet impact marks it)."""
     out = {}
     for line in open(path):
         line = line.rstrip("\n")
@@ -38,7 +40,7 @@ def scans(path):
             continue
         digest, scan = line.split("\t")
         d = json.load(open(scan))
-        out[digest] = d.get("findings", []) + d.get("suppressed", [])
+        out[digest] = [dict(f, list=l) if tag else f for l in lists for f in d.get(l, [])]
     return out
 
 
@@ -62,16 +64,33 @@ def cmd_ids(vd):
 def diff(where, want, got, errs):
     w, g = sorted(map(canon, want)), sorted(map(canon, got))
     if w != g:
-        for x in sorted(set(w) - set(g))[:3]:
-            errs.append("%s: missing %s" % (where, x[:300]))
-        for x in sorted(set(g) - set(w))[:3]:
-            errs.append("%s: extra %s" % (where, x[:300]))
+        miss, extra = sorted(set(w) - set(g)), sorted(set(g) - set(w))
+        for x in miss[:3]:
+            # the fields that differ from the extra finding of the same id and owner
+            a = json.loads(x)
+            for y in extra:
+                b = json.loads(y)
+                if (a.get("id"), a.get("owner")) == (b.get("id"), b.get("owner")):
+                    d = {k: (a.get(k), b.get(k)) for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)}
+                    errs.append("%s: %s of %s: scan != fleet in %s" % (where, a.get("id"), a.get("owner"),
+                                                                      json.dumps(d)[:600]))
+                    break
+            else:
+                errs.append("%s: missing %s" % (where, x[:300]))
+        for x in extra[:3]:
+            b = json.loads(x)
+            if not any((json.loads(y).get("id"), json.loads(y).get("owner")) == (b.get("id"), b.get("owner"))
+                       for y in miss):
+                errs.append("%s: extra %s" % (where, x[:300]))
         if w and g and set(w) == set(g):
             errs.append("%s: same findings, different counts" % where)
 
 
 def cmd_impact(impact, scanlist):
-    sc = scans(scanlist)
+    # every list of the scan report: open findings, those the scan resolved
+    # itself (changelog backport, Debian's verdict), those the image's VEX
+    # suppresses
+    sc = scans(scanlist, ("findings", "resolved", "suppressed"), tag=True)
     adv = json.load(open(impact))
     errs, pairs, compared = [], 0, 0
     for a in adv:
@@ -80,9 +99,10 @@ def cmd_impact(impact, scanlist):
         got = {}
         for f in a["findings"]:
             f = dict(f)
-            imgs, status = f.pop("images"), f.pop("status")
-            if (status == "suppressed") != (f.get("vex", {}).get("status") in ("not_affected", "fixed")):
-                errs.append("%s: status %s of %s disagrees with its VEX" % (q, status, f["id"]))
+            imgs, lst = f.pop("images"), f.get("list")
+            if lst != "resolved" and \
+                    (lst == "suppressed") != (f.get("vex", {}).get("status") in ("not_affected", "fixed")):
+                errs.append("%s: list %s of %s disagrees with its VEX" % (q, lst, f["id"]))
             for d in imgs:
                 got.setdefault(d, []).append(f)
         listed = {im["digest"] for im in a["images"]}
