@@ -183,6 +183,7 @@ int cmd_db(int argc, char **argv);
 int cmd_deb(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_fetch(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 int cmd_image(int argc, char **argv);
 int cmd_image_pack(int argc, char **argv);
 int cmd_init(int argc, char **argv);

@@ -16,6 +16,8 @@ static const struct command commands[] = {
 	{"deploy", "podman/docker run line, Kubernetes manifests, seccomp profile for an image",
 	 cmd_deploy},
 	{"fetch", "download ward.lock's packages into the verified cache", cmd_fetch},
+	{"fleet", "inventory of images; which of them an advisory hits (SQLite, PostgreSQL)",
+	 cmd_fleet},
 	{"image", "inspect, list, verify, unpack or export any image", cmd_image},
 	{"init", "scaffold a commented ward.yaml for a new image", cmd_init},
 	{"keygen", "create an ECDSA key pair (cosign-compatible)", cmd_keygen},

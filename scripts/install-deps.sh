@@ -31,6 +31,7 @@ build_pkgs=(
 	liblzma-dev
 	liblz4-dev
 	libsqlite3-dev
+	libpq-dev
 	libelf-dev
 	ca-certificates
 	gpgv
@@ -87,6 +88,7 @@ test_pkgs=(
 	iproute2
 	procps
 	chromium
+	postgresql
 )
 
 pkgs=("${build_pkgs[@]}" "${run_pkgs[@]}")
@@ -101,6 +103,12 @@ done
 if [ "${#missing[@]}" -gt 0 ]; then
 	sudo=""
 	[ "$(id -u)" = 0 ] || sudo="sudo"
+	# PostgreSQL is for the tests' private clusters (tests/sh/pg_lib.sh): no
+	# system cluster listening on a port is made when it is first installed.
+	if [[ " ${missing[*]} " == *" postgresql "* ]] && [ ! -e /etc/postgresql-common/createcluster.conf ]; then
+		$sudo mkdir -p /etc/postgresql-common/createcluster.d
+		echo "create_main_cluster = false" | $sudo tee /etc/postgresql-common/createcluster.d/ward-no-main-cluster.conf >/dev/null
+	fi
 	echo "install-deps: installing ${missing[*]}"
 	$sudo apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
@@ -117,6 +125,13 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
 fi
 
 if [ "$want_tests" = 1 ]; then
+	# The unprivileged user the tests' PostgreSQL clusters run as (PostgreSQL
+	# refuses to run as root).
+	if ! id ward-pgtest >/dev/null 2>&1; then
+		sudo=""
+		[ "$(id -u)" = 0 ] || sudo="sudo"
+		$sudo useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin ward-pgtest
+	fi
 	# Python oracles: the first python3 on PATH must import jsonschema, yaml and
 	# packaging (Debian's python3-packaging, or the copy vendored in pip).
 	py_ok() { python3 -c 'import jsonschema, yaml' 2>/dev/null && {

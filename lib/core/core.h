@@ -232,6 +232,8 @@ int ward_file_write(const char *path, const void *data, size_t len, mode_t mode)
 struct ward_atomic;
 struct ward_atomic *ward_atomic_open(const char *path, mode_t mode);
 int ward_atomic_write(struct ward_atomic *a, const void *p, size_t n);
+/* ward_atomic_fd(a): the temporary file's descriptor, to stream into (ward fleet sync). */
+int ward_atomic_fd(const struct ward_atomic *a);
 int ward_atomic_commit(struct ward_atomic *a);
 void ward_atomic_abort(struct ward_atomic *a);
 

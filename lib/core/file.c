@@ -425,6 +425,12 @@ ward_fsync_dir(const char *dir)
 }
 
 int
+ward_atomic_fd(const struct ward_atomic *a)
+{
+	return a->fd;
+}
+
+int
 ward_atomic_commit(struct ward_atomic *a)
 {
 	int rc = -1;

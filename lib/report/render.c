@@ -7,12 +7,13 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "report/report_internal.h"
 
 #define MAX_ROWS 2000
 #define MAX_EVIDENCE 12
 #define MAX_BARS 12
 
-static const char css[] =
+const char report_css[] =
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:0;"
 	"background:#f4f6f8;color:#1d2733}"
 	"header{background:#14324a;color:#fff;padding:22px 32px}"
@@ -528,7 +529,7 @@ report_render(const json_t *m)
 		      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
 		      "'none'; style-src 'unsafe-inline'; img-src data:\"><title>ward report: ");
 	esc(&b, m, "title");
-	ward_buf_printf(&b, "</title><style>%s</style></head><body><header><h1>ward ", css);
+	ward_buf_printf(&b, "</title><style>%s</style></head><body><header><h1>ward ", report_css);
 	report_html_escape(&b, json_string_value(json_object_get(m, "kind")) ?: "report");
 	ward_buf_puts(&b, ": ");
 	esc(&b, m, "title");

@@ -29,6 +29,12 @@ int report_model_audit(const json_t *doc, json_t **out);
  * of memory. */
 char *report_render(const json_t *model);
 
+/* report_render_fleet(model): the page of a fleet (fleet_state_model or
+ * fleet_answers_model in lib/fleet): images x vulnerabilities, each cell
+ * coloured by severity and showing the VEX status; caller frees.  NULL
+ * only when out of memory. */
+char *report_render_fleet(const json_t *model);
+
 /* report_html_escape(b, s): s with & < > " ' escaped, appended to b. */
 int report_html_escape(struct ward_buf *b, const char *s);
 

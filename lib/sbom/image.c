@@ -247,7 +247,7 @@ build_fileset(struct sbom_fileset *fs, struct image_src *s)
 		}
 		n++;
 	}
-	qsort(v, n, sizeof(*v), entry_cmp);
+	ward_qsort(v, n, sizeof(*v), entry_cmp);
 	if ((fs->files = ward_calloc(n + 1, sizeof(*fs->files))) == NULL ||
 	    (s->rec_of = ward_calloc(n + 1, sizeof(size_t))) == NULL ||
 	    (s->ofs_of = ward_calloc(n + 1, sizeof(size_t))) == NULL)

@@ -44,9 +44,9 @@ cand_free(struct cand *c)
 	ward_strv_free(&c->data);
 }
 
-/* Changelog evidence per Debian source version, found once per scan. */
+/* Changelog evidence per owner without a changelog of its own, found once per scan. */
 struct evidence {
-	const char *source, *version; /* borrowed from the package list */
+	const struct vuln_pkg *owner; /* borrowed from the package list */
 	const struct vuln_changelog *cl;
 	struct vuln_changelog *own; /* read from the cache (the array moves: a pointer) */
 };
@@ -408,6 +408,22 @@ add_debian_verdicts(struct scan *s)
 
 /* ------------------------------------------------------------ evidence */
 
+/* 1 when p is a Debian package built from source version (src, sv). */
+static int
+same_source(const struct vuln_pkg *p, const char *src, const char *sv)
+{
+	return is_debian(p) && strcmp(p->source ? p->source : p->name, src) == 0 &&
+	       strcmp(p->source_version ? p->source_version : p->version, sv) == 0;
+}
+
+/* The changelog a finding of owner is judged by: the owner's own when the
+ * target carries it; else that of the first package of the same source
+ * version (in the list's order) the target carries one for; else the
+ * owner's .deb in ward's cache (or a sibling's there).  Each choice
+ * depends on the owner only, never on which owner of the source asked
+ * first, so a finding's evidence does not depend on what else the scan
+ * found (lib/fleet scans one advisory at a time and gets the same
+ * finding). */
 static const struct vuln_changelog *
 changelog_of(struct scan *s, const struct vuln_pkg *owner)
 {
@@ -417,29 +433,29 @@ changelog_of(struct scan *s, const struct vuln_pkg *owner)
 
 	if (s->o.no_backports)
 		return NULL;
+	if (owner->changelog != NULL)
+		return owner->changelog;
 	for (size_t i = 0; i < s->nev; i++)
-		if (strcmp(s->ev[i].source, src) == 0 && strcmp(s->ev[i].version, sv) == 0)
+		if (s->ev[i].owner == owner)
 			return s->ev[i].cl;
 	if ((e = ward_realloc(s->ev, (s->nev + 1) * sizeof(*e))) == NULL)
 		return NULL;
 	s->ev = e;
 	e = &s->ev[s->nev++];
 	memset(e, 0, sizeof(*e));
-	e->source = src;
-	e->version = sv;
-	/* the target's own changelog, that of another binary of the same
-	 * source version, else the .deb in ward's cache */
-	if (owner->changelog != NULL)
-		e->cl = owner->changelog;
+	e->owner = owner;
+	/* another binary of the same source version the target carries one for,
+	 * else the .deb in ward's cache */
 	for (size_t i = 0; e->cl == NULL && i < s->pkgs->n; i++) {
 		const struct vuln_pkg *p = &s->pkgs->v[i];
-		if (p->changelog != NULL && is_debian(p) &&
-		    strcmp(p->source ? p->source : p->name, src) == 0 &&
-		    strcmp(p->source_version ? p->source_version : p->version, sv) == 0)
+		if (p->changelog != NULL && same_source(p, src, sv))
 			e->cl = p->changelog;
 	}
 	if (e->cl == NULL && s->cache != NULL && *s->cache) {
-		if (!s->dc_tried) {
+		if (!s->dc_tried && s->o.debcache != NULL) {
+			s->dc_tried = 1;
+			s->dc = s->o.debcache;
+		} else if (!s->dc_tried) {
 			s->dc_tried = 1;
 			if ((s->dc = vuln_debcache_open(s->cache)) == NULL) {
 				ward_warn("%s: not used for changelogs: %s", s->cache,
@@ -951,7 +967,8 @@ vuln_scan_with(struct vuln_db *db, const struct vuln_pkglist *pkgs, const struct
 		free(s.ev[i].own);
 	}
 	free(s.ev);
-	vuln_debcache_close(s.dc);
+	if (s.dc != s.o.debcache)
+		vuln_debcache_close(s.dc);
 	free(s.cache);
 	if (rc != 0) {
 		vuln_report_free(out);

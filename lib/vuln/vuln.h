@@ -297,14 +297,17 @@ struct vuln_report {
 int vuln_scan(struct vuln_db *db, const struct vuln_pkglist *pkgs, struct vuln_report *out);
 
 struct vuln_scan_opts {
-	int no_backports;	      /* the naive match, only to show the difference: Python
-					 advisories against dpkg-owned dist-info versions, no
-					 changelog evidence, nothing resolved */
-	const char *cache;	      /* ward's package cache for changelogs the target lacks;
-					 NULL: deb_cache_dir(NULL); "": none */
-	const struct ward_strv *only; /* NULL, or (sorted) the only record ids that may
-					 be candidates: `ward fleet` judges one
-					 advisory and its aliases */
+	int no_backports;		/* the naive match, only to show the difference: Python
+					   advisories against dpkg-owned dist-info versions, no
+					   changelog evidence, nothing resolved */
+	const char *cache;		/* ward's package cache for changelogs the target lacks;
+					   NULL: deb_cache_dir(NULL); "": none */
+	const struct ward_strv *only;	/* NULL, or (sorted) the only record ids that may
+					   be candidates: `ward fleet` judges one
+					   advisory and its aliases */
+	struct vuln_debcache *debcache; /* NULL, or that cache already open (borrowed;
+					   cache ignored): lib/fleet reads the cache's
+					   index once for many scans */
 };
 /* vuln_scan_with(db, pkgs, o, out): vuln_scan with options (o may be NULL).
  * The rules (docs/vuln-db.md, "Matching"):
@@ -339,6 +342,35 @@ json_t *vuln_report_sarif(const struct vuln_report *r);
 /* CycloneDX 1.6 BOM whose vulnerabilities[] carry analysis state from VEX. */
 json_t *vuln_report_cyclonedx(const struct vuln_report *r, time_t when);
 int vuln_report_table(const struct vuln_report *r, FILE *out);
+
+/* ---------------------------------------------------------- fleet */
+
+/* What lib/fleet needs to answer "which images does this advisory hit" with
+ * exactly vuln_scan's rules, without scanning every image (docs/fleet.md). */
+
+/* vuln_pkg_keys(p, out): the (ecosystem, name) pairs vuln_scan looks up in
+ * the store for p, each pushed as "ecosystem\tname"; none when ward has no
+ * matcher for p's ecosystem.  scan_pkg uses the same rule. */
+int vuln_pkg_keys(const struct vuln_pkg *p, struct ward_strv *out);
+/* vuln_finding_free(f): what vuln_finding_copy allocated. */
+void vuln_finding_free(struct vuln_finding *f);
+/* vuln_db_related(db, id, out): the stored records one finding about id
+ * can merge: those whose id or an alias is id, then, repeatedly, those
+ * sharing an id or alias with a record found; appended to out, sorted.
+ * Withdrawn records never match and are left out. */
+int vuln_db_related(struct vuln_db *db, const char *id, struct ward_strv *out);
+/* vuln_db_record_keys(db, id, out, modified): "ecosystem\tname" of each
+ * package the record's affected entries name, appended to out (none when
+ * withdrawn); with modified, *modified = its modified time (caller frees;
+ * NULL when the store has no such record). */
+int vuln_db_record_keys(struct vuln_db *db, const char *id, struct ward_strv *out, char **modified);
+/* vuln_db_records(db, fn, arg): fn(arg, id, modified, withdrawn or NULL)
+ * for every stored record in id order (times in the canonical UTC form);
+ * a non-zero return from fn stops the walk and is returned. */
+int vuln_db_records(struct vuln_db *db,
+		    int (*fn)(void *arg, const char *id, const char *modified,
+			      const char *withdrawn),
+		    void *arg);
 
 /* ---------------------------------------------------------- OpenVEX */
 

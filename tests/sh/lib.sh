@@ -92,13 +92,13 @@ for path in ["/etc/apt/sources.list"] + sorted(glob.glob("/etc/apt/sources.list.
 PY
 }
 
-# debootstrap_root DIR PACKAGES: a Debian 12 minbase root with PACKAGES
-# (comma-separated) at DIR, built once from the mirror of the machine's apt
-# sources and cached (DIR.ok marks it whole); tests running in parallel
-# wait on DIR.lock.  Non-zero, with the reason on stderr, when it cannot be
-# made.
+# debootstrap_root DIR PACKAGES [SUITE]: a Debian minbase root (SUITE,
+# default bookworm) with PACKAGES (comma-separated) at DIR, built once from
+# the mirror of the machine's apt sources and cached (DIR.ok marks it
+# whole); tests running in parallel wait on DIR.lock.  Non-zero, with the
+# reason on stderr, when it cannot be made.
 debootstrap_root() {
-	local dir=$1 include=$2
+	local dir=$1 include=$2 suite=${3:-bookworm}
 	[ -f "$dir.ok" ] && return 0
 	mkdir -p "$(dirname "$dir")"
 	(
@@ -108,8 +108,8 @@ debootstrap_root() {
 		[ -n "$mirror" ] || { echo "no bookworm mirror in the apt sources" >&2; exit 1; }
 		command -v debootstrap >/dev/null || { echo "debootstrap is not installed" >&2; exit 1; }
 		rm -rf "$dir" "$dir.tmp"
-		echo "# debootstrap --variant=minbase --include=$include bookworm (cached in $dir)"
-		debootstrap --variant=minbase --include="$include" bookworm "$dir.tmp" "$mirror" \
+		echo "# debootstrap --variant=minbase --include=$include $suite (cached in $dir)"
+		debootstrap --variant=minbase --include="$include" "$suite" "$dir.tmp" "$mirror" \
 			>"$dir.log" 2>&1 || { tail -3 "$dir.log" >&2; exit 1; }
 		rm -f "$dir.tmp"/var/cache/apt/archives/*.deb # apt-get clean
 		mv "$dir.tmp" "$dir" && touch "$dir.ok"
