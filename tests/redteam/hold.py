@@ -1,0 +1,67 @@
+"""Starve ward-init's /healthz: open IDLE connections that never send a
+byte and SLOW ones that drip a request a byte at a time, keep them open,
+and time GET /healthz on fresh connections meanwhile.
+
+usage: hold.py HOST PORT IDLE SLOW SAMPLES
+Prints one JSON line: {"held": n, "samples_ms": [...], "max_ms": x, "ok": k}.
+Bounded: connections are closed when it finishes (at most ~20 s).
+"""
+import json
+import resource
+import socket
+import sys
+import time
+
+host, port, idle, slow, samples = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:6])
+soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, idle + slow + 256)), hard))
+held = []
+for i in range(idle + slow):
+    s = socket.socket()
+    s.setblocking(False)
+    try:
+        s.connect((host, port))
+    except BlockingIOError:
+        pass
+    held.append(s)
+time.sleep(0.5)
+req = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+lat, ok = [], 0
+deadline = time.time() + 15
+for k in range(samples):
+    # the slow ones drip one more byte each round
+    for j, s in enumerate(held[idle:]):
+        try:
+            s.send(req[k % len(req):k % len(req) + 1])
+        except OSError:
+            pass
+    t0 = time.perf_counter()
+    try:
+        c = socket.create_connection((host, port), timeout=2)
+        c.sendall(req)
+        data = b""
+        while b"\r\n\r\n" not in data or not data.endswith(b"ok\n"):
+            chunk = c.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        c.close()
+        if data.startswith(b"HTTP/1.1 200") and data.endswith(b"ok\n"):
+            ok += 1
+    except OSError:
+        pass
+    lat.append((time.perf_counter() - t0) * 1e3)
+    if time.time() > deadline:
+        break
+    time.sleep(0.1)
+alive = 0
+for s in held:
+    try:
+        s.send(b"")
+        alive += 1
+    except OSError:
+        pass
+    s.close()
+print(json.dumps({"held": len(held), "samples_ms": [round(x, 2) for x in lat],
+                  "max_ms": round(max(lat), 2) if lat else None, "ok": ok,
+                  "samples": samples}))
