@@ -364,13 +364,15 @@ apply_options(struct deploy_args *a, struct deploy_target *t)
 static json_t *
 seccomp_profile(const struct deploy_target *t)
 {
-	json_t *init = sc_oci_profile(), *prof;
+	struct sc_params sp = {
+		.net_udp = t->net.udp, .net_unix = t->net.unix_, .net_netlink = t->net.netlink};
+	json_t *init = sc_oci_profile(&sp), *prof;
 
 	if (init == NULL) {
 		ward_err(WARD_EENV, "seccomp: ward-init's profile: out of memory");
 		return NULL;
 	}
-	prof = deploy_seccomp_profile(init, t->arch);
+	prof = deploy_seccomp_profile(init, t->arch, &t->net);
 	json_decref(init);
 	return prof;
 }

@@ -18,15 +18,17 @@ set(WARD_INIT_LIB_SOURCES
 	${CMAKE_SOURCE_DIR}/lib/oms/oms_walk.c
 )
 
-# ward-init's own files whose logic is pure (no process-wide side effects):
+# ward-init's own files whose logic is pure (init/helper/ holds the
+# unprivileged HTTP helper's, the only code that parses network bytes) (no process-wide side effects):
 # built a second time as ward_init_logic, with sanitizers where those run,
 # for the unit tests (tests/unit/test_init_*.c) and fuzz targets
 # (fuzz/fuzz_init_*.c).
 set(WARD_INIT_LOGIC_SOURCES
 	${CMAKE_SOURCE_DIR}/init/policy.c
-	${CMAKE_SOURCE_DIR}/init/http.c
-	${CMAKE_SOURCE_DIR}/init/metrics.c
+	${CMAKE_SOURCE_DIR}/init/sample.c
 	${CMAKE_SOURCE_DIR}/init/seccomp_bpf.c
 	${CMAKE_SOURCE_DIR}/init/exe.c
 	${CMAKE_SOURCE_DIR}/init/jlog.c
+	${CMAKE_SOURCE_DIR}/init/helper/http.c
+	${CMAKE_SOURCE_DIR}/init/helper/metrics.c
 )
