@@ -456,6 +456,7 @@ main(int argc, char **argv)
 				    .loaders = &loaders,
 				    .helper = hc.listen_fd >= 0 ? &hc : NULL,
 				    .helper_pid = helper,
+				    .guard_pid = guard,
 				    .reserved_port = reserved};
 	rc = supervise(&sa);
 	ward_strv_free(&files);

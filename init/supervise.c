@@ -343,6 +343,18 @@ on_signal(struct sup *s)
 
 /* ------------------------------------------------------------ the end */
 
+/* Reap what has exited; 1 when no child is left. */
+static int
+reap_all(struct sup *s)
+{
+	int status;
+	pid_t p;
+
+	while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+		s->st->reaped++;
+	return p < 0 && errno == ECHILD;
+}
+
 /* Kill what the server left behind and reap it (bounded in time). */
 static void
 kill_the_rest(struct sup *s)
@@ -353,10 +365,19 @@ kill_the_rest(struct sup *s)
 	int killed = 0;
 
 	kill(-s->l->pid, SIGKILL);
+	/* ward-init's own children first: they are no leftovers. */
+	if (s->helper > 0)
+		kill(s->helper, SIGKILL);
+	if (s->a->guard_pid > 0)
+		kill(s->a->guard_pid, SIGKILL);
+	if (s->helper > 0 && waitpid(s->helper, NULL, 0) > 0)
+		s->st->reaped++;
+	if (s->a->guard_pid > 0 && waitpid(s->a->guard_pid, NULL, 0) > 0)
+		s->st->reaped++;
+	s->helper = 0;
 	/* Every leftover descendant is our child by now (reparented to us as
 	 * PID 1 or subreaper): none at all, nothing to look for. */
-	siginfo_t si = {0};
-	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD)
+	if (reap_all(s))
 		return;
 	if ((d = opendir("/proc")) != NULL) {
 		while ((de = readdir(d)) != NULL) {
@@ -371,15 +392,7 @@ kill_the_rest(struct sup *s)
 		closedir(d);
 	}
 	uint64_t deadline = ward_now_ns() + 2000000000u;
-	while (ward_now_ns() < deadline) {
-		int status;
-		pid_t p = waitpid(-1, &status, WNOHANG);
-		if (p < 0)
-			break; /* ECHILD: all gone */
-		if (p > 0) {
-			s->st->reaped++;
-			continue;
-		}
+	while (ward_now_ns() < deadline && !reap_all(s)) {
 		struct timespec ts = {0, 5000000};
 		nanosleep(&ts, NULL);
 	}

@@ -25,6 +25,7 @@ struct supervise_args {
 	const struct ward_strv *exec_files, *loaders; /* for the gate */
 	struct helper_conf *helper;		      /* NULL: no metrics listener */
 	pid_t helper_pid;
+	pid_t guard_pid;	/* 0: none (ward-init is PID 1) */
 	uint16_t reserved_port; /* for the gate's TCP sockets; 0: none */
 };
 

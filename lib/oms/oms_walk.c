@@ -267,16 +267,6 @@ walk_dir(struct walk *w, const char *rel, int depth)
 
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (!utf8_ok((const unsigned char *)de->d_name)) {
-			char name[1024];
-			escaped(de->d_name, name, sizeof(name));
-			rc = ward_err(
-				WARD_EINPUT,
-				"%s/%s: file name is not valid UTF-8 (OMS names every file in "
-				"UTF-8); rename it or leave it out with --ignore-path",
-				dirpath, name);
-			break;
-		}
 		child = rel[0] ? ward_asprintf("%s/%s", rel, de->d_name) : ward_strdup(de->d_name);
 		if (child == NULL) {
 			rc = -1;
@@ -285,6 +275,17 @@ walk_dir(struct walk *w, const char *rel, int depth)
 		if (ignored(child, w->ignores)) {
 			free(child);
 			continue;
+		}
+		if (!utf8_ok((const unsigned char *)de->d_name)) {
+			char name[1024];
+			escaped(de->d_name, name, sizeof(name));
+			rc = ward_err(
+				WARD_EINPUT,
+				"%s/%s: file name is not valid UTF-8 (OMS names every file in "
+				"UTF-8); rename it or leave it out with --ignore-path",
+				dirpath, name);
+			free(child);
+			break;
 		}
 		full = ward_path_join(w->root, child);
 		if (full == NULL || lstat(full, &st) != 0) {
