@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -134,6 +135,12 @@ static void __attribute__((noreturn)) child(const struct launch_args *a, int syn
 	}
 	if (landlock_apply(p, a->exec_files, &h.landlock) != 0)
 		child_fail(sync, WARD_EENV, "landlock");
+	params.signals_scoped = h.landlock.scoped;
+	/* No real-time scheduling and no priority above ward-init's, however
+	 * the host's limits are set: the server cannot starve PID 1. */
+	struct rlimit zero = {0, 0};
+	setrlimit(RLIMIT_RTPRIO, &zero);
+	setrlimit(RLIMIT_NICE, &zero);
 	/* W^X: nothing writable and executable at once, nothing made
 	 * executable later (inherited by every child and kept across exec). */
 	if (p->deny_write_execute) {

@@ -60,6 +60,7 @@ enum rule_kind {
 	K_MKNOD,       /* character and block devices; mode in arg a */
 	K_EXECVEAT,    /* AT_EMPTY_PATH refused by the gate; every one goes there */
 	K_SETSOCKOPT,  /* IP_LOCAL_PORT_RANGE, when ward-init sets it */
+	K_PIDFD_SIGNAL, /* SIGCONT; everything when Landlock cannot scope signals */
 };
 
 struct rule {
@@ -116,6 +117,9 @@ static const struct rule rules[] = {
 	R(process_madvise, K_DENY),
 	R(process_mrelease, K_DENY),
 	R(fanotify_init, K_DENY),
+#ifdef __NR_memfd_secret
+	R(memfd_secret, K_DENY),
+#endif
 	R(swapon, K_DENY),
 	R(swapoff, K_DENY),
 	R(reboot, K_DENY),
@@ -161,7 +165,7 @@ static const struct rule rules[] = {
 	RA(rt_sigqueueinfo, K_SIGNAL, 0, 1, -1),
 	RA(rt_tgsigqueueinfo, K_SIGNAL, 0, 2, 1),
 	RA(pidfd_open, K_SIGNAL, 0, -1, -1),
-	RA(pidfd_send_signal, K_SIGNAL, -1, 1, -1),
+	RA(pidfd_send_signal, K_PIDFD_SIGNAL, -1, 1, -1),
 	R(setpgid, K_SETPGID),
 	R(setsid, K_SETSID),
 	R(seccomp, K_SECCOMP),
@@ -416,6 +420,18 @@ block(struct asm_state *a, const struct rule *r)
 			protected_pid(a, r->c);
 		if (r->b >= 0 && sp->deny_sigcont) {
 			load_arg(a, r->b, 0);
+			jump_if(a, BPF_JEQ, SC_SIGCONT, L_NOTIFY);
+		}
+		break;
+	case K_PIDFD_SIGNAL:
+		/* A /proc/PID directory is a pidfd too, and no register says
+		 * whose: without Landlock's signal scoping, none at all. */
+		if (!sp->signals_scoped) {
+			ret(a, SECCOMP_RET_USER_NOTIF);
+			return;
+		}
+		if (sp->deny_sigcont) {
+			load_arg(a, 1, 0);
 			jump_if(a, BPF_JEQ, SC_SIGCONT, L_NOTIFY);
 		}
 		break;

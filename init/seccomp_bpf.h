@@ -57,6 +57,7 @@ struct sc_params {
 	int net_udp, net_unix, net_netlink;
 	int tcp_gate;	  /* TCP socket() goes to ward-init; IP_LOCAL_PORT_RANGE refused */
 	int deny_sigcont; /* exec holds: SIGCONT only from ward-init */
+	int signals_scoped; /* Landlock scopes signals (ABI 6): pidfd_send_signal allowed */
 };
 
 /* sc_build(p, params): the filter.  -1 if the program does not fit (a bug). */

@@ -43,7 +43,7 @@ NR = {"execveat": 322, "io_uring_setup": 425, "pidfd_open": 434, "tgkill": 234,
       "pidfd_send_signal": 424, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297,
       "memfd_create": 319, "seccomp": 317, "clone": 56, "clone3": 435, "syslog": 103,
       "ioperm": 173, "iopl": 172, "modify_ldt": 154, "add_key": 248, "ptrace": 101,
-      "setpgid": 109, "kill": 62, "tkill": 200}
+      "setpgid": 109, "kill": 62, "tkill": 200, "memfd_secret": 447}
 PTRACE_ATTACH = 16
 PR_SET_DUMPABLE = 4
 MS_REMOUNT, MS_BIND, MS_RDONLY = 32, 4096, 1
@@ -934,6 +934,25 @@ def run_round2(opts):
         if r == 0:
             os._exit(0)
         return (r == -1 and e in (errno.ENOSYS, errno.EPERM), e, f"= {r}")
+
+    @attempt("memfd_secret", "memfd_secret")
+    def _():
+        r, e = sys_call("memfd_secret", 0)
+        if r >= 0:
+            os.close(r)
+        return (strictly_denied(r, e), e, f"= {r}")
+
+    # Starve PID 1 from the server's own scheduling: real-time and negative
+    # nice need limits the launch sets to 0 (refused in the kernel).
+    @attempt("self_realtime")
+    def _():
+        r, e = sys_call("sched_setscheduler", 0, 1, struct.pack("i", 50))  # SCHED_FIFO
+        return (denied(r, e), e, f"= {r}")
+
+    @attempt("self_negative_nice")
+    def _():
+        r, e = sys_call("setpriority", 0, 0, -5)
+        return (denied(r, e), e, f"= {r}")
 
     @attempt("syslog_read", "syslog")
     def _():

@@ -191,6 +191,16 @@ test_interpreted(void **state)
 	assert_int_equal(verdict(__NR_tgkill, 7, 7, SIGKILL), ALLOW);
 	assert_int_equal(verdict(__NR_pidfd_open, 12, 0, 0), ALLOW);
 	assert_int_equal(verdict(__NR_pidfd_send_signal, 3, SIGKILL, 0), ALLOW);
+	/* Without Landlock's signal scoping a pidfd (a /proc/PID dirfd) could
+	 * name ward-init: pidfd_send_signal refused altogether. */
+	struct sc_prog unscoped_prog;
+	struct sc_params unscoped = params;
+	unscoped.signals_scoped = 0;
+	assert_int_equal(sc_build(&unscoped_prog, &unscoped), 0);
+	d = (struct seccomp_data){.nr = __NR_pidfd_send_signal, .arch = AUDIT_ARCH_X86_64};
+	d.args[0] = 3, d.args[1] = SIGTERM;
+	assert_int_equal(bpf_run(&unscoped_prog, &d), NOTIFY);
+	assert_int_equal(verdict(__NR_memfd_secret, 0, 0, 0), NOTIFY);
 
 	/* Dumpability and core limits. */
 	assert_int_equal(verdict(__NR_prctl, PR_SET_DUMPABLE, 1, 0), NOTIFY);
