@@ -22,6 +22,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "exe.h"
@@ -377,6 +378,13 @@ main(int argc, char **argv)
 	log_start(&p, explicit_policy || access(policy_path, F_OK) == 0 ? policy_path : NULL,
 		  server, argc - optind, argv + optind);
 	log_loosened(&p);
+	struct stat o1, o2;
+	if (p.server_output == OUTPUT_STDOUT && fstat(STDOUT_FILENO, &o1) == 0 &&
+	    fstat(STDERR_FILENO, &o2) == 0 && o1.st_dev == o2.st_dev && o1.st_ino == o2.st_ino &&
+	    !(S_ISCHR(o1.st_mode) && o1.st_rdev == makedev(1, 3)))
+		jlog_msg(WARD_LOG_WARN, "log_streams_shared",
+			 "stdout and stderr are the same file (a terminal, 2>&1): the server's "
+			 "output and ward-init's lines mix; keep them apart to tell them apart");
 	if (server == NULL)
 		return fail(status, "server_not_found");
 	if (exec_files(&p, server, &files, &loaders) != 0)

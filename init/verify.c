@@ -110,8 +110,8 @@ static void __attribute__((noreturn)) verify_child(const struct policy *p, int f
 	 * exec, no network, nothing to signal. */
 	r.rc = 0;
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (harden_switch_user(p->uid, p->gid, 0) != 0 || harden_drop_caps(0) != 0 ||
-	    landlock_confine(1) != 0) {
+	if ((geteuid() == 0 && harden_switch_user(p->uid, p->gid, 0) != 0) ||
+	    harden_drop_caps(0) != 0 || landlock_confine(1) != 0) {
 		r.rc = -1;
 		r.nmodels = 0;
 	}
