@@ -11,6 +11,7 @@
 #include <getopt.h>
 
 #include "core/core.h"
+#include "attest/attest.h"
 #include "registry/registry.h"
 
 #define EXIT_VERIFY 1
@@ -122,6 +123,48 @@ int cli_registry_option(int c, const char *arg, struct cli_registry *r);
 int cli_registry_finish(struct cli_registry *r);
 void cli_registry_free(struct cli_registry *r);
 
+/* Keyless Sigstore options every verifying command takes (sigstore_opts.c):
+ * add CLI_SIGSTORE_LONG_OPTIONS to the getopt table, hand every option to
+ * cli_sigstore_option() (0 taken, 1 not ours), then cli_sigstore_finish()
+ * loads the trusted root when a policy was given or need_root is set. */
+enum {
+	CLI_OPT_TRUSTED_ROOT = 0x1200,
+	CLI_OPT_CERT_IDENTITY,
+	CLI_OPT_CERT_IDENTITY_RE,
+	CLI_OPT_CERT_ISSUER,
+	CLI_OPT_CERT_ISSUER_RE,
+};
+#define CLI_SIGSTORE_LONG_OPTIONS                                                                  \
+	{"trusted-root", required_argument, NULL, CLI_OPT_TRUSTED_ROOT},                           \
+		{"certificate-identity", required_argument, NULL, CLI_OPT_CERT_IDENTITY},          \
+		{"certificate-identity-regexp", required_argument, NULL,                           \
+		 CLI_OPT_CERT_IDENTITY_RE},                                                        \
+		{"certificate-oidc-issuer", required_argument, NULL, CLI_OPT_CERT_ISSUER},         \
+	{                                                                                          \
+		"certificate-oidc-issuer-regexp", required_argument, NULL, CLI_OPT_CERT_ISSUER_RE  \
+	}
+#define CLI_SIGSTORE_HELP                                                                          \
+	"      --certificate-identity ID          keyless: the signer's identity (SAN)\n"          \
+	"      --certificate-identity-regexp RE   ... or a POSIX ERE it must match\n"              \
+	"      --certificate-oidc-issuer URL      keyless: the OIDC issuer of the identity\n"      \
+	"      --certificate-oidc-issuer-regexp RE ... or a POSIX ERE it must match\n"             \
+	"      --trusted-root FILE                Sigstore trusted_root.json (default:\n"          \
+	"                                         $WARD_TRUSTED_ROOT, else the public-good\n"      \
+	"                                         root built into ward; `ward version --json`)\n"
+struct cli_sigstore {
+	const char *trusted_root;
+	struct sigstore_policy policy;
+	struct sigstore_root *root; /* loaded by cli_sigstore_finish */
+	int keyless;		    /* an identity or issuer flag was given */
+};
+struct sigstore_policy;
+int cli_sigstore_option(int c, const char *arg, struct cli_sigstore *s);
+/* cli_sigstore_finish(s, cmd, need_root): check the flags go together
+ * (one identity and one issuer flag); load the root when keyless or
+ * need_root.  0, or an exit code (usage: 2, else cli_fail()). */
+int cli_sigstore_finish(struct cli_sigstore *s, const char *cmd, int need_root);
+void cli_sigstore_free(struct cli_sigstore *s);
+
 /* Subcommands (one file each). */
 int cmd_audit(int argc, char **argv);
 int cmd_build(int argc, char **argv);
@@ -156,6 +199,7 @@ int cli_scan_target(const char *target, struct vuln_pkglist *pkgs);
 int cmd_sign(int argc, char **argv);
 int cmd_attest(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
+int cmd_verify_blob(int argc, char **argv);
 int cmd_push(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 

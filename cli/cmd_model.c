@@ -7,18 +7,27 @@
 #include "cli.h"
 
 static const char help[] =
-	"usage: ward model sign MODEL --key KEY [options]\n"
-	"       ward model verify MODEL (--key PUB | --cert-chain PEM) [options]\n"
+	"usage: ward model sign MODEL --key KEY [--signing-cert PEM [--cert-chain PEM]...] "
+	"[options]\n"
+	"       ward model verify MODEL (--key PUB | --cert-chain PEM |\n"
+	"                                --certificate-identity[-regexp] ID\n"
+	"                                --certificate-oidc-issuer[-regexp] URL) [options]\n"
 	"\n"
 	"Sign or verify a model directory (or a single file) with an OpenSSF Model\n"
 	"Signing v1.0 signature: a Sigstore bundle holding a DSSE-signed in-toto\n"
 	"statement that lists every file (or shard) with its SHA-256.  Verification\n"
 	"checks the key, the signature, the manifest and then re-hashes the model:\n"
-	"a changed, missing or extra file fails it.\n"
+	"a changed, missing or extra file fails it.  Three ways to sign, as OMS\n"
+	"names them: key (a public key), certificate (your own PKI: --signing-cert\n"
+	"and its chain, verified with --cert-chain) and sigstore (keyless: a Fulcio\n"
+	"certificate and a Rekor entry, verified offline with the identity flags\n"
+	"against the trusted root; ward does not sign keylessly).\n"
 	"\n"
 	"  -k, --key FILE          sign: private key (cosign encrypted or PKCS#8 PEM);\n"
 	"                          verify: public key (PEM)\n"
-	"      --cert-chain FILE   verify: PEM file of trusted CA certificates\n"
+	"      --signing-cert FILE sign: the signing certificate (PEM) of --key's key\n"
+	"      --cert-chain FILE   sign: certificates above it (PEM, repeatable, leaf to\n"
+	"                          root); verify: PEM file of trusted CA certificates\n"
 	"  -s, --signature PATH    bundle path (default MODEL/model.sig, or FILE.sig)\n"
 	"      --method M          sign: files (default) or shards\n"
 	"      --shard-size N      sign: shard size in bytes (default 1000000000)\n"
@@ -27,13 +36,13 @@ static const char help[] =
 	"      --allow-symlinks    sign: follow symbolic links instead of refusing\n"
 	"      --ignore-unsigned   verify: files on disk that are not signed are allowed\n"
 	"      --threads N         hashing threads (default: all cores)\n"
-	"      --json              machine-readable result on stdout\n"
-	"\n"
+	"      --json              machine-readable result on stdout\n" CLI_SIGSTORE_HELP "\n"
 	"Exit codes: 0 ok, 1 verification failed, 2 bad input, 3 environment.\n";
 
 struct model_args {
-	const char *model, *key, *chain, *sig;
-	struct ward_strv ignore;
+	const char *model, *key, *chain, *sig, *signing_cert;
+	struct ward_strv ignore, chains;
+	struct cli_sigstore ss;
 	int method, allow_symlinks, ignore_unsigned, threads, json;
 	uint64_t shard_size;
 };
@@ -53,19 +62,28 @@ parse(int argc, char **argv, struct model_args *a)
 		{"ignore-unsigned", no_argument, NULL, 'U'},
 		{"threads", required_argument, NULL, 't'},
 		{"json", no_argument, NULL, 'j'},
+		{"signing-cert", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
+		CLI_SIGSTORE_LONG_OPTIONS,
 		{0},
 	};
 	int c;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:s:h", opts, NULL)) != -1) {
+		if (cli_sigstore_option(c, optarg, &a->ss) == 0)
+			continue;
 		switch (c) {
 		case 'k':
 			a->key = optarg;
 			break;
 		case 'C':
 			a->chain = optarg;
+			if (ward_strv_push(&a->chains, optarg) != 0)
+				return cli_fail();
+			break;
+		case 'c':
+			a->signing_cert = optarg;
 			break;
 		case 's':
 			a->sig = optarg;
@@ -130,22 +148,60 @@ do_sign(struct model_args *a, const char *sig)
 				  .ignore = a->ignore,
 				  .allow_symlinks = a->allow_symlinks,
 				  .threads = a->threads};
-	struct ward_key *k;
+	struct ward_key *k, *cert_key = NULL;
+	struct ward_buf *certs = NULL;
+	size_t ncerts = 0;
 	int rc;
 
 	if (a->key == NULL)
 		return cli_usage("model", "sign needs --key PRIVATE-KEY");
+	if (a->ss.keyless || a->ss.trusted_root != NULL)
+		return cli_usage("model", "ward signs with a key or a certificate, not keylessly");
+	if (a->chains.n > 0 && a->signing_cert == NULL)
+		return cli_usage("model",
+				 "sign: --cert-chain needs --signing-cert (the certificate "
+				 "of the signing key)");
 	if ((k = cli_load_private_key(a->key)) == NULL)
 		return cli_fail();
+	if (a->signing_cert != NULL) {
+		/* the certificate must be the key's, the chain what is above it */
+		rc = x509_read_pem(a->signing_cert, &certs, &ncerts);
+		if (rc == 0 && ncerts != 1)
+			rc = ward_err(WARD_EINPUT,
+				      "%s: holds %zu certificates; give the chain with "
+				      "--cert-chain",
+				      a->signing_cert, ncerts);
+		if (rc == 0 && (cert_key = key_load_public(a->signing_cert)) == NULL)
+			rc = -1;
+		if (rc == 0 && !key_equal(cert_key, k))
+			rc = ward_err(WARD_EINPUT, "%s: the certificate is not for the key %s",
+				      a->signing_cert, a->key);
+		for (size_t i = 0; rc == 0 && i < a->chains.n; i++)
+			rc = x509_read_pem(a->chains.v[i], &certs, &ncerts);
+		key_free(cert_key);
+		if (rc != 0) {
+			for (size_t i = 0; i < ncerts; i++)
+				ward_buf_free(&certs[i]);
+			free(certs);
+			key_free(k);
+			return cli_fail();
+		}
+		o.certs = certs;
+		o.ncerts = ncerts;
+	}
 	o.progress = ward_progress_new("signing model", 0, 1);
 	rc = oms_sign(a->model, k, &o, sig);
 	ward_progress_done(o.progress);
 	key_free(k);
+	for (size_t i = 0; i < ncerts; i++)
+		ward_buf_free(&certs[i]);
+	free(certs);
 	if (rc != 0)
 		return cli_fail();
 	if (a->json) {
-		json_t *j = json_pack("{s:s,s:s,s:s}", "model", a->model, "signature", sig,
-				      "method", a->method == OMS_SHARDS ? "shards" : "files");
+		json_t *j = json_pack("{s:s,s:s,s:s,s:s}", "model", a->model, "signature", sig,
+				      "method", a->method == OMS_SHARDS ? "shards" : "files",
+				      "signed_with", a->signing_cert ? "certificate" : "key");
 		cli_print_json(j);
 		json_decref(j);
 	} else {
@@ -187,14 +243,29 @@ do_verify(struct model_args *a, const char *sig)
 				    .ignore_unsigned = a->ignore_unsigned,
 				    .threads = a->threads};
 	struct oms_result r = {0};
+	struct sigstore_opts so = {0};
 	struct ward_key *k = NULL;
 	int rc, code;
 
-	if ((a->key == NULL) == (a->chain == NULL))
-		return cli_usage("model", "verify needs exactly one of --key or --cert-chain");
+	if ((a->key != NULL) + (a->chain != NULL) + a->ss.keyless != 1)
+		return cli_usage("model", "verify needs exactly one of --key, --cert-chain or the "
+					  "certificate identity flags");
+	if (a->signing_cert != NULL)
+		return cli_usage("model", "--signing-cert is for signing");
+	if (a->chains.n > 1)
+		return cli_usage("model",
+				 "verify: give the trusted CA certificates in one PEM file");
+	if ((code = cli_sigstore_finish(&a->ss, "model", 0)) != 0)
+		return code;
 	if (a->key != NULL && (k = key_load_public(a->key)) == NULL)
 		return cli_fail();
 	o.key = k;
+	if (a->ss.keyless) {
+		so.root = a->ss.root;
+		so.policy = &a->ss.policy;
+		o.keyless = sigstore_dsse_verify;
+		o.keyless_ctx = &so;
+	}
 	o.progress = ward_progress_new("verifying model", 0, 1);
 	rc = oms_verify(a->model, sig, &o, &r);
 	ward_progress_done(o.progress);
@@ -236,6 +307,7 @@ cmd_model(int argc, char **argv)
 	rc = parse(argc - 1, argv + 1, &a);
 	if (rc != 0) {
 		ward_strv_free(&a.ignore);
+		ward_strv_free(&a.chains);
 		return rc < 0 ? cli_help(help) : rc;
 	}
 	sig = a.sig ? ward_strdup(a.sig) : default_sig(a.model);
@@ -247,5 +319,7 @@ cmd_model(int argc, char **argv)
 		rc = do_verify(&a, sig);
 	free(sig);
 	ward_strv_free(&a.ignore);
+	ward_strv_free(&a.chains);
+	cli_sigstore_free(&a.ss);
 	return rc;
 }

@@ -17,6 +17,9 @@ static const char help[] =
 	"tampered model refused at start, graceful stop, startup time and latency.\n"
 	"\n"
 	"  -k, --key FILE          public key: check signatures and attestations\n"
+	"      --certificate-identity[-regexp] ID, --certificate-oidc-issuer[-regexp] URL,\n"
+	"      --trusted-root FILE keyless instead of --key (cosign keyless images;\n"
+	"                          docs/signing.md)\n"
 	"      --bundle FILE       attestation bundle to check with them\n"
 	"      --db DIR            vulnerability store: critical/high findings need VEX\n"
 	"      --vex FILE          OpenVEX document for them (default: the attested one)\n"
@@ -57,6 +60,7 @@ cmd_test(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"key", required_argument, NULL, 'k'},
+		CLI_SIGSTORE_LONG_OPTIONS,
 		{"bundle", required_argument, NULL, OPT_BUNDLE},
 		{"db", required_argument, NULL, OPT_DB},
 		{"vex", required_argument, NULL, OPT_VEX},
@@ -76,12 +80,16 @@ cmd_test(int argc, char **argv)
 	struct check_matrix m = {0};
 	const char *keypath = NULL, *output = NULL, *junit = NULL;
 	struct ward_key *key = NULL;
+	struct cli_sigstore ss = {0};
+	struct sigstore_opts so = {0};
 	json_t *j = NULL;
 	char *xml = NULL;
 	int c, json = 0, rc;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:o:j:h", opts, NULL)) != -1) {
+		if (cli_sigstore_option(c, optarg, &ss) == 0)
+			continue;
 		if ((rc = cli_check_option(c, optarg, &o)) <= 0) {
 			if (rc < 0)
 				return cli_fail();
@@ -135,8 +143,19 @@ cmd_test(int argc, char **argv)
 		return cli_usage("test", "expected one IMAGE");
 	if (o.db == NULL)
 		o.db = getenv("WARD_DB");
-	if (keypath != NULL && (key = key_load_public(keypath)) == NULL)
+	if (keypath != NULL && ss.keyless)
+		return cli_usage("test", "give --key or the certificate identity flags, not both");
+	if ((rc = cli_sigstore_finish(&ss, "test", 0)) != 0)
+		return rc;
+	if (ss.keyless) {
+		so.root = ss.root;
+		so.policy = &ss.policy;
+		o.keyless = &so;
+	}
+	if (keypath != NULL && (key = key_load_public(keypath)) == NULL) {
+		cli_sigstore_free(&ss);
 		return cli_fail();
+	}
 	o.key = key;
 	o.progress = ward_progress_new("reading the image", 0, 1);
 	rc = check_image(argv[optind], &o, &m);
@@ -163,5 +182,6 @@ out:
 	free(xml);
 	check_matrix_free(&m);
 	key_free(key);
+	cli_sigstore_free(&ss);
 	return rc;
 }

@@ -9,6 +9,9 @@
 
 static const char help[] =
 	"usage: ward verify IMAGE|RELEASE --key PUB [--bundle FILE] [--require TYPE]...\n"
+	"       ward verify IMAGE --certificate-identity[-regexp] ID\n"
+	"                         --certificate-oidc-issuer[-regexp] URL [--trusted-root FILE] "
+	"...\n"
 	"                   [--lock FILE] [--rebuild [--spec FILE] [--init FILE] [--cache DIR]]\n"
 	"                   [--threads N] [--json]\n"
 	"\n"
@@ -29,6 +32,11 @@ static const char help[] =
 	"attestation required, the signature files, and each artifact file against\n"
 	"the SHA-256 the signed release index lists.\n"
 	"\n"
+	"Keyless (cosign keyless signatures and attestations: a Fulcio certificate and\n"
+	"a Rekor entry, in referrer bundles or the legacy .sig/.att annotations) takes\n"
+	"the identity flags instead of --key and is checked offline against the\n"
+	"trusted root (docs/signing.md lists the checks).\n"
+	"\n"
 	"  -k, --key FILE       public key (PEM)\n"
 	"      --bundle FILE    also check an attestation bundle (JSON lines)\n"
 	"      --require TYPE   an attestation of TYPE must be present (repeatable;\n"
@@ -43,8 +51,7 @@ static const char help[] =
 	"      --cache DIR      package cache for --rebuild (default: WARD_CACHE or\n"
 	"                       ~/.cache/ward)\n"
 	"      --threads N      hashing threads (default: all cores)\n"
-	"      --json           the full report on stdout\n"
-	"\n"
+	"      --json           the full report on stdout\n" CLI_SIGSTORE_HELP "\n"
 	"Exit codes: 0 verified, 1 verification failed, 2 bad input, 3 environment.\n";
 
 static void
@@ -80,13 +87,22 @@ int
 cmd_verify(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"key", required_argument, NULL, 'k'},	   {"bundle", required_argument, NULL, 'b'},
-		{"require", required_argument, NULL, 'r'}, {"lock", required_argument, NULL, 'L'},
-		{"rebuild", no_argument, NULL, 'R'},	   {"spec", required_argument, NULL, 'S'},
-		{"init", required_argument, NULL, 'I'},	   {"cache", required_argument, NULL, 'C'},
-		{"threads", required_argument, NULL, 't'}, {"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},	   {0},
+		{"key", required_argument, NULL, 'k'},
+		{"bundle", required_argument, NULL, 'b'},
+		{"require", required_argument, NULL, 'r'},
+		{"lock", required_argument, NULL, 'L'},
+		{"rebuild", no_argument, NULL, 'R'},
+		{"spec", required_argument, NULL, 'S'},
+		{"init", required_argument, NULL, 'I'},
+		{"cache", required_argument, NULL, 'C'},
+		{"threads", required_argument, NULL, 't'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		CLI_SIGSTORE_LONG_OPTIONS,
+		{0},
 	};
+	struct cli_sigstore ss = {0};
+	struct sigstore_opts so = {0};
 	struct verify_opts o = {0};
 	struct verify_report r = {0};
 	struct ward_strv require = {0};
@@ -100,6 +116,8 @@ cmd_verify(int argc, char **argv)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
+		if (cli_sigstore_option(c, optarg, &ss) == 0)
+			continue;
 		switch (c) {
 		case 'k':
 			keypath = optarg;
@@ -146,15 +164,28 @@ cmd_verify(int argc, char **argv)
 			return cli_usage("verify", "invalid option");
 		}
 	}
-	if (optind + 1 != argc || keypath == NULL) {
+	if (optind + 1 != argc || (keypath == NULL) == !ss.keyless) {
 		ward_strv_free(&require);
-		return cli_usage("verify", optind + 1 != argc ? "expected one IMAGE"
-							      : "--key PUBLIC-KEY is required");
+		return cli_usage("verify",
+				 optind + 1 != argc ? "expected one IMAGE"
+				 : keypath == NULL
+					 ? "--key PUBLIC-KEY (or, keyless, the certificate "
+					   "identity flags) is required"
+					 : "give --key or the certificate identity flags, not "
+					   "both");
+	}
+	if ((code = cli_sigstore_finish(&ss, "verify", 0)) != 0) {
+		ward_strv_free(&require);
+		return code;
 	}
 	rb.lock = lock;
 	rb.threads = o.threads;
 	if (release_is_dir(argv[optind])) { /* a ward release: image, artifacts */
 		ward_strv_free(&require);
+		if (ss.keyless) {
+			cli_sigstore_free(&ss);
+			return cli_usage("verify", "a ward release is verified with --key");
+		}
 		return cli_verify_release(argv[optind], keypath, o.threads, o.rebuild ? &rb : NULL,
 					  json);
 	}
@@ -162,9 +193,14 @@ cmd_verify(int argc, char **argv)
 	o.rebuild_ctx = &rb;
 	if (lock != NULL && (deb_lock_read(lock, &dl) != 0 || slsa_deps_from_lock(&dl, &deps) != 0))
 		goto fail;
-	if ((k = key_load_public(keypath)) == NULL)
+	if (keypath != NULL && (k = key_load_public(keypath)) == NULL)
 		goto fail;
 	o.key = k;
+	if (ss.keyless) {
+		so.root = ss.root;
+		so.policy = &ss.policy;
+		o.keyless = &so;
+	}
 	rb.key = k;
 	o.lock = deps.v;
 	o.nlock = deps.n;
@@ -193,6 +229,7 @@ out:
 	verify_report_free(&r);
 	attest_sbom_check_done(&sc);
 	key_free(k);
+	cli_sigstore_free(&ss);
 	slsa_deps_free(&deps);
 	deb_lock_free(&dl);
 	ward_strv_free(&require);

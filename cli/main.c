@@ -29,6 +29,8 @@ static const struct command commands[] = {
 	{"sign", "sign an image (cosign-compatible)", cmd_sign},
 	{"test", "run the test matrix on an image (and in a hardened container)", cmd_test},
 	{"verify", "verify an image's signatures, attestations and blobs", cmd_verify},
+	{"verify-blob", "verify a file against a Sigstore bundle (keyless or key)",
+	 cmd_verify_blob},
 	{"version", "print the version", cmd_version},
 	{"vex", "write OpenVEX for a scan, with reachability evidence", cmd_vex},
 };
@@ -47,8 +49,15 @@ usage(FILE *out)
 static int
 cmd_version(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	json_t *j;
+
+	if (argc >= 2 && strcmp(argv[1], "--json") == 0) {
+		j = json_pack("{s:s,s:o}", "version", WARD_VERSION, "sigstore_trusted_root",
+			      sigstore_builtin_root_info());
+		cli_print_json(j);
+		json_decref(j);
+		return 0;
+	}
 	printf("ward %s\n", WARD_VERSION);
 	return 0;
 }

@@ -98,6 +98,16 @@ if [ "${#missing[@]}" -gt 0 ]; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The Sigstore public-good trusted root ward builds in (data/sigstore,
+# read at build time from @sigstore/tuf's seeds.json; docs/signing.md).
+stamp=$here/data/sigstore/node_modules/.ward-stamp
+want=$(sha256sum "$here/data/sigstore/package.json" | cut -d' ' -f1)
+if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+	echo "install-deps: installing the Sigstore trusted root (data/sigstore/package.json)"
+	(cd "$here/data/sigstore" && npm install --no-package-lock --no-audit --no-fund --silent)
+	echo "$want" >"$stamp"
+fi
+
 if [ "$want_tests" = 1 ]; then
 	# Python oracles: the first python3 on PATH must import jsonschema, yaml and
 	# packaging (Debian's python3-packaging, or the copy vendored in pip).

@@ -19,6 +19,92 @@
 
 struct sbom_catalog;
 
+/* ------------------------------------------------------ Sigstore (keyless) */
+
+/*
+ * Verification of Sigstore bundles signed keylessly (a Fulcio certificate,
+ * a Rekor v1 or v2 entry, RFC 3161 timestamps) or with a managed key,
+ * offline, against a trusted root (docs/signing.md lists every check in
+ * order).  The bundle's verification material decides the path: a
+ * certificate needs an identity policy, a public key needs the key; asking
+ * for the other one is an error, never a fallback.
+ */
+struct sigstore_root; /* a parsed trusted_root.json */
+
+/* sigstore_root_load(path): read a trusted_root.json; path NULL means
+ * $WARD_TRUSTED_ROOT when set, else the copy of the public-good instance's
+ * root built into ward (WARD_EINPUT naming what is missing when ward was
+ * built without one).  Every key and CA needs validFor.start; a malformed
+ * root is refused whole.  Caller sigstore_root_free()s. */
+struct sigstore_root *sigstore_root_load(const char *path);
+struct sigstore_root *sigstore_root_parse(const void *p, size_t n, const char *what);
+void sigstore_root_free(struct sigstore_root *r);
+/* sigstore_root_source(r): "built-in", or the path it was read from;
+ * sigstore_root_digest(r): "sha256:<hex>" of its bytes. */
+const char *sigstore_root_source(const struct sigstore_root *r);
+const char *sigstore_root_digest(const struct sigstore_root *r);
+/* sigstore_builtin_root(info): the built-in root as JSON {digest, date,
+ * source, tlogs, ctlogs, fulcio, tsas} or {"present": false}; for
+ * `ward version --json`.  Caller decrefs. */
+json_t *sigstore_builtin_root_info(void);
+
+/* Who must have signed (cosign's flags): exact values or POSIX extended
+ * regular expressions (unanchored, as cosign; anchor them with ^ and $).
+ * One of identity / identity_regexp and one of issuer / issuer_regexp. */
+struct sigstore_policy {
+	const char *identity, *identity_regexp;
+	const char *issuer, *issuer_regexp;
+};
+
+struct sigstore_opts {
+	const struct sigstore_root *root;     /* required for certificates and log entries */
+	const struct sigstore_policy *policy; /* for a certificate bundle */
+	const struct ward_key *key;	      /* for a public-key bundle */
+	/* The artifact: its SHA-256 (a message signature must be over it, a
+	 * DSSE statement must name it as a subject), or NULL when the caller
+	 * checks the DSSE payload itself (images, models). */
+	const uint8_t *artifact_sha256;
+	const void *artifact; /* its bytes, when at hand (Ed25519 keys need them) */
+	size_t artifact_len;
+	int64_t now; /* 0: the current time (an integrated time after it fails) */
+};
+
+struct sigstore_result {
+	int keyless;		 /* 1: certificate path, 0: key path */
+	char *identity;		 /* the certificate's SAN */
+	char *issuer;		 /* its OIDC issuer extension */
+	int64_t signed_at;	 /* earliest verified time, 0 when none */
+	char *log;		 /* the Rekor log the entry is in (its baseUrl) */
+	int rekor_version;	 /* 1 or 2; 0 without an entry */
+	char *payload_type;	 /* DSSE: the envelope's payload type ... */
+	struct ward_buf payload; /* ... and payload */
+	struct ward_strv checks; /* "link: what held", in the order checked */
+};
+
+/* sigstore_verify(bundle, o, r, what): verify one bundle (v0.1-v0.3) as
+ * docs/signing.md says: media type, material vs the path asked, signature
+ * times (RFC 3161 timestamps from a trusted TSA, Rekor v1 integrated times
+ * behind a valid SET), the Fulcio chain at each time, SCT, key usage,
+ * identity policy, each log entry (body matches the bundle, SET, Merkle
+ * inclusion proof under a checkpoint signed by the log, log key valid at
+ * the time), then the signature over the artifact or the DSSE envelope.
+ * 0 when everything holds; -1 with WARD_EVERIFY naming the broken link
+ * (WARD_EINPUT for a bundle that is not a bundle).  r is filled as far as
+ * verification got; the caller sigstore_result_free()s it either way. */
+int sigstore_verify(json_t *bundle, const struct sigstore_opts *o, struct sigstore_result *r,
+		    const char *what);
+void sigstore_result_free(struct sigstore_result *r);
+/* sigstore_dsse_verify(ctx, bundle, what, payload_type, payload): an
+ * oms_bundle_verify_fn for keyless model signatures: sigstore_verify with
+ * ctx (a struct sigstore_opts; its artifact is ignored: the model's
+ * statement is checked by oms_verify), handing back the DSSE payload; a
+ * message-signature bundle is refused. */
+int sigstore_dsse_verify(void *ctx, json_t *bundle, const char *what, char **payload_type,
+			 struct ward_buf *payload);
+/* sigstore_bundle_has_certificate(bundle): 1 when the verification
+ * material is a certificate (the keyless path), 0 otherwise. */
+int sigstore_bundle_has_certificate(const json_t *bundle);
+
 /* ------------------------------------------------------ in-toto statements */
 
 #define INTOTO_STATEMENT_V01 "https://in-toto.io/Statement/v0.1"
@@ -273,7 +359,12 @@ typedef int (*verify_rebuild_fn)(void *ctx, const json_t *provenance,
 				 char digest[OCI_DIGEST_LEN + 1]);
 
 struct verify_opts {
-	const struct ward_key *key;	 /* public key (required) */
+	const struct ward_key *key; /* public key, or */
+	/* keyless: cosign keyless signatures and attestations (a Fulcio
+	 * certificate, a Rekor entry) checked with sigstore_verify against
+	 * keyless->root and ->policy; the image is bound by the statement or
+	 * payload as for keys.  Exactly one of key and keyless. */
+	const struct sigstore_opts *keyless;
 	const char *bundle;		 /* attestation bundle (JSON lines) to check too */
 	const struct ward_strv *require; /* predicate type URIs that must be attested */
 	int threads;

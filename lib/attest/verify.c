@@ -181,7 +181,9 @@ verify_agreement(struct vctx *v)
 
 	if (r->signatures == 0)
 		vrecord(v, VERIFY_FAIL, "signatures",
-			"no signature of this image verifies with the key");
+			v->o->key
+				? "no signature of this image verifies with the key"
+				: "no signature of this image verifies keylessly for the identity");
 	/* both forms hold the same attestations */
 	if (v->have_att_manifest && v->have_referrers)
 		for (size_t i = 0; i < r->natts; i++) {
@@ -362,8 +364,9 @@ attest_verify_image(const char *image, const struct verify_opts *o, struct verif
 	struct vctx v = {.o = o, .r = r};
 
 	memset(r, 0, sizeof(*r));
-	if (o->key == NULL)
-		return ward_err(WARD_EINPUT, "verification needs a public key");
+	if ((o->key == NULL) == (o->keyless == NULL))
+		return ward_err(WARD_EINPUT, "verification needs a public key or, keyless, an "
+					     "identity policy (one of them)");
 	if (simg_open(image, NULL, &v.s) != 0)
 		return -1;
 	if ((r->ref = ward_strdup(image)) == NULL) {

@@ -31,6 +31,19 @@ static const char *const bundle_keys[] = {"mediaType", "verificationMaterial", "
 					  NULL};
 static const char *const material_keys[] = {"publicKey", "tlogEntries", "timestampVerificationData",
 					    NULL};
+static const char *const keyless_material_keys[] = {
+	"certificate", "x509CertificateChain", "tlogEntries", "timestampVerificationData", NULL};
+#define COSIGN_CERT_ANNOTATION "dev.sigstore.cosign/certificate"
+#define COSIGN_CHAIN_ANNOTATION "dev.sigstore.cosign/chain"
+#define COSIGN_BUNDLE_ANNOTATION "dev.sigstore.cosign/bundle"
+#define COSIGN_TIMESTAMP_ANNOTATION "dev.sigstore.cosign/rfc3161timestamp"
+static const char *const keyless_layer_keys[] = {COSIGN_SIGNATURE_ANNOTATION,
+						 COSIGN_PREDICATE_ANNOTATION,
+						 COSIGN_CERT_ANNOTATION,
+						 COSIGN_CHAIN_ANNOTATION,
+						 COSIGN_BUNDLE_ANNOTATION,
+						 COSIGN_TIMESTAMP_ANNOTATION,
+						 NULL};
 static const char *const pubkey_keys[] = {"hint", NULL};
 static const char *const envelope_keys[] = {"payload", "payloadType", "signatures", NULL};
 static const char *const envsig_keys[] = {"sig", "keyid", NULL};
@@ -192,16 +205,21 @@ vcheck_bundle(struct vctx *v, const void *bytes, size_t n, const char *what, int
 	json_t *j, *vm, *env, *sigs, *s;
 	struct bundle b = {0};
 	struct intoto st = {0};
+	struct sigstore_result sr = {0};
+	const struct ward_buf *payload;
+	const char *ptype;
 	size_t i;
-	int rc = -1;
+	int rc = -1, keyless;
 
 	if ((j = ward_json_loadb(bytes, n, what)) == NULL)
 		goto out;
 	vm = json_object_get(j, "verificationMaterial");
 	env = json_object_get(j, "dsseEnvelope");
 	sigs = json_object_get(env, "signatures");
-	if (strict(j, bundle_keys, what) != 0 || strict(vm, material_keys, what) != 0 ||
-	    strict(json_object_get(vm, "publicKey"), pubkey_keys, what) != 0 ||
+	keyless = sigstore_bundle_has_certificate(j);
+	if (strict(j, bundle_keys, what) != 0 ||
+	    strict(vm, keyless ? keyless_material_keys : material_keys, what) != 0 ||
+	    (!keyless && strict(json_object_get(vm, "publicKey"), pubkey_keys, what) != 0) ||
 	    strict(env, envelope_keys, what) != 0)
 		goto out;
 	if (!json_is_array(json_object_get(vm, "tlogEntries")) &&
@@ -215,16 +233,27 @@ vcheck_bundle(struct vctx *v, const void *bytes, size_t n, const char *what, int
 			 BUNDLE_MEDIA_TYPE_V03);
 		goto out;
 	}
-	if (bundle_parse(j, &b, what) != 0 || bundle_verify_key(&b, v->o->key, what) != 0)
-		goto out;
-	if (strcmp(b.env.payload_type, INTOTO_PAYLOAD_TYPE) != 0) {
+	if (keyless || v->o->key == NULL) {
+		/* the material decides: sigstore_verify refuses the other path */
+		struct sigstore_opts none = {0};
+		if (sigstore_verify(j, v->o->keyless ? v->o->keyless : &none, &sr, what) != 0)
+			goto out;
+		ptype = sr.payload_type;
+		payload = &sr.payload;
+	} else {
+		if (bundle_parse(j, &b, what) != 0 || bundle_verify_key(&b, v->o->key, what) != 0)
+			goto out;
+		ptype = b.env.payload_type;
+		payload = &b.env.payload;
+	}
+	if (ptype == NULL || strcmp(ptype, INTOTO_PAYLOAD_TYPE) != 0) {
 		ward_err(WARD_EVERIFY, "%s: payload type %s is not in-toto", what,
-			 b.env.payload_type);
+			 ptype ? ptype : "(none)");
 		goto out;
 	}
-	if (check_statement(v, b.env.payload.data, b.env.payload.len, what, expect_ptype, &st) != 0)
+	if (check_statement(v, payload->data, payload->len, what, expect_ptype, &st) != 0)
 		goto out;
-	simg_payload_digest(b.env.payload.data, b.env.payload.len, statement);
+	simg_payload_digest(payload->data, payload->len, statement);
 	if (ptype_out != NULL && (*ptype_out = ward_strdup(st.predicate_type)) == NULL)
 		goto out;
 	if (strcmp(st.predicate_type, PREDICATE_COSIGN_SIGN) == 0) {
@@ -244,11 +273,152 @@ out:
 		ward_err(WARD_EVERIFY, "%s", ward_errmsg()); /* malformed here = tampered */
 	intoto_free(&st);
 	bundle_free(&b);
+	sigstore_result_free(&sr);
 	json_decref(j);
 	return rc;
 }
 
 /* ---------------------------------------------------------------- legacy */
+
+/* cosign's keyless legacy layers: the certificate, chain, Rekor bundle and
+ * timestamp annotations, as the v0.1 Sigstore bundle they amount to, so
+ * that sigstore_verify checks them like any other (SET required). */
+static json_t *
+legacy_keyless_bundle(const json_t *ann, const char *sig_b64, const struct ward_buf *payload,
+		      json_t *envelope, const char *what)
+{
+	const char *cert = ward_json_str(ann, COSIGN_CERT_ANNOTATION);
+	const char *chain = ward_json_str(ann, COSIGN_CHAIN_ANNOTATION);
+	const char *rb = ward_json_str(ann, COSIGN_BUNDLE_ANNOTATION);
+	const char *ts = ward_json_str(ann, COSIGN_TIMESTAMP_ANNOTATION);
+	struct ward_buf *certs = NULL, body = {0};
+	uint8_t logid[32];
+	char idx[24], itime[24];
+	json_t *rbj = NULL, *bodyj = NULL, *list = NULL, *vm = NULL, *b = NULL, *p;
+	const char *body64, *set, *hex;
+	uint8_t d[SHA256_LEN];
+	char *s = NULL;
+	size_t n = 0;
+
+	if (cert == NULL || rb == NULL) {
+		ward_err(WARD_EVERIFY,
+			 "%s: verification material: no certificate and Rekor bundle annotations "
+			 "(signed with a key? verify with --key)",
+			 what);
+		goto out;
+	}
+	if (x509_pem_certs(cert, strlen(cert), what, &certs, &n) != 0 ||
+	    (chain != NULL && x509_pem_certs(chain, strlen(chain), what, &certs, &n) != 0))
+		goto out;
+	if ((list = json_array()) == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && x509_is_self_signed(&certs[i]))
+			continue; /* the chain's root: trust comes from the trusted root */
+		free(s);
+		if ((s = b64_encode(certs[i].data, certs[i].len)) == NULL ||
+		    json_array_append_new(list, json_pack("{s:s}", "rawBytes", s)) != 0)
+			goto out;
+	}
+	rbj = ward_json_loadb(rb, strlen(rb), what);
+	p = json_object_get(rbj, "Payload");
+	body64 = ward_json_str(p, "body");
+	set = ward_json_str(rbj, "SignedEntryTimestamp");
+	hex = ward_json_str(p, "logID");
+	if (rbj == NULL || body64 == NULL || set == NULL || hex == NULL ||
+	    !json_is_integer(json_object_get(p, "integratedTime")) ||
+	    !json_is_integer(json_object_get(p, "logIndex")) || strlen(hex) != 2 * sizeof(logid) ||
+	    ward_unhex(hex, logid, sizeof(logid), what) != 0 ||
+	    b64_decode(body64, strlen(body64), &body, what) != 0 ||
+	    (bodyj = ward_json_loadb(body.data, body.len, what)) == NULL) {
+		ward_err(WARD_EVERIFY, "%s: the %s annotation is not a Rekor bundle", what,
+			 COSIGN_BUNDLE_ANNOTATION);
+		goto out;
+	}
+	free(s);
+	s = b64_encode(logid, sizeof(logid));
+	snprintf(idx, sizeof(idx), "%lld",
+		 (long long)json_integer_value(json_object_get(p, "logIndex")));
+	snprintf(itime, sizeof(itime), "%lld",
+		 (long long)json_integer_value(json_object_get(p, "integratedTime")));
+	vm = json_pack("{s:{s:O},s:[{s:s,s:{s:s?},s:{s:s?,s:s?},s:s,s:{s:s},s:s}]}",
+		       "x509CertificateChain", "certificates", list, "tlogEntries", "logIndex", idx,
+		       "logId", "keyId", s, "kindVersion", "kind", ward_json_str(bodyj, "kind"),
+		       "version", ward_json_str(bodyj, "apiVersion"), "integratedTime", itime,
+		       "inclusionPromise", "signedEntryTimestamp", set, "canonicalizedBody",
+		       body64);
+	if (vm == NULL)
+		goto out;
+	if (ts != NULL) {
+		json_t *tj = ward_json_loadb(ts, strlen(ts), what);
+		const char *t = ward_json_str(tj, "SignedRFC3161Timestamp");
+		if (t != NULL)
+			json_object_set_new(vm, "timestampVerificationData",
+					    json_pack("{s:[{s:s}]}", "rfc3161Timestamps",
+						      "signedTimestamp", t));
+		json_decref(tj);
+	}
+	if (envelope != NULL) {
+		b = json_pack("{s:s,s:O,s:O}", "mediaType",
+			      "application/vnd.dev.sigstore.bundle+json;version=0.1",
+			      "verificationMaterial", vm, "dsseEnvelope", envelope);
+	} else {
+		char *dg;
+		sha256(payload->data, payload->len, d);
+		dg = b64_encode(d, sizeof(d));
+		b = json_pack("{s:s,s:O,s:{s:{s:s,s:s?},s:s}}", "mediaType",
+			      "application/vnd.dev.sigstore.bundle+json;version=0.1",
+			      "verificationMaterial", vm, "messageSignature", "messageDigest",
+			      "algorithm", "SHA2_256", "digest", dg, "signature", sig_b64);
+		free(dg);
+	}
+out:
+	if (b == NULL && ward_errkind() == WARD_OK)
+		ward_err(WARD_EVERIFY, "%s: unreadable keyless annotations", what);
+	for (size_t i = 0; i < n; i++)
+		ward_buf_free(&certs[i]);
+	free(certs);
+	free(s);
+	ward_buf_free(&body);
+	json_decref(bodyj);
+	json_decref(rbj);
+	json_decref(list);
+	json_decref(vm);
+	return b;
+}
+
+/* legacy_keyless(v, ann, sig_b64, payload, envelope, what): verify a
+ * keyless legacy layer; for an envelope, payload receives its payload. */
+static int
+legacy_keyless(struct vctx *v, const json_t *ann, const char *sig_b64, struct ward_buf *payload,
+	       json_t *envelope, const char *what)
+{
+	struct sigstore_opts o = {0};
+	struct sigstore_result r = {0};
+	uint8_t d[SHA256_LEN];
+	json_t *b;
+	int rc = -1;
+
+	if (strict(ann, keyless_layer_keys, what) != 0 ||
+	    (b = legacy_keyless_bundle(ann, sig_b64, payload, envelope, what)) == NULL)
+		return -1;
+	if (v->o->keyless != NULL)
+		o = *v->o->keyless;
+	if (envelope == NULL) {
+		sha256(payload->data, payload->len, d);
+		o.artifact_sha256 = d;
+		o.artifact = payload->data;
+		o.artifact_len = payload->len;
+	}
+	if (sigstore_verify(b, &o, &r, what) == 0) {
+		rc = 0;
+		if (envelope != NULL)
+			rc = ward_buf_append(payload, r.payload.data, r.payload.len);
+	}
+	sigstore_result_free(&r);
+	json_decref(b);
+	return rc;
+}
 
 static int
 check_signature_layer(struct vctx *v, const struct oci_descriptor *layer, const char *what)
@@ -257,9 +427,12 @@ check_signature_layer(struct vctx *v, const struct oci_descriptor *layer, const 
 	struct ward_buf payload = {0}, sig = {0};
 	struct cosign_claim c = {0};
 	const char *commit;
-	int rc = -1;
+	int rc = -1, keyless;
 
-	if (layer->annotations == NULL || strict(layer->annotations, sig_layer_keys, what) != 0)
+	keyless = v->o->key == NULL ||
+		  ward_json_str(layer->annotations, COSIGN_CERT_ANNOTATION) != NULL;
+	if (layer->annotations == NULL ||
+	    (!keyless && strict(layer->annotations, sig_layer_keys, what) != 0))
 		goto out;
 	if (b64 == NULL || *b64 == '\0') {
 		ward_err(WARD_EVERIFY, "%s: no %s annotation", what, COSIGN_SIGNATURE_ANNOTATION);
@@ -269,12 +442,15 @@ check_signature_layer(struct vctx *v, const struct oci_descriptor *layer, const 
 	    b64_decode(b64, strlen(b64), &sig, what) != 0 ||
 	    cosign_payload_parse(payload.data, payload.len, what, &c) != 0)
 		goto out;
+	if (keyless && legacy_keyless(v, layer->annotations, b64, &payload, NULL, what) != 0)
+		goto out;
 	if (strcmp(c.digest, v->s.image.digest) != 0) {
 		ward_err(WARD_EVERIFY, "%s: the signature is for %s, not this image %s", what,
 			 c.digest, v->s.image.digest);
 		goto out;
 	}
-	if (key_verify(v->o->key, payload.data, payload.len, sig.data, sig.len, what) != 0)
+	if (!keyless &&
+	    key_verify(v->o->key, payload.data, payload.len, sig.data, sig.len, what) != 0)
 		goto out;
 	commit = ward_json_str(c.optional, WARD_ATTESTATIONS_ANNOTATION);
 	if (note_commitments(v, commit) != 0)
@@ -301,9 +477,12 @@ check_attestation_layer(struct vctx *v, const struct oci_descriptor *layer, cons
 	char digest[OCI_DIGEST_LEN + 1];
 	json_t *j = NULL, *s;
 	size_t i;
-	int rc = -1;
+	int rc = -1, keyless;
 
-	if (layer->annotations == NULL || strict(layer->annotations, att_layer_keys, what) != 0)
+	keyless = v->o->key == NULL ||
+		  ward_json_str(layer->annotations, COSIGN_CERT_ANNOTATION) != NULL;
+	if (layer->annotations == NULL ||
+	    (!keyless && strict(layer->annotations, att_layer_keys, what) != 0))
 		goto out;
 	if (pt == NULL || (sg != NULL && *sg != '\0')) {
 		ward_err(WARD_EVERIFY,
@@ -324,8 +503,18 @@ check_attestation_layer(struct vctx *v, const struct oci_descriptor *layer, cons
 		ward_err(WARD_EVERIFY, "%s: payload type %s is not in-toto", what, e.payload_type);
 		goto out;
 	}
-	if (dsse_verify(&e, v->o->key, what) != 0 ||
-	    check_statement(v, e.payload.data, e.payload.len, what, pt, &st) != 0)
+	if (keyless) {
+		struct ward_buf verified = {0};
+		int bad = legacy_keyless(v, layer->annotations, NULL, &verified, j, what) != 0 ||
+			  verified.len != e.payload.len ||
+			  memcmp(verified.data, e.payload.data, e.payload.len) != 0;
+		ward_buf_free(&verified);
+		if (bad)
+			goto out;
+	} else if (dsse_verify(&e, v->o->key, what) != 0) {
+		goto out;
+	}
+	if (check_statement(v, e.payload.data, e.payload.len, what, pt, &st) != 0)
 		goto out;
 	simg_payload_digest(e.payload.data, e.payload.len, digest);
 	rc = vatt_add(v, st.predicate_type, digest, VFORM_LEGACY, st.predicate);
@@ -369,8 +558,10 @@ verify_legacy(struct vctx *v, const char *tag, const char *layer_mt, int sigs)
 		if (rc != 0)
 			vfail(v, what);
 		else
-			vrecord(v, VERIFY_PASS, what, "%s verifies with the key",
-				sigs ? "simple-signing signature" : "DSSE attestation");
+			vrecord(v, VERIFY_PASS, what, "%s verifies %s",
+				sigs ? "simple-signing signature" : "DSSE attestation",
+				v->o->key ? "with the key"
+					  : "keylessly (certificate, Rekor, identity)");
 	}
 out:
 	oci_manifest_free(&m);
@@ -501,9 +692,10 @@ verify_referrers(struct vctx *v)
 			if (check_referrer(v, d, &m, what) != 0)
 				vfail(v, what);
 			else
-				vrecord(v, VERIFY_PASS, what, "%s bundle verifies with the key",
+				vrecord(v, VERIFY_PASS, what, "%s bundle verifies %s",
 					attest_predicate_name(ward_json_str(
-						m.annotations, BUNDLE_PREDICATE_ANNOTATION)));
+						m.annotations, BUNDLE_PREDICATE_ANNOTATION)),
+					v->o->key ? "with the key" : "keylessly");
 		}
 		oci_manifest_free(&m);
 		ward_buf_free(&raw);
@@ -540,8 +732,9 @@ verify_bundle_file(struct vctx *v)
 		} else if (vcheck_bundle(v, p, len, what, VFORM_LINE, NULL, statement, &pt) != 0) {
 			vfail(v, what);
 		} else {
-			vrecord(v, VERIFY_PASS, what, "%s bundle verifies with the key",
-				attest_predicate_name(pt));
+			vrecord(v, VERIFY_PASS, what, "%s bundle verifies %s",
+				attest_predicate_name(pt),
+				v->o->key ? "with the key" : "keylessly");
 		}
 		free(pt);
 		p += len + (nl ? 1 : 0);

@@ -153,17 +153,18 @@ struct check_opts {
 	int threads;
 	check_policy_fn policy;	    /* required for ward images */
 	const struct ward_key *key; /* public key: signatures and attestations; NULL: skipped */
-	const char *bundle;	    /* attestation bundle to check with them, or NULL */
-	const char *db;		    /* OSV store: findings need VEX; NULL: skipped */
-	const char *vex;	    /* OpenVEX document applied to the findings, or NULL */
-	int runtime;		    /* enum check_runtime */
-	const char *engine;	    /* "podman" (default) */
-	const char *health_path;    /* server health request path (default /healthz) */
-	const char *request_path;   /* first-response request: path (default health_path) */
-	const char *request_body;   /* file POSTed to it (NULL: GET) */
-	const char *exec_probe;	    /* a request path that makes the server try to
-				       exec; NULL: a probe container (Python servers) */
-	double startup_max_ms;	    /* thresholds (0: measured and reported only) */
+	const struct sigstore_opts *keyless; /* or keyless (identity policy, trusted root) */
+	const char *bundle;		     /* attestation bundle to check with them, or NULL */
+	const char *db;			     /* OSV store: findings need VEX; NULL: skipped */
+	const char *vex;		     /* OpenVEX document applied to the findings, or NULL */
+	int runtime;			     /* enum check_runtime */
+	const char *engine;		     /* "podman" (default) */
+	const char *health_path;	     /* server health request path (default /healthz) */
+	const char *request_path; /* first-response request: path (default health_path) */
+	const char *request_body; /* file POSTed to it (NULL: GET) */
+	const char *exec_probe;	  /* a request path that makes the server try to
+				     exec; NULL: a probe container (Python servers) */
+	double startup_max_ms;	  /* thresholds (0: measured and reported only) */
 	double latency_max_ms;
 	int startup_timeout_s;	 /* how long the server may take to answer (default 300) */
 	int keep_image;		 /* leave the image loaded in podman's storage */

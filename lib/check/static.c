@@ -490,11 +490,11 @@ signature_checks(const struct check_facts *f, const struct check_opts *o, struct
 					   PREDICATE_OPENVEX};
 	struct ward_buf miss = {0};
 
-	if (o->key == NULL) {
+	if (o->key == NULL && o->keyless == NULL) {
 		check_set(m, "security.signatures-verify", CHECK_SKIP,
-			  "no public key given (--key)");
+			  "no public key (--key) or identity given");
 		check_set(m, "security.attestations-present", CHECK_SKIP,
-			  "no public key given (--key)");
+			  "no public key (--key) or identity given");
 		return;
 	}
 	if (f->img == NULL || f->img->kind != OCI_KIND_LAYOUT) {
@@ -504,6 +504,7 @@ signature_checks(const struct check_facts *f, const struct check_opts *o, struct
 		return;
 	}
 	vo.key = o->key;
+	vo.keyless = o->key == NULL ? o->keyless : NULL;
 	vo.bundle = o->bundle;
 	vo.threads = o->threads;
 	vo.sbom = attest_sbom_check;

@@ -22,6 +22,34 @@ bundle_new_dsse(json_t *envelope, const struct ward_key *k, int hint_style)
 	return b;
 }
 
+json_t *
+bundle_new_dsse_chain(json_t *envelope, const struct ward_buf *certs, size_t n)
+{
+	json_t *list = json_array(), *b;
+
+	for (size_t i = 0; list != NULL && i < n; i++) {
+		char *raw = b64_encode(certs[i].data, certs[i].len);
+		if (raw == NULL ||
+		    json_array_append_new(list, json_pack("{s:s}", "rawBytes", raw))) {
+			free(raw);
+			json_decref(list);
+			list = NULL;
+			break;
+		}
+		free(raw);
+	}
+	if (list == NULL) {
+		ward_err(WARD_EENV, "cannot build bundle");
+		return NULL;
+	}
+	b = json_pack("{s:s,s:{s:{s:o},s:[]},s:O}", "mediaType", BUNDLE_MEDIA_TYPE_V03,
+		      "verificationMaterial", "x509CertificateChain", "certificates", list,
+		      "tlogEntries", "dsseEnvelope", envelope);
+	if (b == NULL)
+		ward_err(WARD_EENV, "cannot build bundle");
+	return b;
+}
+
 static int
 media_type_ok(const char *mt)
 {

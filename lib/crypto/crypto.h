@@ -164,6 +164,18 @@ enum bundle_hint { BUNDLE_HINT_PEM_HEX, BUNDLE_HINT_DER_B64 };
  * and "tlogEntries": [].  Caller json_decref()s. */
 json_t *bundle_new_dsse(json_t *envelope, const struct ward_key *k, int hint);
 
+/* bundle_new_dsse_chain(envelope, certs, n): the same with
+ * verificationMaterial.x509CertificateChain (DER certificates, signing
+ * certificate first) instead of a key: the OMS "certificate" method. */
+json_t *bundle_new_dsse_chain(json_t *envelope, const struct ward_buf *certs, size_t n);
+/* x509_read_pem(path, out, n): every certificate of a PEM file as DER,
+ * appended to *out (caller frees each and the array). */
+int x509_read_pem(const char *path, struct ward_buf **out, size_t *n);
+/* x509_pem_certs(pem, len, what, out, n): the same from memory. */
+int x509_pem_certs(const void *pem, size_t len, const char *what, struct ward_buf **out, size_t *n);
+/* x509_is_self_signed(der): 1 for a self-issued certificate (a root). */
+int x509_is_self_signed(const struct ward_buf *der);
+
 /* A parsed bundle (DSSE content only).  Fields are borrowed from root. */
 struct bundle {
 	json_t *root; /* owned reference */

@@ -3,6 +3,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+#include <string.h>
 
 #include "crypto/crypto.h"
 #include "crypto/keys_internal.h"
@@ -78,4 +80,68 @@ out:
 	X509_STORE_free(store);
 	X509_free(cert);
 	return k;
+}
+
+int
+x509_pem_certs(const void *pem, size_t len, const char *what, struct ward_buf **out, size_t *n)
+{
+	BIO *bio = BIO_new_mem_buf(pem, (int)len);
+	X509 *x;
+	int rc = -1, count = 0;
+
+	while (bio != NULL && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		unsigned char *der = NULL;
+		int dlen = i2d_X509(x, &der);
+		struct ward_buf *nv =
+			dlen > 0 && *n < 64 ? ward_realloc(*out, (*n + 1) * sizeof(*nv)) : NULL;
+
+		X509_free(x);
+		if (nv == NULL) {
+			OPENSSL_free(der);
+			ward_err(WARD_EINPUT, "%s: too many or unreadable certificates", what);
+			goto out;
+		}
+		*out = nv;
+		memset(&nv[*n], 0, sizeof(*nv));
+		if (ward_buf_append(&nv[*n], der, (size_t)dlen) != 0) {
+			OPENSSL_free(der);
+			goto out;
+		}
+		(*n)++;
+		count++;
+		OPENSSL_free(der);
+	}
+	if (count == 0) {
+		ward_err(WARD_EINPUT, "%s: no PEM certificate", what);
+		goto out;
+	}
+	rc = 0;
+out:
+	ERR_clear_error();
+	BIO_free(bio);
+	return rc;
+}
+
+int
+x509_read_pem(const char *path, struct ward_buf **out, size_t *n)
+{
+	struct ward_buf pem = {0};
+	int rc;
+
+	if (ward_file_read(path, 1u << 20, &pem) != 0)
+		return -1;
+	rc = x509_pem_certs(pem.data, pem.len, path, out, n);
+	ward_buf_free(&pem);
+	return rc;
+}
+
+int
+x509_is_self_signed(const struct ward_buf *der)
+{
+	X509 *x = der_cert(der);
+	int self = x != NULL && X509_check_issued(x, x) == X509_V_OK;
+
+	X509_free(x);
+	ERR_clear_error();
+	return self;
 }

@@ -160,7 +160,11 @@ oms_sign(const char *model, const struct ward_key *key, const struct oms_sign_op
 	if (stmt == NULL || (payload = ward_json_dump(stmt, 0)) == NULL)
 		goto out;
 	env = dsse_sign(key, INTOTO_PAYLOAD_TYPE, payload, strlen(payload), NULL);
-	if (env == NULL || (bundle = bundle_new_dsse(env, key, BUNDLE_HINT_PEM_HEX)) == NULL)
+	if (env == NULL)
+		goto out;
+	bundle = opts->ncerts > 0 ? bundle_new_dsse_chain(env, opts->certs, opts->ncerts)
+				  : bundle_new_dsse(env, key, BUNDLE_HINT_PEM_HEX);
+	if (bundle == NULL)
 		goto out;
 	rc = ward_json_write_file(sig_path, bundle, 0);
 out:
@@ -534,23 +538,37 @@ oms_verify(const char *model, const char *sig_path, const struct oms_verify_opts
 	struct oms_job *jobs = NULL;
 	size_t nfiles = 0, njobs = 0;
 	json_t *root = NULL, *st = NULL, *serial, *res;
+	struct ward_buf payload = {0};
+	char *ptype = NULL;
 	struct stat sb;
 	int is_file, shards, symlinks, rc = -1;
 
 	memset(r, 0, sizeof(*r));
-	if (opts->key == NULL && opts->cert_chain == NULL)
-		return ward_err(WARD_EINPUT, "model verify needs --key or --cert-chain");
-	if ((root = load_bundle(sig_path)) == NULL || bundle_parse(root, &b, sig_path) != 0)
+	if (opts->key == NULL && opts->cert_chain == NULL && opts->keyless == NULL)
+		return ward_err(
+			WARD_EINPUT,
+			"model verify needs --key, --cert-chain or the certificate identity");
+	if ((root = load_bundle(sig_path)) == NULL)
 		goto out;
-	if (opts->key != NULL ? bundle_verify_key(&b, opts->key, sig_path)
-			      : bundle_verify_chain(&b, opts->cert_chain, sig_path))
-		goto out;
-	if (strcmp(b.env.payload_type, INTOTO_PAYLOAD_TYPE) != 0) {
-		ward_err(WARD_EINPUT, "%s: payload type \"%s\" is not in-toto", sig_path,
-			 b.env.payload_type);
+	if (opts->keyless != NULL) {
+		/* the bundle's material decides: a key bundle fails there */
+		if (opts->keyless(opts->keyless_ctx, root, sig_path, &ptype, &payload) != 0)
+			goto out;
+	} else {
+		if (bundle_parse(root, &b, sig_path) != 0)
+			goto out;
+		if (opts->key != NULL ? bundle_verify_key(&b, opts->key, sig_path)
+				      : bundle_verify_chain(&b, opts->cert_chain, sig_path))
+			goto out;
+		if ((ptype = ward_strdup(b.env.payload_type)) == NULL ||
+		    ward_buf_append(&payload, b.env.payload.data, b.env.payload.len) != 0)
+			goto out;
+	}
+	if (strcmp(ptype, INTOTO_PAYLOAD_TYPE) != 0) {
+		ward_err(WARD_EINPUT, "%s: payload type \"%s\" is not in-toto", sig_path, ptype);
 		goto out;
 	}
-	if (oms_statement_check(b.env.payload.data, b.env.payload.len, sig_path, &st) != 0)
+	if (oms_statement_check(payload.data, payload.len, sig_path, &st) != 0)
 		goto out;
 	serial = json_object_get(json_object_get(st, "predicate"), "serialization");
 	res = json_object_get(json_object_get(st, "predicate"), "resources");
@@ -583,6 +601,8 @@ out:
 	json_decref(st);
 	bundle_free(&b);
 	json_decref(root);
+	free(ptype);
+	ward_buf_free(&payload);
 	if (result == NULL)
 		oms_result_free(&local);
 	return rc;

@@ -28,6 +28,11 @@ struct oms_sign_opts {
 	int allow_symlinks;	 /* follow symlinks instead of refusing them */
 	int threads;		 /* 0 = online CPUs */
 	struct ward_progress *progress;
+	/* The "certificate" method: the signing certificate (its key must be
+	 * the signing key) and the chain above it, DER, leaf first; written as
+	 * verificationMaterial.x509CertificateChain.  NULL: a key bundle. */
+	const struct ward_buf *certs;
+	size_t ncerts;
 };
 
 /* oms_sign(model, key, opts, sig_path): hash the model (a directory or a
@@ -57,11 +62,21 @@ struct oms_result {
 	char method[16];
 };
 
+/* oms_bundle_verify_fn(ctx, bundle, what, payload_type, payload): the
+ * keyless ("sigstore" method) check of a bundle, done by the part above
+ * (attest's sigstore_verify: Fulcio chain, transparency log, identity):
+ * 0 with the DSSE payload type (caller frees) and payload, else -1 with
+ * the error recorded. */
+typedef int (*oms_bundle_verify_fn)(void *ctx, json_t *bundle, const char *what,
+				    char **payload_type, struct ward_buf *payload);
+
 struct oms_verify_opts {
-	const struct ward_key *key; /* verify with a public key, or */
-	const char *cert_chain;	    /* a PEM file of trusted CA certificates */
-	struct ward_strv ignore;    /* extra paths to leave out */
-	int ignore_unsigned;	    /* files on disk not in the manifest are ignored */
+	const struct ward_key *key;   /* verify with a public key, or */
+	const char *cert_chain;	      /* a PEM file of trusted CA certificates, or */
+	oms_bundle_verify_fn keyless; /* keyless verification (ctx: keyless_ctx) */
+	void *keyless_ctx;
+	struct ward_strv ignore; /* extra paths to leave out */
+	int ignore_unsigned;	 /* files on disk not in the manifest are ignored */
 	int threads;
 	struct ward_progress *progress;
 };
