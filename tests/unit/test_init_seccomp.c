@@ -37,7 +37,8 @@ static struct sc_params params = {
 	.nprotected = 2,
 	.init_pgid = INIT_PGID,
 	.token = {0x0123456789abcdefull, 0xfedcba9876543210ull, 0x55aa55aa55aa55aaull},
-	.tcp_gate = 1};
+	.tcp_gate = 1,
+	.signals_scoped = 1};
 
 static struct sc_prog prog;
 
