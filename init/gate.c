@@ -17,6 +17,7 @@
 
 #include "gate.h"
 #include "jlog.h"
+#include "sample.h"
 #include "seccomp_bpf.h"
 
 #define GATE_BATCH 64
@@ -185,44 +186,6 @@ log_allowed(struct gate *g)
 	return 1;
 }
 
-/* Read a small /proc/PID file into buf (NUL-terminated); its length or -1. */
-static ssize_t
-read_proc(pid_t pid, const char *name, char *buf, size_t cap)
-{
-	char path[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, cap - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = '\0';
-	return n;
-}
-
-static void
-read_comm(pid_t pid, char *out, size_t cap)
-{
-	ssize_t n = read_proc(pid, "comm", out, cap);
-
-	while (n > 0 && out[n - 1] == '\n')
-		out[--n] = '\0';
-}
-
-/* The thread group (process) of a thread, from the kernel: -1 if gone. */
-static pid_t
-tgid_of(pid_t tid)
-{
-	char buf[512], *p;
-
-	if (tid <= 0 || read_proc(tid, "status", buf, sizeof(buf)) <= 0 ||
-	    (p = strstr(buf, "\nTgid:")) == NULL)
-		return -1;
-	return (pid_t)strtol(p + 6, NULL, 10);
-}
-
 /* The path the server gave, for the log only (never for a decision): it
  * is the server's memory, which ward-init reads when it may. */
 static int
@@ -314,7 +277,7 @@ log_refusal(struct gate *g, const char *event, const char *what, const char *why
 
 	if (!log_allowed(g))
 		return;
-	read_comm((pid_t)g->req->pid, comm, sizeof(comm));
+	proc_comm((pid_t)g->req->pid, comm, sizeof(comm));
 	jlog_begin(&l, WARD_LOG_WARN, event);
 	jlog_str(&l, "syscall", what);
 	jlog_str(&l, "why", why);
@@ -351,7 +314,7 @@ exec_denied(struct gate *g, const char *why)
 	respond(g, EPERM, 0);
 	if (!log_allowed(g))
 		return;
-	read_comm(pid, comm, sizeof(comm));
+	proc_comm(pid, comm, sizeof(comm));
 	jlog_begin(&l, WARD_LOG_WARN, "exec_denied");
 	jlog_str(&l, "syscall", at ? "execveat" : "execve");
 	jlog_str(&l, "binary", path[0] ? path : NULL);
@@ -371,8 +334,8 @@ fingerprint(pid_t tgid, char *out, size_t cap)
 
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)tgid);
 	stat(path, &s);
-	read_comm(tgid, comm, sizeof(comm));
-	read_proc(tgid, "statm", statm, sizeof(statm));
+	proc_comm(tgid, comm, sizeof(comm));
+	proc_read(tgid, "statm", statm, sizeof(statm));
 	*strchrnul(statm, ' ') = '\0';
 	snprintf(out, cap, "%ju:%ju:%s:%s", (uintmax_t)s.st_dev, (uintmax_t)s.st_ino, comm, statm);
 }
@@ -395,7 +358,7 @@ exec_attempt(struct gate *g)
 		exec_denied(g, "this kernel cannot hold an exec (no WAIT_KILLABLE_RECV)");
 		return;
 	}
-	if (g->nholds == MAX_HOLDS || (tgid = tgid_of(tid)) < 0) {
+	if (g->nholds == MAX_HOLDS || (tgid = proc_tgid(tid)) < 0) {
 		exec_denied(g, "too many execs in flight");
 		return;
 	}
@@ -450,7 +413,7 @@ exec_check(struct gate *g, const struct hold *h)
 	/* Unreadable: the new image is not dumpable, so the kernel loaded a
 	 * file the server's user cannot read; the loader is readable (a
 	 * dynamic program's loader must be): not the loader as a program. */
-	read_comm(tgid, comm, sizeof(comm));
+	proc_comm(tgid, comm, sizeof(comm));
 	if (why != NULL) {
 		kill(tgid, SIGKILL);
 		gate_exec_slot(g->st, base_name(exe))->denied++;
@@ -491,13 +454,13 @@ gate_tick(struct gate *g, uint64_t now)
 
 	while (i < g->nholds) {
 		struct hold *h = &g->holds[i];
-		char buf[512], *p;
+		char state;
+		pid_t ppid;
 		int done = 0;
 
-		if (read_proc(h->tgid, "stat", buf, sizeof(buf)) <= 0 ||
-		    (p = strrchr(buf, ')')) == NULL) {
+		if (proc_stat_field(h->tgid, &state, &ppid) != 0) {
 			done = 1; /* gone */
-		} else if (p[2] == 'T' || p[2] == 't') {
+		} else if (state == 'T' || state == 't') {
 			exec_check(g, h);
 			done = 1;
 		} else if (now > h->deadline_ns) {
@@ -563,7 +526,7 @@ make_socket(struct gate *g)
 static void
 on_self(struct gate *g, pid_t target)
 {
-	pid_t mine = tgid_of((pid_t)g->req->pid), theirs = tgid_of(target);
+	pid_t mine = proc_tgid((pid_t)g->req->pid), theirs = proc_tgid(target);
 
 	if (mine > 0 && mine == theirs && still_valid(g))
 		respond(g, 0, 1);

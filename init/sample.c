@@ -99,9 +99,48 @@ read_small(const char *path, char *buf, size_t cap)
 		return -1;
 	n = read(fd, buf, cap - 1);
 	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
+	buf[n > 0 ? n : 0] = '\0';
 	return n;
+}
+
+ssize_t
+proc_read(pid_t pid, const char *name, char *buf, size_t cap)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	return read_small(path, buf, cap);
+}
+
+void
+proc_comm(pid_t pid, char *out, size_t cap)
+{
+	ssize_t n = proc_read(pid, "comm", out, cap);
+
+	while (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+}
+
+pid_t
+proc_tgid(pid_t tid)
+{
+	char buf[512], *p;
+
+	if (tid <= 0 || proc_read(tid, "status", buf, sizeof(buf)) <= 0 ||
+	    (p = strstr(buf, "\nTgid:")) == NULL)
+		return -1;
+	return (pid_t)strtol(p + 6, NULL, 10);
+}
+
+int
+proc_stat_field(pid_t pid, char *state, pid_t *ppid)
+{
+	char buf[512], *p;
+
+	if (proc_read(pid, "stat", buf, sizeof(buf)) <= 0 || (p = strrchr(buf, ')')) == NULL ||
+	    sscanf(p + 2, "%c %d", state, ppid) != 2)
+		return -1;
+	return 0;
 }
 
 void

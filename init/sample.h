@@ -19,6 +19,15 @@ int proc_parse_stat(const char *buf, size_t n, long ticks_per_s, long page_size,
 int proc_parse_io(const char *buf, size_t n, struct proc_sample *s);
 /* proc_sample_read(pid, s): whatever of the above this process may read. */
 void proc_sample_read(pid_t pid, struct proc_sample *s);
+/* proc_read(pid, name, buf, cap): /proc/PID/NAME into buf (NUL-terminated),
+ * its length, or -1.  The small readers ward-init uses on the kernel's
+ * view of processes: proc_comm (name, newline cut), proc_tgid (the
+ * process of a thread, -1 if gone), proc_stat_field (state letter and
+ * parent, from /proc/PID/stat past the command name; -1 if gone). */
+ssize_t proc_read(pid_t pid, const char *name, char *buf, size_t cap);
+void proc_comm(pid_t pid, char *out, size_t cap);
+pid_t proc_tgid(pid_t tid);
+int proc_stat_field(pid_t pid, char *state, pid_t *ppid);
 /* proc_self_rss(): this process's resident memory in bytes (0 unknown). */
 uint64_t proc_self_rss(void);
 

@@ -51,26 +51,6 @@ add_fd(struct sup *s, int fd, uint64_t tag)
 
 /* ------------------------------------------------------------ /proc */
 
-static int
-read_stat_ppid(pid_t pid, pid_t *ppid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2, "%*c %d", ppid) != 1)
-		return -1;
-	return 0;
-}
-
 /* 1: pid descends from us; 0: it does not; -1: cannot tell (gone). */
 static int
 is_descendant(pid_t pid)
@@ -78,7 +58,8 @@ is_descendant(pid_t pid)
 	pid_t self = getpid(), ppid;
 
 	for (int depth = 0; depth < 64; depth++) {
-		if (read_stat_ppid(pid, &ppid) != 0)
+		char state;
+		if (proc_stat_field(pid, &state, &ppid) != 0)
 			return -1;
 		if (ppid == self)
 			return 1;
@@ -87,25 +68,6 @@ is_descendant(pid_t pid)
 		pid = ppid;
 	}
 	return -1;
-}
-
-static void
-read_comm(pid_t pid, char *out, size_t cap)
-{
-	char path[64];
-	int fd;
-	ssize_t n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, out, cap - 1);
-		close(fd);
-	}
-	if (n < 0)
-		n = 0;
-	while (n > 0 && out[n - 1] == '\n')
-		n--;
-	out[n] = '\0';
 }
 
 /* ------------------------------------------------------------ the server */
@@ -126,7 +88,7 @@ log_started(struct sup *s)
 		s->st->server_dumpable = sb.st_uid == geteuid();
 	else
 		s->st->server_dumpable = s->l->bin_readable;
-	read_comm(pid, comm, sizeof(comm));
+	proc_comm(pid, comm, sizeof(comm));
 	/* What the kernel runs (when ward-init may see it), not a path string. */
 	char exe[PATH_MAX];
 	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
@@ -382,11 +344,12 @@ kill_the_rest(struct sup *s)
 	if ((d = opendir("/proc")) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			pid_t pid, ppid;
+			char state;
 			if (!isdigit((unsigned char)de->d_name[0]))
 				continue;
 			pid = (pid_t)atoi(de->d_name);
-			if (pid != self && read_stat_ppid(pid, &ppid) == 0 && ppid == self &&
-			    kill(pid, SIGKILL) == 0)
+			if (pid != self && proc_stat_field(pid, &state, &ppid) == 0 &&
+			    ppid == self && kill(pid, SIGKILL) == 0)
 				killed++;
 		}
 		closedir(d);
@@ -517,7 +480,7 @@ supervise(const struct supervise_args *a)
 			helper_restart(&s);
 		if (s.start_check_ns != 0) {
 			char comm[32];
-			read_comm(s.l->pid, comm, sizeof(comm));
+			proc_comm(s.l->pid, comm, sizeof(comm));
 			/* The kernel renames the process late in the exec. */
 			if (strcmp(comm, "ward-exec") != 0 || now - s.start_check_ns > 1000000000u)
 				log_started(&s);
