@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "exe.h"
+#include "guard_policy.h"
 #include "harden.h"
 #include "helper.h"
 #include "jlog.h"
@@ -45,6 +46,7 @@ static const char usage[] =
 	"usage: ward-init [--policy FILE] [--metrics ADDR:PORT|off] [--] CMD [ARGS...]\n"
 	"       ward-init --check-policy FILE [--root DIR]\n"
 	"       ward-init --print-default-policy | --print-seccomp-profile | --version\n"
+	"       ward-init --print-guard-profile NAME\n"
 	"\n"
 	"PID 1 of ward images: verify the models, harden, exec CMD once, supervise it.\n"
 	"\n"
@@ -57,6 +59,7 @@ static const char usage[] =
 	"                         exist under DIR (an image's root file system)\n"
 	"  --print-default-policy the policy that applies without a policy file\n"
 	"  --print-seccomp-profile an OCI seccomp profile with ward-init's deny rules\n"
+	"  --print-guard-profile NAME  a built-in endpoint guard profile (routes, as data)\n"
 	"\n"
 	"Exit codes: the server's status, or 128+N when signal N killed it; before the\n"
 	"server runs: 1 model verification failed, 2 bad usage or policy, 3 environment\n"
@@ -273,6 +276,7 @@ main(int argc, char **argv)
 		{"root", required_argument, NULL, 'r'},
 		{"print-default-policy", no_argument, NULL, 'D'},
 		{"print-seccomp-profile", no_argument, NULL, 'S'},
+		{"print-guard-profile", required_argument, NULL, 'G'},
 		{"version", no_argument, NULL, 'V'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -316,6 +320,14 @@ main(int argc, char **argv)
 		case 'S':
 			profile = 1;
 			break;
+		case 'G':
+			if (guard_profile_json(optarg) == NULL) {
+				fprintf(stderr, "ward-init: no built-in guard profile \"%s\"\n",
+					optarg);
+				return WARD_EINPUT;
+			}
+			fputs(guard_profile_json(optarg), stdout);
+			return 0;
 		case 'V':
 			printf("%s\n", ward_init_ident + 4);
 			return 0;

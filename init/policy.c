@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "guard_policy.h"
 #include "policy.h"
 
 static const char *const action_names[] = {
@@ -82,6 +83,7 @@ policy_free(struct policy *p)
 	free(p->metrics);
 	ward_strv_free(&p->writable);
 	ward_strv_free(&p->exec_allow);
+	guard_policy_free(p->guard);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -487,7 +489,7 @@ parse_top(const json_t *root, const char *what, struct policy *p)
 		"version",	  "uid",	   "gid",      "keys_dir",     "models",
 		"verify_threads", "writable",	   "exec",     "read_only",    "landlock",
 		"network",	  "metrics",	   "signals",  "stop_timeout", "verify_timeout",
-		"memory",	  "server_output", "dumpable", "log_level",    NULL};
+		"memory",	  "server_output", "dumpable", "log_level",    "guard", NULL};
 	static const char *const net_keys[] = {"udp", "unix", "netlink", NULL};
 	static const char *const mem_keys[] = {"deny_write_execute", NULL};
 	static const char *const outputs[] = {
@@ -564,6 +566,9 @@ parse_top(const json_t *root, const char *what, struct policy *p)
 		return -1;
 	if ((v = json_object_get(root, "log_level")) != NULL &&
 	    get_enum(v, what, "log_level", level_names, 4, 0xf, &p->log_level) != 0)
+		return -1;
+	if ((v = json_object_get(root, "guard")) != NULL && !json_is_null(v) &&
+	    guard_policy_parse(v, what, &p->guard) != 0)
 		return -1;
 	return 0;
 }
@@ -693,6 +698,7 @@ policy_to_json(const struct policy *p)
 			    json_string(p->server_output == OUTPUT_INHERIT ? "inherit" : "stdout"));
 	json_object_set_new(j, "dumpable", json_string(action_names[p->dumpable]));
 	json_object_set_new(j, "log_level", json_string(level_names[p->log_level]));
+	json_object_set_new(j, "guard", p->guard ? guard_policy_to_json(p->guard) : json_null());
 	return j;
 }
 

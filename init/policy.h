@@ -35,6 +35,7 @@ enum policy_forward { FORWARD_PROCESS, FORWARD_PROCESS_GROUP };
  * that ward-init's stderr carries only its own lines (a server cannot forge
  * them), or, explicitly, the same stderr as ward-init (logged). */
 enum policy_output { OUTPUT_STDOUT, OUTPUT_INHERIT };
+struct guard_policy; /* guard_policy.h: the endpoint guard (NULL: none) */
 
 struct policy_model {
 	char *path;	  /* absolute: a model directory or a single file */
@@ -78,6 +79,7 @@ struct policy {
 	int verify_timeout;	/* seconds model verification may take */
 	int deny_write_execute; /* W^X for the server (PR_SET_MDWE) */
 	int server_output;	/* enum policy_output */
+	struct guard_policy *guard;
 };
 
 /* policy_defaults(p): the default policy (what applies without a policy

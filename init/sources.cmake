@@ -18,8 +18,19 @@ set(WARD_INIT_LIB_SOURCES
 	${CMAKE_SOURCE_DIR}/lib/oms/oms_walk.c
 )
 
-# ward-init's own files whose logic is pure (init/helper/ holds the
-# unprivileged HTTP helper's, the only code that parses network bytes) (no process-wide side effects):
+# The endpoint guard's built-in profiles (init/profiles/*.json) become a C
+# table at configure time; a changed profile reconfigures.
+file(GLOB WARD_GUARD_PROFILES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/init/profiles/*.json)
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${WARD_GUARD_PROFILES}
+	${CMAKE_SOURCE_DIR}/init/profiles/embed.cmake)
+set(WARD_GUARD_PROFILES_C ${CMAKE_BINARY_DIR}/generated/guard_profiles.c)
+set(OUT ${WARD_GUARD_PROFILES_C})
+set(IN ${WARD_GUARD_PROFILES})
+include(${CMAKE_SOURCE_DIR}/init/profiles/embed.cmake)
+
+# ward-init's own files whose logic is pure (no process-wide side effects;
+# init/helper/ holds the unprivileged HTTP helper's, the only process that
+# parses network bytes):
 # built a second time as ward_init_logic, with sanitizers where those run,
 # for the unit tests (tests/unit/test_init_*.c) and fuzz targets
 # (fuzz/fuzz_init_*.c).
@@ -31,4 +42,10 @@ set(WARD_INIT_LOGIC_SOURCES
 	${CMAKE_SOURCE_DIR}/init/jlog.c
 	${CMAKE_SOURCE_DIR}/init/helper/http.c
 	${CMAKE_SOURCE_DIR}/init/helper/metrics.c
+	${CMAKE_SOURCE_DIR}/init/guard_http.c
+	${CMAKE_SOURCE_DIR}/init/guard_policy.c
+	${CMAKE_SOURCE_DIR}/init/guard_keys.c
+	${CMAKE_SOURCE_DIR}/init/guard_stats.c
+	${CMAKE_SOURCE_DIR}/init/guard.c
+	${WARD_GUARD_PROFILES_C}
 )

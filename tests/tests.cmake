@@ -58,3 +58,9 @@ foreach(src ${WARD_FUZZ_TARGETS})
 	add_test(NAME fuzz/${name} COMMAND ${name}_replay ${CMAKE_SOURCE_DIR}/fuzz/corpus/${name})
 	set_tests_properties(fuzz/${name} PROPERTIES LABELS fuzz)
 endforeach()
+
+# The endpoint guard alone (tests/tools/guard_drive.c): the shell tests and
+# bench/guard.sh drive init/guard.c through it with stand-in upstreams.
+add_executable(guard_drive ${CMAKE_SOURCE_DIR}/tests/tools/guard_drive.c)
+target_link_libraries(guard_drive PRIVATE ward_init_logic)
+ward_flags(guard_drive)
