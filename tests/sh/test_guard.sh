@@ -86,7 +86,10 @@ t3=$(code -H "X-Api-Key: $KEY2" -H "X-Test-Tokens: 1000" -d '{}' "$URL/v1/chat/c
 sleep 1
 curl -s -o /dev/null -H "X-Api-Key: $KEY" "$URL/slow" &
 SLOW=$!
-sleep 0.5
+for i in $(seq 100); do # until the guard has it in flight
+	[ "$(metric 'ward_guard_key_inflight_requests{key="tester"}')" = 1 ] && break
+	sleep 0.02
+done
 [ "$(code -H "X-Api-Key: $KEY" -d '{}' "$URL/v1/chat/completions")" = 429 ] \
 	&& pass "per-key concurrency: a second request in flight is refused" || fail "key concurrency"
 wait "$SLOW"
@@ -217,6 +220,60 @@ for mode in fast slow; do
 	kill "$GUARD_PID"
 done
 
+# TLS with client certificates (mTLS): certificates made with openssl(1)
+mkcert() { # mkcert NAME CN CA: NAME.pem/NAME.key signed by CA (or self-signed CA when CA is -)
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
+		-out "$T/$1.csr" -subj "/CN=$2" 2>/dev/null
+	if [ "$3" = - ]; then
+		openssl x509 -req -in "$T/$1.csr" -signkey "$T/$1.key" -out "$T/$1.pem" -days 2 \
+			-extfile <(printf 'basicConstraints=critical,CA:true\nkeyUsage=keyCertSign\n') 2>/dev/null
+	else
+		openssl x509 -req -in "$T/$1.csr" -CA "$T/$3.pem" -CAkey "$T/$3.key" -CAcreateserial \
+			-out "$T/$1.pem" -days 2 -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n') 2>/dev/null
+	fi
+}
+mkcert ca ward-test-ca - && mkcert srv localhost ca && mkcert client client-a ca &&
+	mkcert other other-ca - && mkcert rogue client-a other
+cat >"$T/tls.json" <<JSON
+{"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"unix:$T/up.sock",
+ "routes":[{"methods":["GET"],"path":"/open","auth":false},{"methods":["GET"],"path":"/sse","auth":false}],
+ "auth":{"required":false},
+ "tls":{"cert":"$T/srv.pem","key":"$T/srv.key","client_ca":"$T/ca.pem"}}}
+JSON
+start_guard guard-tls "$T/tls.json" "$MPORT"
+TURL=https://127.0.0.1:$GP
+[ "$(code --cacert "$T/ca.pem" --cert "$T/client.pem" --key "$T/client.key" "$TURL/open")" = 200 ] \
+	&& pass "mTLS: a client certificate from the CA is served" || fail "mTLS with a good certificate"
+[ "$(code --cacert "$T/ca.pem" "$TURL/open")" = 000 ] && [ "$(metric 'ward_guard_rejected_total{reason="client_cert"}')" = 1 ] \
+	&& pass "mTLS: no client certificate: refused in the handshake, counted" || fail "mTLS without a certificate"
+[ "$(code --cacert "$T/ca.pem" --cert "$T/rogue.pem" --key "$T/rogue.key" "$TURL/open")" = 000 ] \
+	&& [ "$(metric 'ward_guard_rejected_total{reason="client_cert"}')" = 2 ] \
+	&& pass "mTLS: a certificate from another CA (same CN): refused, counted" || fail "mTLS rogue certificate"
+[ "$(code "http://127.0.0.1:$GP/open")" = 000 ] && [ "$(metric 'ward_guard_rejected_total{reason="tls_handshake"}')" = 1 ] \
+	&& pass "plain HTTP on the TLS port: refused, counted" || fail "plain HTTP to TLS"
+python3 - "$GP" "$T" <<'PY' && pass "TLS: keep-alive, pipelining and SSE pass through" || fail "TLS keep-alive/SSE"
+import socket, ssl, sys, time
+port, t = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=t + "/ca.pem")
+ctx.load_cert_chain(t + "/client.pem", t + "/client.key")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+s.sendall(b"GET /open HTTP/1.1\r\nHost: x\r\n\r\n" * 3)
+buf = b""
+while buf.count(b"HTTP/1.1 200") < 3 or not buf.endswith(b"}\n"):
+    d = s.recv(65536)
+    assert d, buf
+    buf += d
+t0 = time.time()
+s.sendall(b"GET /sse HTTP/1.1\r\nHost: x\r\n\r\n")
+buf = b""
+while b"data: " not in buf:
+    buf += s.recv(65536)
+assert time.time() - t0 < 0.25, time.time() - t0
+s.close()
+PY
+grep -q '"client_cn":"client-a"' "$T/guard-tls.log" && pass "the audit line names the client certificate" || fail "client_cn in audit"
+kill "$GUARD_PID"
+
 # the effective policy validates against docs/policy.schema.json
 "$WARD_INIT" --check-policy "$T/limits.json" >"$T/eff.json"
 check "the effective guard policy validates against the schema" python3 - "$WARD_SRC/docs/policy.schema.json" "$T/eff.json" <<'PY'
@@ -239,6 +296,13 @@ bad "guard: unknown method" '{"listen":"0.0.0.0:8080","upstream":"127.0.0.1:80",
 bad "guard: a key instead of its hash" '{"listen":"0.0.0.0:8080","upstream":"127.0.0.1:80","auth":{"keys":[{"id":"a","sha256":"sk-live-123"}]}}'
 bad "guard: app metrics prefix in ward's namespace" '{"listen":"0.0.0.0:8080","upstream":"127.0.0.1:80","app_metrics":{"file":"/tmp/m","prefix":"ward_"}}'
 bad "guard: no listen" '{"upstream":"127.0.0.1:80"}'
+for lb in '[8080,8000]' '[9000]'; do
+	echo "{\"version\":1,\"landlock\":{\"tcp_bind\":$lb},\"guard\":{\"listen\":\":8080\",\"upstream\":\"127.0.0.1:8000\"}}" >"$T/bind.json"
+	expect 2 "guard: tcp_bind $lb (the guard's port, or not the upstream's)" "$WARD_INIT" --check-policy "$T/bind.json"
+	echo "$ERR" | grep -q "landlock.tcp_bind" || fail "bind error names landlock.tcp_bind: $ERR"
+done
+echo '{"version":1,"landlock":{"tcp_bind":[8000]},"guard":{"listen":":8080","upstream":"127.0.0.1:8000"}}' >"$T/bind.json"
+expect 0 "guard: tcp_bind holds the upstream port only" "$WARD_INIT" --check-policy "$T/bind.json"
 run "$WARD_INIT" --print-guard-profile ollama
 echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["profile"]=="ollama" and any(x["path"]=="/api/create" for x in d["deny"])' \
 	&& pass "--print-guard-profile prints the built-in profile" || fail "--print-guard-profile: $OUT $ERR"
