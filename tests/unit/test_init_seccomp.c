@@ -203,6 +203,41 @@ test_interpreted(void **state)
 	assert_int_equal(bpf_run(&unscoped_prog, &d), NOTIFY);
 	assert_int_equal(verdict(__NR_memfd_secret, 0, 0, 0), NOTIFY);
 
+	/* Signals by file ownership: fcntl(F_SETOWN) names a pid or -pgid
+	 * the kernel signals (SIGIO, or any signal with F_SETSIG) when I/O
+	 * happens; ward-init, its helper and its group are never owners. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, prot[i]), NOTIFY);
+		assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, (uint32_t) - (int32_t)prot[i]),
+				 NOTIFY);
+		/* an int argument: the upper word is whatever the caller left */
+		assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, 0xdead00000000ull | prot[i]),
+				 NOTIFY);
+	}
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, (uint32_t)-INIT_PGID), NOTIFY);
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, 77), ALLOW);
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, 0), ALLOW);
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETSIG, SIGKILL), ALLOW);
+	assert_int_equal(verdict(__NR_fcntl, 5, F_GETFL, 0), ALLOW);
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETFL, O_NONBLOCK), ALLOW);
+	/* The owner in user memory (F_SETOWN_EX, FIOSETOWN, SIOCSPGRP): only
+	 * where Landlock scopes signals (the kernel then refuses delivery). */
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN_EX, 0x7ffe0000), ALLOW);
+	assert_int_equal(verdict(__NR_ioctl, 5, 0x8901 /* FIOSETOWN */, 0x7ffe0000), ALLOW);
+	assert_int_equal(verdict(__NR_ioctl, 5, 0x8902 /* SIOCSPGRP */, 0x7ffe0000), ALLOW);
+	assert_int_equal(verdict(__NR_ioctl, 5, 0x5401 /* TCGETS */, 0x7ffe0000), ALLOW);
+	const uint64_t setown_ex[][3] = {
+		{5, F_SETOWN_EX, 0x7ffe0000}, {5, 0x8901, 0x7ffe0000}, {5, 0x8902, 0x7ffe0000}};
+	for (int i = 0; i < 3; i++) {
+		d = (struct seccomp_data){.nr = i == 0 ? __NR_fcntl : __NR_ioctl,
+					  .arch = AUDIT_ARCH_X86_64};
+		memcpy(d.args, setown_ex[i], sizeof(setown_ex[i]));
+		assert_int_equal(bpf_run(&unscoped_prog, &d), NOTIFY);
+	}
+	d = (struct seccomp_data){.nr = __NR_ioctl, .arch = AUDIT_ARCH_X86_64};
+	d.args[0] = 5, d.args[1] = 0x5401;
+	assert_int_equal(bpf_run(&unscoped_prog, &d), ALLOW);
+
 	/* Dumpability and core limits. */
 	assert_int_equal(verdict(__NR_prctl, PR_SET_DUMPABLE, 1, 0), NOTIFY);
 	assert_int_equal(verdict(__NR_prctl, PR_SET_DUMPABLE, 1ull << 32, 0), NOTIFY);
