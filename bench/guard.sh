@@ -6,9 +6,12 @@
 #     connections, alternating direct/guard BENCH_ROUNDS times (median):
 #     throughput ratio (guard/direct, goal >= 0.95) and added p99 latency
 #     (goal < 1 ms)
-#  2. Server-Sent Events: time to the first event, direct vs guard (median
-#     and p99 of BENCH_SSE requests)
-#  3. the guard's resident memory after the 64-connection runs
+#  2. latency request by request: one request direct, one through the
+#     guard, alternating (BENCH_PAIRS pairs), so drift in the machine's load
+#     hits both alike: p50/p99/p99.9 and what the guard adds
+#  3. Server-Sent Events: time to the first event, direct vs guard (median
+#     and worst of BENCH_SSE requests)
+#  4. the guard's resident memory after the 64-connection runs
 # The guard is the code ward-init's helper runs (init/guard*.c), built -O2
 # here as tests/tools/guard_drive, with API keys, the vllm-style routes,
 # rate limits off and the audit log on (to a file, as in a container).
@@ -95,7 +98,39 @@ done
 rss=$(awk '/VmRSS/ {print $2}' /proc/$GPID/status)
 hwm=$(awk '/VmHWM/ {print $2}' /proc/$GPID/status)
 
-echo "== 2. SSE: time to the first event ($sse_n requests each)"
+echo "== 2. latency, request by request: direct and guard alternating on two kept-alive connections"
+python3 - "$UP" "$GP" "$KEY" "${BENCH_PAIRS:-3000}" >"$dir/pairs" <<'PY'
+import socket, sys, time
+up, gp, key, n = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
+body = b'{"inputs": [[0.1, -0.2, 0.3, 0.4, -0.5, 0.6, 0.7, -0.8], [1, 1, 1, 1, 0, 0, 0, 0]]}'
+req = (b"POST /predict HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
+       b"Authorization: Bearer %s\r\nContent-Length: %d\r\n\r\n" % (key.encode(), len(body)) + body)
+def conn(port):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return s
+def one(s):
+    t0 = time.perf_counter()
+    s.sendall(req)
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        buf += s.recv(65536)
+    head, rest = buf.split(b"\r\n\r\n", 1)
+    cl = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0].split(b":")[1])
+    while len(rest) < cl:
+        rest += s.recv(65536)
+    return (time.perf_counter() - t0) * 1e3
+d, g = conn(up), conn(gp)
+res = {"direct": [], "guard": []}
+for i in range(n):
+    res["direct"].append(one(d))
+    res["guard"].append(one(g))
+for k, v in res.items():
+    v.sort()
+    print(k, v[len(v) // 2], v[int(len(v) * 0.99)], v[int(len(v) * 0.999)])
+PY
+
+echo "== 3. SSE: time to the first event ($sse_n requests each)"
 python3 - "$UP" "$GP" "$KEY" "$sse_n" >"$dir/sse" <<'PY'
 import socket, sys, time
 up, gp, key, n = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
@@ -118,7 +153,7 @@ for k, v in res.items():
     print(k, v[len(v) // 2], v[int(len(v) * 0.99) - 1 if len(v) >= 100 else -1])
 PY
 
-python3 - "$dir/results" "$dir/sse" "$rss" "$hwm" "$(wc -l <"$dir/audit.log")" <<'PY'
+python3 - "$dir/results" "$dir/sse" "$rss" "$hwm" "$(wc -l <"$dir/audit.log")" "$dir/pairs" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 print()
@@ -134,6 +169,14 @@ for n in ("2", "64"):
         gpp = statistics.median(float(r[4]) for r in g)
         errs = sum(int(r[5]) for r in g + d)
         print("| %s | %s | %.0f | %.0f | %.3f | %.2f | %.2f | %+.2f | %d |" % (n, c, dr, gr, gr / dr, dp, gpp, gpp - dp, errs))
+pairs = dict((l.split()[0], [float(x) for x in l.split()[1:]]) for l in open(sys.argv[6]))
+print()
+print("| request by request (alternating) | p50 ms | p99 ms | p99.9 ms |")
+print("|---|---|---|---|")
+for k in ("direct", "guard"):
+    print("| %s | %.3f | %.3f | %.3f |" % (k, *pairs[k]))
+print("| added by the guard (goal p99 < 1 ms) | %+.3f | %+.3f | %+.3f |" %
+      tuple(g - d for g, d in zip(pairs["guard"], pairs["direct"])))
 sse = dict((l.split()[0], l.split()[1:]) for l in open(sys.argv[2]))
 print()
 print("| SSE first event | median ms | worst ms |")

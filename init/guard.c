@@ -180,10 +180,29 @@ accept_all(struct guard *g)
 		for (i = 0; i < g->nc && g->c[i].state != CS_FREE; i++)
 			;
 		if (i == g->nc) {
+			/* Full: make room by closing the connection that has waited
+			 * longest without a whole request (idle, a head trickling in,
+			 * a handshake), so held connections cannot keep everyone out;
+			 * only when every slot is serving a request is the new one
+			 * refused.  Either way it is counted. */
+			uint64_t oldest = UINT64_MAX;
+			for (size_t v = 0; v < g->nc; v++) {
+				const struct gconn *o = &g->c[v];
+				if ((o->state == CS_IDLE || o->state == CS_HEAD ||
+				     o->state == CS_TLS || o->state == CS_LINGER) &&
+				    o->waiting_since < oldest) {
+					oldest = o->waiting_since;
+					i = v;
+				}
+			}
+			g->st.rejected[GR_CONNECTION_LIMIT]++;
+			if (i < g->nc)
+				gc_conn_close(g, &g->c[i]);
+		}
+		if (i == g->nc) {
 			static const char busy[] =
 				"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
 				"Connection: close\r\n\r\n";
-			g->st.rejected[GR_CONNECTION_LIMIT]++;
 			if (g->tls == NULL) /* plain text on a TLS port would be noise */
 				send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			close(fd);
@@ -211,7 +230,8 @@ accept_all(struct guard *g)
 			snprintf(c->peer, sizeof(c->peer), "local");
 		gc_reset_request(c);
 		c->state = CS_IDLE;
-		c->deadline = ward_now_ns() + gc_ms_ns(g->gp->idle_timeout_ms);
+		c->waiting_since = ward_now_ns();
+		c->deadline = c->waiting_since + gc_ms_ns(g->gp->idle_timeout_ms);
 		g->st.connections_open++;
 		if (g->tls != NULL) {
 			if ((c->ssl = guard_tls_accept(g->tls, fd)) == NULL) {

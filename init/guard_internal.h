@@ -62,6 +62,7 @@ struct gconn {
 	struct guard_key_stat *key;
 	int counted_inflight;
 	uint64_t t_head, t_first;
+	uint64_t waiting_since; /* accepted, or last request done: eviction order */
 	/* upstream */
 	char *uhead;
 	size_t uhead_len, uhead_cap, usent; /* usent: bytes of head + body sent */

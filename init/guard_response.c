@@ -203,8 +203,11 @@ gc_upstream_fail(struct guard *g, struct gconn *c, int kind)
 
 	g->st.upstream_errors[kind]++;
 	gc_upstream_close(g, c);
-	if (!partial && kind != GU_TIMEOUT && c->reused && !c->retried && c->rb_len == 0) {
-		/* A kept-alive connection the server had closed: once more. */
+	if (!partial && kind != GU_TIMEOUT && c->reused && !c->retried && c->rb_len == 0 &&
+	    c->method != GM_POST && c->method != GM_PATCH && c->method != GM_OTHER) {
+		/* A kept-alive connection the server had closed: once more, for
+		 * idempotent methods only (RFC 9110 9.2.2) — a POST the server may
+		 * have run is not sent twice. */
 		c->retried = 1;
 		gc_upstream_start(g, c);
 		return;
@@ -308,7 +311,8 @@ gc_flush_client(struct guard *g, struct gconn *c)
 		c->in_len -= used;
 		gc_reset_request(c);
 		c->state = CS_IDLE;
-		c->deadline = ward_now_ns() + gc_ms_ns(g->gp->idle_timeout_ms);
+		c->waiting_since = ward_now_ns();
+		c->deadline = c->waiting_since + gc_ms_ns(g->gp->idle_timeout_ms);
 		gc_want(g, c, 0, EPOLLIN);
 		gc_advance(g, c);
 		return;
@@ -386,6 +390,7 @@ gc_finish(struct guard *g, struct gconn *c)
 	}
 	gc_reset_request(c);
 	c->state = CS_IDLE;
+	c->waiting_since = now;
 	c->deadline = now + gc_ms_ns(g->gp->idle_timeout_ms);
 	gc_want(g, c, 0, EPOLLIN);
 	if (c->ufd >= 0)

@@ -54,6 +54,7 @@ cat >"$T/limits.json" <<JSON
 {"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"127.0.0.1:$UP",
  "routes":[{"methods":["POST"],"path":"/v1/chat/completions"},{"methods":["GET"],"path":"/slow"},
            {"methods":["GET"],"path":"/open","auth":false},{"methods":["GET"],"path":"/close"},
+           {"methods":["GET"],"path":"/drop"},
            {"methods":["GET","HEAD"],"path":"/chunked"}],
  "auth":{"keys":[{"id":"tester","sha256":"$HASH"}],"keys_file":"$T/keys"},
  "limits":{"key_rate":{"rps":2,"burst":3},"key_concurrent":1,
@@ -105,6 +106,27 @@ K3=other-key-0123456789
 [ "$(curl -s -H "X-Api-Key: $K3" "$URL/chunked" | grep -c '"path": "/chunked"')" = 1 ] \
 	&& pass "a chunked response is passed on" || fail "chunked response"
 [ "$(code -I -H "X-Api-Key: $K3" "$URL/chunked")" = 200 ] && pass "HEAD" || fail "HEAD"
+# the server drops a kept-alive connection between two requests: the next
+# request on the client's connection is still served (a fresh upstream one)
+sleep 1
+python3 - "$GP" "$K3" <<'PY' && pass "an upstream that drops kept-alive connections: the next request is served" || fail "dropped upstream connection"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+def ask(method, path):
+    s.sendall(b"%s %s HTTP/1.1\r\nHost: g\r\nX-Api-Key: %s\r\nContent-Length: 2\r\n\r\n{}" % (method, path, sys.argv[2].encode()))
+    d = b""
+    while b"\r\n\r\n" not in d:
+        d += s.recv(65536)
+    head, rest = d.split(b"\r\n\r\n", 1)
+    n = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0].split(b":")[1])
+    while len(rest) < n:
+        rest += s.recv(65536)
+    return int(head.split(b" ")[1])
+assert ask(b"GET", b"/drop") == 200
+time.sleep(0.3)
+assert ask(b"POST", b"/v1/chat/completions") == 200
+PY
+
 # HTTP/1.0 client (after the key bucket refills)
 sleep 1
 [ "$(curl -s -0 -H "X-Api-Key: $K3" "$URL/chunked" | grep -c '"path": "/chunked"')" = 1 ] \
@@ -219,6 +241,55 @@ for mode in fast slow; do
 	fi
 	kill "$GUARD_PID"
 done
+
+# a full connection table: the connection waiting longest without a request
+# makes room; a real request is served while 20 trickling heads hold 8 slots
+cat >"$T/evict.json" <<JSON
+{"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"unix:$T/up.sock",
+ "routes":[{"methods":["GET"],"path":"/open","auth":false}],"auth":{"required":false},
+ "limits":{"connections":8,"request_timeout_s":30}}}
+JSON
+start_guard guard-evict "$T/evict.json" "$MPORT"
+python3 - "$GP" <<'PY' && pass "held connections cannot keep a real request out (oldest waiting evicted)" || fail "eviction"
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for i in range(20):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /open HTTP/1.1\r\nHost: x\r\n")
+    held.append(s)
+    time.sleep(0.01)
+for i in range(5):
+    s = socket.create_connection(("127.0.0.1", port), timeout=3)
+    s.sendall(b"GET /open HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert s.recv(100).startswith(b"HTTP/1.1 200"), i
+    s.close()
+PY
+[ "$(metric 'ward_guard_rejected_total{reason="connection_limit"}')" -ge 12 ] && pass "evictions counted (connection_limit)" \
+	|| fail "connection_limit: $(metric 'ward_guard_rejected_total{reason="connection_limit"}')"
+kill "$GUARD_PID"
+
+# differential smuggling fuzz: what the guard forwards, h11 (a strict independent
+# parser) reads as exactly the requests the guard relayed, never an error
+H11_UP=$(free_port)
+if /usr/bin/python3 -c 'import h11' 2>/dev/null; then
+	/usr/bin/python3 "$WARD_SRC/tests/py/guard_h11_upstream.py" "$H11_UP" "$T/h11.log" >"$T/h11.out" 2>&1 &
+	PIDS+=($!)
+	wait_ready "$T/h11.out"
+	cat >"$T/smuggle.json" <<JSON
+{"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"127.0.0.1:$H11_UP",
+ "routes":[{"methods":["POST","GET","PUT"],"path":"/v1/chat/completions","auth":false},
+           {"methods":["GET"],"path":"/admin","auth":false}],
+ "auth":{"required":false},"limits":{"request_timeout_s":2}}}
+JSON
+	start_guard guard-smuggle "$T/smuggle.json" "$MPORT"
+	run python3 "$WARD_SRC/tests/py/guard_smuggle_fuzz.py" "$GP" "$T/h11.log" 19 2000
+	echo "    $OUT"
+	[ "$RC" = 0 ] && pass "2,000 fuzzed smuggling messages: no desync with h11" || fail "smuggling fuzz: $OUT $ERR"
+	kill "$GUARD_PID"
+else
+	fail "python3-h11 is not installed (scripts/install-deps.sh --test)"
+fi
 
 # TLS with client certificates (mTLS): certificates made with openssl(1)
 mkcert() { # mkcert NAME CN CA: NAME.pem/NAME.key signed by CA (or self-signed CA when CA is -)
