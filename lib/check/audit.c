@@ -583,7 +583,7 @@ audit_from_facts(const struct check_facts *f, const struct audit_opts *o, struct
 		if (explain(&r->findings[i]) != 0)
 			return -1;
 	}
-	qsort(r->findings, r->nfindings, sizeof(*r->findings), finding_cmp);
+	ward_qsort(r->findings, r->nfindings, sizeof(*r->findings), finding_cmp);
 	r->score = penalty >= 100 ? 0 : 100 - penalty;
 	r->grade[0] = r->score >= 90   ? 'A'
 		      : r->score >= 75 ? 'B'

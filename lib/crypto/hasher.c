@@ -161,7 +161,7 @@ hasher_run(struct hash_job *jobs, size_t n, int threads, struct ward_progress *p
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		h.order[i] = i;
-	qsort_r(h.order, n, sizeof(*h.order), by_size_desc, jobs);
+	ward_qsort_r(h.order, n, sizeof(*h.order), by_size_desc, jobs);
 	pthread_mutex_init(&h.lock, NULL);
 
 	nthreads = threads > 0 ? threads : ward_cpu_count();

@@ -294,7 +294,7 @@ deploy_target_from_image(struct oci_image *img, deploy_policy_fn policy,
 		if (add_port(out, img->cfg.ports.v[i], img->path) != 0)
 			goto out;
 	if (out->nports > 1)
-		qsort(out->ports, out->nports, sizeof(*out->ports), port_cmp);
+		ward_qsort(out->ports, out->nports, sizeof(*out->ports), port_cmp);
 
 	if (oci_image_scan(img, &fs, visit, &s) != 0)
 		goto out;

@@ -266,7 +266,7 @@ reorder(struct sbom_catalog *c)
 	memcpy(copy, c->comps, n * sizeof(*copy));
 	for (size_t i = 0; i < n; i++)
 		order[i] = i;
-	qsort_r(order, n, sizeof(*order), order_cmp, copy);
+	ward_qsort_r(order, n, sizeof(*order), order_cmp, copy);
 	for (size_t i = 0; i < n; i++) {
 		c->comps[i] = copy[order[i]];
 		newpos[order[i]] = i;
@@ -278,9 +278,9 @@ reorder(struct sbom_catalog *c)
 		for (size_t k = 0; k < p->ndeps; k++)
 			p->deps[k] = newpos[p->deps[k]];
 		if (p->ndeps > 1)
-			qsort(p->deps, p->ndeps, sizeof(*p->deps), idx_cmp);
+			ward_qsort(p->deps, p->ndeps, sizeof(*p->deps), idx_cmp);
 		if (p->nfiles > 1)
-			qsort(p->files, p->nfiles, sizeof(*p->files), idx_cmp);
+			ward_qsort(p->files, p->nfiles, sizeof(*p->files), idx_cmp);
 	}
 	for (size_t i = 0; i < c->fs.n; i++)
 		if (c->fs.files[i].owner >= 0)
@@ -328,7 +328,7 @@ assign_refs(struct sbom_catalog *c)
 		goto out;
 	for (size_t i = 0; i < c->ncomps; i++)
 		v[i] = i;
-	qsort_r(v, c->ncomps, sizeof(*v), cmp_by_purl, c);
+	ward_qsort_r(v, c->ncomps, sizeof(*v), cmp_by_purl, c);
 	for (size_t i = 1; i < c->ncomps; i++)
 		if (c->comps[v[i]].purl && c->comps[v[i - 1]].purl &&
 		    strcmp(c->comps[v[i]].purl, c->comps[v[i - 1]].purl) == 0)
@@ -347,7 +347,7 @@ assign_refs(struct sbom_catalog *c)
 	 * one but the first (in component order). */
 	for (size_t i = 0; i < c->ncomps; i++)
 		v[i] = i;
-	qsort_r(v, c->ncomps, sizeof(*v), cmp_by_ref, c);
+	ward_qsort_r(v, c->ncomps, sizeof(*v), cmp_by_ref, c);
 	for (size_t i = c->ncomps; i-- > 1;)
 		if (strcmp(c->comps[v[i]].ref, c->comps[v[i - 1]].ref) == 0) {
 			char *r = ward_asprintf("%s#%zu", c->comps[v[i]].ref, v[i]);
@@ -377,7 +377,7 @@ static void
 sort_props(struct ward_strv *props)
 {
 	if (props->n >= 4)
-		qsort(props->v, props->n / 2, 2 * sizeof(*props->v), cmp_prop);
+		ward_qsort(props->v, props->n / 2, 2 * sizeof(*props->v), cmp_prop);
 }
 
 static int

@@ -237,7 +237,7 @@ fileset_walk(const char *dir, struct sbom_fileset *fs)
 	}
 	ward_strv_free(&todo);
 	if (fs->n > 1)
-		qsort(fs->files, fs->n, sizeof(*fs->files), file_cmp);
+		ward_qsort(fs->files, fs->n, sizeof(*fs->files), file_cmp);
 	return 0;
 fail:
 	ward_strv_free(&todo);

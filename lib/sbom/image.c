@@ -50,7 +50,8 @@ capture_limit(const char *path)
 	     (ward_str_endswith(base, ".list") || ward_str_endswith(base, ".md5sums"))))
 		return SBOM_MAX_META;
 	if (dlen > 10 && strncmp(path + dlen - 10, ".dist-info", 10) == 0 &&
-	    (strcmp(base, "METADATA") == 0 || strcmp(base, "RECORD") == 0))
+	    (strcmp(base, "METADATA") == 0 || strcmp(base, "RECORD") == 0 ||
+	     strcmp(base, "direct_url.json") == 0 || strcmp(base, "provenance_url.json") == 0))
 		return strcmp(base, "RECORD") == 0 ? SBOM_MAX_META : SBOM_MAX_SMALL;
 	if (dlen > 9 && strncmp(path + dlen - 9, ".egg-info", 9) == 0 &&
 	    (strcmp(base, "PKG-INFO") == 0 || strcmp(base, "installed-files.txt") == 0 ||
@@ -246,7 +247,7 @@ build_fileset(struct sbom_fileset *fs, struct image_src *s)
 		}
 		n++;
 	}
-	qsort(v, n, sizeof(*v), entry_cmp);
+	ward_qsort(v, n, sizeof(*v), entry_cmp);
 	if ((fs->files = ward_calloc(n + 1, sizeof(*fs->files))) == NULL ||
 	    (s->rec_of = ward_calloc(n + 1, sizeof(size_t))) == NULL ||
 	    (s->ofs_of = ward_calloc(n + 1, sizeof(size_t))) == NULL)

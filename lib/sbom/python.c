@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "sbom/sbom_internal.h"
 
 /* Claim every entry below dir/ for comp (the metadata directory itself). */
@@ -125,6 +127,62 @@ child(const struct sbom_catalog *c, size_t dir, const char *name)
 	return i >= 0 && c->fs.files[i].type == SBOM_REG ? i : -1;
 }
 
+/* The distribution file these files were installed from: PEP 610
+ * direct_url.json (a direct URL install) or PEP 710 provenance_url.json
+ * (ward's installer writes it for every other wheel) give its URL and
+ * SHA-256, which become the component's hash (the wheel's, as a lock pins
+ * it).  A malformed file is a warning; the component then has no hash. */
+static int
+archive_digest(struct sbom_catalog *c, size_t comp, size_t meta_dir)
+{
+	static const char *const names[] = {"direct_url.json", "provenance_url.json"};
+
+	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+		ssize_t f = child(c, meta_dir, names[k]);
+		struct ward_buf b = {0};
+		json_t *j, *ai, *hs;
+		const char *url, *hex = NULL, *legacy;
+		uint8_t d[SHA256_LEN];
+
+		if (f < 0)
+			continue;
+		if (sbom_fileset_read(&c->fs, (size_t)f, SBOM_MAX_SMALL, &b) != 0) {
+			catalog_warn(c, "%s", ward_errmsg());
+			ward_err_clear();
+			return 0;
+		}
+		j = json_loadb((const char *)b.data, b.len, JSON_REJECT_DUPLICATES, NULL);
+		ward_buf_free(&b);
+		ai = json_object_get(j, "archive_info");
+		hs = json_object_get(ai, "hashes");
+		url = json_string_value(json_object_get(j, "url"));
+		legacy = json_string_value(json_object_get(ai, "hash"));
+		if (hs != NULL)
+			hex = json_string_value(json_object_get(hs, "sha256"));
+		else if (legacy != NULL && strncmp(legacy, "sha256=", 7) == 0)
+			hex = legacy + 7;
+		if (!json_is_object(j) || url == NULL || hex == NULL || strlen(hex) != 64 ||
+		    ward_unhex(hex, d, SHA256_LEN, names[k]) != 0) {
+			ward_err_clear();
+			json_decref(j);
+			if (ai == NULL)
+				continue; /* a VCS or directory URL: no archive */
+			catalog_warn(c, "/%s/%s: no sha256 archive hash; no hash recorded",
+				     c->fs.files[meta_dir].path, names[k]);
+			return 0;
+		}
+		memcpy(c->comps[comp].sha256, d, SHA256_LEN);
+		c->comps[comp].hashed = 1;
+		if (catalog_prop(&c->comps[comp], "ward:python:archive", url) != 0) {
+			json_decref(j);
+			return -1;
+		}
+		json_decref(j);
+		return 0;
+	}
+	return 0;
+}
+
 static int
 add_dist(struct sbom_catalog *c, size_t meta_dir, int egg)
 {
@@ -187,6 +245,8 @@ add_dist(struct sbom_catalog *c, size_t meta_dir, int egg)
 	if (d->type == SBOM_DIR) {
 		ssize_t record = egg ? -1 : child(c, meta_dir, "RECORD");
 		if (record >= 0 && claim_record(c, idx, base, record) != 0)
+			goto out;
+		if (!egg && archive_digest(c, idx, meta_dir) != 0)
 			goto out;
 		if (egg) {
 			struct ward_strv files = {0};

@@ -102,7 +102,16 @@ package(const struct sbom_catalog *c, const struct sbom_component *p, const char
 		json_object_set_new(j, "supplier", json_string(s));
 		free(s);
 	}
-	json_object_set_new(j, "downloadLocation", json_string("NOASSERTION"));
+	{
+		/* A wheel's archive URL (PEP 610/710 in its dist-info). */
+		const char *url = NULL;
+		for (size_t i = 0; i + 1 < p->props.n; i += 2)
+			if (strcmp(p->props.v[i], "ward:python:archive") == 0)
+				url = p->props.v[i + 1];
+		int web = url &&
+			  (strncmp(url, "https://", 8) == 0 || strncmp(url, "http://", 7) == 0);
+		json_object_set_new(j, "downloadLocation", json_string(web ? url : "NOASSERTION"));
+	}
 	json_object_set_new(j, "filesAnalyzed", json_false());
 	if (p->hashed) {
 		ward_hex(p->sha256, SHA256_LEN, hex);

@@ -16,8 +16,9 @@
  * (purelib/platlib -> site-packages, scripts with a "#!python" shebang
  * rewritten to the image's interpreter, headers, data), console and GUI
  * entry points generated as small scripts (nothing from the wheel runs),
- * INSTALLER = "ward", PEP 610 direct_url.json for direct URL installs,
- * and a RECORD of what was installed, sorted by path. */
+ * INSTALLER = "ward", PEP 610 direct_url.json for direct URL installs
+ * (else, when the layout asks, PEP 710 provenance_url.json: the wheel's URL
+ * and SHA-256), and a RECORD of what was installed, sorted by path. */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -962,12 +963,22 @@ wheel_install(int fd, const struct wheel_pin *pin, const struct wheel_layout *la
 		if (r != 0)
 			goto out;
 	}
-	if (pin->direct && pin->url != NULL) {
-		/* PEP 610: installed from a direct URL, not from an index. */
-		json_t *j = json_pack("{s:s,s:{s:s}}", "url", pin->url, "archive_info", "hash", "");
+	if ((pin->direct && pin->url != NULL) || lay->provenance) {
+		/* PEP 610 direct_url.json for a direct URL install; else, when
+		 * asked, PEP 710 provenance_url.json (never both): the archive's
+		 * URL and digest, so whoever catalogs the image (an SBOM) knows
+		 * which distribution file these files came from.  A wheelhouse
+		 * or local-path wheel has no URL: its file name stands in. */
+		int direct = pin->direct && pin->url != NULL;
+		const char *url =
+			pin->url && strncmp(pin->url, "path:", 5) != 0 ? pin->url : pin->filename;
+		json_t *j = json_pack("{s:s,s:{s:{s:s}}}", "url", url, "archive_info", "hashes",
+				      "sha256", pin->sha256);
 		char *hash = ward_asprintf("sha256=%s", pin->sha256), *s = NULL;
-		char *p = ward_asprintf("%s/%s/direct_url.json", lay->purelib, dist_info);
-		if (j != NULL && hash != NULL)
+		char *p = ward_asprintf("%s/%s/%s", lay->purelib, dist_info,
+					direct ? "direct_url.json" : "provenance_url.json");
+		/* direct_url.json also keeps the older single "hash" key pip writes. */
+		if (j != NULL && hash != NULL && direct)
 			json_object_set_new(json_object_get(j, "archive_info"), "hash",
 					    json_string(hash));
 		s = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

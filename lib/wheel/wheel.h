@@ -203,6 +203,7 @@ struct wheel_layout {
 	const char *headers;	 /* "usr/local/include/python3.11" (+ "/<dist>") */
 	const char *data;	 /* "usr/local" */
 	const char *interpreter; /* "/usr/bin/python3.11": shebangs of scripts */
+	int provenance;		 /* write PEP 710 provenance_url.json (url, sha256) */
 };
 
 /* The writer of the installed files: create(ctx, path, mode) makes a new
@@ -227,7 +228,8 @@ struct wheel_installed {
  * one .dist-info of pin->name and pin->version, listed in RECORD with a
  * sha256 (and size) that matches, and every RECORD entry is present; then
  * files go through sink, entry points become generated scripts, INSTALLER
- * says "ward", direct_url.json is written for a direct-URL pin, and RECORD
+ * says "ward", direct_url.json is written for a direct-URL pin (else
+ * provenance_url.json when lay->provenance), and RECORD
  * lists what was installed.  Errors: WARD_EINPUT naming the wheel and the
  * entry.  Release with wheel_installed_free. */
 int wheel_install(int fd, const struct wheel_pin *pin, const struct wheel_layout *lay,

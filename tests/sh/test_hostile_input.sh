@@ -180,6 +180,13 @@ if [ "$RC" = 0 ] && ! grep -q "$(printf '\033')" <<<"$OUT" && ! grep -q "^forged
 else
 	fail "image files printed: $(printf '%s' "$OUT" | od -c | grep -m2 '033\|forged')"
 fi
+run W audit "$T/escimg:v1"
+if [ "$RC" = 0 ] && grep -qF 'etc/evil\e[2J\nforged' <<<"$OUT" && ! grep -q "$(printf '\033')" <<<"$OUT" &&
+	! grep -q "^forged" <<<"$OUT"; then
+	pass "audit table: the image's file names escaped"
+else
+	fail "audit table (exit $RC): $(printf '%s' "$OUT" | od -c | grep -m2 '033\|forged')"
+fi
 python3 - "$T/escname.deb" <<'PY'
 import io, sys, tarfile
 def tgz(members):

@@ -414,6 +414,103 @@ test_manifest_roundtrip_and_verify(void **state)
 	free(mpath);
 }
 
+static const struct sbom_component *
+find_python(const struct sbom_catalog *c, const char *name)
+{
+	for (size_t i = 0; i < c->ncomps; i++)
+		if (c->comps[i].kind == SBOM_KIND_PYTHON && strcmp(c->comps[i].name, name) == 0)
+			return &c->comps[i];
+	return NULL;
+}
+
+static const char *
+prop(const struct sbom_component *p, const char *name)
+{
+	for (size_t i = 0; i + 1 < p->props.n; i += 2)
+		if (strcmp(p->props.v[i], name) == 0)
+			return p->props.v[i + 1];
+	return NULL;
+}
+
+/* A wheel's archive digest from its dist-info (PEP 710 provenance_url.json,
+ * PEP 610 direct_url.json, old and new hash keys) becomes the component's
+ * hash, in CycloneDX and SPDX; a malformed one leaves no hash and a warning. */
+static void
+test_wheel_archive_hash(void **state)
+{
+#define H1 "1111111111111111111111111111111111111111111111111111111111111111"
+#define H2 "2222222222222222222222222222222222222222222222222222222222222222"
+	static const struct {
+		const char *name, *file, *json, *hash;
+	} d[] = {
+		{"prov", "provenance_url.json",
+		 "{\"archive_info\":{\"hashes\":{\"sha256\":\"" H1 "\"}},"
+		 "\"url\":\"https://files.example/prov-1.0-py3-none-any.whl\"}",
+		 H1},
+		{"direct", "direct_url.json",
+		 "{\"archive_info\":{\"hash\":\"sha256=" H2 "\"},\"url\":\"file:///w/direct.whl\"}",
+		 H2},
+		{"vcs", "direct_url.json",
+		 "{\"url\":\"https://git.example/x\",\"vcs_info\":{\"vcs\":\"git\",\"commit_id\":"
+		 "\"abc\"}}",
+		 NULL},
+		{"short", "provenance_url.json",
+		 "{\"archive_info\":{\"hashes\":{\"sha256\":\"12\"}},\"url\":\"x.whl\"}", NULL},
+		{"md5only", "provenance_url.json",
+		 "{\"archive_info\":{\"hashes\":{\"md5\":\"0123\"}},\"url\":\"x.whl\"}", NULL},
+		{"notjson", "provenance_url.json", "{", NULL},
+	};
+	struct sbom_catalog *c;
+	char *root = ward_path_join(dir, "py"), *cdx, *spdx, rel[256];
+	json_t *j;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		sh("mkdir -p %s/py/site/%s-1.0.dist-info", dir, d[i].name);
+		snprintf(rel, sizeof(rel), "py/site/%s-1.0.dist-info/METADATA", d[i].name);
+		{
+			char meta[128];
+			snprintf(meta, sizeof(meta),
+				 "Metadata-Version: 2.1\nName: %s\nVersion: 1.0\n\n", d[i].name);
+			put(rel, meta, 0644);
+		}
+		snprintf(rel, sizeof(rel), "py/site/%s-1.0.dist-info/%s", d[i].name, d[i].file);
+		put(rel, d[i].json, 0644);
+	}
+	assert_int_equal(sbom_catalog_rootfs(root, NULL, &c), 0);
+	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+		const struct sbom_component *p = find_python(c, d[i].name);
+		char hex[SHA256_HEX_LEN + 1];
+		assert_non_null(p);
+		if (d[i].hash == NULL) {
+			if (p->hashed)
+				fail_msg("%s: hashed", d[i].name);
+			continue;
+		}
+		assert_true(p->hashed);
+		ward_hex(p->sha256, SHA256_LEN, hex);
+		assert_string_equal(hex, d[i].hash);
+		assert_non_null(prop(p, "ward:python:archive"));
+	}
+	j = sbom_cyclonedx(c);
+	cdx = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	assert_non_null(strstr(cdx, "\"hashes\":[{\"alg\":\"SHA-256\",\"content\":\"" H1 "\"}]"));
+	assert_non_null(strstr(cdx, "\"content\":\"" H2 "\""));
+	free(cdx);
+	j = sbom_spdx(c);
+	spdx = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	assert_non_null(strstr(
+		spdx, "\"downloadLocation\":\"https://files.example/prov-1.0-py3-none-any.whl\""));
+	assert_non_null(strstr(spdx, "\"checksumValue\":\"" H1 "\""));
+	free(spdx);
+	sbom_catalog_free(c);
+	free(root);
+#undef H1
+#undef H2
+}
+
 int
 main(void)
 {
@@ -429,6 +526,7 @@ main(void)
 		cmocka_unit_test(test_status_parse),
 		cmocka_unit_test(test_resolve),
 		cmocka_unit_test(test_manifest_roundtrip_and_verify),
+		cmocka_unit_test(test_wheel_archive_hash),
 	};
 	return cmocka_run_group_tests(tests, setup_tree, teardown_tree);
 }

@@ -548,8 +548,9 @@ static const struct wheel_layout layout = {
 };
 
 static int
-install_file(const char *whl, const char *name, const char *version, const char *root,
-	     struct wheel_installed *out, size_t *created)
+install_pin(const char *whl, const char *name, const char *version, const char *root,
+	    const struct wheel_layout *lay, const char *url, const char *sha256,
+	    struct wheel_installed *out, size_t *created)
 {
 	struct dir_sink d = {.created = 0};
 	struct wheel_pin pin = {0};
@@ -562,11 +563,21 @@ install_file(const char *whl, const char *name, const char *version, const char 
 	pin.name = (char *)name;
 	pin.version = (char *)version;
 	pin.filename = (char *)(base ? base + 1 : whl);
-	rc = wheel_install(fd, &pin, &layout, &sink, out);
+	pin.url = (char *)url;
+	if (sha256 != NULL)
+		snprintf(pin.sha256, sizeof(pin.sha256), "%s", sha256);
+	rc = wheel_install(fd, &pin, lay, &sink, out);
 	close(fd);
 	if (created != NULL)
 		*created = d.created;
 	return rc;
+}
+
+static int
+install_file(const char *whl, const char *name, const char *version, const char *root,
+	     struct wheel_installed *out, size_t *created)
+{
+	return install_pin(whl, name, version, root, &layout, NULL, NULL, out, created);
 }
 
 static char *
@@ -664,10 +675,43 @@ test_install_crafted(void **state)
 	t = slurp(whl);
 	assert_non_null(strstr(t, "../../../bin/demo-tool,sha256="));
 	assert_non_null(strstr(t, "demo-1.0.dist-info/RECORD,,\n"));
-	assert_non_null(
-		strstr(t, "demo-1.0.dist-info/"
-			  "INSTALLER,sha256=RsU32iaJbg4d1ulI6oaXQLB7A0Fj-R74JwaOP2csqwo,5"));
+	assert_non_null(strstr(t,
+			       "demo-1.0.dist-info/"
+			       "INSTALLER,sha256=RsU32iaJbg4d1ulI6oaXQLB7A0Fj-R74JwaOP2csqwo,5"));
 	free(t);
+	/* With provenance asked for: PEP 710 provenance_url.json, in RECORD;
+	 * a wheelhouse wheel (no URL) names its file, an index wheel its URL. */
+	for (int k = 0; k < 2; k++) {
+		static const char digest[] =
+			"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+		struct wheel_layout lay = layout;
+		const char *url = k ? "http://127.0.0.1:1/files/demo-1.0-py3-none-any.whl" : NULL;
+		char want[512];
+		lay.provenance = 1;
+		snprintf(whl, sizeof(whl), "%s/good/demo-1.0-py3-none-any.whl", tmpl);
+		snprintf(root, sizeof(root), "%s/root-provenance%d", tmpl, k);
+		assert_int_equal(mkdir(root, 0755), 0);
+		if (install_pin(whl, "demo", "1.0", root, &lay, url, digest, &out, NULL) != 0)
+			fail_msg("provenance: %s", ward_errmsg());
+		wheel_installed_free(&out);
+		snprintf(whl, sizeof(whl),
+			 "%s/usr/local/lib/python3.11/dist-packages/demo-1.0.dist-info/"
+			 "provenance_url.json",
+			 root);
+		t = slurp(whl);
+		assert_non_null(t);
+		snprintf(want, sizeof(want),
+			 "{\"archive_info\":{\"hashes\":{\"sha256\":\"%s\"}},\"url\":\"%s\"}",
+			 digest, url ? url : "demo-1.0-py3-none-any.whl");
+		assert_string_equal(t, want);
+		free(t);
+		snprintf(whl, sizeof(whl),
+			 "%s/usr/local/lib/python3.11/dist-packages/demo-1.0.dist-info/RECORD",
+			 root);
+		t = slurp(whl);
+		assert_non_null(strstr(t, "demo-1.0.dist-info/provenance_url.json,sha256="));
+		free(t);
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpl);
 	assert_int_equal(system(cmd), 0);
 }
