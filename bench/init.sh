@@ -8,6 +8,10 @@
 #  3. start-up model verification throughput: ward-init verifying a 2 GiB
 #     model (4 files) before it execs /bin/true, vs sha256sum of the same
 #     bytes and `ward model verify`
+#  4. slowloris: /healthz latency while 1,000 idle and slow connections are
+#     held open on the metrics listener (tests/redteam/hold.py)
+# Goals (issue 14): overhead <= 1.5x catatonit's, PID 1 RSS <= 2 MiB,
+# /healthz < 100 ms under 1,000 held connections.
 # BENCH_SIZE_MB overrides the 2048 MB model; BENCH_DIR the scratch dir;
 # BENCH_RUNS the runs per measurement of part 3 (best counts).  Run as root
 # (ward-init then switches the child to uid 65532, as in an image).
@@ -53,6 +57,9 @@ for name, x in r.items():
     cr = c / (cpu(r["catatonit"]) - cpu(r["/bin/true (no init)"])) if not first else float("nan")
     print(f"  {name:30} {m*1e3:7.3f}ms {over*1e3:7.3f}ms {ratio:11.2f} {c*1e3:6.3f}ms {cr:11.2f}")
 print("  (overhead and CPU: minus bare /bin/true; CPU = user + system, mean)")
+w = r["ward-init (no metrics)"]["median"] - base
+print(f"  goal: ward-init overhead <= 1.5 x catatonit's: {w / (cat - base):.2f} x "
+      f"({'met' if w <= 1.5 * (cat - base) else 'NOT met'})")
 PY
 
 echo "== 2. resident memory while supervising \`sleep\`, binary size"
@@ -72,6 +79,15 @@ rss_of dumb-init dumb-init sleep 5
 rss_of catatonit catatonit -- sleep 5
 rss_of "ward-init (no metrics)" "$init" --policy "$dir/nometrics.json" -- /bin/sleep 5
 rss_of "ward-init (metrics listener)" "$init" --metrics "127.0.0.1:$port" -- /bin/sleep 5
+# The helper beside it (metrics listener on): its own process.
+"$init" --metrics "127.0.0.1:$port" -- /bin/sleep 5 >/dev/null 2>&1 &
+wpid=$!
+sleep 0.5
+hpid=$(pgrep -P $wpid -x ward-http || true)
+[ -n "$hpid" ] && printf '  %-32s %6s kB RSS  (PID 1: %s kB; goal PID 1 <= 2048 kB)\n' "ward-init's HTTP helper" \
+	"$(awk '/^VmRSS:/{print $2}' /proc/$hpid/status)" "$(awk '/^VmRSS:/{print $2}' /proc/$wpid/status)"
+kill -TERM $wpid 2>/dev/null
+wait $wpid 2>/dev/null || true
 cp "$init" "$dir/ward-init.stripped"
 strip "$dir/ward-init.stripped"
 printf '  %-32s %6s kB (%s kB stripped), program interpreter: %s\n' "ward-init binary" "$(($(stat -c %s "$init") / 1024))" \
@@ -122,3 +138,19 @@ done
 echo "  ward-init's own log (model_verified mb_per_s): $logged MB/s"
 wait=$(calc "$wi + 1") rss_of "ward-init after verifying ${size} MiB" "$init" --policy "$dir/policy.json" -- /bin/sleep 9
 echo "  ($(nproc) CPUs; single-core SHA-256: $(openssl speed -evp sha256 -bytes 1048576 -seconds 1 2>/dev/null | awk '/^sha256/ {printf "%.0f MB/s", $2/1000}'))"
+
+echo "== 4. slowloris: /healthz while 1,000 connections are held (900 idle, 100 dripping)"
+"$init" --metrics "127.0.0.1:$port" -- /bin/sleep 60 >/dev/null 2>&1 &
+wpid=$!
+sleep 0.5
+python3 "$root/tests/redteam/hold.py" 127.0.0.1 "$port" 900 100 50 >"$dir/hold.json"
+python3 - "$dir/hold.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+s = sorted(r["samples_ms"])
+print(f"  {r['held']} held; /healthz over {len(s)} requests: median {s[len(s)//2]:.1f} ms, "
+      f"max {r['max_ms']:.1f} ms, {r['ok']} ok (goal < 100 ms: {'met' if r['max_ms'] < 100 and r['ok'] == len(s) else 'NOT met'}; "
+      f"retaken once after >= 100 ms: {r['retaken_ms']})")
+PY
+kill -TERM $wpid 2>/dev/null
+wait $wpid 2>/dev/null || true

@@ -157,7 +157,7 @@ add_unique(struct ward_strv *files, const char *path)
 }
 
 int
-exe_chain(const char *path, struct ward_strv *files, int *unreadable)
+exe_chain(const char *path, struct ward_strv *files, struct ward_strv *loaders, int *unreadable)
 {
 	static unsigned char head[EXE_HEAD_MAX];
 	char interp[PATH_MAX], cur[PATH_MAX];
@@ -177,7 +177,8 @@ exe_chain(const char *path, struct ward_strv *files, int *unreadable)
 			*unreadable = 1;
 			for (size_t i = 0; known_loaders[i] != NULL; i++)
 				if (access(known_loaders[i], F_OK) == 0 &&
-				    add_unique(files, known_loaders[i]) != 0)
+				    (add_unique(files, known_loaders[i]) != 0 ||
+				     add_unique(loaders, known_loaders[i]) != 0))
 					return -1;
 			return 0;
 		}
@@ -200,7 +201,7 @@ exe_chain(const char *path, struct ward_strv *files, int *unreadable)
 					"%s: neither a script nor a native 64-bit ELF executable",
 					cur);
 		if (r == 1)
-			return add_unique(files, interp);
+			return add_unique(files, interp) != 0 ? -1 : add_unique(loaders, interp);
 		return 0;
 	}
 	return ward_err(WARD_EINPUT, "%s: too many levels of \"#!\" interpreters", path);

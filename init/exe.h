@@ -30,10 +30,12 @@ int exe_elf_interp(const void *buf, size_t n, char *out, size_t cap);
  * with WARD_EINPUT and *status 127 (not found) or 126 (not executable). */
 char *exe_resolve(const char *name, const char *path_env, int *status);
 
-/* exe_chain(path, files, unreadable): append path and the interpreters the
- * kernel will open to exec it to files (no duplicates).  A binary we may
- * not read (mode 0711) is trusted to be dynamic: the usual program loaders
- * that exist are added and *unreadable is set. */
-int exe_chain(const char *path, struct ward_strv *files, int *unreadable);
+/* exe_chain(path, files, loaders, unreadable): append path and the
+ * interpreters the kernel will open to exec it to files (no duplicates),
+ * and its ELF program interpreter to loaders too.  A binary we may not read
+ * (mode 0711) is trusted to be dynamic: the usual program loaders that
+ * exist are added to both and *unreadable is set. */
+int exe_chain(const char *path, struct ward_strv *files, struct ward_strv *loaders,
+	      int *unreadable);
 
 #endif

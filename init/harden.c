@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
+#include <stdio.h>
 #include <linux/capability.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -64,6 +66,54 @@ log_mount(int level, const char *event, const char *path, const char *why)
 	jlog_end(&l);
 }
 
+/* Unescape a mountinfo field in place (\040 for space, \011, \012, \134). */
+static void
+unescape(char *s)
+{
+	char *o = s;
+
+	for (; *s; s++, o++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' &&
+		    s[3] >= '0' && s[3] <= '7') {
+			*o = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*o = *s;
+		}
+	}
+	*o = '\0';
+}
+
+/* A read-write mount at or beneath path (a bind mount of one file of the
+ * model, a tmpfs over a subdirectory): its mount point in out, 1; 0 none. */
+static int
+writable_submount(const char *path, char *out, size_t cap)
+{
+	char line[8192];
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		char *field[6], *save = NULL, *t = strtok_r(line, " ", &save);
+		int n = 0;
+		for (; t != NULL && n < 6; t = strtok_r(NULL, " ", &save))
+			field[n++] = t;
+		if (n < 6)
+			continue;
+		unescape(field[4]);
+		if (!under(field[4], path))
+			continue;
+		if (strncmp(field[5], "rw", 2) == 0 && (field[5][2] == ',' || !field[5][2])) {
+			snprintf(out, cap, "%s", field[4]);
+			found = 1;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
 int
 harden_readonly(const struct policy *p, int landlock_abi, struct init_state *st)
 {
@@ -83,10 +133,17 @@ harden_readonly(const struct policy *p, int landlock_abi, struct init_state *st)
 	}
 	for (size_t i = 0; i < p->nmodels; i++) {
 		const char *m = p->models[i].path;
+		char where[PATH_MAX];
 		int covered = 0;
 
+		/* Anyone who can write the model's mount (or one beneath it)
+		 * could change the bytes after they were verified. */
 		if (is_read_only(m, &ro) != 0)
 			return -1;
+		if (ro && writable_submount(m, where, sizeof(where)))
+			ro = 0;
+		else
+			snprintf(where, sizeof(where), "%s", m);
 		if (ro || p->ro_models == POLICY_IGNORE)
 			continue;
 		for (size_t w = 0; w < p->writable.n; w++)
@@ -94,36 +151,25 @@ harden_readonly(const struct policy *p, int landlock_abi, struct init_state *st)
 		int protected_ = landlock_abi >= 1 && !covered;
 		if (p->ro_models == POLICY_REFUSE ||
 		    (p->ro_models == POLICY_LANDLOCK && !protected_)) {
-			log_mount(WARD_LOG_ERROR, "model_writable", m,
-				  protected_ ? "policy read_only.models is refuse"
-					     : "writable mount not protected by Landlock");
-			return ward_err(WARD_EENV, "model %s is on a read-write mount (%s)", m,
-					protected_ ? "policy: refuse"
-						   : "and Landlock cannot keep the server from "
-						     "writing it");
+			log_mount(WARD_LOG_ERROR, "model_writable", where,
+				  p->ro_models == POLICY_REFUSE
+					  ? "models must be on read-only mounts (read_only.models)"
+					  : "writable mount not protected by Landlock");
+			return ward_err(
+				WARD_EENV, "model %s: %s is on a read-write mount (%s)", m, where,
+				p->ro_models == POLICY_REFUSE
+					? "mount it read-only"
+					: "and Landlock cannot keep the server from writing it");
 		}
-		log_mount(WARD_LOG_WARN, "model_writable", m,
-			  protected_ ? "read-write mount; Landlock keeps the server from writing"
+		log_mount(WARD_LOG_WARN, "model_writable", where,
+			  protected_ ? "read-write mount; only Landlock keeps the server from "
+				       "writing (read_only.models loosened)"
 				     : "read-write mount, not protected");
 	}
 	return 0;
 }
 
 /* ------------------------------------------------------------ capabilities */
-
-static int
-cap_last(void)
-{
-	static int last = -1; /* the kernel's, found once */
-	int c;
-
-	if (last >= 0)
-		return last;
-	for (c = 0; c < 64; c++)
-		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0)
-			break;
-	return last = c - 1;
-}
 
 static int
 caps_get(uint64_t *eff, uint64_t *perm, uint64_t *inh)
@@ -201,18 +247,27 @@ harden_switch_user(uid_t uid, gid_t gid, uint64_t keep)
 }
 
 /* Empty the bounding set as far as we may; returns how many remain (no
- * CAP_SETPCAP: harmless once no_new_privs is set). */
+ * CAP_SETPCAP: harmless once no_new_privs is set).  The set is inherited
+ * and never grows: once empty, the children's calls have nothing to do. */
 static int
 drop_bounding(void)
 {
-	int last = cap_last(), left = 0;
+	static int empty;
+	int left = 0;
 
-	for (int c = 0; c <= last; c++) {
-		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
+	if (empty)
+		return 0;
+	for (int c = 0; c < 64; c++) {
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0)
 			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
-			left++;
+		if (errno == EINVAL) /* past the kernel's last capability */
+			break;
+		int held = prctl(PR_CAPBSET_READ, c, 0, 0, 0); /* EPERM: no CAP_SETPCAP */
+		if (held < 0)
+			break;
+		left += held == 1;
 	}
+	empty = left == 0;
 	return left;
 }
 

@@ -219,3 +219,31 @@ out:
 	close(fd);
 	return rc;
 }
+
+int
+landlock_confine(int allow_reads)
+{
+	struct ll_ruleset_attr attr = {0};
+	int abi = landlock_abi(), fd, rc;
+
+	if (abi < 1)
+		return 0;
+	attr.handled_access_fs = fs_handled_for(abi);
+	if (!allow_reads)
+		attr.handled_access_fs |=
+			LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+	if (abi >= 5)
+		attr.handled_access_fs |= LL_FS_IOCTL_DEV;
+	if (abi >= 4)
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+	if (abi >= 6)
+		attr.scoped = LL_SCOPE_ABSTRACT_UNIX_SOCKET | LL_SCOPE_SIGNAL;
+	size_t size = abi >= 6	 ? sizeof(attr)
+		      : abi >= 4 ? offsetof(struct ll_ruleset_attr, scoped)
+				 : offsetof(struct ll_ruleset_attr, handled_access_net);
+	if ((fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0)) < 0)
+		return ward_errno(WARD_EENV, "landlock: cannot create a ruleset");
+	rc = (int)syscall(__NR_landlock_restrict_self, fd, 0);
+	close(fd);
+	return rc == 0 ? 0 : ward_errno(WARD_EENV, "landlock: cannot enforce the ruleset");
+}

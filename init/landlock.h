@@ -39,4 +39,12 @@ int landlock_abi(void);
 int landlock_apply(const struct policy *p, const struct ward_strv *exec_files,
 		   struct landlock_result *r);
 
+/* landlock_confine(allow_reads): a ruleset with no rules at all for the
+ * calling thread (no_new_privs must be set): no file writes, creation or
+ * execution, no reads either unless allow_reads, no TCP bind or connect,
+ * signals and abstract sockets scoped.  For ward-init's own children (the
+ * model verifier, the HTTP helper).  0 also when the kernel has no
+ * Landlock. */
+int landlock_confine(int allow_reads);
+
 #endif

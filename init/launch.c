@@ -1,11 +1,15 @@
 /* launch.c: the child side of the start: harden, hand over, exec. */
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <linux/seccomp.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -26,6 +30,8 @@ extern char **environ;
 struct handover {
 	char tag;
 	int readable;
+	int killable;
+	int mdwe;
 	struct landlock_result landlock;
 };
 
@@ -66,13 +72,13 @@ send_fd(int sync, int fd, const struct handover *h)
 }
 
 static int
-install_seccomp(pid_t init_pid, pid_t init_pgid)
+install_seccomp(const struct sc_params *params, int *killable)
 {
 	static struct sc_prog prog;
 	struct sock_fprog fp;
 	int fd;
 
-	if (sc_build(&prog, init_pid, init_pgid) != 0)
+	if (sc_build(&prog, params) != 0)
 		return -1;
 	fp.len = prog.len;
 	fp.filter = prog.insn;
@@ -81,6 +87,7 @@ install_seccomp(pid_t init_pid, pid_t init_pgid)
 	fd = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
 			  SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV,
 			  &fp);
+	*killable = fd >= 0;
 	if (fd < 0 && errno == EINVAL)
 		fd = (int)syscall(__NR_seccomp, SECCOMP_SET_MODE_FILTER,
 				  SECCOMP_FILTER_FLAG_NEW_LISTENER, &fp);
@@ -101,11 +108,11 @@ reset_signals(void)
 	sigprocmask(SIG_SETMASK, &all, NULL);
 }
 
-static void __attribute__((noreturn))
-child(const struct launch_args *a, int sync, pid_t init_pid, pid_t init_pgid)
+static void __attribute__((noreturn)) child(const struct launch_args *a, int sync)
 {
 	const struct policy *p = a->policy;
 	struct handover h = {.tag = 'F'};
+	struct sc_params params = a->filter;
 	int fd;
 
 	/* Its own process group: signals go to the server and its helpers. */
@@ -128,18 +135,44 @@ child(const struct launch_args *a, int sync, pid_t init_pid, pid_t init_pgid)
 	}
 	if (landlock_apply(p, a->exec_files, &h.landlock) != 0)
 		child_fail(sync, WARD_EENV, "landlock");
+	params.signals_scoped = h.landlock.scoped;
+	/* No real-time scheduling and no priority above ward-init's, however
+	 * the host's limits are set: the server cannot starve PID 1. */
+	struct rlimit zero = {0, 0};
+	setrlimit(RLIMIT_RTPRIO, &zero);
+	setrlimit(RLIMIT_NICE, &zero);
+	/* W^X: nothing writable and executable at once, nothing made
+	 * executable later (inherited by every child and kept across exec). */
+	if (p->deny_write_execute) {
+		if (prctl(65 /* PR_SET_MDWE */, 1 /* REFUSE_EXEC_GAIN */, 0, 0, 0) != 0) {
+			ward_errno(WARD_EENV, "memory.deny_write_execute: PR_SET_MDWE");
+			child_fail(sync, WARD_EENV, "deny_write_execute");
+		}
+		h.mdwe = 1;
+	}
+	/* The server's output goes to ward-init's stdout: stderr carries
+	 * ward-init's own lines only. */
+	if (p->server_output == OUTPUT_STDOUT && fcntl(STDOUT_FILENO, F_GETFD) >= 0)
+		dup2(STDOUT_FILENO, STDERR_FILENO);
 	/* Nothing of ward-init's may leak into the server. */
 	if (syscall(__NR_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
 		for (int f = 3; f < 1024; f++)
 			if (f != sync)
 				fcntl(f, F_SETFD, FD_CLOEXEC);
 	prctl(PR_SET_NAME, "ward-exec", 0, 0, 0);
-	if ((fd = install_seccomp(init_pid, init_pgid)) < 0)
+	if (a->contain)
+		params.server_pgid = (uint32_t)getpid();
+	if (getrandom(params.token, sizeof(params.token), 0) != (ssize_t)sizeof(params.token)) {
+		ward_errno(WARD_EENV, "getrandom");
+		child_fail(sync, WARD_EENV, "seccomp");
+	}
+	if ((fd = install_seccomp(&params, &h.killable)) < 0)
 		child_fail(sync, WARD_EENV, "seccomp");
 	if (send_fd(sync, fd, &h) != 0)
 		child_fail(sync, WARD_EENV, "handover");
 	close(fd);
-	execve(a->path, a->argv, environ);
+	syscall(__NR_execve, a->path, a->argv, environ, params.token[0], params.token[1],
+		params.token[2]);
 	ward_errno(WARD_EINPUT, "cannot exec %s", a->path);
 	child_fail(sync, errno == ENOENT ? 127 : 126, "exec");
 }
@@ -148,7 +181,6 @@ int
 launch_start(const struct launch_args *a, struct launch *l)
 {
 	int sv[2];
-	pid_t init_pid = getpid(), init_pgid = getpgrp();
 
 	memset(l, 0, sizeof(*l));
 	l->notif_fd = -1;
@@ -162,7 +194,7 @@ launch_start(const struct launch_args *a, struct launch *l)
 	}
 	if (l->pid == 0) {
 		close(sv[0]);
-		child(a, sv[1], init_pid, init_pgid);
+		child(a, sv[1]);
 	}
 	close(sv[1]);
 	l->sync_fd = sv[0];
@@ -193,6 +225,8 @@ launch_recv(struct launch *l)
 		if (c != NULL && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&l->notif_fd, CMSG_DATA(c), sizeof(int));
 		l->bin_readable = h.readable;
+		l->killable = h.killable;
+		l->mdwe = h.mdwe;
 		l->landlock = h.landlock;
 		return 0;
 	}
@@ -210,4 +244,95 @@ launch_recv(struct launch *l)
 	close(l->sync_fd);
 	l->sync_fd = -1;
 	return 1;
+}
+
+/* ------------------------------------------------------------ the guard */
+
+pid_t
+launch_guard(int *arm)
+{
+	int fds[2];
+	pid_t parent = getpid(), pid;
+	int32_t pgid;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return ward_errno(WARD_EENV, "pipe");
+	if ((pid = fork()) < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return ward_errno(WARD_EENV, "cannot fork the guard");
+	}
+	if (pid > 0) {
+		close(fds[0]);
+		*arm = fds[1];
+		return pid;
+	}
+	/* Every signal is blocked (inherited); SIGUSR1 comes when ward-init
+	 * dies, however it dies. */
+	prctl(PR_SET_NAME, "ward-guard", 0, 0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGUSR1, 0, 0, 0);
+	dup2(fds[0], 0);
+	syscall(__NR_close_range, 1, ~0U, 0);
+	harden_drop_caps(0);
+	if (getppid() != parent || read(0, &pgid, sizeof(pgid)) != (ssize_t)sizeof(pgid) ||
+	    pgid <= 1)
+		_exit(0); /* disarmed: ward-init exited normally or never launched */
+	sigset_t usr1;
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	if (getppid() == parent)
+		sigwaitinfo(&usr1, NULL);
+	/* Every process of the server stays in its group (the filter refuses
+	 * new sessions and groups when ward-init is not PID 1). */
+	for (int i = 0; i < 100 && kill(-pgid, SIGKILL) == 0; i++)
+		usleep(10000);
+	_exit(0);
+}
+
+void
+launch_guard_arm(int arm, pid_t server)
+{
+	int32_t pgid = (int32_t)server;
+
+	if (write(arm, &pgid, sizeof(pgid)) != (ssize_t)sizeof(pgid))
+		jlog_msg(WARD_LOG_WARN, "guard_unarmed", "cannot arm the guard");
+	close(arm);
+}
+
+/* ------------------------------------------------------------ the port */
+
+uint16_t
+launch_reserve_port(const struct policy_ports *declared)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		struct sockaddr_in a4 = {.sin_family = AF_INET};
+		struct sockaddr_in6 a6 = {.sin6_family = AF_INET6};
+		socklen_t len = sizeof(a4);
+		int s4 = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), s6, one = 1, taken = 0;
+		uint16_t port;
+
+		if (s4 < 0 || bind(s4, (struct sockaddr *)&a4, sizeof(a4)) != 0 ||
+		    getsockname(s4, (struct sockaddr *)&a4, &len) != 0) {
+			if (s4 >= 0)
+				close(s4);
+			return 0;
+		}
+		port = ntohs(a4.sin_port);
+		for (size_t i = 0; i < declared->n; i++)
+			taken |= declared->port[i] == port;
+		/* The same port on IPv6 (where there is IPv6), kept apart. */
+		a6.sin6_port = a4.sin_port;
+		s6 = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (s6 >= 0 && (setsockopt(s6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) != 0 ||
+				bind(s6, (struct sockaddr *)&a6, sizeof(a6)) != 0)) {
+			taken |= errno == EADDRINUSE;
+			close(s6);
+		}
+		if (!taken)
+			return port; /* both stay open for ward-init's lifetime */
+		close(s4);
+		if (s6 >= 0)
+			close(s6);
+	}
+	return 0;
 }

@@ -18,14 +18,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "exe.h"
 #include "guard_policy.h"
 #include "harden.h"
+#include "helper.h"
 #include "jlog.h"
 #include "landlock.h"
 #include "launch.h"
@@ -63,10 +66,14 @@ static const char usage[] =
 	"(hardening or I/O failed), 126 server not executable, 127 server not found.\n"
 	"Logs: JSON lines on stderr (docs/ward-init.md).\n";
 
-/* CAP_SYS_PTRACE (19) and CAP_DAC_READ_SEARCH (2). */
+/* What PID 1 keeps when it has them (docs/ward-init.md, "Capabilities"):
+ * CAP_SYS_PTRACE (19) to see what a non-dumpable server runs and does
+ * (/proc/PID/exe after an allowed exec, /proc/PID/{io,fd} for metrics,
+ * the path of a refused exec for the log), CAP_DAC_READ_SEARCH (2) to open
+ * those root-owned /proc files.  Nothing else. */
 #define SUPERVISOR_CAPS (CAP_BIT(19) | CAP_BIT(2))
 
-static struct init_state st;
+static struct init_state *st;
 
 static int
 fail(int code, const char *event)
@@ -142,11 +149,12 @@ load_policy(const char *path, int explicit_path, struct policy *p)
 /* Every file the server may execute: itself, its interpreters, and the
  * allow-listed binaries with theirs. */
 static int
-exec_files(const struct policy *p, const char *server, struct ward_strv *files)
+exec_files(const struct policy *p, const char *server, struct ward_strv *files,
+	   struct ward_strv *loaders)
 {
 	int unreadable;
 
-	if (exe_chain(server, files, &unreadable) != 0)
+	if (exe_chain(server, files, loaders, &unreadable) != 0)
 		return -1;
 	if (unreadable) {
 		struct jlog l;
@@ -165,7 +173,7 @@ exec_files(const struct policy *p, const char *server, struct ward_strv *files)
 			jlog_end(&l);
 			continue;
 		}
-		if (exe_chain(p->exec_allow.v[i], files, &unreadable) != 0)
+		if (exe_chain(p->exec_allow.v[i], files, loaders, &unreadable) != 0)
 			return -1;
 	}
 	return 0;
@@ -204,6 +212,41 @@ signal_setup(sigset_t *all)
 	return sigprocmask(SIG_BLOCK, all, NULL);
 }
 
+/* Every default the policy loosens, one line each: never silently. */
+static void
+log_loosened(const struct policy *p)
+{
+	const struct {
+		int on;
+		const char *field, *means;
+	} l[] = {
+		{!p->landlock_required, "landlock.required", "false: Landlock is best effort"},
+		{!p->tcp_bind.restricted, "landlock.tcp_bind", "null: any TCP port may be bound"},
+		{!p->tcp_connect.restricted, "landlock.tcp_connect",
+		 "null: TCP connections to any port"},
+		{p->tcp_connect.restricted && p->tcp_connect.n > 0, "landlock.tcp_connect",
+		 "TCP connections to the listed ports"},
+		{p->ro_models != POLICY_REFUSE && p->nmodels > 0, "read_only.models",
+		 "models may lie on writable mounts"},
+		{p->net_udp, "network.udp", "UDP sockets"},
+		{p->net_unix, "network.unix", "unix sockets"},
+		{p->net_netlink, "network.netlink", "netlink sockets"},
+		{p->server_output == OUTPUT_INHERIT, "server_output",
+		 "inherit: the server writes to ward-init's log stream"},
+		{p->exec_allow.n > 0, "exec.allow", "the server may execute listed binaries"},
+	};
+
+	for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++) {
+		struct jlog j;
+		if (!l[i].on)
+			continue;
+		jlog_begin(&j, WARD_LOG_WARN, "policy_loosened");
+		jlog_str(&j, "field", l[i].field);
+		jlog_str(&j, "means", l[i].means);
+		jlog_end(&j);
+	}
+}
+
 static void
 log_start(const struct policy *p, const char *policy_path, const char *server, int argc,
 	  char **argv)
@@ -239,16 +282,16 @@ main(int argc, char **argv)
 		{0},
 	};
 	const char *policy_path = POLICY_DEFAULT_PATH, *metrics = NULL, *check = NULL, *root = NULL;
-	struct ward_strv files = {0};
+	struct ward_strv files = {0}, loaders = {0};
 	struct policy p = {0};
 	struct launch launch;
+	struct helper_conf hc = {.listen_fd = -1, .ask_fd = -1, .done_fd = -1};
+	struct helper_sandbox sandbox = {0};
 	sigset_t all;
 	char *server = NULL;
-	int c, explicit_policy = 0, sfd, lfd = -1, rc, status;
+	int c, explicit_policy = 0, profile = 0, sfd, rc, status, stop, arm = -1;
+	pid_t helper = 0, guard = 0;
 
-	st.start_ns = ward_now_ns();
-	st.server_dumpable = -1;
-	st.root_read_only = -1;
 	if (signal_setup(&all) != 0)
 		return WARD_EENV;
 	ward_log_set_sink(jlog_lib_sink);
@@ -275,7 +318,8 @@ main(int argc, char **argv)
 			policy_free(&p);
 			return rc;
 		case 'S':
-			return print_json(sc_oci_profile());
+			profile = 1;
+			break;
 		case 'G':
 			if (guard_profile_json(optarg) == NULL) {
 				fprintf(stderr, "ward-init: no built-in guard profile \"%s\"\n",
@@ -297,9 +341,33 @@ main(int argc, char **argv)
 	}
 	if (check != NULL)
 		return check_policy(check, root);
+	if (profile) {
+		/* For the policy given with --policy, else the default one. */
+		struct sc_params sp = {0};
+		if ((explicit_policy ? policy_load(policy_path, &p) : policy_defaults(&p)) != 0) {
+			fprintf(stderr, "ward-init: %s\n", ward_errmsg());
+			return WARD_EINPUT;
+		}
+		sp.net_udp = p.net_udp;
+		sp.net_unix = p.net_unix;
+		sp.net_netlink = p.net_netlink;
+		policy_free(&p);
+		return print_json(sc_oci_profile(&sp));
+	}
 	if (optind >= argc) {
 		ward_err(WARD_EINPUT, "no server command given (ward-init [options] -- CMD ...)");
 		return fail(WARD_EINPUT, "usage");
+	}
+	/* The counters, in a page the HTTP helper will map read-only. */
+	if ((st = helper_state_new(&hc.state_fd)) == NULL)
+		return fail(WARD_EENV, "start_failed");
+	hc.state_rw = st;
+	st->start_ns = ward_now_ns();
+	st->server_dumpable = -1;
+	st->root_read_only = -1;
+	if ((sfd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
+		ward_errno(WARD_EENV, "signalfd");
+		return fail(WARD_EENV, "harden_failed");
 	}
 
 	/* 1. The policy. */
@@ -321,51 +389,98 @@ main(int argc, char **argv)
 	server = exe_resolve(argv[optind], getenv("PATH"), &status);
 	log_start(&p, explicit_policy || access(policy_path, F_OK) == 0 ? policy_path : NULL,
 		  server, argc - optind, argv + optind);
+	log_loosened(&p);
+	struct stat o1, o2;
+	if (p.server_output == OUTPUT_STDOUT && fstat(STDOUT_FILENO, &o1) == 0 &&
+	    fstat(STDERR_FILENO, &o2) == 0 && o1.st_dev == o2.st_dev && o1.st_ino == o2.st_ino &&
+	    !(S_ISCHR(o1.st_mode) && o1.st_rdev == makedev(1, 3)))
+		jlog_msg(WARD_LOG_WARN, "log_streams_shared",
+			 "stdout and stderr are the same file (a terminal, 2>&1): the server's "
+			 "output and ward-init's lines mix; keep them apart to tell them apart");
 	if (server == NULL)
 		return fail(status, "server_not_found");
-	if (exec_files(&p, server, &files) != 0)
+	if (exec_files(&p, server, &files, &loaders) != 0)
 		return fail(ward_errkind(), "server_unusable");
 
-	/* 2. The models. */
-	if (verify_models(&p, &st) != 0)
-		return fail(ward_errkind(), "refused");
-	/* 3. Read-only mounts. */
-	if (harden_readonly(&p, landlock_abi(), &st) != 0)
-		return fail(WARD_EENV, "refused");
-	/* 4. No dumps, for ward-init (and, through the binary's mode, the server). */
+	/* 2. No dumps, for ward-init and its children (and, through the
+	 * binary's mode, the server). */
 	if (harden_no_dumps() != 0)
 		return fail(WARD_EENV, "harden_failed");
-	/* The listener and the signalfd exist before privileges go. */
-	if (p.metrics != NULL && (lfd = serve_listen(p.metrics)) < 0)
-		return fail(WARD_EENV, "metrics_failed");
-	if ((sfd = signalfd(-1, &all, SFD_NONBLOCK | SFD_CLOEXEC)) < 0) {
-		ward_errno(WARD_EENV, "signalfd");
-		return fail(WARD_EENV, "harden_failed");
+	/* 3. The models, in a confined child, within verify_timeout. */
+	if (verify_models(&p, st, sfd, &stop) != 0) {
+		if (stop != 0) {
+			jlog_msg(WARD_LOG_WARN, "stopped_before_start", ward_errmsg());
+			return 128 + stop;
+		}
+		return fail(ward_errkind(), "refused");
 	}
+	/* 4. Read-only mounts. */
+	if (harden_readonly(&p, landlock_abi(), st) != 0)
+		return fail(WARD_EENV, "refused");
+	/* The listener exists before privileges go. */
+	if (p.metrics != NULL && (hc.listen_fd = serve_listen(p.metrics)) < 0)
+		return fail(WARD_EENV, "metrics_failed");
 	if ((rc = pending_stop(sfd)) != 0)
 		return rc;
 	if (getpid() != 1)
 		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
-	/* 5. User and capabilities.  ward-init keeps CAP_SYS_PTRACE and
-	 * CAP_DAC_READ_SEARCH when it has them, to read the non-dumpable
-	 * server's /proc files (I/O, fds) and exec paths; the server keeps
-	 * nothing. */
+	/* 5. User and capabilities: ward-init keeps the two it can justify
+	 * when it has them; its helpers and the server keep nothing. */
 	if (harden_switch_user(p.uid, p.gid, SUPERVISOR_CAPS) != 0 ||
 	    harden_drop_caps(SUPERVISOR_CAPS) != 0)
 		return fail(WARD_EENV, "harden_failed");
-	/* 6-8. In the server's process: Landlock, seccomp, exec. */
-	struct launch_args la = {
-		.policy = &p, .path = server, .argv = argv + optind, .exec_files = &files};
+	/* 6. The unprivileged HTTP helper, and (not PID 1) the guard. */
+	if (hc.listen_fd >= 0) {
+		hc.ask_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		hc.done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		hc.sandbox = &sandbox;
+		if (hc.ask_fd < 0 || hc.done_fd < 0 || (helper = helper_spawn(&hc)) < 0) {
+			ward_errno(WARD_EENV, "the HTTP helper");
+			return fail(WARD_EENV, "harden_failed");
+		}
+	}
+	if (getpid() != 1 && (guard = launch_guard(&arm)) < 0)
+		return fail(WARD_EENV, "harden_failed");
+	/* 7-9. In the server's process: Landlock, seccomp, exec. */
+	struct launch_args la = {.policy = &p,
+				 .path = server,
+				 .argv = argv + optind,
+				 .exec_files = &files,
+				 .contain = getpid() != 1};
+	la.filter.protected_pids[la.filter.nprotected++] = (uint32_t)getpid();
+	if (helper > 0)
+		la.filter.protected_pids[la.filter.nprotected++] = (uint32_t)helper;
+	if (guard > 0)
+		la.filter.protected_pids[la.filter.nprotected++] = (uint32_t)guard;
+	la.filter.init_pgid = (uint32_t)getpgrp();
+	la.filter.net_udp = p.net_udp;
+	la.filter.net_unix = p.net_unix;
+	la.filter.net_netlink = p.net_netlink;
+	/* No outbound TCP: no socket of the server ever needs an ephemeral
+	 * port, so each gets a range of one port that ward-init holds. */
+	uint16_t reserved = 0;
+	if (p.tcp_bind.restricted && p.tcp_connect.restricted && p.tcp_connect.n == 0)
+		reserved = launch_reserve_port(&p.tcp_bind);
+	la.filter.tcp_gate = reserved != 0;
+	la.filter.deny_sigcont = p.exec_allow.n > 0;
 	if (launch_start(&la, &launch) != 0)
 		return fail(WARD_EENV, "harden_failed");
+	if (guard > 0)
+		launch_guard_arm(arm, launch.pid);
 	struct supervise_args sa = {.policy = &p,
-				    .st = &st,
+				    .st = st,
 				    .signal_fd = sfd,
-				    .listen_fd = lfd,
 				    .server_path = server,
-				    .launch = &launch};
+				    .launch = &launch,
+				    .exec_files = &files,
+				    .loaders = &loaders,
+				    .helper = hc.listen_fd >= 0 ? &hc : NULL,
+				    .helper_pid = helper,
+				    .guard_pid = guard,
+				    .reserved_port = reserved};
 	rc = supervise(&sa);
 	ward_strv_free(&files);
+	ward_strv_free(&loaders);
 	policy_free(&p);
 	free(server);
 	return rc;

@@ -45,7 +45,12 @@ policy_defaults(struct policy *p)
 	p->uid = 65532;
 	p->gid = 65532;
 	p->ro_root = POLICY_WARN;
-	p->ro_models = POLICY_LANDLOCK;
+	p->ro_models = POLICY_REFUSE;
+	p->landlock_required = 1;
+	p->tcp_bind.restricted = 1;
+	p->tcp_connect.restricted = 1;
+	p->stop_timeout = 10;
+	p->verify_timeout = 600;
 	p->forward = FORWARD_PROCESS_GROUP;
 	p->dumpable = POLICY_WARN;
 	p->log_level = WARD_LOG_INFO;
@@ -454,13 +459,41 @@ parse_exec(const json_t *v, const char *what, struct policy *p)
 	return 0;
 }
 
+/* An object of booleans: each key in names sets *out[i]. */
+static int
+parse_flags(const json_t *v, const char *what, const char *field, const char *const *names,
+	    int *const *out)
+{
+	const json_t *x;
+	char f[64];
+
+	if (!json_is_object(v))
+		return ward_err(WARD_EINPUT, "%s: %s is not an object", what, field);
+	if (only_keys(v, names, what) != 0)
+		return -1;
+	for (size_t i = 0; names[i] != NULL; i++) {
+		if ((x = json_object_get(v, names[i])) == NULL)
+			continue;
+		snprintf(f, sizeof(f), "%s.%s", field, names[i]);
+		if (!json_is_boolean(x))
+			return ward_err(WARD_EINPUT, "%s: %s is not a boolean", what, f);
+		*out[i] = json_is_true(x);
+	}
+	return 0;
+}
+
 static int
 parse_top(const json_t *root, const char *what, struct policy *p)
 {
 	static const char *const keys[] = {
-		"version",  "uid",	 "gid",	      "keys_dir", "models",  "verify_threads",
-		"writable", "exec",	 "read_only", "landlock", "metrics", "signals",
-		"dumpable", "log_level", "guard",     NULL};
+		"version",	  "uid",	   "gid",      "keys_dir",     "models",
+		"verify_threads", "writable",	   "exec",     "read_only",    "landlock",
+		"network",	  "metrics",	   "signals",  "stop_timeout", "verify_timeout",
+		"memory",	  "server_output", "dumpable", "log_level",    "guard", NULL};
+	static const char *const net_keys[] = {"udp", "unix", "netlink", NULL};
+	static const char *const mem_keys[] = {"deny_write_execute", NULL};
+	static const char *const outputs[] = {
+		[OUTPUT_STDOUT] = "stdout", [OUTPUT_INHERIT] = "inherit"};
 	json_int_t n;
 	const json_t *v;
 
@@ -504,9 +537,29 @@ parse_top(const json_t *root, const char *what, struct policy *p)
 		return -1;
 	if ((v = json_object_get(root, "landlock")) != NULL && parse_landlock(v, what, p) != 0)
 		return -1;
+	if ((v = json_object_get(root, "network")) != NULL &&
+	    parse_flags(v, what, "network", net_keys,
+			(int *const[]){&p->net_udp, &p->net_unix, &p->net_netlink}) != 0)
+		return -1;
 	if ((v = json_object_get(root, "metrics")) != NULL && parse_metrics(v, what, p) != 0)
 		return -1;
 	if ((v = json_object_get(root, "signals")) != NULL && parse_signals(v, what, p) != 0)
+		return -1;
+	if ((v = json_object_get(root, "stop_timeout")) != NULL) {
+		if (get_int(v, what, "stop_timeout", 0, 3600, &n) != 0)
+			return -1;
+		p->stop_timeout = (int)n;
+	}
+	if ((v = json_object_get(root, "verify_timeout")) != NULL) {
+		if (get_int(v, what, "verify_timeout", 1, 86400, &n) != 0)
+			return -1;
+		p->verify_timeout = (int)n;
+	}
+	if ((v = json_object_get(root, "memory")) != NULL &&
+	    parse_flags(v, what, "memory", mem_keys, (int *const[]){&p->deny_write_execute}) != 0)
+		return -1;
+	if ((v = json_object_get(root, "server_output")) != NULL &&
+	    get_enum(v, what, "server_output", outputs, 2, 0x3, &p->server_output) != 0)
 		return -1;
 	if ((v = json_object_get(root, "dumpable")) != NULL &&
 	    get_enum(v, what, "dumpable", action_names, 4, 0x6, &p->dumpable) != 0)
@@ -651,10 +704,19 @@ policy_to_json(const struct policy *p)
 			    json_pack("{s:b,s:o,s:o}", "required", p->landlock_required, "tcp_bind",
 				      ports_json(&p->tcp_bind), "tcp_connect",
 				      ports_json(&p->tcp_connect)));
+	json_object_set_new(j, "network",
+			    json_pack("{s:b,s:b,s:b}", "udp", p->net_udp, "unix", p->net_unix,
+				      "netlink", p->net_netlink));
 	json_object_set_new(j, "metrics", metrics);
 	json_object_set_new(j, "signals",
 			    json_pack("{s:s}", "forward",
 				      p->forward == FORWARD_PROCESS ? "process" : "process_group"));
+	json_object_set_new(j, "stop_timeout", json_integer(p->stop_timeout));
+	json_object_set_new(j, "verify_timeout", json_integer(p->verify_timeout));
+	json_object_set_new(j, "memory",
+			    json_pack("{s:b}", "deny_write_execute", p->deny_write_execute));
+	json_object_set_new(j, "server_output",
+			    json_string(p->server_output == OUTPUT_INHERIT ? "inherit" : "stdout"));
 	json_object_set_new(j, "dumpable", json_string(action_names[p->dumpable]));
 	json_object_set_new(j, "log_level", json_string(level_names[p->log_level]));
 	json_object_set_new(j, "guard", p->guard ? guard_policy_to_json(p->guard) : json_null());

@@ -31,6 +31,10 @@ enum policy_action {
 
 enum policy_forward { FORWARD_PROCESS, FORWARD_PROCESS_GROUP };
 
+/* Where the server's stdout and stderr go: both to ward-init's stdout, so
+ * that ward-init's stderr carries only its own lines (a server cannot forge
+ * them), or, explicitly, the same stderr as ward-init (logged). */
+enum policy_output { OUTPUT_STDOUT, OUTPUT_INHERIT };
 struct guard_policy; /* guard_policy.h: the endpoint guard (NULL: none) */
 
 struct policy_model {
@@ -68,12 +72,21 @@ struct policy {
 	int forward;   /* enum policy_forward */
 	int dumpable;  /* WARN or REFUSE: the server binary is readable by its uid */
 	int log_level; /* enum ward_level */
+	/* Socket kinds beyond TCP, each refused unless named: UDP on IPv4/IPv6,
+	 * AF_UNIX sockets (socketpair is always allowed), AF_NETLINK. */
+	int net_udp, net_unix, net_netlink;
+	int stop_timeout;	/* seconds between the forwarded SIGTERM and SIGKILL */
+	int verify_timeout;	/* seconds model verification may take */
+	int deny_write_execute; /* W^X for the server (PR_SET_MDWE) */
+	int server_output;	/* enum policy_output */
 	struct guard_policy *guard;
 };
 
 /* policy_defaults(p): the default policy (what applies without a policy
- * file): no models, writes only under /tmp, exec once, metrics on
- * loopback.  0, or -1 when out of memory. */
+ * file, and to every field a policy leaves out): no models, writes only
+ * under /tmp, exec once, no TCP bind or connect, no UDP, unix or netlink
+ * sockets, Landlock required, models on read-only mounts, metrics on
+ * loopback, SIGKILL 10 s after SIGTERM.  0, or -1 when out of memory. */
 int policy_defaults(struct policy *p);
 /* policy_parse(data, len, what, p): parse and check a policy document into
  * p (zeroed first).  what names the source in errors (WARD_EINPUT).  The

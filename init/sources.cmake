@@ -28,17 +28,20 @@ set(OUT ${WARD_GUARD_PROFILES_C})
 set(IN ${WARD_GUARD_PROFILES})
 include(${CMAKE_SOURCE_DIR}/init/profiles/embed.cmake)
 
-# ward-init's own files whose logic is pure (no process-wide side effects):
+# ward-init's own files whose logic is pure (no process-wide side effects;
+# init/helper/ holds the unprivileged HTTP helper's, the only process that
+# parses network bytes):
 # built a second time as ward_init_logic, with sanitizers where those run,
 # for the unit tests (tests/unit/test_init_*.c) and fuzz targets
 # (fuzz/fuzz_init_*.c).
 set(WARD_INIT_LOGIC_SOURCES
 	${CMAKE_SOURCE_DIR}/init/policy.c
-	${CMAKE_SOURCE_DIR}/init/http.c
-	${CMAKE_SOURCE_DIR}/init/metrics.c
+	${CMAKE_SOURCE_DIR}/init/sample.c
 	${CMAKE_SOURCE_DIR}/init/seccomp_bpf.c
 	${CMAKE_SOURCE_DIR}/init/exe.c
 	${CMAKE_SOURCE_DIR}/init/jlog.c
+	${CMAKE_SOURCE_DIR}/init/helper/http.c
+	${CMAKE_SOURCE_DIR}/init/helper/metrics.c
 	${CMAKE_SOURCE_DIR}/init/guard_http.c
 	${CMAKE_SOURCE_DIR}/init/guard_policy.c
 	${CMAKE_SOURCE_DIR}/init/guard_route.c

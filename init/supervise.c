@@ -1,5 +1,7 @@
 /* supervise.c: ward-init's event loop (see supervise.h). */
 #include <ctype.h>
+#include <limits.h>
+#include <stdint.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -16,10 +18,13 @@
 
 #include "gate.h"
 #include "jlog.h"
-#include "serve.h"
+#include "sample.h"
 #include "supervise.h"
 
-enum { TAG_SIGNAL = 1, TAG_SYNC, TAG_GATE, TAG_SERVE = 100 };
+enum { TAG_SIGNAL = 1, TAG_SYNC, TAG_GATE, TAG_ASK };
+
+#define SAMPLE_MIN_NS 100000000ull /* at most 10 /proc samples a second */
+#define HELPER_BACKOFF_NS 1000000000ull
 
 struct sup {
 	const struct supervise_args *a;
@@ -27,10 +32,13 @@ struct sup {
 	struct init_state *st;
 	int ep;
 	struct gate *gate;
-	struct serve *serve;
 	int done;
 	int exit_code;
 	uint64_t start_check_ns; /* the exec went through; log once it shows */
+	uint64_t stop_at_ns;	 /* a stop signal was forwarded: SIGKILL then */
+	pid_t helper;		 /* 0: none running */
+	uint64_t helper_started_ns, helper_restart_ns;
+	uint64_t sampled_ns;
 };
 
 static void
@@ -43,26 +51,6 @@ add_fd(struct sup *s, int fd, uint64_t tag)
 
 /* ------------------------------------------------------------ /proc */
 
-static int
-read_stat_ppid(pid_t pid, pid_t *ppid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2, "%*c %d", ppid) != 1)
-		return -1;
-	return 0;
-}
-
 /* 1: pid descends from us; 0: it does not; -1: cannot tell (gone). */
 static int
 is_descendant(pid_t pid)
@@ -70,7 +58,8 @@ is_descendant(pid_t pid)
 	pid_t self = getpid(), ppid;
 
 	for (int depth = 0; depth < 64; depth++) {
-		if (read_stat_ppid(pid, &ppid) != 0)
+		char state;
+		if (proc_stat_field(pid, &state, &ppid) != 0)
 			return -1;
 		if (ppid == self)
 			return 1;
@@ -79,25 +68,6 @@ is_descendant(pid_t pid)
 		pid = ppid;
 	}
 	return -1;
-}
-
-static void
-read_comm(pid_t pid, char *out, size_t cap)
-{
-	char path[64];
-	int fd;
-	ssize_t n = 0;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
-		n = read(fd, out, cap - 1);
-		close(fd);
-	}
-	if (n < 0)
-		n = 0;
-	while (n > 0 && out[n - 1] == '\n')
-		n--;
-	out[n] = '\0';
 }
 
 /* ------------------------------------------------------------ the server */
@@ -118,10 +88,16 @@ log_started(struct sup *s)
 		s->st->server_dumpable = sb.st_uid == geteuid();
 	else
 		s->st->server_dumpable = s->l->bin_readable;
-	read_comm(pid, comm, sizeof(comm));
+	proc_comm(pid, comm, sizeof(comm));
+	/* What the kernel runs (when ward-init may see it), not a path string. */
+	char exe[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	ssize_t n = readlink(path, exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
 	jlog_begin(&l, WARD_LOG_INFO, "server_started");
 	jlog_int(&l, "pid", pid);
 	jlog_str(&l, "binary", s->a->server_path);
+	jlog_str(&l, "exe", n > 0 ? exe : NULL);
 	jlog_str(&l, "comm", comm);
 	jlog_uint(&l, "uid", geteuid());
 	jlog_bool(&l, "dumpable", s->st->server_dumpable);
@@ -149,6 +125,7 @@ log_hardened(struct sup *s)
 	s->st->seccomp = 1;
 	s->st->no_new_privs = 1;
 	s->st->caps_dropped = 1;
+	s->st->write_execute_denied = s->l->mdwe;
 	jlog_begin(&l, r->enforced ? WARD_LOG_INFO : WARD_LOG_WARN, "hardened");
 	jlog_int(&l, "pid", s->l->pid);
 	jlog_int(&l, "landlock_abi", r->abi);
@@ -162,6 +139,7 @@ log_hardened(struct sup *s)
 	jlog_bool(&l, "no_new_privs", 1);
 	jlog_bool(&l, "capabilities_dropped", 1);
 	jlog_bool(&l, "binary_readable", s->l->bin_readable);
+	jlog_bool(&l, "write_execute_denied", s->l->mdwe);
 	jlog_end(&l);
 }
 
@@ -172,8 +150,14 @@ on_sync(struct sup *s)
 	int finished = launch_recv(s->l);
 
 	if (!had_fd && s->l->notif_fd >= 0) {
-		s->gate = gate_new(s->l->notif_fd, s->l->pid, s->a->server_path,
-				   &s->a->policy->exec_allow, s->st);
+		struct gate_args ga = {.fd = s->l->notif_fd,
+				       .policy = s->a->policy,
+				       .files = s->a->exec_files,
+				       .loaders = s->a->loaders,
+				       .killable = s->l->killable,
+				       .reserved_port = s->a->reserved_port,
+				       .st = s->st};
+		s->gate = gate_new(&ga);
 		if (s->gate == NULL) {
 			/* Without the gate the server's exec would hang: stop it. */
 			kill(s->l->pid, SIGKILL);
@@ -185,10 +169,13 @@ on_sync(struct sup *s)
 		log_hardened(s);
 	}
 	if (finished && s->l->exec_done) {
+		const char *b = strrchr(s->a->server_path, '/');
 		s->st->server_up = 1;
 		s->st->server_pid = s->l->pid;
 		s->st->server_starts = 1;
 		s->start_check_ns = ward_now_ns();
+		/* the server's own exec, which passed the filter with the token */
+		gate_exec_slot(s->st, b ? b + 1 : s->a->server_path)->allowed++;
 	}
 }
 
@@ -235,6 +222,19 @@ reap(struct sup *s)
 		if (p <= 0)
 			return;
 		s->st->reaped++;
+		if (p == s->helper) {
+			struct jlog l;
+			s->helper = 0;
+			jlog_begin(&l, WARD_LOG_WARN, "helper_exited");
+			jlog_int(&l, "pid", p);
+			jlog_int(&l, "status", WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			if (WIFSIGNALED(status))
+				jlog_str(&l, "signal", sigabbrev_np(WTERMSIG(status)));
+			jlog_end(&l);
+			/* Restart at once, or after a second when it dies young. */
+			s->helper_restart_ns = s->helper_started_ns + HELPER_BACKOFF_NS;
+			continue;
+		}
 		if (p != s->l->pid)
 			continue;
 		/* Settle the handshake first: did the exec happen at all? */
@@ -283,6 +283,14 @@ on_signal(struct sup *s)
 				continue;
 			}
 		}
+		/* A SIGCONT would let an exec the gate holds run unchecked. */
+		if (sig == SIGCONT && s->gate != NULL && gate_holding(s->gate)) {
+			s->st->signals_ignored++;
+			continue;
+		}
+		if ((sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) && s->stop_at_ns == 0)
+			s->stop_at_ns = ward_now_ns() +
+					(uint64_t)s->a->policy->stop_timeout * 1000000000u + 1;
 		pid_t target =
 			s->a->policy->forward == FORWARD_PROCESS_GROUP ? -s->l->pid : s->l->pid;
 		if (kill(target, sig) != 0 && target < 0)
@@ -297,6 +305,31 @@ on_signal(struct sup *s)
 
 /* ------------------------------------------------------------ the end */
 
+/* Reap what has exited; 1 when no child is left. */
+static int
+reap_all(struct sup *s)
+{
+	int status;
+	pid_t p;
+
+	while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+		s->st->reaped++;
+	return p < 0 && errno == ECHILD;
+}
+
+static void
+log_leftovers(int killed, int group)
+{
+	struct jlog l;
+
+	if (!killed && !group)
+		return;
+	jlog_begin(&l, WARD_LOG_INFO, "leftovers_killed");
+	jlog_int(&l, "processes", killed);
+	jlog_bool(&l, "server_group", group);
+	jlog_end(&l);
+}
+
 /* Kill what the server left behind and reap it (bounded in time). */
 static void
 kill_the_rest(struct sup *s)
@@ -304,51 +337,122 @@ kill_the_rest(struct sup *s)
 	pid_t self = getpid();
 	struct dirent *de;
 	DIR *d;
-	int killed = 0;
+	int killed = 0, group;
 
-	kill(-s->l->pid, SIGKILL);
+	/* The server has exited: whoever is still in its group is left over
+	 * (and may be dead and reaped before the scan below finds it). */
+	group = kill(-s->l->pid, SIGKILL) == 0;
+	/* ward-init's own children first: they are no leftovers. */
+	if (s->helper > 0)
+		kill(s->helper, SIGKILL);
+	if (s->a->guard_pid > 0)
+		kill(s->a->guard_pid, SIGKILL);
+	if (s->helper > 0 && waitpid(s->helper, NULL, 0) > 0)
+		s->st->reaped++;
+	if (s->a->guard_pid > 0 && waitpid(s->a->guard_pid, NULL, 0) > 0)
+		s->st->reaped++;
+	s->helper = 0;
 	/* Every leftover descendant is our child by now (reparented to us as
 	 * PID 1 or subreaper): none at all, nothing to look for. */
-	siginfo_t si = {0};
-	if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) != 0 && errno == ECHILD)
+	if (reap_all(s)) {
+		log_leftovers(0, group);
 		return;
+	}
 	if ((d = opendir("/proc")) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			pid_t pid, ppid;
+			char state;
 			if (!isdigit((unsigned char)de->d_name[0]))
 				continue;
 			pid = (pid_t)atoi(de->d_name);
-			if (pid != self && read_stat_ppid(pid, &ppid) == 0 && ppid == self &&
-			    kill(pid, SIGKILL) == 0)
+			if (pid != self && proc_stat_field(pid, &state, &ppid) == 0 &&
+			    ppid == self && kill(pid, SIGKILL) == 0)
 				killed++;
 		}
 		closedir(d);
 	}
 	uint64_t deadline = ward_now_ns() + 2000000000u;
-	while (ward_now_ns() < deadline) {
-		int status;
-		pid_t p = waitpid(-1, &status, WNOHANG);
-		if (p < 0)
-			break; /* ECHILD: all gone */
-		if (p > 0) {
-			s->st->reaped++;
-			continue;
-		}
+	while (ward_now_ns() < deadline && !reap_all(s)) {
 		struct timespec ts = {0, 5000000};
 		nanosleep(&ts, NULL);
 	}
-	if (killed) {
-		struct jlog l;
-		jlog_begin(&l, WARD_LOG_INFO, "leftovers_killed");
-		jlog_int(&l, "processes", killed);
-		jlog_end(&l);
+	log_leftovers(killed, group);
+}
+
+/* The server outlived stop_timeout: SIGKILL for it and its group. */
+static void
+stop_kill(struct sup *s)
+{
+	struct jlog l;
+
+	s->stop_at_ns = UINT64_MAX;
+	kill(-s->l->pid, SIGKILL);
+	kill(s->l->pid, SIGKILL);
+	s->st->stop_kills++;
+	jlog_begin(&l, WARD_LOG_WARN, "stop_timeout");
+	jlog_int(&l, "pid", s->l->pid);
+	jlog_int(&l, "stop_timeout", s->a->policy->stop_timeout);
+	jlog_str(&l, "action", "SIGKILL to the server's process group");
+	jlog_end(&l);
+}
+
+/* The helper asked for a sample of the server's /proc numbers. */
+static void
+on_ask(struct sup *s)
+{
+	uint64_t v, now = ward_now_ns();
+
+	if (read(s->a->helper->ask_fd, &v, sizeof(v)) != (ssize_t)sizeof(v))
+		return;
+	if (now - s->sampled_ns >= SAMPLE_MIN_NS) {
+		s->sampled_ns = now;
+		if (s->st->server_up && s->st->server_pid > 0)
+			proc_sample_read((pid_t)s->st->server_pid, &s->st->server);
+		s->st->init_rss_bytes = proc_self_rss();
+		s->st->sample_seq++;
 	}
+	v = 1;
+	if (write(s->a->helper->done_fd, &v, sizeof(v)) < 0) {
+		/* the helper is behind: it will see the page anyway */
+	}
+}
+
+static void
+helper_restart(struct sup *s)
+{
+	s->helper_restart_ns = 0;
+	s->helper_started_ns = ward_now_ns();
+	s->helper = helper_spawn(s->a->helper);
+	if (s->helper < 0)
+		s->helper = 0;
+	else
+		s->st->helper_restarts++;
+}
+
+static int
+next_timeout(struct sup *s, uint64_t now)
+{
+	int t = -1, g = s->gate ? gate_tick(s->gate, now) : -1;
+	uint64_t at[2] = {s->stop_at_ns, s->helper_restart_ns};
+
+	if (g >= 0)
+		t = g;
+	if (s->start_check_ns != 0 && (t < 0 || t > 10))
+		t = 10;
+	for (int i = 0; i < 2; i++) {
+		if (at[i] == 0 || at[i] == UINT64_MAX)
+			continue;
+		int ms = at[i] <= now ? 0 : (int)((at[i] - now) / 1000000u) + 1;
+		if (t < 0 || ms < t)
+			t = ms;
+	}
+	return t;
 }
 
 int
 supervise(const struct supervise_args *a)
 {
-	struct sup s = {.a = a, .l = a->launch, .st = a->st};
+	struct sup s = {.a = a, .l = a->launch, .st = a->st, .helper = a->helper_pid};
 	struct epoll_event evs[32];
 
 	s.ep = epoll_create1(EPOLL_CLOEXEC);
@@ -357,16 +461,14 @@ supervise(const struct supervise_args *a)
 		kill(s.l->pid, SIGKILL);
 		return WARD_EENV;
 	}
+	s.helper_started_ns = ward_now_ns();
 	add_fd(&s, a->signal_fd, TAG_SIGNAL);
 	add_fd(&s, s.l->sync_fd, TAG_SYNC);
-	if (a->listen_fd >= 0 && (s.serve = serve_new(a->listen_fd, s.ep, TAG_SERVE, s.st)) == NULL)
-		close(a->listen_fd); /* metrics are lost, the server is not */
+	if (a->helper != NULL)
+		add_fd(&s, a->helper->ask_fd, TAG_ASK);
 	while (!s.done) {
 		uint64_t now = ward_now_ns();
-		int timeout = s.serve ? serve_timeout_ms(s.serve, now) : -1;
-		if (s.start_check_ns != 0 && (timeout < 0 || timeout > 10))
-			timeout = 10;
-		int n = epoll_wait(s.ep, evs, 32, timeout);
+		int n = epoll_wait(s.ep, evs, 32, next_timeout(&s, now));
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n && !s.done; i++) {
@@ -377,22 +479,26 @@ supervise(const struct supervise_args *a)
 				on_sync(&s);
 			else if (tag == TAG_GATE && s.gate != NULL && gate_serve(s.gate) != 0)
 				epoll_ctl(s.ep, EPOLL_CTL_DEL, gate_fd(s.gate), NULL);
-			else if (tag >= TAG_SERVE && s.serve != NULL)
-				serve_event(s.serve, tag, evs[i].events);
+			else if (tag == TAG_ASK)
+				on_ask(&s);
 		}
 		now = ward_now_ns();
-		if (s.serve)
-			serve_expire(s.serve, now);
+		if (s.gate != NULL)
+			gate_tick(s.gate, now);
+		if (s.stop_at_ns != 0 && s.stop_at_ns != UINT64_MAX && now >= s.stop_at_ns)
+			stop_kill(&s);
+		if (s.helper == 0 && s.helper_restart_ns != 0 && now >= s.helper_restart_ns &&
+		    !s.done)
+			helper_restart(&s);
 		if (s.start_check_ns != 0) {
 			char comm[32];
-			read_comm(s.l->pid, comm, sizeof(comm));
+			proc_comm(s.l->pid, comm, sizeof(comm));
 			/* The kernel renames the process late in the exec. */
 			if (strcmp(comm, "ward-exec") != 0 || now - s.start_check_ns > 1000000000u)
 				log_started(&s);
 		}
 	}
 	kill_the_rest(&s);
-	serve_free(s.serve);
 	gate_free(s.gate);
 	close(s.ep);
 	return s.exit_code;

@@ -1,12 +1,18 @@
 /* verify.c: OMS verification of the policy's models at start. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "oms/oms.h"
+#include "harden.h"
 #include "jlog.h"
+#include "landlock.h"
+#include "oms/oms.h"
 #include "verify.h"
 
 #define MAX_LOGGED_FAILURES 20
@@ -100,7 +106,15 @@ static void __attribute__((noreturn)) verify_child(const struct policy *p, int f
 	static struct report r;
 	size_t off = 0;
 
+	/* It parses what came with the model: no privileges, no writes, no
+	 * exec, no network, nothing to signal. */
 	r.rc = 0;
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if ((geteuid() == 0 && harden_switch_user(p->uid, p->gid, 0) != 0) ||
+	    harden_drop_caps(0) != 0 || landlock_confine(1) != 0) {
+		r.rc = -1;
+		r.nmodels = 0;
+	}
 	for (size_t i = 0; i < p->nmodels && r.rc == 0; i++) {
 		r.nmodels = i + 1;
 		r.rc = verify_one(p, &p->models[i], &r.models[i]);
@@ -118,14 +132,52 @@ static void __attribute__((noreturn)) verify_child(const struct policy *p, int f
 	_exit(0);
 }
 
+/* Wait for the child's report: a deadline, and termination signals
+ * honoured meanwhile (a hanging verification must not make PID 1 deaf). */
+static int
+wait_report(int fd, int sfd, uint64_t deadline, void *buf, size_t size, int *stop)
+{
+	size_t off = 0;
+
+	while (off < size) {
+		struct pollfd pfd[2] = {{fd, POLLIN, 0}, {sfd, POLLIN, 0}};
+		uint64_t now = ward_now_ns();
+		if (now >= deadline)
+			return 1;
+		int n = poll(pfd, 2, (int)((deadline - now) / 1000000u) + 1);
+		if (n < 0 && errno != EINTR)
+			return -1;
+		if (n > 0 && (pfd[1].revents & POLLIN)) {
+			struct signalfd_siginfo si;
+			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+				int sig = (int)si.ssi_signo;
+				if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP ||
+				    sig == SIGQUIT) {
+					*stop = sig;
+					return 2;
+				}
+			}
+		}
+		if (n > 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+			ssize_t r = read(fd, (char *)buf + off, size - off);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				return -1;
+			off += (size_t)r;
+		}
+	}
+	return 0;
+}
+
 int
-verify_models(const struct policy *p, struct init_state *st)
+verify_models(const struct policy *p, struct init_state *st, int sfd, int *stop)
 {
 	static struct report r;
-	size_t off = 0;
-	int fds[2], status = 0;
+	int fds[2], status = 0, w;
 	pid_t pid;
 
+	*stop = 0;
 	if (p->nmodels == 0)
 		return 0;
 	if (pipe2(fds, O_CLOEXEC) != 0)
@@ -141,18 +193,27 @@ verify_models(const struct policy *p, struct init_state *st)
 		verify_child(p, fds[1]);
 	}
 	close(fds[1]);
-	while (off < sizeof(r)) {
-		ssize_t n = read(fds[0], (char *)&r + off, sizeof(r) - off);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		off += (size_t)n;
-	}
+	w = wait_report(fds[0], sfd, ward_now_ns() + (uint64_t)p->verify_timeout * 1000000000u, &r,
+			sizeof(r), stop);
 	close(fds[0]);
+	if (w != 0)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (off != sizeof(r) || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+	if (w == 2)
+		return ward_err(WARD_EENV, "stopped by %s during model verification",
+				sigabbrev_np(*stop) ? sigabbrev_np(*stop) : "a signal");
+	if (w == 1) {
+		struct jlog l;
+		jlog_begin(&l, WARD_LOG_ERROR, "model_verify_failed");
+		jlog_str(&l, "msg", "verification did not finish within verify_timeout");
+		jlog_int(&l, "verify_timeout", p->verify_timeout);
+		jlog_end(&l);
+		return ward_err(WARD_EVERIFY,
+				"model verification took longer than verify_timeout (%d s)",
+				p->verify_timeout);
+	}
+	if (w != 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return ward_err(WARD_EENV, "the model verification process failed (%s %d)",
 				WIFSIGNALED(status) ? "signal" : "status",
 				WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));

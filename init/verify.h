@@ -11,10 +11,14 @@
 #include "policy.h"
 #include "state.h"
 
-/* verify_models(p, st): 0 when every model verifies; -1 with the first
- * failure recorded (WARD_EVERIFY for a mismatch, missing or extra file;
- * WARD_EINPUT/WARD_EENV for an unusable key, signature or directory).
- * Each failing resource is logged. */
-int verify_models(const struct policy *p, struct init_state *st);
+/* verify_models(p, st, sfd, stop): 0 when every model verifies; -1 with
+ * the first failure recorded (WARD_EVERIFY for a mismatch, missing or extra
+ * file, or no answer within the policy's verify_timeout; WARD_EINPUT/
+ * WARD_EENV for an unusable key, signature or directory).  Each failing
+ * resource is logged.  A termination signal on the signalfd sfd stops it
+ * (the child is killed): -1 with *stop set to the signal.  The child runs
+ * as the policy's user with no capabilities, no_new_privs and a Landlock
+ * domain that allows reading only. */
+int verify_models(const struct policy *p, struct init_state *st, int sfd, int *stop);
 
 #endif

@@ -82,12 +82,18 @@ static const char rest1[] =
 	"\n"
 	"# ward-init policy (docs/policy.schema.json), beyond what ward derives from\n"
 	"# this file (user, models, writable, the TCP ports the server may bind).\n"
+	"# The defaults are the secure choice: no outbound TCP, no UDP, unix or\n"
+	"# netlink sockets, Landlock required, models on read-only mounts, metrics\n"
+	"# on loopback, SIGKILL 10 s after SIGTERM.  Each loosening is logged.\n"
 	"policy:\n"
-	"  metrics: {address: \"127.0.0.1:9090\"}\n";
+	"  metrics: {address: \"127.0.0.1:9090\"}\n"
+	"  read_only: {root: refuse}\n";
 
 static const char rest2[] =
 	"  # exec: {allow: [/usr/bin/python%s]}   helpers the server may spawn\n"
-	"  # landlock: {required: true}\n"
+	"  # landlock: {tcp_connect: [443]}         outbound TCP ports\n"
+	"  # network: {udp: true}                   UDP, unix or netlink sockets\n"
+	"  # stop_timeout: 30                       seconds from SIGTERM to SIGKILL\n"
 	"\n"
 	"# annotations: {org.opencontainers.image.source: https://example.org/repo}\n"
 	"# labels: {team: inference}\n";

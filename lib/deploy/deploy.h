@@ -71,6 +71,11 @@ struct deploy_port {
 	char proto[4];	    /* "tcp" or "udp" */
 };
 
+/* The socket kinds the image's policy allows beyond TCP (its network:). */
+struct deploy_net {
+	int udp, unix_, netlink;
+};
+
 /*
  * What to run and how, as read from the image and adjusted by options.
  * Every string is owned (deploy_target_free).
@@ -100,6 +105,7 @@ struct deploy_target {
 	uint64_t memory;	    /* bytes; 0: no limit */
 	uint64_t pids;		    /* 0: no limit */
 	uint64_t cpu_milli;	    /* thousandths of a CPU; 0: no limit */
+	struct deploy_net net;	    /* the policy's network: (seccomp profile) */
 };
 
 /* deploy_policy_fn(data, len, what): the effective policy for a policy
@@ -175,12 +181,15 @@ struct deploy_k8s_opts {
 	const char *seccomp_localhost; /* kubelet-relative profile path, or NULL:
 					  RuntimeDefault */
 	int deny_egress;	       /* 1: a NetworkPolicy denying all egress */
+	int any_ingress;	       /* 1: no NetworkPolicy limiting ingress to the
+					  image's ports (and metrics) */
 	int startup_seconds;	       /* how long the startup probe waits */
 	const char *public_key_pem;    /* NULL: no admission policies */
 };
 
 /* deploy_k8s(t, o): the documents, in order: Deployment, Service (when the
- * image exposes ports), NetworkPolicy (deny_egress), ClusterImagePolicy
+ * image exposes ports), NetworkPolicy for ingress (unless any_ingress),
+ * NetworkPolicy (deny_egress), ClusterImagePolicy
  * (policy.sigstore.dev) and Kyverno ClusterPolicy (public_key_pem).  The
  * pod passes the "restricted" Pod Security Standard.  Needs a repository
  * and a manifest digest (images are referenced by digest).  Caller
@@ -189,13 +198,15 @@ json_t *deploy_k8s(const struct deploy_target *t, const struct deploy_k8s_opts *
 
 /* ------------------------------------------------------------ seccomp */
 
-/* deploy_seccomp_profile(init_profile, arch): an allow-list OCI/Docker
+/* deploy_seccomp_profile(init_profile, arch, net): an allow-list OCI/Docker
  * seccomp profile (default EPERM) for the image's architecture: the
  * system calls an inference server and ward-init use, minus everything
  * init_profile (ward-init's deny rules) denies, with argument rules at
- * least as strict as ward-init's wherever it restricts by argument.
- * Caller json_decref()s. */
-json_t *deploy_seccomp_profile(const json_t *init_profile, const char *arch);
+ * least as strict as ward-init's wherever it restricts by argument; UDP,
+ * unix and netlink sockets only as net allows (NULL: none).  Caller
+ * json_decref()s. */
+json_t *deploy_seccomp_profile(const json_t *init_profile, const char *arch,
+			       const struct deploy_net *net);
 /* The allow-list before ward-init's denials are taken out (for tests). */
 size_t deploy_seccomp_base_count(void);
 const char *deploy_seccomp_base_name(size_t i);

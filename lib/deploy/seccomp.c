@@ -350,22 +350,12 @@ struct cmp {
 struct arg_rule {
 	const char *name;
 	unsigned n;
-	struct cmp c[2];
+	struct cmp c[3];
 };
 
 #define EQ "SCMP_CMP_EQ"
 #define NE "SCMP_CMP_NE"
 #define MEQ "SCMP_CMP_MASKED_EQ" /* (arg & value) == two */
-#define INET_TYPE(af, type)                                                                        \
-	{                                                                                          \
-		"socket", 2,                                                                       \
-		{                                                                                  \
-			{0, af, 0, EQ},                                                            \
-			{                                                                          \
-				1, 0xf, type, MEQ                                                  \
-			}                                                                          \
-		}                                                                                  \
-	}
 #define MKNOD_TYPE(name, arg, type)                                                                \
 	{                                                                                          \
 		name, 1,                                                                           \
@@ -388,16 +378,32 @@ static const struct arg_rule arg_rules[] = {
 	/* anything but making the process dumpable again */
 	{"prctl", 1, {{0, 4 /* PR_SET_DUMPABLE */, 0, NE}}},
 	{"prctl", 2, {{0, 4, 0, EQ}, {1, 0, 0, EQ}}},
-	/* Unix sockets, routing netlink (getaddrinfo), TCP/UDP/SCTP-style IP
-	 * sockets; never raw or packet sockets */
-	{"socket", 1, {{0, 1 /* AF_UNIX */, 0, EQ}}},
-	{"socket", 2, {{0, 16 /* AF_NETLINK */, 0, EQ}, {2, 0 /* NETLINK_ROUTE */, 0, EQ}}},
-	INET_TYPE(2, 1),  /* AF_INET, SOCK_STREAM */
-	INET_TYPE(2, 2),  /* SOCK_DGRAM */
-	INET_TYPE(2, 5),  /* SOCK_SEQPACKET */
-	INET_TYPE(10, 1), /* AF_INET6 */
-	INET_TYPE(10, 2),
-	INET_TYPE(10, 5),
+	/* exec by path only, never of a descriptor (AT_EMPTY_PATH) */
+	{"execveat", 1, {{4, 0x1000, 0, MEQ}}},
+	/* memfds never executable (MFD_EXEC); ward-init seals the rest */
+	{"memfd_create", 1, {{1, 0x10, 0, MEQ}}},
+	/* unix socket pairs only */
+	{"socketpair", 1, {{0, 1 /* AF_UNIX */, 0, EQ}}},
+	/* calls on a process only on the caller (pid 0): a static profile
+	 * knows no pids, ward-init admits the caller's own threads too */
+	{"prlimit64", 1, {{0, 0, 0, EQ}}},
+	{"sched_setaffinity", 1, {{0, 0, 0, EQ}}},
+	{"sched_setscheduler", 1, {{0, 0, 0, EQ}}},
+	{"sched_setparam", 1, {{0, 0, 0, EQ}}},
+	{"sched_setattr", 1, {{0, 0, 0, EQ}}},
+	{"get_robust_list", 1, {{0, 0, 0, EQ}}},
+	{"setpriority", 2, {{0, 0 /* PRIO_PROCESS */, 0, EQ}, {1, 0, 0, EQ}}},
+	{"setpriority", 2, {{0, 1 /* PRIO_PGRP */, 0, EQ}, {1, 0, 0, EQ}}},
+	{"ioprio_set", 2, {{0, 1 /* IOPRIO_WHO_PROCESS */, 0, EQ}, {1, 0, 0, EQ}}},
+	{"ioprio_set", 2, {{0, 2 /* IOPRIO_WHO_PGRP */, 0, EQ}, {1, 0, 0, EQ}}},
+	/* TCP on IPv4 and IPv6 (not MPTCP, SCTP or SMC); the rest of socket()
+	 * follows the policy's network (net_rules) */
+	{"socket",
+	 3,
+	 {{0, 2 /* AF_INET */, 0, EQ}, {1, 0xf, 1 /* SOCK_STREAM */, MEQ}, {2, 0, 0, EQ}}},
+	{"socket", 3, {{0, 2, 0, EQ}, {1, 0xf, 1, MEQ}, {2, 6 /* IPPROTO_TCP */, 0, EQ}}},
+	{"socket", 3, {{0, 10 /* AF_INET6 */, 0, EQ}, {1, 0xf, 1, MEQ}, {2, 0, 0, EQ}}},
+	{"socket", 3, {{0, 10, 0, EQ}, {1, 0xf, 1, MEQ}, {2, 6, 0, EQ}}},
 	/* files, FIFOs and sockets; never device nodes */
 	MKNOD_TYPE("mknod", 1, 0),
 	MKNOD_TYPE("mknod", 1, 0100000),
@@ -409,6 +415,16 @@ static const struct arg_rule arg_rules[] = {
 	MKNOD_TYPE("mknodat", 2, 0140000),
 };
 #define NARG_RULES (sizeof(arg_rules) / sizeof(*arg_rules))
+
+/* socket() beyond TCP, as the image's policy allows it (network:). */
+static const struct arg_rule udp_rules[] = {
+	{"socket", 3, {{0, 2, 0, EQ}, {1, 0xf, 2 /* SOCK_DGRAM */, MEQ}, {2, 0, 0, EQ}}},
+	{"socket", 3, {{0, 2, 0, EQ}, {1, 0xf, 2, MEQ}, {2, 17 /* IPPROTO_UDP */, 0, EQ}}},
+	{"socket", 3, {{0, 10, 0, EQ}, {1, 0xf, 2, MEQ}, {2, 0, 0, EQ}}},
+	{"socket", 3, {{0, 10, 0, EQ}, {1, 0xf, 2, MEQ}, {2, 17, 0, EQ}}},
+};
+static const struct arg_rule unix_rule = {"socket", 1, {{0, 1 /* AF_UNIX */, 0, EQ}}};
+static const struct arg_rule netlink_rule = {"socket", 1, {{0, 16 /* AF_NETLINK */, 0, EQ}}};
 
 static int
 has_arg_rules(const char *name)
@@ -504,7 +520,7 @@ arg_json(const struct arg_rule *r)
 }
 
 json_t *
-deploy_seccomp_profile(const json_t *init_profile, const char *arch)
+deploy_seccomp_profile(const json_t *init_profile, const char *arch, const struct deploy_net *net)
 {
 	struct ward_strv deny = {0}, restricted = {0}, allow = {0};
 	const char *sarch = scmp_arch(arch), *key;
@@ -569,12 +585,21 @@ deploy_seccomp_profile(const json_t *init_profile, const char *arch)
 						       "SCMP_ACT_ERRNO", "errnoRet",
 						       (json_int_t)strtoll(key, NULL, 10)));
 	}
-	for (i = 0; i < NARG_RULES; i++)
-		if (!ward_strv_contains(&deny, arg_rules[i].name))
-			json_array_append_new(calls, json_pack("{s:[s],s:s,s:o}", "names",
-							       arg_rules[i].name, "action",
-							       "SCMP_ACT_ALLOW", "args",
-							       arg_json(&arg_rules[i])));
+	const struct arg_rule *extra[8];
+	size_t nextra = 0;
+	for (i = 0; net != NULL && net->udp && i < sizeof(udp_rules) / sizeof(*udp_rules); i++)
+		extra[nextra++] = &udp_rules[i];
+	if (net != NULL && net->unix_)
+		extra[nextra++] = &unix_rule;
+	if (net != NULL && net->netlink)
+		extra[nextra++] = &netlink_rule;
+	for (i = 0; i < NARG_RULES + nextra; i++) {
+		const struct arg_rule *r = i < NARG_RULES ? &arg_rules[i] : extra[i - NARG_RULES];
+		if (!ward_strv_contains(&deny, r->name))
+			json_array_append_new(calls, json_pack("{s:[s],s:s,s:o}", "names", r->name,
+							       "action", "SCMP_ACT_ALLOW", "args",
+							       arg_json(r)));
+	}
 	prof = json_pack("{s:s,s:i,s:[s],s:O}", "defaultAction", "SCMP_ACT_ERRNO",
 			 "defaultErrnoRet", 1 /* EPERM */, "architectures", sarch, "syscalls",
 			 calls);

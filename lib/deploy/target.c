@@ -151,6 +151,10 @@ apply_policy(struct deploy_target *t, const json_t *p, const char *what)
 			return -1;
 		t->nmodels++;
 	}
+	json_t *net = json_object_get(p, "network");
+	t->net.udp = json_is_true(json_object_get(net, "udp"));
+	t->net.unix_ = json_is_true(json_object_get(net, "unix"));
+	t->net.netlink = json_is_true(json_object_get(net, "netlink"));
 	if (json_is_object(metrics)) {
 		const char *addr = ward_json_str(metrics, "address");
 		if (addr == NULL)

@@ -9,11 +9,13 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "oms/oms_internal.h"
 
@@ -58,6 +60,42 @@ root_digest(const json_t *resources, char out[SHA256_HEX_LEN + 1], const char *w
 	sha256_free(c);
 	ward_hex(d, sizeof(d), out);
 	return 0;
+}
+
+/* The signature is input from wherever the model came from: opened without
+ * blocking (a FIFO must not hang ward-init) or following a link, and only
+ * a regular file is read. */
+static json_t *
+load_bundle(const char *path)
+{
+	struct ward_buf b = {0};
+	struct stat st;
+	json_t *j = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+
+	if (fd < 0) {
+		ward_err_io(path, errno == ELOOP ? "is a symbolic link; cannot open signature"
+						 : "cannot open signature");
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ward_err(WARD_EINPUT, "%s: the signature is not a regular file", path);
+	} else if ((uint64_t)st.st_size > OMS_MAX_BUNDLE) {
+		ward_err(WARD_EINPUT, "%s: larger than %u bytes", path, OMS_MAX_BUNDLE);
+	} else if (ward_buf_reserve(&b, (size_t)st.st_size + 1) == 0) {
+		ssize_t n = 1;
+		while (n > 0 && b.len <= (size_t)st.st_size)
+			if ((n = ward_fd_read(fd, b.data + b.len, (size_t)st.st_size + 1 - b.len,
+					      path)) > 0)
+				b.len += (size_t)n;
+		if (b.len > (size_t)st.st_size)
+			ward_err(WARD_EINPUT, "%s: grew while it was read", path);
+		else if (n == 0)
+			j = ward_json_loadb(b.data, b.len, path);
+	}
+	close(fd);
+	ward_buf_free(&b);
+	return j;
 }
 
 static json_t *
@@ -510,7 +548,7 @@ oms_verify(const char *model, const char *sig_path, const struct oms_verify_opts
 		return ward_err(
 			WARD_EINPUT,
 			"model verify needs --key, --cert-chain or the certificate identity");
-	if ((root = ward_json_load_file(sig_path, OMS_MAX_BUNDLE)) == NULL)
+	if ((root = load_bundle(sig_path)) == NULL)
 		goto out;
 	if (opts->keyless != NULL) {
 		/* the bundle's material decides: a key bundle fails there */
@@ -553,7 +591,8 @@ oms_verify(const char *model, const char *sig_path, const struct oms_verify_opts
 		goto out;
 	if (compare(opts, jobs, njobs, res, r, model) != 0)
 		goto out;
-	qsort(r->res, r->n, sizeof(*r->res), result_cmp);
+	if (r->n > 1)
+		qsort(r->res, r->n, sizeof(*r->res), result_cmp);
 	rc = first_failure(r, model);
 out:
 	oms_jobs_free(jobs, njobs);

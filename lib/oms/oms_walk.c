@@ -114,11 +114,74 @@ oms_ignores(const char *model, int is_file, const char *sig_path, const struct w
 
 struct walk {
 	const char *root;
+	char root_real[PATH_MAX]; /* where links may point without a warning */
 	const struct ward_strv *ignores;
 	int allow_symlinks;
 	struct oms_file *files;
 	size_t n, cap;
+	struct {
+		dev_t dev;
+		ino_t ino;
+	} stack[OMS_MAX_DEPTH + 2]; /* the directories being walked, outermost first */
 };
+
+/* A strict UTF-8 check (no overlong forms, surrogates or values past
+ * U+10FFFF): OMS manifests name files in UTF-8 JSON strings. */
+static int
+utf8_ok(const unsigned char *s)
+{
+	while (*s) {
+		unsigned c = *s, len, cp;
+		if (c < 0x80) {
+			s++;
+			continue;
+		}
+		len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+		if (len == 0 || c > 0xf4)
+			return 0;
+		cp = c & (0x7f >> len);
+		for (unsigned i = 1; i < len; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (s[i] & 0x3f);
+		}
+		if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		s += len;
+	}
+	return 1;
+}
+
+/* name with bytes that are not printable ASCII as \xNN, for messages. */
+static void
+escaped(const char *name, char *out, size_t cap)
+{
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p && o + 5 < cap; p++)
+		o += (size_t)snprintf(out + o, cap - o, *p >= 0x20 && *p < 0x7f ? "%c" : "\\x%02x",
+				      *p);
+	out[o] = '\0';
+}
+
+/* Where a followed link leads, when that is outside the model: a warning
+ * (OMS v1.0 §6.1.1), since the signature then covers files the model's
+ * owner may not control. */
+static void
+warn_outside(const struct walk *w, const char *full)
+{
+	char real[PATH_MAX];
+	size_t n = strlen(w->root_real);
+
+	if (realpath(full, real) == NULL || w->root_real[0] == '\0')
+		return;
+	if (strncmp(real, w->root_real, n) == 0 && (real[n] == '/' || real[n] == '\0'))
+		return;
+	ward_warn("%s: symbolic link to %s, outside the model (OMS v1.0 section 6.1.1): the "
+		  "signature covers a file the model does not contain",
+		  full, real);
+}
 
 static int
 add_file(struct walk *w, const char *rel, uint64_t size, int is_link)
@@ -181,6 +244,22 @@ walk_dir(struct walk *w, const char *rel, int depth)
 		free(dirpath);
 		return rc;
 	}
+	/* A directory that is one of its own ancestors: a link cycle. */
+	struct stat ds;
+	if (fstat(dirfd(d), &ds) == 0) {
+		for (int i = 0; i < depth; i++)
+			if (w->stack[i].dev == ds.st_dev && w->stack[i].ino == ds.st_ino) {
+				closedir(d);
+				rc = ward_err(WARD_EINPUT,
+					      "%s: symbolic link cycle (a directory that contains "
+					      "itself)",
+					      dirpath);
+				free(dirpath);
+				return rc;
+			}
+		w->stack[depth].dev = ds.st_dev;
+		w->stack[depth].ino = ds.st_ino;
+	}
 	while (rc == 0 && (errno = 0, de = readdir(d)) != NULL) {
 		struct stat st;
 		char *child, *full;
@@ -197,6 +276,17 @@ walk_dir(struct walk *w, const char *rel, int depth)
 			free(child);
 			continue;
 		}
+		if (!utf8_ok((const unsigned char *)de->d_name)) {
+			char name[1024];
+			escaped(de->d_name, name, sizeof(name));
+			rc = ward_err(
+				WARD_EINPUT,
+				"%s/%s: file name is not valid UTF-8 (OMS names every file in "
+				"UTF-8); rename it or leave it out with --ignore-path",
+				dirpath, name);
+			free(child);
+			break;
+		}
 		full = ward_path_join(w->root, child);
 		if (full == NULL || lstat(full, &st) != 0) {
 			rc = full ? ward_err_io(full, "cannot stat") : -1;
@@ -208,7 +298,13 @@ walk_dir(struct walk *w, const char *rel, int depth)
 		} else if (S_ISLNK(st.st_mode)) {
 			is_link = 1;
 			if (stat(full, &st) != 0)
-				rc = ward_err_io(full, "broken symbolic link");
+				rc = errno == ELOOP ? ward_err(WARD_EINPUT,
+							       "%s: symbolic link cycle (it "
+							       "resolves to itself)",
+							       full)
+						    : ward_err_io(full, "broken symbolic link");
+			else
+				warn_outside(w, full);
 		}
 		if (rc == 0) {
 			if (S_ISDIR(st.st_mode))
@@ -249,6 +345,8 @@ oms_walk(const char *model, const struct ward_strv *ignores, int allow_symlinks,
 	if (S_ISLNK(st.st_mode) && (!allow_symlinks || stat(model, &st) != 0))
 		return ward_err(WARD_EINPUT, "%s: model path is a symbolic link", model);
 	*is_file = S_ISREG(st.st_mode);
+	if (realpath(model, w.root_real) == NULL)
+		w.root_real[0] = '\0';
 	if (S_ISREG(st.st_mode)) {
 		w.files = ward_calloc(1, sizeof(*w.files));
 		if (w.files == NULL)
@@ -264,7 +362,8 @@ oms_walk(const char *model, const struct ward_strv *ignores, int allow_symlinks,
 		oms_files_free(w.files, w.n);
 		return -1;
 	}
-	qsort(w.files, w.n, sizeof(*w.files), file_cmp);
+	if (w.n > 1) /* an empty directory has no array: qsort(NULL, 0) is undefined */
+		qsort(w.files, w.n, sizeof(*w.files), file_cmp);
 	*files = w.files;
 	*n = w.n;
 	return 0;

@@ -117,6 +117,7 @@ EOF
 	cat >"$T/root/ward/policy.json" <<'EOF'
 {"version": 1, "writable": ["/tmp", "/var/cache/app"],
  "models": [{"path": "/models/m", "key": "model.pub"}],
+ "landlock": {"tcp_bind": [8080]},
  "metrics": {"address": ":9090"}}
 EOF
 	chmod 1777 "$T/root/tmp"

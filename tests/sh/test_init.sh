@@ -98,7 +98,10 @@ rm -f "$MARK"
 run setpriv --reuid=$INIT_UID --regid=$INIT_UID --clear-groups "$WARD_INIT" --policy "$T/unread.json" --metrics off -- "${SERVER[@]}"
 [ "$RC" = 3 ] && [ ! -e "$MARK" ] && grep -q "secret.pub" <<<"$ERR" &&
 	pass "unreadable key: exit 3, named, server not started" || fail "unreadable key: exit $RC: $ERR"
-policy "$T/ok.json" "\"models\":[{\"path\":\"$T/model\",\"key\":\"model.pub\"}],\"metrics\":null"
+# The models here live on a writable mount: these policies loosen
+# read_only.models explicitly (the default refuses; tested below).
+LOOSE='"read_only":{"models":"landlock"}'
+policy "$T/ok.json" "\"models\":[{\"path\":\"$T/model\",\"key\":\"model.pub\"}],\"metrics\":null,$LOOSE"
 rm -f "$MARK"
 run "$WARD_INIT" --policy "$T/ok.json" -- /no/such/server
 [ "$RC" = 127 ] && grep -q '"event":"server_not_found"' <<<"$ERR" && pass "missing server binary: exit 127" || fail "missing server: $RC $ERR"
@@ -112,10 +115,56 @@ run "$WARD_INIT" --policy "$T/ok.json" --metrics nonsense -- /bin/true
 [ "$RC" = 2 ] && pass "--metrics with a bad address: exit 2" || fail "--metrics nonsense: $RC"
 policy "$T/rorefuse.json" '"read_only":{"root":"refuse"},"metrics":null'
 nothing_started 3 '"event":"root_writable"' "writable / with read_only.root refuse" --policy "$T/rorefuse.json"
-policy "$T/mrefuse.json" "\"models\":[{\"path\":\"$T/model\",\"key\":\"model.pub\"}],\"read_only\":{\"models\":\"refuse\"},\"metrics\":null"
-nothing_started 3 '"event":"model_writable"' "writable model mount with read_only.models refuse" --policy "$T/mrefuse.json"
-policy "$T/mcovered.json" "\"models\":[{\"path\":\"$T/model\",\"key\":\"model.pub\"}],\"writable\":[\"$T\"],\"metrics\":null"
+policy "$T/mdefault.json" "\"models\":[{\"path\":\"$T/model\",\"key\":\"model.pub\"}],\"metrics\":null"
+nothing_started 3 '"event":"model_writable"' "a model on a writable mount (the default refuses)" --policy "$T/mdefault.json"
+grep -q '"event":"policy_loosened".*"field":"read_only.models"' <(run "$WARD_INIT" --policy "$T/ok.json" -- /bin/true; echo "$ERR") &&
+	pass "read_only.models landlock is logged as a loosening" || fail "no policy_loosened line for read_only.models"
+policy "$T/mcovered.json" "\"models\":[{\"path\":\"$T/model\",\"key\":\"model.pub\"}],\"writable\":[\"$T\"],\"metrics\":null,$LOOSE"
 nothing_started 3 "not protected by Landlock" "model under a writable path (Landlock cannot protect it)" --policy "$T/mcovered.json"
+# On a read-only mount it starts; a writable mount beneath it (one file
+# bind-mounted read-write, a tmpfs over a subdirectory) is refused.
+in_ro() { # in_ro EXTRA-MOUNTS ARGS...: ward-init in a mount namespace, $T/model read-only
+	local extra=$1
+	shift
+	unshare --mount --propagation private -- sh -c "mount --bind '$T/model' '$T/model' &&
+		mount -o remount,bind,ro '$T/model' && $extra exec \"\$@\"" sh "$@"
+}
+rm -f "$MARK"
+run in_ro "" "$WARD_INIT" --policy "$T/mdefault.json" -- "${SERVER[@]}"
+[ "$RC" = 0 ] && [ -e "$MARK" ] && pass "a model on a read-only mount: the server starts" || fail "ro model: exit $RC: $(tail -2 <<<"$ERR")"
+rm -f "$MARK"
+rm -rf "$T/subrw" && cp -a "$T/model/sub" "$T/subrw" # the same bytes, on a writable mount
+run in_ro "mount --bind '$T/subrw' '$T/model/sub' &&" "$WARD_INIT" --policy "$T/mdefault.json" -- "${SERVER[@]}"
+[ "$RC" = 3 ] && [ ! -e "$MARK" ] && grep -q "\"event\":\"model_writable\",\"fields\":{\"path\":\"$T/model/sub\"" <<<"$ERR" &&
+	pass "a writable mount beneath a read-only model is found and refused" || fail "writable submount: exit $RC: $(tail -2 <<<"$ERR")"
+# A FIFO for a signature must not hang ward-init: refused at once.
+rm -rf "$T/mfifo" && cp -a "$T/model" "$T/mfifo" && rm "$T/mfifo/model.sig" && mkfifo "$T/mfifo/model.sig"
+policy "$T/mfifo.json" "\"models\":[{\"path\":\"$T/mfifo\",\"key\":\"model.pub\"}],\"metrics\":null,$LOOSE"
+rm -f "$MARK"
+run timeout 20 "$WARD_INIT" --policy "$T/mfifo.json" -- "${SERVER[@]}"
+[ "$RC" = 2 ] && [ ! -e "$MARK" ] && grep -q "not a regular file" <<<"$ERR" &&
+	pass "a FIFO model.sig: refused at once (exit 2), no hang" || fail "FIFO model.sig: exit $RC: $(tail -2 <<<"$ERR")"
+# Verification that does not finish within verify_timeout, and SIGTERM
+# while it runs: ward-init stops at once either way.
+head -c $((512 << 20)) /dev/zero >"$T/mbig.bin" 2>/dev/null
+WARD_PASSWORD=test "$WARD" model sign "$T/mbig.bin" --key "$T/signing.key" --signature "$T/mbig.sig" >/dev/null 2>&1
+chmod a+r "$T/mbig.bin" "$T/mbig.sig"
+policy "$T/mslow.json" "\"models\":[{\"path\":\"$T/mbig.bin\",\"signature\":\"$T/mbig.sig\",\"key\":\"model.pub\"}],\"metrics\":null,\"verify_threads\":1,\"verify_timeout\":1,$LOOSE"
+run "$WARD_INIT" --policy "$T/mslow.json" -- "${SERVER[@]}"
+if grep -q '"model_verified"' <<<"$ERR"; then
+	pass "verify_timeout: (512 MiB verified within 1 s here: the deadline was not reached)"
+else
+	[ "$RC" = 1 ] && grep -q "verify_timeout" <<<"$ERR" && pass "verify_timeout: exit 1 when verification takes longer" ||
+		fail "verify_timeout: exit $RC: $(tail -2 <<<"$ERR")"
+fi
+policy "$T/mslow2.json" "\"models\":[{\"path\":\"$T/mbig.bin\",\"signature\":\"$T/mbig.sig\",\"key\":\"model.pub\"}],\"metrics\":null,\"verify_threads\":1,$LOOSE"
+start_init "$T/vs.log" --policy "$T/mslow2.json" -- "${SERVER[@]}"
+sleep 0.1
+kill -TERM "$IPID"
+wait_exit "$IPID" 5
+[ "$RC" = 143 ] && grep -q '"stopped_before_start"' "$T/vs.log" && ! pgrep -f "ward-init --policy $T/mslow2.json" >/dev/null &&
+	pass "SIGTERM during model verification: exit 143 at once, the verifier gone" || fail "SIGTERM during verification: $RC $(tail -2 "$T/vs.log")"
+rm -f "$T/mbig.bin"
 
 # ---- model verification at start -----------------------------------------
 rm -f "$MARK"
@@ -136,7 +185,7 @@ import sys
 p, off = sys.argv[1], int(sys.argv[2]); b = bytearray(open(p, 'rb').read()); b[off] ^= 1
 open(p, 'wb').write(bytes(b))
 PY
-	policy "$T/m2.json" "\"models\":[{\"path\":\"$T/m2\",\"key\":\"model.pub\"}],\"metrics\":null"
+	policy "$T/m2.json" "\"models\":[{\"path\":\"$T/m2\",\"key\":\"model.pub\"}],\"metrics\":null,$LOOSE"
 	rm -f "$MARK"
 	run "$WARD_INIT" --policy "$T/m2.json" -- "${SERVER[@]}"
 	if [ "$RC" = 1 ] && [ ! -e "$MARK" ] && grep -q "\"resource\":\"$target\",\"verdict\":\"mismatch\"" <<<"$ERR"; then
@@ -218,13 +267,14 @@ run "$WARD_INIT" --policy "$T/plain.json" -- /bin/sh -c '/bin/true && echo ran'
 policy "$T/allow.json" '"metrics":null,"exec":{"allow":["/bin/true"]}'
 run "$WARD_INIT" --policy "$T/allow.json" -- /bin/sh -c '/bin/true && echo ran-true; /bin/ls / >/dev/null 2>&1 && echo ran-ls; exit 0'
 grep -q ran-true <<<"$OUT" && ! grep -q ran-ls <<<"$OUT" &&
-	grep -q '"event":"exec_allowed".*"binary":"/bin/true"' <<<"$ERR" && grep -q '"event":"exec_denied".*"binary":"/bin/ls"' <<<"$ERR" &&
-	pass "exec.allow: the listed binary runs, another is refused, both logged" || fail "exec.allow: $OUT $ERR"
+	grep -q '"event":"exec_allowed","fields":{"binary":"/usr/bin/true"' <<<"$ERR" &&
+	grep -q '"event":"exec_denied","fields":{"binary":"/bin/ls","why":"refused by the kernel' <<<"$ERR" &&
+	pass "exec.allow: the listed binary runs (logged as the kernel ran it), another is refused, both logged" || fail "exec.allow: $OUT $ERR"
 # The ELF loader is executable (it must be, to load /bin/true), but running
-# it directly is another exec the gate refuses.
+# it directly is seen after the exec, before its first instruction: killed.
 run "$WARD_INIT" --policy "$T/allow.json" -- /bin/sh -c '/lib64/ld-linux-x86-64.so.2 /bin/true && echo ran-loader'
-! grep -q ran-loader <<<"$OUT" && grep -q '"event":"exec_denied".*"binary":"/lib64/ld-linux-x86-64.so.2"' <<<"$ERR" &&
-	pass "exec.allow: running the ELF loader directly is refused" || fail "loader run directly: $OUT"
+! grep -q ran-loader <<<"$OUT" && grep -q '"event":"exec_denied","fields":{"binary":"[^"]*/ld-linux-x86-64.so.2","why":"the loader run as a program"' <<<"$ERR" &&
+	pass "exec.allow: running the ELF loader directly is killed before it runs" || fail "loader run directly: $OUT $ERR"
 # Landlock holds the same list: even a path the gate was shown differently
 # (a symlink elsewhere) only executes the allowed file.
 ln -sf /bin/true "$T/true-link"

@@ -427,7 +427,7 @@ test_k8s(void **state)
 	assert_int_equal(deploy_set_repository(&t, "registry.example/ai/torch", NULL), 0);
 	docs = deploy_k8s(&t, &o);
 	assert_non_null(docs);
-	assert_int_equal(json_array_size(docs), 5);
+	assert_int_equal(json_array_size(docs), 6);
 	json_t *d = json_array_get(docs, 0), *c = at(d, "spec.template.spec.containers.0");
 	assert_string_equal(json_string_value(at(d, "kind")), "Deployment");
 	assert_int_equal(json_integer_value(at(d, "spec.replicas")), 2);
@@ -455,16 +455,35 @@ test_k8s(void **state)
 			    "mlp-weights");
 	assert_true(json_is_true(at(c, "volumeMounts.2.readOnly")));
 	assert_string_equal(json_string_value(at(json_array_get(docs, 1), "kind")), "Service");
-	assert_string_equal(json_string_value(at(json_array_get(docs, 2), "kind")),
-			    "NetworkPolicy");
-	assert_string_equal(json_string_value(at(json_array_get(docs, 3), "kind")),
-			    "ClusterImagePolicy");
+	/* Ingress only to the declared ports and the (moved) metrics port. */
+	json_t *ing = json_array_get(docs, 2);
+	assert_string_equal(json_string_value(at(ing, "kind")), "NetworkPolicy");
+	assert_string_equal(json_string_value(at(ing, "spec.policyTypes.0")), "Ingress");
+	json_t *ports = at(ing, "spec.ingress.0.ports");
+	assert_true(json_array_size(ports) >= 1);
+	assert_int_equal(json_integer_value(at(ports, "0.port")), t.ports[0].port);
+	assert_int_equal(
+		json_integer_value(at(json_array_get(ports, json_array_size(ports) - 1), "port")),
+		9090);
+	assert_string_equal(json_string_value(at(json_array_get(docs, 3), "spec.policyTypes.0")),
+			    "Egress");
 	assert_string_equal(json_string_value(at(json_array_get(docs, 4), "kind")),
+			    "ClusterImagePolicy");
+	assert_string_equal(json_string_value(at(json_array_get(docs, 5), "kind")),
 			    "ClusterPolicy");
-	assert_string_equal(json_string_value(at(json_array_get(docs, 4),
+	assert_string_equal(json_string_value(at(json_array_get(docs, 5),
 						 "spec.rules.0.verifyImages.0.imageReferences.0")),
 			    "registry.example/ai/torch@*");
 	json_decref(docs);
+	/* --any-ingress: no ingress policy. */
+	o.any_ingress = 1;
+	docs = deploy_k8s(&t, &o);
+	assert_non_null(docs);
+	assert_int_equal(json_array_size(docs), 5);
+	assert_string_equal(json_string_value(at(json_array_get(docs, 2), "spec.policyTypes.0")),
+			    "Egress");
+	json_decref(docs);
+	o.any_ingress = 0;
 
 	/* A docker-archive has no manifest digest until given one. */
 	t.manifest_digest[0] = '\0';

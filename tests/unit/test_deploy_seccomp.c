@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
+#include <sys/resource.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -26,9 +29,13 @@
 #include "seccomp_bpf.h"
 #include "bpf_run.h"
 
-#define INIT_PID 1
-#define INIT_PGID 1
+#define MFD_EXEC_ 0x10
 
+static const struct sc_params params = {.protected_pids = {1},
+					.nprotected = 1,
+					.init_pgid = 1,
+					.token = {0x1234, 0x5678, 0x9abc},
+					.tcp_gate = 1};
 
 /* libseccomp's semantics for one rule's comparisons (64-bit arguments). */
 static int
@@ -130,7 +137,7 @@ profile_eval(const json_t *prof, const char *name, const uint64_t *args)
 static json_t *
 ward_profile(void)
 {
-	json_t *init = sc_oci_profile(), *prof = deploy_seccomp_profile(init, "amd64");
+	json_t *init = sc_oci_profile(&params), *prof = deploy_seccomp_profile(init, "amd64", NULL);
 
 	json_decref(init);
 	assert_non_null(prof);
@@ -172,14 +179,14 @@ test_shape(void **state)
 	compiled = NULL;
 	json_decref(prof);
 
-	json_t *init = sc_oci_profile();
-	prof = deploy_seccomp_profile(init, "arm64");
+	json_t *init = sc_oci_profile(&params);
+	prof = deploy_seccomp_profile(init, "arm64", NULL);
 	assert_string_equal(
 		json_string_value(json_array_get(json_object_get(prof, "architectures"), 0)),
 		"SCMP_ARCH_AARCH64");
 	compiled = NULL;
 	json_decref(prof);
-	assert_null(deploy_seccomp_profile(init, "s390x"));
+	assert_null(deploy_seccomp_profile(init, "s390x", NULL));
 	json_decref(init);
 }
 
@@ -230,17 +237,31 @@ static const uint64_t vals[] = {
 static const uint64_t vals3[] = {0, 9, S_IFCHR | 0644, S_IFBLK | 0600, S_IFIFO | 0600};
 #define NVALS3 (sizeof(vals3) / sizeof(*vals3))
 
-/* Rules that need ward-init's pid (signals to PID 1) or that ward-init
- * applies to itself first (RLIMIT_CORE), and the exec gate, which must
+/* Rules that need ward-init's pid (signals to PID 1, file owners that
+ * would be signalled) or what only ward-init probes (Landlock's signal
+ * scoping), or that ward-init applies to itself first (RLIMIT_CORE), and
+ * the exec gate, which must
  * let the server start: the profile leaves them to ward-init, as
  * ward-init's own profile does. */
 static int
 left_to_init(const char *name)
 {
-	static const char *const names[] = {
-		"execve",    "execveat",	"kill",	      "tkill",
-		"tgkill",    "rt_sigqueueinfo", "pidfd_open", "rt_tgsigqueueinfo",
-		"setrlimit", "prlimit64"};
+	static const char *const names[] = {"execve",
+					    "execveat",
+					    "kill",
+					    "tkill",
+					    "tgkill",
+					    "rt_sigqueueinfo",
+					    "pidfd_open",
+					    "setpgid",
+					    "setsid",
+					    "pidfd_send_signal",
+					    "rt_tgsigqueueinfo",
+					    "setrlimit",
+					    "seccomp",
+					    "prlimit64",
+					    "fcntl",
+					    "ioctl"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
 		if (strcmp(name, names[i]) == 0)
 			return 1;
@@ -255,7 +276,7 @@ test_never_weaker_than_init(void **state)
 	json_t *prof = ward_profile();
 	size_t checked = 0, names = 0;
 
-	assert_int_equal(sc_build(&prog, INIT_PID, INIT_PGID), 0);
+	assert_int_equal(sc_build(&prog, &params), 0);
 	for (int nr = 0; nr < 512; nr++) {
 		int idx = sc_deny_index(nr);
 		const char *name;
@@ -275,6 +296,14 @@ test_never_weaker_than_init(void **state)
 					memcpy(d.args, args, sizeof(args));
 					v = bpf_run(&prog, &d) & SECCOMP_RET_ACTION_FULL;
 					if (v == SECCOMP_RET_ALLOW)
+						continue;
+					/* The gate makes these itself (a sealed memfd, a
+					 * filtered socket) or admits the caller's own
+					 * threads: not a refusal. */
+					pid_t target;
+					int h = sc_handler(nr, args, &target);
+					if (v == SECCOMP_RET_USER_NOTIF &&
+					    (h == SC_H_MEMFD || h == SC_H_SOCKET || h == SC_H_SELF))
 						continue;
 					checked++;
 					if (profile_eval(prof, name, args) == 0)
@@ -311,9 +340,10 @@ test_needed_calls_allowed(void **state)
 		{"clone", SIGCHLD, 0, 0},
 		{"clone", CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD, 0, 0},
 		{"socket", AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0},
-		{"socket", AF_INET6, SOCK_DGRAM, 0},
-		{"socket", AF_UNIX, SOCK_SEQPACKET, 0},
-		{"socket", AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0},
+		{"socket", AF_INET6, SOCK_STREAM, 0},
+		{"socketpair", AF_UNIX, SOCK_STREAM, 0},
+		{"memfd_create", 0, MFD_CLOEXEC | MFD_ALLOW_SEALING, 0},
+		{"prlimit64", 0, RLIMIT_NOFILE, 0},
 		{"prctl", PR_SET_DUMPABLE, 0, 0},
 		{"prctl", PR_SET_NO_NEW_PRIVS, 1, 0},
 		{"prctl", PR_CAPBSET_DROP, 5, 0},
@@ -335,6 +365,52 @@ test_needed_calls_allowed(void **state)
 				 (unsigned long long)ok[i].a0, (unsigned long long)ok[i].a1,
 				 (unsigned long long)ok[i].a2);
 	}
+	/* Refused unless the policy's network names them; then allowed. */
+	struct {
+		uint64_t a0, a1, a2;
+	} net[] = {{AF_INET6, SOCK_DGRAM, 0},
+		   {AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP},
+		   {AF_UNIX, SOCK_SEQPACKET, 0},
+		   {AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0}};
+	struct deploy_net all = {1, 1, 1};
+	json_t *init = sc_oci_profile(&params),
+	       *open_prof = deploy_seccomp_profile(init, "amd64", &all);
+	for (size_t i = 0; i < sizeof(net) / sizeof(*net); i++) {
+		uint64_t args[6] = {net[i].a0, net[i].a1, net[i].a2, 0, 0, 0};
+		assert_int_equal(profile_eval(prof, "socket", args), EPERM);
+		assert_int_equal(profile_eval(open_prof, "socket", args), 0);
+		compiled = NULL;
+	}
+	/* Never: MPTCP, SCTP, raw, packet, vsock, an executable memfd, exec of
+	 * a descriptor, another process's limits. */
+	struct {
+		const char *name;
+		uint64_t a[6];
+	} never[] = {
+		{"socket", {AF_INET, SOCK_STREAM, 262}},
+		{"socket", {AF_INET6, SOCK_STREAM, 132}},
+		{"socket", {AF_INET, SOCK_RAW, 1}},
+		{"socket", {17, SOCK_DGRAM, 0}},
+		{"socket", {40, SOCK_STREAM, 0}},
+		{"memfd_create", {0, MFD_EXEC_, 0}},
+		{"execveat", {3, 0, 0, 0, 0x1000}},
+		{"prlimit64", {1, RLIMIT_CPU, 8}},
+		{"sched_setaffinity", {1, 8, 0}},
+		{"setpriority", {2 /* PRIO_USER */, 0, 19}},
+		{"ioprio_set", {3 /* WHO_USER */, 0, 0}},
+		{"socketpair", {AF_INET, SOCK_STREAM, 0}},
+	};
+	for (size_t i = 0; i < sizeof(never) / sizeof(*never); i++) {
+		compiled = NULL;
+		if (profile_eval(open_prof, never[i].name, never[i].a) == 0)
+			fail_msg("%s(%#llx, %#llx, %#llx) is allowed", never[i].name,
+				 (unsigned long long)never[i].a[0],
+				 (unsigned long long)never[i].a[1],
+				 (unsigned long long)never[i].a[2]);
+	}
+	compiled = NULL;
+	json_decref(open_prof);
+	json_decref(init);
 	/* clone3: ENOSYS, so libc falls back to clone. */
 	uint64_t none[6] = {0};
 	assert_int_equal(profile_eval(prof, "clone3", none), ENOSYS);
@@ -356,7 +432,7 @@ test_follows_init_table(void **state)
 	init = json_pack("{s:s,s:[{s:[s,s],s:s,s:i}]}", "defaultAction", "SCMP_ACT_ALLOW",
 			 "syscalls", "names", "read", "futex", "action", "SCMP_ACT_ERRNO",
 			 "errnoRet", 1);
-	prof = deploy_seccomp_profile(init, "amd64");
+	prof = deploy_seccomp_profile(init, "amd64", NULL);
 	assert_non_null(prof);
 	assert_int_equal(profile_eval(prof, "read", none), EPERM);
 	assert_int_equal(profile_eval(prof, "write", none), 0);
@@ -367,17 +443,17 @@ test_follows_init_table(void **state)
 	init = json_pack("{s:s,s:[{s:[s],s:s,s:i,s:[{s:i,s:i,s:s}]}]}", "defaultAction",
 			 "SCMP_ACT_ALLOW", "syscalls", "names", "write", "action", "SCMP_ACT_ERRNO",
 			 "errnoRet", 1, "args", "index", 0, "value", 2, "op", "SCMP_CMP_EQ");
-	assert_null(deploy_seccomp_profile(init, "amd64"));
+	assert_null(deploy_seccomp_profile(init, "amd64", NULL));
 	assert_non_null(strstr(ward_errmsg(), "write"));
 	json_decref(init);
 
 	init = json_pack("{s:s,s:[]}", "defaultAction", "SCMP_ACT_ERRNO", "syscalls");
-	assert_null(deploy_seccomp_profile(init, "amd64"));
+	assert_null(deploy_seccomp_profile(init, "amd64", NULL));
 	json_decref(init);
 
 	/* Every call ward-init's profile denies outright is refused. */
-	init = sc_oci_profile();
-	prof = deploy_seccomp_profile(init, "amd64");
+	init = sc_oci_profile(&params);
+	prof = deploy_seccomp_profile(init, "amd64", NULL);
 	json_t *r, *nm;
 	size_t k, j, n = 0;
 	json_array_foreach(json_object_get(init, "syscalls"), k, r)

@@ -139,14 +139,18 @@ test_resolve(void **state)
 	assert_non_null(r);
 	free(r);
 
-	struct ward_strv files = {0};
+	struct ward_strv files = {0}, loaders = {0};
 	int unreadable;
-	assert_int_equal(exe_chain(path, &files, &unreadable), 0);
+	assert_int_equal(exe_chain(path, &files, &loaders, &unreadable), 0);
 	assert_false(unreadable);
-	assert_true(files.n >= 2); /* the script, /bin/true, maybe its loader */
+	assert_int_equal(files.n, 3); /* the script, /bin/true, its loader */
 	assert_string_equal(files.v[0], path);
 	assert_string_equal(files.v[1], "/bin/true");
+	/* the loader is named apart: the gate never admits it as a program */
+	assert_int_equal(loaders.n, 1);
+	assert_string_equal(loaders.v[0], files.v[2]);
 	ward_strv_free(&files);
+	ward_strv_free(&loaders);
 	unlink(path);
 	rmdir(dir);
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "metrics.h"
+#include "sample.h"
 #include "seccomp_bpf.h"
 
 static void
@@ -124,7 +125,10 @@ test_render(void **state)
 	st.server_up = 1;
 	st.server_pid = 1;
 	st.server_dumpable = 0;
-	n = metrics_render(&st, &ps, 1 << 20, 3500000000u, out, sizeof(out));
+	st.server = ps;
+	st.init_rss_bytes = 1 << 20;
+	struct http_stats hs = {.code = {[HTTP_SLOT_200] = 7}, .evicted = 4};
+	n = metrics_render(&st, &hs, 3500000000u, out, sizeof(out));
 	assert_true(n > 0 && n == strlen(out));
 	assert_int_equal(out[n - 1], '\n');
 	assert_non_null(strstr(out, "ward_build_info{version=\"" WARD_VERSION "\"} 1\n"));
@@ -144,12 +148,24 @@ test_render(void **state)
 	/* Each family has one HELP and one TYPE line. */
 	assert_int_equal(count(out, "# TYPE ward_seccomp_denied_total counter\n"), 1);
 	assert_int_equal(count(out, "# HELP "), count(out, "# TYPE "));
+	assert_non_null(strstr(out, "ward_http_requests_total{code=\"200\"} 7\n"));
+	assert_non_null(strstr(out, "ward_http_connections_rejected_total 4\n"));
+	assert_non_null(strstr(out, "ward_init_resident_memory_bytes 1048576\n"));
 	/* Too small a buffer: nothing, never a cut text. */
-	assert_int_equal(metrics_render(&st, &ps, 0, 3500000000u, out, 200), 0);
+	assert_int_equal(metrics_render(&st, &hs, 3500000000u, out, 200), 0);
 	/* Without a server sample, no server process families. */
-	n = metrics_render(&st, NULL, 0, 3500000000u, out, sizeof(out));
+	memset(&st.server, 0, sizeof(st.server));
+	n = metrics_render(&st, &hs, 3500000000u, out, sizeof(out));
 	assert_true(n > 0);
 	assert_null(strstr(out, "ward_server_threads"));
+	/* A state page with counts past its tables (the helper did not write
+	 * it) renders within bounds, names cut at their slot. */
+	st.nexec = 1u << 30;
+	st.nmodels = 1u << 30;
+	memset(st.exec[0].name, 'x', sizeof(st.exec[0].name));
+	n = metrics_render(&st, &hs, 3500000000u, out, sizeof(out));
+	assert_true(n > 0);
+	assert_non_null(strstr(out, "binary=\"xxxxxxxx"));
 }
 
 int

@@ -33,8 +33,20 @@ test_defaults_round_trip(void **state)
 	assert_string_equal(d.metrics, "127.0.0.1:9090");
 	assert_int_equal(d.exec_allow.n, 0);
 	assert_int_equal(d.ro_root, POLICY_WARN);
-	assert_int_equal(d.ro_models, POLICY_LANDLOCK);
-	assert_false(d.tcp_bind.restricted);
+	/* Secure by default: models on read-only mounts, Landlock required, no
+	 * TCP bind or connect, no UDP/unix/netlink sockets, SIGKILL 10 s after
+	 * SIGTERM, the server's output off ward-init's log stream. */
+	assert_int_equal(d.ro_models, POLICY_REFUSE);
+	assert_true(d.landlock_required);
+	assert_true(d.tcp_bind.restricted);
+	assert_int_equal(d.tcp_bind.n, 0);
+	assert_true(d.tcp_connect.restricted);
+	assert_int_equal(d.tcp_connect.n, 0);
+	assert_false(d.net_udp || d.net_unix || d.net_netlink);
+	assert_int_equal(d.stop_timeout, 10);
+	assert_int_equal(d.verify_timeout, 600);
+	assert_false(d.deny_write_execute);
+	assert_int_equal(d.server_output, OUTPUT_STDOUT);
 	/* The minimal document means the defaults; printing and re-reading
 	 * the result changes nothing. */
 	assert_int_equal(parse("{\"version\":1}", &p), 0);
@@ -69,6 +81,9 @@ test_full_policy(void **state)
 		"\"read_only\":{\"root\":\"refuse\",\"models\":\"warn\"},"
 		"\"landlock\":{\"required\":true,\"tcp_bind\":[8080,80],\"tcp_connect\":[]},"
 		"\"metrics\":{\"address\":\"[::1]:9100\"},\"signals\":{\"forward\":\"process\"},"
+		"\"network\":{\"udp\":true,\"netlink\":true},\"stop_timeout\":3,"
+		"\"verify_timeout\":60,\"memory\":{\"deny_write_execute\":true},"
+		"\"server_output\":\"inherit\","
 		"\"dumpable\":\"refuse\",\"log_level\":\"debug\"}";
 	struct policy p;
 
@@ -102,6 +117,11 @@ test_full_policy(void **state)
 	assert_int_equal(p.forward, FORWARD_PROCESS);
 	assert_int_equal(p.dumpable, POLICY_REFUSE);
 	assert_int_equal(p.log_level, WARD_LOG_DEBUG);
+	assert_true(p.net_udp && p.net_netlink && !p.net_unix);
+	assert_int_equal(p.stop_timeout, 3);
+	assert_int_equal(p.verify_timeout, 60);
+	assert_true(p.deny_write_execute);
+	assert_int_equal(p.server_output, OUTPUT_INHERIT);
 	/* Keys come back relative to keys_dir. */
 	json_t *j = policy_to_json(&p);
 	assert_string_equal(json_string_value(json_object_get(
@@ -162,6 +182,13 @@ test_errors(void **state)
 		"{\"version\":1,\"models\":[{\"path\":\"/m\",\"key\":\"k\",\"ignore\":[\"/x\"]}]}",
 		"ignore");
 	expect_error("{\"version\":1,\"landlock\":{\"tcp_bind\":[70000]}}", "out of range");
+	expect_error("{\"version\":1,\"network\":{\"udp\":1}}", "network.udp is not a boolean");
+	expect_error("{\"version\":1,\"network\":{\"sctp\":true}}", "unknown field \"sctp\"");
+	expect_error("{\"version\":1,\"stop_timeout\":-1}", "stop_timeout");
+	expect_error("{\"version\":1,\"verify_timeout\":0}", "verify_timeout");
+	expect_error("{\"version\":1,\"memory\":{\"deny_write_execute\":\"yes\"}}",
+		     "memory.deny_write_execute");
+	expect_error("{\"version\":1,\"server_output\":\"stderr\"}", "server_output");
 	expect_error("{\"version\":1,\"landlock\":{\"tcp_bind\":[80,80]}}", "twice");
 	expect_error("{\"version\":1,\"landlock\":{\"tcp_bind\":8080}}", "tcp_bind");
 	expect_error("{\"version\":1,\"landlock\":{\"required\":1}}", "boolean");

@@ -1,6 +1,6 @@
-/* serve.c: a small, bounded HTTP/1.1 server for /metrics and /healthz. */
+/* serve.c: a small, bounded, unstarvable HTTP/1.1 server for /metrics and
+ * /healthz (see serve.h). */
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -11,29 +11,35 @@
 #include <unistd.h>
 
 #include "http.h"
-#include "metrics.h"
 #include "policy.h"
 #include "serve.h"
 
 #define OUT_MAX (METRICS_MAX + 512)
+#define SAMPLE_MAX_AGE_NS 250000000ull
 
 struct conn {
 	int fd; /* -1: free slot */
-	char in[HTTP_MAX_REQUEST];
+	char *in;
 	size_t inlen;
-	char *out; /* allocated once per slot, reused */
+	char *out;
 	size_t outlen, outoff;
 	int close_after;
 	int linger;   /* close after an error answer: drain the input first */
 	int draining; /* answered an error: discard input until EOF, then close */
-	uint64_t deadline_ns;
+	int waiting;  /* a /metrics request waits for a fresh sample */
+	int head, keep_alive;
+	uint32_t peer;
+	uint64_t born_ns, deadline_ns;
 };
 
 struct serve {
-	int lfd, ep;
-	uint64_t tag;
-	struct init_state *st;
+	struct serve_args a;
+	int max, n;
 	struct conn c[SERVE_MAX_CONNS];
+	struct http_stats hs;
+	int waiting;
+	uint64_t sample_asked_ns, sample_at_ns;
+	struct init_state snap;
 	char body[METRICS_MAX];
 };
 
@@ -51,7 +57,7 @@ serve_listen(const char *addr)
 	if (fd < 0)
 		return ward_errno(WARD_EENV, "metrics listener %s", addr);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)sa, len) != 0 || listen(fd, 64) != 0) {
+	if (bind(fd, (struct sockaddr *)sa, len) != 0 || listen(fd, 4096) != 0) {
 		ward_errno(WARD_EENV, "metrics listener %s: cannot listen", addr);
 		close(fd);
 		return -1;
@@ -60,20 +66,19 @@ serve_listen(const char *addr)
 }
 
 struct serve *
-serve_new(int lfd, int ep, uint64_t tag, struct init_state *st)
+serve_new(const struct serve_args *a)
 {
 	struct serve *s = ward_calloc(1, sizeof(*s));
-	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = a->tag};
 
 	if (s == NULL)
 		return NULL;
-	s->lfd = lfd;
-	s->ep = ep;
-	s->tag = tag;
-	s->st = st;
+	s->a = *a;
+	s->max =
+		a->max_conns > 0 && a->max_conns < SERVE_MAX_CONNS ? a->max_conns : SERVE_MAX_CONNS;
 	for (int i = 0; i < SERVE_MAX_CONNS; i++)
 		s->c[i].fd = -1;
-	if (epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) != 0) {
+	if (epoll_ctl(a->epoll_fd, EPOLL_CTL_ADD, a->listen_fd, &ev) != 0) {
 		free(s);
 		ward_errno(WARD_EENV, "epoll");
 		return NULL;
@@ -81,70 +86,42 @@ serve_new(int lfd, int ep, uint64_t tag, struct init_state *st)
 	return s;
 }
 
+const struct http_stats *
+serve_stats(const struct serve *s)
+{
+	return &s->hs;
+}
+
 static void
 conn_close(struct serve *s, struct conn *c)
 {
-	epoll_ctl(s->ep, EPOLL_CTL_DEL, c->fd, NULL);
+	epoll_ctl(s->a.epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
 	close(c->fd);
+	free(c->in);
+	free(c->out);
+	s->waiting -= c->waiting;
+	memset(c, 0, sizeof(*c));
 	c->fd = -1;
-	c->inlen = c->outlen = c->outoff = 0;
-	c->close_after = c->draining = c->linger = 0;
-}
-
-static int
-slot_of(const struct serve *s, const struct conn *c)
-{
-	return (int)(c - s->c);
+	s->n--;
 }
 
 static void
 want(struct serve *s, struct conn *c, uint32_t events)
 {
-	struct epoll_event ev = {.events = events,
-				 .data.u64 = s->tag + 1 + (uint64_t)slot_of(s, c)};
+	struct epoll_event ev = {.events = events, .data.u64 = s->a.tag + 1 + (uint64_t)(c - s->c)};
 
-	epoll_ctl(s->ep, EPOLL_CTL_MOD, c->fd, &ev);
-}
-
-static uint64_t
-self_rss(void)
-{
-	char buf[128];
-	unsigned long long size, rss;
-	int fd = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	if (sscanf(buf, "%llu %llu", &size, &rss) != 2)
-		return 0;
-	return rss * (uint64_t)sysconf(_SC_PAGESIZE);
+	epoll_ctl(s->a.epoll_fd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
 static int
 slot_for_code(int code)
 {
-	switch (code) {
-	case 200:
-		return HTTP_SLOT_200;
-	case 400:
-		return HTTP_SLOT_400;
-	case 404:
-		return HTTP_SLOT_404;
-	case 405:
-		return HTTP_SLOT_405;
-	case 408:
-		return HTTP_SLOT_408;
-	case 413:
-		return HTTP_SLOT_413;
-	default:
-		return HTTP_SLOT_503;
-	}
+	static const int codes[HTTP_SLOTS] = {200, 400, 404, 405, 408, 413, 503};
+
+	for (int i = 0; i < HTTP_SLOTS; i++)
+		if (codes[i] == code)
+			return i;
+	return HTTP_SLOT_503;
 }
 
 /* Queue a response on c (after anything already pending). */
@@ -157,7 +134,7 @@ respond(struct serve *s, struct conn *c, int code, const char *ctype, const char
 
 	if (head_only)
 		blen = 0;
-	s->st->http[slot_for_code(code)]++;
+	s->hs.code[slot_for_code(code)]++;
 	if (c->out == NULL && (c->out = malloc(OUT_MAX)) == NULL) {
 		c->close_after = 1;
 		return;
@@ -174,28 +151,45 @@ respond(struct serve *s, struct conn *c, int code, const char *ctype, const char
 }
 
 static void
+answer_metrics(struct serve *s, struct conn *c)
+{
+	size_t n;
+
+	/* A snapshot of PID 1's page: it may change while we render. */
+	memcpy(&s->snap, s->a.st, sizeof(s->snap));
+	n = metrics_render(&s->snap, &s->hs, ward_now_ns(), s->body, sizeof(s->body));
+	if (n == 0)
+		respond(s, c, 503, "text/plain", "metrics too large\n", 18, c->head, c->keep_alive);
+	else
+		respond(s, c, 200, "text/plain; version=0.0.4; charset=utf-8", s->body, n, c->head,
+			c->keep_alive);
+}
+
+static void
 handle_request(struct serve *s, struct conn *c, const struct http_req *r)
 {
 	int head = r->method == HTTP_HEAD;
 
+	c->head = head;
+	c->keep_alive = r->keep_alive;
 	if (r->method == HTTP_OTHER) {
 		respond(s, c, 405, "text/plain", "method not allowed\n", 19, 0, r->keep_alive);
 	} else if (strcmp(r->path, "/metrics") == 0) {
-		struct proc_sample ps, *psp = NULL;
-		if (s->st->server_up && s->st->server_pid > 0) {
-			proc_sample_read(s->st->server_pid, &ps);
-			psp = &ps;
+		uint64_t now = ward_now_ns();
+		if (s->a.ask_sample == NULL || now - s->sample_at_ns < SAMPLE_MAX_AGE_NS) {
+			answer_metrics(s, c);
+			return;
 		}
-		size_t n = metrics_render(s->st, psp, self_rss(), ward_now_ns(), s->body,
-					  sizeof(s->body));
-		if (n == 0)
-			respond(s, c, 503, "text/plain", "metrics too large\n", 18, head,
-				r->keep_alive);
-		else
-			respond(s, c, 200, "text/plain; version=0.0.4; charset=utf-8", s->body, n,
-				head, r->keep_alive);
+		/* Wait (briefly, without blocking anyone) for PID 1 to read
+		 * the server's /proc numbers afresh. */
+		if (s->waiting == 0 || now - s->sample_asked_ns > SAMPLE_MAX_AGE_NS) {
+			s->sample_asked_ns = now;
+			s->a.ask_sample(s->a.ctx);
+		}
+		c->waiting = 1;
+		s->waiting++;
 	} else if (strcmp(r->path, "/healthz") == 0) {
-		if (s->st->server_up)
+		if (s->a.st->server_up)
 			respond(s, c, 200, "text/plain", "ok\n", 3, head, r->keep_alive);
 		else
 			respond(s, c, 503, "text/plain", "server not running\n", 19, head,
@@ -225,6 +219,8 @@ flush(struct serve *s, struct conn *c)
 		c->outoff += (size_t)w;
 	}
 	c->outoff = c->outlen = 0;
+	free(c->out);
+	c->out = NULL;
 	if (c->close_after && !c->linger) {
 		conn_close(s, c);
 		return -1;
@@ -252,7 +248,7 @@ process(struct serve *s, struct conn *c)
 		struct http_req r;
 		int rc;
 
-		if (c->outlen > 0 || c->close_after)
+		if (c->outlen > 0 || c->close_after || c->waiting)
 			break; /* one response at a time keeps pipelined answers in order */
 		rc = http_parse(c->in, c->inlen, &r);
 		if (rc == HTTP_INCOMPLETE)
@@ -268,7 +264,9 @@ process(struct serve *s, struct conn *c)
 		handle_request(s, c, &r);
 		memmove(c->in, c->in + r.consumed, c->inlen - r.consumed);
 		c->inlen -= r.consumed;
-		c->deadline_ns = ward_now_ns() + (uint64_t)SERVE_TIMEOUT_MS * 1000000u;
+		c->deadline_ns = ward_now_ns() + (uint64_t)SERVE_IDLE_MS * 1000000u;
+		if (c->waiting)
+			return;
 		if (flush(s, c) != 0)
 			return;
 	}
@@ -276,30 +274,100 @@ process(struct serve *s, struct conn *c)
 		flush(s, c);
 }
 
+void
+serve_sampled(struct serve *s)
+{
+	s->sample_at_ns = ward_now_ns();
+	for (int i = 0; i < SERVE_MAX_CONNS && s->waiting > 0; i++) {
+		struct conn *c = &s->c[i];
+		if (c->fd < 0 || !c->waiting)
+			continue;
+		c->waiting = 0;
+		s->waiting--;
+		answer_metrics(s, c);
+		if (flush(s, c) == 0)
+			process(s, c);
+	}
+}
+
+/* Close the connection that has waited longest without a request in
+ * progress (from peer, when peer != 0), to make room.  0 when none. */
+static int
+evict(struct serve *s, uint32_t peer)
+{
+	struct conn *victim = NULL;
+
+	for (int i = 0; i < SERVE_MAX_CONNS; i++) {
+		struct conn *c = &s->c[i];
+		if (c->fd < 0 || c->waiting || c->outlen > 0 || (peer != 0 && c->peer != peer))
+			continue;
+		if (victim == NULL || c->born_ns < victim->born_ns)
+			victim = c;
+	}
+	if (victim == NULL)
+		return 0;
+	s->hs.evicted++;
+	conn_close(s, victim);
+	return 1;
+}
+
+static uint32_t
+peer_of(const struct sockaddr_storage *sa)
+{
+	const unsigned char *p;
+	size_t n;
+	uint32_t h = 2166136261u;
+
+	if (sa->ss_family == AF_INET) {
+		p = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
+		n = 4;
+	} else {
+		p = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		n = 8; /* a /64 is one peer */
+	}
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h | 1;
+}
+
 static void
 accept_all(struct serve *s)
 {
 	for (;;) {
-		int fd = accept4(s->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC), i, one = 1;
+		struct sockaddr_storage sa;
+		socklen_t salen = sizeof(sa);
+		int fd = accept4(s->a.listen_fd, (struct sockaddr *)&sa, &salen,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC),
+		    i, one = 1, same = 0;
+		uint32_t peer;
+
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE) && evict(s, 0))
+			continue;
 		if (fd < 0)
 			return; /* EAGAIN, or a transient error: try on the next event */
-		for (i = 0; i < SERVE_MAX_CONNS && s->c[i].fd >= 0; i++)
-			;
-		if (i == SERVE_MAX_CONNS) {
-			s->st->http_rejected++;
-			close(fd);
+		peer = peer_of(&sa);
+		for (i = 0; i < SERVE_MAX_CONNS; i++)
+			same += s->c[i].fd >= 0 && s->c[i].peer == peer;
+		if ((same >= SERVE_PEER_MAX && !evict(s, peer)) ||
+		    (s->n >= s->max && !evict(s, 0))) {
+			s->hs.evicted++;
+			close(fd); /* every slot busy answering: the newcomer waits its turn */
 			continue;
 		}
-		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->tag + 1 + (uint64_t)i};
-		if (epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
+		for (i = 0; i < SERVE_MAX_CONNS && s->c[i].fd >= 0; i++)
+			;
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = s->a.tag + 1 + (uint64_t)i};
+		if (i == SERVE_MAX_CONNS || epoll_ctl(s->a.epoll_fd, EPOLL_CTL_ADD, fd, &ev) != 0) {
 			close(fd);
 			continue;
 		}
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		memset(&s->c[i], 0, sizeof(s->c[i]));
 		s->c[i].fd = fd;
-		s->c[i].inlen = s->c[i].outlen = s->c[i].outoff = 0;
-		s->c[i].close_after = s->c[i].draining = s->c[i].linger = 0;
-		s->c[i].deadline_ns = ward_now_ns() + (uint64_t)SERVE_TIMEOUT_MS * 1000000u;
+		s->c[i].peer = peer;
+		s->c[i].born_ns = ward_now_ns();
+		s->c[i].deadline_ns = s->c[i].born_ns + (uint64_t)SERVE_REQUEST_MS * 1000000u;
+		s->n++;
 	}
 }
 
@@ -308,13 +376,13 @@ serve_event(struct serve *s, uint64_t tag, uint32_t events)
 {
 	struct conn *c;
 
-	if (tag == s->tag) {
+	if (tag == s->a.tag) {
 		accept_all(s);
 		return;
 	}
-	if (tag <= s->tag || tag > s->tag + SERVE_MAX_CONNS)
+	if (tag <= s->a.tag || tag > s->a.tag + SERVE_MAX_CONNS)
 		return;
-	c = &s->c[tag - s->tag - 1];
+	c = &s->c[tag - s->a.tag - 1];
 	if (c->fd < 0)
 		return;
 	if (events & EPOLLOUT) {
@@ -331,7 +399,16 @@ serve_event(struct serve *s, uint64_t tag, uint32_t events)
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		ssize_t n = recv(c->fd, c->in + c->inlen, sizeof(c->in) - c->inlen, MSG_DONTWAIT);
+		if (c->in == NULL && (c->in = malloc(HTTP_MAX_REQUEST)) == NULL) {
+			conn_close(s, c);
+			return;
+		}
+		if (c->inlen == HTTP_MAX_REQUEST) { /* paused behind a response */
+			want(s, c, 0);
+			return;
+		}
+		ssize_t n =
+			recv(c->fd, c->in + c->inlen, HTTP_MAX_REQUEST - c->inlen, MSG_DONTWAIT);
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			return;
 		if (n <= 0) {
@@ -351,6 +428,11 @@ serve_timeout_ms(const struct serve *s, uint64_t now)
 	for (int i = 0; i < SERVE_MAX_CONNS; i++)
 		if (s->c[i].fd >= 0 && (next == 0 || s->c[i].deadline_ns < next))
 			next = s->c[i].deadline_ns;
+	if (s->waiting > 0) {
+		uint64_t w = s->sample_asked_ns + (uint64_t)SERVE_SAMPLE_WAIT_MS * 1000000u;
+		if (next == 0 || w < next)
+			next = w;
+	}
 	if (next == 0)
 		return -1;
 	return next <= now ? 0 : (int)((next - now) / 1000000u) + 1;
@@ -359,20 +441,22 @@ serve_timeout_ms(const struct serve *s, uint64_t now)
 void
 serve_expire(struct serve *s, uint64_t now)
 {
+	if (s->waiting > 0 && now >= s->sample_asked_ns + (uint64_t)SERVE_SAMPLE_WAIT_MS * 1000000u)
+		serve_sampled(s); /* PID 1 did not answer in time: what we have */
 	for (int i = 0; i < SERVE_MAX_CONNS; i++) {
 		struct conn *c = &s->c[i];
-		if (c->fd < 0 || c->deadline_ns > now)
+		if (c->fd < 0 || c->deadline_ns > now || c->waiting)
 			continue;
 		/* Idle keep-alive connections just close; a partial request
 		 * gets 408 first, as a courtesy (best effort, no waiting). */
 		if (c->inlen > 0 && c->outlen == 0 && !c->draining) {
 			char head[160];
 			size_t hl = http_head(head, sizeof(head), 408, "text/plain", 0, 0);
-			s->st->http[HTTP_SLOT_408]++;
+			s->hs.code[HTTP_SLOT_408]++;
 			send(c->fd, head, hl, MSG_NOSIGNAL | MSG_DONTWAIT); /* closing anyway */
 		}
 		if (!c->draining)
-			s->st->http_timeouts++;
+			s->hs.timeouts++;
 		conn_close(s, c);
 	}
 }
@@ -382,11 +466,8 @@ serve_free(struct serve *s)
 {
 	if (s == NULL)
 		return;
-	for (int i = 0; i < SERVE_MAX_CONNS; i++) {
+	for (int i = 0; i < SERVE_MAX_CONNS; i++)
 		if (s->c[i].fd >= 0)
-			close(s->c[i].fd);
-		free(s->c[i].out);
-	}
-	close(s->lfd);
+			conn_close(s, &s->c[i]);
 	free(s);
 }

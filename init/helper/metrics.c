@@ -1,7 +1,4 @@
-/* metrics.c: Prometheus text format, and the server's numbers from /proc. */
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
+/* metrics.c: the Prometheus text exposition of the shared state. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,127 +7,6 @@
 
 #include "metrics.h"
 #include "seccomp_bpf.h"
-
-/* ------------------------------------------------------------ /proc */
-
-int
-proc_parse_stat(const char *buf, size_t n, long ticks, long page, struct proc_sample *s)
-{
-	char tmp[1024];
-	const char *p;
-	unsigned long long v[24];
-	int field = 0;
-
-	if (n == 0 || n >= sizeof(tmp) || ticks <= 0 || page <= 0)
-		return -1;
-	memcpy(tmp, buf, n);
-	tmp[n] = '\0';
-	/* "pid (comm) state ..." where comm may contain anything: the last ')'. */
-	p = strrchr(tmp, ')');
-	if (p == NULL || p[1] != ' ' || p[2] == '\0')
-		return -1;
-	p += 3; /* past ") " and the state letter */
-	/* Fields 4.. (1-based): we need utime 14, stime 15, num_threads 20, rss 24. */
-	while (field < 21) {
-		char *end;
-		while (*p == ' ')
-			p++;
-		if (*p == '\0' || *p == '\n')
-			return -1;
-		errno = 0;
-		if (*p == '-') /* a few fields are signed; none of ours */
-			v[field] = (unsigned long long)strtoll(p, &end, 10);
-		else
-			v[field] = strtoull(p, &end, 10);
-		if (end == p || errno != 0)
-			return -1;
-		p = end;
-		field++;
-	}
-	/* v[0] is field 4 (ppid). */
-	s->utime = (double)v[14 - 4] / (double)ticks;
-	s->stime = (double)v[15 - 4] / (double)ticks;
-	s->threads = v[20 - 4];
-	s->rss_bytes = v[24 - 4] * (unsigned long long)page;
-	s->have_stat = 1;
-	return 0;
-}
-
-int
-proc_parse_io(const char *buf, size_t n, struct proc_sample *s)
-{
-	static const char *const names[] = {"rchar", "wchar", "read_bytes", "write_bytes"};
-	uint64_t *dst[] = {&s->rchar, &s->wchar, &s->read_bytes, &s->write_bytes};
-	int found = 0;
-	size_t i = 0;
-
-	while (i < n) {
-		const char *line = buf + i, *nl = memchr(line, '\n', n - i);
-		size_t len = nl ? (size_t)(nl - line) : n - i;
-		for (int k = 0; k < 4; k++) {
-			size_t kl = strlen(names[k]);
-			if (len > kl + 2 && memcmp(line, names[k], kl) == 0 && line[kl] == ':') {
-				char num[32];
-				size_t nlen = len - kl - 1;
-				if (nlen >= sizeof(num))
-					return -1;
-				memcpy(num, line + kl + 1, nlen);
-				num[nlen] = '\0';
-				char *end;
-				errno = 0;
-				*dst[k] = strtoull(num, &end, 10);
-				if (errno != 0 || end == num || (*end != '\0' && *end != '\n'))
-					return -1;
-				found |= 1 << k;
-			}
-		}
-		i += len + 1;
-	}
-	if (found != 0xf)
-		return -1;
-	s->have_io = 1;
-	return 0;
-}
-
-static ssize_t
-read_small(const char *path, char *buf, size_t cap)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = '\0';
-	return n;
-}
-
-void
-proc_sample_read(pid_t pid, struct proc_sample *s)
-{
-	char path[64], buf[1024];
-	struct dirent *de;
-	ssize_t n;
-	DIR *d;
-
-	memset(s, 0, sizeof(*s));
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((n = read_small(path, buf, sizeof(buf))) > 0)
-		proc_parse_stat(buf, (size_t)n, sysconf(_SC_CLK_TCK), sysconf(_SC_PAGESIZE), s);
-	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
-	if ((n = read_small(path, buf, sizeof(buf))) > 0)
-		proc_parse_io(buf, (size_t)n, s);
-	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
-	if ((d = opendir(path)) != NULL) {
-		while ((de = readdir(d)) != NULL)
-			if (de->d_name[0] != '.')
-				s->fds++;
-		closedir(d);
-		s->have_fds = 1;
-	}
-}
 
 /* ------------------------------------------------------------ exposition */
 
@@ -207,26 +83,28 @@ counter(struct out *o, const char *name, const char *help, uint64_t v)
 static void
 models(struct out *o, const struct init_state *st)
 {
-	if (st->nmodels == 0)
+	size_t n = st->nmodels < POLICY_MAX_MODELS ? (size_t)st->nmodels : POLICY_MAX_MODELS;
+
+	if (n == 0)
 		return;
 	family(o, "ward_model_verified", "gauge",
 	       "Whether the model verified against its signature at start (1) or not (0).");
-	for (size_t i = 0; i < st->nmodels; i++) {
+	for (size_t i = 0; i < n; i++) {
 		labelled(o, "ward_model_verified", "model", st->models[i].path);
 		put(o, " %d\n", st->models[i].verified);
 	}
 	family(o, "ward_model_verified_files", "gauge", "Files or shards of the model checked.");
-	for (size_t i = 0; i < st->nmodels; i++) {
+	for (size_t i = 0; i < n; i++) {
 		labelled(o, "ward_model_verified_files", "model", st->models[i].path);
 		put(o, " %llu\n", (unsigned long long)st->models[i].files);
 	}
 	family(o, "ward_model_verified_bytes", "gauge", "Bytes hashed to verify the model.");
-	for (size_t i = 0; i < st->nmodels; i++) {
+	for (size_t i = 0; i < n; i++) {
 		labelled(o, "ward_model_verified_bytes", "model", st->models[i].path);
 		put(o, " %llu\n", (unsigned long long)st->models[i].bytes);
 	}
 	family(o, "ward_model_verify_seconds", "gauge", "Time spent verifying the model.");
-	for (size_t i = 0; i < st->nmodels; i++) {
+	for (size_t i = 0; i < n; i++) {
 		labelled(o, "ward_model_verify_seconds", "model", st->models[i].path);
 		put(o, " %.6f\n", st->models[i].seconds);
 	}
@@ -247,6 +125,7 @@ hardening(struct out *o, const struct init_state *st)
 		{"capabilities_dropped", st->caps_dropped},
 		{"non_dumpable", st->server_dumpable == 0},
 		{"read_only_root", st->root_read_only == 1},
+		{"write_execute_denied", st->write_execute_denied},
 	};
 
 	family(o, "ward_hardening_enabled", "gauge",
@@ -262,20 +141,24 @@ hardening(struct out *o, const struct init_state *st)
 static void
 gate(struct out *o, const struct init_state *st)
 {
-	static const char *const results[] = {"allowed", "denied", "deferred"};
+	size_t n = st->nexec < STATE_MAX_EXEC_NAMES ? (size_t)st->nexec : STATE_MAX_EXEC_NAMES;
 
 	family(o, "ward_exec_attempts_total", "counter",
-	       "Exec attempts seen by the seccomp gate, by binary name and result "
-	       "(deferred: the path was unreadable, Landlock decided).");
-	for (size_t i = 0; i < st->nexec; i++) {
-		const uint64_t v[] = {st->exec[i].allowed, st->exec[i].denied,
-				      st->exec[i].deferred};
-		for (int r = 0; r < 3; r++) {
+	       "Exec attempts seen by the seccomp gate, by binary and result (allowed: the "
+	       "kernel ran an allowed binary; denied: refused, or killed before its first "
+	       "instruction).  The binary of a refused attempt is the name the server gave.");
+	for (size_t i = 0; i < n; i++) {
+		const uint64_t v[] = {st->exec[i].allowed, st->exec[i].denied};
+		char name[STATE_NAME_MAX];
+		memcpy(name, st->exec[i].name, sizeof(name));
+		name[sizeof(name) - 1] = '\0';
+		for (int r = 0; r < 2; r++) {
 			if (v[r] == 0)
 				continue;
 			put(o, "ward_exec_attempts_total{binary=\"");
-			put_label(o, st->exec[i].name);
-			put(o, "\",result=\"%s\"} %llu\n", results[r], (unsigned long long)v[r]);
+			put_label(o, name);
+			put(o, "\",result=\"%s\"} %llu\n", r ? "denied" : "allowed",
+			    (unsigned long long)v[r]);
 		}
 	}
 	family(o, "ward_seccomp_denied_total", "counter",
@@ -288,6 +171,13 @@ gate(struct out *o, const struct init_state *st)
 		labelled(o, "ward_seccomp_denied_total", "syscall", name);
 		put(o, " %llu\n", (unsigned long long)st->denied[i]);
 	}
+	counter(o, "ward_memfd_sealed_total",
+		"memfds ward-init created for the server, sealed non-executable.",
+		st->memfd_sealed);
+	counter(o, "ward_tcp_sockets_filtered_total",
+		"TCP sockets ward-init created for the server with the SYN filter (connection "
+		"requests only to declared ports).",
+		st->tcp_sockets);
 }
 
 static void
@@ -297,6 +187,9 @@ server(struct out *o, const struct init_state *st, const struct proc_sample *s)
 	counter(o, "ward_server_starts_total", "Times the server was started.", st->server_starts);
 	counter(o, "ward_server_restarts_total", "Server restarts (ward-init never restarts it).",
 		0);
+	counter(o, "ward_server_stop_kills_total",
+		"Times the server outlived stop_timeout after SIGTERM and was killed.",
+		st->stop_kills);
 	if (s == NULL || !s->have_stat)
 		return;
 	family(o, "ward_server_cpu_seconds_total", "counter",
@@ -322,8 +215,8 @@ server(struct out *o, const struct init_state *st, const struct proc_sample *s)
 }
 
 size_t
-metrics_render(const struct init_state *st, const struct proc_sample *srv, uint64_t self_rss,
-	       uint64_t now_ns, char *buf, size_t cap)
+metrics_render(const struct init_state *st, const struct http_stats *hs, uint64_t now_ns, char *buf,
+	       size_t cap)
 {
 	static const char *const codes[HTTP_SLOTS] = {"200", "400", "404", "405",
 						      "408", "413", "503"};
@@ -333,12 +226,12 @@ metrics_render(const struct init_state *st, const struct proc_sample *srv, uint6
 	put(&o, "ward_build_info{version=\"%s\"} 1\n", WARD_VERSION);
 	gauge(&o, "ward_init_uptime_seconds", "Seconds since ward-init started.",
 	      (double)(now_ns - st->start_ns) / 1e9);
-	gauge(&o, "ward_init_resident_memory_bytes", "Resident memory of ward-init itself.",
-	      (double)self_rss);
+	gauge(&o, "ward_init_resident_memory_bytes", "Resident memory of ward-init (PID 1).",
+	      (double)st->init_rss_bytes);
 	models(&o, st);
 	hardening(&o, st);
 	gate(&o, st);
-	server(&o, st, srv);
+	server(&o, st, &st->server);
 	counter(&o, "ward_processes_reaped_total", "Exited processes reaped by ward-init.",
 		st->reaped);
 	counter(&o, "ward_signals_forwarded_total", "Signals forwarded to the server.",
@@ -346,15 +239,19 @@ metrics_render(const struct init_state *st, const struct proc_sample *srv, uint6
 	counter(&o, "ward_signals_ignored_total",
 		"Signals sent to ward-init from processes it supervises, ignored.",
 		st->signals_ignored);
+	counter(&o, "ward_helper_restarts_total",
+		"Times ward-init restarted its unprivileged HTTP helper.", st->helper_restarts);
 	family(&o, "ward_http_requests_total", "counter",
 	       "Requests answered on the metrics listener, by status code.");
 	for (int i = 0; i < HTTP_SLOTS; i++)
 		put(&o, "ward_http_requests_total{code=\"%s\"} %llu\n", codes[i],
-		    (unsigned long long)st->http[i]);
+		    (unsigned long long)hs->code[i]);
 	counter(&o, "ward_http_connections_rejected_total",
-		"Connections closed at once because too many were open.", st->http_rejected);
+		"Idle connections closed to admit new ones (too many open, or too many from one "
+		"peer).",
+		hs->evicted);
 	counter(&o, "ward_http_timeouts_total", "Connections closed for being idle or slow.",
-		st->http_timeouts);
+		hs->timeouts);
 	counter(&o, "ward_log_lines_suppressed_total",
 		"Log lines about denials dropped by the rate limit (the counters still count).",
 		st->log_suppressed);
