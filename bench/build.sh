@@ -88,7 +88,7 @@ sed -i 's/^  - python3-numpy$/&\n  - libyaml-0-2/' "$P/ward.yaml"
 "$WARD" -q fetch -f "$P/ward.yaml"
 sha=$(python3 -c 'import json,sys
 print([p["sha256"] for p in json.load(open(sys.argv[1]))["packages"] if p["name"] == "libyaml-0-2"][0])' "$P/ward.lock")
-ln "$CACHE/blobs/sha256/$sha" "$tmp/cache/blobs/sha256/$sha" 2>/dev/null ||
+[ -e "$tmp/cache/blobs/sha256/$sha" ] || ln "$CACHE/blobs/sha256/$sha" "$tmp/cache/blobs/sha256/$sha" 2>/dev/null ||
 	cp "$CACHE/blobs/sha256/$sha" "$tmp/cache/blobs/sha256/$sha"
 timed ward_pkg "$WARD" build -f "$P/ward.yaml" -o "$tmp/out" --cache "$tmp/cache" \
 	--key "$tmp/signing.key" --init "$WARD_INIT"
