@@ -42,6 +42,7 @@ build_spec(const char *spec_path, const char *dir, const struct ward_key *key, c
 {
 	struct build_spec spec;
 	struct deb_lock lock = {0};
+	struct wheel_lock wheels = {0};
 	struct build_result r = {0};
 	struct build_opts bo = {0};
 	char *lockpath = NULL, *cache = NULL, *out = NULL, *init = NULL;
@@ -50,8 +51,9 @@ build_spec(const char *spec_path, const char *dir, const struct ward_key *key, c
 	if (build_spec_load(spec_path, &spec) != 0)
 		return -1;
 	if ((lockpath = build_spec_lock_path(&spec)) == NULL ||
-	    deb_lock_read(lockpath, &lock) != 0 || (cache = deb_cache_dir(NULL)) == NULL ||
-	    (out = ward_path_join(dir, "image")) == NULL)
+	    deb_lock_read(lockpath, &lock) != 0 ||
+	    build_python_lock_read(&spec, lockpath, &wheels) != 0 ||
+	    (cache = deb_cache_dir(NULL)) == NULL || (out = ward_path_join(dir, "image")) == NULL)
 		goto out;
 	if ((init = cli_beside_self("ward-init")) == NULL)
 		goto out;
@@ -60,6 +62,7 @@ build_spec(const char *spec_path, const char *dir, const struct ward_key *key, c
 	bo.init_path = init;
 	bo.sign_key = key;
 	bo.compression = OCI_COMPRESS_GZIP;
+	bo.wheels = wheels.lock ? &wheels : NULL;
 	if (build_image(&spec, &lock, &bo, &r) != 0)
 		goto out;
 	*ref = ward_asprintf("%s:%s", out, r.tag);
@@ -67,6 +70,7 @@ build_spec(const char *spec_path, const char *dir, const struct ward_key *key, c
 out:
 	build_result_free(&r);
 	deb_lock_free(&lock);
+	wheel_lock_free(&wheels);
 	build_spec_free(&spec);
 	free(lockpath);
 	free(cache);

@@ -162,11 +162,12 @@ static void
 summary(const struct build_result *r, const struct build_spec *s, double secs)
 {
 	ward_info(
-		"%zu paths in the image: %zu from %s packages, %zu from ward.yaml, %zu generated "
-		"(%zu .pyc); %zu package paths left out (docs, man pages, locales); setuid/setgid "
-		"cleared on %zu files",
-		build_plan_count(r->plan), r->from_packages, "the locked", r->from_spec,
-		r->generated, r->pyc, r->dropped, r->setid_cleared);
+		"%zu paths in the image: %zu from %s packages, %zu from wheels, %zu from "
+		"ward.yaml, "
+		"%zu generated (%zu .pyc); %zu package paths left out (docs, man pages, locales); "
+		"setuid/setgid cleared on %zu files",
+		build_plan_count(r->plan), r->from_packages, "the locked", r->from_wheels,
+		r->from_spec, r->generated, r->pyc, r->dropped, r->setid_cleared);
 	for (size_t i = 0; i < r->nlayers; i++)
 		ward_info("  layer %-14s %9.1f MB  %6zu paths  %s", r->layers[i].name,
 			  (double)r->layers[i].desc.blob.size / 1e6, r->layers[i].entries,
@@ -188,14 +189,15 @@ summary_json(const struct build_result *r, const char *output, const char *recor
 							(json_int_t)r->layers[i].desc.blob.size,
 							"paths", (json_int_t)r->layers[i].entries,
 							"cached", r->layers[i].cached));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:f}",
+	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:f}",
 			 "digest", r->manifest_digest, "config", r->config_digest, "output", output,
 			 "tag", r->tag, "record", record, "source_date_epoch", (json_int_t)r->epoch,
 			 "paths", "total", (json_int_t)build_plan_count(r->plan), "from_packages",
 			 (json_int_t)r->from_packages, "from_spec", (json_int_t)r->from_spec,
-			 "generated", (json_int_t)r->generated, "pyc", (json_int_t)r->pyc,
-			 "dropped", (json_int_t)r->dropped, "setid_cleared",
-			 (json_int_t)r->setid_cleared, "layers", layers, "seconds", secs);
+			 "from_wheels", (json_int_t)r->from_wheels, "generated",
+			 (json_int_t)r->generated, "pyc", (json_int_t)r->pyc, "dropped",
+			 (json_int_t)r->dropped, "setid_cleared", (json_int_t)r->setid_cleared,
+			 "layers", layers, "seconds", secs);
 }
 
 int
@@ -204,6 +206,7 @@ cmd_build(int argc, char **argv)
 	struct build_args a = {0};
 	struct build_spec spec;
 	struct deb_lock lock = {0};
+	struct wheel_lock wheels = {0};
 	struct build_result r = {0};
 	struct build_opts o = {0};
 	struct ward_key *key = NULL;
@@ -227,7 +230,8 @@ cmd_build(int argc, char **argv)
 	    (cache = deb_cache_dir(a.cache)) == NULL)
 		goto fail;
 	record = a.record ? ward_strdup(a.record) : ward_asprintf("%s.build.json", output);
-	if (record == NULL || deb_lock_read(lockpath, &lock) != 0)
+	if (record == NULL || deb_lock_read(lockpath, &lock) != 0 ||
+	    build_python_lock_read(&spec, lockpath, &wheels) != 0)
 		goto fail;
 	if (a.key != NULL && (key = cli_load_private_key(a.key)) == NULL)
 		goto fail;
@@ -244,6 +248,7 @@ cmd_build(int argc, char **argv)
 	o.threads = a.threads;
 	o.no_layer_cache = a.no_cache;
 	o.annotations = &a.annotations;
+	o.wheels = wheels.lock ? &wheels : NULL;
 	if (build_image(&spec, &lock, &o, &r) != 0 ||
 	    ward_json_write_file(record, r.record, 1) != 0)
 		goto fail;
@@ -266,6 +271,7 @@ done:
 	key_free(key);
 	build_result_free(&r);
 	deb_lock_free(&lock);
+	wheel_lock_free(&wheels);
 	free(lockpath);
 	free(cache);
 	free(init);

@@ -108,6 +108,8 @@ cmd_verify(int argc, char **argv)
 	struct ward_strv require = {0};
 	struct sbom_check_ctx sc = {0};
 	struct deb_lock dl = {0};
+	struct wheel_lock wl = {0};
+	int have_wheels = 0;
 	struct slsa_deps deps = {0};
 	struct release_rebuild rb = {0};
 	const char *keypath = NULL, *lock = NULL, *pt;
@@ -191,7 +193,10 @@ cmd_verify(int argc, char **argv)
 	}
 	o.rebuild_fn = release_rebuild;
 	o.rebuild_ctx = &rb;
-	if (lock != NULL && (deb_lock_read(lock, &dl) != 0 || slsa_deps_from_lock(&dl, &deps) != 0))
+	if (lock != NULL &&
+	    (deb_lock_read(lock, &dl) != 0 || slsa_deps_from_lock(&dl, &deps) != 0 ||
+	     wheel_lock_read(lock, &wl, &have_wheels) != 0 ||
+	     slsa_deps_add_wheels(&wl, &deps) != 0))
 		goto fail;
 	if (keypath != NULL && (k = key_load_public(keypath)) == NULL)
 		goto fail;
@@ -232,6 +237,7 @@ out:
 	cli_sigstore_free(&ss);
 	slsa_deps_free(&deps);
 	deb_lock_free(&dl);
+	wheel_lock_free(&wl);
 	ward_strv_free(&require);
 	return code;
 }

@@ -16,6 +16,7 @@
 #include "oci/oci.h"
 #include "oms/oms.h"
 #include "registry/registry.h"
+#include "wheel/wheel.h"
 
 struct sbom_catalog;
 
@@ -248,6 +249,9 @@ struct slsa_deps {
 	struct ward_strv strings; /* owns the uris */
 };
 int slsa_deps_from_lock(const struct deb_lock *lock, struct slsa_deps *out);
+/* slsa_deps_add_wheels(w, out): append ward.lock's wheels (kind "pypi",
+ * uri pkg:pypi/NAME@VERSION, sha256 of the wheel file); w is borrowed. */
+int slsa_deps_add_wheels(const struct wheel_lock *w, struct slsa_deps *out);
 void slsa_deps_free(struct slsa_deps *d);
 
 /* slsa_check_lock(predicate, lock, n, what): every lock entry appears in

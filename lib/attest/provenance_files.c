@@ -24,6 +24,8 @@ slsa_provenance_from_files(const struct slsa_files *f)
 				.byproducts = f->byproducts};
 	struct ward_buf spec = {0}, lock = {0};
 	struct deb_lock dl = {0};
+	struct wheel_lock wl = {0};
+	int have_wheels = 0;
 	struct slsa_deps ld = {0};
 	struct slsa_dependency *deps = NULL;
 	char(*hex)[SHA256_HEX_LEN + 1] = NULL;
@@ -57,7 +59,9 @@ slsa_provenance_from_files(const struct slsa_files *f)
 	p.inputs = deps;
 	p.ninputs = n;
 	if (f->lock_path != NULL &&
-	    (deb_lock_read(f->lock_path, &dl) != 0 || slsa_deps_from_lock(&dl, &ld) != 0))
+	    (deb_lock_read(f->lock_path, &dl) != 0 || slsa_deps_from_lock(&dl, &ld) != 0 ||
+	     wheel_lock_read(f->lock_path, &wl, &have_wheels) != 0 ||
+	     slsa_deps_add_wheels(&wl, &ld) != 0))
 		goto out;
 	p.lock_entries = ld.v;
 	p.nlock = ld.n;
@@ -65,6 +69,7 @@ slsa_provenance_from_files(const struct slsa_files *f)
 out:
 	slsa_deps_free(&ld);
 	deb_lock_free(&dl);
+	wheel_lock_free(&wl);
 	free(deps);
 	free(hex);
 	ward_buf_free(&spec);

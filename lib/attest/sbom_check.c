@@ -217,6 +217,35 @@ out:
 	return rc;
 }
 
+int
+slsa_deps_add_wheels(const struct wheel_lock *w, struct slsa_deps *out)
+{
+	struct slsa_dependency *v;
+
+	if (w == NULL || w->npins == 0)
+		return 0;
+	if ((v = ward_realloc(out->v, (out->n + w->npins) * sizeof(*v))) == NULL)
+		return -1;
+	out->v = v;
+	for (size_t i = 0; i < w->npins; i++) {
+		const struct wheel_pin *p = &w->pins[i];
+		struct ward_buf b = {0};
+		if (ward_buf_puts(&b, "pkg:pypi/") != 0 || sbom_purl_encode(p->name, &b) != 0 ||
+		    ward_buf_puts(&b, "@") != 0 || sbom_purl_encode(p->version, &b) != 0 ||
+		    ward_strv_push_owned(&out->strings, ward_buf_steal(&b)) != 0) {
+			ward_buf_free(&b);
+			return -1;
+		}
+		out->v[out->n++] =
+			(struct slsa_dependency){.kind = "pypi",
+						 .name = p->name,
+						 .version = p->version,
+						 .uri = out->strings.v[out->strings.n - 1],
+						 .sha256 = p->sha256};
+	}
+	return 0;
+}
+
 void
 slsa_deps_free(struct slsa_deps *d)
 {

@@ -158,18 +158,19 @@ int build_python_fetch_items(const struct build_spec *s, const struct wheel_lock
  * build_result.plan, or from the build record (docs/build-record.md).
  */
 enum build_entry_type { BUILD_FILE = 1, BUILD_DIR, BUILD_SYMLINK };
-enum build_origin { BUILD_FROM_PACKAGE = 1, BUILD_FROM_SPEC, BUILD_GENERATED };
+enum build_origin { BUILD_FROM_PACKAGE = 1, BUILD_FROM_SPEC, BUILD_GENERATED, BUILD_FROM_WHEEL };
 
 struct build_entry {
 	char *path;    /* clean relative path: "usr/bin/python3.11" */
 	int type;      /* enum build_entry_type */
 	uint32_t mode; /* permission bits; never setuid or setgid */
 	uint32_t uid, gid;
-	uint64_t size;	 /* regular files */
-	char *link;	 /* symlink target, as written */
-	int origin;	 /* enum build_origin */
-	char *owner;	 /* package name; "files:<dst>", "models:<name>"; or "ward" */
-	char *why;	 /* generated entries: what made them ("python bytecode") */
+	uint64_t size; /* regular files */
+	char *link;    /* symlink target, as written */
+	int origin;    /* enum build_origin */
+	char *owner;   /* package name; "pypi:<name>" (a wheel); "files:<dst>", "models:<name>"; or
+			  "ward" */
+	char *why;     /* generated entries: what made them ("python bytecode") */
 	char sha256[65]; /* regular files: hex digest of the contents ("" unknown) */
 	int layer;	 /* index into build_result.layers, -1 before layering */
 	/* Where the contents come from (regular files): a file on disk, or
@@ -195,18 +196,19 @@ struct build_opts {
 	const char *cache;		 /* the cache (deb_cache_dir()) */
 	const char *init_path;		 /* the ward-init binary placed at /ward/init */
 	const struct ward_key *sign_key; /* sign models: with it (private), or NULL */
-	const struct ward_key *trust_key;   /* without sign_key: models with no key: of
-					     * their own are verified with it (public;
-					     * nothing is signed), or NULL */
-	int compression;		    /* enum oci_compression (gzip default) */
-	int level;			    /* 0: the compressor's default */
-	int threads;			    /* 0: every CPU; never changes the output */
-	int no_layer_cache;		    /* 1: neither read nor fill the layer cache */
+	const struct ward_key *trust_key; /* without sign_key: models with no key: of
+					   * their own are verified with it (public;
+					   * nothing is signed), or NULL */
+	int compression;		  /* enum oci_compression (gzip default) */
+	int level;			  /* 0: the compressor's default */
+	int threads;			  /* 0: every CPU; never changes the output */
+	int no_layer_cache;		  /* 1: neither read nor fill the layer cache */
 	/* The build context: every files:/models: source (and a model's
 	 * signature) must resolve, symlinks included, inside it; NULL:
 	 * ward.yaml's directory.  Wider only by an explicit --context. */
 	const char *context;
 	const struct build_kv *annotations; /* extra manifest annotations, or NULL */
+	const struct wheel_lock *wheels; /* ward.lock's wheels (build_python_lock_read), or NULL */
 };
 
 /* One layer of the image, in order. */
@@ -239,7 +241,7 @@ struct build_result {
 	struct build_step *steps;
 	size_t nsteps;
 	/* Accounting: every path is one of the first three. */
-	size_t from_packages, from_spec, generated;
+	size_t from_packages, from_spec, from_wheels, generated;
 	size_t dropped;	      /* package paths left out (docs, man pages, locales) */
 	size_t setid_cleared; /* setuid/setgid bits removed */
 	size_t pyc;	      /* .pyc files generated */

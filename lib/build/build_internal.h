@@ -22,12 +22,13 @@ enum build_group {
 	GROUP_BASE = 0,	  /* libraries the interpreter needs (libc, ...) */
 	GROUP_PYTHON,	  /* the interpreter and its standard library */
 	GROUP_FRAMEWORKS, /* every other package (torch, numpy, BLAS, ...) */
+	GROUP_WHEELS,	  /* Python wheels of ward.lock (python:) */
 	GROUP_CONFIG,	  /* /etc files, home, writable directories */
 	GROUP_APP,	  /* files: */
 	GROUP_WARD,	  /* /ward: init, policy, keys, signatures */
 	GROUP_MODEL0,	  /* models: one group each from here */
 };
-#define GROUP_DEB_COUNT 3 /* BASE, PYTHON, FRAMEWORKS: built from packages */
+#define GROUP_DEB_COUNT 4 /* BASE, PYTHON, FRAMEWORKS, WHEELS: built from packages */
 
 /* What the build keeps about each locked package. */
 struct build_pkg {
@@ -45,9 +46,9 @@ struct build_ctx {
 	const struct deb_lock *lock;
 	const struct build_opts *opts;
 	struct build_result *res;
-	char *cache;  /* the cache directory */
-	char *blobs;  /* <cache>/blobs: .debs and layer blobs, by SHA-256 */
-	char *work;   /* scratch directory of this build */
+	char *cache;   /* the cache directory */
+	char *blobs;   /* <cache>/blobs: .debs and layer blobs, by SHA-256 */
+	char *work;    /* scratch directory of this build */
 	char *context; /* the build context, resolved (realpath): sources stay inside */
 	char *rootfs;  /* <work>/rootfs: the staged packages (NULL when cached) */
 	/* rootfs, written and read only beneath it (core.h ward_root): never
@@ -64,7 +65,8 @@ struct build_ctx {
 	int ngroups;
 	struct build_layer *glayer;
 	int *have;
-	struct oci_layout *layout; /* the image being written */
+	char deb_keys[GROUP_DEB_COUNT][65]; /* package layers' package-set keys */
+	struct oci_layout *layout;	    /* the image being written */
 };
 
 /* ---------------------------------------------------------- plan.c */
@@ -124,6 +126,13 @@ int build_alternatives_parse(
 /* generate.c: from packages (cached with their layers) and from the spec. */
 int build_generate_packages(struct build_ctx *ctx);
 int build_generate_config(struct build_ctx *ctx);
+/* wheels.c: ward.lock's wheels into ctx->rootfs (through ctx->root) and
+ * the plan, after the packages and before the bytecode. */
+int build_install_wheels(struct build_ctx *ctx);
+/* build_wheel_site(s, lock, buf, size): the image's site-packages for
+ * wheels ("usr/local/lib/python3.11/dist-packages"), or NULL (no Python). */
+const char *build_wheel_site(const struct build_spec *s, const struct deb_lock *lock, char *buf,
+			     size_t size);
 /* pyc.c */
 int build_python_bytecode(struct build_ctx *ctx);
 /* sandbox.c: run a program confined (own user, mount, pid, network, IPC,

@@ -185,6 +185,23 @@ build_check_inputs(struct build_ctx *ctx)
 				"%s): run ward fetch",
 				missing, missing == 1 ? " is" : "s are", ctx->cache, first->name,
 				first->version, first->sha256);
+	/* and every locked wheel, for the interpreter the lock holds */
+	if (ctx->spec->python.lock != NULL && ctx->opts->wheels == NULL)
+		return ward_err(WARD_EINPUT,
+				"ward.yaml has python: but no wheels of ward.lock were "
+				"given to the build");
+	for (size_t i = 0; ctx->opts->wheels != NULL && i < ctx->opts->wheels->npins; i++) {
+		const struct wheel_pin *w = &ctx->opts->wheels->pins[i];
+		int r = deb_cache_check(ctx->cache, w->sha256, w->size);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return ward_err(
+				WARD_EENV,
+				"locked wheel %s (sha256 %s) is not in the cache %s: run ward "
+				"fetch",
+				w->filename, w->sha256, ctx->cache);
+	}
 	return 0;
 }
 

@@ -479,7 +479,9 @@ directories(struct build_ctx *ctx)
 		const struct ward_yaml_node *un = ward_yaml_get(s->yaml, "user");
 		const struct ward_yaml_node *hn = un ? ward_yaml_get(un, "home") : NULL;
 		if (old != NULL || plan_resolve(ctx->plan, rel) != NULL)
-			return ward_yaml_error(hn ? hn : un ? un : s->yaml,
+			return ward_yaml_error(hn   ? hn
+					       : un ? un
+						    : s->yaml,
 					       "user: home %s is already in the image (%s%s); "
 					       "choose a directory of its own",
 					       u->home, old && old->owner ? "from " : "a symlink",

@@ -103,6 +103,10 @@ package_stage(struct build_ctx *ctx)
 	    build_generate_packages(ctx) != 0 || build_step(ctx, "maintainer-script effects", t0))
 		return -1;
 	t0 = ward_now_ns();
+	if (ctx->opts->wheels != NULL && ctx->opts->wheels->npins > 0 &&
+	    (build_install_wheels(ctx) != 0 || build_step(ctx, "python wheels", t0)))
+		return -1;
+	t0 = ward_now_ns();
 	if (build_python_bytecode(ctx) != 0 || build_step(ctx, "python bytecode", t0))
 		return -1;
 	build_protect_entrypoint(ctx);
@@ -241,13 +245,15 @@ count(struct build_ctx *ctx)
 {
 	struct build_result *r = ctx->res;
 
-	r->from_packages = r->from_spec = r->generated = 0;
+	r->from_packages = r->from_spec = r->from_wheels = r->generated = 0;
 	for (size_t i = 0; i < build_plan_count(ctx->plan); i++) {
 		const struct build_entry *e = build_plan_entry(ctx->plan, i);
 		if (e->origin == BUILD_FROM_PACKAGE)
 			r->from_packages++;
 		else if (e->origin == BUILD_FROM_SPEC)
 			r->from_spec++;
+		else if (e->origin == BUILD_FROM_WHEEL)
+			r->from_wheels++;
 		else
 			r->generated++;
 	}
@@ -267,16 +273,6 @@ build_image(const struct build_spec *s, const struct deb_lock *lock, const struc
 	memset(r, 0, sizeof(*r));
 	tag = o->tag ? o->tag : s->version ? s->version : "latest";
 	build_spec_request(s, &req);
-	/* Wheels are locked and fetched (ward lock, ward fetch); installing
-	 * them waits for the build's beneath-the-root writer.  Until then a
-	 * build with python: stops instead of leaving them out silently. */
-	if (s->python.lock != NULL) {
-		ward_err(WARD_EINPUT,
-			 "%s: python: ward build does not install wheels yet (ward lock and ward "
-			 "fetch pin and fetch them); remove python: to build without them",
-			 s->path);
-		return -1;
-	}
 	if (build_check_spec(s) != 0 || deb_lock_matches(lock, &req) != 0)
 		return -1;
 	if ((r->tag = ward_strdup(tag)) == NULL || (ctx.cache = ward_strdup(o->cache)) == NULL ||

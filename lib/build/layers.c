@@ -69,6 +69,15 @@ deb_key(struct build_ctx *ctx, int group, char out[65])
 		ward_buf_printf(&b, "pkg %s %s %s %s %d\n", p->name, p->version, p->arch, p->sha256,
 				ctx->pkgs[i].group);
 	}
+	/* wheels: their modules are compiled with the image's interpreter */
+	if (ctx->opts->wheels != NULL) {
+		const struct wheel_lock *w = ctx->opts->wheels;
+		ward_buf_printf(&b, "python-prefix %s\n", s->python.prefix ? s->python.prefix : "");
+		for (size_t i = 0; i < w->npins; i++)
+			ward_buf_printf(&b, "wheel %s %s %s %s %d\n", w->pins[i].name,
+					w->pins[i].version, w->pins[i].sha256, w->pins[i].filename,
+					w->pins[i].direct);
+	}
 	return finish_key(&b, out);
 }
 
@@ -307,7 +316,7 @@ meta_path(struct build_ctx *ctx, const char *key)
 }
 
 static const char *const type_names[] = {"", "file", "dir", "symlink"};
-static const char *const origin_names[] = {"", "package", "spec", "generated"};
+static const char *const origin_names[] = {"", "package", "spec", "generated", "wheel"};
 
 static int
 name_index(const char *const *names, size_t n, const char *s)
@@ -421,7 +430,7 @@ load_meta(struct build_ctx *ctx, struct build_layer *l, int group, int add)
 			e->uid = (uint32_t)uid;
 			e->gid = (uint32_t)gid;
 			e->size = (uint64_t)size;
-			e->origin = name_index(origin_names, 4, o);
+			e->origin = name_index(origin_names, 5, o);
 			e->layer = group;
 			if (e->type == BUILD_SYMLINK && plan_set_str(&e->link, x) != 0) {
 				rc = -1;
@@ -461,6 +470,8 @@ group_packages(const struct build_ctx *ctx, int group)
 {
 	int n = 0;
 
+	if (group == GROUP_WHEELS)
+		return ctx->opts->wheels ? (int)ctx->opts->wheels->npins : 0;
 	for (size_t i = 0; i < ctx->lock->npkgs; i++)
 		n += ctx->pkgs[i].group == group;
 	return n;
@@ -475,7 +486,7 @@ describe(struct build_ctx *ctx, int group)
 
 	snprintf(l->name, sizeof(l->name), "%s",
 		 build_group_name(group, ctx->spec, nb, sizeof(nb)));
-	l->packages = group < GROUP_DEB_COUNT ? (size_t)n : 0;
+	l->packages = group < GROUP_DEB_COUNT && group != GROUP_WHEELS ? (size_t)n : 0;
 	free(l->created_by);
 	switch (group) {
 	case GROUP_BASE:
@@ -487,6 +498,9 @@ describe(struct build_ctx *ctx, int group)
 	case GROUP_FRAMEWORKS:
 		l->created_by =
 			ward_asprintf("ward build: frameworks and libraries (%d packages)", n);
+		break;
+	case GROUP_WHEELS:
+		l->created_by = ward_asprintf("ward build: Python wheels (%d wheels)", n);
 		break;
 	case GROUP_CONFIG:
 		l->created_by = ward_strdup("ward build: /etc, users, directories");
@@ -588,6 +602,27 @@ write_layer(struct build_ctx *ctx, int group, const struct entries *es)
 	return 0;
 }
 
+/* The package stage ran (its key missed: some package, wheel or spec key
+ * changed), but this package layer may still hold exactly what a cached
+ * one holds -- changing a framework leaves the base libraries and the
+ * interpreter alone.  Its content key (every entry's metadata and bytes,
+ * as for the other layers) finds that layer's blob instead of compressing
+ * it again; the bytes are the same by construction, so the image digest
+ * does not depend on the cache.  The package-set key is kept aside for
+ * saving the layer under it. */
+static int
+deb_layer_reuse(struct build_ctx *ctx, int group, const struct entries *es)
+{
+	struct build_layer *l = &ctx->glayer[group];
+
+	memcpy(ctx->deb_keys[group], l->key, sizeof(l->key));
+	if (ctx->opts->no_layer_cache)
+		return 0;
+	if (content_key(ctx, group, es, l->key) != 0)
+		return -1;
+	return load_meta(ctx, l, group, 0) < 0 ? -1 : 0;
+}
+
 int
 build_write_layers(struct build_ctx *ctx)
 {
@@ -620,10 +655,15 @@ build_write_layers(struct build_ctx *ctx)
 				if (rc == 0 && !ctx->opts->no_layer_cache)
 					rc = load_meta(ctx, l, g, 0) < 0 ? -1 : 0;
 			} else {
-				rc = 0; /* key made by build_deb_layers_cached; not cached */
+				rc = deb_layer_reuse(ctx, g, &es);
 			}
 			if (rc == 0 && !l->cached)
 				rc = write_layer(ctx, g, &es);
+			/* a package layer is found again by its package set next time */
+			if (rc == 0 && g < GROUP_DEB_COUNT && !ctx->opts->no_layer_cache) {
+				memcpy(l->key, ctx->deb_keys[g], sizeof(l->key));
+				rc = save_meta(ctx, l, &es, g);
+			}
 			if (rc != 0) {
 				free(es.v);
 				return -1;

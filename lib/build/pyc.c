@@ -82,9 +82,13 @@ find_interpreter(struct build_ctx *ctx)
 static int
 is_module(const struct build_entry *e)
 {
-	return e->type == BUILD_FILE && e->origin == BUILD_FROM_PACKAGE &&
-	       ward_str_startswith(e->path, "usr/lib/python3") &&
-	       ward_str_endswith(e->path, ".py") && strstr(e->path, "/__pycache__/") == NULL;
+	if (e->type != BUILD_FILE || !ward_str_endswith(e->path, ".py") ||
+	    strstr(e->path, "/__pycache__/") != NULL)
+		return 0;
+	/* the packages' modules, and the wheels' in their site-packages */
+	return (e->origin == BUILD_FROM_PACKAGE &&
+		ward_str_startswith(e->path, "usr/lib/python3")) ||
+	       (e->origin == BUILD_FROM_WHEEL && strstr(e->path, "/dist-packages/") != NULL);
 }
 
 /* "usr/lib/x/mod.py" -> "usr/lib/x/__pycache__/mod.cpython-311.pyc" */

@@ -150,12 +150,26 @@ build_check_forbidden(struct build_ctx *ctx)
 			continue;
 		snprintf(abs, sizeof(abs), "/%s", e->path);
 		cat = deb_forbidden_file(abs);
-		/* patterns written for /bin, /sbin also cover /usr/bin, /usr/sbin */
+		/* patterns written for /bin, /sbin also cover /usr/bin, /usr/sbin,
+		 * and those for /usr also /usr/local (where wheels put scripts) */
 		if (cat == NULL && ward_str_startswith(abs, "/usr/"))
 			cat = deb_forbidden_file(abs + 4);
-		if (cat == NULL || allowed_package(ctx->spec, e->owner))
+		if (cat == NULL && ward_str_startswith(abs, "/usr/local/")) {
+			char alt[4096];
+			snprintf(alt, sizeof(alt), "/usr/%s", abs + 11);
+			cat = deb_forbidden_file(alt);
+			if (cat == NULL)
+				cat = deb_forbidden_file(alt + 4);
+		}
+		if (cat == NULL || allowed_package(ctx->spec, e->owner) ||
+		    (e->origin == BUILD_FROM_WHEEL && allowed_package(ctx->spec, e->owner + 5)))
 			continue;
-		if (e->origin == BUILD_FROM_PACKAGE) {
+		if (e->origin == BUILD_FROM_WHEEL) {
+			ward_err(WARD_EINPUT,
+				 "forbidden file %s (%s) in the image, from wheel %s (python.lock "
+				 "of ward.yaml); remove it from the lock, or allow: %s",
+				 abs, cat, e->owner + 5, e->owner + 5);
+		} else if (e->origin == BUILD_FROM_PACKAGE) {
 			deb_lock_chain(ctx->lock, e->owner, &chain);
 			ward_err(WARD_EINPUT,
 				 "forbidden file %s (%s) in the image, from package %s (%s); "
@@ -225,7 +239,7 @@ build_assign_groups(struct build_ctx *ctx)
 const char *
 build_group_name(int group, const struct build_spec *s, char *buf, size_t size)
 {
-	static const char *const names[] = {"base",   "python", "frameworks",
+	static const char *const names[] = {"base",   "python", "frameworks", "wheels",
 					    "config", "app",	"ward"};
 
 	if (group >= 0 && group < GROUP_MODEL0)

@@ -302,7 +302,8 @@ reserved_path(const struct ward_yaml_node *n, const char *what, const char *path
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++) {
 		size_t len = strlen(reserved[i]);
 		if (strncmp(norm, reserved[i], len) == 0 && (norm[len] == '\0' || norm[len] == '/'))
-			return ward_yaml_error(n, "%s: %s is reserved (%s)", what, path, reserved[i]);
+			return ward_yaml_error(n, "%s: %s is reserved (%s)", what, path,
+					       reserved[i]);
 	}
 	return 0;
 }
@@ -327,8 +328,10 @@ finish_paths(struct build_spec *s)
 		if (reserved_path(n ? n : s->yaml, "writable", s->writable.v[i]) != 0)
 			return -1;
 	}
-	if (s->user.home != NULL &&
-	    reserved_path(h ? h : u ? u : s->yaml, "user: home", s->user.home) != 0)
+	if (s->user.home != NULL && reserved_path(h   ? h
+						  : u ? u
+						      : s->yaml,
+						  "user: home", s->user.home) != 0)
 		return -1;
 	return 0;
 }

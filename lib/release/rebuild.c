@@ -72,6 +72,8 @@ release_rebuild(void *vctx, const json_t *provenance, char digest[OCI_DIGEST_LEN
 	const char *init_path = ctx->init ? ctx->init : ward_json_str(init_dep, "name");
 	struct build_spec spec;
 	struct deb_lock lock = {0};
+	struct wheel_lock wheels = {0};
+	int have_wheels = 0;
 	struct build_opts bo = {0};
 	struct build_result br = {0};
 	char *lockpath = NULL, *cache = NULL, *tmp = NULL, *dir = NULL, *out = NULL;
@@ -99,7 +101,8 @@ release_rebuild(void *vctx, const json_t *provenance, char digest[OCI_DIGEST_LEN
 	    check_input(lockpath, ward_json_str(json_object_get(lock_p, "digest"), "sha256"),
 			"ward.lock") != 0)
 		goto out;
-	if (deb_lock_read(lockpath, &lock) != 0)
+	if (deb_lock_read(lockpath, &lock) != 0 ||
+	    wheel_lock_read(lockpath, &wheels, &have_wheels) != 0)
 		goto out;
 	if ((tmp = ward_path_join(cache, "tmp")) == NULL ||
 	    (dir = ward_mkdtemp(tmp, "rebuild")) == NULL ||
@@ -112,6 +115,7 @@ release_rebuild(void *vctx, const json_t *provenance, char digest[OCI_DIGEST_LEN
 	bo.threads = ctx->threads;
 	bo.compression = OCI_COMPRESS_GZIP;
 	bo.no_layer_cache = 1;
+	bo.wheels = have_wheels ? &wheels : NULL;
 	if (build_image(&spec, &lock, &bo, &br) != 0)
 		goto out;
 	memcpy(digest, br.manifest_digest, OCI_DIGEST_LEN + 1);
@@ -126,6 +130,7 @@ out:
 	free(cache);
 	free(lockpath);
 	deb_lock_free(&lock);
+	wheel_lock_free(&wheels);
 	if (have_spec)
 		build_spec_free(&spec);
 	return rc;

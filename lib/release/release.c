@@ -33,6 +33,7 @@ load_inputs(struct rel *x)
 	if ((x->lockpath = o->lock ? ward_strdup(o->lock) : build_spec_lock_path(&x->spec)) ==
 		    NULL ||
 	    deb_lock_read(x->lockpath, &x->lock) != 0 ||
+	    build_python_lock_read(&x->spec, x->lockpath, &x->wheels) != 0 ||
 	    rel_digest_file(o->spec, x->spec_sha) != 0 ||
 	    rel_digest_file(x->lockpath, x->lock_sha) != 0 ||
 	    (o->init && rel_digest_file(o->init, x->init_sha) != 0))
@@ -82,6 +83,7 @@ build(struct rel *x)
 	bo.sign_key = o->key;
 	bo.threads = o->threads;
 	bo.compression = OCI_COMPRESS_GZIP;
+	bo.wheels = x->wheels.lock ? &x->wheels : NULL;
 	struct ward_error be;
 	rc = build_image(&x->spec, &x->lock, &bo, &br);
 	ward_err_save(&be);
@@ -173,6 +175,7 @@ rebuild(struct rel *x)
 	bo.threads = x->o->threads == 1 ? 2 : 1;
 	bo.compression = OCI_COMPRESS_GZIP;
 	bo.no_layer_cache = 1;
+	bo.wheels = x->wheels.lock ? &x->wheels : NULL;
 	rc = build_image(&x->spec, &x->lock, &bo, &br);
 	same = rc == 0 && strcmp(br.manifest_digest, x->r->digest) == 0;
 	x->r->reproducible = rc == 0 ? same : -1;
@@ -512,6 +515,7 @@ out:
 	if (x.spec_loaded)
 		build_spec_free(&x.spec);
 	deb_lock_free(&x.lock);
+	wheel_lock_free(&x.wheels);
 	free(x.lockpath);
 	free(x.tmp);
 	free(x.art);

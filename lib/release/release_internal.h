@@ -13,6 +13,7 @@ struct rel {
 	struct build_spec spec;
 	int spec_loaded;
 	struct deb_lock lock;
+	struct wheel_lock wheels; /* ward.lock's wheels (python:), empty when none */
 	char *lockpath;
 	struct ward_outdir *out; /* the release directory in the making */
 	char *tmp;		 /* the release being written (sibling of o->output) */

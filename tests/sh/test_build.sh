@@ -27,7 +27,7 @@ else
 	finish
 	exit 1
 fi
-grep -q "paths in the image: .* from the locked packages, .* from ward.yaml, .* generated" <<<"$ERR" &&
+grep -q "paths in the image: .* from the locked packages, .* from wheels, .* from ward.yaml, .* generated" <<<"$ERR" &&
 	pass "the build prints how every path is accounted for" || fail "no accounting line: $ERR"
 [ "$(layout_digest "$LAYOUT")" = "$DIGEST" ] && pass "index.json names that digest" || fail "index.json digest"
 [ -f "$P/model/model.sig" ] && pass "--key signed the model (model/model.sig kept for the next build)" ||
@@ -73,7 +73,8 @@ for d, dirs, files in os.walk(root):
         on_disk.add(os.path.relpath(os.path.join(d, n), root))
 assert on_disk == set(paths), (sorted(on_disk - set(paths))[:5], sorted(set(paths) - on_disk)[:5])
 c = rec["counts"]
-assert c["paths"] == len(paths) == c["from_packages"] + c["from_spec"] + c["generated"], c
+assert c["paths"] == len(paths) == c["from_packages"] + c["from_spec"] + c["from_wheels"] + c["generated"], c
+assert c["from_wheels"] == 0, c
 assert all(p["origin"] in ("package", "spec", "generated") and p["owner"] for p in rec["paths"])
 # dpkg-deb, not ward, says what each package ships (merged /usr applied)
 def merged(p):

@@ -199,12 +199,6 @@ run "$WARD" fetch -f "$P/ward.yaml" --offline
 [ ! -e "$WARD_CACHE/blobs/sha256/$(sha "$T/wheel.orig")" ] || fail "the tampered wheel was cached"
 cp "$T/wheel.orig" "$P/wheels/$WHEEL"
 
-# Until wheels are installed by ward build, a build with python: stops
-# (exit 2) instead of leaving them out of the image.
 check "fetch again" "$WARD" fetch -f "$P/ward.yaml" --offline
-rm -rf "$T/img"
-expect_err 2 "python: ward build does not install wheels yet" "ward build refuses python: for now" \
-	"$WARD" build -f "$P/ward.yaml" -o "$T/img" --init "$WARD_INIT"
-[ ! -e "$T/img" ] || fail "ward build wrote an image without the wheels"
 
 finish
