@@ -1,6 +1,5 @@
-/* guard.c: the endpoint guard's connections: read, judge, forward, stream
- * (see guard.h). */
-#include <arpa/inet.h>
+/* guard.c: the endpoint guard's interface, accepting connections, epoll
+ * interest, client I/O and the audit line (see guard.h, guard_internal.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -12,113 +11,27 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/uio.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "guard.h"
-#include "guard_keys.h"
+#include "guard_internal.h"
 #include "jlog.h"
 #include "policy.h"
 
-#define RB_SIZE 65536		/* response bytes in flight per connection */
-#define LINGER_NS 1000000000ull /* draining after a refusal */
-#define CONNECT_TIMEOUT_NS 5000000000ull
-#define APP_METRICS_MAX (256u << 10)
-#define APP_SOCKET_MS 50 /* the server's metrics socket must answer this fast */
-
-enum cstate {
-	CS_FREE = 0,
-	CS_IDLE,     /* waiting for a request (keep-alive) */
-	CS_HEAD,     /* reading a head */
-	CS_BODY,     /* reading a body */
-	CS_UPSTREAM, /* connecting, sending, waiting for the response head */
-	CS_RESPONSE, /* streaming the response */
-	CS_REFUSE,   /* writing the guard's own answer */
-	CS_LINGER,   /* answered and shut down: draining until EOF */
-};
-
-enum rstate { RS_HEAD, RS_CL, RS_CHUNKED, RS_CLOSE, RS_DONE };
-
-struct gconn {
-	int state;
-	int cfd, ufd;
-	uint32_t cev, uev; /* registered epoll events */
-	char peer[INET6_ADDRSTRLEN];
-	uint64_t deadline;
-	/* the request */
-	char *in;
-	size_t in_len, in_cap;
-	struct gh_scan scan;
-	size_t head_start, head_len, body_end;
-	uint64_t body_left; /* Content-Length bytes still to come */
-	int body_chunked;
-	struct gh_chunked ch;
-	size_t ch_pos; /* bytes of in already fed to ch */
-	int keep_alive, method, minor;
-	char path[160]; /* for the audit line */
-	long route;	/* allow index, -1 none */
-	struct guard_key_stat *key;
-	int counted_inflight;
-	uint64_t t_head, t_first;
-	/* upstream */
-	char *uhead;
-	size_t uhead_len, uhead_cap, usent; /* usent: bytes of head + body sent */
-	int connecting, reused, retried, upstream_ok;
-	/* the response */
-	char *rb;
-	size_t rb_len, rb_off, rs_start;
-	struct gh_scan rscan;
-	struct gh_response resp;
-	int rstate, status;
-	uint64_t resp_left;
-	struct gh_chunked rch;
-	struct guard_usage usage;
-	uint64_t bytes_in, bytes_out;
-	/* the guard's own answers (refusals, 100 Continue) */
-	char own[640];
-	size_t own_len, own_off;
-	int close_after_own;
-	int close_delimited; /* the response ends when the server closes */
-	int in_advance, again;
-};
-
-struct guard {
-	const struct guard_policy *gp;
-	int lfd, ep;
-	uint64_t tag;
-	struct gconn *c;
-	size_t nc, hi; /* slots; highest used + 1 */
-	struct guard_keyset keys;
-	struct guard_stats st;
-	struct sockaddr_storage up;
-	socklen_t uplen;
-	size_t max_in;
-	struct gh_request req; /* scratch: one request is parsed at a time */
-	char target[3 * GH_MAX_PATH + 8];
-	char *app; /* app metrics scratch */
-};
-
-static uint64_t
-ms_ns(unsigned ms)
-{
-	return (uint64_t)ms * 1000000ull;
-}
-
 /* ------------------------------------------------------------ epoll */
 
-static uint64_t
-tag_of(const struct guard *g, const struct gconn *c, int upstream)
+uint64_t
+gc_tag_of(const struct guard *g, const struct gconn *c, int upstream)
 {
 	return g->tag + 1 + (uint64_t)(c - g->c) * 2 + (uint64_t)upstream;
 }
 
-static void
-want(struct guard *g, struct gconn *c, int upstream, uint32_t ev)
+void
+gc_want(struct guard *g, struct gconn *c, int upstream, uint32_t ev)
 {
 	int fd = upstream ? c->ufd : c->cfd;
 	uint32_t *cur = upstream ? &c->uev : &c->cev;
-	struct epoll_event e = {.events = ev, .data.u64 = tag_of(g, c, upstream)};
+	struct epoll_event e = {.events = ev, .data.u64 = gc_tag_of(g, c, upstream)};
 
 	if (fd < 0 || *cur == ev)
 		return;
@@ -131,8 +44,8 @@ want(struct guard *g, struct gconn *c, int upstream, uint32_t ev)
 	*cur = ev;
 }
 
-static void
-upstream_close(struct guard *g, struct gconn *c)
+void
+gc_upstream_close(struct guard *g, struct gconn *c)
 {
 	if (c->ufd >= 0) {
 		if (c->uev != 0)
@@ -144,8 +57,8 @@ upstream_close(struct guard *g, struct gconn *c)
 	c->connecting = 0;
 }
 
-static void
-release_inflight(struct guard *g, struct gconn *c)
+void
+gc_release_inflight(struct guard *g, struct gconn *c)
 {
 	if (!c->counted_inflight)
 		return;
@@ -155,11 +68,13 @@ release_inflight(struct guard *g, struct gconn *c)
 		c->key->inflight--;
 }
 
-static void
-conn_close(struct guard *g, struct gconn *c)
+void
+gc_conn_close(struct guard *g, struct gconn *c)
 {
-	release_inflight(g, c);
-	upstream_close(g, c);
+	gc_release_inflight(g, c);
+	gc_upstream_close(g, c);
+	if (c->ssl != NULL)
+		guard_tls_close(c->ssl);
 	if (c->cfd >= 0) {
 		if (c->cev != 0)
 			epoll_ctl(g->ep, EPOLL_CTL_DEL, c->cfd, NULL);
@@ -174,10 +89,48 @@ conn_close(struct guard *g, struct gconn *c)
 	c->state = CS_FREE;
 }
 
+/* ------------------------------------------------------------ client I/O */
+
+/* While a request is served, the client stays in the epoll set (no epoll
+ * change per request): what it pipelines is read into the spare buffer
+ * and parsed later; a client that closed, or a full buffer, leaves it. */
+uint32_t
+gc_busy_interest(const struct gconn *c)
+{
+	return c->client_eof || c->in_len == c->in_cap ? 0 : EPOLLIN;
+}
+
+/* recv/send on the client, in TLS when it is a TLS connection: bytes, 0 at
+ * EOF (recv), -1 with errno (EAGAIN: c->tls_want says for what). */
+ssize_t
+gc_c_recv(struct gconn *c, void *buf, size_t n)
+{
+	if (c->ssl != NULL)
+		return guard_tls_read(c->ssl, buf, n, &c->tls_want);
+	return recv(c->cfd, buf, n, MSG_DONTWAIT);
+}
+
+ssize_t
+gc_c_send(struct gconn *c, const void *buf, size_t n)
+{
+	c->tls_want = GUARD_TLS_WANT_WRITE;
+	if (c->ssl != NULL)
+		return guard_tls_write(c->ssl, buf, n, &c->tls_want);
+	return send(c->cfd, buf, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
+/* Wait until the client can take more (a TLS write may wait for input). */
+void
+gc_want_client_write(struct guard *g, struct gconn *c)
+{
+	c->wblock_read = c->tls_want == GUARD_TLS_WANT_READ;
+	gc_want(g, c, 0, c->wblock_read ? EPOLLIN : EPOLLOUT);
+}
+
 /* ------------------------------------------------------------ audit */
 
-static void
-audit(struct guard *g, struct gconn *c, int status, int reason)
+void
+gc_audit(struct guard *g, struct gconn *c, int status, int reason)
 {
 	struct jlog l;
 	uint64_t now = ward_now_ns();
@@ -194,6 +147,8 @@ audit(struct guard *g, struct gconn *c, int status, int reason)
 	}
 	jlog_str(&l, "route", c->route >= 0 ? g->gp->allow[c->route].path : "-");
 	jlog_str(&l, "key", c->key ? c->key->id : "-");
+	if (c->cn[0] != '\0')
+		jlog_str(&l, "client_cn", c->cn);
 	jlog_int(&l, "status", status);
 	if (reason != GR_NONE)
 		jlog_str(&l, "reason", guard_reason_name(reason));
@@ -206,785 +161,6 @@ audit(struct guard *g, struct gconn *c, int status, int reason)
 	if (c->key != NULL && guard_usage_tokens(&c->usage) > 0)
 		jlog_uint(&l, "tokens", guard_usage_tokens(&c->usage));
 	jlog_end(&l);
-}
-
-/* ------------------------------------------------------------ own answers */
-
-static const char *
-reason_phrase(int code)
-{
-	switch (code) {
-	case 100:
-		return "Continue";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 408:
-		return "Request Timeout";
-	case 413:
-		return "Content Too Large";
-	case 417:
-		return "Expectation Failed";
-	case 429:
-		return "Too Many Requests";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 501:
-		return "Not Implemented";
-	case 502:
-		return "Bad Gateway";
-	case 503:
-		return "Service Unavailable";
-	case 504:
-		return "Gateway Timeout";
-	case 505:
-		return "HTTP Version Not Supported";
-	default:
-		return "Error";
-	}
-}
-
-static void flush_client(struct guard *g, struct gconn *c);
-
-/* Answer with the guard's own status (a refusal or an upstream failure),
- * counted and logged; close afterwards unless keep says otherwise. */
-static void
-answer(struct guard *g, struct gconn *c, int code, int reason, const char *what, int keep)
-{
-	char body[160];
-	int bl = snprintf(body, sizeof(body), "{\"error\":{\"code\":%d,\"reason\":\"%s\"}}\n", code,
-			  what);
-	int n = snprintf(c->own, sizeof(c->own),
-			 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
-			 "Content-Length: %d\r\nCache-Control: no-store\r\n%s%s%s\r\n%s",
-			 code, reason_phrase(code), bl, keep ? "" : "Connection: close\r\n",
-			 code == 401 ? "WWW-Authenticate: Bearer\r\n" : "",
-			 code == 429 ? "Retry-After: 1\r\n" : "", body);
-
-	if (reason != GR_NONE) {
-		g->st.rejected[reason]++;
-		if (c->key != NULL &&
-		    (reason == GR_RATE_KEY || reason == GR_RATE_GLOBAL ||
-		     reason == GR_TOKEN_BUDGET || reason == GR_CONCURRENCY_KEY ||
-		     reason == GR_CONCURRENCY_GLOBAL || reason == GR_BODY_TOO_LARGE))
-			c->key->rejected++;
-	}
-	c->own_len = n > 0 && (size_t)n < sizeof(c->own) ? (size_t)n : 0;
-	c->own_off = 0;
-	c->close_after_own = !keep;
-	c->bytes_out += c->own_len;
-	audit(g, c, code, reason);
-	release_inflight(g, c);
-	c->state = CS_REFUSE;
-	c->deadline = ward_now_ns() + LINGER_NS;
-	want(g, c, 0, EPOLLOUT);
-	flush_client(g, c);
-}
-
-static void
-refuse(struct guard *g, struct gconn *c, int reason, int keep)
-{
-	answer(g, c, guard_reason_status(reason), reason, guard_reason_name(reason), keep);
-}
-
-/* ------------------------------------------------------------ requests */
-
-static void advance(struct guard *g, struct gconn *c);
-static void upstream_start(struct guard *g, struct gconn *c);
-
-static void
-reset_request(struct gconn *c)
-{
-	memset(&c->scan, 0, sizeof(c->scan));
-	c->head_start = c->head_len = c->body_end = 0;
-	c->body_left = 0;
-	c->body_chunked = 0;
-	c->ch_pos = 0;
-	c->route = -1;
-	c->key = NULL;
-	c->method = -1;
-	c->path[0] = '\0';
-	c->t_head = c->t_first = 0;
-	c->uhead_len = c->usent = 0;
-	c->retried = 0;
-	c->rb_len = c->rb_off = c->rs_start = 0;
-	c->rstate = RS_HEAD;
-	c->status = 0;
-	c->close_delimited = 0;
-	memset(&c->usage, 0, sizeof(c->usage));
-	c->bytes_in = c->bytes_out = 0;
-}
-
-static int
-in_reserve(struct guard *g, struct gconn *c, size_t want_bytes)
-{
-	size_t cap = c->in_cap ? c->in_cap : 4096;
-
-	if (c->in_cap - c->in_len >= want_bytes)
-		return 0;
-	while (cap - c->in_len < want_bytes && cap < g->max_in)
-		cap *= 2;
-	if (cap > g->max_in)
-		cap = g->max_in;
-	if (cap == c->in_cap)
-		return -1;
-	char *n = realloc(c->in, cap);
-	if (n == NULL)
-		return -1;
-	c->in = n;
-	c->in_cap = cap;
-	return 0;
-}
-
-/* Headers that end at the guard (RFC 9110 7.6.1) or that only the guard
- * may set. */
-static int
-dropped_header(const struct guard *g, const char *buf, const struct gh_header *h)
-{
-	static const char *const hop[] = {"connection",	      "keep-alive",
-					  "proxy-connection", "te",
-					  "trailer",	      "upgrade",
-					  "expect",	      "proxy-authorization",
-					  "http2-settings",   "x-forwarded-for",
-					  "forwarded",	      "x-real-ip",
-					  "x-ward-key-id",    NULL};
-
-	for (size_t i = 0; hop[i] != NULL; i++)
-		if (gh_name_is(buf, h, hop[i]))
-			return 1;
-	if (!g->gp->forward_auth &&
-	    (gh_name_is(buf, h, "authorization") || gh_name_is(buf, h, "x-api-key")))
-		return 1;
-	return 0;
-}
-
-static int
-uhead_put(struct gconn *c, const void *p, size_t n)
-{
-	if (c->uhead_cap - c->uhead_len < n)
-		return -1;
-	memcpy(c->uhead + c->uhead_len, p, n);
-	c->uhead_len += n;
-	return 0;
-}
-
-/* The head the server gets: the canonical target, the client's headers
- * minus hop-by-hop and credentials, X-Forwarded-For and X-Ward-Key-Id. */
-static int
-build_upstream_head(struct guard *g, struct gconn *c, const struct gh_request *r)
-{
-	const char *buf = c->in;
-	size_t need = r->head_len + 3 * r->path_len + 256 + GUARD_KEY_ID_MAX;
-	size_t tl;
-
-	if (c->uhead_cap < need) {
-		char *n = realloc(c->uhead, need);
-		if (n == NULL)
-			return -1;
-		c->uhead = n;
-		c->uhead_cap = need;
-	}
-	c->uhead_len = 0;
-	tl = gh_canonical_target(r->path, r->path_len, g->target, sizeof(g->target));
-	if (tl == 0)
-		return -1;
-	if (uhead_put(c, buf + r->method_off, r->method_len) || uhead_put(c, " ", 1) ||
-	    uhead_put(c, g->target, tl) || uhead_put(c, buf + r->query_off, r->query_len) ||
-	    uhead_put(c, r->minor ? " HTTP/1.1\r\n" : " HTTP/1.0\r\n", 11))
-		return -1;
-	for (unsigned i = 0; i < r->nh; i++) {
-		const struct gh_header *h = &r->h[i];
-		if (dropped_header(g, buf, h))
-			continue;
-		if (uhead_put(c, buf + h->name, h->name_len) || uhead_put(c, ": ", 2) ||
-		    uhead_put(c, buf + h->value, h->value_len) || uhead_put(c, "\r\n", 2))
-			return -1;
-	}
-	if (r->minor == 0 && r->host_len == 0 && uhead_put(c, "Host: localhost\r\n", 17))
-		return -1;
-	if (r->minor == 0 && uhead_put(c, "Connection: keep-alive\r\n", 24))
-		return -1;
-	if (uhead_put(c, "X-Forwarded-For: ", 17) || uhead_put(c, c->peer, strlen(c->peer)) ||
-	    uhead_put(c, "\r\n", 2))
-		return -1;
-	if (c->key != NULL &&
-	    (uhead_put(c, "X-Ward-Key-Id: ", 15) || uhead_put(c, c->key->id, strlen(c->key->id)) ||
-	     uhead_put(c, "\r\n", 2)))
-		return -1;
-	return uhead_put(c, "\r\n", 2);
-}
-
-/* Route, key, limits: 0 to forward, or the refusal reason. */
-static int
-judge(struct guard *g, struct gconn *c, const struct gh_request *r)
-{
-	const struct guard_policy *gp = g->gp;
-	uint64_t now = ward_now_ns();
-	size_t idx = 0;
-	int rc;
-
-	rc = guard_route_find(gp, guard_method_bit(r->method), r->path, &idx);
-	if (rc != GUARD_ROUTE_ALLOW)
-		return GR_ROUTE_DENIED;
-	c->route = (long)idx;
-	if (gp->auth_required && gp->allow[idx].auth) {
-		size_t off = 0, len = 0;
-		int k;
-		if ((rc = guard_credential(c->in, r, &off, &len)) != GR_NONE)
-			return rc;
-		if ((k = guard_keys_match(&g->keys, c->in + off, len)) < 0)
-			return GR_AUTH_INVALID;
-		c->key = guard_stats_key(&g->st, g->keys.v[k].id);
-	}
-	if ((r->has_length && r->length > gp->body_bytes))
-		return GR_BODY_TOO_LARGE;
-	if (gp->concurrent && g->st.inflight >= gp->concurrent)
-		return GR_CONCURRENCY_GLOBAL;
-	if (c->key != NULL && gp->key_concurrent && c->key->inflight >= gp->key_concurrent)
-		return GR_CONCURRENCY_KEY;
-	if (c->key != NULL &&
-	    !guard_budget_ok(&c->key->budget, gp->key_tokens, gp->key_tokens_window_s, now))
-		return GR_TOKEN_BUDGET;
-	if (c->key != NULL && !guard_bucket_take(&c->key->bucket, &gp->key_rate, now))
-		return GR_RATE_KEY;
-	if (!guard_bucket_take(&g->st.bucket, &gp->rate, now))
-		return GR_RATE_GLOBAL;
-	return GR_NONE;
-}
-
-/* A complete head is in c->in: parse, judge, prepare. */
-static void
-head_done(struct guard *g, struct gconn *c)
-{
-	struct gh_request *r = &g->req;
-	int reason;
-
-	c->t_head = ward_now_ns();
-	g->st.requests_total++;
-	if (gh_parse_request(c->in, c->head_len, c->head_start, g->gp->headers, r) != 0) {
-		refuse(g, c, r->reason, 0);
-		return;
-	}
-	c->method = r->method;
-	c->minor = r->minor;
-	c->keep_alive = r->keep_alive;
-	snprintf(c->path, sizeof(c->path), "%.*s", (int)(r->path_len < 159 ? r->path_len : 159),
-		 r->path);
-	if ((reason = judge(g, c, r)) != GR_NONE) {
-		/* A refused request with a body still coming: close. */
-		int body = r->chunked || (r->has_length && r->length > 0);
-		refuse(g, c, reason, c->keep_alive && !body);
-		return;
-	}
-	if (build_upstream_head(g, c, r) != 0) {
-		refuse(g, c, GR_BAD_TARGET, 0);
-		return;
-	}
-	g->st.inflight++;
-	if (c->key != NULL)
-		c->key->inflight++;
-	c->counted_inflight = 1;
-	c->body_chunked = r->chunked;
-	c->body_left = r->has_length ? r->length : 0;
-	if (r->chunked) {
-		memset(&c->ch, 0, sizeof(c->ch));
-		c->ch.strict = 1;
-		c->ch.max_total = g->gp->body_bytes;
-		c->ch.max_chunks = g->gp->chunks;
-	}
-	c->ch_pos = c->head_len;
-	c->state = CS_BODY;
-	if (r->expect_continue && (r->chunked || c->body_left > 0)) {
-		static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
-		/* Best effort and tiny: a client that cannot take 25 bytes
-		 * now just sends its body after its own timeout. */
-		if (send(c->cfd, cont, sizeof(cont) - 1, MSG_NOSIGNAL | MSG_DONTWAIT) > 0)
-			c->bytes_out += sizeof(cont) - 1;
-	}
-}
-
-/* Body bytes in c->in: complete yet? */
-static void
-body_progress(struct guard *g, struct gconn *c)
-{
-	if (c->body_chunked) {
-		long used = gh_chunked_feed(&c->ch, c->in + c->ch_pos, c->in_len - c->ch_pos, NULL,
-					    NULL);
-		if (used < 0) {
-			refuse(g, c, c->ch.reason, 0);
-			return;
-		}
-		c->ch_pos += (size_t)used;
-		if (c->ch.state != GC_DONE)
-			return;
-		c->body_end = c->ch_pos;
-	} else {
-		if (c->in_len - c->head_len < c->body_left)
-			return;
-		c->body_end = c->head_len + (size_t)c->body_left;
-	}
-	c->bytes_in = c->body_end - c->head_start;
-	upstream_start(g, c);
-}
-
-static void
-advance_once(struct guard *g, struct gconn *c)
-{
-	if (c->state == CS_IDLE && c->in_len > 0) {
-		c->state = CS_HEAD;
-		c->deadline = ward_now_ns() + ms_ns(g->gp->request_timeout_ms);
-	}
-	if (c->state == CS_HEAD) {
-		long h = gh_head_scan(&c->scan, c->in, c->in_len, g->gp->header_bytes);
-		if (h < 0) {
-			refuse(g, c, c->scan.reason, 0);
-			return;
-		}
-		if (h == 0)
-			return;
-		c->head_start = c->scan.start;
-		c->head_len = (size_t)h;
-		head_done(g, c);
-	}
-	if (c->state == CS_BODY)
-		body_progress(g, c);
-}
-
-/* Handle what is buffered, request after request.  Iterative: a refusal
- * or a finished response that finds another pipelined request asks for
- * another round instead of recursing (a client could pipeline thousands). */
-static void
-advance(struct guard *g, struct gconn *c)
-{
-	if (c->in_advance) {
-		c->again = 1;
-		return;
-	}
-	c->in_advance = 1;
-	do {
-		c->again = 0;
-		advance_once(g, c);
-	} while (c->again && c->state != CS_FREE);
-	c->in_advance = 0;
-}
-
-static void
-client_readable(struct guard *g, struct gconn *c)
-{
-	ssize_t n;
-
-	if (c->state == CS_LINGER) {
-		char sink[4096];
-		n = recv(c->cfd, sink, sizeof(sink), MSG_DONTWAIT);
-		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
-			conn_close(g, c);
-		return;
-	}
-	if (c->state != CS_IDLE && c->state != CS_HEAD && c->state != CS_BODY)
-		return;
-	if (in_reserve(g, c, 4096) != 0 && c->in_cap == c->in_len) {
-		/* The caps bound every request below max_in: only a client
-		 * that keeps sending after its request gets here. */
-		refuse(g, c, c->state == CS_BODY ? GR_BODY_TOO_LARGE : GR_HEADER_TOO_LARGE, 0);
-		return;
-	}
-	n = recv(c->cfd, c->in + c->in_len, c->in_cap - c->in_len, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		if (c->state == CS_BODY || c->state == CS_HEAD)
-			audit(g, c, 0, GR_NONE);
-		conn_close(g, c);
-		return;
-	}
-	c->in_len += (size_t)n;
-	advance(g, c);
-}
-
-/* ------------------------------------------------------------ upstream */
-
-static void upstream_fail(struct guard *g, struct gconn *c, int kind);
-static void upstream_send(struct guard *g, struct gconn *c);
-
-static int
-upstream_connect(struct guard *g, struct gconn *c)
-{
-	int fd = socket(g->up.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
-	struct epoll_event e = {.events = EPOLLOUT, .data.u64 = tag_of(g, c, 1)};
-
-	if (fd < 0)
-		return -1;
-	if (g->up.ss_family != AF_UNIX)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (connect(fd, (struct sockaddr *)&g->up, g->uplen) != 0 && errno != EINPROGRESS) {
-		close(fd);
-		return -1;
-	}
-	if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &e) != 0) {
-		close(fd);
-		return -1;
-	}
-	c->ufd = fd;
-	c->uev = EPOLLOUT;
-	c->connecting = 1;
-	c->reused = 0;
-	return 0;
-}
-
-static void
-upstream_start(struct guard *g, struct gconn *c)
-{
-	c->state = CS_UPSTREAM;
-	c->deadline = ward_now_ns() + ms_ns(g->gp->upstream_timeout_ms);
-	c->usent = 0;
-	c->rb_len = c->rb_off = c->rs_start = 0;
-	c->rstate = RS_HEAD;
-	memset(&c->rscan, 0, sizeof(c->rscan));
-	c->rscan.leading = -1;
-	want(g, c, 0, 0);
-	if (c->rb == NULL && (c->rb = malloc(RB_SIZE)) == NULL) {
-		upstream_fail(g, c, GU_CONNECT);
-		return;
-	}
-	if (c->ufd < 0) {
-		if (upstream_connect(g, c) != 0) {
-			upstream_fail(g, c, GU_CONNECT);
-			return;
-		}
-		c->deadline = ward_now_ns() + CONNECT_TIMEOUT_NS;
-		return; /* EPOLLOUT says when */
-	}
-	c->reused = 1;
-	upstream_send(g, c);
-}
-
-static void
-upstream_send(struct guard *g, struct gconn *c)
-{
-	size_t body = c->body_end - c->head_len;
-
-	while (c->usent < c->uhead_len + body) {
-		struct iovec iov[2];
-		int n = 0;
-		if (c->usent < c->uhead_len) {
-			iov[n].iov_base = c->uhead + c->usent;
-			iov[n++].iov_len = c->uhead_len - c->usent;
-			iov[n].iov_base = c->in + c->head_len;
-			iov[n++].iov_len = body;
-		} else {
-			iov[n].iov_base = c->in + c->head_len + (c->usent - c->uhead_len);
-			iov[n++].iov_len = body - (c->usent - c->uhead_len);
-		}
-		struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)n};
-		ssize_t w = sendmsg(c->ufd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			want(g, c, 1, EPOLLOUT);
-			return;
-		}
-		if (w < 0) {
-			upstream_fail(g, c, GU_RESET);
-			return;
-		}
-		c->usent += (size_t)w;
-	}
-	want(g, c, 1, EPOLLIN);
-}
-
-static void finish(struct guard *g, struct gconn *c);
-
-static void
-on_resp_data(void *ctx, const char *p, size_t n)
-{
-	struct gconn *c = ctx;
-
-	if (c->key != NULL)
-		guard_usage_feed(&c->usage, p, n);
-}
-
-/* Frame the response bytes rb[from..rb_len): returns -1 on a framing
- * error; truncates rb_len at the end of the response. */
-static int
-frame_body(struct gconn *c, size_t from)
-{
-	size_t avail = c->rb_len - from;
-
-	if (c->rstate == RS_CL) {
-		size_t take = avail < c->resp_left ? avail : (size_t)c->resp_left;
-		on_resp_data(c, c->rb + from, take);
-		c->resp_left -= take;
-		if (c->resp_left == 0) {
-			c->rstate = RS_DONE;
-			if (take < avail)
-				c->upstream_ok = 0, c->rb_len = from + take;
-		}
-	} else if (c->rstate == RS_CHUNKED) {
-		long used = gh_chunked_feed(&c->rch, c->rb + from, avail, on_resp_data, c);
-		if (used < 0)
-			return -1;
-		if (c->rch.state == GC_DONE) {
-			c->rstate = RS_DONE;
-			if ((size_t)used < avail)
-				c->upstream_ok = 0, c->rb_len = from + (size_t)used;
-		}
-	} else if (c->rstate == RS_CLOSE) {
-		on_resp_data(c, c->rb + from, avail);
-	}
-	return 0;
-}
-
-/* Look for the response head in rb (after interim 1xx responses). */
-static int
-response_head(struct guard *g, struct gconn *c)
-{
-	for (;;) {
-		long h = gh_head_scan(&c->rscan, c->rb + c->rs_start, c->rb_len - c->rs_start,
-				      RB_SIZE / 2);
-		if (h < 0)
-			return -1;
-		if (h == 0)
-			return c->rb_len == RB_SIZE ? -1 : 0;
-		if (gh_parse_response(c->rb + c->rs_start, (size_t)h, &c->resp) != 0)
-			return -1;
-		if (c->resp.status == 101)
-			return -1; /* no upgrade was asked for */
-		if (c->resp.chunked && c->minor == 0)
-			return -1; /* an HTTP/1.0 client could not read it (RFC 9112 6.1) */
-		if (c->resp.status < 200) {
-			/* interim: passed on as it is, then the real head */
-			c->rs_start += (size_t)h;
-			memset(&c->rscan, 0, sizeof(c->rscan));
-			c->rscan.leading = -1;
-			continue;
-		}
-		size_t body = c->rs_start + (size_t)h;
-		c->status = c->resp.status;
-		c->t_first = ward_now_ns();
-		c->upstream_ok = !c->resp.close;
-		if (c->resp.event_stream)
-			g->st.sse_streams++;
-		if (c->method == GM_HEAD || c->status == 204 || c->status == 304) {
-			c->rstate = RS_DONE;
-			if (body < c->rb_len)
-				c->upstream_ok = 0, c->rb_len = body;
-		} else if (c->resp.chunked) {
-			c->rstate = RS_CHUNKED;
-			memset(&c->rch, 0, sizeof(c->rch));
-		} else if (c->resp.has_length) {
-			c->rstate = RS_CL;
-			c->resp_left = c->resp.length;
-			if (c->resp_left == 0) {
-				c->rstate = RS_DONE;
-				if (body < c->rb_len)
-					c->upstream_ok = 0, c->rb_len = body;
-			}
-		} else {
-			c->rstate = RS_CLOSE;
-			c->upstream_ok = 0;
-			c->close_delimited = 1;
-		}
-		c->state = CS_RESPONSE;
-		return frame_body(c, body);
-	}
-}
-
-static void
-upstream_fail(struct guard *g, struct gconn *c, int kind)
-{
-	int partial = c->state == CS_RESPONSE;
-
-	g->st.upstream_errors[kind]++;
-	upstream_close(g, c);
-	if (!partial && kind != GU_TIMEOUT && c->reused && !c->retried && c->rb_len == 0) {
-		/* A kept-alive connection the server had closed: once more. */
-		c->retried = 1;
-		upstream_start(g, c);
-		return;
-	}
-	if (c->route >= 0)
-		g->st.routes[c->route].codes[partial ? c->status / 100 : 5]++;
-	if (partial) {
-		/* Part of the response is out: the client learns by the close. */
-		audit(g, c, c->status, GR_NONE);
-		conn_close(g, c);
-		return;
-	}
-	c->keep_alive = 0;
-	answer(g, c, kind == GU_TIMEOUT ? 504 : 502, GR_NONE,
-	       kind == GU_TIMEOUT ? "upstream_timeout" : "upstream_error", 0);
-}
-
-static void
-upstream_readable(struct guard *g, struct gconn *c)
-{
-	size_t from;
-	ssize_t n;
-
-	if (c->state != CS_UPSTREAM && c->state != CS_RESPONSE) {
-		/* An idle kept connection: the server closed it, or spoke out
-		 * of turn; either way it is not reused. */
-		upstream_close(g, c);
-		return;
-	}
-	if (c->state == CS_RESPONSE) {
-		if (c->rb_off < c->rb_len)
-			return;
-		c->rb_off = c->rb_len = 0;
-	}
-	from = c->rb_len;
-	n = recv(c->ufd, c->rb + c->rb_len, RB_SIZE - c->rb_len, MSG_DONTWAIT);
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n <= 0) {
-		if (c->state == CS_RESPONSE && c->rstate == RS_CLOSE) {
-			c->rstate = RS_DONE;
-			upstream_close(g, c);
-			flush_client(g, c);
-			return;
-		}
-		upstream_fail(g, c, GU_RESET);
-		return;
-	}
-	c->rb_len += (size_t)n;
-	c->deadline = ward_now_ns() + ms_ns(g->gp->upstream_timeout_ms);
-	if (c->state == CS_UPSTREAM) {
-		int rc = response_head(g, c);
-		if (rc < 0) {
-			upstream_fail(g, c, GU_BAD_RESPONSE);
-			return;
-		}
-		if (c->state == CS_UPSTREAM)
-			return; /* head not complete yet */
-	} else if (frame_body(c, from) != 0) {
-		upstream_fail(g, c, GU_BAD_RESPONSE);
-		return;
-	}
-	flush_client(g, c);
-}
-
-/* ------------------------------------------------------------ to the client */
-
-static void
-flush_client(struct guard *g, struct gconn *c)
-{
-	if (c->state == CS_REFUSE) {
-		while (c->own_off < c->own_len) {
-			ssize_t w = send(c->cfd, c->own + c->own_off, c->own_len - c->own_off,
-					 MSG_NOSIGNAL | MSG_DONTWAIT);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0 && errno == EAGAIN)
-				return;
-			if (w <= 0) {
-				conn_close(g, c);
-				return;
-			}
-			c->own_off += (size_t)w;
-		}
-		if (c->close_after_own) {
-			/* Unread input would turn close() into a reset that can
-			 * destroy the answer: shut down our side and drain. */
-			upstream_close(g, c);
-			shutdown(c->cfd, SHUT_WR);
-			c->state = CS_LINGER;
-			c->deadline = ward_now_ns() + LINGER_NS;
-			want(g, c, 0, EPOLLIN);
-			return;
-		}
-		/* Keep-alive after a refusal without a body: the next request. */
-		size_t used = c->head_len;
-		memmove(c->in, c->in + used, c->in_len - used);
-		c->in_len -= used;
-		reset_request(c);
-		c->state = CS_IDLE;
-		c->deadline = ward_now_ns() + ms_ns(g->gp->idle_timeout_ms);
-		want(g, c, 0, EPOLLIN);
-		advance(g, c);
-		return;
-	}
-	if (c->state != CS_RESPONSE)
-		return;
-	while (c->rb_off < c->rb_len) {
-		ssize_t w = send(c->cfd, c->rb + c->rb_off, c->rb_len - c->rb_off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN) {
-			want(g, c, 0, EPOLLOUT);
-			want(g, c, 1, 0);
-			return;
-		}
-		if (w <= 0) {
-			/* The client went away mid-response. */
-			if (c->route >= 0)
-				g->st.routes[c->route].codes[c->status / 100]++;
-			audit(g, c, c->status, GR_NONE);
-			conn_close(g, c);
-			return;
-		}
-		c->rb_off += (size_t)w;
-		c->bytes_out += (size_t)w;
-		c->deadline = ward_now_ns() + ms_ns(g->gp->upstream_timeout_ms);
-	}
-	want(g, c, 0, 0);
-	if (c->rstate == RS_DONE) {
-		finish(g, c);
-		return;
-	}
-	want(g, c, 1, EPOLLIN);
-}
-
-/* The response went out whole. */
-static void
-finish(struct guard *g, struct gconn *c)
-{
-	uint64_t now = ward_now_ns();
-	uint64_t tokens = guard_usage_tokens(&c->usage);
-
-	if (c->route >= 0) {
-		struct guard_route_stat *rs = &g->st.routes[c->route];
-		rs->codes[c->status / 100]++;
-		rs->bytes_in += c->bytes_in;
-		rs->bytes_out += c->bytes_out;
-		guard_hist_add(&rs->duration, (double)(now - c->t_head) / 1e9);
-		guard_hist_add(&rs->first_byte, (double)(c->t_first - c->t_head) / 1e9);
-	}
-	if (c->key != NULL) {
-		c->key->codes[c->status / 100]++;
-		c->key->tokens += tokens;
-		if (g->gp->key_tokens)
-			guard_budget_spend(&c->key->budget, tokens);
-	}
-	audit(g, c, c->status, GR_NONE);
-	release_inflight(g, c);
-	if (!c->upstream_ok)
-		upstream_close(g, c);
-	if (!c->keep_alive || c->close_delimited) {
-		conn_close(g, c);
-		return;
-	}
-	size_t used = c->body_end;
-	memmove(c->in, c->in + used, c->in_len - used);
-	c->in_len -= used;
-	if (c->in_cap > 65536 && c->in_len < 4096) {
-		/* do not keep a large body's buffer on an idle connection */
-		char *n = realloc(c->in, 4096);
-		if (n != NULL) {
-			c->in = n;
-			c->in_cap = 4096;
-		}
-	}
-	reset_request(c);
-	c->state = CS_IDLE;
-	c->deadline = now + ms_ns(g->gp->idle_timeout_ms);
-	want(g, c, 0, EPOLLIN);
-	if (c->ufd >= 0)
-		want(g, c, 1, EPOLLIN); /* notice the server closing it */
-	advance(g, c);
 }
 
 /* ------------------------------------------------------------ accept */
@@ -1004,11 +180,31 @@ accept_all(struct guard *g)
 		for (i = 0; i < g->nc && g->c[i].state != CS_FREE; i++)
 			;
 		if (i == g->nc) {
+			/* Full: make room by closing the connection that has waited
+			 * longest without a whole request (idle, a head trickling in,
+			 * a handshake), so held connections cannot keep everyone out;
+			 * only when every slot is serving a request is the new one
+			 * refused.  Either way it is counted. */
+			uint64_t oldest = UINT64_MAX;
+			for (size_t v = 0; v < g->nc; v++) {
+				const struct gconn *o = &g->c[v];
+				if ((o->state == CS_IDLE || o->state == CS_HEAD ||
+				     o->state == CS_TLS || o->state == CS_LINGER) &&
+				    o->waiting_since < oldest) {
+					oldest = o->waiting_since;
+					i = v;
+				}
+			}
+			g->st.rejected[GR_CONNECTION_LIMIT]++;
+			if (i < g->nc)
+				gc_conn_close(g, &g->c[i]);
+		}
+		if (i == g->nc) {
 			static const char busy[] =
 				"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
 				"Connection: close\r\n\r\n";
-			g->st.rejected[GR_CONNECTION_LIMIT]++;
-			send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			if (g->tls == NULL) /* plain text on a TLS port would be noise */
+				send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 			close(fd);
 			continue;
 		}
@@ -1016,7 +212,7 @@ accept_all(struct guard *g)
 		memset(c, 0, sizeof(*c));
 		c->cfd = fd;
 		c->ufd = -1;
-		struct epoll_event e = {.events = EPOLLIN, .data.u64 = tag_of(g, c, 0)};
+		struct epoll_event e = {.events = EPOLLIN, .data.u64 = gc_tag_of(g, c, 0)};
 		if (epoll_ctl(g->ep, EPOLL_CTL_ADD, fd, &e) != 0) {
 			close(fd);
 			c->cfd = -1;
@@ -1032,10 +228,19 @@ accept_all(struct guard *g)
 				  sizeof(c->peer));
 		else
 			snprintf(c->peer, sizeof(c->peer), "local");
-		reset_request(c);
+		gc_reset_request(c);
 		c->state = CS_IDLE;
-		c->deadline = ward_now_ns() + ms_ns(g->gp->idle_timeout_ms);
+		c->waiting_since = ward_now_ns();
+		c->deadline = c->waiting_since + gc_ms_ns(g->gp->idle_timeout_ms);
 		g->st.connections_open++;
+		if (g->tls != NULL) {
+			if ((c->ssl = guard_tls_accept(g->tls, fd)) == NULL) {
+				gc_conn_close(g, c);
+				continue;
+			}
+			c->state = CS_TLS;
+			c->deadline = ward_now_ns() + gc_ms_ns(g->gp->request_timeout_ms);
+		}
 		if (i + 1 > g->hi)
 			g->hi = i + 1;
 	}
@@ -1123,6 +328,8 @@ guard_new(const struct guard_policy *gp, int lfd, int ep, uint64_t tag_base)
 		goto fail;
 	for (size_t i = 0; i < g->nc; i++)
 		g->c[i].cfd = g->c[i].ufd = -1;
+	if (gp->tls_cert != NULL && (g->tls = guard_tls_new(gp)) == NULL)
+		goto fail;
 	if (guard_keys_load(gp, &g->keys) != 0) {
 		if (gp->auth_required)
 			goto fail;
@@ -1135,6 +342,7 @@ guard_new(const struct guard_policy *gp, int lfd, int ep, uint64_t tag_base)
 	}
 	return g;
 fail:
+	guard_tls_free(g->tls);
 	guard_keyset_free(&g->keys);
 	free(g->c);
 	free(g->st.routes);
@@ -1171,17 +379,22 @@ guard_event(struct guard *g, uint64_t tag, uint32_t events)
 			/* the client is gone while its request was served */
 			if (c->route >= 0)
 				g->st.routes[c->route].codes[c->status / 100]++;
-			audit(g, c, c->status, GR_NONE);
-			conn_close(g, c);
+			gc_audit(g, c, c->status, GR_NONE);
+			gc_conn_close(g, c);
 			return;
 		}
-		if ((events & EPOLLOUT) ||
-		    (c->state == CS_REFUSE && (events & (EPOLLHUP | EPOLLERR))))
-			flush_client(g, c);
-		else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-			client_readable(g, c);
+		if (c->state == CS_TLS) {
+			gc_tls_step(g, c);
+			return;
+		}
+		if ((events & EPOLLOUT) || (c->wblock_read && (events & EPOLLIN)) ||
+		    (c->state == CS_REFUSE && (events & (EPOLLHUP | EPOLLERR)))) {
+			c->wblock_read = 0;
+			gc_flush_client(g, c);
+		} else if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			gc_client_read_all(g, c);
 		else if ((events & (EPOLLHUP | EPOLLERR)) && c->state != CS_FREE)
-			conn_close(g, c);
+			gc_conn_close(g, c);
 		return;
 	}
 	if (c->ufd < 0)
@@ -1191,19 +404,19 @@ guard_event(struct guard *g, uint64_t tag, uint32_t events)
 		socklen_t el = sizeof(err);
 		c->connecting = 0;
 		if (getsockopt(c->ufd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
-			upstream_fail(g, c, GU_CONNECT);
+			gc_upstream_fail(g, c, GU_CONNECT);
 			return;
 		}
-		c->deadline = ward_now_ns() + ms_ns(g->gp->upstream_timeout_ms);
-		upstream_send(g, c);
+		c->deadline = ward_now_ns() + gc_ms_ns(g->gp->upstream_timeout_ms);
+		gc_upstream_send(g, c);
 		return;
 	}
 	if ((events & EPOLLOUT) && c->state == CS_UPSTREAM) {
-		upstream_send(g, c);
+		gc_upstream_send(g, c);
 		return;
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR))
-		upstream_readable(g, c);
+		gc_upstream_readable(g, c);
 }
 
 int
@@ -1229,21 +442,25 @@ guard_expire(struct guard *g, uint64_t now)
 		switch (c->state) {
 		case CS_HEAD:
 		case CS_BODY:
-			refuse(g, c, GR_REQUEST_TIMEOUT, 0);
+			gc_refuse(g, c, GR_REQUEST_TIMEOUT, 0);
+			break;
+		case CS_TLS:
+			g->st.rejected[GR_TLS_HANDSHAKE]++;
+			gc_conn_close(g, c);
 			break;
 		case CS_UPSTREAM:
-			upstream_fail(g, c, c->connecting ? GU_CONNECT : GU_TIMEOUT);
+			gc_upstream_fail(g, c, c->connecting ? GU_CONNECT : GU_TIMEOUT);
 			break;
 		case CS_RESPONSE:
 			/* the server stalled, or the client stopped reading */
 			g->st.upstream_errors[GU_TIMEOUT]++;
 			if (c->route >= 0)
 				g->st.routes[c->route].codes[c->status / 100]++;
-			audit(g, c, c->status, GR_NONE);
-			conn_close(g, c);
+			gc_audit(g, c, c->status, GR_NONE);
+			gc_conn_close(g, c);
 			break;
 		default: /* idle, lingering, an answer nobody reads */
-			conn_close(g, c);
+			gc_conn_close(g, c);
 		}
 	}
 	while (g->hi > 0 && g->c[g->hi - 1].state == CS_FREE)
@@ -1395,8 +612,9 @@ guard_free(struct guard *g)
 		return;
 	for (size_t i = 0; i < g->nc; i++)
 		if (g->c[i].state != CS_FREE)
-			conn_close(g, &g->c[i]);
+			gc_conn_close(g, &g->c[i]);
 	close(g->lfd);
+	guard_tls_free(g->tls);
 	guard_keyset_free(&g->keys);
 	free(g->c);
 	free(g->st.routes);

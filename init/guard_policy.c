@@ -9,140 +9,6 @@
 #include "guard_policy.h"
 #include "policy.h"
 
-/* Generated from the profile files at build time (init/profiles/embed.cmake). */
-struct guard_profile_blob {
-	const char *name;
-	const unsigned char *json;
-};
-extern const struct guard_profile_blob guard_profile_blobs[];
-
-static const char *const method_names[] = {"GET",    "HEAD",  "POST",	 "PUT",
-					   "DELETE", "PATCH", "OPTIONS", NULL};
-
-uint32_t
-guard_method_bit(int method)
-{
-	return method >= GM_GET && method < GM_OTHER ? 1u << method : 0x80u;
-}
-
-const char *
-guard_profile_json(const char *name)
-{
-	for (size_t i = 0; guard_profile_blobs[i].name != NULL; i++)
-		if (strcmp(guard_profile_blobs[i].name, name) == 0)
-			return (const char *)guard_profile_blobs[i].json;
-	return NULL;
-}
-
-const char *const *
-guard_profile_names(void)
-{
-	static const char *names[16];
-
-	for (size_t i = 0; i < 15 && guard_profile_blobs[i].name != NULL; i++)
-		names[i] = guard_profile_blobs[i].name;
-	return names;
-}
-
-/* ------------------------------------------------------------ patterns */
-
-static int
-pattern_char_ok(unsigned char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c != 0 && strchr("-._~!$&'()+,=:@*", c) != NULL);
-}
-
-int
-guard_pattern_ok(const char *p)
-{
-	size_t n = strlen(p);
-
-	if (n == 0 || n > GUARD_MAX_PATTERN || p[0] != '/')
-		return 0;
-	if (n == 1)
-		return 1;
-	for (const char *s = p + 1;;) {
-		const char *e = strchr(s, '/');
-		size_t sl = e ? (size_t)(e - s) : strlen(s);
-		int stars = 0;
-		if (sl == 0)
-			return 0;
-		if ((sl == 1 && s[0] == '.') || (sl == 2 && s[0] == '.' && s[1] == '.'))
-			return 0;
-		for (size_t i = 0; i < sl; i++) {
-			if (!pattern_char_ok((unsigned char)s[i]))
-				return 0;
-			stars += s[i] == '*';
-		}
-		if (sl == 2 && s[0] == '*' && s[1] == '*') {
-			if (e != NULL)
-				return 0; /* "**" only as the last segment */
-		} else if (stars > 1) {
-			return 0;
-		}
-		if (e == NULL)
-			return 1;
-		s = e + 1;
-	}
-}
-
-/* One pattern segment (at most one '*', matching 1+ chars) against one
- * path segment. */
-static int
-segment_match(const char *p, size_t pl, const char *s, size_t sl)
-{
-	const char *star = memchr(p, '*', pl);
-
-	if (star == NULL)
-		return pl == sl && memcmp(p, s, sl) == 0;
-	size_t pre = (size_t)(star - p), post = pl - pre - 1;
-	if (sl < pre + post + 1)
-		return 0;
-	return memcmp(p, s, pre) == 0 && memcmp(star + 1, s + sl - post, post) == 0;
-}
-
-int
-guard_pattern_match(const char *pattern, const char *path)
-{
-	const char *p = pattern, *s = path;
-
-	if (*p != '/' || *s != '/')
-		return 0;
-	if (p[1] == '\0')
-		return s[1] == '\0';
-	p++;
-	s++;
-	for (;;) {
-		const char *pe = strchr(p, '/'), *se = strchr(s, '/');
-		size_t pl = pe ? (size_t)(pe - p) : strlen(p);
-		size_t sl = se ? (size_t)(se - s) : strlen(s);
-		if (pe == NULL && pl == 2 && p[0] == '*' && p[1] == '*')
-			return sl > 0; /* one or more further segments */
-		if (sl == 0 || !segment_match(p, pl, s, sl))
-			return 0;
-		if (pe == NULL || se == NULL)
-			return pe == NULL && se == NULL;
-		p = pe + 1;
-		s = se + 1;
-	}
-}
-
-int
-guard_route_find(const struct guard_policy *g, uint32_t method_bit, const char *path, size_t *index)
-{
-	for (size_t i = 0; i < g->ndeny; i++)
-		if ((g->deny[i].methods & method_bit) && guard_pattern_match(g->deny[i].path, path))
-			return GUARD_ROUTE_DENY;
-	for (size_t i = 0; i < g->nallow; i++)
-		if ((g->allow[i].methods & method_bit) &&
-		    guard_pattern_match(g->allow[i].path, path)) {
-			*index = i;
-			return GUARD_ROUTE_ALLOW;
-		}
-	return GUARD_ROUTE_NONE;
-}
-
 /* ------------------------------------------------------------ helpers */
 
 static int
@@ -265,10 +131,10 @@ parse_methods(const json_t *v, const char *what, const char *field, int deny, ui
 			*out |= deny ? GUARD_METHODS_ALL : GUARD_METHODS_ANY;
 			continue;
 		}
-		for (k = 0; method_names[k] != NULL; k++)
-			if (strcmp(s, method_names[k]) == 0)
+		for (k = 0; guard_method_names[k] != NULL; k++)
+			if (strcmp(s, guard_method_names[k]) == 0)
 				break;
-		if (method_names[k] == NULL)
+		if (guard_method_names[k] == NULL)
 			return ward_err(
 				WARD_EINPUT,
 				"%s: %s: \"%s\" is not one of GET, HEAD, POST, PUT, DELETE, "
@@ -357,16 +223,13 @@ load_profile(struct guard_policy *g, const char *what)
 {
 	static const char *const keys[] = {"profile", "description", "server",
 					   "routes",  "deny",	     NULL};
-	const char *text = guard_profile_json(g->profile), *from = NULL;
+	const char *text = guard_profile_json(g->profile), *from = guard_profile_name(g->profile);
 	json_t *root, *v;
 	int rc = -1;
 
 	if (text == NULL)
 		return ward_err(WARD_EINPUT, "%s: guard.profile \"%s\" is not a built-in profile",
 				what, g->profile);
-	for (size_t i = 0; guard_profile_blobs[i].name != NULL; i++)
-		if (strcmp(guard_profile_blobs[i].name, g->profile) == 0)
-			from = guard_profile_blobs[i].name;
 	root = ward_json_loadb(text, strlen(text), "built-in guard profile");
 	if (root == NULL)
 		return -1;
@@ -790,6 +653,38 @@ guard_policy_parse(const json_t *v, const char *what, struct guard_policy **out)
 	return 0;
 }
 
+static int
+addr_port(const char *a)
+{
+	const char *c = strrchr(a, ':');
+	return c != NULL && strncmp(a, "unix:", 5) != 0 ? atoi(c + 1) : -1;
+}
+
+int
+guard_policy_check_bind(const struct guard_policy *g, int restricted, const uint16_t *ports,
+			size_t n, const char *what)
+{
+	int up = addr_port(g->upstream), lp = addr_port(g->listen), up_in = 0;
+
+	if (!restricted)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (ports[i] == lp)
+			return ward_err(WARD_EINPUT,
+					"%s: landlock.tcp_bind lists %d, the guard's public port "
+					"(guard.listen): the server could take it",
+					what, lp);
+		up_in |= ports[i] == up;
+	}
+	if (up > 0 && !up_in)
+		return ward_err(
+			WARD_EINPUT,
+			"%s: guard.upstream port %d is not in landlock.tcp_bind: the server "
+			"could not listen there",
+			what, up);
+	return 0;
+}
+
 static void
 routes_free(struct guard_route *r, size_t n)
 {
@@ -830,9 +725,9 @@ methods_json(uint32_t m)
 		json_array_append_new(a, json_string("*"));
 		return a;
 	}
-	for (int k = 0; method_names[k] != NULL; k++)
+	for (int k = 0; guard_method_names[k] != NULL; k++)
 		if (m & (1u << k))
-			json_array_append_new(a, json_string(method_names[k]));
+			json_array_append_new(a, json_string(guard_method_names[k]));
 	return a;
 }
 

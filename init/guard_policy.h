@@ -77,12 +77,24 @@ struct guard_policy {
  * *out (caller frees with guard_policy_free, also on failure). */
 int guard_policy_parse(const json_t *v, const char *what, struct guard_policy **out);
 void guard_policy_free(struct guard_policy *g);
+/* guard_policy_check_bind(g, restricted, ports, n, what): with the server's
+ * TCP binds restricted (landlock.tcp_bind), the upstream port must be among
+ * them (else the server could not listen there) and the guard's public port
+ * must not (else the server could take it); WARD_EINPUT naming both. */
+int guard_policy_check_bind(const struct guard_policy *g, int restricted, const uint16_t *ports,
+			    size_t n, const char *what);
 /* guard_policy_to_json(g): the section with every default filled in
  * (routes and deny as the policy wrote them; the profile by name). */
 json_t *guard_policy_to_json(const struct guard_policy *g);
 
+/* The seven method names, in enum gh_method order, NULL-terminated. */
+extern const char *const guard_method_names[];
+
 /* guard_profile_json(name): the built-in profile's JSON text, or NULL. */
 const char *guard_profile_json(const char *name);
+/* guard_profile_name(name): the built-in profile's name as a static string
+ * (for route origins), or NULL. */
+const char *guard_profile_name(const char *name);
 /* guard_profile_names(): NULL-terminated list of the built-in profiles. */
 const char *const *guard_profile_names(void);
 

@@ -568,7 +568,9 @@ parse_top(const json_t *root, const char *what, struct policy *p)
 	    get_enum(v, what, "log_level", level_names, 4, 0xf, &p->log_level) != 0)
 		return -1;
 	if ((v = json_object_get(root, "guard")) != NULL && !json_is_null(v) &&
-	    guard_policy_parse(v, what, &p->guard) != 0)
+	    (guard_policy_parse(v, what, &p->guard) != 0 ||
+	     guard_policy_check_bind(p->guard, p->tcp_bind.restricted, p->tcp_bind.port,
+				     p->tcp_bind.n, what) != 0))
 		return -1;
 	return 0;
 }

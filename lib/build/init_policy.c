@@ -90,14 +90,24 @@ build_init_policy(struct build_ctx *ctx)
 		json_t *v;
 		json_object_foreach(extra, k, v) json_object_set(p, k, v);
 	}
-	/* the server binds only its declared TCP ports, unless policy: says */
+	/* the server binds only its declared TCP ports, unless policy: says;
+	 * behind the endpoint guard the declared port is the guard's, and the
+	 * server binds only the guard's upstream port (docs/ward-guard.md) */
 	landlock = json_object_get(p, "landlock");
 	if (landlock == NULL ||
 	    (json_is_object(landlock) && !json_object_get(landlock, "tcp_bind"))) {
+		const char *up =
+			json_string_value(json_object_get(json_object_get(p, "guard"), "upstream"));
 		ports = json_array();
-		for (size_t i = 0; ports != NULL && i < s->ports.n; i++)
-			if (ward_str_endswith(s->ports.v[i], "/tcp"))
-				json_array_append_new(ports, json_integer(atoi(s->ports.v[i])));
+		if (up != NULL && strncmp(up, "unix:", 5) != 0 && strrchr(up, ':') != NULL) {
+			if (ports != NULL)
+				json_array_append_new(ports,
+						      json_integer(atoi(strrchr(up, ':') + 1)));
+		} else
+			for (size_t i = 0; ports != NULL && i < s->ports.n; i++)
+				if (ward_str_endswith(s->ports.v[i], "/tcp"))
+					json_array_append_new(ports,
+							      json_integer(atoi(s->ports.v[i])));
 		if (ports != NULL && json_array_size(ports) > 0) {
 			if (landlock == NULL) {
 				landlock = json_object();

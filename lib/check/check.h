@@ -134,6 +134,9 @@ struct check_item {
 	int has_value;		 /* a measurement: */
 	double value;
 	const char *unit; /* "ms", "bytes", "MB/s", "%", "count" */
+	/* mappings (static, comma-separated ids, or NULL): CIS Docker
+	 * Benchmark v1.6, dockle rules, Kubernetes Pod Security (restricted) */
+	const char *cis, *dockle, *pss;
 };
 
 struct check_matrix {
@@ -181,8 +184,12 @@ void check_matrix_free(struct check_matrix *m);
  *  "checks":[{"id","group","required","description","result","evidence",
  *  "value"?,"unit"?}]}.  Caller decrefs. */
 json_t *check_matrix_json(const struct check_matrix *m);
-/* JUnit XML: one <testsuite> per group, one <testcase> per check (failure,
- * skipped, or a warning in system-out).  Caller frees. */
+/* check_mappings_json(it): {"cis_docker_1.6":[...],"dockle":[...],
+ * "k8s_pss_restricted":[...]}.  Caller decrefs. */
+json_t *check_mappings_json(const struct check_item *it);
+/* JUnit XML: one <testsuite> per group, one <testcase> per check (its
+ * mappings as <properties>; failure, skipped, or a warning in
+ * system-out).  Caller frees. */
 char *check_matrix_junit(const struct check_matrix *m);
 int check_matrix_table(const struct check_matrix *m, FILE *out);
 const char *check_group_name(int group);

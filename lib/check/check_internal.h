@@ -96,6 +96,10 @@ struct check_def {
 	int group;
 	int required;
 	const char *description;
+	/* where public benchmarks ask the same, comma-separated, or NULL:
+	 * CIS Docker Benchmark v1.6 §4/§5 ids, dockle rule ids, Kubernetes Pod
+	 * Security Standards (restricted, which includes baseline) fields */
+	const char *cis, *dockle, *pss;
 };
 const struct check_def *check_defs(size_t *n);
 /* check_set(m, id, result, fmt, ...): record the result of check id. */
@@ -110,8 +114,10 @@ void check_skip_rest(struct check_matrix *m, const char *prefix, const char *why
 int check_matrix_init(struct check_matrix *m);
 void check_matrix_finish(struct check_matrix *m);
 
-/* static.c / runtime.c */
+/* static.c / runtime.c, hygiene.c, guardcheck.c */
 void check_static(const struct check_facts *f, const struct check_opts *o, struct check_matrix *m);
+void check_hygiene(const struct check_facts *f, struct check_matrix *m);
+void check_guard_static(const struct check_facts *f, struct check_matrix *m);
 void check_runtime(const struct check_facts *f, const struct check_opts *o, struct check_matrix *m);
 
 /* The probe run as the server in a Python image (runtime.c). */

@@ -73,7 +73,8 @@ wanted_files(const struct sbom_catalog *c, struct ward_strv *out)
 			continue;
 		if (ward_str_startswith(e->path, "ward/") && strcmp(e->path, "ward/init") != 0)
 			want = e->size <= COPY_MAX_SMALL;
-		else if (strcmp(e->path, "etc/passwd") == 0 || strcmp(e->path, "etc/group") == 0)
+		else if (strcmp(e->path, "etc/passwd") == 0 || strcmp(e->path, "etc/group") == 0 ||
+			 strcmp(e->path, "etc/shadow") == 0)
 			want = 1;
 		else if (check_secret_name(e->path))
 			want = e->size <= COPY_MAX_SMALL;

@@ -13,87 +13,175 @@
 static const struct check_def defs[] = {
 	/* function: the image */
 	{"function.image-readable", F, 1,
-	 "the image opens; manifest, config and every layer match their digests"},
-	{"function.entrypoint-ward-init", F, 1, "the entrypoint is /ward/init -- <server>"},
+	 "the image opens; manifest, config and every layer match their digests", NULL, NULL, NULL},
+	{"function.entrypoint-ward-init", F, 1, "the entrypoint is /ward/init -- <server>", NULL,
+	 NULL, NULL},
 	{"function.server-in-image", F, 1,
-	 "the server program the entrypoint names is in the image"},
-	{"function.policy-valid", F, 1, "/ward/policy.json is a valid ward-init policy"},
-	{"function.ports-declared", F, 0, "the image declares the ports it serves"},
+	 "the server program the entrypoint names is in the image", NULL, NULL, NULL},
+	{"function.policy-valid", F, 1, "/ward/policy.json is a valid ward-init policy", NULL, NULL,
+	 NULL},
+	{"function.ports-declared", F, 0, "the image declares the ports it serves", "5.9", NULL,
+	 NULL},
 	{"function.models-signed", F, 1,
-	 "every model of the policy is in the image with its OMS signature and key"},
-	{"function.model-verifies", F, 1, "every model verifies against its OMS v1.0 signature"},
-	{"function.model-tamper-detected", F, 1, "a copy with one flipped byte fails verification"},
+	 "every model of the policy is in the image with its OMS signature and key", "4.12", NULL,
+	 NULL},
+	{"function.model-verifies", F, 1, "every model verifies against its OMS v1.0 signature",
+	 "4.12", NULL, NULL},
+	{"function.model-tamper-detected", F, 1, "a copy with one flipped byte fails verification",
+	 "4.12", NULL, NULL},
 	{"function.sbom-complete", F, 1,
 	 "every regular file is owned by an SBOM component, or ward build put it there from "
-	 "ward.yaml"},
+	 "ward.yaml",
+	 "4.3, 4.11", NULL, NULL},
 	{"function.scanner-visible", F, 0,
-	 "packages are visible to other scanners (dpkg status.d, Python dist-info)"},
-	{"function.licenses-known", F, 0, "every package has a concluded license"},
+	 "packages are visible to other scanners (dpkg status.d, Python dist-info)", "4.4", NULL,
+	 NULL},
+	{"function.licenses-known", F, 0, "every package has a concluded license", NULL, NULL,
+	 NULL},
+	{"function.tag-not-latest", F, 0,
+	 "the image is referenced by a version tag or digest, not :latest", NULL, "DKL-DI-0006",
+	 NULL},
+	{"function.healthcheck-declared", F, 0, "the image config declares a HEALTHCHECK", "4.6",
+	 "CIS-DI-0006", NULL},
 	/* function: the running container */
 	{"function.container-starts", F, 1,
-	 "starts under podman --read-only --cap-drop ALL --security-opt no-new-privileges"},
+	 "starts under podman --read-only --cap-drop ALL --security-opt no-new-privileges",
+	 "5.4, 5.13, 5.26", NULL,
+	 "securityContext.capabilities.drop, securityContext.allowPrivilegeEscalation"},
 	{"function.model-verified-at-start", F, 1,
-	 "ward-init verified every model before it started the server"},
-	{"function.health-endpoint", F, 1, "the server's health endpoint answers 200"},
-	{"function.ports-listen", F, 1, "every declared port accepts connections"},
-	{"function.init-healthz", F, 1, "ward-init's /healthz answers ok"},
+	 "ward-init verified every model before it started the server", NULL, NULL, NULL},
+	{"function.health-endpoint", F, 1, "the server's health endpoint answers 200", "5.27", NULL,
+	 NULL},
+	{"function.ports-listen", F, 1, "every declared port accepts connections", NULL, NULL,
+	 NULL},
+	{"function.init-healthz", F, 1, "ward-init's /healthz answers ok", "5.27", NULL, NULL},
 	{"function.metrics-endpoint", F, 1,
-	 "/metrics is valid Prometheus text with ward-init's metrics"},
-	{"function.request-answered", F, 0, "the configured request is answered with 2xx"},
-	{"function.logs-json", F, 0, "every line ward-init logs is JSON"},
+	 "/metrics is valid Prometheus text with ward-init's metrics", NULL, NULL, NULL},
+	{"function.request-answered", F, 0, "the configured request is answered with 2xx", NULL,
+	 NULL, NULL},
+	{"function.logs-json", F, 0, "every line ward-init logs is JSON", NULL, NULL, NULL},
 	{"function.tampered-model-refused", F, 1,
-	 "with a tampered model mounted, ward-init refuses to start the server (exit 1)"},
+	 "with a tampered model mounted, ward-init refuses to start the server (exit 1)", NULL,
+	 NULL, NULL},
 	{"function.graceful-stop", F, 0,
-	 "podman stop: SIGTERM is forwarded, the exit status is 143"},
+	 "podman stop: SIGTERM is forwarded, the exit status is 143", NULL, NULL, NULL},
 	/* performance */
-	{"performance.image-size", P, 0, "image size (compressed layers; files)"},
-	{"performance.layers", P, 0, "number of layers"},
+	{"performance.image-size", P, 0, "image size (compressed layers; files)", NULL, NULL, NULL},
+	{"performance.layers", P, 0, "number of layers", NULL, NULL, NULL},
+	{"performance.no-package-caches", P, 0,
+	 "no package manager caches or index lists in the image", NULL, "DKL-DI-0005", NULL},
 	{"performance.python-bytecode", P, 0,
-	 "Python modules have precompiled bytecode (a read-only root cannot cache it)"},
-	{"performance.model-verify-throughput", P, 0, "model verification speed (OMS, SHA-256)"},
-	{"performance.startup-time", P, 0, "time from podman run to the first healthy answer"},
-	{"performance.first-response", P, 0, "latency of the first request"},
-	{"performance.request-latency", P, 0, "median latency of 20 requests"},
-	{"performance.model-verify-time", P, 0, "ward-init's model verification time at start"},
-	{"performance.server-memory", P, 0, "resident memory of the server once healthy"},
+	 "Python modules have precompiled bytecode (a read-only root cannot cache it)", NULL, NULL,
+	 NULL},
+	{"performance.model-verify-throughput", P, 0, "model verification speed (OMS, SHA-256)",
+	 NULL, NULL, NULL},
+	{"performance.startup-time", P, 0, "time from podman run to the first healthy answer", NULL,
+	 NULL, NULL},
+	{"performance.first-response", P, 0, "latency of the first request", NULL, NULL, NULL},
+	{"performance.request-latency", P, 0, "median latency of 20 requests", NULL, NULL, NULL},
+	{"performance.model-verify-time", P, 0, "ward-init's model verification time at start",
+	 NULL, NULL, NULL},
+	{"performance.server-memory", P, 0, "resident memory of the server once healthy", NULL,
+	 NULL, NULL},
 	/* security: the image */
-	{"security.no-shell", S, 1, "no shell in the image"},
-	{"security.no-package-manager", S, 1, "no package manager in the image"},
-	{"security.no-compiler", S, 1, "no compiler, assembler or linker in the image"},
-	{"security.no-debugger", S, 1, "no debugger or tracer in the image"},
-	{"security.no-network-tools", S, 0, "no network tools (curl, wget, nc, ssh, ...)"},
-	{"security.no-setuid", S, 1, "no setuid files"},
-	{"security.no-setgid", S, 1, "no setgid files"},
-	{"security.no-world-writable", S, 1, "nothing world-writable outside the declared paths"},
-	{"security.non-root-user", S, 1, "the image runs as a non-root user"},
-	{"security.no-device-nodes", S, 1, "no device nodes in the image"},
-	{"security.no-secrets", S, 1, "no private keys, .env files or cloud credentials"},
+	{"security.no-shell", S, 1, "no shell in the image", "4.3", NULL, NULL},
+	{"security.no-package-manager", S, 1, "no package manager in the image", "4.3", NULL, NULL},
+	{"security.no-compiler", S, 1, "no compiler, assembler or linker in the image", "4.3", NULL,
+	 NULL},
+	{"security.no-debugger", S, 1, "no debugger or tracer in the image", "4.3", NULL, NULL},
+	{"security.no-network-tools", S, 0, "no network tools (curl, wget, nc, ssh, ...)", "4.3",
+	 NULL, NULL},
+	{"security.no-setuid", S, 1, "no setuid files", "4.8", "CIS-DI-0008", NULL},
+	{"security.no-setgid", S, 1, "no setgid files", "4.8", "CIS-DI-0008", NULL},
+	{"security.no-world-writable", S, 1, "nothing world-writable outside the declared paths",
+	 NULL, NULL, NULL},
+	{"security.non-root-user", S, 1, "the image runs as a non-root user", "4.1", "CIS-DI-0001",
+	 "securityContext.runAsNonRoot"},
+	{"security.no-device-nodes", S, 1, "no device nodes in the image", NULL, NULL, NULL},
+	{"security.no-secrets", S, 1, "no private keys, .env files or cloud credentials", "4.10",
+	 "CIS-DI-0010", NULL},
+	{"security.no-secrets-in-env", S, 1, "the image config's environment holds no credentials",
+	 "4.10", "CIS-DI-0010", NULL},
+	{"security.no-sudo", S, 1, "no sudo, doas, su, pkexec or runuser in the image", "4.3",
+	 "DKL-DI-0001", NULL},
+	{"security.no-ssh-server", S, 1, "no SSH server in the image", "5.7", NULL, NULL},
+	{"security.no-empty-password", S, 1,
+	 "no account with an empty password (/etc/passwd, /etc/shadow)", NULL, "DKL-LI-0001", NULL},
+	{"security.unique-ids", S, 1, "user and group names and ids are unique", NULL,
+	 "DKL-LI-0002", NULL},
+	{"security.no-unneeded-files", S, 0,
+	 "no VCS metadata or editor leftovers (.git, .svn, .DS_Store, ...)", NULL, "DKL-LI-0003",
+	 NULL},
+	{"security.no-sensitive-volumes", S, 1,
+	 "the image declares no volume over a system path, /ward or a model", "5.6", "DKL-DI-0002",
+	 NULL},
+	{"security.unprivileged-ports", S, 0, "declared ports are unprivileged (>= 1024)", "5.8",
+	 NULL, "securityContext.capabilities.add"},
 	{"security.ward-files-read-only", S, 1,
-	 "/ward belongs to root and nobody else may write it"},
-	{"security.models-read-only", S, 1, "model files belong to root and are not writable"},
+	 "/ward belongs to root and nobody else may write it", NULL, NULL, NULL},
+	{"security.models-read-only", S, 1, "model files belong to root and are not writable", NULL,
+	 NULL, NULL},
 	{"security.server-not-readable", S, 0,
-	 "the server program is not readable by its user (so the server is not dumpable)"},
+	 "the server program is not readable by its user (so the server is not dumpable)", NULL,
+	 NULL, NULL},
 	{"security.signatures-verify", S, 1,
-	 "the image signatures and attestations verify with the key"},
+	 "the image signatures and attestations verify with the key", "4.5, 4.12", "CIS-DI-0005",
+	 NULL},
 	{"security.attestations-present", S, 1,
-	 "CycloneDX, SPDX, SLSA provenance and OpenVEX are attested"},
+	 "CycloneDX, SPDX, SLSA provenance and OpenVEX are attested", "4.12", NULL, NULL},
 	{"security.vulnerabilities-vex", S, 1,
-	 "no critical or high vulnerability without a VEX statement"},
+	 "no critical or high vulnerability without a VEX statement", "4.4", NULL, NULL},
+	{"security.guard-configured", S, 0, "an endpoint guard stands in front of the server", NULL,
+	 NULL, NULL},
+	{"security.guard-default-deny", S, 1,
+	 "the guard's routes are an allow-list without a catch-all", NULL, NULL, NULL},
+	{"security.guard-auth-required", S, 1,
+	 "the guard requires an API key (only hashes in the policy)", NULL, NULL, NULL},
+	{"security.guard-server-not-exposed", S, 1,
+	 "only the guard's port is public: the server binds loopback, its port is not declared",
+	 "5.9", NULL, NULL},
+	{"security.guard-limits", S, 0,
+	 "the guard caps bodies, heads and time, and limits rate or concurrency", "5.11", NULL,
+	 NULL},
 	/* security: the running container */
-	{"security.run-non-root", S, 1, "the server process runs as a non-root uid"},
+	{"security.run-non-root", S, 1, "the server process runs as a non-root uid", "4.1", NULL,
+	 "securityContext.runAsNonRoot, securityContext.runAsUser"},
 	{"security.run-no-capabilities", S, 1,
-	 "the server has no capabilities (effective, permitted, bounding)"},
-	{"security.run-no-new-privs", S, 1, "the server runs with no_new_privs"},
-	{"security.run-seccomp", S, 1, "the server runs under a seccomp filter"},
-	{"security.run-read-only-root", S, 1, "the root filesystem is read-only"},
+	 "the server has no capabilities (effective, permitted, bounding)", "5.4", NULL,
+	 "securityContext.capabilities.drop"},
+	{"security.run-no-new-privs", S, 1, "the server runs with no_new_privs", "5.26", NULL,
+	 "securityContext.allowPrivilegeEscalation"},
+	{"security.run-seccomp", S, 1, "the server runs under a seccomp filter", "5.22", NULL,
+	 "securityContext.seccompProfile.type"},
+	{"security.run-read-only-root", S, 1, "the root filesystem is read-only", "5.13", NULL,
+	 NULL},
+	{"security.run-not-privileged", S, 1, "the container is not privileged", "5.5", NULL,
+	 "securityContext.privileged"},
+	{"security.run-no-host-namespaces", S, 1,
+	 "the server shares no namespace with the host (network, pid, ipc, uts)",
+	 "5.10, 5.16, 5.17, 5.21", NULL, "spec.hostNetwork, spec.hostPID, spec.hostIPC"},
+	{"security.run-no-sensitive-mounts", S, 1,
+	 "no host system directory or runtime socket is mounted; mounts are read-only", "5.6, 5.32",
+	 NULL, "spec.volumes[*].hostPath"},
+	{"security.run-no-host-devices", S, 0, "no host device is passed in", "5.18", NULL, NULL},
+	{"security.run-ports-loopback", S, 0, "published ports are bound to one host address",
+	 "5.14", NULL, "spec.containers[*].ports[*].hostPort"},
+	{"security.run-pids-limit", S, 0, "the container has a PIDs limit", "5.29", NULL, NULL},
+	{"security.run-memory-limit", S, 0, "the container has a memory limit", "5.11", NULL, NULL},
 	{"security.run-hardening", S, 1,
-	 "ward-init reports Landlock, seccomp, no_new_privs and dropped capabilities"},
-	{"security.run-non-dumpable", S, 0, "the server is not dumpable"},
-	{"security.exec-blocked", S, 1, "exec attempts (a shell, the interpreter) are refused"},
-	{"security.exec-counted", S, 1, "refused execs are counted in /metrics and logged"},
-	{"security.syscalls-denied", S, 0, "ptrace and mount attempts are refused"},
-	{"security.writes-blocked", S, 1, "writes to / and to the model directory fail"},
-	{"security.podman-exec-shell", S, 1, "podman exec of a shell fails (there is none)"},
+	 "ward-init reports Landlock, seccomp, no_new_privs and dropped capabilities", NULL, NULL,
+	 NULL},
+	{"security.run-non-dumpable", S, 0, "the server is not dumpable", NULL, NULL, NULL},
+	{"security.exec-blocked", S, 1, "exec attempts (a shell, the interpreter) are refused",
+	 NULL, NULL, NULL},
+	{"security.exec-counted", S, 1, "refused execs are counted in /metrics and logged", NULL,
+	 NULL, NULL},
+	{"security.syscalls-denied", S, 0, "ptrace and mount attempts are refused", NULL, NULL,
+	 NULL},
+	{"security.writes-blocked", S, 1, "writes to / and to the model directory fail", NULL, NULL,
+	 NULL},
+	{"security.podman-exec-shell", S, 1, "podman exec of a shell fails (there is none)",
+	 "5.23, 5.24", NULL, NULL},
 };
 
 const struct check_def *
@@ -130,6 +218,9 @@ check_matrix_init(struct check_matrix *m)
 		m->v[i].group = defs[i].group;
 		m->v[i].required = defs[i].required;
 		m->v[i].description = defs[i].description;
+		m->v[i].cis = defs[i].cis;
+		m->v[i].dockle = defs[i].dockle;
+		m->v[i].pss = defs[i].pss;
 		m->v[i].result = -1;
 	}
 	return 0;
@@ -217,6 +308,32 @@ check_matrix_free(struct check_matrix *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* "5.4, 5.13" -> ["5.4", "5.13"] */
+static json_t *
+id_list(const char *s)
+{
+	json_t *a = json_array();
+
+	while (a != NULL && s != NULL && *s) {
+		size_t n = strcspn(s, ",");
+		size_t b = 0;
+		while (b < n && s[b] == ' ')
+			b++;
+		json_array_append_new(a, json_stringn(s + b, n - b));
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return a;
+}
+
+json_t *
+check_mappings_json(const struct check_item *it)
+{
+	return json_pack("{s:o,s:o,s:o}", "cis_docker_1.6", id_list(it->cis), "dockle",
+			 id_list(it->dockle), "k8s_pss_restricted", id_list(it->pss));
+}
+
 json_t *
 check_matrix_json(const struct check_matrix *m)
 {
@@ -245,6 +362,8 @@ check_matrix_json(const struct check_matrix *m)
 				      "description", it->description, "result",
 				      check_result_name(it->result), "evidence",
 				      it->evidence ? it->evidence : "");
+		if (o != NULL)
+			json_object_set_new(o, "mappings", check_mappings_json(it));
 		if (o && it->has_value) {
 			json_object_set_new(o, "value", json_real(it->value));
 			json_object_set_new(o, "unit", json_string(it->unit ? it->unit : ""));
@@ -339,6 +458,32 @@ check_matrix_junit(const struct check_matrix *m)
 			ward_buf_puts(&b, "\" name=\"");
 			xml_escape(&b, it->id);
 			ward_buf_puts(&b, "\">\n");
+			if (it->cis || it->dockle || it->pss) {
+				static const char *const names[] = {"cis-docker-1.6", "dockle",
+								    "k8s-pss-restricted"};
+				const char *vals[] = {it->cis, it->dockle, it->pss};
+				ward_buf_puts(&b, "      <properties>");
+				for (int k = 0; k < 3; k++) {
+					const char *v = vals[k];
+					while (v != NULL && *v) {
+						size_t vl = strcspn(v, ","), s0 = 0;
+						char one[160];
+						while (s0 < vl && v[s0] == ' ')
+							s0++;
+						snprintf(one, sizeof(one), "%.*s", (int)(vl - s0),
+							 v + s0);
+						ward_buf_printf(&b,
+								"<property name=\"%s\" value=\"",
+								names[k]);
+						xml_escape(&b, one);
+						ward_buf_puts(&b, "\"/>");
+						v += vl;
+						if (*v == ',')
+							v++;
+					}
+				}
+				ward_buf_puts(&b, "</properties>\n");
+			}
 			if (it->result == CHECK_FAIL) {
 				ward_buf_printf(&b, "      <failure type=\"%s\" message=\"",
 						it->required ? "required" : "advisory");

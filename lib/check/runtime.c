@@ -84,6 +84,13 @@ static const char *const runtime_ids[] = {
 	"security.run-no-new-privs",
 	"security.run-seccomp",
 	"security.run-read-only-root",
+	"security.run-not-privileged",
+	"security.run-no-host-namespaces",
+	"security.run-no-sensitive-mounts",
+	"security.run-no-host-devices",
+	"security.run-ports-loopback",
+	"security.run-pids-limit",
+	"security.run-memory-limit",
 	"security.run-hardening",
 	"security.run-non-dumpable",
 	"security.exec-blocked",
@@ -491,6 +498,7 @@ run_main(struct rt *r, int *probe_done)
 	}
 	spid = rt_child_of(pid);
 	process_checks(r, spid);
+	check_runtime_host(r, name, spid);
 	if ((rc = rt_fetch_metrics(r, pid, &s, &why, o->metrics_out)) == 0)
 		metrics_checks(r, &s);
 	else {

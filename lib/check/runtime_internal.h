@@ -49,5 +49,8 @@ int rt_init_healthz(struct rt *r, int pid, struct check_http *h);
 int rt_child_of(int pid);
 /* rt_proc_status(pid, field, out, n): a field of /proc/PID/status. */
 int rt_proc_status(int pid, const char *field, char *out, size_t n);
+/* check_runtime_host(r, name, spid): privileged, namespaces, mounts,
+ * devices, published ports and limits of container name (runhost.c). */
+void check_runtime_host(struct rt *r, const char *name, int spid);
 
 #endif

@@ -704,4 +704,6 @@ check_static(const struct check_facts *f, const struct check_opts *o, struct che
 	signature_checks(f, o, m, &vex_attested);
 	vuln_check(f, o, m, vex_attested);
 	json_decref(vex_attested);
+	check_hygiene(f, m);
+	check_guard_static(f, m);
 }

@@ -12,7 +12,8 @@ Responses: JSON {"method","path","body_bytes","headers"} with an OpenAI-style
 usage block ({"usage":{"total_tokens":N}}, N from the X-Test-Tokens request
 header, default 7); /sse streams three Server-Sent Events (chunked, one
 --sse-delay apart, the first at once); /chunked answers chunked; /slow waits
-2 s before answering; /close answers without a length and closes.
+2 s before answering; /close answers without a length and closes; /drop
+answers normally (keep-alive) and then closes the connection anyway.
 """
 import argparse
 import json
@@ -88,6 +89,9 @@ class Handler(socketserver.BaseRequestHandler):
             keep = version == "HTTP/1.1" and headers.get("connection", "").lower() != "close"
             self.version = version
             if not self.respond(method, path, headers, body, keep):
+                return
+            if path == "/drop":  # a server that drops kept-alive connections
+                time.sleep(0.05)
                 return
             if not keep:
                 return

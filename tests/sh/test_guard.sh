@@ -54,6 +54,7 @@ cat >"$T/limits.json" <<JSON
 {"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"127.0.0.1:$UP",
  "routes":[{"methods":["POST"],"path":"/v1/chat/completions"},{"methods":["GET"],"path":"/slow"},
            {"methods":["GET"],"path":"/open","auth":false},{"methods":["GET"],"path":"/close"},
+           {"methods":["GET"],"path":"/drop"},
            {"methods":["GET","HEAD"],"path":"/chunked"}],
  "auth":{"keys":[{"id":"tester","sha256":"$HASH"}],"keys_file":"$T/keys"},
  "limits":{"key_rate":{"rps":2,"burst":3},"key_concurrent":1,
@@ -86,7 +87,10 @@ t3=$(code -H "X-Api-Key: $KEY2" -H "X-Test-Tokens: 1000" -d '{}' "$URL/v1/chat/c
 sleep 1
 curl -s -o /dev/null -H "X-Api-Key: $KEY" "$URL/slow" &
 SLOW=$!
-sleep 0.5
+for i in $(seq 100); do # until the guard has it in flight
+	[ "$(metric 'ward_guard_key_inflight_requests{key="tester"}')" = 1 ] && break
+	sleep 0.02
+done
 [ "$(code -H "X-Api-Key: $KEY" -d '{}' "$URL/v1/chat/completions")" = 429 ] \
 	&& pass "per-key concurrency: a second request in flight is refused" || fail "key concurrency"
 wait "$SLOW"
@@ -102,6 +106,27 @@ K3=other-key-0123456789
 [ "$(curl -s -H "X-Api-Key: $K3" "$URL/chunked" | grep -c '"path": "/chunked"')" = 1 ] \
 	&& pass "a chunked response is passed on" || fail "chunked response"
 [ "$(code -I -H "X-Api-Key: $K3" "$URL/chunked")" = 200 ] && pass "HEAD" || fail "HEAD"
+# the server drops a kept-alive connection between two requests: the next
+# request on the client's connection is still served (a fresh upstream one)
+sleep 1
+python3 - "$GP" "$K3" <<'PY' && pass "an upstream that drops kept-alive connections: the next request is served" || fail "dropped upstream connection"
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+def ask(method, path):
+    s.sendall(b"%s %s HTTP/1.1\r\nHost: g\r\nX-Api-Key: %s\r\nContent-Length: 2\r\n\r\n{}" % (method, path, sys.argv[2].encode()))
+    d = b""
+    while b"\r\n\r\n" not in d:
+        d += s.recv(65536)
+    head, rest = d.split(b"\r\n\r\n", 1)
+    n = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0].split(b":")[1])
+    while len(rest) < n:
+        rest += s.recv(65536)
+    return int(head.split(b" ")[1])
+assert ask(b"GET", b"/drop") == 200
+time.sleep(0.3)
+assert ask(b"POST", b"/v1/chat/completions") == 200
+PY
+
 # HTTP/1.0 client (after the key bucket refills)
 sleep 1
 [ "$(curl -s -0 -H "X-Api-Key: $K3" "$URL/chunked" | grep -c '"path": "/chunked"')" = 1 ] \
@@ -217,6 +242,109 @@ for mode in fast slow; do
 	kill "$GUARD_PID"
 done
 
+# a full connection table: the connection waiting longest without a request
+# makes room; a real request is served while 20 trickling heads hold 8 slots
+cat >"$T/evict.json" <<JSON
+{"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"unix:$T/up.sock",
+ "routes":[{"methods":["GET"],"path":"/open","auth":false}],"auth":{"required":false},
+ "limits":{"connections":8,"request_timeout_s":30}}}
+JSON
+start_guard guard-evict "$T/evict.json" "$MPORT"
+python3 - "$GP" <<'PY' && pass "held connections cannot keep a real request out (oldest waiting evicted)" || fail "eviction"
+import socket, sys, time
+port = int(sys.argv[1])
+held = []
+for i in range(20):
+    s = socket.create_connection(("127.0.0.1", port))
+    s.sendall(b"GET /open HTTP/1.1\r\nHost: x\r\n")
+    held.append(s)
+    time.sleep(0.01)
+for i in range(5):
+    s = socket.create_connection(("127.0.0.1", port), timeout=3)
+    s.sendall(b"GET /open HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    assert s.recv(100).startswith(b"HTTP/1.1 200"), i
+    s.close()
+PY
+[ "$(metric 'ward_guard_rejected_total{reason="connection_limit"}')" -ge 12 ] && pass "evictions counted (connection_limit)" \
+	|| fail "connection_limit: $(metric 'ward_guard_rejected_total{reason="connection_limit"}')"
+kill "$GUARD_PID"
+
+# differential smuggling fuzz: what the guard forwards, h11 (a strict independent
+# parser) reads as exactly the requests the guard relayed, never an error
+H11_UP=$(free_port)
+if /usr/bin/python3 -c 'import h11' 2>/dev/null; then
+	/usr/bin/python3 "$WARD_SRC/tests/py/guard_h11_upstream.py" "$H11_UP" "$T/h11.log" >"$T/h11.out" 2>&1 &
+	PIDS+=($!)
+	wait_ready "$T/h11.out"
+	cat >"$T/smuggle.json" <<JSON
+{"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"127.0.0.1:$H11_UP",
+ "routes":[{"methods":["POST","GET","PUT"],"path":"/v1/chat/completions","auth":false},
+           {"methods":["GET"],"path":"/admin","auth":false}],
+ "auth":{"required":false},"limits":{"request_timeout_s":2}}}
+JSON
+	start_guard guard-smuggle "$T/smuggle.json" "$MPORT"
+	run python3 "$WARD_SRC/tests/py/guard_smuggle_fuzz.py" "$GP" "$T/h11.log" 19 2000
+	echo "    $OUT"
+	[ "$RC" = 0 ] && pass "2,000 fuzzed smuggling messages: no desync with h11" || fail "smuggling fuzz: $OUT $ERR"
+	kill "$GUARD_PID"
+else
+	fail "python3-h11 is not installed (scripts/install-deps.sh --test)"
+fi
+
+# TLS with client certificates (mTLS): certificates made with openssl(1)
+mkcert() { # mkcert NAME CN CA: NAME.pem/NAME.key signed by CA (or self-signed CA when CA is -)
+	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$T/$1.key" \
+		-out "$T/$1.csr" -subj "/CN=$2" 2>/dev/null
+	if [ "$3" = - ]; then
+		openssl x509 -req -in "$T/$1.csr" -signkey "$T/$1.key" -out "$T/$1.pem" -days 2 \
+			-extfile <(printf 'basicConstraints=critical,CA:true\nkeyUsage=keyCertSign\n') 2>/dev/null
+	else
+		openssl x509 -req -in "$T/$1.csr" -CA "$T/$3.pem" -CAkey "$T/$3.key" -CAcreateserial \
+			-out "$T/$1.pem" -days 2 -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n') 2>/dev/null
+	fi
+}
+mkcert ca ward-test-ca - && mkcert srv localhost ca && mkcert client client-a ca &&
+	mkcert other other-ca - && mkcert rogue client-a other
+cat >"$T/tls.json" <<JSON
+{"version":1,"guard":{"listen":"127.0.0.1:$GP","upstream":"unix:$T/up.sock",
+ "routes":[{"methods":["GET"],"path":"/open","auth":false},{"methods":["GET"],"path":"/sse","auth":false}],
+ "auth":{"required":false},
+ "tls":{"cert":"$T/srv.pem","key":"$T/srv.key","client_ca":"$T/ca.pem"}}}
+JSON
+start_guard guard-tls "$T/tls.json" "$MPORT"
+TURL=https://127.0.0.1:$GP
+[ "$(code --cacert "$T/ca.pem" --cert "$T/client.pem" --key "$T/client.key" "$TURL/open")" = 200 ] \
+	&& pass "mTLS: a client certificate from the CA is served" || fail "mTLS with a good certificate"
+[ "$(code --cacert "$T/ca.pem" "$TURL/open")" = 000 ] && [ "$(metric 'ward_guard_rejected_total{reason="client_cert"}')" = 1 ] \
+	&& pass "mTLS: no client certificate: refused in the handshake, counted" || fail "mTLS without a certificate"
+[ "$(code --cacert "$T/ca.pem" --cert "$T/rogue.pem" --key "$T/rogue.key" "$TURL/open")" = 000 ] \
+	&& [ "$(metric 'ward_guard_rejected_total{reason="client_cert"}')" = 2 ] \
+	&& pass "mTLS: a certificate from another CA (same CN): refused, counted" || fail "mTLS rogue certificate"
+[ "$(code "http://127.0.0.1:$GP/open")" = 000 ] && [ "$(metric 'ward_guard_rejected_total{reason="tls_handshake"}')" = 1 ] \
+	&& pass "plain HTTP on the TLS port: refused, counted" || fail "plain HTTP to TLS"
+python3 - "$GP" "$T" <<'PY' && pass "TLS: keep-alive, pipelining and SSE pass through" || fail "TLS keep-alive/SSE"
+import socket, ssl, sys, time
+port, t = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=t + "/ca.pem")
+ctx.load_cert_chain(t + "/client.pem", t + "/client.key")
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+s.sendall(b"GET /open HTTP/1.1\r\nHost: x\r\n\r\n" * 3)
+buf = b""
+while buf.count(b"HTTP/1.1 200") < 3 or not buf.endswith(b"}\n"):
+    d = s.recv(65536)
+    assert d, buf
+    buf += d
+t0 = time.time()
+s.sendall(b"GET /sse HTTP/1.1\r\nHost: x\r\n\r\n")
+buf = b""
+while b"data: " not in buf:
+    buf += s.recv(65536)
+assert time.time() - t0 < 0.25, time.time() - t0
+s.close()
+PY
+grep -q '"client_cn":"client-a"' "$T/guard-tls.log" && pass "the audit line names the client certificate" || fail "client_cn in audit"
+kill "$GUARD_PID"
+
 # the effective policy validates against docs/policy.schema.json
 "$WARD_INIT" --check-policy "$T/limits.json" >"$T/eff.json"
 check "the effective guard policy validates against the schema" python3 - "$WARD_SRC/docs/policy.schema.json" "$T/eff.json" <<'PY'
@@ -239,6 +367,13 @@ bad "guard: unknown method" '{"listen":"0.0.0.0:8080","upstream":"127.0.0.1:80",
 bad "guard: a key instead of its hash" '{"listen":"0.0.0.0:8080","upstream":"127.0.0.1:80","auth":{"keys":[{"id":"a","sha256":"sk-live-123"}]}}'
 bad "guard: app metrics prefix in ward's namespace" '{"listen":"0.0.0.0:8080","upstream":"127.0.0.1:80","app_metrics":{"file":"/tmp/m","prefix":"ward_"}}'
 bad "guard: no listen" '{"upstream":"127.0.0.1:80"}'
+for lb in '[8080,8000]' '[9000]'; do
+	echo "{\"version\":1,\"landlock\":{\"tcp_bind\":$lb},\"guard\":{\"listen\":\":8080\",\"upstream\":\"127.0.0.1:8000\"}}" >"$T/bind.json"
+	expect 2 "guard: tcp_bind $lb (the guard's port, or not the upstream's)" "$WARD_INIT" --check-policy "$T/bind.json"
+	echo "$ERR" | grep -q "landlock.tcp_bind" || fail "bind error names landlock.tcp_bind: $ERR"
+done
+echo '{"version":1,"landlock":{"tcp_bind":[8000]},"guard":{"listen":":8080","upstream":"127.0.0.1:8000"}}' >"$T/bind.json"
+expect 0 "guard: tcp_bind holds the upstream port only" "$WARD_INIT" --check-policy "$T/bind.json"
 run "$WARD_INIT" --print-guard-profile ollama
 echo "$OUT" | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["profile"]=="ollama" and any(x["path"]=="/api/create" for x in d["deny"])' \
 	&& pass "--print-guard-profile prints the built-in profile" || fail "--print-guard-profile: $OUT $ERR"
