@@ -12,7 +12,7 @@
 #  3. Server-Sent Events: time to the first event, direct vs guard (median
 #     and worst of BENCH_SSE requests)
 #  4. the guard's resident memory after the 64-connection runs
-# The guard is the code ward-init's helper runs (init/guard*.c), built -O2
+# The guard is the code ward-init's helper runs (init/helper/guard*.c), built -O2
 # here as tests/tools/guard_drive, with API keys, the vllm-style routes,
 # rate limits off and the audit log on (to a file, as in a container).
 # Needs: make (for build/generated), wrk, python3, cc.
@@ -32,11 +32,9 @@ port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); 
 # the guard, optimised, from the same sources as ward-init's
 cmake -DOUT="$dir/guard_profiles.c" "-DIN=$(ls "$root"/init/profiles/*.json | paste -sd';')" \
 	-P "$root/init/profiles/embed.cmake"
-cc -O2 -g -D_GNU_SOURCE -DWARD_VERSION='"bench"' -I"$root/lib" -I"$root/init" \
-	"$root/tests/tools/guard_drive.c" "$root"/init/guard.c "$root"/init/guard_request.c \
-	"$root"/init/guard_response.c "$root"/init/guard_http.c \
-	"$root"/init/guard_policy.c "$root"/init/guard_route.c "$root"/init/guard_keys.c "$root"/init/guard_stats.c \
-	"$root"/init/guard_tls.c \
+cc -O2 -g -D_GNU_SOURCE -DWARD_VERSION='"bench"' -I"$root/lib" -I"$root/init" -I"$root/init/helper" \
+	"$root/tests/tools/guard_drive.c" "$root"/init/helper/guard{,_request,_response,_http,_keys,_stats,_tls}.c \
+	"$root"/init/guard_policy.c "$root"/init/guard_route.c \
 	"$root"/init/policy.c "$root"/init/jlog.c "$dir/guard_profiles.c" \
 	"$root"/lib/core/{error,mem,file,log,json}.c "$root"/lib/crypto/{sha256,hasher}.c \
 	-o "$dir/guard_drive" -ljansson -lssl -lcrypto -lpthread

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The endpoint guard (init/guard*.c) against stand-in upstreams that record
+# The endpoint guard (init/helper/guard*.c) against stand-in upstreams that record
 # every byte they receive: for each built-in profile the exploit patterns
 # of issue 19 (unauthenticated model management, unguarded prefixes,
 # management API on the inference port, path traversal in every encoding,
