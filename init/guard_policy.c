@@ -660,6 +660,13 @@ addr_port(const char *a)
 	return c != NULL && strncmp(a, "unix:", 5) != 0 ? atoi(c + 1) : -1;
 }
 
+uint16_t
+guard_policy_upstream_port(const struct guard_policy *g)
+{
+	int port = addr_port(g->upstream);
+	return port > 0 && port <= 65535 ? (uint16_t)port : 0;
+}
+
 int
 guard_policy_check_bind(const struct guard_policy *g, int restricted, const uint16_t *ports,
 			size_t n, const char *what)

@@ -77,6 +77,8 @@ struct guard_policy {
  * *out (caller frees with guard_policy_free, also on failure). */
 int guard_policy_parse(const json_t *v, const char *what, struct guard_policy **out);
 void guard_policy_free(struct guard_policy *g);
+/* guard_policy_upstream_port(g): the upstream's TCP port, 0 for a unix socket. */
+uint16_t guard_policy_upstream_port(const struct guard_policy *g);
 /* guard_policy_check_bind(g, restricted, ports, n, what): with the server's
  * TCP binds restricted (landlock.tcp_bind), the upstream port must be among
  * them (else the server could not listen there) and the guard's public port

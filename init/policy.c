@@ -485,11 +485,13 @@ parse_flags(const json_t *v, const char *what, const char *field, const char *co
 static int
 parse_top(const json_t *root, const char *what, struct policy *p)
 {
-	static const char *const keys[] = {
-		"version",	  "uid",	   "gid",      "keys_dir",     "models",
-		"verify_threads", "writable",	   "exec",     "read_only",    "landlock",
-		"network",	  "metrics",	   "signals",  "stop_timeout", "verify_timeout",
-		"memory",	  "server_output", "dumpable", "log_level",    "guard", NULL};
+	static const char *const keys[] = {"version",	"uid",		 "gid",
+					   "keys_dir",	"models",	 "verify_threads",
+					   "writable",	"exec",		 "read_only",
+					   "landlock",	"network",	 "metrics",
+					   "signals",	"stop_timeout",	 "verify_timeout",
+					   "memory",	"server_output", "dumpable",
+					   "log_level", "guard",	 NULL};
 	static const char *const net_keys[] = {"udp", "unix", "netlink", NULL};
 	static const char *const mem_keys[] = {"deny_write_execute", NULL};
 	static const char *const outputs[] = {
@@ -567,11 +569,30 @@ parse_top(const json_t *root, const char *what, struct policy *p)
 	if ((v = json_object_get(root, "log_level")) != NULL &&
 	    get_enum(v, what, "log_level", level_names, 4, 0xf, &p->log_level) != 0)
 		return -1;
-	if ((v = json_object_get(root, "guard")) != NULL && !json_is_null(v) &&
-	    (guard_policy_parse(v, what, &p->guard) != 0 ||
-	     guard_policy_check_bind(p->guard, p->tcp_bind.restricted, p->tcp_bind.port,
-				     p->tcp_bind.n, what) != 0))
-		return -1;
+	if ((v = json_object_get(root, "guard")) != NULL && !json_is_null(v)) {
+		int bind_given =
+			json_object_get(json_object_get(root, "landlock"), "tcp_bind") != NULL;
+		uint16_t up;
+		if (guard_policy_parse(v, what, &p->guard) != 0)
+			return -1;
+		/* The guard's upstream is where the server listens: when the
+		 * policy leaves tcp_bind to the default, that port is allowed. */
+		up = guard_policy_upstream_port(p->guard);
+		if (!bind_given && p->tcp_bind.restricted && up != 0 &&
+		    p->tcp_bind.n < POLICY_MAX_PORTS) {
+			size_t k = 0;
+			while (k < p->tcp_bind.n && p->tcp_bind.port[k] != up)
+				k++;
+			if (k == p->tcp_bind.n) {
+				p->tcp_bind.port[p->tcp_bind.n++] = up;
+				qsort(p->tcp_bind.port, p->tcp_bind.n, sizeof(p->tcp_bind.port[0]),
+				      port_cmp);
+			}
+		}
+		if (guard_policy_check_bind(p->guard, p->tcp_bind.restricted, p->tcp_bind.port,
+					    p->tcp_bind.n, what) != 0)
+			return -1;
+	}
 	return 0;
 }
 

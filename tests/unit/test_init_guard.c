@@ -411,6 +411,17 @@ test_policy_and_profiles(void **state)
 	free(s);
 	policy_free(&q);
 	policy_free(&p);
+	/* the upstream's port may be bound when tcp_bind is left to the default */
+	static const char dflt[] = "{\"version\":1,\"guard\":{\"listen\":\":8080\",\"upstream\":"
+				   "\"127.0.0.1:8000\"}}";
+	assert_int_equal(policy_parse(dflt, strlen(dflt), "t3", &q), 0);
+	if (q.tcp_bind.restricted) {
+		int found = 0;
+		for (size_t i = 0; i < q.tcp_bind.n; i++)
+			found |= q.tcp_bind.port[i] == 8000;
+		assert_true(found);
+	}
+	policy_free(&q);
 	/* every built-in profile parses and lists routes */
 	for (const char *const *n = guard_profile_names(); *n != NULL; n++) {
 		char buf[256];
