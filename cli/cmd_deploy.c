@@ -28,8 +28,10 @@ static const char help[] =
 	"                  no-new-privileges, ward's seccomp profile, size-limited\n"
 	"                  noexec tmpfs for the writable paths, models mounted\n"
 	"                  read-only, the user, published ports, limits\n"
-	"  k8s             Deployment + Service (+ NetworkPolicy, + admission\n"
-	"                  policies) that pass the restricted Pod Security Standard\n"
+	"  k8s             Deployment + Service + a NetworkPolicy admitting ingress\n"
+	"                  to the image's ports only (+ egress NetworkPolicy,\n"
+	"                  + admission policies); the pod passes the restricted\n"
+	"                  Pod Security Standard\n"
 	"  seccomp         ward's OCI seccomp profile (allow list, EPERM otherwise,\n"
 	"                  never weaker than ward-init's own filter)\n"
 	"\n"
@@ -61,6 +63,8 @@ static const char help[] =
 	"  --seccomp-localhost P   use ward's profile installed on the nodes as\n"
 	"                          <kubelet seccomp dir>/P (default RuntimeDefault)\n"
 	"  --deny-egress           a NetworkPolicy that denies all egress\n"
+	"  --any-ingress           no NetworkPolicy limiting ingress to the image's\n"
+	"                          ports (logged)\n"
 	"  --key PUB               cosign public key: adds a policy-controller\n"
 	"                          ClusterImagePolicy and a Kyverno ClusterPolicy\n"
 	"  --startup-seconds N     time for model verification (default 600)\n"
@@ -88,6 +92,7 @@ enum {
 	OPT_REPLICAS,
 	OPT_LOCALHOST,
 	OPT_DENY_EGRESS,
+	OPT_ANY_INGRESS,
 	OPT_KEY,
 	OPT_STARTUP
 };
@@ -97,7 +102,7 @@ struct deploy_args {
 	const char *image, *name, *ref, *digest, *user, *memory, *pids, *cpus, *output;
 	const char *seccomp, *host_ip, *namespace_, *localhost, *key;
 	struct ward_strv tmpfs, writable, models, publish;
-	int json, no_seccomp, deny_egress, replicas, startup;
+	int json, no_seccomp, deny_egress, any_ingress, replicas, startup;
 };
 
 static int
@@ -139,6 +144,7 @@ parse(int argc, char **argv, struct deploy_args *a)
 		{"replicas", required_argument, NULL, OPT_REPLICAS},
 		{"seccomp-localhost", required_argument, NULL, OPT_LOCALHOST},
 		{"deny-egress", no_argument, NULL, OPT_DENY_EGRESS},
+		{"any-ingress", no_argument, NULL, OPT_ANY_INGRESS},
 		{"key", required_argument, NULL, OPT_KEY},
 		{"startup-seconds", required_argument, NULL, OPT_STARTUP},
 		{"help", no_argument, NULL, 'h'},
@@ -219,6 +225,10 @@ parse(int argc, char **argv, struct deploy_args *a)
 			a->deny_egress = 1;
 			k8s_only = 1;
 			break;
+		case OPT_ANY_INGRESS:
+			a->any_ingress = 1;
+			k8s_only = 1;
+			break;
 		case OPT_KEY:
 			a->key = optarg;
 			k8s_only = 1;
@@ -242,7 +252,8 @@ parse(int argc, char **argv, struct deploy_args *a)
 	if (k8s_only && a->what != 'k')
 		return cli_usage("deploy",
 				 "--namespace, --replicas, --seccomp-localhost, "
-				 "--deny-egress, --key and --startup-seconds are for k8s");
+				 "--deny-egress, --any-ingress, --key and --startup-seconds "
+				 "are for k8s");
 	if (run_only && a->what != DEPLOY_PODMAN && a->what != DEPLOY_DOCKER)
 		return cli_usage("deploy", "--seccomp, --no-seccomp, --publish and --host-ip are "
 					   "for podman and docker");
@@ -464,6 +475,7 @@ k8s(struct deploy_args *a, struct deploy_target *t)
 				    .replicas = a->replicas ? a->replicas : 1,
 				    .seccomp_localhost = a->localhost,
 				    .deny_egress = a->deny_egress,
+				    .any_ingress = a->any_ingress,
 				    .startup_seconds = a->startup ? a->startup
 								  : DEPLOY_STARTUP_SECONDS_DEFAULT};
 	struct ward_key *k = NULL;

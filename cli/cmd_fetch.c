@@ -178,7 +178,10 @@ cmd_fetch(int argc, char **argv)
 	struct deb_fetch_item *items = NULL;
 	struct deb_fetch_stats st = {0};
 	struct deb_fetch_opts o = {0};
-	struct ward_strv urls = {0}, locals = {0}, whats = {0};
+	struct ward_strv urls = {0}, locals = {0}, whats = {0}, wstrs = {0};
+	struct wheel_lock wheels = {0};
+	struct deb_fetch_item *witems = NULL;
+	struct deb_fetch_stats wst = {0};
 	size_t nrepos = 0;
 	char *lockpath = NULL, *cache = NULL;
 	int rc;
@@ -190,7 +193,9 @@ cmd_fetch(int argc, char **argv)
 	lockpath = a.lock ? ward_strdup(a.lock) : build_spec_lock_path(&spec);
 	build_spec_request(&spec, &req);
 	if (lockpath == NULL || deb_lock_read(lockpath, &l) != 0 ||
-	    deb_lock_matches(&l, &req) != 0 || build_spec_repos(&spec, &repos, &nrepos) != 0 ||
+	    deb_lock_matches(&l, &req) != 0 ||
+	    build_python_lock_read(&spec, lockpath, &wheels) != 0 ||
+	    build_spec_repos(&spec, &repos, &nrepos) != 0 ||
 	    (cache = deb_cache_dir(a.cache)) == NULL)
 		goto fail;
 	items = ward_calloc(l.npkgs ? l.npkgs : 1, sizeof(*items));
@@ -233,12 +238,38 @@ cmd_fetch(int argc, char **argv)
 	rc = deb_fetch(items, l.npkgs, &o, &st);
 	ward_progress_done(o.progress);
 	report(&a, cache, &l, items, &st, rc == 0);
-	rc = rc == 0 ? 0 : cli_fail();
+	if (rc != 0 || wheels.npins == 0) {
+		rc = rc == 0 ? 0 : cli_fail();
+		goto done;
+	}
+	/* The wheels: same cache, same checks; the wheelhouse plays --from. */
+	if (build_python_fetch_items(&spec, &wheels, &witems, &wstrs) != 0)
+		goto fail;
+	o.from_dir = spec.python.wheelhouse;
+	o.progress = ward_progress_new("fetching wheels", 0, 1);
+	rc = deb_fetch(witems, wheels.npins, &o, &wst);
+	ward_progress_done(o.progress);
+	if (rc != 0) {
+		for (size_t i = 0; i < wheels.npins; i++)
+			if (witems[i].status == DEB_FETCH_MISSING ||
+			    witems[i].status == DEB_FETCH_FAILED)
+				fprintf(stderr, "  %-7s %s (sha256 %s)\n",
+					status_name(witems[i].status), witems[i].what,
+					witems[i].sha256);
+		goto fail;
+	}
+	if (!a.json)
+		ward_info("%zu wheels in %s: %zu downloaded, %zu copied, %zu already cached",
+			  wheels.npins, cache, wst.downloaded, wst.copied, wst.cached);
+	rc = 0;
 	goto done;
 fail:
 	rc = cli_fail();
 done:
 	free(items);
+	free(witems);
+	ward_strv_free(&wstrs);
+	wheel_lock_free(&wheels);
 	ward_strv_free(&urls);
 	ward_strv_free(&locals);
 	ward_strv_free(&whats);

@@ -7,7 +7,8 @@
 #include "cli.h"
 
 static const char help[] =
-	"usage: ward init [-o ward.yaml] [--name NAME] [--package PKG]... [--force]\n"
+	"usage: ward init [-o ward.yaml] [--name NAME] [--suite CODENAME] [--package PKG]...\n"
+	"                 [--force]\n"
 	"\n"
 	"Write a commented ward.yaml for a new image: every key of the spec, set to\n"
 	"a working default (a Python server in app/, port 8080, user nonroot) or\n"
@@ -15,6 +16,9 @@ static const char help[] =
 	"\n"
 	"  -o, --output FILE   where to write (default ./ward.yaml)\n"
 	"  -n, --name NAME     the image name (default: the directory's name)\n"
+	"  -s, --suite NAME    the Debian release: bookworm (Debian 12, default) or\n"
+	"                      trixie (Debian 13); its main, -updates and -security\n"
+	"                      suites are listed\n"
 	"  -p, --package PKG   a Debian package to list (repeatable; default\n"
 	"                      python3-minimal)\n"
 	"      --force         replace an existing file\n"
@@ -49,15 +53,12 @@ int
 cmd_init(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"output", required_argument, NULL, 'o'},
-		{"name", required_argument, NULL, 'n'},
-		{"package", required_argument, NULL, 'p'},
-		{"force", no_argument, NULL, 'F'},
-		{"json", no_argument, NULL, 'J'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{"output", required_argument, NULL, 'o'}, {"name", required_argument, NULL, 'n'},
+		{"suite", required_argument, NULL, 's'},  {"package", required_argument, NULL, 'p'},
+		{"force", no_argument, NULL, 'F'},	  {"json", no_argument, NULL, 'J'},
+		{"help", no_argument, NULL, 'h'},	  {0},
 	};
-	const char *output = "ward.yaml", *name = NULL;
+	const char *output = "ward.yaml", *name = NULL, *suite = NULL;
 	struct ward_strv pkgs = {0};
 	struct ward_buf text = {0};
 	struct build_spec check;
@@ -65,13 +66,16 @@ cmd_init(int argc, char **argv)
 	int c, force = 0, json = 0, rc = EXIT_USAGE;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:n:p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:n:s:p:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			output = optarg;
 			break;
 		case 'n':
 			name = optarg;
+			break;
+		case 's':
+			suite = optarg;
 			break;
 		case 'p':
 			if (ward_strv_push(&pkgs, optarg) != 0)
@@ -101,7 +105,7 @@ cmd_init(int argc, char **argv)
 	}
 	if (name == NULL)
 		name = guess = dir_name();
-	if (build_scaffold(name, &pkgs, &text) != 0)
+	if (build_scaffold(name, suite, &pkgs, &text) != 0)
 		goto fail;
 	/* what we write must be a valid spec */
 	if (build_spec_parse((const char *)text.data, text.len, output, &check) != 0)

@@ -145,7 +145,8 @@ cmd_lock(int argc, char **argv)
 	struct deb_request req;
 	struct deb_lock lock = {0};
 	struct deb_index_opts o = {0};
-	char *out = NULL;
+	struct wheel_lock wheels = {0};
+	char *out = NULL, *cache = NULL;
 	size_t nrepos = 0;
 	int rc;
 
@@ -169,16 +170,26 @@ cmd_lock(int argc, char **argv)
 	build_spec_request(&spec, &req);
 	if (deb_resolve(u, &req, &lock) != 0)
 		goto fail;
+	if (spec.python.lock != NULL) {
+		if ((cache = deb_cache_dir(a.cache)) == NULL ||
+		    build_python_lock(&spec, &lock, cache, &wheels) != 0)
+			goto fail;
+	}
 	out = a.output ? ward_strdup(a.output) : build_spec_lock_path(&spec);
-	if (out == NULL || deb_lock_write(out, &lock) != 0)
+	if (out == NULL || build_lock_write(out, &lock, &wheels) != 0)
 		goto fail;
 	print_summary(&a, out, &lock);
+	if (wheels.lock != NULL && !a.json)
+		ward_info("locked %zu wheels from %s for CPython %s (%s)", wheels.npins,
+			  spec.python.lock, wheels.python, wheels.platform);
 	rc = 0;
 	goto done;
 fail:
 	rc = cli_fail();
 done:
 	free(out);
+	free(cache);
+	wheel_lock_free(&wheels);
 	deb_lock_free(&lock);
 	deb_universe_free(u);
 	deb_repos_free(repos, nrepos);

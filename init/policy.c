@@ -485,13 +485,11 @@ parse_flags(const json_t *v, const char *what, const char *field, const char *co
 static int
 parse_top(const json_t *root, const char *what, struct policy *p)
 {
-	static const char *const keys[] = {"version",	"uid",		 "gid",
-					   "keys_dir",	"models",	 "verify_threads",
-					   "writable",	"exec",		 "read_only",
-					   "landlock",	"network",	 "metrics",
-					   "signals",	"stop_timeout",	 "verify_timeout",
-					   "memory",	"server_output", "dumpable",
-					   "log_level", "guard",	 NULL};
+	static const char *const keys[] = {
+		"version",	  "uid",	   "gid",      "keys_dir",     "models",
+		"verify_threads", "writable",	   "exec",     "read_only",    "landlock",
+		"network",	  "metrics",	   "signals",  "stop_timeout", "verify_timeout",
+		"memory",	  "server_output", "dumpable", "log_level",    "guard", NULL};
 	static const char *const net_keys[] = {"udp", "unix", "netlink", NULL};
 	static const char *const mem_keys[] = {"deny_write_execute", NULL};
 	static const char *const outputs[] = {

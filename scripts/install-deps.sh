@@ -26,6 +26,7 @@ build_pkgs=(
 	libarchive-dev
 	libcurl4-openssl-dev
 	libzstd-dev
+	libdeflate-dev
 	zlib1g-dev
 	liblzma-dev
 	liblz4-dev
@@ -56,6 +57,11 @@ test_pkgs=(
 	python3-h11
 	python3-pip
 	python3-setuptools
+	python3-wheel
+	python3-pip-whl
+	python3-setuptools-whl
+	python3-wheel-whl
+	golang-github-burntsushi-toml-dev
 	debootstrap
 	binutils
 	dpkg-dev

@@ -13,6 +13,7 @@
 #include "crypto/crypto.h"
 #include "deb/deb.h"
 #include "oci/oci.h"
+#include "wheel/wheel.h"
 
 /* ---------------------------------------------------------- ward.yaml */
 
@@ -52,6 +53,15 @@ struct build_model {
 	char *key;	 /* trusted public key (PEM) of an already signed model */
 	char *signature; /* its OMS bundle; default <src>/model.sig */
 	const struct ward_yaml_node *node;
+};
+
+/* `python:` wheels pinned by a lock (docs/ward-yaml.md); lock is NULL when
+ * the spec has no python: key. */
+struct build_python {
+	char *lock;	  /* pylock.toml or requirements.txt (absolute path) */
+	char *wheelhouse; /* a directory of .whl files (absolute), or NULL */
+	char *index;	  /* a PEP 503/691 simple index URL, or NULL */
+	char *prefix;	  /* install prefix in the image, or NULL (/usr/local) */
 };
 
 /* `user:` the server runs as (default nonroot 65532:65532). */
@@ -95,6 +105,7 @@ struct build_spec {
 	int python_bytecode;		     /* precompile .pyc (default 1) */
 	struct ward_strv drop;		     /* extra path globs to leave out */
 	struct ward_strv keep;		     /* globs kept despite the drop rules */
+	struct build_python python;	     /* wheels (python.lock NULL: none) */
 };
 
 /* build_spec_load(path, out): read and check ward.yaml.  Unknown keys,
@@ -115,6 +126,27 @@ int build_spec_repos(const struct build_spec *s, struct deb_repo **out, size_t *
 /* build_spec_request(s, out): the resolver's request (borrowed strings;
  * valid while s lives). */
 void build_spec_request(const struct build_spec *s, struct deb_request *out);
+
+/* ---------------------------------------------------------- wheels (python:) */
+
+/* build_python_lock(s, l, cache, out): resolve python.lock for the
+ * interpreter the Debian lock l puts in the image (ward lock); out stays
+ * empty when the spec has no python:.  Release with wheel_lock_free. */
+int build_python_lock(const struct build_spec *s, const struct deb_lock *l, const char *cache,
+		      struct wheel_lock *out);
+/* build_lock_write(path, l, w): ward.lock with the Debian packages and, when
+ * w has a lock, its "python" member (docs/formats/lock.md). */
+int build_lock_write(const char *path, const struct deb_lock *l, const struct wheel_lock *w);
+/* build_python_lock_read(s, lockpath, out): ward.lock's wheels, checked to
+ * be current: WARD_EINPUT "out of date" when ward.yaml gained or lost
+ * python: or python.lock changed since ward lock. */
+int build_python_lock_read(const struct build_spec *s, const char *lockpath,
+			   struct wheel_lock *out);
+/* build_python_fetch_items(s, w, items, strs): deb_fetch items for the
+ * pinned wheels (see wheel_fetch_items); fetch with from_dir set to
+ * s->python.wheelhouse. */
+int build_python_fetch_items(const struct build_spec *s, const struct wheel_lock *w,
+			     struct deb_fetch_item **items, struct ward_strv *strs);
 
 /* ---------------------------------------------------------- rootfs plan */
 
@@ -220,8 +252,11 @@ int build_image(const struct build_spec *s, const struct deb_lock *lock, const s
 		struct build_result *r);
 void build_result_free(struct build_result *r);
 
-/* build_scaffold(name, packages, out): a commented ward.yaml for `ward init`
- * (name and the packages to list; NULL for the defaults), appended to out. */
-int build_scaffold(const char *name, const struct ward_strv *packages, struct ward_buf *out);
+/* build_scaffold(name, suite, packages, out): a commented ward.yaml for
+ * `ward init` (name, the Debian release's codename -- bookworm or trixie --
+ * and the packages to list; NULL for the defaults: bookworm), appended to
+ * out.  An unknown suite is WARD_EINPUT. */
+int build_scaffold(const char *name, const char *suite, const struct ward_strv *packages,
+		   struct ward_buf *out);
 
 #endif

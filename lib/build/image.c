@@ -267,6 +267,16 @@ build_image(const struct build_spec *s, const struct deb_lock *lock, const struc
 	memset(r, 0, sizeof(*r));
 	tag = o->tag ? o->tag : s->version ? s->version : "latest";
 	build_spec_request(s, &req);
+	/* Wheels are locked and fetched (ward lock, ward fetch); installing
+	 * them waits for the build's beneath-the-root writer.  Until then a
+	 * build with python: stops instead of leaving them out silently. */
+	if (s->python.lock != NULL) {
+		ward_err(WARD_EINPUT,
+			 "%s: python: ward build does not install wheels yet (ward lock and ward "
+			 "fetch pin and fetch them); remove python: to build without them",
+			 s->path);
+		return -1;
+	}
 	if (build_check_spec(s) != 0 || deb_lock_matches(lock, &req) != 0)
 		return -1;
 	if ((r->tag = ward_strdup(tag)) == NULL || (ctx.cache = ward_strdup(o->cache)) == NULL ||

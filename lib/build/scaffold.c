@@ -12,23 +12,32 @@ static const char head[] =
 	"#   ward build   build the image offline, reproducibly (prints its digest)\n"
 	"\n";
 
+/* The Debian releases ward init knows: their suites and Python. */
+static const struct {
+	const char *suite, *release, *python;
+} releases[] = {
+	{"bookworm", "Debian 12", "3.11"},
+	{"trixie", "Debian 13", "3.13"},
+};
+
 static const char sources[] =
 	"version: 0.1.0\n"
 	"architecture: amd64\n"
 	"\n"
-	"# Debian suites.  Without mirror:, each comes from WARD_MIRROR or the\n"
-	"# system's apt sources.\n"
+	"# %s.  Without mirror:, each suite comes from WARD_MIRROR or the\n"
+	"# system's apt sources; the security archive is a tree of its own\n"
+	"# (WARD_MIRROR=\"URL *-security=SECURITY-URL\").\n"
 	"sources:\n"
-	"  - suites: [bookworm, bookworm-updates]\n"
+	"  - suites: [%s, %s-updates]\n"
 	"    components: [main]\n"
-	"  - suites: [bookworm-security]\n"
+	"  - suites: [%s-security]\n"
 	"    components: [main]\n"
 	"\n"
 	"# Debian packages; their dependencies are added by ward lock.  Shells,\n"
 	"# package managers, compilers and debuggers are never pulled in.\n"
 	"packages:\n";
 
-static const char rest[] =
+static const char rest1[] =
 	"# exclude: [pkg]        never install these (their dependency edges are cut)\n"
 	"# allow: [pkg]          exceptions to the distroless policy\n"
 	"\n"
@@ -64,6 +73,9 @@ static const char rest[] =
 	"# ca_certificates: true    the ca-certificates package and its bundle\n"
 	"# timezone: Etc/UTC        tzdata and /etc/localtime\n"
 	"# python_bytecode: true    precompile the packages' Python modules\n"
+	"# python:                 wheels pinned by hash (PEP 751 pylock.toml or a\n"
+	"#   lock: pylock.toml     requirements file with --hash on every line)\n"
+	"#   wheelhouse: wheels    local .whl files, and/or index: a simple index URL\n"
 	"# drop: [/usr/share/fonts]   more paths to leave out (docs, man pages and\n"
 	"# keep: [/usr/share/doc/*/NEWS*]  locales are left out by default)\n"
 	"# source_date_epoch: 1700000000   default: the date of ward.lock's newest index\n"
@@ -75,8 +87,10 @@ static const char rest[] =
 	"# on loopback, SIGKILL 10 s after SIGTERM.  Each loosening is logged.\n"
 	"policy:\n"
 	"  metrics: {address: \"127.0.0.1:9090\"}\n"
-	"  read_only: {root: refuse}\n"
-	"  # exec: {allow: [/usr/bin/python3.11]}   helpers the server may spawn\n"
+	"  read_only: {root: refuse}\n";
+
+static const char rest2[] =
+	"  # exec: {allow: [/usr/bin/python%s]}   helpers the server may spawn\n"
 	"  # landlock: {tcp_connect: [443]}         outbound TCP ports\n"
 	"  # network: {udp: true}                   UDP, unix or netlink sockets\n"
 	"  # stop_timeout: 30                       seconds from SIGTERM to SIGKILL\n"
@@ -85,11 +99,26 @@ static const char rest[] =
 	"# labels: {team: inference}\n";
 
 int
-build_scaffold(const char *name, const struct ward_strv *packages, struct ward_buf *out)
+build_scaffold(const char *name, const char *suite, const struct ward_strv *packages,
+	       struct ward_buf *out)
 {
+	size_t r = 0;
+
+	if (suite != NULL) {
+		for (r = 0; r < sizeof(releases) / sizeof(releases[0]); r++)
+			if (strcmp(releases[r].suite, suite) == 0)
+				break;
+		if (r == sizeof(releases) / sizeof(releases[0]))
+			return ward_err(
+				WARD_EINPUT,
+				"--suite %s: ward init knows bookworm (Debian 12) and trixie "
+				"(Debian 13)",
+				suite);
+	}
 	if (ward_buf_puts(out, head) != 0 ||
 	    ward_buf_printf(out, "name: %s\n", name ? name : "my-server") != 0 ||
-	    ward_buf_puts(out, sources) != 0)
+	    ward_buf_printf(out, sources, releases[r].release, releases[r].suite, releases[r].suite,
+			    releases[r].suite) != 0)
 		return -1;
 	if (packages == NULL || packages->n == 0) {
 		if (ward_buf_puts(out, "  - python3-minimal\n") != 0)
@@ -99,5 +128,7 @@ build_scaffold(const char *name, const struct ward_strv *packages, struct ward_b
 			if (ward_buf_printf(out, "  - %s\n", packages->v[i]) != 0)
 				return -1;
 	}
-	return ward_buf_puts(out, rest);
+	if (ward_buf_puts(out, rest1) != 0 || ward_buf_printf(out, rest2, releases[r].python) != 0)
+		return -1;
+	return 0;
 }

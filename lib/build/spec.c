@@ -100,7 +100,41 @@ check_url(const struct ward_yaml_node *n, const char *v)
 	return 0;
 }
 
+static int
+check_index_url(const struct ward_yaml_node *n, const char *v)
+{
+	if (!ward_str_startswith(v, "http://") && !ward_str_startswith(v, "https://") &&
+	    !ward_str_startswith(v, "file://"))
+		return ward_yaml_error(
+			n, "index \"%s\": expected an http://, https:// or file:// URL", v);
+	for (const char *p = v; *p; p++)
+		if (isspace((unsigned char)*p))
+			return ward_yaml_error(n, "index URL contains whitespace");
+	return 0;
+}
+
 /* ------------------------------------------------------------ tables */
+
+static const struct spec_key python_keys[] = {
+	{.name = "lock",
+	 .kind = SPEC_PATH,
+	 .offset = FIELD(struct build_python, lock),
+	 .required = 1,
+	 .check = check_nonempty},
+	{.name = "wheelhouse",
+	 .kind = SPEC_PATH,
+	 .offset = FIELD(struct build_python, wheelhouse),
+	 .check = check_nonempty},
+	{.name = "index",
+	 .kind = SPEC_STRING,
+	 .offset = FIELD(struct build_python, index),
+	 .check = check_index_url},
+	{.name = "prefix",
+	 .kind = SPEC_STRING,
+	 .offset = FIELD(struct build_python, prefix),
+	 .check = spec_check_abs_path},
+	{.name = NULL},
+};
 
 static int source_done(const struct ward_yaml_node *n, void *item);
 
@@ -233,6 +267,10 @@ static const struct spec_key top_keys[] = {
 	 .kind = SPEC_STRING_LIST,
 	 .offset = FIELD(struct build_spec, keep),
 	 .check = spec_check_glob},
+	{.name = "python",
+	 .kind = SPEC_TABLE,
+	 .offset = FIELD(struct build_spec, python),
+	 .sub = python_keys},
 	{.name = NULL},
 };
 

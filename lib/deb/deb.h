@@ -131,7 +131,8 @@ struct deb_repo {
 	char *keyring;		     /* keyring file for the Release signature */
 };
 /* deb_repos_configure(r, n): fill in what the spec left open.  uri: the
- * WARD_MIRROR environment variable, else the system's apt sources
+ * WARD_MIRROR environment variable (one URL, or a list of "URL" and
+ * "SUITE-GLOB=URL" words: per-suite mirrors), else the system's apt sources
  * (WARD_APT_ETC, default /etc/apt) listing that suite; keyring: the apt
  * source's Signed-By, else WARD_KEYRING, else the Debian archive keyring.
  * A repo may stay without uri (indices from apt lists still work). */
@@ -397,6 +398,11 @@ int deb_fetch(struct deb_fetch_item *items, size_t n, const struct deb_fetch_opt
 /* deb_download(url, max, out, what): one small file into memory (indices),
  * with the same retries.  HTTP 404 is WARD_EINPUT. */
 int deb_download(const char *url, size_t max, struct ward_buf *out, const char *what);
+/* deb_download_accept(url, accept, max, out, ctype, ctype_size, what): the
+ * same with an Accept header (NULL: none); the response's Content-Type
+ * goes to ctype ("" when the server sends none). */
+int deb_download_accept(const char *url, const char *accept, size_t max, struct ward_buf *out,
+			char *ctype, size_t ctype_size, const char *what);
 
 /* ---------------------------------------------------------- .deb files */
 

@@ -84,6 +84,13 @@ mem_write(char *p, size_t size, size_t n, void *arg)
 int
 deb_download(const char *url, size_t max, struct ward_buf *out, const char *what)
 {
+	return deb_download_accept(url, NULL, max, out, NULL, 0, what);
+}
+
+int
+deb_download_accept(const char *url, const char *accept, size_t max, struct ward_buf *out,
+		    char *ctype, size_t ctype_size, const char *what)
+{
 	char errbuf[CURL_ERROR_SIZE];
 	long backoff = 500;
 
@@ -92,6 +99,8 @@ deb_download(const char *url, size_t max, struct ward_buf *out, const char *what
 	for (int attempt = 0;; attempt++) {
 		struct membuf m = {out, out->len, max, 0};
 		CURL *h = curl_easy_init();
+		struct curl_slist *hdrs = NULL;
+		char *accept_hdr = NULL;
 		long code = 0;
 		CURLcode r;
 
@@ -99,12 +108,31 @@ deb_download(const char *url, size_t max, struct ward_buf *out, const char *what
 			return ward_err(WARD_EENV, "cannot create a libcurl handle");
 		errbuf[0] = '\0';
 		common_opts(h, url, 60);
+		if (accept != NULL) {
+			accept_hdr = ward_asprintf("Accept: %s", accept);
+			if (accept_hdr == NULL ||
+			    (hdrs = curl_slist_append(NULL, accept_hdr)) == NULL) {
+				free(accept_hdr);
+				curl_easy_cleanup(h);
+				return ward_err(WARD_EENV, "out of memory");
+			}
+			curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
+		}
 		curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, mem_write);
 		curl_easy_setopt(h, CURLOPT_WRITEDATA, &m);
 		curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 		r = curl_easy_perform(h);
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+		if (ctype != NULL && ctype_size > 0) {
+			char *ct = NULL;
+			ctype[0] = '\0';
+			if (curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK &&
+			    ct != NULL)
+				snprintf(ctype, ctype_size, "%s", ct);
+		}
 		curl_easy_cleanup(h);
+		curl_slist_free_all(hdrs);
+		free(accept_hdr);
 		if (r == CURLE_OK)
 			return 0;
 		out->len = m.start;

@@ -1,5 +1,6 @@
 /* sources.c: the system's apt sources and where each suite comes from. */
 #include <dirent.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -345,6 +346,53 @@ deb_repo_find(const struct deb_repo *r, size_t n, const char *suite)
 	return NULL;
 }
 
+/* WARD_MIRROR: one URL for every suite, or a list of words separated by
+ * spaces or commas, each "URL" (the default) or "SUITE=URL" where SUITE may
+ * be a glob ("*-security=http://m/debian-security"): the first SUITE
+ * entry that matches wins, else the default.  The main archive and the
+ * security archive are different trees on every Debian mirror. */
+static int
+mirror_for(const char *list, const char *suite, char **out)
+{
+	struct ward_strv w = {0};
+	const char *def = NULL;
+	int rc = 0;
+
+	*out = NULL;
+	for (const char *p = list; *p;) {
+		size_t n;
+		p += strspn(p, " \t\n,");
+		n = strcspn(p, " \t\n,");
+		if (n == 0)
+			break;
+		if (ward_strv_push_owned(&w, ward_strndup(p, n)) != 0)
+			return -1;
+		p += n;
+	}
+	for (size_t i = 0; i < w.n && *out == NULL; i++) {
+		char *eq = strchr(w.v[i], '='), *scheme = strstr(w.v[i], "://");
+		if (eq == NULL || (scheme != NULL && scheme < eq)) {
+			if (def != NULL) {
+				rc = ward_err(WARD_EINPUT,
+					      "WARD_MIRROR: two default mirrors (%s, %s); name the "
+					      "suite of one: SUITE=URL",
+					      def, w.v[i]);
+				goto out;
+			}
+			def = w.v[i];
+			continue;
+		}
+		*eq = '\0';
+		if (fnmatch(w.v[i], suite, 0) == 0 && (*out = ward_strdup(eq + 1)) == NULL)
+			rc = -1;
+	}
+	if (rc == 0 && *out == NULL && def != NULL && (*out = ward_strdup(def)) == NULL)
+		rc = -1;
+out:
+	ward_strv_free(&w);
+	return rc;
+}
+
 int
 deb_repos_configure(struct deb_repo *r, size_t n)
 {
@@ -357,7 +405,8 @@ deb_repos_configure(struct deb_repo *r, size_t n)
 	if (mirror != NULL && *mirror == '\0')
 		mirror = NULL;
 	for (size_t i = 0; i < n; i++) {
-		if (r[i].uri == NULL && mirror != NULL && (r[i].uri = ward_strdup(mirror)) == NULL)
+		if (r[i].uri == NULL && mirror != NULL &&
+		    mirror_for(mirror, r[i].suite, &r[i].uri) != 0)
 			goto fail;
 		if (r[i].uri == NULL || r[i].keyring == NULL) {
 			if (!loaded) {

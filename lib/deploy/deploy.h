@@ -181,12 +181,15 @@ struct deploy_k8s_opts {
 	const char *seccomp_localhost; /* kubelet-relative profile path, or NULL:
 					  RuntimeDefault */
 	int deny_egress;	       /* 1: a NetworkPolicy denying all egress */
+	int any_ingress;	       /* 1: no NetworkPolicy limiting ingress to the
+					  image's ports (and metrics) */
 	int startup_seconds;	       /* how long the startup probe waits */
 	const char *public_key_pem;    /* NULL: no admission policies */
 };
 
 /* deploy_k8s(t, o): the documents, in order: Deployment, Service (when the
- * image exposes ports), NetworkPolicy (deny_egress), ClusterImagePolicy
+ * image exposes ports), NetworkPolicy for ingress (unless any_ingress),
+ * NetworkPolicy (deny_egress), ClusterImagePolicy
  * (policy.sigstore.dev) and Kyverno ClusterPolicy (public_key_pem).  The
  * pod passes the "restricted" Pod Security Standard.  Needs a repository
  * and a manifest digest (images are referenced by digest).  Caller

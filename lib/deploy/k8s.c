@@ -200,8 +200,10 @@ fail:
 	return -1;
 }
 
+/* *metrics_port: ward-init's metrics port when the pod exposes it, else 0. */
 static json_t *
-deployment(const struct deploy_target *t, const struct deploy_k8s_opts *o, const char *image)
+deployment(const struct deploy_target *t, const struct deploy_k8s_opts *o, const char *image,
+	   uint16_t *metrics_port)
 {
 	json_t *c, *pod, *tmpl_meta, *ports, *res, *dep;
 	uint16_t mport = 0;
@@ -210,6 +212,7 @@ deployment(const struct deploy_target *t, const struct deploy_k8s_opts *o, const
 	c = json_pack("{s:s,s:s,s:s}", "name", t->name, "image", image, "imagePullPolicy",
 		      "IfNotPresent");
 	probes = pod_metrics(t, c, &mport);
+	*metrics_port = probes ? mport : 0;
 	ports = json_array();
 	for (size_t i = 0; i < t->nports; i++)
 		json_array_append_new(
@@ -281,6 +284,45 @@ service(const struct deploy_target *t, const struct deploy_k8s_opts *o)
 			 "selector", "app.kubernetes.io/name", t->name, "ports", ports);
 }
 
+/* Ingress only to the image's declared ports and ward-init's metrics port.
+ * The server may open a listener nobody declared: when the policy lets it
+ * connect out, its sockets need real ephemeral ports, and listen() without
+ * bind() takes one (Landlock sees no bind).  In the pod's network namespace
+ * nothing stops that; this keeps other pods from reaching it.  Kubelet
+ * probes come from the node, which NetworkPolicy always admits. */
+static json_t *
+ingress(const struct deploy_target *t, const struct deploy_k8s_opts *o, uint16_t metrics_port)
+{
+	char *name = ward_asprintf("%s-ingress", t->name);
+	json_t *ports = json_array(), *rules = json_array(), *np;
+
+	if (name == NULL) {
+		json_decref(ports);
+		json_decref(rules);
+		return NULL;
+	}
+	for (size_t i = 0; i < t->nports; i++)
+		json_array_append_new(
+			ports, json_pack("{s:s,s:i}", "protocol",
+					 strcmp(t->ports[i].proto, "udp") == 0 ? "UDP" : "TCP",
+					 "port", t->ports[i].port));
+	if (metrics_port != 0 && !deploy_port_listed(t, metrics_port))
+		json_array_append_new(
+			ports, json_pack("{s:s,s:i}", "protocol", "TCP", "port", metrics_port));
+	/* No ports at all: no rule, so no ingress. */
+	if (json_array_size(ports) > 0)
+		json_array_append_new(rules, json_pack("{s:o}", "ports", ports));
+	else
+		json_decref(ports);
+	np = json_pack("{s:s,s:s,s:o,s:{s:{s:{s:s}},s:[s],s:o}}", "apiVersion",
+		       "networking.k8s.io/v1", "kind", "NetworkPolicy", "metadata",
+		       metadata(t, name, o), "spec", "podSelector", "matchLabels",
+		       "app.kubernetes.io/name", t->name, "policyTypes", "Ingress", "ingress",
+		       rules);
+	free(name);
+	return np;
+}
+
 /* No egress rules under policyTypes Egress: the pod may connect nowhere. */
 static json_t *
 deny_egress(const struct deploy_target *t, const struct deploy_k8s_opts *o)
@@ -303,6 +345,7 @@ deploy_k8s(const struct deploy_target *t, const struct deploy_k8s_opts *o)
 {
 	json_t *docs, *d;
 	char *image;
+	uint16_t mport = 0;
 
 	if (deploy_check(t) != 0)
 		return NULL;
@@ -327,11 +370,21 @@ deploy_k8s(const struct deploy_target *t, const struct deploy_k8s_opts *o)
 	if ((image = deploy_image_ref(t)) == NULL)
 		return NULL;
 	docs = json_array();
-	if ((d = deployment(t, o, image)) == NULL)
+	if ((d = deployment(t, o, image, &mport)) == NULL)
 		goto fail;
 	json_array_append_new(docs, d);
 	if (t->nports > 0)
 		json_array_append_new(docs, service(t, o));
+	if (!o->any_ingress) {
+		if ((d = ingress(t, o, mport)) == NULL)
+			goto fail;
+		json_array_append_new(docs, d);
+	} else {
+		ward_warn("%s: --any-ingress: no NetworkPolicy limits ingress to the image's ports "
+			  "(a listener the server opens on another port is reachable from other "
+			  "pods)",
+			  t->image_path);
+	}
 	if (o->deny_egress) {
 		if ((d = deny_egress(t, o)) == NULL)
 			goto fail;

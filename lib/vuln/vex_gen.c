@@ -50,11 +50,19 @@ note(struct ward_strv *sv, size_t *count, const char *fmt, ...)
 
 	if (count != NULL)
 		(*count)++;
-	if (sv->n >= MAX_EVIDENCE)
-		return 0;
 	va_start(ap, fmt);
 	rc = ward_strv_vpushf(sv, fmt, ap);
 	va_end(ap);
+	/* Keep the bytewise-first MAX_EVIDENCE notes, sorted: the evidence
+	 * must not depend on the order the walk met the files in (readdir
+	 * order for a directory, tar order for an image). */
+	if (rc == 0) {
+		ward_strv_sort(sv);
+		if (sv->n > MAX_EVIDENCE) {
+			free(sv->v[--sv->n]);
+			sv->v[sv->n] = NULL;
+		}
+	}
 	return rc;
 }
 
@@ -402,6 +410,7 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 	} else {
 		if (a != NULL && s != NULL) {
 			struct ward_strv all = {0};
+			ward_strv_sort(&w->unreadable);
 			for (size_t i = 0; i < s->blockers.n; i++)
 				ward_strv_push(&all, s->blockers.v[i]);
 			for (size_t i = 0; i < w->unreadable.n && all.n < MAX_EVIDENCE; i++) {

@@ -108,5 +108,12 @@ check "the scaffold is a valid spec (ward lock --offline reads it)" "$WARD" lock
 (cd "$T/new-app" && "$WARD" init >/dev/null 2>"$T/init.err")
 [ $? = 2 ] && grep -q "exists" "$T/init.err" && pass "ward init never overwrites without --force" || fail "ward init overwrote"
 check "ward init --force -o FILE --name" "$WARD" init --force -o "$T/new-app/other.yaml" --name other
+check "ward init --suite trixie" "$WARD" init -o "$T/new-app/trixie.yaml" --suite trixie
+python3 -c 'import sys,yaml; d=yaml.safe_load(open(sys.argv[1])); s=[x["suites"] for x in d["sources"]]; assert s == [["trixie","trixie-updates"],["trixie-security"]], s' \
+	"$T/new-app/trixie.yaml" && ! grep -q bookworm "$T/new-app/trixie.yaml" &&
+	pass "the trixie scaffold lists trixie, trixie-updates and trixie-security only" || fail "trixie scaffold"
+expect_err 2 "--suite buster: ward init knows bookworm (Debian 12) and trixie" "ward init --suite of an unknown release" \
+	"$WARD" init -o "$T/new-app/buster.yaml" --suite buster
+[ ! -e "$T/new-app/buster.yaml" ] || fail "ward init wrote a file for an unknown suite"
 
 finish

@@ -187,7 +187,7 @@ python3 - "$T/k8s.yaml" "$DIGEST" <<'PY' && pass "every restricted-PSS field, em
 import sys, yaml
 docs = list(yaml.safe_load_all(open(sys.argv[1])))
 kinds = [d["kind"] for d in docs]
-assert kinds == ["Deployment", "Service", "NetworkPolicy", "ClusterImagePolicy", "ClusterPolicy"], kinds
+assert kinds == ["Deployment", "Service", "NetworkPolicy", "NetworkPolicy", "ClusterImagePolicy", "ClusterPolicy"], kinds
 dep = docs[0]
 pod = dep["spec"]["template"]["spec"]
 c = pod["containers"][0]
@@ -215,9 +215,15 @@ assert ann == {"prometheus.io/scrape": "true", "prometheus.io/port": "9090", "pr
 assert c["resources"]["limits"] == {"cpu": "500m", "memory": "512Mi"}
 assert "command" not in c  # metrics already listen on every address
 assert docs[1]["spec"]["ports"] == [{"name": "tcp-8080", "port": 8080, "targetPort": "tcp-8080", "protocol": "TCP"}]
-assert docs[2]["spec"] == {"podSelector": {"matchLabels": {"app.kubernetes.io/name": dep["metadata"]["name"]}},
-                           "policyTypes": ["Egress"], "egress": []}
-assert all(d["metadata"].get("namespace") == "ai" for d in docs[:3])
+sel = {"matchLabels": {"app.kubernetes.io/name": dep["metadata"]["name"]}}
+# Ingress only to the declared port and ward-init's metrics: a listener the
+# server opens on another port (listen() autobind) is unreachable from other pods.
+assert docs[2]["metadata"]["name"] == dep["metadata"]["name"] + "-ingress", docs[2]["metadata"]
+assert docs[2]["spec"] == {"podSelector": sel, "policyTypes": ["Ingress"],
+                           "ingress": [{"ports": [{"protocol": "TCP", "port": 8080},
+                                                  {"protocol": "TCP", "port": 9090}]}]}, docs[2]["spec"]
+assert docs[3]["spec"] == {"podSelector": sel, "policyTypes": ["Egress"], "egress": []}
+assert all(d["metadata"].get("namespace") == "ai" for d in docs[:4])
 PY
 # The checkers are not vacuous: a weakened manifest fails them.
 sed 's/allowPrivilegeEscalation: false/allowPrivilegeEscalation: true/' "$T/k8s.yaml" >"$T/bad1.yaml"
@@ -241,7 +247,14 @@ assert c["command"] == ["/ward/init", "--metrics", ":9191", "--", "/srv/server"]
 assert c["args"] == ["8080"], c["args"]
 assert c["livenessProbe"]["httpGet"]["port"] == 9191
 assert {"name": "metrics", "containerPort": 9191, "protocol": "TCP"} in c["ports"]
+ing = json.loads(sys.argv[1])["documents"][2]
+assert ing["kind"] == "NetworkPolicy" and ing["spec"]["ingress"] == [
+    {"ports": [{"protocol": "TCP", "port": 8080}, {"protocol": "TCP", "port": 9191}]}], ing
 PY
+run "$WARD" deploy k8s "$T/img2" --ref registry.example/ai/x --model /models/m=w --json --any-ingress
+python3 -c 'import json,sys; k=[d["kind"] for d in json.loads(sys.argv[1])["documents"]]; assert k==["Deployment","Service"], k' "$OUT" &&
+	grep -q -- "--any-ingress" <<<"$ERR" && pass "--any-ingress leaves the ingress NetworkPolicy out, with a warning" ||
+	fail "--any-ingress: $OUT $ERR"
 run "$WARD" deploy podman "$T/img2" --no-seccomp --model /models/m=/x --json
 python3 -c 'import json,sys; a=json.loads(sys.argv[1])["argv"]; assert not any(":9191" in x for x in a), a' "$OUT" &&
 	pass "podman: loopback metrics are not published" || fail "loopback metrics published: $OUT"

@@ -5,7 +5,7 @@
 # reaches only core, crypto and oms.
 . "$(dirname "$0")/lib.sh"
 
-ORDER="core crypto oms oci deb registry build sbom attest vuln fleet deploy check release report"
+ORDER="core crypto oms oci deb wheel registry build sbom attest vuln fleet deploy check release report"
 
 rank() {
 	local i=0 p

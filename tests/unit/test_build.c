@@ -291,7 +291,7 @@ test_scaffold(void **state)
 	(void)state;
 	ward_strv_push(&pkgs, "python3-minimal");
 	ward_strv_push(&pkgs, "python3-numpy");
-	assert_int_equal(build_scaffold("my-app", &pkgs, &b), 0);
+	assert_int_equal(build_scaffold("my-app", NULL, &pkgs, &b), 0);
 	assert_int_equal(build_spec_parse((char *)b.data, b.len, "ward.yaml", &s), 0);
 	assert_string_equal(s.name, "my-app");
 	assert_int_equal(s.packages.n, 2);
@@ -299,6 +299,21 @@ test_scaffold(void **state)
 	assert_int_equal(s.nfiles, 1);
 	assert_non_null(s.policy);
 	build_spec_free(&s);
+	ward_buf_free(&b);
+	/* Debian 13: its three suites, its Python in the comments. */
+	assert_int_equal(build_scaffold("my-app", "trixie", NULL, &b), 0);
+	assert_int_equal(build_spec_parse((char *)b.data, b.len, "ward.yaml", &s), 0);
+	assert_int_equal(s.nsources, 2);
+	assert_string_equal(s.sources[0].suites.v[0], "trixie");
+	assert_string_equal(s.sources[0].suites.v[1], "trixie-updates");
+	assert_string_equal(s.sources[1].suites.v[0], "trixie-security");
+	assert_non_null(strstr((char *)b.data, "Debian 13"));
+	assert_non_null(strstr((char *)b.data, "/usr/bin/python3.13"));
+	assert_null(strstr((char *)b.data, "bookworm"));
+	build_spec_free(&s);
+	ward_buf_free(&b);
+	assert_int_equal(build_scaffold("my-app", "buster", NULL, &b), -1);
+	assert_non_null(strstr(ward_errmsg(), "--suite buster"));
 	ward_buf_free(&b);
 	ward_strv_free(&pkgs);
 }

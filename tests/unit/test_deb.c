@@ -560,6 +560,32 @@ test_repos_configure(void **state)
 	free(r[0].suite);
 	free(r[0].uri);
 	free(r[0].keyring);
+	memset(&r[0], 0, sizeof(r[0]));
+	/* Per-suite mirrors: the security archive is another tree. */
+	setenv("WARD_MIRROR",
+	       "*-security=http://m.invalid/debian-security/, http://m.invalid/debian "
+	       "trixie=file:///srv/trixie",
+	       1);
+	r[0].suite = strdup("bookworm");
+	r[1].suite = strdup("bookworm-security");
+	r[2].suite = strdup("trixie");
+	assert_int_equal(deb_repos_configure(r, 3), 0);
+	assert_string_equal(r[0].uri, "http://m.invalid/debian");
+	assert_string_equal(r[1].uri, "http://m.invalid/debian-security");
+	assert_string_equal(r[2].uri, "file:///srv/trixie");
+	for (size_t i = 0; i < 3; i++) {
+		free(r[i].suite);
+		free(r[i].uri);
+		free(r[i].keyring);
+		memset(&r[i], 0, sizeof(r[i]));
+	}
+	setenv("WARD_MIRROR", "http://a.invalid/debian http://b.invalid/debian", 1);
+	r[0].suite = strdup("bookworm");
+	assert_int_equal(deb_repos_configure(r, 1), -1);
+	assert_non_null(strstr(ward_errmsg(), "two default mirrors"));
+	free(r[0].suite);
+	free(r[0].uri);
+	free(r[0].keyring);
 	unsetenv("WARD_MIRROR");
 	unsetenv("WARD_APT_ETC");
 	ward_rm_rf(dir);
