@@ -7,6 +7,9 @@
 # counted in ward-init's own /metrics; SIGHUP reloads the API keys without
 # touching the server or open connections; audit lines reach ward-init's log
 # wrapped in its own lines; a guard that cannot start stops ward-init (exit 2).
+# Then the same in a container run with the command `ward deploy podman`
+# writes (read-only, no capabilities, ward's seccomp profile, uid 65532),
+# ward-init as PID 1, the API key file mounted as a secret.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/init_lib.sh"
 . "$(dirname "$0")/guard_lib.sh"
@@ -99,4 +102,177 @@ start_init "$T/bad.log" --policy "$T/bad.json" -- "$PY" "$T/up.py" --port "$UP" 
 wait_exit "$IPID" 20
 [ "$RC" = 2 ] && grep -q 'guard_failed' "$T/bad.log" && pass "no key file: guard_failed, ward-init exits 2" \
 	|| fail "missing key file: exit $RC $(tail -2 "$T/bad.log")"
+
+# ---- container: podman + runc, as ward deploy runs it -----------------------
+if ! command -v podman >/dev/null || ! command -v runc >/dev/null; then
+	fail "podman and runc are needed (scripts/install-deps.sh)"
+	finish
+	exit
+fi
+printf '[containers]\ndefault_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]\n[engine]\nruntime = "runc"\n' \
+	>"$T/containers.conf"
+export CONTAINERS_CONF=$T/containers.conf
+CT=ward-test-guard-$$
+CIMG=localhost/ward-test-guard-$$:latest
+trap 'podman rm -f "$CT" >/dev/null 2>&1; podman rmi -f "$CIMG" >/dev/null 2>&1
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; chmod -R u+w "$T" 2>/dev/null; rm -rf "$T"' EXIT
+
+# The image: ward-init, its policy, python3.11 with the modules the stand-in
+# server loads and their shared libraries, the stand-in; nothing else.
+R=$T/root
+mkdir -p "$R/ward" "$R/app" "$R/tmp" "$R/etc" "$R/usr/bin" "$R/run/secrets/ward"
+install -m 0755 "$PY" "$R/usr/bin/python3.11"
+"$PY" -c 'import sys, argparse, json, os, socket, socketserver, threading, time, encodings.idna
+argparse.ArgumentParser().parse_args([])  # loads gettext and locale
+for m in list(sys.modules.values()):
+    f = getattr(m, "__file__", None)
+    if f and f.startswith(sys.prefix + "/lib/python3.11/"):
+        print(f)' >"$T/pyfiles"
+while read -r f; do mkdir -p "$R$(dirname "$f")" && cp "$f" "$R$f"; done <"$T/pyfiles"
+mkdir -p "$R/usr/lib/python3.11/lib-dynload"
+for f in "$PY" $(grep '\.so$' "$T/pyfiles"); do ldd "$f"; done |
+	awk '/=> \//{print $3} /^\t\/lib/{print $1}' | sort -u | while read -r lib; do
+	mkdir -p "$R$(dirname "$lib")" && cp -L "$lib" "$R$lib"
+done
+install -m 0755 "$WARD_INIT" "$R/ward/init"
+cp "$WARD_SRC/tests/py/guard_upstream.py" "$R/app/up.py"
+printf 'root:x:0:0::/root:/sbin/nologin\nnonroot:x:65532:65532::/tmp:/sbin/nologin\n' >"$R/etc/passwd"
+printf '%s\n' '{"version":1,"writable":["/tmp"],"landlock":{"tcp_bind":[8000]},"metrics":{"address":":9090"},' \
+	' "guard":{"listen":":8080","upstream":"127.0.0.1:8000","profile":"ollama",' \
+	'  "routes":[{"methods":["GET"],"path":"/sse"},{"methods":["GET"],"path":"/health","auth":false}],' \
+	'  "auth":{"keys_file":"/run/secrets/ward/keys"},' \
+	'  "limits":{"request_timeout_s":1.5,"body_bytes":1048576,"chunks":1024,"rate":{"rps":200,"burst":50}}}}' \
+	>"$R/ward/policy.json"
+# a key file in the image (the mounted secret replaces it; ward test runs without one)
+printf 'image-default sha256:%s\n' "$(printf %s unused-key-0123456789 | sha256sum | cut -d' ' -f1)" \
+	>"$R/run/secrets/ward/keys"
+chmod 1777 "$R/tmp" && chmod -R a+rX "$R"
+check "ward image pack: ward-init, the guard's policy, the stand-in server" "$WARD" image pack "$R" \
+	-o "$T/img:latest" --entrypoint /ward/init --entrypoint -- --entrypoint /usr/bin/python3.11 \
+	--entrypoint /app/up.py --cmd --port --cmd 8000 --cmd --record --cmd /tmp/rec.bin \
+	--cmd --sse-delay --cmd 0.4 --user 65532:65532 --port 8080/tcp
+check "loaded into podman" skopeo copy -q "oci:$T/img:latest" "containers-storage:$CIMG"
+
+mkdir -p "$T/csecrets" && chmod 755 "$T/csecrets"
+printf 'tester %s\n' "$KEY" >"$T/csecrets/keys" && chmod 644 "$T/csecrets/keys"
+HP=$(free_port) CMP=$(free_port)
+run "$WARD" deploy podman "$T/img" --name "$CT" --seccomp "$T/seccomp.json" \
+	--publish "$HP:8080" --publish "$CMP:9090" --json
+[ "$RC" = 0 ] && pass "ward deploy podman writes the command" || fail "ward deploy: $ERR"
+# ward deploy's argv, plus the API key file mounted read-only as a secret
+# (what a Kubernetes Secret volume or podman --secret gives)
+mapfile -t ARGV < <(echo "$OUT" | python3 -c '
+import json, sys
+a = json.load(sys.stdin)["argv"]
+for x in a[:-1] + ["--volume", sys.argv[1] + ":/run/secrets/ward:ro", a[-1]]:
+    print(x)' "$T/csecrets")
+echo "    ${ARGV[*]}"
+run "${ARGV[@]}"
+[ "$RC" = 0 ] || fail "podman run: $ERR"
+for ((i = 0; i < 300; i++)); do curl -sf -o /dev/null "http://127.0.0.1:$CMP/metrics" && break; sleep 0.1; done
+CPID=$(podman inspect -f '{{.State.Pid}}' "$CT" 2>/dev/null)
+CREC=/proc/$CPID/root/tmp/rec.bin
+for ((i = 0; i < 100; i++)); do [ -e "$CREC" ] && break; sleep 0.1; done
+[ -e "$CREC" ] && pass "the container runs: ward-init PID 1, the server, the guard" ||
+	fail "container: $(podman logs "$CT" 2>&1 | tail -5)"
+
+CHP=$(pgrep -P "$CPID" -x ward-http)
+cst() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$CHP/status"; }
+[ -n "$CHP" ] && [ "$(cst CapEff)" = 0000000000000000 ] && [ "$(cst NoNewPrivs)" = 1 ] &&
+	[ "$(cst Seccomp)" = 2 ] && [ "$(cst Uid)" = 65532 ] &&
+	pass "container: the guard runs in ward-http (no capabilities, no_new_privs, seccomp, uid 65532)" ||
+	fail "container helper: pid '$CHP' $(grep -E 'Cap|NoNew|Seccomp|Uid' "/proc/$CHP/status" 2>/dev/null | tr '\n' ' ')"
+
+run python3 "$WARD_SRC/tests/py/guard_attacks.py" "$HP" "$CMP" "$CREC" "$KEY" ollama
+echo "$OUT" | sed 's/^/    /'
+[ "$RC" = 0 ] && pass "container: every exploit pattern refused before the server, counted in /metrics" \
+	|| fail "container: $(echo "$OUT" | grep -c '^FAIL') case(s) failed $ERR"
+curl -s "http://127.0.0.1:$CMP/metrics" >"$T/cm.txt"
+check "container: promtool accepts /metrics" bash -c "promtool check metrics <'$T/cm.txt'"
+
+# SIGHUP to the container (podman kill): keys rotated in the mounted secret
+cat >"$T/rotate.py" <<'PY'
+import socket, subprocess, sys, time
+port, key, keys, ct = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+s = socket.create_connection(("127.0.0.1", port), timeout=5)
+def ask(k):
+    s.sendall(b"POST /api/chat HTTP/1.1\r\nHost: g\r\nAuthorization: Bearer %s\r\n"
+              b"Content-Length: 2\r\n\r\n{}" % k.encode())
+    d = b""
+    while b"\r\n\r\n" not in d:
+        d += s.recv(65536)
+    head, rest = d.split(b"\r\n\r\n", 1)
+    n = int([l for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0].split(b":")[1])
+    while len(rest) < n:
+        rest += s.recv(65536)
+    return int(head.split(b" ")[1])
+assert ask(key) == 200
+open(keys, "w").write("rotated sk-rotated-key-0123456789\n")
+subprocess.run(["podman", "kill", "--signal", "HUP", ct], check=True, capture_output=True)
+for i in range(50):
+    time.sleep(0.1)
+    if ask("sk-rotated-key-0123456789") == 200:
+        break
+else:
+    raise SystemExit("new key refused")
+assert ask(key) == 401, "old key still accepted"
+PY
+run python3 "$T/rotate.py" "$HP" "$KEY" "$T/csecrets/keys" "$CT"
+[ "$RC" = 0 ] && pass "container: podman kill --signal HUP reloads the mounted key file, connection kept" ||
+	fail "container SIGHUP: $OUT $ERR"
+podman logs "$CT" 2>"$T/clog" >/dev/null
+python3 - "$T/clog" <<'PY' && pass "container: audit lines in ward-init's log (podman logs), wrapped" || fail "container audit lines"
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+inner = [json.loads(l["fields"]["line"]) for l in lines if l["event"] == "guard"]
+reqs = [i for i in inner if i["event"] == "request"]
+assert len(reqs) > 40, len(reqs)
+assert any(i["fields"].get("reason") == "route_denied" for i in reqs)
+assert any(l["event"] == "guard_reload" for l in lines)
+assert not any(l["event"] == "server_exited" for l in lines)
+PY
+run podman stop -t 10 "$CT"
+code=$(podman inspect -f '{{.State.ExitCode}}' "$CT")
+[ "$code" = 143 ] && pass "container: podman stop: exit 143 (the server's SIGTERM)" || fail "container: exit $code"
+
+# ward test runs the image as ward deploy would and probes the guard through
+# its published port; then the same image with a guard that forwards without
+# a key, has no rate and a catch-all route: those checks fail
+wtest() { # wtest IMAGE JSON: ward test's matrix (its exit status is not the point here)
+	"$WARD" test "$1" --require-run --health /health -o "$2" >"$2.out" 2>"$2.err"
+}
+wtest "$T/img:latest" "$T/wt.json"
+python3 - "$T/wt.json" <<'PY' && pass "ward test: through the guard's port no key -> 401, management/unlisted -> 403, body cap -> 413, burst -> 429" || fail "ward test guard checks: $(cat "$T/wt.json.err" | tail -3)"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = {x["id"]: x for x in r["checks"]}
+assert len(c) >= 86 and r["runtime"] is True, (len(c), r.get("runtime_note"))
+for i in ("security.guard-run-unauthenticated-refused", "security.guard-run-unlisted-route-refused",
+          "security.guard-run-body-cap", "security.guard-run-rate-limit"):
+    assert c[i]["result"] == "pass", (i, c[i])
+    print("    %s: %s" % (i, c[i]["evidence"]))
+assert "/api/create: 403" in c["security.guard-run-unlisted-route-refused"]["evidence"]
+PY
+python3 - "$R/ward/policy.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+g = p["guard"]
+g["auth"]["required"] = False
+del g["limits"]["rate"]
+g["routes"].append({"methods": ["GET", "POST"], "path": "/**"})
+json.dump(p, open(sys.argv[1], "w"))
+PY
+"$WARD" image pack "$R" -o "$T/img-open:latest" --entrypoint /ward/init --entrypoint -- \
+	--entrypoint /usr/bin/python3.11 --entrypoint /app/up.py --cmd --port --cmd 8000 --cmd --record \
+	--cmd /tmp/rec.bin --user 65532:65532 --port 8080/tcp >/dev/null 2>&1
+wtest "$T/img-open:latest" "$T/wt-open.json"
+python3 - "$T/wt-open.json" <<'PY' && pass "ward test: an open guard fails them (no key forwarded, catch-all served, no rate)" || fail "ward test on an open guard: $(cat "$T/wt-open.json.err" | tail -3)"
+import json, sys
+c = {x["id"]: x for x in json.load(open(sys.argv[1]))["checks"]}
+want = {"security.guard-run-unauthenticated-refused": "fail", "security.guard-run-unlisted-route-refused": "fail",
+        "security.guard-run-body-cap": "pass", "security.guard-run-rate-limit": "warn"}
+for i, res in want.items():
+    assert c[i]["result"] == res, (i, c[i])
+    print("    %s: %s: %s" % (i, res, c[i]["evidence"]))
+PY
 finish
