@@ -182,6 +182,17 @@ static const struct check_def defs[] = {
 	 NULL},
 	{"security.podman-exec-shell", S, 1, "podman exec of a shell fails (there is none)",
 	 "5.23, 5.24", NULL, NULL},
+	/* security: the endpoint guard of the running container */
+	{"security.guard-run-unauthenticated-refused", S, 1,
+	 "through the guard's port, a request without an API key is refused (401)", NULL, NULL,
+	 NULL},
+	{"security.guard-run-unlisted-route-refused", S, 1,
+	 "the profile's management routes and an unlisted route are refused (403)", NULL, NULL,
+	 NULL},
+	{"security.guard-run-body-cap", S, 0,
+	 "an upload over the body cap is refused on its head (413)", "5.11", NULL, NULL},
+	{"security.guard-run-rate-limit", S, 0,
+	 "a burst beyond the guard's rate limit is answered 429", "5.11", NULL, NULL},
 };
 
 const struct check_def *

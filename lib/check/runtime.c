@@ -98,6 +98,10 @@ static const char *const runtime_ids[] = {
 	"security.syscalls-denied",
 	"security.writes-blocked",
 	"security.podman-exec-shell",
+	"security.guard-run-unauthenticated-refused",
+	"security.guard-run-unlisted-route-refused",
+	"security.guard-run-body-cap",
+	"security.guard-run-rate-limit",
 };
 
 static void
@@ -467,6 +471,8 @@ run_main(struct rt *r, int *probe_done)
 		}
 		ward_buf_free(&body);
 	}
+	/* the endpoint guard, through its published port */
+	check_guard_runtime(r);
 	/* an exec probe request on the server itself */
 	if (o->exec_probe && r->server_host_port) {
 		json_t *res = NULL;
