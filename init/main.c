@@ -525,6 +525,13 @@ main(int argc, char **argv)
 	if (p.tcp_bind.restricted && p.tcp_connect.restricted && p.tcp_connect.n == 0)
 		reserved = launch_reserve_port(&p.tcp_bind);
 	la.filter.tcp_gate = reserved != 0;
+	/* Behind the guard the gate binds every server socket to lo; without
+	 * the gate (outbound TCP allowed) only the server's own choice of
+	 * address keeps it off the network. */
+	if (p.guard != NULL && reserved == 0)
+		jlog_msg(WARD_LOG_WARN, "server_not_loopback_only",
+			 "the server's TCP sockets are not confined to loopback "
+			 "(landlock.tcp_connect allows outbound TCP): make it bind 127.0.0.1");
 	la.filter.deny_sigcont = p.exec_allow.n > 0;
 	if (launch_start(&la, &launch) != 0)
 		return fail(WARD_EENV, "harden_failed");

@@ -149,8 +149,8 @@ printf 'image-default sha256:%s\n' "$(printf %s unused-key-0123456789 | sha256su
 chmod 1777 "$R/tmp" && chmod -R a+rX "$R"
 check "ward image pack: ward-init, the guard's policy, the stand-in server" "$WARD" image pack "$R" \
 	-o "$T/img:latest" --entrypoint /ward/init --entrypoint -- --entrypoint /usr/bin/python3.11 \
-	--entrypoint /app/up.py --cmd --port --cmd 8000 --cmd --record --cmd /tmp/rec.bin \
-	--cmd --sse-delay --cmd 0.4 --user 65532:65532 --port 8080/tcp
+	--entrypoint /app/up.py --cmd --port --cmd 8000 --cmd --host --cmd 0.0.0.0 --cmd --record \
+	--cmd /tmp/rec.bin --cmd --sse-delay --cmd 0.4 --user 65532:65532 --port 8080/tcp
 check "loaded into podman" skopeo copy -q "oci:$T/img:latest" "containers-storage:$CIMG"
 
 mkdir -p "$T/csecrets" && chmod 755 "$T/csecrets"
@@ -175,6 +175,20 @@ CREC=/proc/$CPID/root/tmp/rec.bin
 for ((i = 0; i < 100; i++)); do [ -e "$CREC" ] && break; sleep 0.1; done
 [ -e "$CREC" ] && pass "the container runs: ward-init PID 1, the server, the guard" ||
 	fail "container: $(podman logs "$CT" 2>&1 | tail -5)"
+
+# The stand-in binds 0.0.0.0:8000, as careless servers do: behind the guard
+# ward-init's gate binds its sockets to lo, so the container's address
+# reaches the guard (8080) and never the server (8000).
+CIP=$(podman inspect -f '{{.NetworkSettings.IPAddress}}' "$CT" 2>/dev/null)
+reach() { python3 -c 'import socket, sys
+try:
+    socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=2).close(); print("open")
+except OSError as e:
+    print(type(e).__name__)' "$@"; }
+g_reach=$(reach "$CIP" 8080) s_reach=$(reach "$CIP" 8000)
+[ -n "$CIP" ] && [ "$g_reach" = open ] && [ "$s_reach" != open ] &&
+	pass "container: the server bound 0.0.0.0 but takes no connection from $CIP (guard: $g_reach, server: $s_reach)" ||
+	fail "container: the server is reachable around the guard at $CIP:8000 ($s_reach; guard $g_reach)"
 
 CHP=$(pgrep -P "$CPID" -x ward-http)
 cst() { awk -v k="$1:" '$1 == k {print $2}' "/proc/$CHP/status"; }
