@@ -118,6 +118,8 @@ void check_matrix_finish(struct check_matrix *m);
 void check_static(const struct check_facts *f, const struct check_opts *o, struct check_matrix *m);
 void check_hygiene(const struct check_facts *f, struct check_matrix *m);
 void check_guard_static(const struct check_facts *f, struct check_matrix *m);
+/* ward-init's secure defaults in the effective policy (policycheck.c). */
+void check_policy_defaults(const struct check_facts *f, struct check_matrix *m);
 void check_runtime(const struct check_facts *f, const struct check_opts *o, struct check_matrix *m);
 
 /* The probe run as the server in a Python image (runtime.c). */
