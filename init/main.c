@@ -282,8 +282,6 @@ guard_setup(const struct policy *p, struct helper_conf *hc, struct helper_sandbo
 	    int *log_read)
 {
 	const struct guard_policy *g = p->guard;
-	static const int calls[] = {__NR_socket, __NR_connect, __NR_openat, __NR_newfstatat,
-				    __NR_fstat,	 __NR_poll,    __NR_ppoll};
 	static char dirs[HELPER_MAX_READ_DIRS][PATH_MAX];
 	const char *files[] = {g->keys_file, g->app_metrics_file};
 	int fds[2];
@@ -297,9 +295,20 @@ guard_setup(const struct policy *p, struct helper_conf *hc, struct helper_sandbo
 	if ((hc->reload_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
 		return ward_errno(WARD_EENV, "guard: eventfd");
 	hc->guard = g;
-	for (size_t i = 0; i < sizeof(calls) / sizeof(*calls); i++)
-		if (sb->nsyscalls < HELPER_MAX_SYSCALLS)
-			sb->syscalls[sb->nsyscalls++] = calls[i];
+	/* a stream socket to the upstream, and its connect */
+	sb->syscalls[sb->nsyscalls++] = __NR_socket;
+	sb->syscalls[sb->nsyscalls++] = __NR_connect;
+	/* the key file again on SIGHUP, the app metrics file on each scrape */
+	if (g->keys_file != NULL || g->app_metrics_file != NULL) {
+		sb->syscalls[sb->nsyscalls++] = __NR_openat;
+		sb->syscalls[sb->nsyscalls++] = __NR_fstat;
+		sb->syscalls[sb->nsyscalls++] = __NR_newfstatat;
+	}
+	/* the app metrics socket's answer within its deadline */
+	if (g->app_metrics_unix != NULL) {
+		sb->syscalls[sb->nsyscalls++] = __NR_poll;
+		sb->syscalls[sb->nsyscalls++] = __NR_ppoll;
+	}
 	if (strncmp(g->upstream, "unix:", 5) == 0)
 		sb->socket_families |= 1u << AF_UNIX;
 	else
