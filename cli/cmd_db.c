@@ -2,6 +2,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "vuln/vuln.h"
@@ -10,11 +11,17 @@ static const char help[] =
 	"usage: ward db import SOURCE... --db DIR [--json]\n"
 	"       ward db update [SOURCE...] --db DIR [--json]\n"
 	"       ward db stats --db DIR [--json]\n"
+	"       ward db status --db DIR [--json]\n"
 	"\n"
 	"Keep an offline store of OSV vulnerability records (DIR/osv.sqlite).\n"
 	"A SOURCE is a directory of OSV *.json records (searched recursively), a\n"
-	"zip such as osv.dev's per-ecosystem all.zip, a tar, or one .json file\n"
-	"holding a record or an array of records.  Debian:<release> and PyPI\n"
+	"zip such as osv.dev's per-ecosystem all.zip (Debian's DEBIAN-CVE-*, DSA-*\n"
+	"and DLA-* records among them), a tar, or one .json file holding a record\n"
+	"or an array of records, or the Debian Security Tracker's JSON export\n"
+	"(its data/json page: package -> CVE -> releases), which becomes one\n"
+	"DEBIAN-<CVE> record per issue dated by the file's time.  Records of\n"
+	"several feeds for the same vulnerability are merged by id (the later\n"
+	"`modified` wins) and, at scan time, by alias.  Debian:<release> and PyPI\n"
 	"records are matched by ward scan; records of other ecosystems are kept\n"
 	"and counted.\n"
 	"\n"
@@ -23,6 +30,9 @@ static const char help[] =
 	"           imported before; only records with a later `modified` replace\n"
 	"           stored ones; withdrawn records stop matching\n"
 	"  stats    check the store's integrity and count its records\n"
+	"  status   each source: format, import time, the data's age, its record\n"
+	"           counts by ecosystem, and whether it is stale (older than\n"
+	"           WARD_DB_MAX_AGE days, default 7: ward scan warns then)\n"
 	"\n"
 	"Malformed records are skipped, counted, and the first reason is shown.\n"
 	"\n"
@@ -40,13 +50,14 @@ stats_json(const char *source, const struct vuln_import_stats *st)
 	for (size_t i = 0; i < st->unmatched_ecosystems.n; i++)
 		json_array_append_new(eco, json_string(st->unmatched_ecosystems.v[i]));
 	return json_pack(
-		"{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s?,s:s?,s:f}", "source", source,
-		"files", (json_int_t)st->files, "records", (json_int_t)st->records, "added",
-		(json_int_t)st->added, "updated", (json_int_t)st->updated, "unchanged",
-		(json_int_t)st->unchanged, "withdrawn", (json_int_t)st->withdrawn, "malformed",
-		(json_int_t)st->malformed, "invalid_versions", (json_int_t)st->invalid_versions,
-		"warnings", (json_int_t)st->warnings, "unmatched_records",
-		(json_int_t)st->unmatched_records, "unmatched_ecosystems", eco, "first_error",
+		"{s:s,s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:s?,s:s?,s:f}", "source",
+		source, "format", st->format, "files", (json_int_t)st->files, "records",
+		(json_int_t)st->records, "added", (json_int_t)st->added, "updated",
+		(json_int_t)st->updated, "unchanged", (json_int_t)st->unchanged, "withdrawn",
+		(json_int_t)st->withdrawn, "malformed", (json_int_t)st->malformed,
+		"invalid_versions", (json_int_t)st->invalid_versions, "warnings",
+		(json_int_t)st->warnings, "unmatched_records", (json_int_t)st->unmatched_records,
+		"unmatched_ecosystems", eco, "first_error",
 		st->first_error[0] ? st->first_error : NULL, "first_warning",
 		st->first_warning[0] ? st->first_warning : NULL, "seconds", (double)st->ns / 1e9);
 }
@@ -59,6 +70,11 @@ stats_human(const char *source, const struct vuln_import_stats *st)
 		"%zu withdrawn, %zu malformed (%.2f s)\n",
 		source, st->records, st->files, st->added, st->updated, st->unchanged,
 		st->withdrawn, st->malformed, (double)st->ns / 1e9);
+	if (strcmp(st->format, "debian-tracker") == 0)
+		fprintf(stderr,
+			"ward: %s: Debian tracker export: %zu source packages, %zu release lines "
+			"without a release number (sid, experimental) left out\n",
+			source, st->packages, st->skipped_releases);
 	if (st->malformed > 0)
 		fprintf(stderr, "ward: skipped %zu malformed records; first: %s\n", st->malformed,
 			st->first_error);
@@ -122,7 +138,8 @@ cmd_db(int argc, char **argv)
 		return argc < 2 ? cli_usage("db", "expected import, update or stats")
 				: cli_help(help);
 	verb = argv[1];
-	if (strcmp(verb, "import") && strcmp(verb, "update") && strcmp(verb, "stats"))
+	if (strcmp(verb, "import") && strcmp(verb, "update") && strcmp(verb, "stats") &&
+	    strcmp(verb, "status"))
 		return cli_usage("db", "unknown subcommand \"%s\"", verb);
 	argc--;
 	argv++;
@@ -145,7 +162,60 @@ cmd_db(int argc, char **argv)
 		return cli_usage("db", "no store: give --db DIR or set WARD_DB");
 	for (int i = optind; i < argc; i++)
 		ward_strv_push(&sources, argv[i]);
-	if (strcmp(verb, "stats") == 0) {
+	if (strcmp(verb, "status") == 0) {
+		json_t *j, *src;
+		size_t i;
+		if (sources.n > 0) {
+			ward_strv_free(&sources);
+			return cli_usage("db", "status takes no SOURCE");
+		}
+		if ((db = vuln_db_open(dir, VULN_DB_READ)) == NULL ||
+		    (j = vuln_db_status(db, time(NULL), vuln_db_max_age())) == NULL) {
+			rc = cli_fail();
+		} else {
+			if (json) {
+				cli_print_json(j);
+			} else {
+				printf("store %s (stale after %lld days)\n",
+				       json_string_value(json_object_get(j, "store")),
+				       (long long)json_integer_value(
+					       json_object_get(j, "max_age_days")));
+				json_array_foreach(json_object_get(j, "sources"), i, src)
+				{
+					const char *k;
+					json_t *v, *age = json_object_get(src, "age_days");
+					printf("%s\n  format %s, imported %s, data of %s (%s%.1f "
+					       "days old)%s\n"
+					       "  %lld records (+%lld withdrawn):",
+					       ward_json_str(src, "path"),
+					       ward_json_str(src, "format"),
+					       ward_json_str(src, "imported"),
+					       ward_json_str(src, "data_time")
+						       ? ward_json_str(src, "data_time")
+						       : "unknown time",
+					       json_is_number(age) ? "" : "? ",
+					       json_is_number(age) ? json_number_value(age) : 0.0,
+					       json_is_true(json_object_get(src, "stale"))
+						       ? "  STALE"
+						       : "",
+					       (long long)json_integer_value(
+						       json_object_get(src, "records")),
+					       (long long)json_integer_value(
+						       json_object_get(src, "withdrawn")));
+					json_object_foreach(json_object_get(src, "ecosystems"), k,
+							    v)
+						printf(" %s %lld", k,
+						       (long long)json_integer_value(v));
+					printf("\n");
+				}
+				printf("vulnerabilities with records from several sources "
+				       "(merged): %lld\n",
+				       (long long)json_integer_value(
+					       json_object_get(j, "merged_vulnerabilities")));
+			}
+			json_decref(j);
+		}
+	} else if (strcmp(verb, "stats") == 0) {
 		json_t *j;
 		if (sources.n > 0) {
 			ward_strv_free(&sources);

@@ -24,13 +24,24 @@ static const char help[] =
 	"  -f, --format FORMAT     table (default), json, sarif or cyclonedx\n"
 	"      --json              the same as --format json\n"
 	"  -o, --output FILE       write the report to FILE instead of stdout\n"
-	"      --fail-on SEVERITY  exit 1 when a finding is at least SEVERITY\n"
+	"      --fail-on SEVERITY  exit 1 when an open finding (affected or\n"
+	"                          under_investigation) is at least SEVERITY\n"
 	"                          (unknown, low, medium, high, critical)\n"
+	"      --cache DIR         ward's package cache, for Debian changelogs the\n"
+	"                          target left out (default: WARD_CACHE, ~/.cache/ward)\n"
+	"      --no-backports      the naive match, only to show the difference:\n"
+	"                          Python advisories against the dist-info versions of\n"
+	"                          modules Debian ships, no changelog evidence\n"
 	"\n"
+	"Rules (docs/vuln-db.md): a Python module a Debian package ships is judged\n"
+	"through that package's source; Debian's records decide; a changelog entry\n"
+	"at or below the installed version that names the CVE marks it fixed.\n"
 	"JSON: {\"findings\":[{\"id\",\"aliases\",\"ecosystem\",\"package\",\"version\",\n"
-	"\"fixed\",\"severity\",\"owner\",...}],\"suppressed\":[...],\"problems\":[...]}\n"
-	"where package/version are what matched (the source package for Debian)\n"
-	"and owner is the installed package that carries it.\n"
+	"\"fixed\",\"severity\",\"owner\",\"status\",\"evidence\",...}],\"resolved\":[...],\n"
+	"\"suppressed\":[...],\"statuses\":{...},\"problems\":[...]} where findings are\n"
+	"open (affected, under_investigation), resolved are fixed or not_affected by\n"
+	"the scan's own evidence, package/version are what matched (the source\n"
+	"package for Debian) and owner is the installed package that carries it.\n"
 	"\n"
 	"Exit codes: 0 ok (or findings below --fail-on), 1 findings at or above\n"
 	"--fail-on, 2 bad input (target, store, VEX), 3 environment.\n";
@@ -159,8 +170,10 @@ cmd_scan(int argc, char **argv)
 		{"db", required_argument, NULL, 'd'},	  {"vex", required_argument, NULL, 'V'},
 		{"format", required_argument, NULL, 'f'}, {"json", no_argument, NULL, 'j'},
 		{"output", required_argument, NULL, 'o'}, {"fail-on", required_argument, NULL, 'F'},
+		{"cache", required_argument, NULL, 'C'},  {"no-backports", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},	  {0},
 	};
+	struct vuln_scan_opts so = {0};
 	const char *dir = getenv("WARD_DB"), *output = NULL;
 	struct ward_strv vex_files = {0};
 	struct vuln_pkglist pkgs = {0};
@@ -196,6 +209,12 @@ cmd_scan(int argc, char **argv)
 			else
 				rc = cli_usage("scan", "unknown format \"%s\"", optarg);
 			break;
+		case 'C':
+			so.cache = optarg;
+			break;
+		case 'N':
+			so.no_backports = 1;
+			break;
 		case 'F':
 			if ((fail_on = vuln_severity_parse(optarg)) < 0)
 				rc = cli_usage("scan", "unknown severity \"%s\"", optarg);
@@ -229,8 +248,14 @@ cmd_scan(int argc, char **argv)
 		goto fail;
 	if (cli_scan_target(argv[optind], &pkgs) != 0)
 		goto fail;
-	if (vuln_scan(db, &pkgs, &report) != 0)
+	if (vuln_scan_with(db, &pkgs, &so, &report) != 0)
 		goto fail;
+	/* a stale store warns on every scan (and says so in the report) */
+	if (vuln_db_stale(db, time(NULL), vuln_db_max_age(), &report.warnings) != 0)
+		goto fail;
+	for (size_t i = 0; i < report.warnings.n; i++)
+		if (strncmp(report.warnings.v[i], "the vulnerability store is stale", 32) == 0)
+			ward_warn("%s", report.warnings.v[i]);
 	if (vuln_vex_apply(vex, &report) != 0)
 		goto fail;
 	for (size_t i = 0; i < report.problems.n; i++)
@@ -238,8 +263,9 @@ cmd_scan(int argc, char **argv)
 	if (write_report(&report, fmt, output) != 0)
 		goto fail;
 	if (fmt != FMT_TABLE || output != NULL)
-		fprintf(stderr, "ward: %zu findings, %zu suppressed, in %zu packages\n",
-			report.nfindings, report.nsuppressed, report.packages);
+		fprintf(stderr,
+			"ward: %zu findings, %zu resolved, %zu suppressed, in %zu packages\n",
+			report.nfindings, report.nresolved, report.nsuppressed, report.packages);
 	if (fail_on >= 0 && report.nfindings > 0 && vuln_report_worst(&report) >= fail_on) {
 		fprintf(stderr, "ward: findings at or above %s\n", vuln_severity_name(fail_on));
 		rc = EXIT_VERIFY;

@@ -9,23 +9,34 @@
 #include "oci/oci.h"
 #include "vuln/vuln.h"
 
-/* Unpack an image into a fresh temporary directory; *tmp is what to remove. */
+/* Unpack an image into a fresh temporary directory (*tmp is what to
+ * remove; unpack 0: only read the config) and read what ward-init will
+ * execute in it from its entrypoint and /ward/policy.json. */
 static int
-unpack_image(const char *ref, char **tmp, char **root)
+unpack_image(const char *ref, int unpack, const char *rootfs, char **tmp, char **root,
+	     struct vuln_runtime *rt)
 {
 	struct oci_unpack_opts uo = {.owners = 0};
 	struct oci_image *img;
-	int rc;
+	int rc = 0;
 
-	if ((*tmp = ward_mkdtemp(NULL, "ward-vex")) == NULL)
-		return -1;
-	if ((*root = ward_path_join(*tmp, "rootfs")) == NULL)
-		return -1;
 	if ((img = oci_image_open(ref, NULL)) == NULL)
 		return -1;
-	uo.progress = ward_progress_new("unpacking image", 0, 1);
-	rc = oci_image_unpack(img, *root, &uo);
-	ward_progress_done(uo.progress);
+	if (unpack) {
+		if ((*tmp = ward_mkdtemp(NULL, "ward-vex")) == NULL ||
+		    (*root = ward_path_join(*tmp, "rootfs")) == NULL) {
+			oci_image_close(img);
+			return -1;
+		}
+		uo.progress = ward_progress_new("unpacking image", 0, 1);
+		rc = oci_image_unpack(img, *root, &uo);
+		ward_progress_done(uo.progress);
+		rootfs = *root;
+	}
+	if (rc == 0)
+		rc = vuln_runtime_read(
+			rootfs, img->cfg.root,
+			img->manifest.digest[0] ? img->manifest.digest : img->config.digest, rt);
 	oci_image_close(img);
 	return rc;
 }
@@ -42,12 +53,25 @@ static const char help[] =
 	"        defines a copy of it, or calls dlopen naming the library; the\n"
 	"        evidence is in impact_statement\n"
 	"  affected      with an action statement when a fixed version exists\n"
-	"  under_investigation   otherwise\n"
+	"  not_affected / vulnerable_code_not_present   the library or program\n"
+	"        that holds the vulnerable code is not in the image\n"
+	"  not_affected / vulnerable_code_not_in_execute_path   (image TARGET)\n"
+	"        the only code reaching it is in programs ward-init never executes:\n"
+	"        the image's entrypoint is /ward/init and its /ward/policy.json\n"
+	"        allows only the server (and exec.allow) to run\n"
+	"  fixed         the installed package carries the fix (a Debian\n"
+	"        changelog entry, or Debian's fixed version): status_notes quote it\n"
+	"  affected      a record says so and nothing contradicts it; the action\n"
+	"        statement says what to upgrade, or the tracker's urgency and reason\n"
+	"  under_investigation   only when nothing decisive is known\n"
 	"ELF evidence needs a root filesystem: TARGET itself, or --rootfs for an\n"
 	"SBOM.  `ward scan --vex` with the output suppresses exactly its\n"
-	"not_affected statements.\n"
+	"not_affected and fixed statements.\n"
 	"\n"
 	"  -d, --db DIR             the store (default: $WARD_DB)\n"
+	"      --cache DIR          ward's package cache, for changelogs the image\n"
+	"                           left out (default: WARD_CACHE, ~/.cache/ward)\n"
+	"      --no-backports       the naive match, only to show the difference\n"
 	"  -a, --annotations FILE   reachability annotations\n"
 	"                           (docs/formats/vex-annotations.md; default:\n"
 	"                           $WARD_VEX_ANNOTATIONS)\n"
@@ -71,10 +95,14 @@ cmd_vex(int argc, char **argv)
 		{"id", required_argument, NULL, 'I'},
 		{"output", required_argument, NULL, 'o'},
 		{"json", no_argument, NULL, 'j'},
+		{"cache", required_argument, NULL, 'C'},
+		{"no-backports", no_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	const char *dir = getenv("WARD_DB"), *ann_path = getenv("WARD_VEX_ANNOTATIONS");
+	struct vuln_scan_opts so = {0};
+	struct vuln_runtime rt = {0};
 	const char *output = NULL, *rootfs = NULL;
 	char *installed = NULL, *tmpdir = NULL, *unpacked = NULL;
 	struct vuln_vex_opts o = {0};
@@ -83,7 +111,7 @@ cmd_vex(int argc, char **argv)
 	struct vuln_report report = {0};
 	struct vuln_db *db = NULL;
 	json_t *doc = NULL, *st;
-	size_t counts[4] = {0}, i;
+	size_t counts[4] = {0}, i, nst;
 	int c, kind, rc = 0;
 
 	optind = 1;
@@ -109,6 +137,12 @@ cmd_vex(int argc, char **argv)
 			break;
 		case 'j':
 			break;
+		case 'C':
+			so.cache = optarg;
+			break;
+		case 'N':
+			so.no_backports = 1;
+			break;
 		case 'h':
 			return cli_help(help);
 		default:
@@ -132,13 +166,23 @@ cmd_vex(int argc, char **argv)
 		goto fail;
 	if ((db = vuln_db_open(dir, VULN_DB_READ)) == NULL)
 		goto fail;
-	if (cli_scan_target(argv[optind], &pkgs) != 0 || vuln_scan(db, &pkgs, &report) != 0)
+	if (cli_scan_target(argv[optind], &pkgs) != 0 ||
+	    vuln_scan_with(db, &pkgs, &so, &report) != 0 ||
+	    vuln_db_stale(db, time(NULL), vuln_db_max_age(), &report.warnings) != 0)
 		goto fail;
-	/* an image: its ELF objects are read from an unpacked copy */
-	if (rootfs == NULL && kind == TARGET_IMAGE) {
-		if (unpack_image(argv[optind], &tmpdir, &unpacked) != 0)
+	for (i = 0; i < report.warnings.n; i++)
+		ward_warn("%s", report.warnings.v[i]);
+	/* an image: its ELF objects are read from an unpacked copy, and what
+	 * ward-init will execute from its config and policy */
+	if (kind == TARGET_IMAGE) {
+		if (unpack_image(argv[optind], rootfs == NULL, rootfs, &tmpdir, &unpacked, &rt) !=
+		    0)
 			goto fail;
-		rootfs = unpacked;
+		if (rootfs == NULL)
+			rootfs = unpacked;
+		o.runtime = &rt;
+		if (!rt.proven)
+			ward_info("no execute-path claims from the runtime policy: %s", rt.why_not);
 	}
 	for (i = 0; i < report.problems.n; i++)
 		ward_warn("%s", report.problems.v[i]);
@@ -158,11 +202,12 @@ cmd_vex(int argc, char **argv)
 		       : strcmp(s, "fixed") == 0      ? 2
 						      : 3]++;
 	}
+	nst = json_array_size(json_object_get(doc, "statements"));
 	fprintf(stderr,
-		"ward: %zu statements: %zu not_affected, %zu affected, %zu "
+		"ward: %zu statements: %zu affected, %zu fixed, %zu not_affected, %zu "
 		"under_investigation%s%s\n",
-		json_array_size(json_object_get(doc, "statements")), counts[0], counts[1],
-		counts[3], rootfs ? "" : " (no root filesystem: no ELF evidence)",
+		nst, counts[1], counts[2], counts[0], counts[3],
+		rootfs ? "" : " (no root filesystem: no ELF evidence)",
 		ann ? "" : " (no annotations: no reachability claims)");
 	goto out;
 fail:
@@ -173,6 +218,7 @@ out:
 	vuln_pkglist_free(&pkgs);
 	vuln_db_close(db);
 	vuln_annotations_free(ann);
+	vuln_runtime_free(&rt);
 	free(installed);
 	if (tmpdir != NULL)
 		ward_rm_rf(tmpdir);

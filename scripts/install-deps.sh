@@ -54,6 +54,7 @@ test_pkgs=(
 	python3-jsonschema
 	python3-yaml
 	python3-packaging
+	python3-apt
 	python3-h11
 	python3-pip
 	python3-setuptools

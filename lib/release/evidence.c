@@ -96,6 +96,7 @@ vuln_artifacts(struct rel *x)
 	struct oci_image *img = NULL;
 	struct oci_unpack_opts uo = {.owners = 0};
 	struct vuln_vex_opts vo = {0};
+	struct vuln_runtime rt = {0};
 	json_t *doc = NULL, *rep = NULL, *sarif = NULL;
 	char *rootfs = ward_path_join(x->scratch, "rootfs"), *dbfile = NULL, dbsha[72] = "";
 	char *table = NULL;
@@ -116,6 +117,10 @@ vuln_artifacts(struct rel *x)
 	t0 = ward_now_ns();
 	if ((img = oci_image_open(x->ref, NULL)) == NULL || oci_image_unpack(img, rootfs, &uo) != 0)
 		goto log;
+	/* what ward-init will execute: the entrypoint and the policy in the image */
+	if (vuln_runtime_read(rootfs, img->cfg.root, x->r->digest, &rt) != 0)
+		goto log;
+	vo.runtime = &rt;
 	if (x->o->annotations && (ann = vuln_annotations_load(x->o->annotations)) == NULL)
 		goto log;
 	if (ward_source_date_epoch(&vo.timestamp) != 1)
@@ -143,8 +148,9 @@ vuln_artifacts(struct rel *x)
 	if (rel_put(x, REL_VULN_TXT, table, tlen) != 0)
 		goto log;
 	{
-		size_t st[4] = {0}, i;
+		size_t st[4] = {0}, fin[4], i;
 		json_t *s;
+		vuln_report_status_counts(&vr, fin);
 		json_array_foreach(json_object_get(doc, "statements"), i, s)
 		{
 			const char *v = json_string_value(json_object_get(s, "status"));
@@ -155,12 +161,17 @@ vuln_artifacts(struct rel *x)
 		}
 		json_object_set_new(
 			x->summary, "vulnerabilities",
-			json_pack("{s:I,s:I,s:I,s:O,s:{s:I,s:I,s:I,s:I}}", "packages",
-				  (json_int_t)pkgs.n, "findings", (json_int_t)vr.nfindings,
+			json_pack("{s:I,s:I,s:I,s:I,s:O,s:{s:I,s:I,s:I,s:I},s:{s:I,s:I,s:I,s:I}}",
+				  "packages", (json_int_t)pkgs.n, "findings",
+				  (json_int_t)vr.nfindings, "resolved", (json_int_t)vr.nresolved,
 				  "suppressed", (json_int_t)vr.nsuppressed, "by_severity",
 				  json_object_get(rep, "counts"), "vex", "not_affected",
 				  (json_int_t)st[0], "affected", (json_int_t)st[1], "fixed",
-				  (json_int_t)st[2], "under_investigation", (json_int_t)st[3]));
+				  (json_int_t)st[2], "under_investigation", (json_int_t)st[3],
+				  "statuses", "affected", (json_int_t)fin[VULN_AFFECTED],
+				  "under_investigation", (json_int_t)fin[VULN_UNDER_INVESTIGATION],
+				  "fixed", (json_int_t)fin[VULN_FIXED], "not_affected",
+				  (json_int_t)fin[VULN_NOT_AFFECTED]));
 	}
 	rc = 0;
 log:
@@ -186,6 +197,7 @@ out:
 	json_decref(sarif);
 	vuln_vex_free(vex);
 	vuln_annotations_free(ann);
+	vuln_runtime_free(&rt);
 	vuln_report_free(&vr);
 	vuln_pkglist_free(&pkgs);
 	vuln_db_close(db);

@@ -73,9 +73,9 @@ static json_t *
 vuln_rows(const json_t *rep)
 {
 	json_t *rows = json_array();
-	const char *lists[] = {"findings", "suppressed"};
+	const char *lists[] = {"findings", "resolved", "suppressed"};
 
-	for (size_t l = 0; rows && l < 2; l++) {
+	for (size_t l = 0; rows && l < 3; l++) {
 		size_t i;
 		json_t *f;
 		json_array_foreach(json_object_get(rep, lists[l]), i, f)
@@ -91,8 +91,13 @@ vuln_rows(const json_t *rep)
 					  "title", json_object_get(f, "title") ?: json_null());
 			if (r == NULL)
 				continue;
+			/* the status it ends with: the VEX statement's, else the scan's */
 			set(r, "vex", copy(json_object_get(vex, "status")));
 			set(r, "justification", copy(json_object_get(vex, "justification")));
+			set(r, "status",
+			    copy(json_object_get(vex, "status") ?: json_object_get(f, "status")));
+			if (json_object_get(r, "justification") == NULL)
+				set(r, "justification", copy(json_object_get(f, "justification")));
 			json_array_append_new(rows, r);
 		}
 	}
@@ -134,8 +139,9 @@ report_model_release(const char *dir, const struct ward_key *key, int threads, j
 	ward_err_clear();
 	if ((vulns = load(dir, "artifacts/" REL_VULN_JSON)) != NULL)
 		set(m, "vulns",
-		    json_pack("{s:b,s:O,s:o}", "scanned", 1, "counts",
-			      json_object_get(vulns, "counts") ?: json_null(), "rows",
+		    json_pack("{s:b,s:O,s:O,s:o}", "scanned", 1, "counts",
+			      json_object_get(vulns, "counts") ?: json_null(), "statuses",
+			      json_object_get(vulns, "statuses") ?: json_null(), "rows",
 			      vuln_rows(vulns)));
 	ward_err_clear();
 	if ((lic = load(dir, "artifacts/" REL_LICENSES_JSON)) != NULL) {

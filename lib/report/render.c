@@ -32,6 +32,8 @@ static const char css[] =
 	".sev-critical{background:#7a0019;color:#fff}.sev-high{background:#d1361b;color:#fff}"
 	".sev-medium{background:#f0a202}.sev-low{background:#8fb8de}.sev-info,.sev-unknown,"
 	".sev-none{background:#d5dbe1}"
+	".st-affected{background:#d1361b;color:#fff}.st-under_investigation{background:#f0a202}"
+	".st-fixed,.st-not_affected{background:#3c8d5a;color:#fff}"
 	".badge{display:inline-block;border-radius:4px;padding:1px 7px;font-size:12px;"
 	"font-weight:600}"
 	".r-pass{color:#137333;font-weight:700}.r-fail{color:#b3261e;font-weight:700}"
@@ -276,11 +278,30 @@ vuln_section(struct ward_buf *b, const json_t *v)
 			"<p><span id=\"cve-count\">%zu</span> findings, <span "
 			"id=\"cve-vex-count\">%zu</span> with a VEX statement.  ",
 			json_array_size(rows), with_vex);
+	/* what a security team acts on: the count of each status */
+	{
+		static const char *const st[] = {"affected", "under_investigation", "fixed",
+						 "not_affected"};
+		size_t n[4] = {0};
+		json_array_foreach(rows, i, r)
+		{
+			const char *x = json_string_value(json_object_get(r, "status"));
+			for (size_t k = 0; x != NULL && k < 4; k++)
+				n[k] += strcmp(x, st[k]) == 0;
+		}
+		ward_buf_puts(b, "Status: ");
+		for (size_t k = 0; k < 4; k++)
+			ward_buf_printf(b,
+					"<span class=\"badge st-%s\">%s <span "
+					"id=\"cve-status-%s\">%zu</span></span> ",
+					st[k], st[k], st[k], n[k]);
+		ward_buf_puts(b, "<br>");
+	}
 	for (size_t s = 0; s < 5; s++)
 		ward_buf_printf(b, "<span class=\"badge sev-%s\">%s %.0f</span> ", sevs[s], sevs[s],
 				num(json_object_get(v, "counts"), sevs[s]));
 	ward_buf_puts(b, "</p><table><tr><th>id</th><th>severity</th><th>package</th><th>installed"
-			 "</th><th>fixed</th><th>VEX status</th><th>title</th></tr>");
+			 "</th><th>fixed</th><th>status (VEX)</th><th>title</th></tr>");
 	json_array_foreach(rows, i, r)
 	{
 		const char *sev =
@@ -301,7 +322,7 @@ vuln_section(struct ward_buf *b, const json_t *v)
 		else
 			ward_buf_puts(b, "<span class=\"muted\">unfixed</span>");
 		ward_buf_puts(b, "</td><td>");
-		esc(b, r, "vex");
+		esc(b, r, "status");
 		if (json_is_string(json_object_get(r, "justification"))) {
 			ward_buf_puts(b, "<br><span class=\"muted\">");
 			esc(b, r, "justification");
@@ -537,8 +558,17 @@ report_render(const json_t *m)
 	card(&b, (char *)v.data, "severe findings (critical/high)", "severe-count");
 	v.len = 0;
 	if (json_is_object(vulns)) {
-		ward_buf_printf(&v, "%zu", json_array_size(json_object_get(vulns, "rows")));
-		card(&b, (char *)v.data, "vulnerability findings", "summary-cves");
+		size_t open = 0, i;
+		json_t *r;
+		json_array_foreach(json_object_get(vulns, "rows"), i, r)
+		{
+			const char *x = json_string_value(json_object_get(r, "status"));
+			open += x == NULL || strcmp(x, "affected") == 0 ||
+				strcmp(x, "under_investigation") == 0;
+		}
+		ward_buf_printf(&v, "%zu", open);
+		card(&b, (char *)v.data, "open vulnerabilities (affected or under investigation)",
+		     "summary-cves");
 		v.len = 0;
 	}
 	if (json_is_object(tests)) {

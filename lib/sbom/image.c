@@ -58,11 +58,12 @@ capture_limit(const char *path)
 		return SBOM_MAX_META;
 	if (ward_str_endswith(path, ".egg-info"))
 		return SBOM_MAX_SMALL;
-	if (strcmp(base, "copyright") == 0 && strncmp(path, "usr/share/doc/", 14) == 0 &&
-	    strchr(path + 14, '/') == base - 1)
-		return SBOM_MAX_SMALL;
+	if ((strcmp(base, "copyright") == 0 || strcmp(base, "changelog.Debian.gz") == 0 ||
+	     strcmp(base, "changelog.gz") == 0) &&
+	    strncmp(path, "usr/share/doc/", 14) == 0 && strchr(path + 14, '/') == base - 1)
+		return SBOM_MAX_SMALL; /* licenses; backport evidence (lib/vuln) */
 	if (strcmp(path, "etc/os-release") == 0 || strcmp(path, "usr/lib/os-release") == 0 ||
-	    strcmp(base, "model.sig") == 0 ||
+	    strcmp(base, "model.sig") == 0 || strcmp(path, "ward/policy.json") == 0 ||
 	    (strncmp(path, "ward/", 5) == 0 && ward_str_endswith(path, ".sig")))
 		return SBOM_MAX_SMALL;
 	if (strcmp(path, "ward/init") == 0)

@@ -23,6 +23,7 @@ vuln_annotations_free(struct vuln_annotations *a)
 		ward_strv_free(&x->packages);
 		ward_strv_free(&x->libraries);
 		ward_strv_free(&x->symbols);
+		ward_strv_free(&x->programs);
 	}
 	free(a->v);
 	free(a);
@@ -93,9 +94,21 @@ vuln_annotations_load(const char *path)
 		n->reference = ref ? ward_strdup(ref) : NULL;
 		if (n->vulnerability == NULL || str_list(x, "aliases", &n->aliases, what, 0) != 0 ||
 		    str_list(x, "packages", &n->packages, what, 0) != 0 ||
-		    str_list(x, "libraries", &n->libraries, what, 1) != 0 ||
-		    str_list(x, "symbols", &n->symbols, what, 1) != 0)
+		    str_list(x, "programs", &n->programs, what, 0) != 0 ||
+		    str_list(x, "libraries", &n->libraries, what, n->programs.n == 0) != 0 ||
+		    str_list(x, "symbols", &n->symbols, what, n->programs.n == 0) != 0)
 			goto fail;
+		if ((n->libraries.n == 0) != (n->symbols.n == 0)) {
+			ward_err(WARD_EINPUT, "%s: libraries and symbols go together", what);
+			goto fail;
+		}
+		for (size_t k = 0; k < n->programs.n; k++)
+			if (n->programs.v[k][0] != '/' || !ward_relpath_ok(n->programs.v[k] + 1)) {
+				ward_err(WARD_EINPUT,
+					 "%s: program \"%s\" is not a clean absolute path", what,
+					 n->programs.v[k]);
+				goto fail;
+			}
 		for (size_t k = 0; k < n->libraries.n; k++)
 			if (strstr(n->libraries.v[k], ".so") == NULL ||
 			    strchr(n->libraries.v[k], '/')) {

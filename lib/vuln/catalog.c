@@ -18,6 +18,64 @@ problem(struct vuln_pkglist *l, const struct sbom_component *c, const char *why)
 	return m ? ward_strv_push_owned(&l->problems, m) : -1;
 }
 
+/* A Debian source version is native when it has no revision. */
+static int
+native_version(const char *v)
+{
+	return v != NULL && strchr(v, '-') == NULL;
+}
+
+/* The changelog of a Debian package as the image holds it: its doc
+ * directory's changelog.Debian.gz (changelog.gz for a native package),
+ * symlinked doc directories followed inside the root.  0 with
+ * *out NULL when there is none; a file that cannot be read or parsed is
+ * left out with a warning, never fatal. */
+static int
+deb_changelog(const struct sbom_catalog *c, const struct sbom_component *s,
+	      struct vuln_changelog **out)
+{
+	static const char *const names[] = {"changelog.Debian.gz", "changelog.gz"};
+	const char *sv = s->source_version ? s->source_version : s->version;
+
+	*out = NULL;
+	for (size_t k = 0; k < 2; k++) {
+		struct ward_buf b = {0};
+		struct vuln_changelog *cl;
+		char *rel;
+		ssize_t i;
+		if (k == 1 && !native_version(sv))
+			break; /* upstream's changelog.gz is not Debian's */
+		if ((rel = ward_asprintf("usr/share/doc/%s/%s", s->name, names[k])) == NULL)
+			return -1;
+		i = sbom_fileset_resolve(&c->fs, rel, 1);
+		free(rel);
+		if (i < 0 || c->fs.files[i].type != SBOM_REG)
+			continue;
+		if ((cl = ward_calloc(1, sizeof(*cl))) == NULL)
+			return -1;
+		if (sbom_fileset_read(&c->fs, (size_t)i, 8u << 20, &b) != 0 ||
+		    vuln_changelog_read(b.data, b.len, names[k], sv, cl) != 0 ||
+		    (cl->where = ward_asprintf("/%s", c->fs.files[i].path)) == NULL) {
+			if (ward_errkind() == WARD_EENV) {
+				ward_buf_free(&b);
+				vuln_changelog_free(cl);
+				free(cl);
+				return -1;
+			}
+			ward_warn("%s: changelog not used: %s", s->name, ward_errmsg());
+			ward_err_clear();
+			ward_buf_free(&b);
+			vuln_changelog_free(cl);
+			free(cl);
+			return 0;
+		}
+		ward_buf_free(&b);
+		*out = cl;
+		return 0;
+	}
+	return 0;
+}
+
 int
 vuln_pkglist_from_catalog(const struct sbom_catalog *c, struct vuln_pkglist *out)
 {
@@ -62,6 +120,9 @@ vuln_pkglist_from_catalog(const struct sbom_catalog *c, struct vuln_pkglist *out
 			k.ecosystem = eco;
 			k.source = s->source;
 			k.source_version = s->source_version;
+			k.arch = s->arch;
+			if ((rc = deb_changelog(c, s, &k.changelog)) != 0)
+				break;
 		} else {
 			k.ecosystem = "PyPI";
 			if (s->owner >= 0 && (size_t)s->owner < c->ncomps &&
@@ -69,6 +130,10 @@ vuln_pkglist_from_catalog(const struct sbom_catalog *c, struct vuln_pkglist *out
 				k.owner = c->comps[s->owner].name;
 		}
 		rc = vuln_pkglist_add(out, &k);
+		if (k.changelog != NULL) {
+			vuln_changelog_free(k.changelog);
+			free(k.changelog);
+		}
 	}
 	free(eco);
 	if (rc == 0)

@@ -13,6 +13,11 @@
 #include "vuln/vuln_internal.h"
 
 #define SCHEMA_VERSION "1"
+/* Added without a schema bump: created when a store is opened for writing,
+ * read as empty from older stores. */
+#define SOURCE_TABLE                                                                               \
+	"CREATE TABLE IF NOT EXISTS source(path TEXT PRIMARY KEY, format TEXT NOT NULL,"           \
+	" imported TEXT NOT NULL, data_time TEXT) WITHOUT ROWID;"
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
@@ -25,7 +30,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS affected(ecosystem TEXT NOT NULL, name TEXT NOT NULL,"
 	" id TEXT NOT NULL, seq INTEGER NOT NULL, data TEXT NOT NULL,"
 	" PRIMARY KEY(ecosystem, name, id, seq)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS affected_by_id ON affected(id);";
+	"CREATE INDEX IF NOT EXISTS affected_by_id ON affected(id);" SOURCE_TABLE;
 
 static int
 db_fail(struct vuln_db *db, const char *what)
@@ -120,6 +125,8 @@ vuln_db_open(const char *dir, int flags)
 			goto fail;
 	}
 	if (check_schema(db) != 0)
+		goto fail;
+	if ((flags & VULN_DB_WRITE) && !(flags & VULN_DB_CREATE) && exec(db, SOURCE_TABLE) != 0)
 		goto fail;
 	return db;
 fail:
@@ -463,4 +470,185 @@ out:
 	free(sources);
 	json_decref(eco);
 	return j;
+}
+
+int
+db_source_set(struct vuln_db *db, const char *path, const char *format, const char *imported,
+	      const char *data_time)
+{
+	sqlite3_stmt *st =
+		db_prepare(db, "INSERT OR REPLACE INTO source VALUES(?,?,?,"
+			       "COALESCE(?, (SELECT data_time FROM source WHERE path=?)))");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, imported, -1, SQLITE_STATIC);
+	bind_opt_text(st, 4, data_time);
+	sqlite3_bind_text(st, 5, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, "cannot write");
+}
+
+long
+vuln_db_max_age(void)
+{
+	const char *e = getenv("WARD_DB_MAX_AGE");
+	char *end;
+	long d;
+
+	if (e != NULL && *e) {
+		d = strtol(e, &end, 10);
+		if (*end == '\0' && d >= 0 && d < 100000)
+			return d * 86400;
+	}
+	return 7L * 86400;
+}
+
+/* "2026-11-28T18:07:11.000000000Z" → seconds since the epoch, or -1. */
+static time_t
+canon_time(const char *s)
+{
+	struct tm tm = {0};
+
+	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
+		return -1;
+	return timegm(&tm);
+}
+
+static int
+table_exists(struct vuln_db *db, const char *name)
+{
+	sqlite3_stmt *st =
+		db_prepare(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?");
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
+}
+
+json_t *
+vuln_db_status(struct vuln_db *db, time_t now, long max_age)
+{
+	json_t *sources = json_array(), *j = NULL;
+	sqlite3_stmt *st = NULL, *cnt = NULL;
+	json_int_t merged = 0;
+	int rc, have = table_exists(db, "source");
+
+	if (sources == NULL || have < 0)
+		goto out;
+	if (have) {
+		st = db_prepare(
+			db, "SELECT path, format, imported, data_time FROM source ORDER BY path");
+		cnt = db_prepare(db,
+				 "SELECT a.ecosystem, count(DISTINCT v.id), "
+				 "0 FROM vuln v LEFT JOIN affected a ON a.id = v.id "
+				 "WHERE v.source = ? AND v.withdrawn IS NULL GROUP BY a.ecosystem "
+				 "ORDER BY a.ecosystem");
+		if (st == NULL || cnt == NULL)
+			goto out;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			const char *path = (const char *)sqlite3_column_text(st, 0);
+			const char *dt = (const char *)sqlite3_column_text(st, 3);
+			json_t *eco = json_object(), *s;
+			json_int_t total = 0, wd = 0;
+			sqlite3_stmt *tot;
+			time_t t = canon_time(dt);
+			double age = t >= 0 ? (double)(now - t) / 86400.0 : -1;
+			int r2;
+			sqlite3_reset(cnt);
+			sqlite3_bind_text(cnt, 1, path, -1, SQLITE_TRANSIENT);
+			while ((r2 = sqlite3_step(cnt)) == SQLITE_ROW) {
+				const char *e = (const char *)sqlite3_column_text(cnt, 0);
+				json_int_t n = sqlite3_column_int64(cnt, 1);
+				json_object_set_new(eco, e ? e : "(no package)", json_integer(n));
+			}
+			/* a record with entries for several releases counts once */
+			if (r2 == SQLITE_DONE &&
+			    (tot = db_prepare(db,
+					      "SELECT count(*), count(withdrawn) FROM vuln WHERE "
+					      "source = ?")) != NULL) {
+				sqlite3_bind_text(tot, 1, path, -1, SQLITE_TRANSIENT);
+				if (sqlite3_step(tot) == SQLITE_ROW) {
+					total = sqlite3_column_int64(tot, 0) -
+						sqlite3_column_int64(tot, 1);
+					wd = sqlite3_column_int64(tot, 1);
+				}
+				sqlite3_finalize(tot);
+			}
+			if (r2 != SQLITE_DONE) {
+				json_decref(eco);
+				db_fail(db, "cannot read");
+				goto out;
+			}
+			s = json_pack("{s:s,s:s,s:s,s:o,s:o,s:I,s:I,s:o,s:b}", "path", path,
+				      "format", (const char *)sqlite3_column_text(st, 1),
+				      "imported", (const char *)sqlite3_column_text(st, 2),
+				      "data_time", ward_json_str_or_null(dt), "age_days",
+				      age >= 0 ? json_real((double)(long)(age * 10) / 10.0)
+					       : json_null(),
+				      "records", total, "withdrawn", wd, "ecosystems", eco, "stale",
+				      max_age > 0 && (t < 0 || now - t > max_age));
+			json_array_append_new(sources, s);
+		}
+		if (rc != SQLITE_DONE) {
+			db_fail(db, "cannot read");
+			goto out;
+		}
+		/* vulnerabilities (CVE ids) named by records of more than one source */
+		if (count(db,
+			  "SELECT count(*) FROM (SELECT a.alias FROM alias a JOIN vuln v ON v.id = "
+			  "a.id WHERE a.alias LIKE 'CVE-%' AND v.withdrawn IS NULL GROUP BY "
+			  "a.alias "
+			  "HAVING count(DISTINCT v.source) > 1)",
+			  &merged) != 0)
+			goto out;
+	}
+	j = json_pack("{s:s,s:o,s:I,s:I}", "store", db->path, "sources", sources,
+		      "merged_vulnerabilities", merged, "max_age_days",
+		      (json_int_t)(max_age / 86400));
+	sources = NULL;
+out:
+	sqlite3_finalize(st);
+	sqlite3_finalize(cnt);
+	json_decref(sources);
+	return j;
+}
+
+int
+vuln_db_stale(struct vuln_db *db, time_t now, long max_age, struct ward_strv *out)
+{
+	json_t *s, *src;
+	size_t i;
+
+	if (max_age <= 0)
+		return 0;
+	if ((s = vuln_db_status(db, now, max_age)) == NULL)
+		return -1;
+	json_array_foreach(json_object_get(s, "sources"), i, src)
+	{
+		json_t *age = json_object_get(src, "age_days");
+		if (!json_is_true(json_object_get(src, "stale")))
+			continue;
+		if (age != NULL && json_is_number(age))
+			ward_strv_pushf(out,
+					"the vulnerability store is stale: %s is %.0f days old "
+					"(threshold %ld days, WARD_DB_MAX_AGE); run ward db update",
+					ward_json_str(src, "path"), json_number_value(age),
+					max_age / 86400);
+		else
+			ward_strv_pushf(out,
+					"the vulnerability store is stale: %s has no data time; "
+					"run ward db update",
+					ward_json_str(src, "path"));
+	}
+	json_decref(s);
+	return 0;
 }

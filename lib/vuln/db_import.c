@@ -15,6 +15,7 @@
 #include "vuln/vuln_internal.h"
 
 #define MAX_RECORD_BYTES (16u << 20)
+#define MAX_TRACKER_BYTES (1024u << 20) /* the tracker export is ~100 MB and grows */
 
 void
 vuln_import_stats_free(struct vuln_import_stats *st)
@@ -45,6 +46,17 @@ note_ecosystems(struct vuln_import_stats *st, const struct osv_record *r)
 	}
 }
 
+static int import_json(struct vuln_db *db, const json_t *j, const char *what,
+		       struct vuln_import_stats *st);
+
+static int
+put_tracker_record(struct vuln_db *db, const json_t *j, const char *what, const char *source,
+		   struct vuln_import_stats *st)
+{
+	(void)source;
+	return import_json(db, j, what, st);
+}
+
 /* One record: malformed ones are counted and skipped, never fatal. */
 static int
 import_json(struct vuln_db *db, const json_t *j, const char *what, struct vuln_import_stats *st)
@@ -66,7 +78,9 @@ import_json(struct vuln_db *db, const json_t *j, const char *what, struct vuln_i
 	if (r.warnings.n > 0)
 		note_first(st->first_warning, sizeof(st->first_warning), r.warnings.v[0]);
 	note_ecosystems(st, &r);
-	rc = db_put_record(db, &r, what);
+	if (strcmp(r.modified, st->newest) > 0)
+		snprintf(st->newest, sizeof(st->newest), "%s", r.modified);
+	rc = db_put_record(db, &r, st->source ? st->source : what);
 	osv_record_free(&r);
 	switch (rc) {
 	case DB_ADDED:
@@ -125,8 +139,33 @@ static int
 import_file(struct vuln_db *db, const char *path, struct vuln_import_stats *st)
 {
 	struct ward_buf b = {0};
+	struct stat sb;
 	int rc;
 
+	if (stat(path, &sb) == 0 && ward_file_read(path, MAX_TRACKER_BYTES, &b) == 0 &&
+	    tracker_sniff(b.data, b.len)) {
+		snprintf(st->format, sizeof(st->format), "debian-tracker");
+		rc = tracker_import(db, b.data, b.len, path, st->source, sb.st_mtime, st,
+				    put_tracker_record);
+		ward_buf_free(&b);
+		return rc;
+	}
+	ward_err_clear();
+	if (st->format[0] == '\0')
+		snprintf(st->format, sizeof(st->format), "osv");
+	if (b.len > MAX_RECORD_BYTES) {
+		ward_buf_free(&b);
+		st->files++;
+		st->records++;
+		st->malformed++;
+		note_first(st->first_error, sizeof(st->first_error), "record too large");
+		return 0;
+	}
+	if (b.data != NULL) {
+		rc = import_bytes(db, b.data, b.len, path, st);
+		ward_buf_free(&b);
+		return rc;
+	}
 	if (ward_file_read(path, MAX_RECORD_BYTES, &b) != 0) {
 		if (ward_errkind() == WARD_EENV)
 			return -1;
@@ -302,6 +341,11 @@ vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 		return ward_err_io(path, "cannot read");
 	if (db_begin(db) != 0)
 		return -1;
+	st->source = path;
+	st->newest[0] = '\0';
+	st->format[0] = '\0';
+	if (!S_ISDIR(sb.st_mode) && !ward_str_endswith(path, ".json"))
+		snprintf(st->format, sizeof(st->format), "osv");
 	if (S_ISDIR(sb.st_mode))
 		rc = import_dir(db, path, st, pr);
 	else if (ward_str_endswith(path, ".json"))
@@ -322,7 +366,11 @@ vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 		rc = db_meta_set(db, "imported", now);
 		if (rc == 0 && list != NULL)
 			rc = db_meta_set(db, "sources", list);
+		if (rc == 0)
+			rc = db_source_set(db, path, st->format[0] ? st->format : "osv", now,
+					   st->newest[0] ? st->newest : NULL);
 	}
+	st->source = NULL;
 	free(sources);
 	free(list);
 	if (rc != 0 || db_commit(db) != 0) {

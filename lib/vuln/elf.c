@@ -308,6 +308,14 @@ vuln_elf_read(void *data, size_t len, const char *what, struct vuln_elf *out)
 		if (read_symbols(elf, symtab, &symtab_sh, NULL, &v, 0, out) != 0)
 			goto out;
 	}
+	/* a program: ET_EXEC, or a PIE (PT_INTERP) that is no library (libc.so.6
+	 * has PT_INTERP too, and a SONAME) */
+	for (size_t i = 0; i < eh.e_phnum; i++) {
+		GElf_Phdr ph;
+		if (gelf_getphdr(elf, (int)i, &ph) != NULL && ph.p_type == PT_INTERP)
+			out->has_interp = 1;
+	}
+	out->executable = eh.e_type == ET_EXEC || (out->has_interp && out->soname == NULL);
 	ward_strv_sort(&out->imports);
 	ward_strv_sort(&out->defines);
 	rc = 0;

@@ -111,6 +111,28 @@ offer_fixed(struct match_result *m, const struct ver *installed, const struct ve
 	return (m->fixed = ward_strdup(fixed->s)) == NULL ? -1 : 0;
 }
 
+/* Keep the highest fixed version at or below the installed one: the fix
+ * that makes a not-affected verdict. */
+static int
+offer_resolved(struct match_result *m, const struct ver *fixed)
+{
+	if (m->resolved_by != NULL) {
+		struct ver cur;
+		int better;
+		if (ver_init(&cur, fixed->kind, m->resolved_by) != 0) {
+			ver_free(&cur);
+			better = 1;
+		} else {
+			better = ver_cmp(fixed, &cur) > 0;
+			ver_free(&cur);
+		}
+		if (!better)
+			return 0;
+	}
+	free(m->resolved_by);
+	return (m->resolved_by = ward_strdup(fixed->s)) == NULL ? -1 : 0;
+}
+
 static int
 eval_range(const json_t *range, const struct ver *installed, struct match_result *m, int *hit)
 {
@@ -148,9 +170,11 @@ eval_range(const json_t *range, const struct ver *installed, struct match_result
 		int c = ver_cmp(installed, &ev[i].v);
 		if (ev[i].type == 0 && (ev[i].v.zero || c >= 0))
 			affected = 1;
-		else if ((ev[i].type == 1 || ev[i].type == 3) && c >= 0)
+		else if ((ev[i].type == 1 || ev[i].type == 3) && c >= 0) {
+			if (affected && ev[i].type == 1 && rc == 0)
+				rc = offer_resolved(m, &ev[i].v);
 			affected = 0;
-		else if (ev[i].type == 2 && c > 0)
+		} else if (ev[i].type == 2 && c > 0)
 			affected = 0;
 	}
 	if (affected) {
@@ -209,9 +233,13 @@ match_affected(const char *data, const struct ver *installed, struct match_resul
 		if (hit)
 			m->affected = 1;
 	}
-	if (rc == 0 && m->affected) {
+	m->entries++;
+	if (rc == 0) { /* Debian's urgency and kind, also for a not-affected verdict */
 		json_t *es = json_object_get(j, "ecosystem_specific");
 		const char *u = ward_json_str(es, "urgency"), *k = ward_json_str(es, "kind");
+		const char *why = ward_json_str(es, "reason");
+		if (why != NULL && m->reason == NULL)
+			m->reason = ward_strdup(why);
 		if (u != NULL && m->urgency == NULL)
 			m->urgency = ward_strdup(u);
 		if (k != NULL && m->kind == NULL)
@@ -228,5 +256,7 @@ match_result_free(struct match_result *m)
 	free(m->note);
 	free(m->urgency);
 	free(m->kind);
+	free(m->resolved_by);
+	free(m->reason);
 	memset(m, 0, sizeof(*m));
 }

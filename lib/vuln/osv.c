@@ -345,18 +345,24 @@ osv_record_from_json(const json_t *j, const char *what, struct osv_record *r)
 		}
 		r->withdrawn = ward_strdup(canon);
 	}
-	if ((x = json_object_get(j, "aliases")) != NULL) {
+	/* aliases, and upstream (OSV 1.6: the ids a distribution's record is
+	 * derived from, e.g. DEBIAN-CVE-X and DSA-N name CVE-X there): both
+	 * say "the same vulnerability", which is all merging needs */
+	for (int u = 0; u < 2; u++) {
+		const char *field = u ? "upstream" : "aliases";
 		json_t *a;
+		if ((x = json_object_get(j, field)) == NULL)
+			continue;
 		if (!json_is_array(x)) {
 			osv_record_free(r);
-			return ward_err(WARD_EINPUT, "%s: aliases is not an array", where);
+			return ward_err(WARD_EINPUT, "%s: %s is not an array", where, field);
 		}
 		json_array_foreach(x, i, a)
 		{
 			if (!json_is_string(a) || json_string_length(a) == 0) {
 				osv_record_free(r);
-				return ward_err(WARD_EINPUT, "%s: aliases[%zu] is not a string",
-						where, i);
+				return ward_err(WARD_EINPUT, "%s: %s[%zu] is not a string", where,
+						field, i);
 			}
 			if (!ward_strv_contains(&r->aliases, json_string_value(a)) &&
 			    strcmp(json_string_value(a), id) != 0)

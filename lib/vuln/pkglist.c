@@ -15,6 +15,11 @@ pkg_free(struct vuln_pkg *p)
 	free(p->purl);
 	free(p->owner);
 	free(p->location);
+	free(p->arch);
+	if (p->changelog != NULL) {
+		vuln_changelog_free(p->changelog);
+		free(p->changelog);
+	}
 }
 
 static int
@@ -50,6 +55,13 @@ vuln_pkglist_add(struct vuln_pkglist *l, const struct vuln_pkg *p)
 	rc |= dup_opt(&n->purl, p->purl);
 	rc |= dup_opt(&n->owner, p->owner);
 	rc |= dup_opt(&n->location, p->location);
+	rc |= dup_opt(&n->arch, p->arch);
+	n->changelog = NULL;
+	if (rc == 0 && p->changelog != NULL) {
+		if ((n->changelog = ward_calloc(1, sizeof(*n->changelog))) == NULL ||
+		    vuln_changelog_copy(n->changelog, p->changelog) != 0)
+			rc = -1;
+	}
 	if (rc != 0) {
 		pkg_free(n);
 		return -1;
@@ -121,6 +133,14 @@ vuln_pkglist_sort(struct vuln_pkglist *l)
 				k->source_version = d->source_version;
 				d->source_version = NULL;
 			}
+			if (k->arch == NULL) {
+				k->arch = d->arch;
+				d->arch = NULL;
+			}
+			if (k->changelog == NULL) {
+				k->changelog = d->changelog;
+				d->changelog = NULL;
+			}
 			pkg_free(d);
 			continue;
 		}
@@ -170,4 +190,61 @@ deb_purl(const char *name, const char *version, const char *arch, const char *ec
 		snprintf(distro, sizeof(distro), "debian-%s", ecosystem + 7);
 	q[3] = distro[0] ? distro : NULL;
 	return purl_build("deb", "debian", name, version, q);
+}
+
+json_t *
+vuln_pkg_to_json(const struct vuln_pkg *p)
+{
+	json_t *j = json_object();
+	const char *const keys[] = {"ecosystem", "name",  "version",  "source", "source_version",
+				    "purl",	 "owner", "location", "arch"};
+	const char *const vals[] = {p->ecosystem, p->name,	     p->version,
+				    p->source,	  p->source_version, p->purl,
+				    p->owner,	  p->location,	     p->arch};
+
+	if (j == NULL)
+		return NULL;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(*keys); i++)
+		if (vals[i] != NULL && json_object_set_new(j, keys[i], json_string(vals[i])) != 0) {
+			json_decref(j);
+			return NULL;
+		}
+	if (p->changelog != NULL) {
+		json_t *c = vuln_changelog_to_json(p->changelog);
+		if (c == NULL || json_object_set_new(j, "changelog", c) != 0) {
+			json_decref(j);
+			return NULL;
+		}
+	}
+	return j;
+}
+
+int
+vuln_pkg_from_json(const json_t *j, const char *what, struct vuln_pkglist *l)
+{
+	struct vuln_pkg k = {0};
+	struct vuln_changelog cl;
+	json_t *c;
+	int rc;
+
+	if (!json_is_object(j))
+		return ward_err(WARD_EINPUT, "%s: a package must be an object", what);
+	k.ecosystem = (char *)ward_json_str(j, "ecosystem");
+	k.name = (char *)ward_json_str(j, "name");
+	k.version = (char *)ward_json_str(j, "version");
+	k.source = (char *)ward_json_str(j, "source");
+	k.source_version = (char *)ward_json_str(j, "source_version");
+	k.purl = (char *)ward_json_str(j, "purl");
+	k.owner = (char *)ward_json_str(j, "owner");
+	k.location = (char *)ward_json_str(j, "location");
+	k.arch = (char *)ward_json_str(j, "arch");
+	if ((c = json_object_get(j, "changelog")) != NULL) {
+		if (vuln_changelog_from_json(c, what, &cl) != 0)
+			return -1;
+		k.changelog = &cl;
+	}
+	rc = vuln_pkglist_add(l, &k);
+	if (k.changelog != NULL)
+		vuln_changelog_free(&cl);
+	return rc;
 }

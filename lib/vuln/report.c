@@ -25,7 +25,19 @@ finding_json(const struct vuln_finding *f)
 		json_object_set_new(j, "urgency", ward_json_str_or_null(f->urgency));
 		json_object_set_new(j, "kind", ward_json_str_or_null(f->kind));
 	}
+	if (f->reason != NULL)
+		json_object_set_new(j, "reason", json_string(f->reason));
 	json_object_set_new(j, "records", ward_json_strv(&f->records));
+	json_object_set_new(j, "status", json_string(vuln_status_name(f->status)));
+	if (f->justification != NULL)
+		json_object_set_new(j, "justification", json_string(f->justification));
+	if (f->basis != NULL)
+		json_object_set_new(j, "basis", json_string(f->basis));
+	json_object_set_new(j, "evidence", ward_json_strv(&f->evidence));
+	if (f->disagreement != NULL)
+		json_object_set_new(j, "disagreement", json_string(f->disagreement));
+	if (f->upstream_fixed != NULL)
+		json_object_set_new(j, "upstream_fixed", json_string(f->upstream_fixed));
 	if (f->note != NULL)
 		json_object_set_new(j, "note", json_string(f->note));
 	if (f->vex_status != NULL)
@@ -38,23 +50,52 @@ finding_json(const struct vuln_finding *f)
 	return j;
 }
 
+/* The status a finding ends with: the VEX statement applied to it, else
+ * the scan's own. */
+int
+finding_final_status(const struct vuln_finding *f)
+{
+	int s = f->vex_status ? vuln_status_parse(f->vex_status) : -1;
+
+	return s >= 0 ? s : f->status;
+}
+
+void
+vuln_report_status_counts(const struct vuln_report *r, size_t counts[4])
+{
+	memset(counts, 0, 4 * sizeof(*counts));
+	for (size_t i = 0; i < r->nfindings; i++)
+		counts[finding_final_status(&r->findings[i])]++;
+	for (size_t i = 0; i < r->nresolved; i++)
+		counts[finding_final_status(&r->resolved[i])]++;
+	for (size_t i = 0; i < r->nsuppressed; i++)
+		counts[finding_final_status(&r->suppressed[i])]++;
+}
+
 json_t *
 vuln_report_json(const struct vuln_report *r)
 {
 	json_t *findings = json_array(), *suppressed = json_array(), *counts = json_object();
-	size_t by[VULN_SEV_CRITICAL + 1] = {0};
+	json_t *resolved = json_array(), *statuses = json_object();
+	size_t by[VULN_SEV_CRITICAL + 1] = {0}, st[4];
 
 	for (size_t i = 0; i < r->nfindings; i++) {
 		json_array_append_new(findings, finding_json(&r->findings[i]));
 		by[r->findings[i].severity]++;
 	}
+	for (size_t i = 0; i < r->nresolved; i++)
+		json_array_append_new(resolved, finding_json(&r->resolved[i]));
 	for (size_t i = 0; i < r->nsuppressed; i++)
 		json_array_append_new(suppressed, finding_json(&r->suppressed[i]));
 	for (int s = VULN_SEV_CRITICAL; s >= 0; s--)
 		json_object_set_new(counts, vuln_severity_name(s), json_integer((json_int_t)by[s]));
-	return json_pack("{s:o,s:o,s:o,s:I,s:o,s:o,s:o}", "findings", findings, "suppressed",
-			 suppressed, "target", ward_json_str_or_null(r->target), "packages",
-			 (json_int_t)r->packages, "counts", counts, "problems",
+	vuln_report_status_counts(r, st);
+	for (int s = VULN_AFFECTED; s <= VULN_NOT_AFFECTED; s++)
+		json_object_set_new(statuses, vuln_status_name(s), json_integer((json_int_t)st[s]));
+	return json_pack("{s:o,s:o,s:o,s:o,s:I,s:o,s:o,s:o,s:o}", "findings", findings, "resolved",
+			 resolved, "suppressed", suppressed, "target",
+			 ward_json_str_or_null(r->target), "packages", (json_int_t)r->packages,
+			 "counts", counts, "statuses", statuses, "problems",
 			 ward_json_strv(&r->problems), "warnings", ward_json_strv(&r->warnings));
 }
 
@@ -79,7 +120,7 @@ fit(char *dst, size_t w, const char *s)
 static void
 row(FILE *out, const struct vuln_finding *f, const char *extra)
 {
-	char pkg[64], id[32], inst[40], fixed[40], title[72], both[200];
+	char pkg[64], id[32], inst[40], fixed[40], title[72], both[200], st[24];
 
 	if (strcmp(f->owner, f->package) == 0)
 		snprintf(both, sizeof(both), "%s", f->owner);
@@ -90,17 +131,18 @@ row(FILE *out, const struct vuln_finding *f, const char *extra)
 	fit(inst, 26, f->version);
 	fit(fixed, 26, f->fixed ? f->fixed : f->kind ? f->kind : "(unfixed)");
 	fit(title, 60, extra ? extra : f->title);
-	fprintf(out, "%-9s %-21s %-33s %-25s %-25s %s\n", vuln_severity_name(f->severity), id, pkg,
-		inst, fixed, title);
+	fit(st, 20, vuln_status_name(finding_final_status(f)));
+	fprintf(out, "%-9s %-19s %-21s %-33s %-25s %-25s %s\n", vuln_severity_name(f->severity), st,
+		id, pkg, inst, fixed, title);
 }
 
 int
 vuln_report_table(const struct vuln_report *r, FILE *out)
 {
-	size_t by[VULN_SEV_CRITICAL + 1] = {0};
+	size_t by[VULN_SEV_CRITICAL + 1] = {0}, st[4];
 
-	fprintf(out, "%-9s %-21s %-33s %-25s %-25s %s\n", "SEVERITY", "ID", "PACKAGE", "INSTALLED",
-		"FIXED-IN", "TITLE");
+	fprintf(out, "%-9s %-19s %-21s %-33s %-25s %-25s %s\n", "SEVERITY", "STATUS", "ID",
+		"PACKAGE", "INSTALLED", "FIXED-IN", "TITLE");
 	for (size_t i = 0; i < r->nfindings; i++) {
 		row(out, &r->findings[i], NULL);
 		by[r->findings[i].severity]++;
@@ -113,6 +155,18 @@ vuln_report_table(const struct vuln_report *r, FILE *out)
 	if (r->target)
 		fprintf(out, " of %s", r->target);
 	fprintf(out, "\n");
+	vuln_report_status_counts(r, st);
+	fprintf(out,
+		"statuses: %zu affected, %zu under_investigation, %zu fixed, %zu not_affected\n",
+		st[VULN_AFFECTED], st[VULN_UNDER_INVESTIGATION], st[VULN_FIXED],
+		st[VULN_NOT_AFFECTED]);
+	if (r->nresolved > 0) {
+		fprintf(out, "\nResolved by the scan's evidence (%zu):\n", r->nresolved);
+		for (size_t i = 0; i < r->nresolved; i++) {
+			const struct vuln_finding *f = &r->resolved[i];
+			row(out, f, f->evidence.n ? f->evidence.v[0] : f->basis);
+		}
+	}
 	if (r->nsuppressed > 0) {
 		fprintf(out, "\nSuppressed by VEX (%zu):\n", r->nsuppressed);
 		for (size_t i = 0; i < r->nsuppressed; i++) {

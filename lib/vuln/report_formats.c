@@ -173,6 +173,23 @@ cdx_vuln(const struct vuln_finding *f, json_t *components, json_t *refs)
 		if (f->vex_statement != NULL)
 			json_object_set_new(a, "detail", json_string(f->vex_statement));
 		json_object_set_new(v, "analysis", a);
+	} else if (f->status == VULN_FIXED || f->status == VULN_NOT_AFFECTED) {
+		/* the scan's own conclusion, with its evidence */
+		json_t *a = json_pack("{s:s}", "state", cdx_state(vuln_status_name(f->status)));
+		const char *j = cdx_justification(f->justification);
+		char *detail = NULL;
+		struct ward_buf b = {0};
+		for (size_t i = 0; i < f->evidence.n; i++) {
+			ward_buf_puts(&b, i ? "; " : "");
+			ward_buf_puts(&b, f->evidence.v[i]);
+		}
+		detail = ward_buf_steal(&b);
+		if (j != NULL)
+			json_object_set_new(a, "justification", json_string(j));
+		if (detail != NULL && *detail)
+			json_object_set_new(a, "detail", json_string(detail));
+		free(detail);
+		json_object_set_new(v, "analysis", a);
 	}
 	return v;
 }
@@ -186,6 +203,8 @@ vuln_report_cyclonedx(const struct vuln_report *r, time_t when)
 
 	for (size_t i = 0; i < r->nfindings; i++)
 		json_array_append_new(vulns, cdx_vuln(&r->findings[i], components, refs));
+	for (size_t i = 0; i < r->nresolved; i++)
+		json_array_append_new(vulns, cdx_vuln(&r->resolved[i], components, refs));
 	for (size_t i = 0; i < r->nsuppressed; i++)
 		json_array_append_new(vulns, cdx_vuln(&r->suppressed[i], components, refs));
 	json_decref(refs);

@@ -347,6 +347,7 @@ use_comp(struct reader *r, struct comp *c)
 		deb_source(c, &p, &src, &srcver);
 		k.source = src;
 		k.source_version = srcver;
+		k.arch = (char *)purl_qualifier(&p, "arch"); /* for the cache's changelogs */
 	} else if (strcmp(p.type, "pypi") == 0) {
 		struct comp *parent = find_ref(r, c->parent);
 		const char *o = prop(c->props, "ward:owner");

@@ -29,10 +29,13 @@ struct ann_state {
 	struct ward_strv providers; /* objects whose SONAME or name is an annotated library */
 	struct ward_strv blockers;  /* "path imports SYM", "path may dlopen LIB", ... */
 	size_t nblockers;
+	struct ward_strv dead; /* importers that are programs ward-init never executes */
+	size_t ndead;
 };
 
 struct walk {
 	const char *root;
+	const struct vuln_runtime *runtime;
 	struct ann_state *s;
 	size_t ns;
 	size_t objects, files;
@@ -94,6 +97,8 @@ inspect(struct walk *w, const char *rel, unsigned char *data, size_t len)
 	const char *base = strrchr(rel, '/');
 	int dl = 0, rc = 0;
 
+	int dead = 0;
+
 	base = base ? base + 1 : rel;
 	w->objects++;
 	if (vuln_elf_read(data, len, rel, &e) != 0) {
@@ -107,26 +112,37 @@ inspect(struct walk *w, const char *rel, unsigned char *data, size_t len)
 		if (strncmp(e.imports.v[i], "dlopen", 6) == 0 ||
 		    strncmp(e.imports.v[i], "dlmopen", 7) == 0)
 			dl = 1;
+	/* a program ward-init will never execute cannot reach anything */
+	if (e.executable && w->runtime != NULL && w->runtime->proven) {
+		char *abs = ward_asprintf("%s%s", rel[0] == '/' ? "" : "/", rel);
+		if (abs == NULL) {
+			vuln_elf_free(&e);
+			return -1;
+		}
+		dead = !vuln_runtime_executes(w->runtime, w->root, abs);
+		free(abs);
+	}
 	for (size_t k = 0; rc == 0 && k < w->ns; k++) {
 		struct ann_state *s = &w->s[k];
 		int provider = (e.soname && ward_strv_contains(&s->a->libraries, e.soname)) ||
 			       ward_strv_contains(&s->a->libraries, base);
+		struct ward_strv *bl = dead ? &s->dead : &s->blockers;
+		size_t *nb = dead ? &s->ndead : &s->nblockers;
+		if (s->a->libraries.n == 0)
+			continue;
 		if (provider) {
 			rc = note(&s->providers, NULL, "%s", rel);
 			continue;
 		}
 		for (size_t i = 0; rc == 0 && i < e.imports.n; i++)
 			if (base_in(&s->a->symbols, e.imports.v[i]))
-				rc = note(&s->blockers, &s->nblockers, "%s imports %s", rel,
-					  e.imports.v[i]);
+				rc = note(bl, nb, "%s imports %s", rel, e.imports.v[i]);
 		for (size_t i = 0; rc == 0 && i < e.defines.n; i++)
 			if (base_in(&s->a->symbols, e.defines.v[i]))
-				rc = note(&s->blockers, &s->nblockers, "%s defines its own %s", rel,
-					  e.defines.v[i]);
+				rc = note(bl, nb, "%s defines its own %s", rel, e.defines.v[i]);
 		for (size_t l = 0; rc == 0 && dl && l < s->a->libraries.n; l++)
 			if (memmem(data, len, s->a->libraries.v[l], stem_len(s->a->libraries.v[l])))
-				rc = note(&s->blockers, &s->nblockers,
-					  "%s calls dlopen and names %s", rel,
+				rc = note(bl, nb, "%s calls dlopen and names %s", rel,
 					  s->a->libraries.v[l]);
 		/* A stripped static executable hides what it linked in; OpenSSL and
 		 * most libraries leave function names in their error strings, so
@@ -139,7 +155,7 @@ inspect(struct walk *w, const char *rel, unsigned char *data, size_t len)
 				sym ? s->a->symbols.v[i] : s->a->libraries.v[i - s->a->symbols.n];
 			size_t nl = sym ? strlen(needle) : stem_len(needle) - 3;
 			if (memmem(data, len, needle, nl) != NULL) {
-				rc = note(&s->blockers, &s->nblockers,
+				rc = note(bl, nb,
 					  "%s is statically linked without a symbol table and "
 					  "contains "
 					  "\"%.*s\"",
@@ -181,6 +197,7 @@ inspect_file(struct walk *w, int dirfd, const char *name, const char *rel, off_t
 static int
 walk_dir(struct walk *w, int dirfd, const char *rel, int depth)
 {
+	struct ward_strv names = {0};
 	DIR *d;
 	struct dirent *de;
 	int rc = 0;
@@ -191,33 +208,42 @@ walk_dir(struct walk *w, int dirfd, const char *rel, int depth)
 		close(dirfd);
 		return 0;
 	}
-	while (rc == 0 && (de = readdir(d)) != NULL) {
+	/* in name order: the evidence quoted must not depend on readdir's order */
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		    ward_strv_push(&names, de->d_name) != 0) {
+			closedir(d);
+			ward_strv_free(&names);
+			return -1;
+		}
+	ward_strv_sort(&names);
+	for (size_t i = 0; rc == 0 && i < names.n; i++) {
+		const char *name = names.v[i];
 		struct stat st;
 		char *path;
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			continue;
-		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-			continue;
-		if ((path = ward_asprintf("%s/%s", rel, de->d_name)) == NULL)
-			return closedir(d), -1;
+		if ((path = ward_asprintf("%s/%s", rel, name)) == NULL) {
+			rc = -1;
+			break;
+		}
 		if (S_ISDIR(st.st_mode)) {
 			int sub;
-			if (depth == 0 &&
-			    (strcmp(de->d_name, "proc") == 0 || strcmp(de->d_name, "sys") == 0 ||
-			     strcmp(de->d_name, "dev") == 0)) {
+			if (depth == 0 && (strcmp(name, "proc") == 0 || strcmp(name, "sys") == 0 ||
+					   strcmp(name, "dev") == 0)) {
 				free(path);
 				continue;
 			}
-			sub = openat(dirfd, de->d_name,
-				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 			if (sub >= 0)
 				rc = walk_dir(w, sub, path, depth + 1);
 		} else if (S_ISREG(st.st_mode)) {
-			rc = inspect_file(w, dirfd, de->d_name, path, st.st_size);
+			rc = inspect_file(w, dirfd, name, path, st.st_size);
 		}
 		free(path);
 	}
 	closedir(d);
+	ward_strv_free(&names);
 	return rc;
 }
 
@@ -349,16 +375,101 @@ statement(const struct vuln_finding *f, const char *status, const char *justific
 	return st;
 }
 
+/* The runtime facts as one sentence of evidence. */
+static char *
+runtime_text(const struct vuln_runtime *rt)
+{
+	struct ward_buf b = {0};
+
+	ward_buf_puts(&b, "ward-init is PID 1 of ");
+	ward_buf_puts(&b, rt->image ? rt->image : "this image");
+	ward_buf_puts(&b, " (entrypoint /ward/init --");
+	for (size_t i = 0; i < rt->argv.n; i++)
+		ward_buf_printf(&b, " %s", rt->argv.v[i]);
+	ward_buf_printf(&b, ") and its policy /ward/policy.json (sha256:%s) lets only ",
+			rt->policy_sha256);
+	for (size_t i = 0; i < rt->exec.n; i++)
+		ward_buf_printf(&b, "%s%s", i ? ", " : "", rt->exec.v[i]);
+	ward_buf_puts(&b, " execute; it refuses every other execve (seccomp) and Landlock "
+			  "allows executing no other file");
+	return ward_buf_steal(&b);
+}
+
+static char *
+evidence_text(const struct vuln_finding *f)
+{
+	return join(&f->evidence, "; ", f->evidence.n);
+}
+
+/* The statement for a finding the scan itself resolved (a backport, or
+ * Debian's verdict on a Python advisory). */
+static json_t *
+resolved_statement(const struct vuln_finding *f)
+{
+	char *ev = evidence_text(f), *text;
+	json_t *st;
+
+	if (ev == NULL)
+		return NULL;
+	if (f->status == VULN_FIXED) {
+		text = ward_asprintf("%s%s%s", ev, f->disagreement ? "; " : "",
+				     f->disagreement ? f->disagreement : "");
+		st = statement(f, "fixed", NULL, NULL, NULL, text ? text : ev);
+	} else {
+		text = ward_asprintf("%s%s%s", ev, f->disagreement ? "; " : "",
+				     f->disagreement ? f->disagreement : "");
+		st = statement(f, "not_affected",
+			       f->justification ? f->justification : "vulnerable_code_not_present",
+			       text ? text : ev, NULL, NULL);
+	}
+	free(text);
+	free(ev);
+	return st;
+}
+
+/* What to do about an affected finding: upgrade, or what Debian says. */
+static char *
+action_text(const struct vuln_finding *f, const char *reach)
+{
+	char *base;
+
+	if (f->fixed != NULL)
+		base = ward_asprintf("upgrade %s to %s or later (%s %s)", f->package, f->fixed,
+				     f->owner, f->owner_version ? f->owner_version : "");
+	else if (f->kind != NULL || f->urgency != NULL)
+		base = ward_asprintf(
+			"no fixed package is published for %s: Debian's security tracker lists "
+			"%s %s as %s%s%s%s%s%s; remove %s if the image does not need it, or "
+			"accept the risk until Debian ships a fix",
+			f->ecosystem, f->package, f->id, f->kind ? f->kind : "unfixed",
+			f->urgency || f->reason ? " (" : "", f->urgency ? f->urgency : "",
+			f->urgency && f->reason ? "; " : "", f->reason ? f->reason : "",
+			f->urgency || f->reason ? ")" : "", f->owner);
+	else
+		base = ward_asprintf("no fixed version of %s is published; remove %s or "
+				     "mitigate until one is",
+				     f->package, f->owner);
+	if (base != NULL && reach != NULL) {
+		char *t = ward_asprintf("%s; reachable: %s", base, reach);
+		free(base);
+		base = t;
+	}
+	return base;
+}
+
 static json_t *
 decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk *w)
 {
 	const struct annotation *a = annotation_for(o->annotations, f);
+	const struct vuln_runtime *rt = o->runtime && o->runtime->proven ? o->runtime : NULL;
 	struct ann_state *s = NULL;
-	char *evidence = NULL, *text = NULL, *libs = NULL, *syms = NULL;
+	char *evidence = NULL, *text = NULL, *libs = NULL, *syms = NULL, *rtext = NULL;
 	json_t *st = NULL;
 	size_t nfiles = 0;
 	int absent;
 
+	if (f->status == VULN_FIXED || f->status == VULN_NOT_AFFECTED)
+		return resolved_statement(f);
 	if (o->rootfs != NULL && f->ecosystem && osv_ecosystem_kind(f->ecosystem) == OSV_DEBIAN) {
 		if ((absent = package_absent(o->rootfs, f->owner, &nfiles)) < 0)
 			return NULL;
@@ -376,6 +487,8 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 	for (size_t i = 0; a != NULL && i < w->ns; i++)
 		if (w->s[i].a == a)
 			s = &w->s[i];
+	if (rt != NULL && (rtext = runtime_text(rt)) == NULL)
+		return NULL;
 	if (a != NULL) {
 		libs = join(&a->libraries, ", ", a->libraries.n);
 		syms = join(&a->symbols, ", ", a->symbols.n);
@@ -384,31 +497,88 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 		char *pk = join(&a->packages, ", ", a->packages.n);
 		text = ward_asprintf("the vulnerable code of %s is in %s (%s), which %s does not "
 				     "ship%s%s",
-				     f->id, libs, pk, f->owner, a->reference ? "; see " : "",
+				     f->id, a->libraries.n ? libs : "programs", pk, f->owner,
+				     a->reference ? "; see " : "",
 				     a->reference ? a->reference : "");
 		free(pk);
 		st = statement(f, "not_affected", "component_not_present", text, NULL, NULL);
-	} else if (a != NULL && s != NULL && s->providers.n == 0) {
+		goto done;
+	}
+	if (a != NULL && a->programs.n > 0 && o->rootfs != NULL) {
+		struct ward_strv present = {0}, run = {0};
+		for (size_t i = 0; i < a->programs.n; i++) {
+			char *res = runtime_resolve(o->rootfs, a->programs.v[i]);
+			if (res == NULL)
+				continue;
+			ward_strv_push(&present, a->programs.v[i]);
+			if (vuln_runtime_executes(rt, o->rootfs, a->programs.v[i]))
+				ward_strv_push(&run, a->programs.v[i]);
+			free(res);
+		}
+		if (present.n == 0 && a->libraries.n == 0) {
+			char *pr = join(&a->programs, ", ", a->programs.n);
+			text = ward_asprintf(
+				"the vulnerable code of %s is in %s, which the image does "
+				"not ship%s%s",
+				f->id, pr, a->reference ? "; see " : "",
+				a->reference ? a->reference : "");
+			free(pr);
+			st = statement(f, "not_affected", "vulnerable_code_not_present", text, NULL,
+				       NULL);
+		} else if (rt != NULL && run.n == 0 && a->libraries.n == 0) {
+			char *pr = join(&present, ", ", present.n);
+			text = ward_asprintf(
+				"the vulnerable code of %s is in %s, a program no process "
+				"of this image can execute: %s%s%s",
+				f->id, pr, rtext, a->reference ? "; see " : "",
+				a->reference ? a->reference : "");
+			free(pr);
+			st = statement(f, "not_affected", "vulnerable_code_not_in_execute_path",
+				       text, NULL, NULL);
+		} else if (run.n > 0) {
+			char *pr = join(&run, ", ", run.n);
+			evidence = ward_asprintf("%s may be executed (%s)", pr,
+						 rt ? "the policy allows it"
+						    : "no ward-init policy limits execution");
+			free(pr);
+		} else if (rt == NULL && a->libraries.n == 0) {
+			evidence = ward_asprintf(
+				"%s is in the image and nothing proves it never runs%s%s",
+				present.v[0], o->runtime && o->runtime->why_not ? ": " : "",
+				o->runtime && o->runtime->why_not ? o->runtime->why_not : "");
+		}
+		ward_strv_free(&present);
+		ward_strv_free(&run);
+		if (st != NULL)
+			goto done;
+	}
+	if (evidence == NULL && a != NULL && a->libraries.n > 0 && s != NULL &&
+	    s->providers.n == 0) {
 		text = ward_asprintf(
 			"no ELF object among the %zu inspected in the image is %s, which "
 			"holds the vulnerable code of %s%s%s",
 			w->objects, libs, f->id, a->reference ? "; see " : "",
 			a->reference ? a->reference : "");
-		st = statement(f, "not_affected", "component_not_present", text, NULL, NULL);
-	} else if (a != NULL && s != NULL && s->nblockers == 0 && w->unreadable.n == 0) {
+		st = statement(f, "not_affected", "vulnerable_code_not_present", text, NULL, NULL);
+	} else if (a != NULL && a->libraries.n > 0 && s != NULL && s->nblockers == 0 &&
+		   w->unreadable.n == 0 && evidence == NULL) {
 		char *prov = join(&s->providers, ", ", s->providers.n);
+		char *dead = s->ndead ? join(&s->dead, "; ", s->ndead) : NULL;
 		text = ward_asprintf(
 			"ward inspected the dynamic symbol tables of %zu ELF objects in the image: "
 			"none imports %s from %s (provided by %s), none defines its own copy, and "
-			"none that calls dlopen names the library; symbols checked: %s%s%s",
-			w->objects, "the vulnerable functions", libs, prov, syms,
+			"none that calls dlopen names the library%s%s%s%s; symbols checked: %s%s%s",
+			w->objects, "the vulnerable functions", libs, prov,
+			dead ? ", except programs ward-init never executes (" : "",
+			dead ? dead : "", dead ? "): " : "", dead ? rtext : "", syms,
 			a->reference ? "; vulnerable functions from " : "",
 			a->reference ? a->reference : "");
 		free(prov);
+		free(dead);
 		st = statement(f, "not_affected", "vulnerable_code_not_in_execute_path", text, NULL,
 			       NULL);
 	} else {
-		if (a != NULL && s != NULL) {
+		if (evidence == NULL && a != NULL && a->libraries.n > 0 && s != NULL) {
 			struct ward_strv all = {0};
 			ward_strv_sort(&w->unreadable);
 			for (size_t i = 0; i < s->blockers.n; i++)
@@ -420,28 +590,27 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 			}
 			evidence = join(&all, "; ", s->nblockers + w->unreadable.n);
 			ward_strv_free(&all);
-		} else if (a != NULL) {
+		} else if (evidence == NULL && a != NULL && o->rootfs == NULL) {
 			evidence = ward_strdup("no root filesystem was inspected");
 		}
-		if (f->fixed != NULL) {
-			text = ward_asprintf(
-				"upgrade %s to %s or later (%s %s)%s%s", f->package, f->fixed,
-				f->owner, f->owner_version ? f->owner_version : "",
-				evidence ? ": reachable: " : "", evidence ? evidence : "");
+		if (f->status == VULN_AFFECTED) {
+			text = action_text(f, evidence);
 			st = statement(f, "affected", NULL, NULL, text, NULL);
 		} else {
-			text = evidence ? ward_asprintf("no fixed version is known; reachable: %s",
-							evidence)
-					: ward_strdup(
-						  "no fixed version is known and no reachability "
-						  "annotation covers it");
+			char *ev = evidence_text(f);
+			text = ward_asprintf("%s%s%s", ev ? ev : "nothing decisive is known",
+					     evidence ? "; reachable: " : "",
+					     evidence ? evidence : "");
+			free(ev);
 			st = statement(f, "under_investigation", NULL, NULL, NULL, text);
 		}
 	}
+done:
 	free(text);
 	free(evidence);
 	free(libs);
 	free(syms);
+	free(rtext);
 	return st;
 }
 
@@ -457,6 +626,7 @@ vuln_vex_generate(const struct vuln_report *r, const struct vuln_pkglist *pkgs,
 	(void)pkgs;
 	*out = NULL;
 	w.root = o->rootfs;
+	w.runtime = o->runtime;
 	if ((w.s = ward_calloc(o->annotations ? o->annotations->n + 1 : 1, sizeof(*w.s))) == NULL)
 		goto done;
 	/* the annotations some finding needs */
@@ -477,8 +647,10 @@ vuln_vex_generate(const struct vuln_report *r, const struct vuln_pkglist *pkgs,
 		if (walk_dir(&w, fd, "", 0) != 0)
 			goto done;
 	}
-	for (size_t i = 0; i < r->nfindings; i++) {
-		json_t *st = decide(&r->findings[i], o, &w);
+	for (size_t i = 0; i < r->nfindings + r->nresolved; i++) {
+		const struct vuln_finding *f =
+			i < r->nfindings ? &r->findings[i] : &r->resolved[i - r->nfindings];
+		json_t *st = decide(f, o, &w);
 		if (st == NULL)
 			goto done;
 		json_array_append_new(statements, st);
@@ -504,6 +676,7 @@ done:
 	for (size_t i = 0; i < w.ns; i++) {
 		ward_strv_free(&w.s[i].providers);
 		ward_strv_free(&w.s[i].blockers);
+		ward_strv_free(&w.s[i].dead);
 	}
 	free(w.s);
 	ward_strv_free(&w.unreadable);

@@ -53,6 +53,66 @@ int vuln_severity_parse(const char *s); /* -1 when unknown */
 
 /* ---------------------------------------------------------- packages */
 
+/* ---------------------------------------------------------- backports */
+
+/* One vulnerability id a Debian changelog names (docs/vuln-db.md, rule 3). */
+struct vuln_changelog_cve {
+	char *id;      /* "CVE-2024-3651", uppercase */
+	char *version; /* the entry that names it last (a fix, or a revert) */
+	char *line;    /* that entry's item naming it, whitespace collapsed */
+	int reverted;  /* that item says the fix was reverted: not fixed */
+};
+
+/* Backport evidence of one Debian source version: the ids its changelog
+ * names in entries at or below the installed version. */
+struct vuln_changelog {
+	char *where;			 /* "/usr/share/doc/P/changelog.Debian.gz", with
+					    "ward cache sha256:<hex>: " before it when read from a .deb */
+	char *version;			 /* the newest entry's version (the installed one) */
+	struct vuln_changelog_cve *cves; /* sorted by id */
+	size_t n;
+};
+
+/* vuln_changelog_parse(text, len, what, upto, out): read a Debian changelog
+ * (decompressed) and record every CVE id named in an entry whose version is
+ * at or below upto (all entries when upto is NULL).  Entries are applied
+ * oldest first: a mention fixes, a mention in an item that says "revert"
+ * unfixes.  Malformed headers are skipped (old changelogs end in free
+ * text); -1 only for resource errors.  out->where is left NULL. */
+int vuln_changelog_parse(const char *text, size_t len, const char *what, const char *upto,
+			 struct vuln_changelog *out);
+/* vuln_changelog_read(data, len, name, upto, out): the same for a file as
+ * stored: gzip-compressed when name ends in .gz. */
+int vuln_changelog_read(const void *data, size_t len, const char *name, const char *upto,
+			struct vuln_changelog *out);
+/* The entry naming id (or NULL); a reverted one is returned too. */
+const struct vuln_changelog_cve *vuln_changelog_find(const struct vuln_changelog *c,
+						     const char *id);
+int vuln_changelog_copy(struct vuln_changelog *dst, const struct vuln_changelog *src);
+/* As JSON {"where","version","cves":[{"id","version","line"[,"reverted"]}]}
+ * and back (ids sorted); the caller owns the new reference. */
+json_t *vuln_changelog_to_json(const struct vuln_changelog *c);
+int vuln_changelog_from_json(const json_t *j, const char *what, struct vuln_changelog *out);
+/* vuln_changelog_from_cache(cache, name, version, arch, source,
+ * source_version, out): the changelog of a Debian package from the .deb in
+ * ward's package cache (deb_cache_dir) whose control names this package,
+ * version and architecture, else from another binary of the same source
+ * version there (packages whose doc directory is a symlink).  1 and *out
+ * filled (out->where names the blob), 0 when the cache has none, -1 on
+ * error.  What each blob holds is remembered in <cache>/vuln/ (keyed by
+ * the blob's digest, so never stale). */
+int vuln_changelog_from_cache(const char *cache, const char *name, const char *version,
+			      const char *arch, const char *source, const char *source_version,
+			      struct vuln_changelog *out);
+/* The same with the cache's index read once, for many packages. */
+struct vuln_debcache;
+struct vuln_debcache *vuln_debcache_open(const char *cache);
+int vuln_debcache_changelog(struct vuln_debcache *dc, const char *name, const char *version,
+			    const char *arch, const char *source, const char *source_version,
+			    struct vuln_changelog *out);
+void vuln_debcache_close(struct vuln_debcache *dc);
+void vuln_changelog_free(struct vuln_changelog *c);
+
 /* One installed component.  Strings are owned by the list. */
 struct vuln_pkg {
 	char *ecosystem;      /* OSV ecosystem: "Debian:12", "PyPI", "npm", ...; NULL unknown */
@@ -64,6 +124,9 @@ struct vuln_pkg {
 	char *owner;	      /* Python distribution shipped by a Debian package: that
 				 binary package's name (it must be in the list); else NULL */
 	char *location;	      /* where it was found (path or SBOM reference), or NULL */
+	char *arch;	      /* Debian: Architecture, or NULL */
+	struct vuln_changelog *changelog; /* Debian: backport evidence read from the
+					     target, or NULL when it has none */
 };
 
 struct vuln_pkglist {
@@ -131,13 +194,20 @@ struct vuln_import_stats {
 	char first_error[512];
 	char first_warning[512];
 	uint64_t ns;
+	/* Debian tracker exports */
+	size_t packages;	 /* source packages read */
+	size_t skipped_releases; /* release lines of sid/experimental (no release number) */
+	char format[32];	 /* "osv", "debian-tracker" (the last file's) */
+	char newest[40];	 /* the newest record `modified` read (the data's time) */
+	const char *source;	 /* internal: the source being imported */
 };
 /* vuln_db_import(db, path, st, progress): add the records at path (a
  * directory of *.json, a zip or tar, or one .json file with a record or an
- * array) in one transaction.  A stored record is replaced only by one
- * with a later `modified`; withdrawn records are kept as tombstones that
- * never match.  Malformed records are counted in st and skipped.  The
- * stats accumulate over calls; release with vuln_import_stats_free(). */
+ * array; or the Debian Security Tracker's JSON export, which becomes one
+ * DEBIAN-<CVE> record per issue: docs/vuln-db.md) in one transaction.  A stored record is replaced
+ * only by one with a later `modified`; withdrawn records are kept as tombstones that never match.
+ * Malformed records are counted in st and skipped.  The stats accumulate over calls; release with
+ * vuln_import_stats_free(). */
 int vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *st,
 		   struct ward_progress *progress);
 void vuln_import_stats_free(struct vuln_import_stats *st);
@@ -145,8 +215,31 @@ void vuln_import_stats_free(struct vuln_import_stats *st);
 int vuln_db_sources(struct vuln_db *db, struct ward_strv *out);
 /* Counts by ecosystem, aliases, size; runs an integrity check first. */
 json_t *vuln_db_stats(struct vuln_db *db);
+/* vuln_db_status(db, now, max_age): every source imported: its format, when
+ * it was imported, the data's time (the newest record's `modified`; for a
+ * tracker export, the file's time), its age in days, its record counts by
+ * ecosystem, and "stale" when older than max_age seconds; plus the
+ * vulnerabilities whose records came from several sources (merged by id or
+ * alias). */
+json_t *vuln_db_status(struct vuln_db *db, time_t now, long max_age);
+/* vuln_db_stale(db, now, max_age, out): one warning line per source whose
+ * data is older than max_age seconds (none when max_age <= 0). */
+int vuln_db_stale(struct vuln_db *db, time_t now, long max_age, struct ward_strv *out);
+/* The age threshold: WARD_DB_MAX_AGE (days), else 7 days; in seconds. */
+long vuln_db_max_age(void);
 
 /* ---------------------------------------------------------- scan */
+
+/* What ward concludes about one vulnerability of one installed package
+ * (OpenVEX statuses; docs/vuln-db.md says which evidence gives which). */
+enum vuln_status {
+	VULN_AFFECTED,		  /* a record says so and nothing contradicts it */
+	VULN_UNDER_INVESTIGATION, /* nothing decisive is known */
+	VULN_FIXED,		  /* the installed version carries the fix (backport) */
+	VULN_NOT_AFFECTED,	  /* the vulnerable code is not in this version */
+};
+const char *vuln_status_name(int status); /* "affected", "fixed", ... */
+int vuln_status_parse(const char *s);	  /* -1 when unknown */
 
 struct vuln_finding {
 	char *id; /* canonical: the CVE when known, else the GHSA, else the record id */
@@ -160,6 +253,7 @@ struct vuln_finding {
 	double score;	      /* CVSS base score, -1 when none */
 	char *cvss;	      /* its vector */
 	char *urgency, *kind; /* Debian open issues: the tracker's urgency and kind */
+	char *reason;	      /* and its reason (no-dsa text), or NULL */
 	char *title;
 	char *owner; /* the installed package carrying it (Debian binary or distribution) */
 	char *owner_version;
@@ -167,11 +261,23 @@ struct vuln_finding {
 	char *note; /* e.g. a range version that could not be ordered */
 	/* after vuln_vex_apply: the statement that decided */
 	char *vex_status, *vex_justification, *vex_statement, *vex_source;
+	/* the scan's own conclusion */
+	int status;		   /* enum vuln_status */
+	char *justification;	   /* VULN_NOT_AFFECTED: an OpenVEX justification */
+	char *basis;		   /* what decided: "debian", "changelog", "upstream-version",
+				      "upstream-advisory", "pypi", "naive" */
+	struct ward_strv evidence; /* one line each, quoting the record or changelog item */
+	char *disagreement;	   /* sources that disagreed, which won and why; or NULL */
+	char *upstream_fixed;	   /* a Python advisory's fixed version (upstream), or NULL */
 };
 
 struct vuln_report {
-	struct vuln_finding *findings; /* sorted by (severity desc, id, owner) */
+	struct vuln_finding *findings; /* open: affected or under_investigation; sorted by
+					  (severity desc, id, owner) */
 	size_t nfindings;
+	struct vuln_finding *resolved; /* fixed or not_affected by the scan's own evidence
+					  (a backport, Debian's verdict on a Python advisory) */
+	size_t nresolved;
 	struct vuln_finding *suppressed; /* by VEX not_affected/fixed */
 	size_t nsuppressed;
 	struct ward_strv problems; /* packages not matched and why (invalid version, no matcher) */
@@ -189,7 +295,41 @@ struct vuln_report {
  * attributed to that package and reported once.  Release with
  * vuln_report_free(). */
 int vuln_scan(struct vuln_db *db, const struct vuln_pkglist *pkgs, struct vuln_report *out);
+
+struct vuln_scan_opts {
+	int no_backports;	      /* the naive match, only to show the difference: Python
+					 advisories against dpkg-owned dist-info versions, no
+					 changelog evidence, nothing resolved */
+	const char *cache;	      /* ward's package cache for changelogs the target lacks;
+					 NULL: deb_cache_dir(NULL); "": none */
+	const struct ward_strv *only; /* NULL, or (sorted) the only record ids that may
+					 be candidates: `ward fleet` judges one
+					 advisory and its aliases */
+};
+/* vuln_scan_with(db, pkgs, o, out): vuln_scan with options (o may be NULL).
+ * The rules (docs/vuln-db.md, "Matching"):
+ *   1. a Python distribution a Debian package ships is judged through that
+ *      package's source: Debian's records decide; a Python advisory alone
+ *      only raises the question (changelog, upstream version, else
+ *      under_investigation), never a PyPI finding;
+ *   2. Debian's record is authoritative: fixed version per release, or the
+ *      tracker's open state (no-dsa, postponed, ...) with urgency and reason;
+ *   3. a changelog entry at or below the installed version naming the id
+ *      marks it fixed (an open tracker state loses; a tracker fixed version
+ *      above the installed one wins), with the line as evidence.
+ * Findings of one owner that share an id or alias are one finding. */
+int vuln_scan_with(struct vuln_db *db, const struct vuln_pkglist *pkgs,
+		   const struct vuln_scan_opts *o, struct vuln_report *out);
 void vuln_report_free(struct vuln_report *r);
+/* vuln_finding_copy(dst, src): a deep copy (every field); -1 on memory. */
+int vuln_finding_copy(struct vuln_finding *dst, const struct vuln_finding *src);
+/* A package as JSON (every field matching reads, the changelog evidence
+ * included; absent fields left out) and back, appended to l. */
+json_t *vuln_pkg_to_json(const struct vuln_pkg *p);
+int vuln_pkg_from_json(const json_t *j, const char *what, struct vuln_pkglist *l);
+/* Findings by final status (VEX statement, else the scan's), over
+ * findings, resolved and suppressed; indexed by enum vuln_status. */
+void vuln_report_status_counts(const struct vuln_report *r, size_t counts[4]);
 /* The highest severity among the (unsuppressed) findings, or -1 when none. */
 int vuln_report_worst(const struct vuln_report *r);
 
@@ -222,8 +362,30 @@ struct vuln_annotations;
 struct vuln_annotations *vuln_annotations_load(const char *path);
 void vuln_annotations_free(struct vuln_annotations *a);
 
+/* What ward-init will ever execute in a container of an image (runtime.c). */
+struct vuln_runtime {
+	int proven;	       /* every fact below was read from the image */
+	char *why_not;	       /* when not proven: the missing fact */
+	char *image;	       /* the image digest the facts come from, or NULL */
+	char *policy_sha256;   /* of /ward/policy.json */
+	struct ward_strv argv; /* the server's argv (after "/ward/init --") */
+	struct ward_strv exec; /* resolved paths ward-init lets execute: itself, the
+				  server, their interpreters, exec.allow; sorted */
+};
+/* vuln_runtime_read(root, config, image, out): read the facts from an
+ * unpacked root filesystem and the image's config JSON (OCI/Docker, its
+ * "config" object's Entrypoint, Cmd, Env).  0 with out->proven 0 and
+ * out->why_not set when a fact is missing; -1 only on resource errors. */
+int vuln_runtime_read(const char *root, const json_t *config, const char *image,
+		      struct vuln_runtime *out);
+/* 1 when the program at path (resolved inside root) may be executed;
+ * always 1 when r is NULL or not proven. */
+int vuln_runtime_executes(const struct vuln_runtime *r, const char *root, const char *path);
+void vuln_runtime_free(struct vuln_runtime *r);
+
 struct vuln_vex_opts {
-	const char *rootfs; /* root filesystem to inspect (ELF, dpkg lists) */
+	const char *rootfs;		    /* root filesystem to inspect (ELF, dpkg lists) */
+	const struct vuln_runtime *runtime; /* NULL: no execute-path claims from the policy */
 	const struct vuln_annotations *annotations; /* NULL: no reachability claims */
 	const char *author;			    /* default "ward" */
 	const char *id;				    /* document @id; default derived from content */
@@ -247,6 +409,9 @@ struct vuln_elf {
 	int big_endian;
 	int has_dynamic;	  /* a dynamic section (shared object or dynamic executable) */
 	int has_symtab;		  /* a static symbol table was read */
+	int has_interp;		  /* PT_INTERP: started through a dynamic loader */
+	int executable;		  /* a program (ET_EXEC, or PT_INTERP and no SONAME),
+				     not a library something else loads */
 	char *soname;		  /* DT_SONAME, or NULL */
 	struct ward_strv needed;  /* DT_NEEDED */
 	struct ward_strv imports; /* undefined dynamic symbols, "name" or "name@VERSION" */

@@ -131,6 +131,19 @@ struct db_info {
 int db_vuln_info(struct vuln_db *db, const char *id, struct db_info *info);
 void db_info_free(struct db_info *info);
 
+/* ---------------------------------------------------------------- tracker */
+
+/* 1 when data starts like the Debian tracker's JSON export. */
+int tracker_sniff(const void *data, size_t len);
+/* tracker_import(db, data, len, what, source, mtime, st, put): convert the
+ * export into one OSV record per issue and hand each to put. */
+int tracker_import(struct vuln_db *db, const void *data, size_t len, const char *what,
+		   const char *source, time_t mtime, struct vuln_import_stats *st,
+		   int (*put)(struct vuln_db *, const json_t *, const char *, const char *,
+			      struct vuln_import_stats *));
+int db_source_set(struct vuln_db *db, const char *path, const char *format, const char *imported,
+		  const char *data_time);
+
 /* ---------------------------------------------------------------- purl */
 
 struct purl_q {
@@ -180,7 +193,11 @@ struct match_result {
 	char *fixed;	 /* lowest fixed version above the installed one */
 	int fixed_valid;
 	char *note;
-	char *urgency, *kind;
+	char *urgency, *kind; /* ecosystem_specific of the entries (Debian), matched or not */
+	char *reason;
+	char *resolved_by; /* not affected: the highest fixed version at or below the
+			      installed one, or NULL */
+	size_t entries;	   /* entries folded in */
 };
 /* match_affected(data, installed, m): fold one stored affected entry into m. */
 int match_affected(const char *data, const struct ver *installed, struct match_result *m);
@@ -189,15 +206,25 @@ void match_result_free(struct match_result *m);
 void vuln_finding_free(struct vuln_finding *f);
 /* Order findings and suppressed by (severity desc, id, owner, package). */
 void report_sort(struct vuln_report *r);
+/* scan_lookup_name(p): the normalized name p is looked up by in the store
+ * under p->ecosystem (the source package for Debian, PEP 503 for PyPI);
+ * caller frees.  The one definition scan and fleet share. */
+char *scan_lookup_name(const struct vuln_pkg *p);
+
 /* One finding as the JSON object of the report. */
 json_t *finding_json(const struct vuln_finding *f);
+/* The status a finding ends with: its VEX statement's, else the scan's. */
+int finding_final_status(const struct vuln_finding *f);
 
 /* ---------------------------------------------------------------- VEX */
 
 struct annotation {
 	char *vulnerability, *reference;
 	struct ward_strv aliases, packages, libraries, symbols;
+	struct ward_strv programs; /* absolute paths of programs that hold the code */
 };
+/* runtime_resolve(root, path): path resolved inside root, or NULL. */
+char *runtime_resolve(const char *root, const char *path);
 struct vuln_annotations {
 	struct annotation *v;
 	size_t n;

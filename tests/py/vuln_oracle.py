@@ -1,30 +1,53 @@
 #!/usr/bin/env python3
 """Independent oracle for `ward scan`: the findings a root filesystem or an
-SBOM must produce against the OSV records in shared/vulndata, computed with
-dpkg (dpkg-query for the package set, dpkg --compare-versions for order)
-and Python's packaging (PEP 440), without any of ward's code.
+SBOM must produce against OSV records and Debian tracker exports, computed
+with dpkg (dpkg-query for the package set, dpkg --compare-versions for
+order, dpkg-deb for .debs in ward's cache), Python's gzip and packaging
+(PEP 440), without any of ward's code.
 
 usage:
-  vuln_oracle.py packages ROOT                      package set of a root filesystem (JSON)
+  vuln_oracle.py packages ROOT                      package set of a root filesystem (JSON),
+                                                    with each Debian package's changelog CVEs
   vuln_oracle.py sbom PACKAGES FLAVOR               an SBOM in the style of FLAVOR
-  vuln_oracle.py expect PACKAGES VULNDATA CVSS [FLAVOR]
+  vuln_oracle.py expect PACKAGES DATA CVSS [FLAVOR] [--naive]
                                                     expected findings (JSON)
   vuln_oracle.py compare EXPECTED WARD_JSON         exit 1 and show the difference
+  vuln_oracle.py changelog FILE [UPTO]              CVE ids a Debian changelog names (JSON)
+  vuln_oracle.py changelogs LIST                    the same for each file LIST names
 
-FLAVOR: cdx-ward, cdx-nested, cdx-syft, cdx-trivy, spdx-syft, spdx-trivy.
-CVSS: a file of "vector<TAB>score" lines from tests/js/cvss-scores.mjs.
+DATA: directories or files of OSV records, or Debian tracker exports,
+separated by ':'.  FLAVOR: cdx-ward, cdx-nested, cdx-syft, cdx-trivy,
+spdx-syft, spdx-trivy (an SBOM carries no changelog: only ward's cache,
+WARD_CACHE, gives backport evidence then).  CVSS: a file of
+"vector<TAB>score" lines from tests/js/cvss-scores.mjs.
 
-The rules (docs/vuln-db.md, "Matching"): Debian packages match Debian:<N>
-records by source package and source version in dpkg order; Python
-distributions match PyPI records by PEP 503 name and PEP 440 version; an
-ECOSYSTEM range is walked over its events sorted by version; an event
+The rules (docs/vuln-db.md, "Matching"):
+1. Debian packages match Debian:<N> records by source package and source
+   version in dpkg order; a Python distribution no Debian package ships
+   matches PyPI records (PEP 503 name, PEP 440 version).  A Python advisory
+   about a module a Debian package ships is judged through that package:
+2. Debian's records of its source decide: a record whose fix is at or below
+   the installed version makes it "fixed" (not_affected for the tracker's
+   "never affected"); else a matching record with a fixed version above the
+   installed one is "affected" (it wins over a changelog mention); a
+   matching open record (no-dsa, postponed, ...) is
+3. "fixed" when the package's changelog names the id in an entry at or
+   below the installed version (applied oldest first; an item saying
+   "revert" undoes it), else "affected" ("under_investigation" when the
+   tracker says undetermined).
+   A Python advisory with no Debian record: changelog -> "fixed"; the
+   upstream version Debian packaged outside the advisory's range ->
+   "not_affected"; else "under_investigation".
+An ECOSYSTEM range is walked over its events sorted by version; an event
 version that cannot be ordered is left out; versions[] hits count.  Per
-owner (the Debian package, or the distribution), matched records that share
-an id or alias are one finding; a PyPI record whose vulnerability the
-owner's Debian source has a record for is superseded by Debian's verdict.
+owner, records that share an id or alias are one finding; a record naming
+several CVEs (a DSA) counts once per CVE.  --naive: the rules before
+(Python advisories against dist-info versions, superseded by any Debian
+record of the owner's source naming the same vulnerability; no changelog).
 """
 import functools
 import glob
+import gzip
 import json
 import os
 import re
@@ -76,7 +99,7 @@ def admindir_for(root, tmp):
     if os.path.exists(os.path.join(adm, "status")):
         paras.append(open(os.path.join(adm, "status"), encoding="utf-8").read().strip())
     for name in sorted(os.listdir(statusd)):
-        if "." in name:
+        if name.endswith(".md5sums"):  # package names may hold dots (python3.11)
             continue
         text = open(os.path.join(statusd, name), encoding="utf-8").read().strip()
         if not re.search(r"^Status:", text, re.M):
@@ -93,6 +116,237 @@ def admindir_for(root, tmp):
         f.write("\n\n".join(paras) + "\n")
     return fake
 
+
+# ------------------------------------------------------------------ changelogs
+
+CL_HEADER = re.compile(r"^([a-z0-9][a-z0-9+.\-]*) \(([^()\s]+)\)")
+CVE_RE = re.compile(r"(?<![A-Za-z0-9])CVE-\d{4}-\d{4,12}(?!\d)", re.I)
+
+
+def changelog_items(text):
+    """[(entry version, item text)] for every item of every entry."""
+    out, version, item = [], None, None
+
+    def end():
+        nonlocal item
+        if item is not None and version is not None:
+            out.append((version, " ".join(item)))
+        item = None
+
+    for line in text.split("\n"):
+        line = line.rstrip("\r")
+        if line and line[0] not in " \t":
+            end()
+            m = CL_HEADER.match(line)
+            if m:
+                version = m.group(2)
+            elif line.lower().startswith(("local variables:", "old changelog:")):
+                break
+            continue
+        if version is None:
+            continue
+        st = line.strip()
+        if not st or (line.startswith((" -- ", "-- ")) and st.startswith("-- ")) or \
+                (st.startswith("[") and st.endswith("]")):
+            end()
+            continue
+        if len(st) >= 2 and st[0] in "*-+" and st[1] in " \t":
+            end()
+        if item is None:
+            item = []
+        item.extend(st.split())
+    end()
+    return out
+
+
+_APT = None
+
+
+def version_cmp_fast(a, b):
+    """dpkg order through libapt (python3-apt), else dpkg --compare-versions:
+    changelogs hold hundreds of versions."""
+    global _APT
+    if _APT is None:
+        try:
+            import apt_pkg
+        except ImportError:
+            sys.path.append("/usr/lib/python3/dist-packages")
+            try:
+                import apt_pkg
+            except ImportError:
+                apt_pkg = False
+        if apt_pkg:
+            apt_pkg.init()
+        _APT = apt_pkg
+    if _APT:
+        r = _APT.version_compare(a, b)
+        return (r > 0) - (r < 0)
+    return dpkg_cmp(a, b)
+
+
+VERSION_SYNTAX = re.compile(r"^(\d+:)?\d[A-Za-z0-9.+~]*(-?[A-Za-z0-9.+~-]*-[A-Za-z0-9.+~]+)?$")
+
+
+def version_valid_fast(v):
+    # the usual shapes by regex; anything else asks dpkg
+    return bool(VERSION_SYNTAX.match(v)) or dpkg_valid(v)
+
+
+def changelog_cves(text, upto):
+    """{CVE: [entry version, reverted]}: entries at or below upto, oldest first."""
+    items = [(v, t) for v, t in changelog_items(text) if version_valid_fast(v)]
+    if upto is not None:
+        items = [(v, t) for v, t in items if version_cmp_fast(v, upto) <= 0]
+    # oldest first: dpkg order, then the one written lower (a larger index) first
+    items = sorted(enumerate(items), key=lambda x: (functools.cmp_to_key(version_cmp_fast)(x[1][0]), -x[0]))
+    state = {}
+    for _, (v, t) in items:
+        rev = "revert" in t.lower()
+        for m in CVE_RE.finditer(t):
+            cve = m.group(0).upper()
+            cur = state.get(cve)
+            if cur is not None and not rev and not cur[1]:
+                continue
+            state[cve] = [v, rev]
+    return state
+
+
+def read_changelog(data, name, upto):
+    if name.endswith(".gz"):
+        data = gzip.decompress(data)
+    return changelog_cves(data.decode("utf-8", "replace"), upto)
+
+
+def resolve_in(root, path, depth=0):
+    """path resolved inside root as a chroot would, or None."""
+    parts = [p for p in path.split("/") if p and p != "."]
+    cur = []
+    links = 0
+    while parts:
+        p = parts.pop(0)
+        if p == "..":
+            if cur:
+                cur.pop()
+            continue
+        full = os.path.join(root, *cur, p)
+        if not os.path.lexists(full):
+            return None
+        if os.path.islink(full):
+            links += 1
+            if links > 40:
+                return None
+            t = os.readlink(full)
+            if t.startswith("/"):
+                cur = []
+            parts = [x for x in t.split("/") if x and x != "."] + parts
+            continue
+        cur.append(p)
+    return "/" + "/".join(cur)
+
+
+def root_changelog(root, name, sv):
+    for fn in ("changelog.Debian.gz", "changelog.gz"):
+        if fn == "changelog.gz" and "-" in sv:
+            break
+        r = resolve_in(root, "usr/share/doc/%s/%s" % (name, fn))
+        if r is None or not os.path.isfile(os.path.join(root, r.lstrip("/"))):
+            continue
+        try:
+            return {"where": r, "cves": read_changelog(
+                open(os.path.join(root, r.lstrip("/")), "rb").read(), fn, sv)}
+        except (OSError, EOFError, ValueError):
+            return None
+    return None
+
+
+_CACHE_INDEX = None
+_DEB_CL = {}
+_SRC_CL = {}
+
+
+def _deb_fields(path):
+    try:
+        if open(path, "rb").read(8) != b"!<arch>\n":
+            return None
+    except OSError:
+        return None
+    r = subprocess.run(["dpkg-deb", "-f", path, "Package", "Version", "Architecture", "Source"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        return None
+    f = {}
+    for line in r.stdout.splitlines():
+        if ": " in line:
+            k, v = line.split(": ", 1)
+            f[k] = v.strip()
+    src, sv = f.get("Source") or f.get("Package"), f.get("Version")
+    m = re.match(r"^(\S+) \((.+)\)$", src or "")
+    if m:
+        src, sv = m.group(1), m.group(2)
+    return (path, f.get("Package"), f.get("Version"), f.get("Architecture"), src, sv)
+
+
+def cache_index():
+    """[(blob path, Package, Version, Architecture, Source, source version)]
+    of the .debs in ward's cache (WARD_CACHE, else ~/.cache/ward), read with
+    dpkg-deb."""
+    global _CACHE_INDEX
+    if _CACHE_INDEX is not None:
+        return _CACHE_INDEX
+    cache = os.environ.get("WARD_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.environ.get("HOME", "/"), ".cache"), "ward")
+    d = os.path.join(cache, "blobs", "sha256")
+    paths = [os.path.join(d, n) for n in sorted(os.listdir(d))] if os.path.isdir(d) else []
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(4) as ex:
+        _CACHE_INDEX = [x for x in ex.map(_deb_fields, paths) if x is not None]
+    return _CACHE_INDEX
+
+
+def deb_changelog(path, name, sv):
+    """The package's changelog CVEs out of a .deb (dpkg-deb + Python's tarfile)."""
+    key = (path, name, sv)
+    if key in _DEB_CL:
+        return _DEB_CL[key]
+    import tarfile
+    want = ["usr/share/doc/%s/changelog.Debian.gz" % name]
+    if "-" not in sv:
+        want.append("usr/share/doc/%s/changelog.gz" % name)
+    proc = subprocess.Popen(["dpkg-deb", "--fsys-tarfile", path], stdout=subprocess.PIPE)
+    found = None
+    with tarfile.open(fileobj=proc.stdout, mode="r|") as tf:
+        for m in tf:
+            n = m.name[2:] if m.name.startswith("./") else m.name
+            if n in want and m.isfile():
+                found = {"where": "cache " + path + ": /" + n,
+                         "cves": read_changelog(tf.extractfile(m).read(), n, sv)}
+                break
+    proc.stdout.close()
+    proc.kill()
+    proc.wait()
+    _DEB_CL[key] = found
+    return found
+
+
+def cache_changelog(p):
+    name, ver, arch = p["name"], p["version"], p.get("arch")
+    src, sv = p["source"], p["source_version"]
+    idx = cache_index()
+    for path, pk, v, a, s_, s_v in idx:
+        if pk == name and v == ver and (arch is None or a in (arch, "all")):
+            cl = deb_changelog(path, pk, s_v)
+            if cl is not None:
+                return cl
+    if (src, sv) in _SRC_CL:
+        return _SRC_CL[(src, sv)]
+    found = None
+    for path, pk, v, a, s_, s_v in idx:
+        if s_ == src and s_v == sv:
+            found = deb_changelog(path, pk, s_v)
+            if found is not None:
+                break
+    _SRC_CL[(src, sv)] = found
+    return found
 
 def packages(root):
     root = os.path.abspath(root)
@@ -111,7 +365,8 @@ def packages(root):
             if status != "installed":
                 continue
             pkgs.append({"ecosystem": eco, "name": name, "version": ver, "arch": arch,
-                         "source": src, "source_version": srcver})
+                         "source": src, "source_version": srcver,
+                         "changelog": root_changelog(root, name, srcver)})
         dists = []
         for site in sorted(glob.glob(os.path.join(root, "usr/lib/python3*/*-packages")) +
                            glob.glob(os.path.join(root, "usr/local/lib/python3*/*-packages"))):
@@ -334,9 +589,10 @@ def cmp(a, b):
 
 
 def eval_record(kind, installed, affs):
-    """(affected, fixed, note, urgency, kind) over a record's entries for the package."""
+    """(affected, fixed, note, urgency, kind, resolved_by) over a record's entries."""
     iv = parse(kind, installed)
     affected, fixed, fixed_key, bad_fixed, notes, urg = False, None, None, None, [], {}
+    resolved, resolved_key = None, None
     for aff in affs:
         hit = False
         for v in aff.get("versions", []):
@@ -364,6 +620,8 @@ def eval_record(kind, installed, affs):
                 if t == "introduced" and (v == "0" or iv >= k):
                     state = True
                 elif t in ("fixed", "limit") and iv >= k:
+                    if state and t == "fixed" and (resolved_key is None or k > resolved_key):
+                        resolved, resolved_key = v, k
                     state = False
                 elif t == "last_affected" and iv > k:
                     state = False
@@ -376,23 +634,115 @@ def eval_record(kind, installed, affs):
                     bad_fixed = first_bad
         if hit:
             affected = True
-            es = aff.get("ecosystem_specific") or {}
-            for key in ("urgency", "kind"):
-                if key in es and key not in urg:
-                    urg[key] = es[key]
+        es = aff.get("ecosystem_specific") or {}
+        for key in ("urgency", "kind"):
+            if key in es and key not in urg:
+                urg[key] = es[key]
     if fixed is None:
         fixed = bad_fixed
-    return affected, fixed, "; ".join(notes) or None, urg.get("urgency"), urg.get("kind")
+    return (affected, fixed, "; ".join(notes) or None, urg.get("urgency"), urg.get("kind"),
+            resolved)
 
 
-def load_records(vulndata):
+CODENAMES = {"buster": "10", "bullseye": "11", "bookworm": "12", "trixie": "13",
+             "forky": "14", "duke": "15"}
+
+
+def tracker_records(path):
+    """The Debian tracker export as OSV records (docs/vuln-db.md)."""
+    data = json.load(open(path, encoding="utf-8"))
     recs = {}
-    for path in sorted(glob.glob(os.path.join(vulndata, "**", "*.json"), recursive=True)):
+    for pkg, issues in data.items():
+        for iid, issue in issues.items():
+            if not (iid.startswith("CVE-") or iid.startswith("TEMP-")) or \
+                    not isinstance(issue.get("releases"), dict):
+                continue
+            r = recs.setdefault(iid, {"id": "DEBIAN-" + iid,
+                                      "aliases": [iid] if iid.startswith("CVE-") else [],
+                                      "summary": issue.get("description"), "affected": []})
+            for code, rel in issue["releases"].items():
+                if code not in CODENAMES or "status" not in rel:
+                    continue
+                st, fv = rel["status"], rel.get("fixed_version")
+                es = {}
+                if "urgency" in rel:
+                    es["urgency"] = rel["urgency"]
+                if st == "resolved":
+                    if not fv:
+                        continue
+                    if fv == "0":
+                        ranges, es["kind"] = [], "not-affected"
+                    else:
+                        ranges = [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fv}]}]
+                else:
+                    ranges = [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]
+                    if st == "undetermined":
+                        es["kind"] = "undetermined"
+                    elif rel.get("nodsa_reason"):
+                        es["kind"] = rel["nodsa_reason"]
+                    elif "nodsa" in rel:
+                        es["kind"] = "no-dsa"
+                    elif rel.get("urgency") == "end-of-life":
+                        es["kind"] = "end-of-life"
+                    else:
+                        es["kind"] = "unfixed"
+                r["affected"].append({"package": {"ecosystem": "Debian:" + CODENAMES[code],
+                                                  "name": pkg}, "ranges": ranges,
+                                      "ecosystem_specific": es})
+    return list(recs.values())
+
+
+def is_tracker(path):
+    try:
+        d = json.load(open(path, encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(d, dict) or "id" in d or not d:
+        return False
+    first = next(iter(d.values()))
+    return isinstance(first, dict) and all(k.startswith(("CVE-", "TEMP-")) for k in first)
+
+
+def rfc3339_epoch(t):
+    import datetime
+    m = re.match(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)$", t)
+    base = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S")
+    off = 0
+    if m.group(3) != "Z":
+        sign = 1 if m.group(3)[0] == "+" else -1
+        off = sign * (int(m.group(3)[1:3]) * 3600 + int(m.group(3)[4:6]) * 60)
+    frac = float(m.group(2) or 0)
+    return base.replace(tzinfo=datetime.timezone.utc).timestamp() - off + frac
+
+
+def load_records(data):
+    """Records by id; of two with the same id the later modified wins (the
+    first on a tie), a withdrawn one stays as a tombstone."""
+    recs = {}
+    files = []
+    for part in data.split(":"):
+        if os.path.isdir(part):
+            files += sorted(glob.glob(os.path.join(part, "**", "*.json"), recursive=True))
+        elif part:
+            files.append(part)
+
+    def keep(r, mod):
+        old = recs.get(r["id"])
+        if old is None or mod > old["_mod"]:
+            r["_mod"] = mod
+            recs[r["id"]] = r
+
+    for path in files:
+        if is_tracker(path):
+            mod = int(os.stat(path).st_mtime)
+            for r in tracker_records(path):
+                keep(r, mod)
+            continue
         with open(path, encoding="utf-8") as f:
             r = json.load(f)
-        if r.get("withdrawn"):
-            continue
-        recs[r["id"]] = r
+        for one in (r if isinstance(r, list) else [r]):
+            keep(one, rfc3339_epoch(one["modified"]))
+    recs = {k: r for k, r in recs.items() if not r.get("withdrawn")}
     index = {}
     for r in recs.values():
         for aff in r.get("affected", []):
@@ -436,18 +786,42 @@ def urgency_severity(u):
 
 
 def ids_of(r):
-    return {r["id"]} | set(a for a in r.get("aliases", []) if a != r["id"])
+    return {r["id"]} | set(a for a in r.get("aliases", []) + r.get("upstream", [])
+                           if a != r["id"])
 
 
-def expect(pk, vulndata, cvss_file, flavor=None):
+def vuln_ids(r):
+    """One id set per vulnerability the record is about: a record naming
+    several CVEs (a DSA) is about each of them."""
+    cves = sorted(i for i in ids_of(r) if i.startswith("CVE-"))
+    if len(cves) > 1:
+        return [{c} for c in cves]
+    return [ids_of(r)]
+
+
+def upstream_of(debver):
+    v = debver.split(":", 1)[1] if ":" in debver else debver
+    if "-" in v:
+        v = v.rsplit("-", 1)[0]
+    v = re.split(r"[+~]", v)[0]
+    try:
+        Version(v)
+    except InvalidVersion:
+        return None
+    return v or None
+
+
+def expect(pk, data, cvss_file, flavor=None, naive=False):
     scores = {}
     for line in open(cvss_file, encoding="utf-8"):
         if "\t" in line:
             v, s = line.rstrip("\n").split("\t")
             scores[v] = s
-    recs, index = load_records(vulndata)
+    recs, index = load_records(data)
     pkgs = effective_packages(pk, flavor) if flavor else [dict(p) for p in pk["packages"]]
-    # one entry per distinct package, as a scanner sees the list
+    if flavor:  # an SBOM carries no changelog
+        for p in pkgs:
+            p["changelog"] = None
     seen, uniq = set(), []
     for p in pkgs:
         key = (p["ecosystem"], p["name"], p["version"], p.get("owner"))
@@ -455,7 +829,29 @@ def expect(pk, vulndata, cvss_file, flavor=None):
             seen.add(key)
             uniq.append(p)
     debs = {p["name"]: p for p in uniq if p["ecosystem"] and p["ecosystem"].startswith("Debian:")}
+
+    def changelog(o):
+        if naive:
+            return {}
+        if o.get("changelog"):
+            return o["changelog"]["cves"]
+        for q in debs.values():
+            if q.get("changelog") and q["source"] == o["source"] and \
+                    q["source_version"] == o["source_version"]:
+                return q["changelog"]["cves"]
+        cl = cache_changelog(o)
+        return cl["cves"] if cl else {}
+
     cands = []
+
+    def add(p, owner, kind, name, ver, rid, res, matched):
+        affected, fixed, note, urg, knd, resolved = res
+        for ids in vuln_ids(recs[rid]):
+            cands.append({"pkg": p, "owner": owner, "kind": kind, "name": name, "version": ver,
+                          "rec": recs[rid], "ids": ids, "fixed": fixed, "note": note,
+                          "urgency": urg, "vkind": knd, "resolved": resolved,
+                          "matched": matched})
+
     for p in uniq:
         if not p["ecosystem"]:
             continue
@@ -469,90 +865,151 @@ def expect(pk, vulndata, cvss_file, flavor=None):
         if owner is None:
             owner = p
         for rid, affs in sorted(index.get((p["ecosystem"], name), {}).items()):
-            affected, fixed, note, urg, knd = eval_record(kind, ver, affs)
-            if affected:
-                cands.append({"pkg": p, "owner": owner, "kind": kind, "name": name,
-                              "version": ver, "rec": recs[rid], "fixed": fixed, "note": note,
-                              "urgency": urg, "vkind": knd})
-    # Debian's verdict first for distributions a Debian package ships
-    for c in cands:
-        c["superseded"] = False
-        o = c["owner"]
-        if c["kind"] == "pypi" and o is not c["pkg"]:
-            deb_ids = set()
-            for rid in index.get((o["ecosystem"], o["source"].lower()), {}):
-                deb_ids |= ids_of(recs[rid])
-            c["superseded"] = bool(ids_of(c["rec"]) & deb_ids)
-    findings = []
+            res = eval_record(kind, ver, affs)
+            if res[0]:
+                add(p, owner, kind, name, ver, rid, res, True)
+    # Debian's verdict on every vulnerability a candidate of a Debian owner
+    # names: all records of the owner's source naming it, matching or not
+    first = list(cands)
+    for o in {id(c["owner"]): c["owner"] for c in first}.values():
+        if not (o["ecosystem"] or "").startswith("Debian:"):
+            continue
+        mine = [c for c in first if c["owner"] is o]
+        for rid, affs in sorted(index.get((o["ecosystem"], o["source"].lower()), {}).items()):
+            if any(x["owner"] is o and x["kind"] == "deb" and x["rec"]["id"] == rid for x in cands):
+                continue
+            if any(ids_of(recs[rid]) & c["ids"] for c in mine):
+                res = eval_record("deb", o["source_version"], affs)
+                add(o, o, "deb", o["source"].lower(), o["source_version"], rid, res, res[0])
+    findings, resolved = [], []
     owners = {}
     for c in cands:
         owners.setdefault(id(c["owner"]), []).append(c)
     for group_cands in owners.values():
         groups = []
-        for c in sorted(group_cands, key=lambda c: c["rec"]["id"]):
-            ids = ids_of(c["rec"])
-            joined = [g for g in groups if g["ids"] & ids]
-            g = {"ids": set(ids), "c": [c]}
+        for c in group_cands:
+            joined = [g for g in groups if g["ids"] & c["ids"]]
+            g = {"ids": set(c["ids"]), "c": [c]}
             for j in joined:
                 g["ids"] |= j["ids"]
                 g["c"] += j["c"]
                 groups.remove(j)
             groups.append(g)
         for g in groups:
-            live = sorted((c for c in g["c"] if not c["superseded"]),
-                          key=lambda c: (c["kind"] != "deb", c["rec"]["id"]))
-            if not live:
-                continue
-            prim = live[0]
+            o = g["c"][0]["owner"]
+            debian_owner = o["ecosystem"] is not None and o["ecosystem"].startswith("Debian:")
+            byid = lambda c: c["rec"]["id"]
+            dm = sorted((c for c in g["c"] if c["kind"] == "deb" and c["matched"]), key=byid)
+            dn = sorted((c for c in g["c"] if c["kind"] == "deb" and not c["matched"]), key=byid)
+            py = sorted((c for c in g["c"] if c["kind"] == "pypi"), key=byid)
+            status, fixed = "affected", None
+            if naive or not debian_owner:
+                if debian_owner and py and dn and not dm:
+                    continue
+                prim = dm[0] if dm else py[0]
+                fixed = prim["fixed"]
+                eco, package, version = prim["pkg"]["ecosystem"] if prim["kind"] == "pypi" else \
+                    o["ecosystem"], prim["name"], prim["version"]
+            else:
+                cl = changelog(o)
+                ment = [cl[i] for i in sorted(g["ids"]) if i in cl]
+                good = [m for m in ment if not m[1]]
+                if dn:
+                    prim = next((c for c in dn if c["resolved"]), dn[0])
+                    if prim["resolved"]:
+                        status, fixed = "fixed", prim["resolved"]
+                    else:
+                        status = "not_affected"
+                elif dm:
+                    prim = next((c for c in dm if c["fixed"]), dm[0])
+                    if prim["fixed"]:
+                        fixed = prim["fixed"]
+                    elif good:
+                        status, fixed = "fixed", good[0][0]
+                    elif prim["vkind"] == "undetermined":
+                        status = "under_investigation"
+                else:
+                    prim = py[0]
+                    if good:
+                        status, fixed = "fixed", good[0][0]
+                    else:
+                        up = upstream_of(o["source_version"])
+                        hit = up is None or any(
+                            eval_record("pypi", up, c["rec"]["affected"] and
+                                        [a for a in c["rec"]["affected"]
+                                         if a.get("package", {}).get("ecosystem") == "PyPI" and
+                                         pep503(a["package"]["name"]) == c["name"]])[0]
+                            for c in py)
+                        status = "under_investigation" if hit else "not_affected"
+                eco, package, version = o["ecosystem"], o["source"].lower(), o["source_version"]
             allids = sorted(g["ids"])
             cves = [i for i in allids if i.startswith("CVE-")]
             ghsas = [i for i in allids if i.startswith("GHSA-")]
             rid = cves[0] if cves else ghsas[0] if ghsas else min(c["rec"]["id"] for c in g["c"])
             best = None
             for c in g["c"]:
-                s = cvss_score(scores, c["rec"])
-                if s and (best is None or s[0] > best[0]):
-                    best = s
-            sev = rating(best[0]) if best else urgency_severity(prim["urgency"])
-            findings.append({"id": rid, "aliases": [i for i in allids if i != rid],
-                             "ecosystem": prim["pkg"]["ecosystem"], "package": prim["name"],
-                             "version": prim["version"], "fixed": prim["fixed"],
-                             "severity": sev, "owner": prim["owner"]["name"]})
-    findings.sort(key=lambda f: (-SEVERITIES.index(f["severity"]), f["id"], f["owner"],
-                                 f["package"]))
-    return {"findings": findings}
+                sc = cvss_score(scores, c["rec"])
+                if sc and (best is None or sc[0] > best[0]):
+                    best = sc
+            urg = prim["urgency"] if prim["kind"] == "deb" else None
+            sev = rating(best[0]) if best else urgency_severity(urg)
+            f = {"id": rid, "aliases": [i for i in allids if i != rid], "ecosystem": eco,
+                 "package": package, "version": version, "fixed": fixed, "severity": sev,
+                 "owner": o["name"], "status": status}
+            (resolved if status in ("fixed", "not_affected") else findings).append(f)
+    key = lambda f: (-SEVERITIES.index(f["severity"]), f["id"], f["owner"], f["package"])
+    findings.sort(key=key)
+    resolved.sort(key=key)
+    return {"findings": findings, "resolved": resolved}
 
 
-KEYS = ("id", "aliases", "ecosystem", "package", "version", "fixed", "severity", "owner")
+KEYS = ("id", "aliases", "ecosystem", "package", "version", "fixed", "severity", "owner", "status")
 
 
 def compare(expected, actual):
-    key = lambda f: json.dumps([f[k] for k in KEYS])
-    e = sorted(key(f) for f in expected["findings"])
-    a = sorted(key({k: f[k] for k in KEYS}) for f in actual["findings"])
-    if e == a:
-        print("equal: %d findings" % len(e))
-        return 0
-    se, sa = set(e), set(a)
-    for x in sorted(se - sa):
-        print("only expected: " + x)
-    for x in sorted(sa - se):
-        print("only ward:     " + x)
-    print("expected %d findings, ward %d" % (len(e), len(a)))
-    return 1
+    key = lambda f: json.dumps([f.get(k) for k in KEYS])
+    bad = 0
+    for lst in ("findings", "resolved"):
+        e = sorted(key(f) for f in expected.get(lst, []))
+        a = sorted(key(f) for f in actual.get(lst, []))
+        if e == a:
+            print("equal: %d %s" % (len(e), lst))
+            continue
+        bad = 1
+        se, sa = set(e), set(a)
+        for x in sorted(se - sa):
+            print("only expected (%s): %s" % (lst, x))
+        for x in sorted(sa - se):
+            print("only ward     (%s): %s" % (lst, x))
+        print("%s: expected %d, ward %d" % (lst, len(e), len(a)))
+    return bad
 
 
 def main():
     a = sys.argv[1:]
+    naive = "--naive" in a
+    a = [x for x in a if x != "--naive"]
     if len(a) == 2 and a[0] == "packages":
         json.dump(packages(a[1]), sys.stdout, indent=1)
     elif len(a) == 3 and a[0] == "sbom":
         json.dump(sbom(json.load(open(a[1])), a[2]), sys.stdout, indent=1)
     elif len(a) in (4, 5) and a[0] == "expect":
-        json.dump(expect(json.load(open(a[1])), a[2], a[3], a[4] if len(a) == 5 else None),
+        json.dump(expect(json.load(open(a[1])), a[2], a[3], a[4] if len(a) == 5 else None, naive),
                   sys.stdout, indent=1)
     elif len(a) == 3 and a[0] == "compare":
         sys.exit(compare(json.load(open(a[1])), json.load(open(a[2]))))
+    elif len(a) == 2 and a[0] == "changelogs":
+        out = {}
+        for path in open(a[1]).read().split("\n"):
+            if path:
+                try:
+                    out[path] = read_changelog(open(path, "rb").read(), path, None)
+                except (OSError, EOFError, ValueError) as e:
+                    out[path] = None
+        json.dump(out, sys.stdout, sort_keys=True)
+    elif len(a) in (2, 3) and a[0] == "changelog":
+        json.dump(read_changelog(open(a[1], "rb").read(), a[1], a[2] if len(a) == 3 else None),
+                  sys.stdout, indent=1, sort_keys=True)
     else:
         sys.exit(__doc__)
 

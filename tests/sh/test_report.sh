@@ -90,7 +90,9 @@ v = json.load(open(rel + "/artifacts/vulnerabilities.json"))
 assert by_id("score") == str(t["audit"]["score"]), (by_id("score"), t["audit"]["score"])
 assert by_id("grade") == t["audit"]["grade"]
 assert by_id("findings-count") == str(len(t["audit"]["findings"]))
-assert by_id("cve-count") == str(len(v["findings"]) + len(v["suppressed"])), by_id("cve-count")
+assert by_id("cve-count") == str(len(v["findings"]) + len(v.get("resolved", [])) + len(v["suppressed"])), by_id("cve-count")
+for st, n in v["statuses"].items():
+    assert by_id("cve-status-" + st) == str(n), (st, n, by_id("cve-status-" + st))
 assert by_id("tests-total") == str(len(t["checks"]))
 assert by_id("tests-pass").startswith(str(t["summary"]["pass"]) + " ")
 assert by_id("signature-status") == "verified"

@@ -18,6 +18,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <glob.h>
+#include <unistd.h>
+
 #include <cmocka.h>
 
 #include "vuln/vuln_internal.h"
@@ -510,6 +513,249 @@ test_purl_matching(void **state)
 	purl_free(&p);
 }
 
+/* ---------------------------------------------------------------- changelogs */
+
+static const char crafted_changelog[] =
+	"python-foo (1.0-3) bookworm; urgency=medium\n"
+	"\n"
+	"  * Revert the fix for CVE-2099-0003, it broke imports.\n"
+	"  * Fix CVE-2099-0004: newer than what is installed.\n"
+	"\n"
+	" -- A Maintainer <a@example.org>  Mon, 01 Jan 2024 00:00:00 +0000\n"
+	"\n"
+	"python-foo (1.0-2) bookworm-security; urgency=high\n"
+	"\n"
+	"  [ Someone ]\n"
+	"  * Backport upstream fixes:\n"
+	"    - a long line that names\n"
+	"      cve-2099-0001 on its second line (Closes: #1)\n"
+	"    - CVE-2099-0003: parser overflow\n"
+	"  * Not an id: CVE-2099-1, xCVE-2099-0009, CVE-2099-00012345678901.\n"
+	"\n"
+	" -- A Maintainer <a@example.org>  Mon, 01 Jan 2023 00:00:00 +0000\n"
+	"\n"
+	"python-foo (1:0.9-1) unstable; urgency=low\n"
+	"  * Mentions CVE-2099-0002 in an epoch version (sorts above 1.0-x).\n"
+	" -- A Maintainer <a@example.org>  Mon, 01 Jan 2022 00:00:00 +0000\n"
+	"\n"
+	"python-foo (0.9-1) unstable; urgency=low\n"
+	"  * Fixes CVE-2099-0001 first (the earliest fix is the evidence).\n"
+	" -- A Maintainer <a@example.org>  Mon, 01 Jan 2021 00:00:00 +0000\n"
+	"\n"
+	"Old Changelog:\n"
+	"python-foo (0.1-1) unstable; urgency=low\n"
+	"  * CVE-2099-0005 after the free-text marker is not read.\n";
+
+static void
+test_changelog_rules(void **state)
+{
+	struct vuln_changelog c;
+	const struct vuln_changelog_cve *x;
+
+	(void)state;
+	assert_int_equal(vuln_changelog_parse(crafted_changelog, strlen(crafted_changelog), "t",
+					      "1.0-3", &c),
+			 0);
+	assert_string_equal(c.version, "1.0-3");
+	assert_int_equal(c.n, 3); /* 0001, 0003, 0004; 0002 is at 1:0.9-1 > 1.0-3 */
+	x = vuln_changelog_find(&c, "CVE-2099-0001");
+	assert_non_null(x);
+	assert_string_equal(x->version, "0.9-1");
+	assert_false(x->reverted);
+	x = vuln_changelog_find(&c, "CVE-2099-0003");
+	assert_non_null(x);
+	assert_string_equal(x->version, "1.0-3");
+	assert_true(x->reverted);
+	assert_string_equal(x->line, "* Revert the fix for CVE-2099-0003, it broke imports.");
+	assert_null(vuln_changelog_find(&c, "CVE-2099-0002"));
+	assert_null(vuln_changelog_find(&c, "CVE-2099-0005"));
+	assert_null(vuln_changelog_find(&c, "CVE-2099-0009"));
+	vuln_changelog_free(&c);
+	/* installed 1.0-2: the revert and 0004 are above it */
+	assert_int_equal(vuln_changelog_parse(crafted_changelog, strlen(crafted_changelog), "t",
+					      "1.0-2", &c),
+			 0);
+	x = vuln_changelog_find(&c, "CVE-2099-0003");
+	assert_non_null(x);
+	assert_false(x->reverted);
+	assert_string_equal(x->line, "- CVE-2099-0003: parser overflow");
+	assert_null(vuln_changelog_find(&c, "CVE-2099-0004"));
+	x = vuln_changelog_find(&c, "CVE-2099-0001");
+	assert_string_equal(x->version, "0.9-1");
+	vuln_changelog_free(&c);
+	/* no limit: the epoch entry counts */
+	assert_int_equal(
+		vuln_changelog_parse(crafted_changelog, strlen(crafted_changelog), "t", NULL, &c),
+		0);
+	assert_non_null(vuln_changelog_find(&c, "CVE-2099-0002"));
+	vuln_changelog_free(&c);
+	/* hostile: nothing but garbage, NUL bytes, a header without a version */
+	assert_int_equal(vuln_changelog_parse("\0\0x (\n  * CVE-2099-0001\n", 24, "t", NULL, &c),
+			 0);
+	assert_int_equal(c.n, 0);
+	vuln_changelog_free(&c);
+}
+
+/* Every changelog.Debian.gz on this machine, parsed by ward and by the
+ * Python oracle (gzip, its own parser, libapt/dpkg for the order). */
+static void
+test_changelogs_match_oracle(void **state)
+{
+	char cmd[8192], list[] = "/tmp/ward-cl-XXXXXX";
+	int fd = mkstemp(list);
+	FILE *p;
+	json_t *all, *want;
+	const char *path;
+	size_t files = 0, ids = 0, bad = 0;
+	glob_t g;
+
+	(void)state;
+	assert_true(fd >= 0);
+	assert_int_equal(glob("/usr/share/doc/*/changelog.Debian.gz", 0, NULL, &g), 0);
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		dprintf(fd, "%s\n", g.gl_pathv[i]);
+	close(fd);
+	globfree(&g);
+	snprintf(cmd, sizeof(cmd), "python3 '%s/tests/py/vuln_oracle.py' changelogs '%s'",
+		 env("WARD_SRC"), list);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	all = json_loadf(p, 0, NULL);
+	assert_int_equal(pclose(p), 0);
+	unlink(list);
+	assert_non_null(all);
+	json_object_foreach(all, path, want)
+	{
+		struct ward_buf b = {0};
+		struct vuln_changelog c;
+		const char *id;
+		json_t *w;
+		assert_int_equal(ward_file_read(path, 64u << 20, &b), 0);
+		assert_int_equal(vuln_changelog_read(b.data, b.len, path, NULL, &c), 0);
+		files++;
+		if (json_object_size(want) != c.n) {
+			fprintf(stderr, "%s: ward %zu ids, oracle %zu\n", path, c.n,
+				json_object_size(want));
+			bad++;
+		}
+		json_object_foreach(want, id, w)
+		{
+			const struct vuln_changelog_cve *x = vuln_changelog_find(&c, id);
+			ids++;
+			if (x == NULL ||
+			    strcmp(x->version, json_string_value(json_array_get(w, 0))) != 0 ||
+			    x->reverted != json_is_true(json_array_get(w, 1))) {
+				fprintf(stderr, "%s %s: ward %s%s, oracle %s%s\n", path, id,
+					x ? x->version : "(none)",
+					x && x->reverted ? " reverted" : "",
+					json_string_value(json_array_get(w, 0)),
+					json_is_true(json_array_get(w, 1)) ? " reverted" : "");
+				bad++;
+			}
+		}
+		vuln_changelog_free(&c);
+		ward_buf_free(&b);
+	}
+	json_decref(all);
+	fprintf(stderr, "changelogs: %zu files, %zu ids, %zu differences\n", files, ids, bad);
+	assert_true(files > 100);
+	assert_int_equal(bad, 0);
+}
+
+/* The package list as JSON (fleet stores it) keeps the changelog evidence,
+ * and a scan limited to some records (`only`) matches only those. */
+static void
+test_pkg_json_and_only(void **state)
+{
+	char dir[] = "/tmp/ward-only-XXXXXX", *recs, *store, *path;
+	struct vuln_pkglist a = {0}, b = {0};
+	struct vuln_changelog cl;
+	struct vuln_pkg k = {0};
+	struct vuln_import_stats st = {0};
+	struct vuln_report r;
+	struct vuln_finding copy;
+	struct ward_strv only = {0};
+	struct vuln_scan_opts o = {0};
+	struct vuln_db *db;
+	json_t *j;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(vuln_changelog_parse(crafted_changelog, strlen(crafted_changelog), "t",
+					      "1.0-2", &cl),
+			 0);
+	k.ecosystem = "Debian:12";
+	k.name = "python3-foo";
+	k.version = "1.0-2";
+	k.source = "python-foo";
+	k.arch = "all";
+	k.changelog = &cl;
+	assert_int_equal(vuln_pkglist_add(&a, &k), 0);
+	vuln_changelog_free(&cl);
+	j = vuln_pkg_to_json(&a.v[0]);
+	assert_non_null(j);
+	assert_int_equal(vuln_pkg_from_json(j, "t", &b), 0);
+	json_decref(j);
+	assert_string_equal(b.v[0].arch, "all");
+	assert_non_null(b.v[0].changelog);
+	assert_int_equal(b.v[0].changelog->n, a.v[0].changelog->n);
+	assert_string_equal(vuln_changelog_find(b.v[0].changelog, "CVE-2099-0001")->version,
+			    "0.9-1");
+	vuln_pkglist_free(&a);
+	b.distro = strdup("Debian:12");
+
+	assert_non_null(mkdtemp(dir));
+	recs = ward_path_join(dir, "recs");
+	store = ward_path_join(dir, "db");
+	assert_int_equal(mkdir(recs, 0755), 0);
+	for (int n = 3; n <= 4; n++) {
+		assert_true(asprintf(&path, "%s/r%d.json", recs, n) > 0);
+		f = fopen(path, "w");
+		fprintf(f,
+			"{\"id\":\"DEBIAN-CVE-2099-000%d\",\"modified\":\"2099-01-01T00:00:00Z\","
+			"\"aliases\":[\"CVE-2099-000%d\"],\"affected\":[{\"package\":{"
+			"\"ecosystem\":"
+			"\"Debian:12\",\"name\":\"python-foo\"},\"ranges\":[{\"type\":"
+			"\"ECOSYSTEM\","
+			"\"events\":[{\"introduced\":\"0\"}]}]}]}",
+			n, n);
+		fclose(f);
+		free(path);
+	}
+	assert_non_null(db = vuln_db_open(store, VULN_DB_CREATE));
+	assert_int_equal(vuln_db_import(db, recs, &st, NULL), 0);
+	vuln_import_stats_free(&st);
+	o.cache = "";
+	assert_int_equal(vuln_scan_with(db, &b, &o, &r), 0);
+	/* 0003: open in the record, fixed by the changelog (1.0-2); 0004: named
+	 * only above the installed version: affected */
+	assert_int_equal(r.nfindings, 1);
+	assert_string_equal(r.findings[0].id, "CVE-2099-0004");
+	assert_int_equal(r.nresolved, 1);
+	assert_string_equal(r.resolved[0].id, "CVE-2099-0003");
+	assert_int_equal(r.resolved[0].status, VULN_FIXED);
+	assert_string_equal(r.resolved[0].basis, "changelog");
+	assert_int_equal(vuln_finding_copy(&copy, &r.resolved[0]), 0);
+	assert_string_equal(copy.id, "CVE-2099-0003");
+	assert_int_equal(copy.evidence.n, r.resolved[0].evidence.n);
+	assert_string_equal(copy.evidence.v[0], r.resolved[0].evidence.v[0]);
+	assert_string_equal(copy.disagreement, r.resolved[0].disagreement);
+	vuln_finding_free(&copy);
+	vuln_report_free(&r);
+	ward_strv_push(&only, "DEBIAN-CVE-2099-0004");
+	o.only = &only;
+	assert_int_equal(vuln_scan_with(db, &b, &o, &r), 0);
+	assert_int_equal(r.nfindings + r.nresolved, 1);
+	assert_string_equal(r.findings[0].id, "CVE-2099-0004");
+	vuln_report_free(&r);
+	ward_strv_free(&only);
+	vuln_db_close(db);
+	vuln_pkglist_free(&b);
+	ward_rm_rf(dir);
+	free(recs);
+	free(store);
+}
+
 int
 main(void)
 {
@@ -520,6 +766,9 @@ main(void)
 		cmocka_unit_test(test_elf_matches_readelf),
 		cmocka_unit_test(test_elf_hostile),
 		cmocka_unit_test(test_purl_matching),
+		cmocka_unit_test(test_changelog_rules),
+		cmocka_unit_test(test_changelogs_match_oracle),
+		cmocka_unit_test(test_pkg_json_and_only),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
