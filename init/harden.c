@@ -172,20 +172,6 @@ harden_readonly(const struct policy *p, int landlock_abi, struct init_state *st)
 /* ------------------------------------------------------------ capabilities */
 
 static int
-cap_last(void)
-{
-	static int last = -1; /* the kernel's, found once */
-	int c;
-
-	if (last >= 0)
-		return last;
-	for (c = 0; c < 64; c++)
-		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) < 0)
-			break;
-	return last = c - 1;
-}
-
-static int
 caps_get(uint64_t *eff, uint64_t *perm, uint64_t *inh)
 {
 	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
@@ -261,18 +247,27 @@ harden_switch_user(uid_t uid, gid_t gid, uint64_t keep)
 }
 
 /* Empty the bounding set as far as we may; returns how many remain (no
- * CAP_SETPCAP: harmless once no_new_privs is set). */
+ * CAP_SETPCAP: harmless once no_new_privs is set).  The set is inherited
+ * and never grows: once empty, the children's calls have nothing to do. */
 static int
 drop_bounding(void)
 {
-	int last = cap_last(), left = 0;
+	static int empty;
+	int left = 0;
 
-	for (int c = 0; c <= last; c++) {
-		if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) != 1)
+	if (empty)
+		return 0;
+	for (int c = 0; c < 64; c++) {
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == 0)
 			continue;
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
-			left++;
+		if (errno == EINVAL) /* past the kernel's last capability */
+			break;
+		int held = prctl(PR_CAPBSET_READ, c, 0, 0, 0); /* EPERM: no CAP_SETPCAP */
+		if (held < 0)
+			break;
+		left += held == 1;
 	}
+	empty = left == 0;
 	return left;
 }
 

@@ -379,6 +379,19 @@ reap_all(struct sup *s)
 	return p < 0 && errno == ECHILD;
 }
 
+static void
+log_leftovers(int killed, int group)
+{
+	struct jlog l;
+
+	if (!killed && !group)
+		return;
+	jlog_begin(&l, WARD_LOG_INFO, "leftovers_killed");
+	jlog_int(&l, "processes", killed);
+	jlog_bool(&l, "server_group", group);
+	jlog_end(&l);
+}
+
 /* Kill what the server left behind and reap it (bounded in time). */
 static void
 kill_the_rest(struct sup *s)
@@ -386,9 +399,11 @@ kill_the_rest(struct sup *s)
 	pid_t self = getpid();
 	struct dirent *de;
 	DIR *d;
-	int killed = 0;
+	int killed = 0, group;
 
-	kill(-s->l->pid, SIGKILL);
+	/* The server has exited: whoever is still in its group is left over
+	 * (and may be dead and reaped before the scan below finds it). */
+	group = kill(-s->l->pid, SIGKILL) == 0;
 	/* ward-init's own children first: they are no leftovers. */
 	if (s->helper > 0)
 		kill(s->helper, SIGKILL);
@@ -401,8 +416,10 @@ kill_the_rest(struct sup *s)
 	s->helper = 0;
 	/* Every leftover descendant is our child by now (reparented to us as
 	 * PID 1 or subreaper): none at all, nothing to look for. */
-	if (reap_all(s))
+	if (reap_all(s)) {
+		log_leftovers(0, group);
 		return;
+	}
 	if ((d = opendir("/proc")) != NULL) {
 		while ((de = readdir(d)) != NULL) {
 			pid_t pid, ppid;
@@ -421,12 +438,7 @@ kill_the_rest(struct sup *s)
 		struct timespec ts = {0, 5000000};
 		nanosleep(&ts, NULL);
 	}
-	if (killed) {
-		struct jlog l;
-		jlog_begin(&l, WARD_LOG_INFO, "leftovers_killed");
-		jlog_int(&l, "processes", killed);
-		jlog_end(&l);
-	}
+	log_leftovers(killed, group);
 }
 
 /* The server outlived stop_timeout: SIGKILL for it and its group. */

@@ -29,6 +29,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 
 LIBC = ctypes.CDLL(None, use_errno=True)
 LIBC.syscall.restype = ctypes.c_long
@@ -43,7 +44,10 @@ NR = {"execveat": 322, "io_uring_setup": 425, "pidfd_open": 434, "tgkill": 234,
       "pidfd_send_signal": 424, "rt_sigqueueinfo": 129, "rt_tgsigqueueinfo": 297,
       "memfd_create": 319, "seccomp": 317, "clone": 56, "clone3": 435, "syslog": 103,
       "ioperm": 173, "iopl": 172, "modify_ldt": 154, "add_key": 248, "ptrace": 101,
-      "setpgid": 109, "kill": 62, "tkill": 200, "memfd_secret": 447}
+      "setpgid": 109, "kill": 62, "tkill": 200, "memfd_secret": 447, "fcntl": 72,
+      "ioctl": 16}
+F_SETOWN, F_SETSIG, F_SETOWN_EX, F_OWNER_PID = 8, 10, 15, 1
+FIOSETOWN = 0x8901
 PTRACE_ATTACH = 16
 PR_SET_DUMPABLE = 4
 MS_REMOUNT, MS_BIND, MS_RDONLY = 32, 4096, 1
@@ -623,6 +627,65 @@ def run_round2(opts):
             finally:
                 os.close(fd)
             return (denied(r, e), e, f"= {r}")
+
+        # A signal by file ownership: the kernel sends SIGIO (or what
+        # F_SETSIG names) to the owner when I/O is ready -- kill() by
+        # other means.  The owner as a pid, as its group (-pgid), through
+        # F_SETOWN_EX and FIOSETOWN (owner in memory: Landlock's scoping
+        # refuses the delivery; the victim must live on).
+        @attempt(f"fsetown_{tag}", "fcntl")
+        def _():
+            a, b = socket.socketpair()
+            try:
+                r, e = sys_call("fcntl", a.fileno(), F_SETOWN, v)
+            finally:
+                a.close()
+                b.close()
+            return (strictly_denied(r, e), e, f"= {r}")
+
+        try:
+            vgrp = os.getpgid(v)
+        except OSError:
+            vgrp = 0
+        if vgrp > 0 and vgrp != os.getpgrp():
+            @attempt(f"fsetown_group_{tag}", "fcntl")
+            def _():
+                a, b = socket.socketpair()
+                try:
+                    r, e = sys_call("fcntl", a.fileno(), F_SETOWN, -vgrp)
+                finally:
+                    a.close()
+                    b.close()
+                return (strictly_denied(r, e), e, f"= {r}")
+
+        for how in ("fsetown_ex", "fiosetown"):
+            @attempt(f"{how}_signal_{tag}")
+            def _():
+                # SIGTERM would make ward-init stop the server (so this run
+                # never reports); SIGKILL would kill a helper.
+                sig = signal.SIGTERM if v == init_pid else signal.SIGKILL
+                a, b = socket.socketpair()
+                try:
+                    if how == "fsetown_ex":
+                        r, e = sys_call("fcntl", a.fileno(), F_SETOWN_EX,
+                                        struct.pack("ii", F_OWNER_PID, v))
+                    else:
+                        r, e = sys_call("ioctl", a.fileno(), FIOSETOWN, struct.pack("i", v))
+                    if r != 0:
+                        return (denied(r, e), e, f"owner = {r}")
+                    sys_call("fcntl", a.fileno(), F_SETSIG, sig)
+                    sys_call("fcntl", a.fileno(), 4, os.O_ASYNC | os.O_NONBLOCK)  # F_SETFL
+                    b.send(b"x")
+                    time.sleep(0.2)
+                finally:
+                    a.close()
+                    b.close()
+                try:
+                    with open(f"/proc/{v}/stat") as f:
+                        state = f.read().rsplit(")", 1)[1].split()[0]
+                except OSError:
+                    state = "gone"
+                return (state not in ("Z", "X", "gone"), None, f"victim state {state}")
 
         @attempt(f"proc_mem_{tag}")
         def _():

@@ -237,8 +237,10 @@ static const uint64_t vals[] = {
 static const uint64_t vals3[] = {0, 9, S_IFCHR | 0644, S_IFBLK | 0600, S_IFIFO | 0600};
 #define NVALS3 (sizeof(vals3) / sizeof(*vals3))
 
-/* Rules that need ward-init's pid (signals to PID 1) or that ward-init
- * applies to itself first (RLIMIT_CORE), and the exec gate, which must
+/* Rules that need ward-init's pid (signals to PID 1, file owners that
+ * would be signalled) or what only ward-init probes (Landlock's signal
+ * scoping), or that ward-init applies to itself first (RLIMIT_CORE), and
+ * the exec gate, which must
  * let the server start: the profile leaves them to ward-init, as
  * ward-init's own profile does. */
 static int
@@ -257,7 +259,9 @@ left_to_init(const char *name)
 					    "rt_tgsigqueueinfo",
 					    "setrlimit",
 					    "seccomp",
-					    "prlimit64"};
+					    "prlimit64",
+					    "fcntl",
+					    "ioctl"};
 	for (size_t i = 0; i < sizeof(names) / sizeof(*names); i++)
 		if (strcmp(name, names[i]) == 0)
 			return 1;

@@ -203,6 +203,41 @@ test_interpreted(void **state)
 	assert_int_equal(bpf_run(&unscoped_prog, &d), NOTIFY);
 	assert_int_equal(verdict(__NR_memfd_secret, 0, 0, 0), NOTIFY);
 
+	/* Signals by file ownership: fcntl(F_SETOWN) names a pid or -pgid
+	 * the kernel signals (SIGIO, or any signal with F_SETSIG) when I/O
+	 * happens; ward-init, its helper and its group are never owners. */
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, prot[i]), NOTIFY);
+		assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, (uint32_t) - (int32_t)prot[i]),
+				 NOTIFY);
+		/* an int argument: the upper word is whatever the caller left */
+		assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, 0xdead00000000ull | prot[i]),
+				 NOTIFY);
+	}
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, (uint32_t)-INIT_PGID), NOTIFY);
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, 77), ALLOW);
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN, 0), ALLOW);
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETSIG, SIGKILL), ALLOW);
+	assert_int_equal(verdict(__NR_fcntl, 5, F_GETFL, 0), ALLOW);
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETFL, O_NONBLOCK), ALLOW);
+	/* The owner in user memory (F_SETOWN_EX, FIOSETOWN, SIOCSPGRP): only
+	 * where Landlock scopes signals (the kernel then refuses delivery). */
+	assert_int_equal(verdict(__NR_fcntl, 5, F_SETOWN_EX, 0x7ffe0000), ALLOW);
+	assert_int_equal(verdict(__NR_ioctl, 5, 0x8901 /* FIOSETOWN */, 0x7ffe0000), ALLOW);
+	assert_int_equal(verdict(__NR_ioctl, 5, 0x8902 /* SIOCSPGRP */, 0x7ffe0000), ALLOW);
+	assert_int_equal(verdict(__NR_ioctl, 5, 0x5401 /* TCGETS */, 0x7ffe0000), ALLOW);
+	const uint64_t setown_ex[][3] = {
+		{5, F_SETOWN_EX, 0x7ffe0000}, {5, 0x8901, 0x7ffe0000}, {5, 0x8902, 0x7ffe0000}};
+	for (int i = 0; i < 3; i++) {
+		d = (struct seccomp_data){.nr = i == 0 ? __NR_fcntl : __NR_ioctl,
+					  .arch = AUDIT_ARCH_X86_64};
+		memcpy(d.args, setown_ex[i], sizeof(setown_ex[i]));
+		assert_int_equal(bpf_run(&unscoped_prog, &d), NOTIFY);
+	}
+	d = (struct seccomp_data){.nr = __NR_ioctl, .arch = AUDIT_ARCH_X86_64};
+	d.args[0] = 5, d.args[1] = 0x5401;
+	assert_int_equal(bpf_run(&unscoped_prog, &d), ALLOW);
+
 	/* Dumpability and core limits. */
 	assert_int_equal(verdict(__NR_prctl, PR_SET_DUMPABLE, 1, 0), NOTIFY);
 	assert_int_equal(verdict(__NR_prctl, PR_SET_DUMPABLE, 1ull << 32, 0), NOTIFY);
@@ -363,6 +398,57 @@ test_names(void **state)
 	json_decref(j);
 }
 
+/* The dispatch (a search tree over the rules' numbers) reaches every
+ * rule's block and nothing else: every other number is allowed whatever
+ * its arguments; every rule refuses some arguments (those that refuse
+ * nothing under these parameters excepted). */
+static void
+test_dispatch(void **state)
+{
+	(void)state;
+	static struct sc_prog p;
+	const uint64_t ones = ~0ull, ip = INIT_PID;
+	const uint64_t cand[][6] = {
+		{0, 0, 0, 0, 0, 0},
+		{ones, ones, ones, ones, ones, ones},
+		{ip, ip, ip, ip, ip, ip},
+		{(uint32_t)-INIT_PGID, 0, 0, 0, 0, 0},
+		{0, INIT_PGID, 0, 0, 0, 0},
+		{PR_SET_DUMPABLE, 1, 0, 0, 0, 0},
+		{4 /* RLIMIT_CORE */, 0, 0, 0, 0, 0},
+		{0x0040000, 0, 0, 0, 0, 0},
+		{1 /* SET_MODE_FILTER */, 8 /* NEW_LISTENER */, 0, 0, 0, 0},
+		{5, 0, 51 /* IP_LOCAL_PORT_RANGE */, 0, 0, 0},
+		{5, F_SETOWN, INIT_PID, 0, 0, 0},
+		{0, S_IFCHR | 0600, S_IFCHR | 0600, 0, 0, 0},
+	};
+	const size_t ncand = sizeof(cand) / sizeof(*cand);
+	size_t rules_seen = 0;
+
+	assert_int_equal(sc_build(&p, &params), 0);
+	for (int nr = 0; nr < 1024; nr++) {
+		int idx = sc_deny_index(nr), refused = 0;
+		for (size_t c = 0; c < ncand; c++) {
+			struct seccomp_data d = {.nr = nr, .arch = AUDIT_ARCH_X86_64};
+			memcpy(d.args, cand[c], sizeof(d.args));
+			uint32_t v = bpf_run(&p, &d);
+			if (idx < 0 && v != SECCOMP_RET_ALLOW)
+				fail_msg("syscall %d is in no rule but refused (%#x)", nr, v);
+			refused |= v != SECCOMP_RET_ALLOW;
+		}
+		if (idx < 0)
+			continue;
+		rules_seen++;
+		const char *name = sc_deny_name((size_t)idx);
+		/* Allowed outright here: Landlock scopes signals (pidfd_send_signal,
+		 * ioctl's owners), no process-group containment (setsid). */
+		if (!refused && strcmp(name, "pidfd_send_signal") != 0 &&
+		    strcmp(name, "ioctl") != 0 && strcmp(name, "setsid") != 0)
+			fail_msg("the rule for %s (%d) refuses nothing: not reached", name, nr);
+	}
+	assert_int_equal(rules_seen, sc_deny_count());
+}
+
 /* The kernel loads the filter and enforces it.  Without a listener, the
  * notifying syscalls fail with ENOSYS: still refused, which is the point. */
 static void
@@ -429,6 +515,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_interpreted),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_dispatch),
 		cmocka_unit_test(test_kernel),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
