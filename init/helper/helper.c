@@ -154,20 +154,11 @@ install_filter(const struct helper_sandbox *sb)
 }
 
 static int
-confine(const struct helper_conf *c, int *max_conns)
+confine(const struct helper_conf *c)
 {
-	struct rlimit rl;
-
 	if (harden_drop_caps(0) != 0) /* and no_new_privs */
 		return -1;
 	prctl(65 /* PR_SET_MDWE */, 1 /* REFUSE_EXEC_GAIN */, 0, 0, 0);
-	/* As many connections as descriptors allow, to outlast a flood. */
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-		getrlimit(RLIMIT_NOFILE, &rl);
-		*max_conns = rl.rlim_cur > 32 ? (int)(rl.rlim_cur - 16) : 16;
-	}
 	if (landlock_confine_with(0, c->sandbox ? c->sandbox->read_dirs : NULL,
 				  c->sandbox ? c->sandbox->nread_dirs : 0,
 				  c->sandbox ? c->sandbox->connect_port : 0) != 0)
@@ -224,6 +215,18 @@ static void __attribute__((noreturn)) helper_main(const struct helper_conf *c)
 	close(c->state_fd);
 	if (st == MAP_FAILED || (ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		_exit(WARD_EENV);
+	/* As many connections as descriptors allow, to outlast a flood; with
+	 * the endpoint guard, /metrics keeps 64 of them and the guard sizes
+	 * its table to the rest (two descriptors a connection, guard_new). */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+		max_conns = rl.rlim_cur > 32 ? (int)(rl.rlim_cur - 16) : 16;
+		if (c->guard != NULL && max_conns > 64)
+			max_conns = 64;
+	}
 	/* The endpoint guard reads its certificate, key and API key file now,
 	 * before the sandbox closes the file system. */
 	if (c->guard != NULL) {
@@ -236,7 +239,7 @@ static void __attribute__((noreturn)) helper_main(const struct helper_conf *c)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, c->reload_fd, &rev) != 0)
 			_exit(WARD_EENV);
 	}
-	if (confine(c, &max_conns) != 0)
+	if (confine(c) != 0)
 		_exit(WARD_EENV);
 	if (c->listen_fd >= 0) {
 		struct serve_args sa = {.listen_fd = c->listen_fd,

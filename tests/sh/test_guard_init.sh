@@ -243,6 +243,10 @@ reqs = [i for i in inner if i["event"] == "request"]
 assert len(reqs) > 40, len(reqs)
 assert any(i["fields"].get("reason") == "route_denied" for i in reqs)
 assert any(l["event"] == "guard_reload" for l in lines)
+# nofile 1024 (the test's containers.conf): 512 connections would need 1,024
+# descriptors; the table is sized so the limit cannot fill first
+cap = [i for i in inner if i["event"] == "guard_connections_capped"]
+assert cap and cap[0]["fields"]["connections"] == (1024 - 96) // 2, cap
 assert not any(l["event"] == "server_exited" for l in lines)
 PY
 run podman stop -t 10 "$CT"
