@@ -321,11 +321,11 @@ run_main(struct rt *r, int *probe_done)
 	uint64_t t0;
 	double startup = 0;
 	/* Behind the endpoint guard the image's port is the guard's: it
-	 * refuses routes it does not list, and wants a key for most.  Without
-	 * --health the health check asks ward-init's /healthz instead. */
+	 * refuses routes it does not list, and wants a key for most.  When it
+	 * refuses the default health path (no --health), ward-init's /healthz
+	 * says whether the container is up. */
 	const json_t *gd = r->f->policy ? json_object_get(r->f->policy, "guard") : NULL;
-	int guarded = gd != NULL && !json_is_null(gd);
-	int via_server = r->server_host_port && !(guarded && o->health_path == NULL);
+	int guarded = gd != NULL && !json_is_null(gd), via_server = 0;
 
 	if (rt_run_argv(r, "main", 1, NULL, &argv, &name) != 0) {
 		check_set(m, "function.container-starts", CHECK_FAIL, "%s", ward_errmsg());
@@ -343,6 +343,7 @@ run_main(struct rt *r, int *probe_done)
 		goto out;
 	}
 	pid = rt_container_pid(r, name);
+	via_server = r->server_host_port != 0;
 	/* healthy: the server's health endpoint, else ward-init's /healthz */
 	while (!healthy && ward_now_ns() - t0 < (uint64_t)timeout_s * 1000000000ull) {
 		check_http_free(&h);
@@ -350,6 +351,8 @@ run_main(struct rt *r, int *probe_done)
 			snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", r->server_host_port,
 				 health);
 			check_http_request(url, NULL, 0, 0, 2000, &h);
+			if (guarded && o->health_path == NULL && (h.code == 401 || h.code == 403))
+				via_server = 0; /* the guard refused it: ask ward-init */
 		} else
 			rt_init_healthz(r, pid, &h);
 		if (h.code == 200) {
@@ -382,8 +385,9 @@ run_main(struct rt *r, int *probe_done)
 		check_set(m, "function.health-endpoint", CHECK_PASS, "GET %s: 200", health);
 	else if (r->server_host_port)
 		check_set(m, "function.health-endpoint", CHECK_SKIP,
-			  "behind the endpoint guard and no --health (a route it serves without a "
-			  "key): ward-init's /healthz was asked");
+			  "the endpoint guard refused GET %s (no --health naming a route it serves "
+			  "without a key): ward-init's /healthz was asked",
+			  health);
 	else
 		check_set(m, "function.health-endpoint", CHECK_SKIP, "the image declares no port");
 	{
@@ -427,7 +431,7 @@ run_main(struct rt *r, int *probe_done)
 			  r->t.metrics ? (h.code ? "not 200" : h.error)
 				       : "metrics off in the policy");
 	/* first response and latency */
-	if (guarded && r->server_host_port && o->request_path == NULL && o->health_path == NULL) {
+	if (r->server_host_port && !via_server && o->request_path == NULL) {
 		static const char *const ids[] = {"function.request-answered",
 						  "performance.first-response",
 						  "performance.request-latency"};
