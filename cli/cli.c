@@ -11,6 +11,24 @@
 #include "cli.h"
 #include "crypto/crypto.h"
 
+const char *
+cli_esc(const char *s)
+{
+	static char *ring[8];
+	static unsigned next;
+	char **slot = &ring[next++ % 8];
+
+	if (s == NULL)
+		return "(none)";
+	free(*slot);
+	*slot = ward_escape_dup(s);
+	if (*slot == NULL) {
+		ward_err_clear();
+		return "(out of memory)";
+	}
+	return *slot;
+}
+
 int
 cli_fail(void)
 {

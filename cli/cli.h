@@ -51,6 +51,12 @@ char *cli_password(const char *prompt, int confirm, int allow_empty);
 /* cli_load_private_key(path): a private key, asking for its password
  * (cli_password) only when the file is encrypted.  Caller key_free()s. */
 struct ward_key *cli_load_private_key(const char *path);
+/* cli_esc(s): s as printable text for a terminal (ward_escape: control
+ * bytes, C1 controls and bad UTF-8 escaped, so a name from an image or a
+ * package can neither move the cursor nor forge a line of output);
+ * "(none)" for NULL.  Valid until eight more calls: enough for the
+ * arguments of one printf. */
+const char *cli_esc(const char *s);
 /* cli_print_json(j): pretty JSON on stdout. */
 int cli_print_json(const json_t *j);
 /* cli_init_policy(data, len, what): ward-init's effective policy for the
@@ -72,14 +78,16 @@ enum {
 	CLI_OPT_USERNAME,
 	CLI_OPT_PASSWORD_STDIN,
 	CLI_OPT_CHUNK_SIZE,
+	CLI_OPT_TIMEOUT,
 };
 #define CLI_REGISTRY_LONG_OPTIONS                                                                  \
 	{"insecure", no_argument, NULL, CLI_OPT_INSECURE},                                         \
 		{"ca-file", required_argument, NULL, CLI_OPT_CA_FILE},                             \
 		{"username", required_argument, NULL, CLI_OPT_USERNAME},                           \
 		{"password-stdin", no_argument, NULL, CLI_OPT_PASSWORD_STDIN},                     \
+		{"chunk-size", required_argument, NULL, CLI_OPT_CHUNK_SIZE},                       \
 	{                                                                                          \
-		"chunk-size", required_argument, NULL, CLI_OPT_CHUNK_SIZE                          \
+		"timeout", required_argument, NULL, CLI_OPT_TIMEOUT                                \
 	}
 #define CLI_REGISTRY_HELP                                                                          \
 	"      --insecure        allow plain HTTP and unverified TLS\n"                            \
@@ -88,7 +96,10 @@ enum {
 	"                        auth.json of podman/skopeo login or docker's config)\n"           \
 	"      --password-stdin  read the password from standard input (else\n"                    \
 	"                        WARD_REGISTRY_PASSWORD)\n"                                        \
-	"      --chunk-size N    upload blobs larger than N in chunks of N (default 8M)\n"
+	"      --chunk-size N    upload blobs larger than N in chunks of N (default 8M)\n"         \
+	"      --timeout SECONDS the whole transfer must finish within it (default 3600,\n"        \
+	"                        or WARD_REGISTRY_TIMEOUT); a slow or dripping registry\n"         \
+	"                        is cut off (exit 3)\n"
 /* The test-matrix options ward test and ward release share: add
  * CLI_CHECK_LONG_OPTIONS to the getopt table and hand every option to
  * cli_check_option() (0 taken, 1 not ours, -1 error recorded). */

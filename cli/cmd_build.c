@@ -29,6 +29,8 @@ static const char help[] =
 	"      --init FILE        ward-init binary for /ward/init (default: ward-init\n"
 	"                         beside this ward)\n"
 	"      --cache DIR        cache directory (default $WARD_CACHE, $XDG_CACHE_HOME/ward)\n"
+	"      --context DIR      the build context: files:/models: sources must resolve\n"
+	"                         (symlinks too) inside it (default: ward.yaml's directory)\n"
 	"      --compression C    gzip (default) or zstd (docker-archive needs gzip)\n"
 	"      --level N          compression level (default: gzip 6, zstd 3)\n"
 	"  -j, --threads N        threads (default: every CPU; the output never depends on it)\n"
@@ -42,7 +44,8 @@ static const char help[] =
 	"the image), 3 environment (a package missing from the cache: run ward fetch).\n";
 
 struct build_args {
-	const char *file, *lock, *output, *tag, *tar, *repo_tag, *key, *init, *cache, *record;
+	const char *file, *lock, *output, *tag, *tar, *repo_tag, *key, *init, *cache, *record,
+		*context;
 	int compression, level, threads, no_cache, json;
 	struct build_kv annotations;
 };
@@ -60,6 +63,7 @@ parse(int argc, char **argv, struct build_args *a)
 		{"key", required_argument, NULL, 'k'},
 		{"init", required_argument, NULL, 'I'},
 		{"cache", required_argument, NULL, 'c'},
+		{"context", required_argument, NULL, 'X'},
 		{"compression", required_argument, NULL, 'C'},
 		{"level", required_argument, NULL, 'L'},
 		{"threads", required_argument, NULL, 'j'},
@@ -104,6 +108,9 @@ parse(int argc, char **argv, struct build_args *a)
 			break;
 		case 'c':
 			a->cache = optarg;
+			break;
+		case 'X':
+			a->context = optarg;
 			break;
 		case 'C':
 			if ((a->compression = oci_compression_parse(optarg)) < 0 ||
@@ -229,6 +236,7 @@ cmd_build(int argc, char **argv)
 	o.docker_archive = a.tar;
 	o.repo_tag = a.repo_tag;
 	o.cache = cache;
+	o.context = a.context;
 	o.init_path = init;
 	o.sign_key = key;
 	o.compression = a.compression;

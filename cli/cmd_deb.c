@@ -71,6 +71,29 @@ print_name(const char *s)
 	}
 }
 
+/* print_sum_line: a line `sha256sum -c` reads back: a name holding a
+ * backslash, a newline or a carriage return has them escaped and the line
+ * starts with a backslash (GNU coreutils' format), so a name can never
+ * forge a second line; other bytes as they are, as sha256sum writes them. */
+static void
+print_sum_line(const char *hex, const char *name)
+{
+	int esc = strpbrk(name, "\\\n\r") != NULL;
+
+	printf("%s%s  ", esc ? "\\" : "", hex);
+	for (const char *p = name; *p; p++) {
+		if (esc && *p == '\\')
+			fputs("\\\\", stdout);
+		else if (esc && *p == '\n')
+			fputs("\\n", stdout);
+		else if (esc && *p == '\r')
+			fputs("\\r", stdout);
+		else
+			putchar(*p);
+	}
+	putchar('\n');
+}
+
 static int
 hash_entry(struct deb_data *it, char hex[65])
 {
@@ -117,17 +140,18 @@ do_contents(const char *path, int want_sha)
 				r = -1;
 				break;
 			}
-			printf("%s  %s\n", hex, e.name);
+			print_sum_line(hex, e.name);
 			continue;
 		}
 		mode_string(&e, mode);
 		gmtime_r(&t, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M", &tm);
 		if (e.type == DEB_ENTRY_CHAR || e.type == DEB_ENTRY_BLOCK)
-			printf("%s %s/%s %u,%u %s ", mode, e.uname, e.gname, e.rdev_major,
-			       e.rdev_minor, date);
+			printf("%s %s/%s %u,%u %s ", mode, cli_esc(e.uname), cli_esc(e.gname),
+			       e.rdev_major, e.rdev_minor, date);
 		else
-			printf("%s %s/%s %ju %s ", mode, e.uname, e.gname, (uintmax_t)e.size, date);
+			printf("%s %s/%s %ju %s ", mode, cli_esc(e.uname), cli_esc(e.gname),
+			       (uintmax_t)e.size, date);
 		print_name(e.name);
 		if (e.type == DEB_ENTRY_SYMLINK) {
 			fputs(" -> ", stdout);
@@ -197,14 +221,18 @@ do_inspect(const char *path, int json)
 	if (json)
 		cli_print_json(j);
 	else {
-		printf("%s %s (%s)\n", deb_para_get(p, "Package"), deb_para_get(p, "Version"),
-		       deb_para_get(p, "Architecture"));
+		/* names and fields from the package, printed for a terminal:
+		 * escaped (no ESC sequence, no forged line), never "(null)" */
+		printf("%s %s (%s)\n", cli_esc(deb_para_get(p, "Package")),
+		       cli_esc(deb_para_get(p, "Version")),
+		       cli_esc(deb_para_get(p, "Architecture")));
 		for (size_t i = 0; i < nm; i++)
-			printf("  member %-16s %ju bytes\n", m[i].name, (uintmax_t)m[i].size);
+			printf("  member %-16s %ju bytes\n", cli_esc(m[i].name),
+			       (uintmax_t)m[i].size);
 		printf("  %zu entries, %ju bytes of content, %zu md5sums, %zu conffiles\n", entries,
 		       (uintmax_t)bytes, nmd5, conf->n);
 		for (size_t i = 0; i < scripts->n; i++)
-			printf("  maintainer script %s (never run)\n", scripts->v[i]);
+			printf("  maintainer script %s (never run)\n", cli_esc(scripts->v[i]));
 	}
 	json_decref(j);
 	deb_file_close(d);

@@ -18,7 +18,7 @@ static const char help[] =
 	"      --offline      never touch the network; list what is missing\n"
 	"      --cache DIR    cache directory (default $WARD_CACHE, $XDG_CACHE_HOME/ward,\n"
 	"                     ~/.cache/ward)\n"
-	"  -j, --jobs N       parallel downloads (default 4)\n"
+	"  -j, --threads N    parallel downloads (default 4; --jobs is the same)\n"
 	"      --retries N    extra attempts per file, with doubling backoff (default 4)\n"
 	"      --from DIR     first copy matching files from DIR (apt's archive naming,\n"
 	"                     e.g. /var/cache/apt/archives), verified like downloads\n"
@@ -37,11 +37,17 @@ static int
 parse(int argc, char **argv, struct fetch_args *a)
 {
 	static const struct option opts[] = {
-		{"file", required_argument, NULL, 'f'}, {"lock", required_argument, NULL, 'l'},
-		{"offline", no_argument, NULL, 'O'},	{"cache", required_argument, NULL, 'c'},
-		{"jobs", required_argument, NULL, 'j'}, {"retries", required_argument, NULL, 'r'},
-		{"from", required_argument, NULL, 'F'}, {"json", no_argument, NULL, 'J'},
-		{"help", no_argument, NULL, 'h'},	{0},
+		{"file", required_argument, NULL, 'f'},
+		{"lock", required_argument, NULL, 'l'},
+		{"offline", no_argument, NULL, 'O'},
+		{"cache", required_argument, NULL, 'c'},
+		{"threads", required_argument, NULL, 'j'},
+		{"jobs", required_argument, NULL, 'j'},
+		{"retries", required_argument, NULL, 'r'},
+		{"from", required_argument, NULL, 'F'},
+		{"json", no_argument, NULL, 'J'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 	char *end;
@@ -73,7 +79,7 @@ parse(int argc, char **argv, struct fetch_args *a)
 		case 'j':
 			a->jobs = (int)strtol(optarg, &end, 10);
 			if (*end || a->jobs < 1 || a->jobs > 64)
-				return cli_usage("fetch", "--jobs: expected 1 to 64");
+				return cli_usage("fetch", "--threads: expected 1 to 64");
 			break;
 		case 'r':
 			a->retries = (int)strtol(optarg, &end, 10);

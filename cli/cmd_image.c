@@ -140,27 +140,28 @@ do_inspect(struct oci_image *img, int json)
 		json_decref(j);
 		return 0;
 	}
-	printf("image:        %s (%s)\n", img->path, oci_image_kind_name(img->kind));
+	/* every string below comes from the image: escaped for the terminal */
+	printf("image:        %s (%s)\n", cli_esc(img->path), oci_image_kind_name(img->kind));
 	if (img->tags.n) {
 		printf("tags:        ");
 		for (size_t i = 0; i < img->tags.n; i++)
-			printf(" %s", img->tags.v[i]);
+			printf(" %s", cli_esc(img->tags.v[i]));
 		printf("\n");
 	}
 	if (img->manifest.digest[0])
 		printf("manifest:     %s\n", img->manifest.digest);
 	printf("config:       %s\n", img->config.digest);
-	printf("platform:     %s/%s\n", c->os ? c->os : "?",
-	       c->architecture ? c->architecture : "?");
+	printf("platform:     %s/%s\n", c->os ? cli_esc(c->os) : "?",
+	       c->architecture ? cli_esc(c->architecture) : "?");
 	if (c->created)
-		printf("created:      %s\n", c->created);
-	printf("user:         %s\n", c->user && *c->user ? c->user : "(root)");
+		printf("created:      %s\n", cli_esc(c->created));
+	printf("user:         %s\n", c->user && *c->user ? cli_esc(c->user) : "(root)");
 	for (size_t i = 0; i < c->entrypoint.n; i++)
-		printf("%s %s", i ? "" : "entrypoint:  ", c->entrypoint.v[i]);
+		printf("%s %s", i ? "" : "entrypoint:  ", cli_esc(c->entrypoint.v[i]));
 	if (c->entrypoint.n)
 		printf("\n");
 	for (size_t i = 0; i < c->cmd.n; i++)
-		printf("%s %s", i ? "" : "cmd:         ", c->cmd.v[i]);
+		printf("%s %s", i ? "" : "cmd:         ", cli_esc(c->cmd.v[i]));
 	if (c->cmd.n)
 		printf("\n");
 	printf("layers:       %zu\n", img->nlayers);
@@ -219,7 +220,7 @@ do_files(struct oci_image *img, int json)
 		}
 		printf("%-8s %04o %5" PRIu64 "/%-5" PRIu64 " %10" PRIu64 " L%-2u %s%s%s\n",
 		       oci_entry_type_name(e->type), e->mode, e->uid, e->gid, e->size, e->layer,
-		       e->path, e->link ? " -> " : "", e->link ? e->link : "");
+		       cli_esc(e->path), e->link ? " -> " : "", e->link ? cli_esc(e->link) : "");
 	}
 	if (json) {
 		cli_print_json(arr);

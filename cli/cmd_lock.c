@@ -28,6 +28,8 @@ static const char help[] =
 	"      --offline        never touch the network\n"
 	"      --allow-unsigned accept indices whose signature cannot be checked (no\n"
 	"                       gpgv, no keyring, unsigned Release), with a warning\n"
+	"      --allow-expired  accept indices past their Valid-Until (a snapshot mirror),\n"
+	"                       with a warning; by default they are refused (exit 1)\n"
 	"      --cache DIR      cache directory (default $WARD_CACHE, $XDG_CACHE_HOME/ward)\n"
 	"      --json           summary as JSON on stdout\n"
 	"\n"
@@ -36,7 +38,7 @@ static const char help[] =
 
 struct lock_args {
 	const char *file, *output, *lists, *indices, *cache;
-	int from, offline, allow_unsigned, json;
+	int from, offline, allow_unsigned, allow_expired, json;
 };
 
 static int
@@ -51,6 +53,7 @@ parse(int argc, char **argv, struct lock_args *a)
 		{"download", no_argument, NULL, 'D'},
 		{"offline", no_argument, NULL, 'O'},
 		{"allow-unsigned", no_argument, NULL, 'U'},
+		{"allow-expired", no_argument, NULL, 'E'},
 		{"cache", required_argument, NULL, 'c'},
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
@@ -86,6 +89,9 @@ parse(int argc, char **argv, struct lock_args *a)
 			break;
 		case 'U':
 			a->allow_unsigned = 1;
+			break;
+		case 'E':
+			a->allow_expired = 1;
 			break;
 		case 'c':
 			a->cache = optarg;
@@ -163,6 +169,7 @@ cmd_lock(int argc, char **argv)
 	o.dir = a.indices;
 	o.cache = a.cache;
 	o.allow_unsigned = a.allow_unsigned;
+	o.allow_expired = a.allow_expired;
 	o.offline = a.offline;
 	if ((u = deb_universe_load(repos, nrepos, &o)) == NULL)
 		goto fail;

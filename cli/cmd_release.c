@@ -34,6 +34,8 @@ static const char help[] =
 	"      --repo-tag REF     its RepoTag and the signature's identity\n"
 	"      --init FILE        ward-init for /ward/init (default: beside ward)\n"
 	"      --cache DIR        package/layer cache (default $WARD_CACHE, ~/.cache/ward)\n"
+	"      --context DIR      the build context: files:/models: sources must resolve\n"
+	"                         (symlinks too) inside it (default: ward.yaml's directory)\n"
 	"      --reproducible     rebuild without the layer cache and compare digests\n"
 	"      --allow-test-failures  release even when a required test check fails\n"
 	"      --no-run           test matrix without the container checks\n"
@@ -53,6 +55,7 @@ enum {
 	OPT_REPO_TAG,
 	OPT_INIT,
 	OPT_CACHE,
+	OPT_CONTEXT,
 	OPT_REPRO,
 	OPT_ALLOW,
 	OPT_NO_RUN,
@@ -94,6 +97,7 @@ cmd_release(int argc, char **argv)
 		{"repo-tag", required_argument, NULL, OPT_REPO_TAG},
 		{"init", required_argument, NULL, OPT_INIT},
 		{"cache", required_argument, NULL, OPT_CACHE},
+		{"context", required_argument, NULL, OPT_CONTEXT},
 		{"reproducible", no_argument, NULL, OPT_REPRO},
 		{"allow-test-failures", no_argument, NULL, OPT_ALLOW},
 		{"no-run", no_argument, NULL, OPT_NO_RUN},
@@ -149,6 +153,9 @@ cmd_release(int argc, char **argv)
 			break;
 		case OPT_INIT:
 			init = optarg;
+			break;
+		case OPT_CONTEXT:
+			o.context = optarg;
 			break;
 		case OPT_CACHE:
 			cache = optarg;

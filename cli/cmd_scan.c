@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "vuln/vuln.h"
@@ -21,7 +22,8 @@ static const char help[] =
 	"  -d, --db DIR            the store (default: $WARD_DB)\n"
 	"      --vex FILE          apply an OpenVEX document (repeatable): not_affected\n"
 	"                          and fixed statements move findings to \"suppressed\"\n"
-	"  -f, --format FORMAT     table (default), json, sarif or cyclonedx\n"
+	"      --format FORMAT     table (default), json, sarif or cyclonedx (-f is\n"
+	"                          --file in every ward command, so not this)\n"
 	"      --json              the same as --format json\n"
 	"  -o, --output FILE       write the report to FILE instead of stdout\n"
 	"      --fail-on SEVERITY  exit 1 when an open finding (affected or\n"
@@ -68,8 +70,16 @@ cli_target_kind(const char *target)
 		return image ? TARGET_IMAGE : TARGET_ROOTFS;
 	}
 	/* a JSON document is an SBOM; anything else is tried as an image archive */
-	if ((f = fopen(target, "rb")) == NULL)
-		return ward_err_io(target, "cannot read");
+	{
+		/* never waits on a FIFO or a device (ward_input_open) */
+		int fd = ward_input_open(target, 0, NULL);
+		if (fd < 0)
+			return -1;
+		if ((f = fdopen(fd, "rb")) == NULL) {
+			close(fd);
+			return ward_err_io(target, "cannot read");
+		}
+	}
 	while (fread(head, 1, 1, f) == 1 &&
 	       (head[0] == ' ' || head[0] == '\n' || head[0] == '\r' || head[0] == '\t'))
 		;
@@ -183,7 +193,7 @@ cmd_scan(int argc, char **argv)
 	int fmt = FMT_TABLE, fail_on = -1, c, rc = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:f:o:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:o:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dir = optarg;

@@ -1,4 +1,5 @@
 /* main.c: ward <command> [options]. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,6 +63,27 @@ cmd_version(int argc, char **argv)
 	return 0;
 }
 
+/* Whatever a command printed must have reached stdout: a full disk or a
+ * closed pipe (> /dev/full, | head -c0) is an environment error, never a
+ * silent exit 0 with a truncated SBOM.  Checked once for every command. */
+static int
+finish(int rc)
+{
+	int failed = fflush(stdout) != 0 || ferror(stdout);
+	int saved = errno;
+
+	if (fclose(stdout) != 0 && !failed) {
+		failed = 1;
+		saved = errno;
+	}
+	if (!failed)
+		return rc;
+	errno = saved ? saved : EIO;
+	ward_errno(WARD_EENV, "standard output: write failed");
+	fprintf(stderr, "ward: %s\n", ward_errmsg());
+	return rc == 0 || rc == EXIT_VERIFY ? EXIT_ENV : rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -73,9 +95,9 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0)
 			ward_log_set_level(WARD_LOG_WARN);
 		else if (strcmp(argv[i], "--version") == 0)
-			return cmd_version(0, NULL);
+			return finish(cmd_version(0, NULL));
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
-			return usage(stdout);
+			return finish(usage(stdout));
 		else {
 			fprintf(stderr, "ward: unknown option %s\n", argv[i]);
 			return usage(stderr);
@@ -85,7 +107,7 @@ main(int argc, char **argv)
 		return usage(stderr);
 	for (size_t c = 0; c < sizeof(commands) / sizeof(*commands); c++)
 		if (strcmp(argv[i], commands[c].name) == 0)
-			return commands[c].run(argc - i, argv + i);
+			return finish(commands[c].run(argc - i, argv + i));
 	fprintf(stderr, "ward: unknown command \"%s\"\n", argv[i]);
 	return usage(stderr);
 }

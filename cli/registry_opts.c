@@ -22,6 +22,13 @@ cli_registry_option(int c, const char *arg, struct cli_registry *r)
 		return 0;
 	case CLI_OPT_CHUNK_SIZE:
 		return cli_parse_size(arg, &r->opts.chunk_size);
+	case CLI_OPT_TIMEOUT: {
+		long v;
+		if (cli_parse_long("--timeout", arg, 1, 86400L * 365, &v) != 0)
+			return -1;
+		r->opts.timeout_s = (uint64_t)v;
+		return 0;
+	}
 	default:
 		return 1;
 	}

@@ -230,9 +230,6 @@ struct slsa_params {
  * entries, the inputs and the ward binary (digest + version), sorted.
  * Caller json_decref()s. */
 json_t *slsa_provenance(const struct slsa_params *p);
-/* slsa_statement(p, name, manifest_digest): the provenance wrapped in an
- * in-toto statement whose subject is the image (digest "sha256:<hex>"). */
-json_t *slsa_statement(const struct slsa_params *p, const char *name, const char *manifest_digest);
 
 /* attest_path_digest(path, hex): SHA-256 of a regular file, or of a
  * directory as the SHA-256 of its sha256sum-style listing ("<hex>  <rel>\n"
@@ -431,10 +428,6 @@ struct slsa_files {
  * (attest_path_digest) and return slsa_provenance() of them (lock entries
  * through slsa_deps_from_lock).  Caller json_decref()s. */
 json_t *slsa_provenance_from_files(const struct slsa_files *f);
-/* attest_provenance(image, key, f, o, r): the same, attested about the
- * image (attest_image with PREDICATE_SLSA_V1). */
-int attest_provenance(const char *image, const struct ward_key *key, const struct slsa_files *f,
-		      const struct attest_image_opts *o, struct attest_result *r);
 
 /* ------------------------------------------------------ registries */
 

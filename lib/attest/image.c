@@ -49,7 +49,7 @@ list_referrers(struct simg *s, struct referrers *out)
 		const struct oci_descriptor *d = oci_layout_entry(s->l, i);
 		struct ward_buf raw = {0};
 		struct oci_manifest m;
-		struct referrer *r, *v;
+		struct referrer *r;
 		const char *pt;
 		int skip;
 
@@ -64,10 +64,9 @@ list_referrers(struct simg *s, struct referrers *out)
 			ward_buf_free(&raw);
 			continue;
 		}
-		if ((v = ward_realloc(out->v, (out->n + 1) * sizeof(*v))) == NULL)
+		if (ward_vec_grow(&out->v, out->n, sizeof(*out->v)) != 0)
 			goto fail_m;
-		out->v = v;
-		r = &v[out->n];
+		r = &out->v[out->n];
 		memset(r, 0, sizeof(*r));
 		snprintf(r->digest, sizeof(r->digest), "%s", d->digest);
 		pt = ward_json_str(m.annotations, BUNDLE_PREDICATE_ANNOTATION);

@@ -71,17 +71,3 @@ out:
 	ward_buf_free(&lock);
 	return pred;
 }
-
-int
-attest_provenance(const char *image, const struct ward_key *key, const struct slsa_files *f,
-		  const struct attest_image_opts *o, struct attest_result *r)
-{
-	json_t *pred = slsa_provenance_from_files(f);
-	int rc;
-
-	if (pred == NULL)
-		return -1;
-	rc = attest_image(image, key, PREDICATE_SLSA_V1, pred, o, r);
-	json_decref(pred);
-	return rc;
-}

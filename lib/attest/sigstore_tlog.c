@@ -513,12 +513,10 @@ check_checkpoint(struct entry *e, const char *note, uint64_t size, const uint8_t
 	if ((text = ward_strndup(note, textlen)) == NULL)
 		return -1;
 	for (char *q = text, *end; *q != '\0'; q = end + 1) {
-		char **nv;
 		end = strchr(q, '\n');
 		*end = '\0';
-		if ((nv = ward_realloc(lines, (nlines + 1) * sizeof(*nv))) == NULL)
+		if (ward_vec_grow(&lines, nlines, sizeof(*lines)) != 0)
 			goto out;
-		lines = nv;
 		lines[nlines++] = q;
 	}
 	if (nlines < 3 || lines[0][0] == '\0' || !isdigit((unsigned char)lines[1][0])) {

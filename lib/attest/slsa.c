@@ -246,20 +246,6 @@ out:
 	return out;
 }
 
-json_t *
-slsa_statement(const struct slsa_params *p, const char *name, const char *manifest_digest)
-{
-	json_t *pred, *st;
-
-	if (!ward_str_startswith(manifest_digest, "sha256:"))
-		return ward_err(WARD_EINPUT, "%s: not a sha256 digest", manifest_digest), NULL;
-	if ((pred = slsa_provenance(p)) == NULL)
-		return NULL;
-	st = intoto_statement(name, manifest_digest + 7, PREDICATE_SLSA_V1, pred);
-	json_decref(pred);
-	return st;
-}
-
 /* ---------------------------------------------------------------- digests */
 
 static int

@@ -24,16 +24,10 @@ vrecord(struct vctx *v, int status, const char *subject, const char *fmt, ...)
 	if (vasprintf(&detail, fmt, ap) < 0)
 		detail = NULL;
 	va_end(ap);
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 32;
-		struct verify_check *nv = ward_realloc(r->checks, cap * sizeof(*nv));
-		if (nv == NULL) {
-			free(detail);
-			r->failures++; /* cannot record it; still must not pass */
-			return;
-		}
-		r->checks = nv;
-		r->cap = cap;
+	if (ward_vec_reserve(&r->checks, &r->cap, r->n + 1, sizeof(*r->checks)) != 0) {
+		free(detail);
+		r->failures++; /* cannot record it; still must not pass */
+		return;
 	}
 	/* "what: what: reason" when the error already names the subject */
 	if (detail != NULL && strncmp(detail, subject, strlen(subject)) == 0 &&
@@ -82,16 +76,15 @@ int
 vatt_add(struct vctx *v, const char *ptype, const char *statement, int form, json_t *predicate)
 {
 	struct verify_report *r = v->r;
-	struct verify_attestation *a = NULL, *nv;
+	struct verify_attestation *a = NULL;
 
 	for (size_t i = 0; i < r->natts; i++)
 		if (strcmp(r->atts[i].statement, statement) == 0)
 			a = &r->atts[i];
 	if (a == NULL) {
-		if ((nv = ward_realloc(r->atts, (r->natts + 1) * sizeof(*nv))) == NULL)
+		if (ward_vec_grow(&r->atts, r->natts, sizeof(*r->atts)) != 0)
 			return -1;
-		r->atts = nv;
-		a = &nv[r->natts];
+		a = &r->atts[r->natts];
 		memset(a, 0, sizeof(*a));
 		if ((a->predicate_type = ward_strdup(ptype)) == NULL)
 			return -1;

@@ -88,10 +88,9 @@ collect(const struct ward_strv *wv, struct ward_strv *out)
 					wv->v[i + 3]);
 			i += 4;
 		}
-		if (rec.data == NULL || ward_strv_push_owned(out, ward_buf_steal(&rec)) != 0) {
-			ward_buf_free(&rec);
+		/* steal: NULL when an append failed (sticky), then push fails */
+		if (ward_strv_push_owned(out, ward_buf_steal(&rec)) != 0)
 			return -1;
-		}
 		i--;
 	}
 	return 0;
@@ -160,23 +159,22 @@ struct candidate {
 	size_t pkg;
 };
 
-static void
+static int
 split_tabs(char *rec, struct candidate *c)
 {
 	c->nf = 0;
 	c->f = NULL;
 	for (char *p = rec;;) {
 		char *tab = strchr(p, '\t');
-		char **f = realloc(c->f, (c->nf + 1) * sizeof(*f));
-		if (f == NULL)
-			return;
-		c->f = f;
+		if (ward_vec_grow(&c->f, c->nf, sizeof(*c->f)) != 0)
+			return -1;
 		c->f[c->nf++] = p;
 		if (tab == NULL)
 			break;
 		*tab = '\0';
 		p = tab + 1;
 	}
+	return 0;
 }
 
 static int
@@ -213,22 +211,12 @@ make_links(struct build_ctx *ctx, const char *link, const char *name, const char
 	e = plan_generated(ctx->plan, rel, BUILD_SYMLINK, 0777, group, owner, why);
 	if (e == NULL || (e->link = ward_asprintf("/etc/alternatives/%s", name)) == NULL)
 		return -1;
-	if (ctx->rootfs != NULL) { /* the staging tree gets them too */
-		char *a = ward_path_join(ctx->rootfs, alt), *l = ward_path_join(ctx->rootfs, rel);
-		if (a && l) {
-			char *dir = ward_strdup(a);
-			if (dir != NULL) {
-				*strrchr(dir, '/') = '\0';
-				ward_mkdir_p(dir, 0755);
-				free(dir);
-			}
-			unlink(a);
-			unlink(l);
-			if (symlink(path, a) != 0 || symlink(e->link, l) != 0)
-				ward_debug("staging %s: %s", l, strerror(errno));
+	if (ctx->root != NULL) { /* the staging tree gets them too (beneath its root) */
+		if (ward_root_symlink(ctx->root, path, alt, WARD_ROOT_REPLACE) != 0 ||
+		    ward_root_symlink(ctx->root, e->link, rel, WARD_ROOT_REPLACE) != 0) {
+			ward_debug("staging %s: %s", rel, ward_errmsg());
+			ward_err_clear();
 		}
-		free(a);
-		free(l);
 	}
 	return 0;
 }
@@ -250,7 +238,7 @@ build_alternatives(struct build_ctx *ctx)
 					     &recs) != 0)
 			goto out;
 		for (size_t j = before; j < recs.n; j++) {
-			size_t *o = ward_realloc(owner, recs.n * sizeof(*o));
+			size_t *o = ward_reallocarray(owner, recs.n, sizeof(*o));
 			if (o == NULL)
 				goto out;
 			owner = o;
@@ -263,7 +251,8 @@ build_alternatives(struct build_ctx *ctx)
 	if (c == NULL)
 		goto out;
 	for (size_t i = 0; i < recs.n; i++) {
-		split_tabs(recs.v[i], &c[i]);
+		if (split_tabs(recs.v[i], &c[i]) != 0)
+			goto out;
 		if (c[i].nf < 4)
 			continue;
 		c[i].prio = strtol(c[i].f[3], NULL, 10);

@@ -202,6 +202,10 @@ struct build_opts {
 	int level;			    /* 0: the compressor's default */
 	int threads;			    /* 0: every CPU; never changes the output */
 	int no_layer_cache;		    /* 1: neither read nor fill the layer cache */
+	/* The build context: every files:/models: source (and a model's
+	 * signature) must resolve, symlinks included, inside it; NULL:
+	 * ward.yaml's directory.  Wider only by an explicit --context. */
+	const char *context;
 	const struct build_kv *annotations; /* extra manifest annotations, or NULL */
 };
 

@@ -48,7 +48,11 @@ struct build_ctx {
 	char *cache;  /* the cache directory */
 	char *blobs;  /* <cache>/blobs: .debs and layer blobs, by SHA-256 */
 	char *work;   /* scratch directory of this build */
-	char *rootfs; /* <work>/rootfs: the staged packages (NULL when cached) */
+	char *context; /* the build context, resolved (realpath): sources stay inside */
+	char *rootfs;  /* <work>/rootfs: the staged packages (NULL when cached) */
+	/* rootfs, written and read only beneath it (core.h ward_root): never
+	 * through a package's symlink, never outside */
+	struct ward_root *root;
 	struct build_plan *plan;
 	struct build_pkg *pkgs; /* one per lock->pkgs, same order */
 	int threads;
@@ -122,9 +126,21 @@ int build_generate_packages(struct build_ctx *ctx);
 int build_generate_config(struct build_ctx *ctx);
 /* pyc.c */
 int build_python_bytecode(struct build_ctx *ctx);
-/* sandbox.c: run argv chrooted in root, in a user namespace when not root.
+/* sandbox.c: run a program confined (own user, mount, pid, network, IPC,
+ * UTS, cgroup namespaces; no capabilities; no_new_privs; seccomp; killed
+ * after WARD_BUILD_STEP_TIMEOUT seconds, default 1800), or fail with
+ * WARD_EENV when the kernel cannot confine it.  root: the tree the
+ * program sees as / (the staging tree: argv[0] is a path in it), or NULL
+ * for a host program that sees the host's files read-only; tool: a host
+ * program bound read-only at /.ward-tool inside root (argv[0] then
+ * "/.ward-tool"); keep_fd: a descriptor the program inherits, or -1.
  * stdin_data is fed on stdin; stdout+stderr are appended to out (capped). */
-int build_sandbox_run(const char *root, char *const argv[], char *const envp[],
+struct build_sandbox {
+	struct ward_root *root;
+	const char *tool;
+	int keep_fd;
+};
+int build_sandbox_run(const struct build_sandbox *sb, char *const argv[], char *const envp[],
 		      const void *stdin_data, size_t stdin_len, struct ward_buf *out);
 /* content.c */
 int build_check_spec(const struct build_spec *s);

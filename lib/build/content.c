@@ -68,6 +68,44 @@ build_check_spec(const struct build_spec *s)
 	return 0;
 }
 
+/* Is path (resolved: symlinks, "..") inside the build context?  As a
+ * container build context: a ward.yaml from elsewhere must not copy
+ * /etc/shadow or ~/.ssh into an image.  n names the key for the message. */
+static int
+confined(struct build_ctx *ctx, const struct ward_yaml_node *n, const char *what, const char *path)
+{
+	char *real = realpath(path, NULL);
+	size_t cl = strlen(ctx->context);
+	int in;
+
+	if (real == NULL)
+		return ward_yaml_error(n, "%s: %s: %s", what, path, strerror(errno));
+	in = strcmp(ctx->context, "/") == 0 ||
+	     (strncmp(real, ctx->context, cl) == 0 && (real[cl] == '/' || real[cl] == '\0'));
+	if (!in)
+		ward_yaml_error(n,
+				"%s: %s resolves to %s, outside the build context %s (ward.yaml's "
+				"directory; ward build --context DIR widens it)",
+				what, path, real, ctx->context);
+	free(real);
+	return in ? 0 : -1;
+}
+
+static int
+context_dir(struct build_ctx *ctx)
+{
+	char *dir = ctx->opts->context ? ward_strdup(ctx->opts->context)
+				       : ward_dirname(ctx->spec->path);
+
+	if (dir == NULL)
+		return -1;
+	ctx->context = realpath(dir, NULL);
+	if (ctx->context == NULL)
+		ward_err_io(dir, "the build context");
+	free(dir);
+	return ctx->context ? 0 : -1;
+}
+
 int
 build_check_inputs(struct build_ctx *ctx)
 {
@@ -76,17 +114,17 @@ build_check_inputs(struct build_ctx *ctx)
 	size_t missing = 0;
 	const struct deb_lock_pkg *first = NULL;
 
+	if (ctx->context == NULL && context_dir(ctx) != 0)
+		return -1;
 	for (size_t i = 0; i < s->nfiles; i++)
-		if (lstat(s->files[i].src, &st) != 0)
-			return ward_yaml_error(at(s->files[i].node, "src"), "files: %s: %s",
-					       s->files[i].src, strerror(errno));
+		if (confined(ctx, at(s->files[i].node, "src"), "files", s->files[i].src) != 0)
+			return -1;
 	for (size_t i = 0; i < s->nmodels; i++) {
 		const struct build_model *m = &s->models[i];
 		char *sig;
 		int ok;
-		if (lstat(m->src, &st) != 0)
-			return ward_yaml_error(at(m->node, "src"), "models: %s: %s", m->src,
-					       strerror(errno));
+		if (confined(ctx, at(m->node, "src"), "models", m->src) != 0)
+			return -1;
 		if (ctx->opts->sign_key != NULL)
 			continue;
 		if (m->key == NULL && ctx->opts->trust_key == NULL)
@@ -95,11 +133,17 @@ build_check_inputs(struct build_ctx *ctx)
 					       "to sign it, or give key: (and signature:) of its "
 					       "signer",
 					       m->name);
+		/* key: a public key (only that goes into /ward/keys): may live anywhere */
 		if (m->key != NULL && lstat(m->key, &st) != 0)
 			return ward_yaml_error(at(m->node, "key"), "models: %s: %s", m->key,
 					       strerror(errno));
 		sig = model_sig_path(m);
 		ok = sig != NULL && lstat(sig, &st) == 0;
+		if (ok && confined(ctx, at(m->node, m->signature ? "signature" : "src"), "models",
+				   sig) != 0) {
+			free(sig);
+			return -1;
+		}
 		if (!ok && sig != NULL)
 			ward_yaml_error(
 				at(m->node, m->signature ? "signature" : "src"),
@@ -429,9 +473,10 @@ check_policy(struct build_ctx *ctx, const char *text)
 	}
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	{
+		struct build_sandbox sb = {.keep_fd = fd};
 		char *argv[] = {(char *)ctx->opts->init_path, "--check-policy", path, NULL};
 		char *envp[] = {NULL};
-		if (build_sandbox_run(NULL, argv, envp, NULL, 0, &log) == 0) {
+		if (build_sandbox_run(&sb, argv, envp, NULL, 0, &log) == 0) {
 			rc = 0;
 		} else if (strstr(ward_errmsg(), "status 2") != NULL) {
 			const struct ward_yaml_node *n = ctx->spec->policy;

@@ -25,6 +25,17 @@ gen_file(struct build_ctx *ctx, const char *path, const void *data, size_t len, 
 	return e;
 }
 
+/* gen_text: gen_file of a text built by appends (checked once, here: a
+ * failed append never yields a truncated /etc/passwd). */
+static struct build_entry *
+gen_text(struct build_ctx *ctx, const char *path, struct ward_buf *b, int group, const char *owner,
+	 const char *why)
+{
+	if (ward_buf_check(b) != 0)
+		return NULL;
+	return gen_file(ctx, path, b->data, b->len, group, owner, why);
+}
+
 static struct build_entry *
 gen_dir(struct build_ctx *ctx, const char *path, uint32_t mode, uint32_t uid, uint32_t gid,
 	int group, const char *why)
@@ -89,13 +100,12 @@ entry_md5(const struct build_ctx *ctx, const struct build_entry *e, char hex[33]
 
 	if (p == NULL && e->size > 0) {
 		/* package files are read from the staging tree (layers.c) */
-		char *src = e->src	  ? ward_strdup(e->src)
-			    : ctx->rootfs ? ward_path_join(ctx->rootfs, e->path)
-					  : NULL;
-		if (src == NULL)
+		if (e->src != NULL)
+			rc = ward_file_readx(e->src, WARD_IN_NOFOLLOW, (size_t)e->size + 1, &b);
+		else if (ctx->root != NULL)
+			rc = ward_root_read(ctx->root, e->path, (size_t)e->size + 1, &b);
+		else
 			return ward_err(WARD_EENV, "/%s: contents not staged", e->path);
-		rc = ward_file_read(src, (size_t)e->size + 1, &b);
-		free(src);
 		if (rc != 0)
 			return -1;
 		rc = -1;
@@ -187,11 +197,10 @@ status_d(struct build_ctx *ctx)
 			return -1;
 		}
 		snprintf(path, sizeof(path), "var/lib/dpkg/status.d/%s", name);
-		ok = gen_file(ctx, path, st.data, st.len, bp->group, name,
-			      "dpkg status (scanners)") != NULL;
+		ok = gen_text(ctx, path, &st, bp->group, name, "dpkg status (scanners)") != NULL;
 		if (ok && sums.len > 0) {
 			snprintf(path, sizeof(path), "var/lib/dpkg/status.d/%s.md5sums", name);
-			ok = gen_file(ctx, path, sums.data, sums.len, bp->group, name,
+			ok = gen_text(ctx, path, &sums, bp->group, name,
 				      "dpkg md5sums of the files kept") != NULL;
 		}
 		ward_buf_free(&st);
@@ -225,23 +234,18 @@ ca_bundle(struct build_ctx *ctx)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		const struct build_entry *e = build_plan_entry(ctx->plan, i);
-		char *staged;
-		int r;
 		if (e->type != BUILD_FILE || !ward_str_startswith(e->path, prefix) ||
 		    !ward_str_endswith(e->path, ".crt"))
 			continue;
-		staged = ward_path_join(ctx->rootfs, e->path);
-		r = staged ? ward_file_read(staged, 1 << 20, &b) : -1;
-		free(staged);
-		if (r != 0)
+		if (ward_root_read(ctx->root, e->path, 1 << 20, &b) != 0)
 			goto out;
 		if (b.len > 0 && b.data[b.len - 1] != '\n' && ward_buf_puts(&b, "\n") != 0)
 			goto out;
 		count++;
 	}
-	if (count > 0 && gen_file(ctx, "etc/ssl/certs/ca-certificates.crt", b.data, b.len,
-				  group_of(ctx, "ca-certificates"), "ca-certificates",
-				  "update-ca-certificates") == NULL)
+	if (count > 0 &&
+	    gen_text(ctx, "etc/ssl/certs/ca-certificates.crt", &b, group_of(ctx, "ca-certificates"),
+		     "ca-certificates", "update-ca-certificates") == NULL)
 		goto out;
 	rc = 0;
 out:
@@ -281,16 +285,13 @@ extra_libdirs(struct build_ctx *ctx, struct ward_strv *out)
 	for (size_t i = 0; i < n; i++) {
 		const struct build_entry *e = build_plan_entry(ctx->plan, i);
 		struct ward_buf b = {0};
-		char *staged;
 		if (e->type != BUILD_FILE || !ward_str_startswith(e->path, "etc/ld.so.conf.d/") ||
 		    !ward_str_endswith(e->path, ".conf"))
 			continue;
-		staged = ward_path_join(ctx->rootfs, e->path);
-		if (staged == NULL || ward_file_read(staged, 1 << 16, &b) != 0) {
-			free(staged);
+		if (ward_root_read(ctx->root, e->path, 1 << 16, &b) != 0) {
+			ward_buf_free(&b);
 			return -1;
 		}
-		free(staged);
 		for (char *l = (char *)b.data; l != NULL && *l;) {
 			char *nl = strchr(l, '\n'), mbuf[4096];
 			const struct build_entry *d;
@@ -328,19 +329,20 @@ ld_so_cache(struct build_ctx *ctx)
 	}
 	{
 		/* what libc-bin's /etc/ld.so.conf says (in the staging tree only) */
-		char *conf = ward_path_join(ctx->rootfs, "etc/ld.so.conf");
 		static const char text[] = "include /etc/ld.so.conf.d/*.conf\n";
-		int r = conf && (build_plan_find(ctx->plan, "etc/ld.so.conf") != NULL ||
-				 ward_file_write(conf, text, sizeof(text) - 1, 0644) == 0);
-		free(conf);
-		if (!r)
+		if (build_plan_find(ctx->plan, "etc/ld.so.conf") == NULL &&
+		    ward_root_write(ctx->root, "etc/ld.so.conf", text, sizeof(text) - 1, 0644,
+				    WARD_ROOT_REPLACE) != 0)
 			goto out;
 	}
 	{
-		/* the host's static ldconfig, which chroots into the tree itself */
-		char *argv[] = {"/sbin/ldconfig", "-X", "-r", ctx->rootfs, NULL};
+		/* the host's static ldconfig, run over the tree from inside the
+		 * sandbox (it parses the packages' libraries) */
+		struct build_sandbox sb = {
+			.root = ctx->root, .tool = "/sbin/ldconfig", .keep_fd = -1};
+		char *argv[] = {"/.ward-tool", "-X", NULL};
 		char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL};
-		if (build_sandbox_run(NULL, argv, envp, NULL, 0, &log) != 0) {
+		if (build_sandbox_run(&sb, argv, envp, NULL, 0, &log) != 0) {
 			char why[512];
 			snprintf(why, sizeof(why), "%s",
 				 log.data ? (char *)log.data : ward_errmsg());
@@ -348,8 +350,7 @@ ld_so_cache(struct build_ctx *ctx)
 			goto out;
 		}
 	}
-	path = ward_path_join(ctx->rootfs, "etc/ld.so.cache");
-	if (path == NULL || ward_file_read(path, 64u << 20, &cache) != 0)
+	if (ward_root_read(ctx->root, "etc/ld.so.cache", 64u << 20, &cache) != 0)
 		goto out;
 	if (gen_file(ctx, "etc/ld.so.cache", cache.data, cache.len, GROUP_FRAMEWORKS, "ward",
 		     "ldconfig (library directories of /etc/ld.so.conf.d)") == NULL)
@@ -391,10 +392,8 @@ accounts(struct build_ctx *ctx)
 		ward_buf_printf(&gr, "%s:x:%lld:\n", u->name, u->gid);
 	ward_buf_puts(&pw, "nobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\n");
 	ward_buf_puts(&gr, "nogroup:x:65534:\n");
-	if (gen_file(ctx, "etc/passwd", pw.data, pw.len, GROUP_CONFIG, "ward",
-		     "user: of ward.yaml") == NULL ||
-	    gen_file(ctx, "etc/group", gr.data, gr.len, GROUP_CONFIG, "ward",
-		     "user: of ward.yaml") == NULL)
+	if (gen_text(ctx, "etc/passwd", &pw, GROUP_CONFIG, "ward", "user: of ward.yaml") == NULL ||
+	    gen_text(ctx, "etc/group", &gr, GROUP_CONFIG, "ward", "user: of ward.yaml") == NULL)
 		goto out;
 	{
 		static const char nss[] = "passwd:         files\n"
@@ -446,14 +445,14 @@ os_release(struct build_ctx *ctx)
 			"VERSION_CODENAME=%s\n"
 			"ID=debian\n",
 			major, x->codename, major, major, x->codename, x->codename);
-	rc = gen_file(ctx, "etc/os-release", b.data, b.len, GROUP_CONFIG, "ward",
+	rc = gen_text(ctx, "etc/os-release", &b, GROUP_CONFIG, "ward",
 		      "distribution of ward.lock's packages") != NULL
 		     ? 0
 		     : -1;
 	if (rc == 0) {
 		ward_buf_free(&b);
 		ward_buf_printf(&b, "%s\n", x->version);
-		rc = gen_file(ctx, "etc/debian_version", b.data, b.len, GROUP_CONFIG, "ward",
+		rc = gen_text(ctx, "etc/debian_version", &b, GROUP_CONFIG, "ward",
 			      "distribution of ward.lock's packages") != NULL
 			     ? 0
 			     : -1;
@@ -472,10 +471,23 @@ directories(struct build_ctx *ctx)
 	if (gen_dir(ctx, "tmp", 01777, 0, 0, GROUP_CONFIG, "temporary files") == NULL ||
 	    gen_dir(ctx, "root", 0700, 0, 0, GROUP_CONFIG, "root's home") == NULL)
 		return -1;
-	if (strcmp(u->home, "/root") != 0 && strcmp(u->home, "/nonexistent") != 0 &&
-	    gen_dir(ctx, build_usrmerge(u->home + 1, mbuf, sizeof(mbuf)), 0700, (uint32_t)u->uid,
-		    (uint32_t)u->gid, GROUP_CONFIG, "user: home") == NULL)
-		return -1;
+	if (strcmp(u->home, "/root") != 0 && strcmp(u->home, "/nonexistent") != 0) {
+		/* a home of its own: never a directory a package (or ward) has
+		 * (it would change hands, and its layer would hold it twice) */
+		const char *rel = build_usrmerge(u->home + 1, mbuf, sizeof(mbuf));
+		const struct build_entry *old = build_plan_find(ctx->plan, rel);
+		const struct ward_yaml_node *un = ward_yaml_get(s->yaml, "user");
+		const struct ward_yaml_node *hn = un ? ward_yaml_get(un, "home") : NULL;
+		if (old != NULL || plan_resolve(ctx->plan, rel) != NULL)
+			return ward_yaml_error(hn ? hn : un ? un : s->yaml,
+					       "user: home %s is already in the image (%s%s); "
+					       "choose a directory of its own",
+					       u->home, old && old->owner ? "from " : "a symlink",
+					       old && old->owner ? old->owner : "");
+		if (gen_dir(ctx, rel, 0700, (uint32_t)u->uid, (uint32_t)u->gid, GROUP_CONFIG,
+			    "user: home") == NULL)
+			return -1;
+	}
 	for (size_t i = 0; i < s->writable.n; i++) {
 		const char *rel = build_usrmerge(s->writable.v[i] + 1, mbuf, sizeof(mbuf));
 		const struct build_entry *e = plan_resolve(ctx->plan, rel);

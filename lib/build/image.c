@@ -14,11 +14,11 @@ int
 build_step(struct build_ctx *ctx, const char *name, uint64_t start_ns)
 {
 	struct build_result *r = ctx->res;
-	struct build_step *v = ward_realloc(r->steps, (r->nsteps + 1) * sizeof(*v));
+	struct build_step *v;
 
-	if (v == NULL)
+	if (ward_vec_grow(&r->steps, r->nsteps, sizeof(*r->steps)) != 0)
 		return -1;
-	r->steps = v;
+	v = r->steps;
 	v[r->nsteps].name = ward_strdup(name);
 	v[r->nsteps].ns = ward_now_ns() - start_ns;
 	if (v[r->nsteps].name == NULL)
@@ -356,6 +356,8 @@ out:
 	free(ctx.pkgs);
 	free(ctx.cache);
 	free(ctx.blobs);
+	ward_root_close(ctx.root);
+	free(ctx.context);
 	free(ctx.work);
 	free(ctx.rootfs);
 	ward_strv_free(&ctx.setid);

@@ -34,15 +34,21 @@ key_common(struct build_ctx *ctx, int group, struct ward_buf *b)
 			(long long)ctx->epoch);
 }
 
-static void
+/* The key is the hash of the whole description: a failed append (sticky)
+ * fails the key, never yields the key of a truncated description. */
+static int
 finish_key(struct ward_buf *b, char out[65])
 {
-	sha256_hex(b->data, b->len, out);
+	int rc = ward_buf_check(b);
+
+	if (rc == 0)
+		sha256_hex(b->data, b->len, out);
 	ward_buf_free(b);
+	return rc;
 }
 
 /* Everything the package stage reads. */
-static void
+static int
 deb_key(struct build_ctx *ctx, int group, char out[65])
 {
 	const struct build_spec *s = ctx->spec;
@@ -63,7 +69,7 @@ deb_key(struct build_ctx *ctx, int group, char out[65])
 		ward_buf_printf(&b, "pkg %s %s %s %s %d\n", p->name, p->version, p->arch, p->sha256,
 				ctx->pkgs[i].group);
 	}
-	finish_key(&b, out);
+	return finish_key(&b, out);
 }
 
 /* ------------------------------------------------------------ entries */
@@ -87,14 +93,8 @@ struct entries {
 static int
 push(struct entries *es, struct build_entry *e)
 {
-	if (es->n == es->cap) {
-		size_t cap = es->cap ? es->cap * 2 : 256;
-		struct build_entry **v = ward_realloc(es->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		es->v = v;
-		es->cap = cap;
-	}
+	if (ward_vec_reserve(&es->v, &es->cap, es->n + 1, sizeof(*es->v)) != 0)
+		return -1;
 	es->v[es->n++] = e;
 	return 0;
 }
@@ -130,10 +130,22 @@ collect(struct build_ctx *ctx, int group, struct entries *es)
 		}
 	}
 	if (es->n > 0)
-		qsort(es->v, es->n, sizeof(*es->v), path_of_cmp);
-	for (size_t i = 0; i < es->n; i++)
-		if (k == 0 || es->v[k - 1] != es->v[i])
-			es->v[k++] = es->v[i];
+		ward_qsort(es->v, es->n, sizeof(*es->v), path_of_cmp);
+	/* One entry per path.  A parent pulled in from a later layer (a
+	 * directory ward generated over the package's own, e.g. /tmp when a
+	 * package ships /tmp/x) gives way to this layer's entry of the same
+	 * path, kept aside when it was replaced. */
+	for (size_t i = 0; i < es->n; i++) {
+		if (k > 0 && es->v[k - 1] == es->v[i])
+			continue;
+		if (k > 0 && strcmp(es->v[k - 1]->path, es->v[i]->path) == 0 &&
+		    (es->v[k - 1]->layer == group) != (es->v[i]->layer == group)) {
+			if (es->v[i]->layer == group)
+				es->v[k - 1] = es->v[i];
+			continue;
+		}
+		es->v[k++] = es->v[i];
+	}
 	es->n = k;
 	for (size_t i = 1; i < es->n; i++)
 		if (strcmp(es->v[i - 1]->path, es->v[i]->path) == 0)
@@ -169,39 +181,76 @@ read_cb(void *arg, void *buf, size_t n)
 	return got;
 }
 
-static char *
-content_path(struct build_ctx *ctx, const struct build_entry *e)
+/* A file entry's contents, open for reading: files: of ward.yaml from
+ * their source (no link followed at the last component: the spec stage
+ * resolved and confined it), package files from the staging tree, beneath
+ * its root (never through a link a package or a sandboxed program put
+ * there).  *what names it for messages (caller frees). */
+static int
+open_content(struct build_ctx *ctx, const struct build_entry *e, char **what)
 {
-	if (e->src != NULL)
-		return ward_strdup(e->src);
-	if (ctx->rootfs == NULL) {
-		ward_err(WARD_EENV, "/%s: contents not staged", e->path);
-		return NULL;
+	struct stat st;
+	int fd;
+
+	if (e->src != NULL) {
+		*what = ward_strdup(e->src);
+		fd = *what ? ward_input_openat(AT_FDCWD, e->src, WARD_IN_NOFOLLOW, e->src, &st)
+			   : -1;
+	} else if (ctx->root == NULL) {
+		*what = NULL;
+		return ward_err(WARD_EENV, "/%s: contents not staged", e->path);
+	} else {
+		*what = ward_path_join(ward_root_path(ctx->root), e->path);
+		fd = *what ? ward_root_open_read(ctx->root, e->path, &st) : -1;
 	}
-	return ward_path_join(ctx->rootfs, e->path);
+	if (fd >= 0 && (uint64_t)st.st_size != e->size) {
+		close(fd);
+		return ward_err(WARD_EINPUT, "%s: changed during the build", *what);
+	}
+	return fd;
 }
 
 /* The hex SHA-256 of a file entry's contents (without writing it). */
 static int
 hash_entry(struct build_ctx *ctx, struct build_entry *e)
 {
+	unsigned char buf[1 << 16];
+	struct sha256_ctx *sha;
 	uint8_t d[32];
-	uint64_t size;
-	char *path;
-	int rc;
+	uint64_t size = 0;
+	char *what = NULL;
+	int fd, rc = -1;
 
 	if (e->data != NULL) {
 		sha256_hex(e->data, e->size, e->sha256);
 		return 0;
 	}
-	if ((path = content_path(ctx, e)) == NULL)
+	if ((fd = open_content(ctx, e, &what)) < 0) {
+		free(what);
 		return -1;
-	rc = sha256_file(path, d, &size);
-	if (rc == 0 && size != e->size)
-		rc = ward_err(WARD_EINPUT, "%s: changed during the build", path);
-	if (rc == 0)
-		ward_hex(d, 32, e->sha256);
-	free(path);
+	}
+	if ((sha = sha256_new()) == NULL)
+		goto out;
+	for (;;) {
+		ssize_t n = ward_fd_read(fd, buf, sizeof(buf), what);
+		if (n < 0)
+			goto out;
+		if (n == 0)
+			break;
+		sha256_update(sha, buf, (size_t)n);
+		size += (uint64_t)n;
+	}
+	sha256_final(sha, d);
+	if (size != e->size) {
+		ward_err(WARD_EINPUT, "%s: changed during the build", what);
+		goto out;
+	}
+	ward_hex(d, 32, e->sha256);
+	rc = 0;
+out:
+	sha256_free(sha);
+	close(fd);
+	free(what);
 	return rc;
 }
 
@@ -226,13 +275,11 @@ write_entry(struct build_ctx *ctx, struct tar_writer *t, struct build_entry *e)
 		sha256_hex(e->data, e->size, e->sha256);
 		return tar_write_file(t, e->path, &m, e->data, e->size);
 	}
-	if ((path = content_path(ctx, e)) == NULL)
-		return -1;
+	r.fd = open_content(ctx, e, &path);
 	r.path = path;
-	r.fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	r.sha = sha256_new();
+	r.sha = r.fd >= 0 ? sha256_new() : NULL;
 	if (r.fd < 0 || r.sha == NULL) {
-		rc = r.fd < 0 ? ward_err_io(path, "cannot open") : -1;
+		rc = -1;
 	} else {
 		rc = tar_write_file_cb(t, e->path, &m, e->size, read_cb, &r);
 		if (rc == 0) {
@@ -388,8 +435,14 @@ load_meta(struct build_ctx *ctx, struct build_layer *l, int group, int add)
 			ctx->res->dropped =
 				(size_t)json_integer_value(json_object_get(v, "dropped"));
 			ctx->res->pyc = (size_t)json_integer_value(json_object_get(v, "pyc"));
-			json_array_foreach(json_object_get(v, "setid"), i, s)
-				ward_strv_push(&ctx->setid, json_string_value(s));
+			json_array_foreach(
+				json_object_get(v, "setid"), i,
+				s) if (json_is_string(s) &&
+				       ward_strv_push(&ctx->setid, json_string_value(s)) != 0)
+			{
+				rc = -1;
+				goto out;
+			}
 		}
 	}
 	l->cached = 1;
@@ -457,9 +510,8 @@ build_deb_layers_cached(struct build_ctx *ctx)
 	int all = 1;
 
 	for (int g = 0; g < GROUP_DEB_COUNT; g++) {
-		if (describe(ctx, g) != 0)
+		if (describe(ctx, g) != 0 || deb_key(ctx, g, ctx->glayer[g].key) != 0)
 			return -1;
-		deb_key(ctx, g, ctx->glayer[g].key);
 		if (ctx->opts->no_layer_cache || group_packages(ctx, g) == 0)
 			continue;
 		if (load_meta(ctx, &ctx->glayer[g], g, 0) != 1)
@@ -497,8 +549,7 @@ content_key(struct build_ctx *ctx, int group, const struct entries *es, char out
 				e->uid, e->gid, (unsigned long long)e->size,
 				e->type == BUILD_SYMLINK ? e->link : e->sha256);
 	}
-	finish_key(&b, out);
-	return 0;
+	return finish_key(&b, out);
 }
 
 static int

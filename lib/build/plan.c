@@ -140,14 +140,8 @@ plan_add(struct build_plan *p, const char *path, int type, struct build_entry **
 		ward_err(WARD_EINPUT, "/%s is planned twice", path);
 		return NULL;
 	}
-	if (p->n == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 4096;
-		struct build_entry **v = ward_realloc(p->v, cap * sizeof(*v));
-		if (v == NULL)
-			return NULL;
-		p->v = v;
-		p->cap = cap;
-	}
+	if (ward_vec_reserve(&p->v, &p->cap, p->n + 1, sizeof(*p->v)) != 0)
+		return NULL;
 	e = ward_calloc(1, sizeof(*e));
 	if (e == NULL || (e->path = ward_strdup(path)) == NULL) {
 		free(e);
@@ -196,9 +190,7 @@ plan_remove(struct build_plan *p, const char *path)
 		}
 	p->sorted = 0;
 	if (p->shadowing && e->layer >= 0 && e->layer < GROUP_DEB_COUNT) {
-		struct build_entry **v = ward_realloc(p->shadow, (p->nshadow + 1) * sizeof(*v));
-		if (v != NULL) {
-			p->shadow = v;
+		if (ward_vec_grow(&p->shadow, p->nshadow, sizeof(*p->shadow)) == 0) {
 			p->shadow[p->nshadow++] = e;
 			return;
 		}
@@ -244,7 +236,7 @@ plan_sort(struct build_plan *p)
 		if (p->v[i] != NULL)
 			p->v[k++] = p->v[i];
 	p->n = k;
-	qsort(p->v, p->n, sizeof(*p->v), entry_cmp);
+	ward_qsort(p->v, p->n, sizeof(*p->v), entry_cmp); /* empty: v may be NULL */
 	p->sorted = 1;
 }
 
@@ -419,7 +411,9 @@ plan_mkdirs(struct build_plan *p, const char *path, int group, const char *owner
 {
 	char buf[4096];
 
-	snprintf(buf, sizeof(buf), "%s", path);
+	if (strlen(path) >= sizeof(buf)) /* never a shorter path than asked */
+		return ward_err(WARD_EINPUT, "/%.200s...: path too long", path);
+	memcpy(buf, path, strlen(path) + 1);
 	for (char *s = strchr(buf, '/'); s != NULL; s = strchr(s + 1, '/')) {
 		struct build_entry *e;
 		*s = '\0';

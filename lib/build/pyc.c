@@ -30,7 +30,7 @@ static const char compile_py[] =
 	"        print('not compiled:', p, type(e).__name__)\n";
 
 struct pyc_job {
-	const char *rootfs;
+	struct ward_root *root;
 	char *interp; /* "/usr/bin/python3.11" */
 	struct ward_buf list;
 	struct ward_buf log;
@@ -46,7 +46,9 @@ pyc_worker(void *arg)
 	char *envp[] = {"PYTHONHASHSEED=0", "PYTHONDONTWRITEBYTECODE=1", "LC_ALL=C",
 			"PATH=/usr/bin", NULL};
 
-	if (build_sandbox_run(j->rootfs, argv, envp, j->list.data, j->list.len, &j->log) != 0) {
+	struct build_sandbox sb = {.root = j->root, .keep_fd = -1};
+
+	if (build_sandbox_run(&sb, argv, envp, j->list.data, j->list.len, &j->log) != 0) {
 		j->failed = 1;
 		ward_err_save(&j->err);
 	}
@@ -100,14 +102,17 @@ pyc_path(const char *py, const char *tag)
 static int
 add_pyc(struct build_ctx *ctx, const struct build_entry *py, const char *tag)
 {
-	char *rel = pyc_path(py->path, tag), *staged = NULL, *dir = NULL;
+	char *rel = pyc_path(py->path, tag), *dir = NULL;
 	struct build_entry *e;
 	struct stat st;
 	int rc = -1;
 
-	if (rel == NULL || (staged = ward_path_join(ctx->rootfs, rel)) == NULL)
+	if (rel == NULL)
 		goto out;
-	if (lstat(staged, &st) != 0 || !S_ISREG(st.st_mode)) {
+	/* beneath the root: whatever the interpreter left there is never
+	 * followed out of the tree */
+	if (ward_root_lstat(ctx->root, rel, &st) != 0 || !S_ISREG(st.st_mode)) {
+		ward_err_clear();
 		rc = 0; /* did not compile */
 		goto out;
 	}
@@ -129,7 +134,6 @@ add_pyc(struct build_ctx *ctx, const struct build_entry *py, const char *tag)
 	rc = 0;
 out:
 	free(rel);
-	free(staged);
 	free(dir);
 	return rc;
 }
@@ -167,7 +171,7 @@ build_python_bytecode(struct build_ctx *ctx)
 		if (ward_buf_printf(&jobs[i % (size_t)n].list, "/%s\n", modules.v[i]) != 0)
 			goto out;
 	for (int i = 0; i < n; i++) {
-		jobs[i].rootfs = ctx->rootfs;
+		jobs[i].root = ctx->root;
 		jobs[i].interp = ward_asprintf("/%s", interp->path);
 		if (jobs[i].interp == NULL)
 			goto out;

@@ -276,19 +276,60 @@ const struct spec_key spec_model_keys[] = {
 	{.name = NULL},
 };
 
-/* Paths ward owns or the runtime mounts: nothing from the spec goes there. */
+/* Paths ward owns or the runtime mounts: nothing from the spec goes
+ * there, nor may the spec make them writable or anyone's home (/ward
+ * holds the keys ward-init trusts; deploy mounts a tmpfs over writable
+ * directories).  what: "dst", "writable", "user: home". */
+static int
+reserved_path(const struct ward_yaml_node *n, const char *what, const char *path)
+{
+	static const char *const reserved[] = {"/ward", "/proc", "/sys", "/dev"};
+	char norm[4096];
+	size_t o = 0;
+
+	/* "//ward/" and "/ward/." name /ward too */
+	for (const char *p = path; *p && o + 1 < sizeof(norm); p++)
+		if (!(*p == '/' && o > 0 && norm[o - 1] == '/'))
+			norm[o++] = *p;
+	while (o > 1 && norm[o - 1] == '/')
+		o--;
+	norm[o] = '\0';
+	if (strcmp(norm, "/") == 0)
+		return ward_yaml_error(n, "%s: \"/\" is not allowed (name a directory)", what);
+	if (strstr(norm, "/./") || strstr(norm, "/../") || ward_str_endswith(norm, "/.") ||
+	    ward_str_endswith(norm, "/.."))
+		return ward_yaml_error(n, "%s: %s: no \".\" or \"..\" components", what, path);
+	for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++) {
+		size_t len = strlen(reserved[i]);
+		if (strncmp(norm, reserved[i], len) == 0 && (norm[len] == '\0' || norm[len] == '/'))
+			return ward_yaml_error(n, "%s: %s is reserved (%s)", what, path, reserved[i]);
+	}
+	return 0;
+}
+
 static int
 reserved_dst(const struct ward_yaml_node *n, const char *dst)
 {
-	static const char *const reserved[] = {"/ward", "/proc", "/sys", "/dev"};
+	return reserved_path(n, "dst", dst);
+}
 
-	if (strcmp(dst, "/") == 0)
-		return ward_yaml_error(n, "dst: \"/\" is not allowed (name a directory)");
-	for (size_t i = 0; i < sizeof(reserved) / sizeof(*reserved); i++) {
-		size_t len = strlen(reserved[i]);
-		if (strncmp(dst, reserved[i], len) == 0 && (dst[len] == '\0' || dst[len] == '/'))
-			return ward_yaml_error(n, "dst: %s is reserved (%s)", dst, reserved[i]);
+/* writable: and user: home: never /, /ward, /ward/keys, /proc... */
+static int
+finish_paths(struct build_spec *s)
+{
+	const struct ward_yaml_node *w = ward_yaml_get(s->yaml, "writable");
+	const struct ward_yaml_node *u = ward_yaml_get(s->yaml, "user");
+	const struct ward_yaml_node *h = u ? ward_yaml_get(u, "home") : NULL;
+
+	for (size_t i = 0; i < s->writable.n; i++) {
+		const struct ward_yaml_node *n =
+			w && w->type == WARD_YAML_SEQUENCE && i < w->n ? w->items[i] : w;
+		if (reserved_path(n ? n : s->yaml, "writable", s->writable.v[i]) != 0)
+			return -1;
 	}
+	if (s->user.home != NULL &&
+	    reserved_path(h ? h : u ? u : s->yaml, "user: home", s->user.home) != 0)
+		return -1;
 	return 0;
 }
 
@@ -400,7 +441,11 @@ finish_ports(struct build_spec *s)
 		unsigned port;
 		const char *proto;
 		char *p;
-		parse_port(s->ports.v[i], &port, &proto);
+		if (parse_port(s->ports.v[i], &port, &proto) != 0) { /* checked, but never trust */
+			ward_yaml_error(ward_yaml_get(s->yaml, "ports"), "ports: \"%s\": invalid",
+					s->ports.v[i]);
+			goto fail;
+		}
 		p = ward_asprintf("%u/%s", port, proto);
 		if (p == NULL)
 			goto fail;
@@ -489,7 +534,7 @@ spec_image_finish(struct build_spec *s)
 		return ward_yaml_error(ward_yaml_get(s->yaml, "source_date_epoch"),
 				       "source_date_epoch: expected seconds since 1970 (>= 0)");
 	if (finish_user(s) != 0 || finish_ports(s) != 0 || finish_destinations(s) != 0 ||
-	    finish_policy(s) != 0)
+	    finish_policy(s) != 0 || finish_paths(s) != 0)
 		return -1;
 	if (s->writable.n == 0 && ward_strv_push(&s->writable, "/tmp") != 0)
 		return -1;

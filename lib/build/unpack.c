@@ -6,8 +6,15 @@
  * order, so the plan never depends on the thread count.  Paths are moved
  * under merged /usr (bookworm packages still ship /bin, /lib, /lib64,
  * /sbin); paths the drop rules leave out are never written; setuid and
- * setgid bits are cleared; two packages shipping the same non-directory
- * path is an error naming both. */
+ * setgid bits are cleared; device nodes and FIFOs are never created; two
+ * packages shipping the same non-directory path is an error naming both.
+ *
+ * The staging tree is written only through ward_root (core.h): a package
+ * symlink such as ./opt -> /etc is stored as a link and never followed,
+ * so ./opt/x can never reach the host.  An entry that cannot be staged
+ * because a link, a file or another package's entry is in its way is
+ * kept aside and reported at the merge, in lock order, naming both
+ * packages -- the same error whatever the threads' timing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -20,8 +27,9 @@
 #include "build/build_internal.h"
 
 struct pkg_ent {
-	char *path; /* merged-/usr path */
-	int type;   /* BUILD_FILE, BUILD_DIR, BUILD_SYMLINK */
+	char *path;   /* merged-/usr path */
+	int type;     /* BUILD_FILE, BUILD_DIR, BUILD_SYMLINK */
+	int unstaged; /* something was in its way on disk: the merge says what */
 	uint32_t mode, uid, gid;
 	uint64_t size;
 	char *link;
@@ -32,6 +40,7 @@ struct pkg_out {
 	size_t n, cap;
 	size_t dropped, devices;
 	struct ward_strv setid;
+	struct ward_strmap files; /* regular file path -> index in v (hard link targets) */
 	int failed;
 	struct ward_error err;
 };
@@ -45,18 +54,13 @@ struct unpack_job {
 };
 
 static int
-ent_push(struct pkg_out *o, const char *path, int type, const struct deb_entry *e, const char *link)
+ent_push(struct pkg_out *o, const char *path, int type, const struct deb_entry *e, const char *link,
+	 int unstaged)
 {
 	struct pkg_ent *x;
 
-	if (o->n == o->cap) {
-		size_t cap = o->cap ? o->cap * 2 : 64;
-		struct pkg_ent *v = ward_realloc(o->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		o->v = v;
-		o->cap = cap;
-	}
+	if (ward_vec_reserve(&o->v, &o->cap, o->n + 1, sizeof(*o->v)) != 0)
+		return -1;
 	x = &o->v[o->n];
 	memset(x, 0, sizeof(*x));
 	x->path = ward_strdup(path);
@@ -65,65 +69,63 @@ ent_push(struct pkg_out *o, const char *path, int type, const struct deb_entry *
 		return -1;
 	}
 	x->type = type;
+	x->unstaged = unstaged;
 	x->mode = e->mode & 07777;
 	x->uid = (uint32_t)e->uid;
 	x->gid = (uint32_t)e->gid;
 	x->size = e->size;
+	/* the last file of that path wins, as a hard link in a tar means */
+	if (type == BUILD_FILE && ward_strmap_put(&o->files, x->path, o->n) != 0) {
+		free(x->path);
+		free(x->link);
+		return -1;
+	}
 	o->n++;
 	return 0;
 }
 
-static int
-mkdir_parents(char *staged)
-{
-	char *slash = strrchr(staged, '/');
-	int rc;
-
-	if (slash == NULL)
-		return 0;
-	*slash = '\0';
-	rc = ward_mkdir_p(staged, 0755);
-	*slash = '/';
-	return rc;
-}
-
-/* Write the current entry's contents to staged (exclusive create: a second
+/* Write the current entry's contents to path (exclusive create: a second
  * package with the same path is reported at merge, not overwritten). */
 static int
-stage_file(struct deb_data *it, char *staged, uint32_t mode, const char *what)
+stage_file(struct ward_root *root, struct deb_data *it, const char *path, uint32_t mode)
 {
 	char buf[1 << 16];
-	int fd = open(staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, (mode & 0111) ? 0755 : 0644);
+	int fd = ward_root_create(root, path, (mode & 0111) ? 0755 : 0644, 0);
 	ssize_t r;
 
-	if (fd < 0 && errno == ENOENT && mkdir_parents(staged) == 0)
-		fd = open(staged, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			  (mode & 0111) ? 0755 : 0644);
-	if (fd < 0 && errno == EEXIST)
-		return 0;
 	if (fd < 0)
-		return ward_err_io(staged, "cannot create");
+		return -1;
 	while ((r = deb_data_read(it, buf, sizeof(buf))) > 0) {
-		if (ward_fd_write(fd, buf, (size_t)r, staged) != 0) {
+		if (ward_fd_write(fd, buf, (size_t)r, path) != 0) {
 			close(fd);
 			return -1;
 		}
 	}
 	if (close(fd) != 0)
-		return ward_err_io(staged, "write failed");
-	if (r < 0)
-		return -1;
-	(void)what;
-	return 0;
+		return ward_errno(WARD_EENV, "%s/%s: write failed", ward_root_path(root), path);
+	return r < 0 ? -1 : 0;
 }
 
+/* Did staging fail only because something is in the way (an existing
+ * entry, a link or a file where a directory should be)?  Then the merge
+ * reports it, deterministically; anything else is an error now. */
+static int
+in_the_way(void)
+{
+	if (errno != EEXIST && errno != ELOOP && errno != ENOTDIR && errno != EXDEV)
+		return 0;
+	ward_err_clear();
+	return 1;
+}
+
+/* The regular file a hard link names: indexed, so a package of N hard
+ * links to its first file costs N lookups, not N*N comparisons. */
 static const struct pkg_ent *
 find_ent(const struct pkg_out *o, const char *path)
 {
-	for (size_t i = o->n; i-- > 0;)
-		if (strcmp(o->v[i].path, path) == 0)
-			return &o->v[i];
-	return NULL;
+	size_t i;
+
+	return ward_strmap_get(&o->files, path, &i) == 1 ? &o->v[i] : NULL;
 }
 
 static int
@@ -176,8 +178,7 @@ unpack_one(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
 		goto out;
 	while ((r = deb_data_next(it, &e)) == 1) {
 		const char *path;
-		char *staged;
-		int ok = 0;
+		int ok = 0, staged;
 		if (strcmp(e.path, ".") == 0)
 			continue;
 		path = build_usrmerge(e.path, mbuf, sizeof(mbuf));
@@ -195,50 +196,46 @@ unpack_one(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
 				goto out;
 			e.mode &= ~(mode_t)06000;
 		}
-		staged = ward_path_join(ctx->rootfs, path);
-		if (staged == NULL)
-			goto out;
 		switch (e.type) {
 		case DEB_ENTRY_DIR:
-			ok = (ward_mkdir_p(staged, 0755) == 0 &&
-			      ent_push(o, path, BUILD_DIR, &e, NULL) == 0);
+			staged = ward_root_mkdir(ctx->root, path, 0755) == 0;
+			ok = (staged || in_the_way()) &&
+			     ent_push(o, path, BUILD_DIR, &e, NULL, !staged) == 0;
 			break;
 		case DEB_ENTRY_FILE:
-			ok = (stage_file(it, staged, e.mode, what) == 0 &&
-			      ent_push(o, path, BUILD_FILE, &e, NULL) == 0);
+			staged = stage_file(ctx->root, it, path, e.mode) == 0;
+			ok = (staged || in_the_way()) &&
+			     ent_push(o, path, BUILD_FILE, &e, NULL, !staged) == 0;
 			break;
 		case DEB_ENTRY_SYMLINK:
-			if (symlink(e.link, staged) != 0 && errno == ENOENT &&
-			    mkdir_parents(staged) == 0)
-				(void)symlink(e.link, staged);
-			ok = ent_push(o, path, BUILD_SYMLINK, &e, e.link) == 0;
+			/* stored as text, never followed (ward_root) */
+			staged = ward_root_symlink(ctx->root, e.link, path, 0) == 0;
+			ok = (staged || in_the_way()) &&
+			     ent_push(o, path, BUILD_SYMLINK, &e, e.link, !staged) == 0;
 			break;
 		case DEB_ENTRY_HARDLINK: {
 			/* Kept as a regular file with the same contents (a hard
-			 * link in the staging tree); its target came earlier. */
+			 * link in the staging tree, both ends beneath its root);
+			 * its target came earlier in this package. */
 			const char *target = build_usrmerge(e.link, lbuf, sizeof(lbuf));
 			const struct pkg_ent *t = find_ent(o, target);
-			char *tstaged = ward_path_join(ctx->rootfs, target);
 			if (t == NULL || t->type != BUILD_FILE) {
 				ward_err(WARD_EINPUT,
 					 "%s: hard link /%s -> /%s: the target is not a kept "
 					 "regular file",
 					 what, path, target);
-			} else if (tstaged != NULL && link(tstaged, staged) != 0 &&
-				   errno != EEXIST) {
-				ward_err_io(staged, "cannot link");
-			} else if (tstaged != NULL) {
-				e.size = t->size;
-				e.mode = t->mode;
-				ok = ent_push(o, path, BUILD_FILE, &e, NULL) == 0;
+				break;
 			}
-			free(tstaged);
+			staged = !t->unstaged && ward_root_link(ctx->root, target, path) == 0;
+			e.size = t->size;
+			e.mode = t->mode;
+			ok = (staged || t->unstaged || in_the_way()) &&
+			     ent_push(o, path, BUILD_FILE, &e, NULL, !staged) == 0;
 			break;
 		}
 		default:
 			break;
 		}
-		free(staged);
 		if (!ok)
 			goto out;
 	}
@@ -270,6 +267,26 @@ unpack_worker(void *arg)
 	return NULL;
 }
 
+static int
+implicit_parents(struct build_ctx *ctx, const char *path, int group, const char *owner)
+{
+	char buf[4096];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return ward_err(WARD_EINPUT, "%s: /%.200s...: path too long", owner, path);
+	memcpy(buf, path, len + 1);
+	for (char *s = strchr(buf, '/'); s != NULL; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (plan_get(ctx->plan, buf) == NULL &&
+		    plan_generated(ctx->plan, buf, BUILD_DIR, 0755, group, owner,
+				   "parent directory") == NULL)
+			return -1;
+		*s = '/';
+	}
+	return 0;
+}
+
 /* Merge one package's entries into the plan. */
 static int
 merge(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
@@ -279,6 +296,10 @@ merge(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
 	for (size_t i = 0; i < o->n; i++) {
 		struct pkg_ent *x = &o->v[i];
 		struct build_entry *old, *e;
+		/* parents a (hand-made) data.tar did not list: directories, as
+		 * dpkg makes them; a link or file in the way is check_parents' */
+		if (implicit_parents(ctx, x->path, ctx->pkgs[idx].group, name) != 0)
+			return -1;
 		e = plan_add(ctx->plan, x->path, x->type, &old);
 		if (e == NULL && old != NULL) {
 			if (old->type == BUILD_DIR && x->type == BUILD_DIR)
@@ -314,6 +335,52 @@ merge(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
 	return 0;
 }
 
+/* Every package path must sit below directories only: dpkg would write
+ * ./opt/x through a package's ./opt -> /somewhere; ward refuses, naming
+ * both entries.  Then any file that could not be staged must have been
+ * reported by now (same path in two packages, or this check). */
+static int
+check_parents(struct build_ctx *ctx, size_t idx, const struct pkg_out *o)
+{
+	const char *name = ctx->lock->pkgs[idx].name;
+	char buf[4096];
+
+	for (size_t i = 0; i < o->n; i++) {
+		const char *path = o->v[i].path;
+		size_t len = strlen(path);
+		if (len >= sizeof(buf))
+			return ward_err(WARD_EINPUT, "%s: /%.200s...: path too long", name, path);
+		memcpy(buf, path, len + 1);
+		for (size_t k = 0; k < len; k++) {
+			const struct build_entry *p;
+			if (buf[k] != '/')
+				continue;
+			buf[k] = '\0';
+			p = plan_get(ctx->plan, buf);
+			if (p != NULL && p->type != BUILD_DIR)
+				return ward_err(
+					WARD_EINPUT,
+					"/%s of %s is below /%s, a %s of %s%s%s: ward never writes "
+					"through a link or into a file (exclude one of them in "
+					"ward.yaml)",
+					path, name, buf,
+					p->type == BUILD_SYMLINK ? "symbolic link" : "file",
+					p->owner ? p->owner : "ward",
+					p->type == BUILD_SYMLINK ? " -> " : "",
+					p->type == BUILD_SYMLINK ? p->link : "");
+			buf[k] = '/';
+		}
+	}
+	/* the layers read only files' contents from the staging tree */
+	for (size_t i = 0; i < o->n; i++)
+		if (o->v[i].unstaged && o->v[i].type == BUILD_FILE)
+			return ward_err(WARD_EINPUT,
+					"%s: /%s could not be staged (something else is at that "
+					"path or in its way)",
+					name, o->v[i].path);
+	return 0;
+}
+
 static int
 by_size_desc(const void *a, const void *b, void *arg)
 {
@@ -333,6 +400,7 @@ out_free(struct pkg_out *o)
 		free(o->v[i].link);
 	}
 	free(o->v);
+	ward_strmap_free(&o->files);
 	ward_strv_free(&o->setid);
 }
 
@@ -345,22 +413,16 @@ build_unpack(struct build_ctx *ctx)
 	int nth = ctx->threads, started = 0, rc = -1;
 	uint64_t total = 0;
 
-	if (ward_mkdir_p(ctx->rootfs, 0755) != 0)
+	if (ctx->root == NULL && (ctx->root = ward_root_open(ctx->rootfs, 1)) == NULL)
 		return -1;
 	/* merged /usr in the staging tree, for the tools that run in it */
 	for (const char *const *d = (const char *const[]){"bin", "sbin", "lib", "lib64", NULL}; *d;
 	     d++) {
-		char *real = ward_asprintf("%s/usr/%s", ctx->rootfs, *d);
-		char *alias = ward_path_join(ctx->rootfs, *d);
-		char *target = ward_asprintf("usr/%s", *d);
-		int ok = real && alias && target && ward_mkdir_p(real, 0755) == 0 &&
-			 (symlink(target, alias) == 0 || errno == EEXIST);
-		if (!ok && real && alias && target)
-			ward_err_io(alias, "cannot create");
-		free(real);
-		free(alias);
-		free(target);
-		if (!ok)
+		char real[16], target[16];
+		snprintf(real, sizeof(real), "usr/%s", *d);
+		snprintf(target, sizeof(target), "usr/%s", *d);
+		if (ward_root_mkdir(ctx->root, real, 0755) != 0 ||
+		    ward_root_symlink(ctx->root, target, *d, 0) != 0)
 			return -1;
 	}
 	job.outs = ward_calloc(n ? n : 1, sizeof(*job.outs));
@@ -372,7 +434,7 @@ build_unpack(struct build_ctx *ctx)
 	}
 	for (size_t i = 0; i < n; i++)
 		job.order[i] = i;
-	qsort_r(job.order, n, sizeof(*job.order), by_size_desc, (void *)ctx->lock);
+	ward_qsort_r(job.order, n, sizeof(*job.order), by_size_desc, (void *)ctx->lock);
 	for (size_t i = 0; i < n; i++)
 		total += ctx->lock->pkgs[i].size;
 	job.progress = ward_progress_new("unpacking packages", total, 1);
@@ -399,6 +461,9 @@ build_unpack(struct build_ctx *ctx)
 		}
 	for (size_t i = 0; i < n; i++)
 		if (merge(ctx, i, &job.outs[i]) != 0)
+			goto out;
+	for (size_t i = 0; i < n; i++)
+		if (check_parents(ctx, i, &job.outs[i]) != 0)
 			goto out;
 	rc = 0;
 out:

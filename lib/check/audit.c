@@ -184,10 +184,8 @@ finding(struct audit_report *r, const char *id)
 	for (size_t i = 0; i < r->nfindings; i++)
 		if (strcmp(r->findings[i].id, id) == 0)
 			return &r->findings[i];
-	f = ward_realloc(r->findings, (r->nfindings + 1) * sizeof(*f));
-	if (f == NULL)
+	if (ward_vec_grow(&r->findings, r->nfindings, sizeof(*r->findings)) != 0)
 		return NULL;
-	r->findings = f;
 	f = &r->findings[r->nfindings++];
 	memset(f, 0, sizeof(*f));
 	f->id = ru->id;
@@ -495,10 +493,8 @@ explain(struct audit_finding *f)
 				f->count > 1 ? ", ..." : "", ru->why);
 	else
 		ward_buf_printf(&b, "%zu found: %s", f->count, ru->why);
-	if (b.data == NULL)
-		return -1;
-	f->explanation = ward_buf_steal(&b);
-	return 0;
+	f->explanation = ward_buf_steal(&b); /* NULL when an append failed */
+	return f->explanation != NULL ? 0 : -1;
 }
 
 int

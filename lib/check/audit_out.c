@@ -135,19 +135,28 @@ human_size(uint64_t n, char out[32])
 int
 audit_report_table(const struct audit_report *r, FILE *out)
 {
-	char sz[32];
+	char sz[32], *t;
 
-	fprintf(out, "%s (%s)%s%s\n", r->target, r->kind, r->digest ? "  " : "",
+	/* paths and explanations name files of the image: escaped, so a name
+	 * can neither drive the terminal nor forge a line of the table */
+	t = ward_escape_dup(r->target);
+	fprintf(out, "%s (%s)%s%s\n", t ? t : "?", r->kind, r->digest ? "  " : "",
 		r->digest ? r->digest : "");
+	free(t);
 	fprintf(out, "hardening score: %d/100 (grade %s)\n\n", r->score, r->grade);
 	if (r->nfindings == 0)
 		fprintf(out, "no findings\n");
 	for (size_t i = 0; i < r->nfindings; i++) {
 		const struct audit_finding *f = &r->findings[i];
+		t = ward_escape_dup(f->explanation ? f->explanation : f->title ? f->title : "");
 		fprintf(out, "%-8s %3d  %-22s %s\n", audit_severity_name(f->severity), -f->penalty,
-			f->id, f->explanation ? f->explanation : f->title);
-		for (size_t k = 0; k < f->paths.n && k < 8; k++)
-			fprintf(out, "%36s%s\n", "", f->paths.v[k]);
+			f->id, t ? t : "?");
+		free(t);
+		for (size_t k = 0; k < f->paths.n && k < 8; k++) {
+			t = ward_escape_dup(f->paths.v[k]);
+			fprintf(out, "%36s%s\n", "", t ? t : "?");
+			free(t);
+		}
 		if (f->count > 8 && f->paths.n >= 8)
 			fprintf(out, "%36s... %zu more\n", "", f->count - 8);
 	}

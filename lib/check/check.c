@@ -29,9 +29,8 @@ check_image(const char *image, const struct check_opts *o, struct check_matrix *
 	}
 	check_static(&f, o, m);
 	check_runtime(&f, o, m);
-	check_matrix_finish(m);
 	m->seconds = (double)(ward_now_ns() - t0) / 1e9;
 	check_facts_free(&f);
 	ward_err_clear();
-	return 0;
+	return check_matrix_finish(m);
 }

@@ -150,6 +150,7 @@ struct check_matrix {
 	size_t required_failed; /* required checks that failed */
 	double seconds;
 	struct audit_report audit; /* the static facts the checks used */
+	int failed;		   /* evidence could not be recorded (out of memory) */
 };
 
 struct check_opts {

@@ -112,7 +112,10 @@ void check_value(struct check_matrix *m, const char *id, double value, const cha
 void check_skip_rest(struct check_matrix *m, const char *prefix, const char *why);
 /* check_matrix_init(m): every check, not run yet. */
 int check_matrix_init(struct check_matrix *m);
-void check_matrix_finish(struct check_matrix *m);
+int check_matrix_finish(struct check_matrix *m); /* -1 when m->failed */
+/* check_text(m, b): b's text for evidence; "" and m->failed set when an
+ * append to b failed (sticky ward_buf error), so the run fails. */
+const char *check_text(struct check_matrix *m, struct ward_buf *b);
 
 /* static.c / runtime.c, hygiene.c, guardcheck.c */
 void check_static(const struct check_facts *f, const struct check_opts *o, struct check_matrix *m);

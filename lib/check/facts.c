@@ -147,14 +147,8 @@ copy_visit(void *ctx, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 	if (e->type != OCI_ENTRY_FILE ||
 	    bsearch(&key, cc->wanted->v, cc->wanted->n, sizeof(char *), str_cmp) == NULL)
 		return 0;
-	if (cc->n == cc->cap) {
-		size_t cap = cc->cap ? cc->cap * 2 : 64;
-		struct copy_rec *v = ward_realloc(cc->recs, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		cc->recs = v;
-		cc->cap = cap;
-	}
+	if (ward_vec_reserve(&cc->recs, &cc->cap, cc->n + 1, sizeof(*cc->recs)) != 0)
+		return -1;
 	if ((p = ward_asprintf("%s/%u-%llu", cc->spill, e->layer,
 			       (unsigned long long)e->ordinal)) == NULL)
 		return -1;

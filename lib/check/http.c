@@ -161,8 +161,11 @@ request_in_netns(const char *url, const void *body, size_t len, int pid, int tim
 			snprintf(r->error, sizeof(r->error), "%s", msg);
 	}
 	ward_buf_append(&r->body, nl + 1, all.len - (size_t)(nl + 1 - (char *)all.data));
-	ward_buf_cstr(&r->body);
 	ward_buf_free(&all);
+	if (ward_buf_cstr(&r->body) == NULL) {
+		snprintf(r->error, sizeof(r->error), "out of memory reading the answer");
+		return -1;
+	}
 	return r->code != 0 ? 0 : -1;
 }
 

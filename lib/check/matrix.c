@@ -270,12 +270,24 @@ check_set(struct check_matrix *m, const char *id, int result, const char *fmt, .
 	if (it == NULL)
 		return;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
+	if (vasprintf(&s, fmt, ap) < 0) {
 		s = NULL;
+		m->failed = 1;
+	}
 	va_end(ap);
 	free(it->evidence);
 	it->evidence = s;
 	it->result = result;
+}
+
+const char *
+check_text(struct check_matrix *m, struct ward_buf *b)
+{
+	const char *s = ward_buf_cstr(b);
+
+	if (s == NULL)
+		m->failed = 1;
+	return s ? s : "";
 }
 
 void
@@ -301,7 +313,7 @@ check_skip_rest(struct check_matrix *m, const char *prefix, const char *why)
 		}
 }
 
-void
+int
 check_matrix_finish(struct check_matrix *m)
 {
 	memset(m->counts, 0, sizeof(m->counts));
@@ -313,9 +325,13 @@ check_matrix_finish(struct check_matrix *m)
 			free(it->evidence);
 			it->evidence = ward_strdup("not run");
 		}
+		if (it->evidence == NULL)
+			m->failed = 1;
 		m->counts[it->result]++;
 		m->required_failed += it->required && it->result == CHECK_FAIL;
 	}
+	/* a check whose evidence could not be written is no result */
+	return m->failed ? ward_err(WARD_EENV, "out of memory while recording the checks") : 0;
 }
 
 void

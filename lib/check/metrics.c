@@ -54,16 +54,10 @@ parse_value(const char *s, size_t n, double *out)
 static int
 push(struct check_samples *s, const char *name, size_t nl, const char *labels, size_t ll, double v)
 {
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct check_sample *p;
-		if (s->n >= MAX_SAMPLES)
-			return ward_err(WARD_EINPUT, "too many samples (over %d)", MAX_SAMPLES);
-		if ((p = ward_realloc(s->v, cap * sizeof(*p))) == NULL)
-			return -1;
-		s->v = p;
-		s->cap = cap;
-	}
+	if (s->n >= MAX_SAMPLES)
+		return ward_err(WARD_EINPUT, "too many samples (over %d)", MAX_SAMPLES);
+	if (ward_vec_reserve(&s->v, &s->cap, s->n + 1, sizeof(*s->v)) != 0)
+		return -1;
 	s->v[s->n].name = ward_strndup(name, nl);
 	s->v[s->n].labels = ward_strndup(labels, ll);
 	s->v[s->n].value = v;

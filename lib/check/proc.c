@@ -37,6 +37,7 @@ int
 check_run(const struct ward_strv *argv, int timeout_ms, struct check_proc *r)
 {
 	posix_spawn_file_actions_t fa;
+	/* the captures are checked once, at the end (sticky ward_buf errors) */
 	int out[2] = {-1, -1}, err[2] = {-1, -1}, status = 0, rc = -1;
 	uint64_t t0 = ward_now_ns(), deadline;
 	char **args;
@@ -95,8 +96,8 @@ out:
 		if (err[i] >= 0)
 			close(err[i]);
 	}
-	ward_buf_cstr(&r->out);
-	ward_buf_cstr(&r->err);
+	if ((ward_buf_cstr(&r->out) == NULL || ward_buf_cstr(&r->err) == NULL) && rc == 0)
+		rc = -1; /* a capture lost bytes: no result from it */
 	r->ms = (double)(ward_now_ns() - t0) / 1e6;
 	free(args);
 	return rc;

@@ -173,7 +173,8 @@ metrics_checks(struct rt *r, const struct check_samples *s)
 		ward_buf_printf(&b, "%s%s=%g", i ? ", " : "", need[i], found ? v : -1);
 		off += !(found && v == 1);
 	}
-	check_set(m, "security.run-hardening", off ? CHECK_FAIL : CHECK_PASS, "%s", (char *)b.data);
+	check_set(m, "security.run-hardening", off ? CHECK_FAIL : CHECK_PASS, "%s",
+		  check_text(m, &b));
 	ward_buf_free(&b);
 	v = feature(s, "non_dumpable", &found);
 	check_set(m, "security.run-non-dumpable", found && v == 1 ? CHECK_PASS : CHECK_WARN,
@@ -227,16 +228,16 @@ probe_checks(struct rt *r, const json_t *res, const struct check_samples *s, con
 			ward_buf_printf(b, "%s%s %s (%s)", b->len ? ", " : "", n, rs, e);
 	}
 	check_set(m, "security.exec-blocked", execs && exec_ok == execs ? CHECK_PASS : CHECK_FAIL,
-		  "%s", execs ? (char *)ex.data : "the probe made no exec attempt");
+		  "%s", execs ? check_text(m, &ex) : "the probe made no exec attempt");
 	check_set(m, "security.writes-blocked",
 		  writes && writes_ok == writes ? CHECK_PASS : CHECK_FAIL, "%s",
-		  writes ? (char *)wr.data : "the probe made no write attempt");
+		  writes ? check_text(m, &wr) : "the probe made no write attempt");
 	if (sys == 0 || sys_skip == sys)
 		check_set(m, "security.syscalls-denied", CHECK_SKIP,
 			  "the probe could not call ptrace/mount (no ctypes in the image)");
 	else
 		check_set(m, "security.syscalls-denied", sys_ok == sys ? CHECK_PASS : CHECK_FAIL,
-			  "%s%s", (char *)sc.data,
+			  "%s%s", check_text(m, &sc),
 			  check_metric_sum(s, "ward_seccomp_denied_total", "syscall=\"ptrace\"",
 					   NULL) >= 1
 				  ? "; counted in ward_seccomp_denied_total"
@@ -258,7 +259,7 @@ probe_checks(struct rt *r, const json_t *res, const struct check_samples *s, con
 				  ? CHECK_PASS
 				  : CHECK_FAIL,
 			  "%zu attempts; /metrics: %s; exec_denied %slogged", execs,
-			  lab.len ? (char *)lab.data : "no denied exec counted",
+			  lab.len ? check_text(m, &lab) : "no denied exec counted",
 			  log && strstr(log, "\"event\":\"exec_denied\"") ? "" : "NOT ");
 		ward_buf_free(&lab);
 	}
@@ -416,7 +417,7 @@ run_main(struct rt *r, int *probe_done)
 			  bad		? CHECK_FAIL
 			  : r->t.nports ? CHECK_PASS
 					: CHECK_SKIP,
-			  "%s", b.data ? (char *)b.data : "no ports declared");
+			  "%s", b.len ? check_text(m, &b) : "no ports declared");
 		ward_buf_free(&b);
 	}
 	check_http_free(&h);

@@ -78,12 +78,11 @@ copy_file(const char *src, const char *dst, int flip)
 	unsigned char *buf = NULL;
 	struct stat st;
 	uint64_t off = 0;
-	int fd = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), rc = -1;
+	/* a regular file, never a link, FIFO or device (ward_input_openat) */
+	int fd = ward_input_openat(AT_FDCWD, src, WARD_IN_NOFOLLOW, src, &st), rc = -1;
 
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		rc = ward_err_io(src, "cannot read");
+	if (fd < 0)
 		goto out;
-	}
 	if ((buf = ward_malloc(1u << 20)) == NULL || (a = ward_atomic_open(dst, 0644)) == NULL)
 		goto out;
 	for (;;) {
@@ -299,27 +298,27 @@ model_checks(const struct check_facts *f, const struct check_opts *o, struct che
 		free(flipped);
 	}
 	check_set(m, "function.models-signed", missing.len ? CHECK_FAIL : CHECK_PASS, "%s",
-		  missing.len ? (char *)missing.data : "every model has its signature and key");
+		  missing.len ? check_text(m, &missing) : "every model has its signature and key");
 	if (bad.len && !ok.len && !tamper.len)
-		check_set(m, "function.model-verifies", CHECK_FAIL, "%s", (char *)bad.data);
+		check_set(m, "function.model-verifies", CHECK_FAIL, "%s", check_text(m, &bad));
 	else if (!missing.len && ok.len && !bad.len)
-		check_set(m, "function.model-verifies", CHECK_PASS, "%s", (char *)ok.data);
+		check_set(m, "function.model-verifies", CHECK_PASS, "%s", check_text(m, &ok));
 	else
 		check_set(m, "function.model-verifies", CHECK_FAIL, "%s%s%s",
-			  bad.len ? (char *)bad.data : "", bad.len && missing.len ? "; " : "",
-			  missing.len ? (char *)missing.data : "");
-	if (tamper.len && !strstr((char *)tamper.data, "copy failed") &&
-	    !strstr((char *)tamper.data, "skipped") &&
-	    !(bad.len && strstr((char *)bad.data, "still")))
+			  bad.len ? check_text(m, &bad) : "", bad.len && missing.len ? "; " : "",
+			  missing.len ? check_text(m, &missing) : "");
+	if (tamper.len && !strstr(check_text(m, &tamper), "copy failed") &&
+	    !strstr(check_text(m, &tamper), "skipped") &&
+	    !(bad.len && strstr(check_text(m, &bad), "still")))
 		check_set(m, "function.model-tamper-detected", CHECK_PASS, "%s",
-			  (char *)tamper.data);
+			  check_text(m, &tamper));
 	else
 		check_set(m, "function.model-tamper-detected",
-			  tamper.len && strstr((char *)tamper.data, "skipped") ? CHECK_SKIP
-									       : CHECK_FAIL,
+			  tamper.len && strstr(check_text(m, &tamper), "skipped") ? CHECK_SKIP
+										  : CHECK_FAIL,
 			  "%s",
-			  tamper.len ? (char *)tamper.data
-			  : bad.len  ? (char *)bad.data
+			  tamper.len ? check_text(m, &tamper)
+			  : bad.len  ? check_text(m, &bad)
 				     : "");
 	if (ns > 0 && bytes > 0) {
 		check_set(m, "performance.model-verify-throughput", CHECK_PASS,
@@ -439,7 +438,7 @@ ownership_checks(const struct check_facts *f, struct check_matrix *m)
 			  c->counts.files, c->counts.files - c->counts.unowned, c->ncomps, spec);
 	else
 		check_set(m, "function.sbom-complete", CHECK_FAIL, "%zu of %zu files unowned: %s%s",
-			  bad, c->counts.files, (char *)b.data, bad > 5 ? ", ..." : "");
+			  bad, c->counts.files, check_text(m, &b), bad > 5 ? ", ..." : "");
 	ward_buf_free(&b);
 	bad = 0;
 	for (size_t i = 0; i < c->ncomps; i++)
@@ -474,7 +473,7 @@ ownership_checks(const struct check_facts *f, struct check_matrix *m)
 		check_set(m, "security.ward-files-read-only", CHECK_SKIP, "no /ward in the image");
 	else
 		check_set(m, "security.ward-files-read-only", bad ? CHECK_FAIL : CHECK_PASS, "%s",
-			  bad ? (char *)b.data
+			  bad ? check_text(m, &b)
 			      : "every /ward path: uid 0, not group/other writable");
 	ward_buf_free(&b);
 }
@@ -537,7 +536,7 @@ signature_checks(const struct check_facts *f, const struct check_opts *o, struct
 		}
 	check_set(m, "security.attestations-present", miss.len ? CHECK_FAIL : CHECK_PASS,
 		  miss.len ? "missing: %s" : "%s",
-		  miss.len ? (char *)miss.data : "all four attested");
+		  miss.len ? check_text(m, &miss) : "all four attested");
 	ward_buf_free(&miss);
 	verify_report_free(&r);
 }
@@ -586,7 +585,7 @@ vuln_check(const struct check_facts *f, const struct check_opts *o, struct check
 	if (open)
 		check_set(m, "security.vulnerabilities-vex", CHECK_FAIL,
 			  "%zu critical/high finding(s) without a VEX statement: %s%s", open,
-			  (char *)b.data, open > 5 ? ", ..." : "");
+			  check_text(m, &b), open > 5 ? ", ..." : "");
 	else
 		check_set(m, "security.vulnerabilities-vex", CHECK_PASS,
 			  "%zu findings in %zu packages; %zu critical/high, each with a VEX "

@@ -11,8 +11,15 @@ ward_json_loadb(const void *data, size_t len, const char *what)
 	json_t *j;
 
 	j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
-	if (j == NULL)
+	if (j == NULL) {
+		/* line:col locate it; jansson's "near '<token>'" would copy bytes of
+		 * the input into logs (a secret, if the input was not what the user
+		 * meant to give) */
+		char *near = strstr(e.text, " near '");
+		if (near != NULL)
+			*near = '\0';
 		ward_err(WARD_EINPUT, "%s:%d:%d: invalid JSON: %s", what, e.line, e.column, e.text);
+	}
 	return j;
 }
 

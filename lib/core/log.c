@@ -30,14 +30,15 @@ ward_log_set_sink(void (*sink)(int level, const char *msg))
 void
 ward_log(int level, const char *fmt, ...)
 {
-	char msg[1024];
+	char raw[1024], msg[1024];
 	va_list ap;
 
 	if (level > log_level)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	ward_escape(raw, strlen(raw), msg, sizeof(msg));
 	if (log_sink != NULL) {
 		log_sink(level, msg);
 		return;

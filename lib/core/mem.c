@@ -77,14 +77,69 @@ ward_wipe(void *p, size_t n)
 		explicit_bzero(p, n);
 }
 
+void *
+ward_reallocarray(void *p, size_t n, size_t size)
+{
+	if (size != 0 && n > SIZE_MAX / size) {
+		ward_err(WARD_EENV, "out of memory (%zu x %zu bytes)", n, size);
+		return NULL;
+	}
+	return ward_realloc(p, n * size);
+}
+
+int
+ward_vec_grow(void *vp, size_t n, size_t elem)
+{
+	size_t cap = n == 0 ? 0 : n <= 8 ? 8 : n;
+
+	/* the implied capacity: 8, then the power of two the array reached */
+	if (n > 8 && (n & (n - 1)) != 0)
+		return 0;
+	if (n != 0 && n < 8)
+		return 0;
+	return ward_vec_reserve(vp, &cap, n + 1, elem);
+}
+
+int
+ward_vec_reserve(void *vp, size_t *cap, size_t need, size_t elem)
+{
+	void *v, *nv;
+	size_t c;
+
+	if (need <= *cap)
+		return 0;
+	if (elem == 0 || need > SIZE_MAX / elem)
+		return ward_err(WARD_EENV, "out of memory (%zu x %zu bytes)", need, elem);
+	c = *cap ? *cap : 8;
+	while (c < need)
+		c = c > SIZE_MAX / 2 / elem ? need : c * 2;
+	/* vp points at a pointer of any object type: copied, not aliased */
+	memcpy(&v, vp, sizeof(v));
+	if ((nv = ward_reallocarray(v, c, elem)) == NULL)
+		return -1;
+	memcpy(vp, &nv, sizeof(nv));
+	*cap = c;
+	return 0;
+}
+
+static int
+buf_failed(void)
+{
+	return ward_err(WARD_EENV, "out of memory (an earlier append to this text failed)");
+}
+
 int
 ward_buf_reserve(struct ward_buf *b, size_t extra)
 {
 	size_t need, cap;
 	unsigned char *p;
 
-	if (extra > SIZE_MAX - b->len - 1)
+	if (b->failed)
+		return buf_failed();
+	if (extra > SIZE_MAX - b->len - 1) {
+		b->failed = 1;
 		return ward_err(WARD_EENV, "buffer too large");
+	}
 	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
@@ -92,11 +147,19 @@ ward_buf_reserve(struct ward_buf *b, size_t extra)
 	while (cap < need)
 		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
 	p = ward_realloc(b->data, cap);
-	if (p == NULL)
+	if (p == NULL) {
+		b->failed = 1;
 		return -1;
+	}
 	b->data = p;
 	b->cap = cap;
 	return 0;
+}
+
+int
+ward_buf_check(const struct ward_buf *b)
+{
+	return b->failed ? buf_failed() : 0;
 }
 
 int
@@ -114,6 +177,10 @@ ward_buf_append(struct ward_buf *b, const void *p, size_t n)
 int
 ward_buf_puts(struct ward_buf *b, const char *s)
 {
+	if (s == NULL) { /* the text of a failed step: this buffer fails too */
+		b->failed = 1;
+		return buf_failed();
+	}
 	return ward_buf_append(b, s, strlen(s));
 }
 
@@ -126,8 +193,10 @@ ward_buf_printf(struct ward_buf *b, const char *fmt, ...)
 	va_start(ap, fmt);
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
-	if (n < 0)
+	if (n < 0) {
+		b->failed = 1;
 		return ward_err(WARD_EENV, "formatting failed");
+	}
 	if (ward_buf_reserve(b, (size_t)n) != 0)
 		return -1;
 	va_start(ap, fmt);
@@ -140,6 +209,10 @@ ward_buf_printf(struct ward_buf *b, const char *fmt, ...)
 char *
 ward_buf_cstr(struct ward_buf *b)
 {
+	if (b->failed) {
+		buf_failed();
+		return NULL;
+	}
 	if (b->data == NULL && ward_buf_reserve(b, 0) != 0)
 		return NULL;
 	b->data[b->len] = '\0';
@@ -151,6 +224,10 @@ ward_buf_steal(struct ward_buf *b)
 {
 	char *s = ward_buf_cstr(b);
 
+	if (s == NULL) {
+		ward_buf_free(b);
+		return NULL;
+	}
 	b->data = NULL;
 	b->len = b->cap = 0;
 	return s;
@@ -162,6 +239,7 @@ ward_buf_free(struct ward_buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+	b->failed = 0;
 }
 
 void
@@ -174,19 +252,14 @@ ward_buf_wipe(struct ward_buf *b)
 int
 ward_strv_push_owned(struct ward_strv *sv, char *s)
 {
-	char **v;
-
-	if (s == NULL)
+	if (sv->failed) {
+		free(s);
+		return ward_err(WARD_EENV, "out of memory (an earlier push to this list failed)");
+	}
+	if (s == NULL || ward_vec_reserve(&sv->v, &sv->cap, sv->n + 2, sizeof(*sv->v)) != 0) {
+		free(s);
+		sv->failed = 1;
 		return -1;
-	if (sv->n + 1 >= sv->cap) {
-		size_t cap = sv->cap ? sv->cap * 2 : 16;
-		v = ward_realloc(sv->v, cap * sizeof(*v));
-		if (v == NULL) {
-			free(s);
-			return -1;
-		}
-		sv->v = v;
-		sv->cap = cap;
 	}
 	sv->v[sv->n++] = s;
 	sv->v[sv->n] = NULL;
@@ -194,12 +267,20 @@ ward_strv_push_owned(struct ward_strv *sv, char *s)
 }
 
 int
+ward_strv_check(const struct ward_strv *sv)
+{
+	return sv->failed ? ward_err(WARD_EENV, "out of memory (a list is incomplete)") : 0;
+}
+
+int
 ward_strv_vpushf(struct ward_strv *sv, const char *fmt, va_list ap)
 {
 	char *m = NULL;
 
-	if (vasprintf(&m, fmt, ap) < 0)
+	if (vasprintf(&m, fmt, ap) < 0) {
+		sv->failed = 1;
 		return ward_err(WARD_EENV, "out of memory");
+	}
 	return ward_strv_push_owned(sv, m);
 }
 
@@ -230,6 +311,21 @@ ward_strv_contains(const struct ward_strv *sv, const char *s)
 	return 0;
 }
 
+void
+ward_qsort(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(base, n, size, cmp);
+}
+
+void
+ward_qsort_r(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *, void *),
+	     void *arg)
+{
+	if (n > 1)
+		qsort_r(base, n, size, cmp, arg);
+}
+
 static int
 cmp_str(const void *a, const void *b)
 {
@@ -251,6 +347,7 @@ ward_strv_free(struct ward_strv *sv)
 	free(sv->v);
 	sv->v = NULL;
 	sv->n = sv->cap = 0;
+	sv->failed = 0;
 }
 
 void

@@ -31,6 +31,7 @@ node_free(struct ward_yaml_node *n)
 	}
 	free(n->items);
 	free(n->pairs);
+	free(n->sorted);
 	free(n);
 }
 
@@ -102,32 +103,59 @@ static int
 append(struct ward_yaml_node *parent, struct ward_yaml_node *child, size_t *cap, int pair_key)
 {
 	if (parent->type == WARD_YAML_SEQUENCE) {
-		if (parent->n == *cap) {
-			size_t c = *cap ? *cap * 2 : 8;
-			void *p = ward_realloc(parent->items, c * sizeof(*parent->items));
-			if (p == NULL)
-				return -1;
-			parent->items = p;
-			*cap = c;
-		}
+		if (ward_vec_reserve(&parent->items, cap, parent->n + 1, sizeof(*parent->items)) !=
+		    0)
+			return -1;
 		parent->items[parent->n++] = child;
 		return 0;
 	}
 	if (pair_key) {
-		if (parent->n == *cap) {
-			size_t c = *cap ? *cap * 2 : 8;
-			void *p = ward_realloc(parent->pairs, c * sizeof(*parent->pairs));
-			if (p == NULL)
-				return -1;
-			parent->pairs = p;
-			*cap = c;
-		}
+		if (ward_vec_reserve(&parent->pairs, cap, parent->n + 1, sizeof(*parent->pairs)) !=
+		    0)
+			return -1;
 		parent->pairs[parent->n].key = child;
 		parent->pairs[parent->n].value = NULL;
 		parent->n++;
 	} else {
 		parent->pairs[parent->n - 1].value = child;
 	}
+	return 0;
+}
+
+static int
+cmp_pair(const void *a, const void *b, void *arg)
+{
+	const struct ward_yaml_node *n = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int c = strcmp(n->pairs[x].key->str, n->pairs[y].key->str);
+
+	return c ? c : x < y ? -1 : x > y;
+}
+
+/* A mapping's keys, sorted once: duplicates found in O(n log n) (the first
+ * repeated key in document order is reported, as a scan would) and
+ * ward_yaml_get() a binary search -- never a quadratic parse of a
+ * ward.yaml with 100,000 labels. */
+static int
+index_mapping(struct ward_yaml_node *n)
+{
+	size_t dup = SIZE_MAX;
+
+	if (n->n == 0)
+		return 0;
+	if ((n->sorted = ward_reallocarray(NULL, n->n, sizeof(*n->sorted))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n->n; i++)
+		n->sorted[i] = i;
+	ward_qsort_r(n->sorted, n->n, sizeof(*n->sorted), cmp_pair, n);
+	for (size_t i = 1; i < n->n; i++)
+		if (strcmp(n->pairs[n->sorted[i - 1]].key->str, n->pairs[n->sorted[i]].key->str) ==
+			    0 &&
+		    n->sorted[i] < dup)
+			dup = n->sorted[i];
+	if (dup != SIZE_MAX)
+		return ward_yaml_error(n->pairs[dup].key, "duplicate key \"%s\"",
+				       n->pairs[dup].key->str);
 	return 0;
 }
 
@@ -151,6 +179,8 @@ parse_collection(struct loader *l, yaml_event_t *start, int depth)
 			goto fail;
 		if (ev.type == YAML_MAPPING_END_EVENT || ev.type == YAML_SEQUENCE_END_EVENT) {
 			yaml_event_delete(&ev);
+			if (is_map && index_mapping(n) != 0)
+				goto fail;
 			return n;
 		}
 		if (is_map && want_key && ev.type != YAML_SCALAR_EVENT) {
@@ -164,11 +194,6 @@ parse_collection(struct loader *l, yaml_event_t *start, int depth)
 		if (is_map && want_key) {
 			if (child->len != strlen(child->str)) {
 				ward_yaml_error(child, "mapping key contains a NUL byte");
-				node_free(child);
-				goto fail;
-			}
-			if (ward_yaml_get(n, child->str) != NULL) {
-				ward_yaml_error(child, "duplicate key \"%s\"", child->str);
 				node_free(child);
 				goto fail;
 			}
@@ -315,24 +340,26 @@ fail:
 	return NULL;
 }
 
-struct ward_yaml_node *
-ward_yaml_load_file(const char *path, size_t max)
-{
-	struct ward_buf b = {0};
-	struct ward_yaml_node *n;
-
-	if (ward_file_read(path, max, &b) != 0)
-		return NULL;
-	n = ward_yaml_load(b.data, b.len, path);
-	ward_buf_free(&b);
-	return n;
-}
-
 const struct ward_yaml_node *
 ward_yaml_get(const struct ward_yaml_node *map, const char *key)
 {
 	if (map == NULL || map->type != WARD_YAML_MAPPING)
 		return NULL;
+	if (map->sorted != NULL) {
+		size_t lo = 0, hi = map->n;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			const struct ward_yaml_pair *p = &map->pairs[map->sorted[mid]];
+			int c = strcmp(p->key->str, key);
+			if (c == 0)
+				return p->value;
+			if (c < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		return NULL;
+	}
 	for (size_t i = 0; i < map->n; i++)
 		if (map->pairs[i].key != NULL && strcmp(map->pairs[i].key->str, key) == 0)
 			return map->pairs[i].value;

@@ -70,10 +70,9 @@ take_cert(struct bundle *b, const json_t *cert, const char *what)
 		return -1;
 	if (b->ncerts >= 16)
 		return ward_err(WARD_EINPUT, "%s: certificate chain too long", what);
-	certs = ward_realloc(b->certs, (b->ncerts + 1) * sizeof(*certs));
-	if (certs == NULL)
+	if (ward_vec_grow(&b->certs, b->ncerts, sizeof(*b->certs)) != 0)
 		return -1;
-	b->certs = certs;
+	certs = b->certs;
 	memset(&certs[b->ncerts], 0, sizeof(*certs));
 	return b64_decode(raw, strlen(raw), &certs[b->ncerts++], what);
 }

@@ -92,9 +92,10 @@ x509_pem_certs(const void *pem, size_t len, const char *what, struct ward_buf **
 	while (bio != NULL && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
 		unsigned char *der = NULL;
 		int dlen = i2d_X509(x, &der);
-		struct ward_buf *nv =
-			dlen > 0 && *n < 64 ? ward_realloc(*out, (*n + 1) * sizeof(*nv)) : NULL;
+		struct ward_buf *nv = NULL;
 
+		if (dlen > 0 && *n < 64 && ward_vec_grow(out, *n, sizeof(**out)) == 0)
+			nv = *out;
 		X509_free(x);
 		if (nv == NULL) {
 			OPENSSL_free(der);

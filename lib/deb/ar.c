@@ -79,7 +79,7 @@ deb_ar_parse(const void *data, size_t len, const char *what, struct deb_ar_membe
 		return ward_err(WARD_EINPUT, "%s: not an ar archive (a .deb starts with !<arch>)",
 				what);
 	while (off < len) {
-		struct deb_ar_member m, *v;
+		struct deb_ar_member m;
 		if (len - off < AR_HEADER) {
 			ward_err(WARD_EINPUT, "%s: truncated ar header at offset %ju", what,
 				 (uintmax_t)off);
@@ -91,11 +91,9 @@ deb_ar_parse(const void *data, size_t len, const char *what, struct deb_ar_membe
 			ward_err(WARD_EINPUT, "%s: too many ar members", what);
 			goto fail;
 		}
-		v = ward_realloc(*out, (*n + 1) * sizeof(*v));
-		if (v == NULL)
+		if (ward_vec_grow(out, *n, sizeof(**out)) != 0)
 			goto fail;
-		*out = v;
-		v[(*n)++] = m;
+		(*out)[(*n)++] = m;
 		off = m.offset + m.size + (m.size & 1); /* members are 2-byte aligned */
 	}
 	return 0;

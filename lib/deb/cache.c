@@ -97,11 +97,9 @@ open_checked(const char *cache, const char *hex, uint64_t size, const char *what
 	*fd_out = -1;
 	if (path == NULL)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = ward_input_openat(AT_FDCWD, path, WARD_IN_NOFOLLOW, path, NULL);
 	if (fd < 0) {
 		int missing = errno == ENOENT;
-		if (!missing)
-			ward_err_io(path, "cannot open cached blob");
 		free(path);
 		return missing ? 0 : -1;
 	}
@@ -190,13 +188,12 @@ insert_stream(const char *cache, const char *hex, uint64_t size, int src, const 
 
 	if (dir == NULL || c == NULL || buf == NULL || !hex_ok(hex) || ward_mkdir_p(dir, 0755) != 0)
 		goto out;
-	tmp = ward_asprintf("%s/%s.copy-%ld", dir, hex, (long)getpid());
-	if (tmp == NULL)
-		goto out;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		ward_err_io(tmp, "cannot create");
-		goto out;
+	{
+		char *base = ward_asprintf("%s/%s.copy", dir, hex);
+		fd = base ? ward_tmp_create(base, 0644, &tmp) : -1;
+		free(base);
+		if (fd < 0)
+			goto out;
 	}
 	for (;;) {
 		ssize_t n;
@@ -256,10 +253,10 @@ out:
 int
 deb_cache_insert(const char *cache, const char *sha256_hex, uint64_t size, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
+	int fd = ward_input_open(path, 0, NULL), rc;
 
 	if (fd < 0)
-		return ward_err_io(path, "cannot open");
+		return -1;
 	rc = insert_stream(cache, sha256_hex, size, fd, NULL, 0, path);
 	close(fd);
 	return rc;

@@ -28,12 +28,14 @@ struct deb_field {
 	const char *name;  /* as written ("Package") */
 	const char *value; /* first line trimmed; continuation lines kept as
 			      written, joined by '\n' (what dpkg-deb -f prints) */
+	size_t line;	   /* 1-based, for messages */
 };
 
 struct deb_para {
 	struct deb_field *fields;
 	size_t n;
-	size_t line; /* first line, 1-based, for messages */
+	size_t line;	/* first line, 1-based, for messages */
+	size_t *byname; /* field indexes sorted by name (deb_para_get: O(log n)) */
 };
 
 /* A parsed file.  Every string points into one owned copy of the text. */
@@ -209,6 +211,8 @@ struct deb_index_opts {
 	const char *cache;     /* downloaded indices are kept here (NULL: default) */
 	int allow_unsigned;    /* warn instead of failing when the signature
 				  cannot be checked (no gpgv, no signature) */
+	int allow_expired;     /* accept an index past its Valid-Until (a snapshot
+				  mirror), with a warning; else WARD_EVERIFY */
 	int offline;	       /* never download */
 };
 
@@ -310,7 +314,6 @@ int deb_resolve(const struct deb_universe *u, const struct deb_request *req, str
 
 /* ward.lock is JSON with a fixed key order (docs/formats/lock.md). */
 json_t *deb_lock_to_json(const struct deb_lock *l);
-int deb_lock_write(const char *path, const struct deb_lock *l);
 int deb_lock_from_json(const json_t *j, const char *what, struct deb_lock *out);
 int deb_lock_read(const char *path, struct deb_lock *out);
 /* deb_lock_find(l, name): the locked package called name, or NULL. */

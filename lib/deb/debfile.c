@@ -193,14 +193,8 @@ parse_md5sums(struct deb_file *d)
 						d->what, p);
 			p[32] = '\0';
 			path = p + 34;
-			if (d->nmd5 == cap) {
-				size_t c = cap ? cap * 2 : 64;
-				struct deb_md5sum *v = ward_realloc(d->md5, c * sizeof(*v));
-				if (v == NULL)
-					return -1;
-				d->md5 = v;
-				cap = c;
-			}
+			if (ward_vec_reserve(&d->md5, &cap, d->nmd5 + 1, sizeof(*d->md5)) != 0)
+				return -1;
 			d->md5[d->nmd5].md5 = p;
 			d->md5[d->nmd5].path = path;
 			d->nmd5++;
@@ -302,7 +296,7 @@ read_members(struct deb_file *d)
 	if (src_pread(&d->src, magic, 8, 0, d->what) != 0 || memcmp(magic, "!<arch>\n", 8) != 0)
 		return ward_err(WARD_EINPUT, "%s: not a .deb (no ar header)", d->what);
 	while (off < d->src.size) {
-		struct deb_ar_member m, *v;
+		struct deb_ar_member m;
 		if (d->src.size - off < sizeof(h))
 			return ward_err(WARD_EINPUT, "%s: truncated ar header at offset %ju",
 					d->what, (uintmax_t)off);
@@ -311,11 +305,9 @@ read_members(struct deb_file *d)
 			return -1;
 		if (d->nmembers >= 64)
 			return ward_err(WARD_EINPUT, "%s: too many ar members", d->what);
-		v = ward_realloc(d->members, (d->nmembers + 1) * sizeof(*v));
-		if (v == NULL)
+		if (ward_vec_grow(&d->members, d->nmembers, sizeof(*d->members)) != 0)
 			return -1;
-		d->members = v;
-		v[d->nmembers++] = m;
+		d->members[d->nmembers++] = m;
 		off = m.offset + m.size + (m.size & 1);
 	}
 	return 0;
@@ -406,13 +398,12 @@ deb_file_open_fd(int fd, const char *what)
 struct deb_file *
 deb_file_open(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* a FIFO or a device named as a .deb is refused, never waited on */
+	int fd = ward_input_open(path, 0, NULL);
 	struct deb_file *d;
 
-	if (fd < 0) {
-		ward_err_io(path, "cannot open");
+	if (fd < 0)
 		return NULL;
-	}
 	d = deb_file_open_fd(fd, path);
 	close(fd);
 	return d;

@@ -160,21 +160,33 @@ field_dup(const struct deb_release *r, const char *name)
 	return v ? ward_strdup(v) : NULL;
 }
 
-static void
-check_valid_until(const char *v, const char *what)
+/* Valid-Until: past it, a signed index may be a replay of an old one (an
+ * attacker serving yesterday's index hides today's security updates), so
+ * it is refused as apt refuses it, unless the user says the mirror is a
+ * snapshot (--allow-expired), which is logged. */
+static int
+check_valid_until(const char *v, const char *what, const struct deb_index_opts *o)
 {
 	struct tm tm = {0};
 	const char *end;
 
 	if (v == NULL)
-		return;
+		return 0;
 	end = strptime(v, "%a, %d %b %Y %H:%M:%S", &tm);
-	if (end == NULL)
-		return;
-	if (timegm(&tm) < time(NULL))
-		ward_warn("%s: expired (Valid-Until %s); refresh the indices (apt-get update, "
-			  "or ward lock --download)",
-			  what, v);
+	if (end == NULL || (*end != '\0' && strcmp(end, " UTC") != 0 && strcmp(end, " GMT") != 0 &&
+			    strcmp(end, " +0000") != 0 && strcmp(end, " Z") != 0))
+		return ward_err(WARD_EINPUT, "%s: Valid-Until \"%s\" is not an RFC 2822 UTC date",
+				what, v);
+	if (timegm(&tm) >= time(NULL))
+		return 0;
+	if (!o->allow_expired)
+		return ward_err(WARD_EVERIFY,
+				"%s: expired (Valid-Until %s): an old signed index could be "
+				"replayed; refresh the indices (apt-get update, or ward lock "
+				"--download), or for a snapshot mirror pass --allow-expired",
+				what, v);
+	ward_warn("%s: expired (Valid-Until %s), accepted (--allow-expired)", what, v);
+	return 0;
 }
 
 /* read_release: verify and parse the suite's Release; fill meta. */
@@ -260,7 +272,8 @@ read_release(const struct locator *l, const struct deb_repo *repo, const struct 
 			}
 		}
 	}
-	check_valid_until(deb_para_get(rel->para, "Valid-Until"), file);
+	if (check_valid_until(deb_para_get(rel->para, "Valid-Until"), file, o) != 0)
+		goto fail_rel;
 	meta->origin = field_dup(rel, "Origin");
 	meta->label = field_dup(rel, "Label");
 	meta->codename = field_dup(rel, "Codename");

@@ -15,12 +15,19 @@ strv_json(const struct ward_strv *v, int sorted)
 
 	for (size_t i = 0; i < v->n; i++)
 		ward_strv_push(&copy, v->v[i]);
+	if (ward_strv_check(&copy) != 0) {
+		json_decref(a);
+		a = NULL;
+	}
 	if (sorted)
 		ward_strv_sort(&copy);
 	for (size_t i = 0; a != NULL && i < copy.n; i++)
-		json_array_append_new(a, json_string(copy.v[i]));
+		if (json_array_append_new(a, json_string(copy.v[i])) != 0) {
+			json_decref(a);
+			a = NULL;
+		}
 	ward_strv_free(&copy);
-	return a;
+	return a; /* NULL: out of memory, never a shorter list */
 }
 
 json_t *
@@ -69,19 +76,6 @@ deb_lock_to_json(const struct deb_lock *l)
 	if (root == NULL)
 		ward_err(WARD_EENV, "cannot build the lock JSON");
 	return root;
-}
-
-int
-deb_lock_write(const char *path, const struct deb_lock *l)
-{
-	json_t *j = deb_lock_to_json(l);
-	int rc;
-
-	if (j == NULL)
-		return -1;
-	rc = ward_json_write_file(path, j, 1);
-	json_decref(j);
-	return rc;
 }
 
 /* ------------------------------------------------------------ reading */

@@ -139,11 +139,8 @@ parse_rel(const char **pp, const char *what, struct deb_rel *r)
 static int
 push_alt(struct deb_rel_group *g, struct deb_rel *r)
 {
-	struct deb_rel *a = ward_realloc(g->alts, (g->n + 1) * sizeof(*a));
-
-	if (a == NULL)
+	if (ward_vec_grow(&g->alts, g->n, sizeof(*g->alts)) != 0)
 		return -1;
-	g->alts = a;
 	g->alts[g->n++] = *r;
 	return 0;
 }
@@ -181,14 +178,8 @@ deb_relations_parse(const char *text, const char *what, struct deb_relations *ou
 			bad(what, "expected ',' or '|'", p);
 			goto fail_group;
 		}
-		if (out->n == cap) {
-			size_t c = cap ? cap * 2 : 8;
-			struct deb_rel_group *gs = ward_realloc(out->groups, c * sizeof(*gs));
-			if (gs == NULL)
-				goto fail_group;
-			out->groups = gs;
-			cap = c;
-		}
+		if (ward_vec_reserve(&out->groups, &cap, out->n + 1, sizeof(*out->groups)) != 0)
+			goto fail_group;
 		out->groups[out->n++] = g;
 		if (*p == ',')
 			p = skip_ws(p + 1);

@@ -44,14 +44,8 @@ parse_sha256_list(const char *v, const char *what, struct deb_release *out)
 		    strspn(hex, "0123456789abcdef") != 64)
 			return ward_err(WARD_EINPUT, "%s: malformed SHA256 line \"%.80s\"", what,
 					line);
-		if (out->nfiles == cap) {
-			size_t c = cap ? cap * 2 : 64;
-			struct deb_release_file *f = ward_realloc(out->files, c * sizeof(*f));
-			if (f == NULL)
-				return -1;
-			out->files = f;
-			cap = c;
-		}
+		if (ward_vec_reserve(&out->files, &cap, out->nfiles + 1, sizeof(*out->files)) != 0)
+			return -1;
 		out->files[out->nfiles].path = ward_strdup(path);
 		if (out->files[out->nfiles].path == NULL)
 			return -1;

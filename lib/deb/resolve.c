@@ -137,6 +137,8 @@ mentioned(struct ward_buf *why, const char *name)
 	const char *p = why->len ? ward_buf_cstr(why) : "";
 	size_t n = strlen(name);
 
+	if (p == NULL)
+		return 1; /* a failed text (sticky): appends are refused anyway */
 	for (; (p = strstr(p, name)) != NULL; p += n)
 		if ((p == (const char *)why->data ||
 		     (p >= (const char *)why->data + 2 && p[-2] == ';')) &&
@@ -171,14 +173,8 @@ choose(struct state *s, const struct deb_pkg *p, size_t parent, int requested)
 {
 	struct chosen *c;
 
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 256;
-		struct chosen *v = ward_realloc(s->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
+	if (ward_vec_reserve(&s->v, &s->cap, s->n + 1, sizeof(*s->v)) != 0)
+		return -1;
 	c = &s->v[s->n];
 	memset(c, 0, sizeof(*c));
 	c->pkg = p;
@@ -204,12 +200,11 @@ static int
 add_cut(struct state *s, size_t from, const char *field, const struct deb_rel_group *g,
 	const char *why)
 {
-	struct deb_lock_cut *c, *v = ward_realloc(s->cuts, (s->ncuts + 1) * sizeof(*v));
+	struct deb_lock_cut *c;
 	struct ward_buf dep = {0};
 
-	if (v == NULL)
+	if (ward_vec_grow(&s->cuts, s->ncuts, sizeof(*s->cuts)) != 0)
 		return -1;
-	s->cuts = v;
 	c = &s->cuts[s->ncuts];
 	memset(c, 0, sizeof(*c));
 	if (deb_rel_group_format(g, &dep) != 0)
@@ -246,8 +241,8 @@ unsatisfiable(const struct state *s, size_t from, const char *field, const struc
 	else if (deb_universe_providers(s->u, r->name, &n) == NULL)
 		ward_buf_printf(&msg, " (%s is in no index)", r->name);
 	ward_err(WARD_EINPUT, "unsatisfiable dependency: %s %s %s: %s; chain: %s",
-		 s->v[from].pkg->name, s->v[from].pkg->version, field, (char *)ward_buf_cstr(&dep),
-		 (char *)ward_buf_cstr(&msg));
+		 s->v[from].pkg->name, s->v[from].pkg->version, field,
+		 ward_str_or_none(ward_buf_cstr(&dep)), ward_str_or_none(ward_buf_cstr(&msg)));
 	ward_buf_free(&msg);
 	ward_buf_free(&dep);
 	return -1;
@@ -292,13 +287,13 @@ satisfy(struct state *s, size_t from, const char *field, const struct deb_rel_gr
 		}
 		prov = deb_universe_providers(s->u, r->name, &n);
 		if (pick == NULL && n > 0) {
-			struct deb_provider *sorted = ward_malloc(n * sizeof(*sorted));
+			struct deb_provider *sorted = ward_reallocarray(NULL, n, sizeof(*sorted));
 			if (sorted == NULL) {
 				ward_buf_free(&why);
 				return -1;
 			}
 			memcpy(sorted, prov, n * sizeof(*sorted));
-			qsort(sorted, n, sizeof(*sorted), cmp_provider);
+			ward_qsort(sorted, n, sizeof(*sorted), cmp_provider);
 			for (size_t k = 0; k < n && pick == NULL; k++) {
 				if (!provider_ok(r, &sorted[k], s->arch) ||
 				    chosen_index(s, sorted[k].pkg->name, &i))
@@ -315,8 +310,9 @@ satisfy(struct state *s, size_t from, const char *field, const struct deb_rel_gr
 			return -1;
 		return add_edge(s, s->n - 1, from);
 	}
-	if (why.len > 0) {
-		rc = add_cut(s, from, field, g, ward_buf_cstr(&why));
+	if (why.len > 0 || why.failed) {
+		const char *w = ward_buf_cstr(&why);
+		rc = w != NULL ? add_cut(s, from, field, g, w) : -1;
 		ward_buf_free(&why);
 		return rc;
 	}
@@ -387,7 +383,7 @@ request_one(struct state *s, const char *spec)
 		ward_err(WARD_EINPUT,
 			 "%s is a virtual package provided by %s%s: name one of them "
 			 "in ward.yaml",
-			 name, (char *)ward_buf_cstr(&b), n > 8 ? ", ..." : "");
+			 name, ward_str_or_none(ward_buf_cstr(&b)), n > 8 ? ", ..." : "");
 		ward_buf_free(&b);
 		return -1;
 	}
@@ -560,13 +556,13 @@ emit(struct state *s, struct deb_lock *out)
 			return -1;
 		ward_strv_sort(&d->required_by);
 	}
-	qsort(out->pkgs, out->npkgs, sizeof(*out->pkgs), cmp_pkg_name);
+	ward_qsort(out->pkgs, out->npkgs, sizeof(*out->pkgs), cmp_pkg_name);
 	out->cuts = s->cuts;
 	out->ncuts = s->ncuts;
 	s->cuts = NULL;
 	s->ncuts = 0;
 	if (out->ncuts > 1)
-		qsort(out->cuts, out->ncuts, sizeof(*out->cuts), cmp_cut);
+		ward_qsort(out->cuts, out->ncuts, sizeof(*out->cuts), cmp_cut);
 	return 0;
 }
 

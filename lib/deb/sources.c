@@ -49,12 +49,9 @@ split_words(const char *s, struct ward_strv *out)
 static int
 push_source(struct deb_apt_source **out, size_t *n, struct deb_apt_source *s)
 {
-	struct deb_apt_source *v = ward_realloc(*out, (*n + 1) * sizeof(*v));
-
-	if (v == NULL)
+	if (ward_vec_grow(out, *n, sizeof(**out)) != 0)
 		return -1;
-	*out = v;
-	v[(*n)++] = *s;
+	(*out)[(*n)++] = *s;
 	return 0;
 }
 

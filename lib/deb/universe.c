@@ -304,14 +304,8 @@ list_for(struct deb_universe *u, const char *name)
 
 	if (name_map_get(&u->by_name, name, &i))
 		return &u->lists[i];
-	if (u->nlists == u->caplists) {
-		size_t c = u->caplists ? u->caplists * 2 : 1024;
-		struct pkg_list *l = ward_realloc(u->lists, c * sizeof(*l));
-		if (l == NULL)
-			return NULL;
-		u->lists = l;
-		u->caplists = c;
-	}
+	if (ward_vec_reserve(&u->lists, &u->caplists, u->nlists + 1, sizeof(*u->lists)) != 0)
+		return NULL;
 	memset(&u->lists[u->nlists], 0, sizeof(u->lists[0]));
 	if (name_map_put(&u->by_name, name, u->nlists) != 0)
 		return NULL;
@@ -325,14 +319,8 @@ prov_for(struct deb_universe *u, const char *name)
 
 	if (name_map_get(&u->by_provides, name, &i))
 		return &u->provs[i];
-	if (u->nprovs == u->capprovs) {
-		size_t c = u->capprovs ? u->capprovs * 2 : 256;
-		struct prov_list *l = ward_realloc(u->provs, c * sizeof(*l));
-		if (l == NULL)
-			return NULL;
-		u->provs = l;
-		u->capprovs = c;
-	}
+	if (ward_vec_reserve(&u->provs, &u->capprovs, u->nprovs + 1, sizeof(*u->provs)) != 0)
+		return NULL;
 	memset(&u->provs[u->nprovs], 0, sizeof(u->provs[0]));
 	if (name_map_put(&u->by_provides, name, u->nprovs) != 0)
 		return NULL;
@@ -342,14 +330,8 @@ prov_for(struct deb_universe *u, const char *name)
 static int
 list_push(struct pkg_list *l, const struct deb_pkg *p)
 {
-	if (l->n == l->cap) {
-		size_t c = l->cap ? l->cap * 2 : 4;
-		const struct deb_pkg **v = ward_realloc(l->v, c * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		l->v = v;
-		l->cap = c;
-	}
+	if (ward_vec_reserve(&l->v, &l->cap, l->n + 1, sizeof(*l->v)) != 0)
+		return -1;
 	l->v[l->n++] = p;
 	return 0;
 }
@@ -360,14 +342,9 @@ block_keep(struct block *b, const char *s)
 {
 	char *copy;
 
-	if (b->nversions == b->capversions) {
-		size_t cap = b->capversions ? b->capversions * 2 : 256;
-		char **vs = ward_realloc(b->provides_versions, cap * sizeof(*vs));
-		if (vs == NULL)
-			return NULL;
-		b->provides_versions = vs;
-		b->capversions = cap;
-	}
+	if (ward_vec_reserve(&b->provides_versions, &b->capversions, b->nversions + 1,
+			     sizeof(*b->provides_versions)) != 0)
+		return NULL;
 	if ((copy = ward_strdup(s)) == NULL)
 		return NULL;
 	b->provides_versions[b->nversions++] = copy;
@@ -377,14 +354,8 @@ block_keep(struct block *b, const char *s)
 static int
 prov_push(struct prov_list *l, const struct deb_pkg *p, const char *version)
 {
-	if (l->n == l->cap) {
-		size_t c = l->cap ? l->cap * 2 : 4;
-		struct deb_provider *v = ward_realloc(l->v, c * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		l->v = v;
-		l->cap = c;
-	}
+	if (ward_vec_reserve(&l->v, &l->cap, l->n + 1, sizeof(*l->v)) != 0)
+		return -1;
 	l->v[l->n].pkg = p;
 	l->v[l->n].version = version;
 	l->n++;
@@ -440,17 +411,11 @@ int
 deb_universe_add(struct deb_universe *u, const char *text, size_t len, const struct deb_index *meta)
 {
 	struct block *b;
-	struct deb_index *xs;
 	const char *what = meta->location ? meta->location : "Packages";
 
-	xs = ward_realloc(u->indices, (u->nindices + 1) * sizeof(*xs));
-	if (xs == NULL)
+	if (ward_vec_grow(&u->indices, u->nindices, sizeof(*u->indices)) != 0 ||
+	    ward_vec_grow(&u->blocks, u->nblocks, sizeof(*u->blocks)) != 0)
 		return -1;
-	u->indices = xs;
-	b = ward_realloc(u->blocks, (u->nblocks + 1) * sizeof(*b));
-	if (b == NULL)
-		return -1;
-	u->blocks = b;
 	b = &u->blocks[u->nblocks];
 	memset(b, 0, sizeof(*b));
 	if (deb_control_parse(text, len, what, &b->ctrl) != 0)
@@ -481,7 +446,8 @@ deb_universe_add(struct deb_universe *u, const char *text, size_t len, const str
 	u->npkgs += b->n;
 	for (size_t i = 0; i < u->nlists; i++)
 		if (u->lists[i].n > 1)
-			qsort(u->lists[i].v, u->lists[i].n, sizeof(*u->lists[i].v), cmp_newest);
+			ward_qsort(u->lists[i].v, u->lists[i].n, sizeof(*u->lists[i].v),
+				   cmp_newest);
 	return 0;
 }
 

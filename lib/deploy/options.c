@@ -185,9 +185,9 @@ deploy_add_writable(struct deploy_target *t, const char *path, uint64_t size)
 	for (size_t i = 0; i < t->nwritable; i++)
 		if (strcmp(t->writable[i].path, path) == 0)
 			return deploy_set_writable_size(t, path, size);
-	if ((w = ward_realloc(t->writable, (t->nwritable + 1) * sizeof(*w))) == NULL)
+	if (ward_vec_grow(&t->writable, t->nwritable, sizeof(*t->writable)) != 0)
 		return -1;
-	t->writable = w;
+	w = t->writable;
 	if ((w[t->nwritable].path = ward_strdup(path)) == NULL)
 		return -1;
 	w[t->nwritable++].size = size;

@@ -65,10 +65,9 @@ add_port(struct deploy_target *t, const char *spec, const char *image)
 	for (size_t i = 0; i < t->nports; i++)
 		if (t->ports[i].port == v && strcmp(t->ports[i].proto, proto) == 0)
 			return 0;
-	if ((p = ward_realloc(t->ports, (t->nports + 1) * sizeof(*p))) == NULL)
+	if (ward_vec_grow(&t->ports, t->nports, sizeof(*t->ports)) != 0)
 		return -1;
-	t->ports = p;
-	p += t->nports++;
+	p = &t->ports[t->nports++];
 	memset(p, 0, sizeof(*p));
 	p->port = p->host_port = (uint16_t)v;
 	snprintf(p->proto, sizeof(p->proto), "%s", proto);

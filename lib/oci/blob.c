@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -23,7 +22,17 @@ struct oci_blob_writer {
 	uint64_t size;
 };
 
-static atomic_uint blob_counter;
+/* A locked temporary file "BLOBS/sha256/.tmp-<pid>-<n>" (ward_tmp_create):
+ * another run sweeping leftovers never takes it while it is written. */
+static int
+blob_tmp(const char *dir, char **tmp)
+{
+	char *base = ward_asprintf("%s/", dir);
+	int fd = base ? ward_tmp_create(base, 0644, tmp) : -1;
+
+	free(base);
+	return fd;
+}
 
 char *
 oci_blob_path(const char *blobs_dir, const char *digest)
@@ -44,15 +53,8 @@ oci_blob_writer_new(const char *blobs_dir)
 	bw->dir = ward_asprintf("%s/sha256", blobs_dir);
 	if (bw->dir == NULL || ward_mkdir_p(bw->dir, 0755) != 0)
 		goto fail;
-	bw->tmp = ward_asprintf("%s/.tmp-%ld-%u", bw->dir, (long)getpid(),
-				atomic_fetch_add(&blob_counter, 1));
-	if (bw->tmp == NULL || (bw->sha = sha256_new()) == NULL)
+	if ((bw->sha = sha256_new()) == NULL || (bw->fd = blob_tmp(bw->dir, &bw->tmp)) < 0)
 		goto fail;
-	bw->fd = open(bw->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (bw->fd < 0) {
-		ward_err_io(bw->tmp, "cannot create blob");
-		goto fail;
-	}
 	return bw;
 fail:
 	oci_blob_writer_abort(bw);
@@ -114,23 +116,24 @@ oci_blob_writer_commit(struct oci_blob_writer *bw, char digest[OCI_DIGEST_LEN + 
 	int rc = -1;
 
 	sha256_final(bw->sha, sha);
-	if (fsync(bw->fd) != 0) {
+	if (fchmod(bw->fd, 0644) != 0 || fsync(bw->fd) != 0) {
 		ward_err_io(bw->tmp, "fsync failed");
 		goto out;
 	}
-	if (close(bw->fd) != 0) {
-		bw->fd = -1;
-		ward_err_io(bw->tmp, "close failed");
-		goto out;
-	}
-	bw->fd = -1;
+	/* placed while still locked, then closed */
 	oci_digest_format(sha, digest);
 	if (place(bw->tmp, bw->dir, oci_digest_hex(digest), bw->size) != 0)
 		goto out;
-	if (size)
-		*size = bw->size;
 	free(bw->tmp);
 	bw->tmp = NULL;
+	if (close(bw->fd) != 0) {
+		bw->fd = -1;
+		ward_errno(WARD_EENV, "%s/%s: close failed", bw->dir, oci_digest_hex(digest));
+		goto out;
+	}
+	bw->fd = -1;
+	if (size)
+		*size = bw->size;
 	rc = 0;
 out:
 	oci_blob_writer_abort(bw);
@@ -172,8 +175,8 @@ copy_into(struct oci_blob_writer *bw, const char *src)
 	unsigned char *buf;
 	int fd, rc = -1;
 
-	if ((fd = open(src, O_RDONLY | O_CLOEXEC)) < 0)
-		return ward_err_io(src, "cannot open");
+	if ((fd = ward_input_open(src, 0, NULL)) < 0)
+		return -1;
 	if ((buf = ward_malloc(1u << 20)) == NULL)
 		goto out;
 	for (;;) {
@@ -234,9 +237,9 @@ oci_blob_import(const char *blobs_dir, const char *src, const char *digest, int 
 		return rc;
 	}
 	close(bw->fd);
-	bw->fd = open(bw->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (bw->fd < 0) {
-		ward_err_io(bw->tmp, "cannot create blob");
+	free(bw->tmp);
+	bw->tmp = NULL;
+	if ((bw->fd = blob_tmp(bw->dir, &bw->tmp)) < 0) {
 		oci_blob_writer_abort(bw);
 		return -1;
 	}

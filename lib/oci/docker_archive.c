@@ -112,9 +112,8 @@ oci_docker_archive_write(struct oci_image *img, const char *path,
 		if (!dup)
 			order[norder++] = hex;
 	}
-	qsort(order, norder, sizeof(*order), cmp_hex);
+	ward_qsort(order, norder, sizeof(*order), cmp_hex);
 
-	oci_remove_stale_siblings(path);
 	if ((out = ward_atomic_open(path, 0644)) == NULL ||
 	    (t = tar_writer_new(atomic_sink, out, o ? o->mtime : 0)) == NULL)
 		goto out;

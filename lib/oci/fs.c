@@ -16,6 +16,7 @@
 #include "oci_internal.h"
 
 #define MAX_SYMLINK_HOPS 40
+#define PATH_BUF 4097 /* PATH_MAX + 1: every merged path fits (merge_entry) */
 #define DEFAULT_FS_LIMIT (4u << 20)
 
 static void
@@ -82,9 +83,9 @@ merge_abort(struct merge *m)
 	free(m->add);
 	ward_strv_free(&m->wh);
 	ward_strv_free(&m->opq);
-	strmap_free(&m->seen);
-	strmap_free(&m->whmap);
-	strmap_free(&m->opqmap);
+	ward_strmap_free(&m->seen);
+	ward_strmap_free(&m->whmap);
+	ward_strmap_free(&m->opqmap);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -95,18 +96,18 @@ lower_hidden(const struct merge *m, const char *path)
 	char buf[4097];
 	size_t len = strlen(path);
 
-	if (strmap_get(&m->opqmap, "", NULL))
+	if (ward_strmap_get(&m->opqmap, "", NULL))
 		return 1;
-	if (strmap_get(&m->whmap, path, NULL))
+	if (ward_strmap_get(&m->whmap, path, NULL))
 		return 1;
 	if (len >= sizeof(buf))
-		return 0;
+		return 1; /* never reached (merge_entry); closed, not open */
 	memcpy(buf, path, len + 1);
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] != '/')
 			continue;
 		buf[i] = '\0';
-		if (strmap_get(&m->whmap, buf, NULL) || strmap_get(&m->opqmap, buf, NULL))
+		if (ward_strmap_get(&m->whmap, buf, NULL) || ward_strmap_get(&m->opqmap, buf, NULL))
 			return 1;
 		buf[i] = '/';
 	}
@@ -119,7 +120,7 @@ lookup(const struct merge *m, const char *path)
 {
 	size_t i;
 
-	if (strmap_get(&m->seen, path, &i))
+	if (ward_strmap_get(&m->seen, path, &i))
 		return &m->add[i];
 	if (lower_hidden(m, path))
 		return NULL;
@@ -129,7 +130,7 @@ lookup(const struct merge *m, const char *path)
 int
 merge_added(const struct merge *m, const char *path)
 {
-	return strmap_get(&m->seen, path, NULL);
+	return ward_strmap_get(&m->seen, path, NULL);
 }
 
 /* Resolve symlinks among the parents of path (and path itself when
@@ -208,14 +209,23 @@ merge_entry(struct merge *m, const struct oci_entry *e, struct oci_fs_entry *out
 	}
 	if (rp == NULL)
 		return -1;
+	/* Symlinks can make a resolved path longer than any name in the layer:
+	 * past PATH_MAX it is refused, so that every later check (hidden?
+	 * replaced?) sees the whole path -- never "not hidden" by default. */
+	if (strlen(rp) >= PATH_BUF) {
+		ward_err(WARD_EINPUT, "%s: %.200s...: resolves to a path over %d bytes", m->what,
+			 e->path, PATH_BUF - 1);
+		free(rp);
+		return -1;
+	}
 	if (e->type == OCI_ENTRY_WHITEOUT || e->type == OCI_ENTRY_OPAQUE) {
 		struct ward_strv *sv = e->type == OCI_ENTRY_WHITEOUT ? &m->wh : &m->opq;
-		struct strmap *map = e->type == OCI_ENTRY_WHITEOUT ? &m->whmap : &m->opqmap;
+		struct ward_strmap *map = e->type == OCI_ENTRY_WHITEOUT ? &m->whmap : &m->opqmap;
 		if (ward_strv_push_owned(sv, rp) != 0) {
 			free(rp);
 			return -1;
 		}
-		if (strmap_put(map, sv->v[sv->n - 1], 0) != 0)
+		if (ward_strmap_put(map, sv->v[sv->n - 1], 0) != 0)
 			return -1;
 		out->path = sv->v[sv->n - 1];
 		out->type = e->type;
@@ -238,6 +248,13 @@ merge_entry(struct merge *m, const struct oci_entry *e, struct oci_fs_entry *out
 	if (e->type == OCI_ENTRY_HARDLINK) {
 		if (resolve(m, e->link, 0, &a.link) != 0)
 			goto fail;
+		if (strlen(a.link) >= PATH_BUF) {
+			ward_err(WARD_EINPUT,
+				 "%s: %.200s: hard link target resolves to a path over "
+				 "%d bytes",
+				 m->what, e->path, PATH_BUF - 1);
+			goto fail;
+		}
 		if (*a.link == '\0') {
 			ward_err(WARD_EINPUT, "%s: %s: hard link to the root", m->what, e->path);
 			goto fail;
@@ -249,18 +266,11 @@ merge_entry(struct merge *m, const struct oci_entry *e, struct oci_fs_entry *out
 		ward_err(WARD_EINPUT, "%s: more than %ju files", m->what, (uintmax_t)limit);
 		goto fail;
 	}
-	if (m->nadd == m->capadd) {
-		size_t cap = m->capadd ? m->capadd * 2 : 256;
-		void *p = ward_realloc(m->add, cap * sizeof(*m->add));
-		if (p == NULL)
-			goto fail;
-		m->add = p;
-		m->capadd = cap;
-	}
-	m->add[m->nadd] = a;
-	if (strmap_put(&m->seen, a.path, m->nadd) != 0)
-		return -1; /* a is owned by m now */
-	m->nadd++;
+	if (ward_vec_reserve(&m->add, &m->capadd, m->nadd + 1, sizeof(*m->add)) != 0)
+		goto fail;
+	m->add[m->nadd++] = a; /* owned by m now: merge_abort frees it */
+	if (ward_strmap_put(&m->seen, a.path, m->nadd - 1) != 0)
+		return -1;
 	*out = a;
 	return 0;
 fail:
@@ -290,17 +300,17 @@ cmp_entry(const void *x, const void *y)
 static int
 replaced_by_nondir(const struct merge *m, const char *path)
 {
-	char buf[4097];
+	char buf[PATH_BUF];
 	size_t len = strlen(path), i;
 
 	if (len >= sizeof(buf))
-		return 0;
+		return 1; /* never reached (merge_entry); closed, not open */
 	memcpy(buf, path, len + 1);
 	for (size_t k = 0; k < len; k++) {
 		if (buf[k] != '/')
 			continue;
 		buf[k] = '\0';
-		if (strmap_get(&m->seen, buf, &i) && m->add[i].type != OCI_ENTRY_DIR)
+		if (ward_strmap_get(&m->seen, buf, &i) && m->add[i].type != OCI_ENTRY_DIR)
 			return 1;
 		buf[k] = '/';
 	}
@@ -310,14 +320,8 @@ replaced_by_nondir(const struct merge *m, const char *path)
 static int
 push(struct oci_fs_entry **v, size_t *n, size_t *cap, const struct oci_fs_entry *e)
 {
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 256;
-		void *p = ward_realloc(*v, c * sizeof(**v));
-		if (p == NULL)
-			return -1;
-		*v = p;
-		*cap = c;
-	}
+	if (ward_vec_reserve(v, cap, *n + 1, sizeof(**v)) != 0)
+		return -1;
 	(*v)[(*n)++] = *e;
 	return 0;
 }
@@ -327,13 +331,13 @@ merge_end(struct merge *m)
 {
 	struct oci_fs_entry *nv = NULL, *imp = NULL;
 	size_t nn = 0, ncap = 0, nimp = 0, capimp = 0, w = 0;
-	struct strmap impmap = {0};
+	struct ward_strmap impmap = {0};
 	struct oci_fs *fs = m->fs;
 	int rc = -1;
 
 	/* One entry per path: the last one in the layer wins. */
 	if (m->nadd > 1)
-		qsort(m->add, m->nadd, sizeof(*m->add), cmp_add);
+		ward_qsort(m->add, m->nadd, sizeof(*m->add), cmp_add);
 	for (size_t i = 0; i < m->nadd; i++) {
 		if (i + 1 < m->nadd && tar_path_cmp(m->add[i].path, m->add[i + 1].path) == 0) {
 			entry_free(&m->add[i]);
@@ -342,15 +346,15 @@ merge_end(struct merge *m)
 		m->add[w++] = m->add[i];
 	}
 	m->nadd = w;
-	strmap_clear(&m->seen);
+	ward_strmap_clear(&m->seen);
 	for (size_t i = 0; i < m->nadd; i++)
-		if (strmap_put(&m->seen, m->add[i].path, i) != 0)
+		if (ward_strmap_put(&m->seen, m->add[i].path, i) != 0)
 			goto out;
 	/* The lower entries that stay. */
 	w = 0;
 	for (size_t i = 0; i < fs->n; i++) {
 		struct oci_fs_entry *e = &fs->v[i];
-		if (lower_hidden(m, e->path) || strmap_get(&m->seen, e->path, NULL) ||
+		if (lower_hidden(m, e->path) || ward_strmap_get(&m->seen, e->path, NULL) ||
 		    replaced_by_nondir(m, e->path)) {
 			entry_free(e);
 			continue;
@@ -364,7 +368,8 @@ merge_end(struct merge *m)
 		for (char *s = strchr(p, '/'); s; s = strchr(s + 1, '/')) {
 			struct oci_fs_entry d = {0};
 			*s = '\0';
-			if (strmap_get(&m->seen, p, NULL) || strmap_get(&impmap, p, NULL) ||
+			if (ward_strmap_get(&m->seen, p, NULL) ||
+			    ward_strmap_get(&impmap, p, NULL) ||
 			    find_index(fs->v, fs->n, p) != SIZE_MAX) {
 				*s = '/';
 				continue;
@@ -382,13 +387,13 @@ merge_end(struct merge *m)
 				free(d.path);
 				goto out;
 			}
-			if (strmap_put(&impmap, imp[nimp - 1].path, 0) != 0)
+			if (ward_strmap_put(&impmap, imp[nimp - 1].path, 0) != 0)
 				goto out;
 		}
 	}
 	/* lower + this layer + implicit parents, sorted again */
 	ncap = fs->n + m->nadd + nimp;
-	if (ncap > 0 && (nv = ward_malloc(ncap * sizeof(*nv))) == NULL)
+	if (ncap > 0 && (nv = ward_reallocarray(NULL, ncap, sizeof(*nv))) == NULL)
 		goto out;
 	if (fs->n)
 		memcpy(nv, fs->v, fs->n * sizeof(*nv));
@@ -398,7 +403,7 @@ merge_end(struct merge *m)
 		memcpy(nv + fs->n + m->nadd, imp, nimp * sizeof(*nv));
 	nn = ncap;
 	if (nn > 1)
-		qsort(nv, nn, sizeof(*nv), cmp_entry);
+		ward_qsort(nv, nn, sizeof(*nv), cmp_entry);
 	free(fs->v);
 	fs->v = nv;
 	fs->n = fs->cap = nn;
@@ -413,7 +418,7 @@ out:
 	for (size_t i = 0; i < nimp; i++)
 		free(imp[i].path);
 	free(imp);
-	strmap_free(&impmap);
+	ward_strmap_free(&impmap);
 	merge_abort(m);
 	return rc;
 }
@@ -442,15 +447,7 @@ oci_fs_apply_layer(struct oci_fs *fs, struct oci_layer_reader *r, uint32_t layer
 }
 
 int
-oci_fs_survives(const struct oci_fs *fs, const struct oci_fs_entry *e)
-{
-	const struct oci_fs_entry *f = oci_fs_find(fs, e->path);
-
-	return f != NULL && f->layer == e->layer && f->ordinal == e->ordinal && !f->implicit;
-}
-
-int
-oci_image_scan(struct oci_image *img, struct oci_fs *fs, oci_walk_fn fn, void *ctx)
+oci_layers_merge(struct oci_image *img, struct oci_fs *fs, oci_merge_fn fn, void *ctx)
 {
 	for (size_t i = 0; i < img->nlayers; i++) {
 		struct oci_layer_reader *r = oci_layer_open(img, i);
@@ -465,7 +462,7 @@ oci_image_scan(struct oci_image *img, struct oci_fs *fs, oci_walk_fn fn, void *c
 		snprintf(what, sizeof(what), "%s: layer %zu", img->path, i);
 		merge_begin(&m, fs, (uint32_t)i, what);
 		while ((rc = oci_layer_next(r, &e)) == 1) {
-			if (merge_entry(&m, e, &got) != 0 || (fn && fn(ctx, &got, r) != 0)) {
+			if (merge_entry(&m, e, &got) != 0 || (fn && fn(ctx, &m, &got, r) != 0)) {
 				rc = -1;
 				break;
 			}
@@ -481,10 +478,32 @@ oci_image_scan(struct oci_image *img, struct oci_fs *fs, oci_walk_fn fn, void *c
 	return 0;
 }
 
+struct scan_visit {
+	oci_walk_fn fn;
+	void *ctx;
+};
+
+static int
+scan_visit(void *arg, struct merge *m, const struct oci_fs_entry *e, struct oci_layer_reader *r)
+{
+	const struct scan_visit *v = arg;
+
+	(void)m;
+	return v->fn(v->ctx, e, r);
+}
+
+int
+oci_image_scan(struct oci_image *img, struct oci_fs *fs, oci_walk_fn fn, void *ctx)
+{
+	struct scan_visit v = {.fn = fn, .ctx = ctx};
+
+	return oci_layers_merge(img, fs, fn ? scan_visit : NULL, &v);
+}
+
 int
 oci_image_list(struct oci_image *img, struct oci_fs *fs)
 {
-	return oci_image_scan(img, fs, NULL, NULL);
+	return oci_layers_merge(img, fs, NULL, NULL);
 }
 
 static int
@@ -504,7 +523,7 @@ oci_image_walk(struct oci_image *img, const struct oci_fs *fs, oci_walk_fn fn, v
 	size_t *idx = NULL;
 	int rc = 0;
 
-	if (fs->n > 0 && (idx = ward_malloc(fs->n * sizeof(*idx))) == NULL)
+	if (fs->n > 0 && (idx = ward_reallocarray(NULL, fs->n, sizeof(*idx))) == NULL)
 		return -1;
 	for (size_t l = 0; l < img->nlayers && rc == 0; l++) {
 		struct oci_layer_reader *r;
@@ -516,7 +535,7 @@ oci_image_walk(struct oci_image *img, const struct oci_fs *fs, oci_walk_fn fn, v
 				idx[n++] = i;
 		if (n == 0)
 			continue;
-		qsort_r(idx, n, sizeof(*idx), cmp_ordinal, (void *)fs);
+		ward_qsort_r(idx, n, sizeof(*idx), cmp_ordinal, (void *)fs);
 		if ((r = oci_layer_open(img, l)) == NULL) {
 			rc = -1;
 			break;

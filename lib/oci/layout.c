@@ -2,13 +2,15 @@
  * layout.c: writing and updating OCI image layouts.
  *
  * Created layouts are built in a temporary sibling and moved into place by
- * ward_dir_commit() (old or new tree, never a mix).  Opened layouts are
+ * ward_outdir_commit() (old or new tree, never a mix; never over a
+ * directory that is not a layout).  Opened layouts are
  * updated in place: blobs first (each renamed to its digest when complete),
  * the blobs directory fsynced, then index.json replaced by rename.  See
  * oci.h for why the two differ.
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,7 +26,8 @@ struct oci_layout {
 	char *root;  /* where we write: a temporary sibling, or path */
 	char *blobs; /* root/blobs */
 	int created;
-	json_t *index; /* the whole index.json */
+	struct ward_outdir *out; /* created layouts: the directory being made */
+	json_t *index;		 /* the whole index.json */
 	struct oci_descriptor *entries;
 	size_t n;
 };
@@ -34,6 +37,7 @@ layout_free(struct oci_layout *l)
 {
 	if (l == NULL)
 		return;
+	ward_outdir_abort(l->out);
 	free(l->path);
 	free(l->root);
 	free(l->blobs);
@@ -63,101 +67,28 @@ refresh(struct oci_layout *l)
 	return 0;
 }
 
-static int
-dir_is_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	int empty = 1;
-
-	if (d == NULL)
-		return 0;
-	while ((de = readdir(d)) != NULL)
-		if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0) {
-			empty = 0;
-			break;
-		}
-	closedir(d);
-	return empty;
-}
-
-/* May path be replaced by a new layout?  Nothing there, an empty
- * directory, or a directory that already is a layout. */
-static int
-replaceable(const char *path)
-{
-	struct stat st;
-	char *marker;
-	int ok;
-
-	if (lstat(path, &st) != 0)
-		return errno == ENOENT ? 0 : ward_err_io(path, "cannot stat");
-	if (!S_ISDIR(st.st_mode))
-		return ward_err(WARD_EINPUT, "%s: exists and is not a directory", path);
-	if (dir_is_empty(path))
-		return 0;
-	if ((marker = ward_path_join(path, "oci-layout")) == NULL)
-		return -1;
-	ok = access(marker, F_OK) == 0;
-	free(marker);
-	if (!ok)
-		return ward_err(WARD_EINPUT,
-				"%s: exists and is not an OCI layout; refusing to "
-				"replace it",
-				path);
-	return 0;
-}
-
-static char *
-parent_of(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		return ward_strdup(".");
-	if (slash == path)
-		return ward_strdup("/");
-	return ward_strndup(path, (size_t)(slash - path));
-}
+/* What a layout directory holds: a directory with nothing else may be
+ * replaced by a new layout; anything else is not ours to delete. */
+static const char *const layout_names[] = {"oci-layout", "index.json", "blobs", NULL};
 
 struct oci_layout *
 oci_layout_create(const char *path)
 {
 	struct oci_layout *l;
-	char *parent, *sha = NULL;
-	size_t len = strlen(path);
+	char *sha = NULL;
 
-	while (len > 1 && path[len - 1] == '/')
-		len--;
-	if (len == 0) {
-		ward_err(WARD_EINPUT, "layout: empty path");
-		return NULL;
-	}
 	if ((l = ward_calloc(1, sizeof(*l))) == NULL)
 		return NULL;
 	l->created = 1;
-	if ((l->path = ward_strndup(path, len)) == NULL || replaceable(l->path) != 0)
+	if ((l->out = ward_outdir_begin(path, layout_names, 0755, 0)) == NULL ||
+	    (l->path = ward_strdup(path)) == NULL ||
+	    (l->root = ward_strdup(ward_outdir_tmp(l->out))) == NULL)
 		goto fail;
-	if ((parent = parent_of(l->path)) == NULL)
-		goto fail;
-	if (ward_mkdir_p(parent, 0755) != 0) {
-		free(parent);
-		goto fail;
-	}
-	free(parent);
-	oci_remove_stale_siblings(l->path);
-	if ((l->root = ward_tmp_sibling(l->path)) == NULL)
-		goto fail;
-	if (mkdir(l->root, 0755) != 0) {
-		ward_err_io(l->root, "cannot create directory");
-		free(l->root);
-		l->root = NULL;
-		goto fail;
-	}
 	if ((l->blobs = ward_path_join(l->root, "blobs")) == NULL ||
 	    (sha = ward_path_join(l->blobs, "sha256")) == NULL || ward_mkdir_p(sha, 0755) != 0)
 		goto fail;
 	free(sha);
+	sha = NULL; /* fail: frees it again */
 	l->index = json_pack("{s:i,s:s,s:[]}", "schemaVersion", 2, "mediaType", OCI_MT_INDEX,
 			     "manifests");
 	if (l->index == NULL) {
@@ -189,8 +120,10 @@ oci_layout_open(const char *path)
 		goto fail;
 	if ((file = ward_path_join(path, "oci-layout")) == NULL)
 		goto fail;
-	if ((marker = ward_json_load_file(file, 4096)) == NULL)
+	if (ward_file_readx(file, WARD_IN_NOFOLLOW, 4096, &b) != 0 ||
+	    (marker = ward_json_loadb(b.data, b.len, file)) == NULL)
 		goto fail;
+	ward_buf_free(&b);
 	if (!json_is_string(json_object_get(marker, "imageLayoutVersion"))) {
 		json_decref(marker);
 		ward_err(WARD_EINPUT, "%s: no imageLayoutVersion", file);
@@ -199,7 +132,7 @@ oci_layout_open(const char *path)
 	json_decref(marker);
 	free(file);
 	if ((file = ward_path_join(path, "index.json")) == NULL ||
-	    ward_file_read(file, lim.max_json, &b) != 0 ||
+	    ward_file_readx(file, WARD_IN_NOFOLLOW, lim.max_json, &b) != 0 ||
 	    oci_index_parse(b.data, b.len, file, &lim, &idx) != 0)
 		goto fail;
 	l->index = json_incref(idx.root);
@@ -207,7 +140,7 @@ oci_layout_open(const char *path)
 	{
 		char *sha = ward_path_join(l->blobs, "sha256");
 		if (sha)
-			oci_remove_stale(sha, ".tmp-");
+			ward_remove_stale(sha, ".tmp-");
 		free(sha);
 	}
 	if (refresh(l) != 0)
@@ -226,12 +159,6 @@ const char *
 oci_layout_blobs_dir(const struct oci_layout *l)
 {
 	return l->blobs;
-}
-
-const char *
-oci_layout_path(const struct oci_layout *l)
-{
-	return l->path;
 }
 
 int
@@ -270,12 +197,13 @@ oci_layout_read_blob(struct oci_layout *l, const struct oci_descriptor *d, size_
 	uint8_t sha[SHA256_LEN];
 	size_t start = out->len;
 	struct stat st;
-	int rc = -1;
+	int fd = -1, rc = -1;
 
 	if (path == NULL)
 		return -1;
-	if (stat(path, &st) != 0) {
-		ward_err(WARD_EINPUT, "%s: blob %s is missing", l->path, d->digest);
+	if ((fd = ward_input_openat(AT_FDCWD, path, WARD_IN_NOFOLLOW, path, &st)) < 0) {
+		if (errno == ENOENT)
+			ward_err(WARD_EINPUT, "%s: blob %s is missing", l->path, d->digest);
 		goto out;
 	}
 	if ((uint64_t)st.st_size != d->size) {
@@ -288,7 +216,7 @@ oci_layout_read_blob(struct oci_layout *l, const struct oci_descriptor *d, size_
 			 d->digest, (uintmax_t)d->size, max);
 		goto out;
 	}
-	if (ward_file_read(path, max, out) != 0)
+	if (ward_fd_read_all(fd, path, max, out) != 0)
 		goto out;
 	sha256(out->data + start, out->len - start, sha);
 	oci_digest_format(sha, got);
@@ -299,6 +227,8 @@ oci_layout_read_blob(struct oci_layout *l, const struct oci_descriptor *d, size_
 	}
 	rc = 0;
 out:
+	if (fd >= 0)
+		close(fd);
 	free(path);
 	return rc;
 }
@@ -464,12 +394,11 @@ oci_layout_commit(struct oci_layout *l)
 	if (ward_mkdir_p(sha, 0755) != 0 || ward_fsync_dir(sha) != 0)
 		goto out;
 	if (l->created) {
+		struct ward_outdir *o = l->out;
+		l->out = NULL;
 		if (write_small(l->root, "oci-layout", OCI_LAYOUT_FILE) != 0 ||
-		    write_small(l->root, "index.json", idx) != 0 || replaceable(l->path) != 0 ||
-		    ward_dir_commit(l->root, l->path) != 0)
+		    write_small(l->root, "index.json", idx) != 0 || ward_outdir_commit(o) != 0)
 			goto out;
-		free(l->root);
-		l->root = NULL; /* nothing left to clean up */
 	} else if (write_small(l->root, "index.json", idx) != 0) {
 		goto out;
 	}
@@ -486,7 +415,5 @@ oci_layout_abort(struct oci_layout *l)
 {
 	if (l == NULL)
 		return;
-	if (l->created && l->root != NULL)
-		ward_rm_rf(l->root);
-	layout_free(l);
+	layout_free(l); /* a created layout's temporary tree goes with l->out */
 }

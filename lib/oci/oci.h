@@ -167,11 +167,9 @@ int tar_write_symlink(struct tar_writer *w, const char *path, const struct tar_m
 int tar_write_hardlink(struct tar_writer *w, const char *path, const struct tar_meta *m,
 		       const char *target);
 /* tar_write_whiteout(w, path, m): deletes path of lower layers
- * (writes "<dir>/.wh.<name>"); tar_write_opaque(w, dir, m): hides every
- * lower-layer entry below dir ("<dir>/.wh..wh..opq").  Both count as
- * entries for the ordering rule under the name actually written. */
+ * (writes "<dir>/.wh.<name>"); it counts as an entry for the ordering
+ * rule under the name actually written. */
 int tar_write_whiteout(struct tar_writer *w, const char *path, const struct tar_meta *m);
-int tar_write_opaque(struct tar_writer *w, const char *dir, const struct tar_meta *m);
 /* tar_writer_finish(w): the two zero blocks that end the archive. */
 int tar_writer_finish(struct tar_writer *w);
 /* Bytes written so far (the uncompressed layer size after finish). */
@@ -185,9 +183,6 @@ void tar_writer_free(struct tar_writer *w);
 int tar_path_cmp(const char *a, const char *b);
 /* tar_sort_strv(sv): sort paths in tar_path_cmp order. */
 void tar_sort_strv(struct ward_strv *sv);
-/* tar_sort(items, n, size, path_of): sort any array by the path path_of
- * returns for an item. */
-void tar_sort(void *items, size_t n, size_t size, const char *(*path_of)(const void *item));
 
 /* Packing a directory tree (tests, `ward image pack`). */
 struct tar_tree_opts {
@@ -334,8 +329,6 @@ struct oci_layout *oci_layout_create(const char *path);
 struct oci_layout *oci_layout_open(const char *path);
 /* The blobs directory to hand to oci_layer_writer_new/oci_blob_* (borrowed). */
 const char *oci_layout_blobs_dir(const struct oci_layout *l);
-/* The final path of the layout (borrowed). */
-const char *oci_layout_path(const struct oci_layout *l);
 /* Store bytes or JSON (oci_json_bytes) as a blob; out gets media type,
  * digest and size (annotations NULL). */
 int oci_layout_put_blob(struct oci_layout *l, const void *p, size_t n, const char *media_type,
@@ -633,12 +626,8 @@ int oci_image_walk(struct oci_image *img, const struct oci_fs *fs, oci_walk_fn f
  * including ones a later layer replaces, and whiteouts (type WHITEOUT /
  * OPAQUE, path resolved) — with the path resolved as in fs and the layer
  * reader positioned on it.  Cheaper than list + walk when few files are
- * replaced; afterwards oci_fs_survives() tells which visits counted.
- * fn may be NULL. */
+ * replaced.  fn may be NULL. */
 int oci_image_scan(struct oci_image *img, struct oci_fs *fs, oci_walk_fn fn, void *ctx);
-/* oci_fs_survives(fs, e): 1 when e (as visited by oci_image_scan) is the
- * entry fs holds at its path. */
-int oci_fs_survives(const struct oci_fs *fs, const struct oci_fs_entry *e);
 
 /* ------------------------------------------------------------ unpack */
 

@@ -61,28 +61,8 @@ void source_free(struct oci_source *s);
  * (how a path resolves inside a chroot); caller frees. */
 char *oci_path_clamp(const char *s);
 
-/* Remove what interrupted runs left: entries of dir named
- * "<prefix><pid>-<n>" whose pid no longer runs; and the "<path>.tmp-…"
- * siblings of path.  Errors are ignored (the error state is kept). */
-void oci_remove_stale(const char *dir, const char *prefix);
-void oci_remove_stale_siblings(const char *path);
-
 /* Compression from the first bytes of a blob. */
 int oci_sniff_compression(const unsigned char *p, size_t n);
-
-/* ------------------------------------------------------------ string map */
-
-/* An open-addressing map from borrowed NUL-terminated keys to size_t. */
-struct strmap {
-	const char **keys;
-	size_t *vals;
-	size_t n, cap;
-};
-int strmap_put(struct strmap *m, const char *key, size_t val);
-/* strmap_get: 1 and *val when present, else 0. */
-int strmap_get(const struct strmap *m, const char *key, size_t *val);
-void strmap_clear(struct strmap *m);
-void strmap_free(struct strmap *m);
 
 /* ------------------------------------------------------------ merging layers */
 
@@ -92,10 +72,10 @@ struct merge {
 	uint32_t layer;
 	struct oci_fs_entry *add; /* this layer's entries, resolved, in tar order */
 	size_t nadd, capadd;
-	struct ward_strv wh;  /* paths whited out by this layer */
-	struct ward_strv opq; /* directories made opaque ("" = the root) */
-	struct strmap seen;   /* path -> index in add (latest) */
-	struct strmap whmap, opqmap;
+	struct ward_strv wh;	 /* paths whited out by this layer */
+	struct ward_strv opq;	 /* directories made opaque ("" = the root) */
+	struct ward_strmap seen; /* path -> index in add (latest) */
+	struct ward_strmap whmap, opqmap;
 	const char *what;
 };
 void merge_begin(struct merge *m, struct oci_fs *fs, uint32_t layer, const char *what);
@@ -108,3 +88,11 @@ int merge_added(const struct merge *m, const char *path);
 /* merge_end(m): apply the layer to m->fs; frees the state. */
 int merge_end(struct merge *m);
 void merge_abort(struct merge *m);
+/* oci_layers_merge(img, fs, fn, ctx): every layer of img merged into fs,
+ * in order, calling fn (if not NULL) for every entry as resolved, with the
+ * layer's merge state m (merge_added) and the reader positioned on it;
+ * fn returns 0 to go on, -1 to stop.  The one loop behind oci_image_scan
+ * and oci_image_unpack. */
+typedef int (*oci_merge_fn)(void *ctx, struct merge *m, const struct oci_fs_entry *e,
+			    struct oci_layer_reader *r);
+int oci_layers_merge(struct oci_image *img, struct oci_fs *fs, oci_merge_fn fn, void *ctx);

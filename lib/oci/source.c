@@ -269,7 +269,7 @@ open_oci(struct oci_image *img, const char *tag, const char *platform)
 		char *p = ward_path_join(s->dir, "index.json");
 		if (p == NULL)
 			return -1;
-		rc = ward_file_read(p, img->limits.max_json, &b);
+		rc = ward_file_readx(p, WARD_IN_NOFOLLOW, img->limits.max_json, &b);
 		free(p);
 		if (rc != 0)
 			return -1;
@@ -534,11 +534,8 @@ oci_image_open(const char *ref, const struct oci_open_opts *o)
 			ward_err(WARD_EINPUT, "%s: not an OCI layout directory", img->path);
 			goto fail;
 		}
-		s->fd = open(img->path, O_RDONLY | O_CLOEXEC);
-		if (s->fd < 0) {
-			ward_err_io(img->path, "cannot open");
+		if ((s->fd = ward_input_open(img->path, 0, NULL)) < 0)
 			goto fail;
-		}
 		snprintf(what, sizeof(what), "%s", img->path);
 		if (tar_index_fd(s->fd, what, &img->limits, &s->idx) != 0)
 			goto fail;
@@ -557,7 +554,12 @@ oci_image_open(const char *ref, const struct oci_open_opts *o)
 			goto fail;
 		}
 	} else {
-		ward_err(WARD_EINPUT, "%s: not a directory or a file", img->path);
+		/* a FIFO, a device, a socket: named as such, never opened to block */
+		int fd = ward_input_open(img->path, 0, NULL);
+		if (fd >= 0) { /* it changed under us */
+			close(fd);
+			ward_err(WARD_EINPUT, "%s: not a directory or a regular file", img->path);
+		}
 		goto fail;
 	}
 	img->kind = s->kind;

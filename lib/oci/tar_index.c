@@ -267,14 +267,8 @@ static int
 add_member(struct tar_index *x, size_t *cap, char *name, int type, uint64_t off, uint64_t size,
 	   char *link)
 {
-	if (x->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 64;
-		void *p = ward_realloc(x->v, ncap * sizeof(*x->v));
-		if (p == NULL)
-			return -1;
-		x->v = p;
-		*cap = ncap;
-	}
+	if (ward_vec_reserve(&x->v, cap, x->n + 1, sizeof(*x->v)) != 0)
+		return -1;
 	x->v[x->n++] = (struct tar_member){name, type, off, size, link};
 	return 0;
 }
@@ -410,7 +404,7 @@ scan(const struct src *s, const struct oci_limits *lim, struct tar_index *out)
 		off = data + (size + BLOCK - 1) / BLOCK * BLOCK;
 	}
 	if (out->n > 1)
-		qsort(out->v, out->n, sizeof(*out->v), cmp_member);
+		ward_qsort(out->v, out->n, sizeof(*out->v), cmp_member);
 	rc = 0;
 out:
 	free(pax_path);
@@ -418,6 +412,33 @@ out:
 	free(gnu_name);
 	free(gnu_link);
 	return rc;
+}
+
+/* Say "not a tar archive" for what is plainly something else (a JSON
+ * SBOM, a text file) instead of a puzzling "truncated tar" later: the
+ * first header must carry the ustar magic, or be the zero block of an
+ * empty archive. */
+static int
+looks_like_tar(const struct src *s)
+{
+	unsigned char b[BLOCK];
+	size_t n = s->size < BLOCK ? (size_t)s->size : BLOCK, i = 0;
+
+	if (n > 0 && src_read(s, b, n, 0) != 0)
+		return -1;
+	if (n == BLOCK && memcmp(b + 257, "ustar", 5) == 0)
+		return 0;
+	while (i < n && b[i] == 0)
+		i++;
+	if (n == BLOCK && i == n)
+		return 0;
+	while (i < n && (b[i] == ' ' || b[i] == '\n' || b[i] == '\r' || b[i] == '\t'))
+		i++;
+	return ward_err(WARD_EINPUT, "%s: not a tar archive (no ustar header at the start%s)",
+			s->what,
+			i < n && (b[i] == '{' || b[i] == '[') ? "; it looks like JSON"
+			: n < BLOCK			      ? "; shorter than one tar block"
+							      : "");
 }
 
 static int
@@ -430,6 +451,8 @@ index_src(const struct src *s, const struct oci_limits *lim, struct tar_index *o
 		oci_limits_default(&tmp);
 		lim = &tmp;
 	}
+	if (looks_like_tar(s) != 0)
+		return -1;
 	if (scan(s, lim, out) != 0) {
 		tar_index_free(out);
 		return -1;

@@ -22,22 +22,7 @@ void
 tar_sort_strv(struct ward_strv *sv)
 {
 	if (sv->n > 1)
-		qsort(sv->v, sv->n, sizeof(*sv->v), cmp_strp);
-}
-
-static int
-cmp_items(const void *a, const void *b, void *arg)
-{
-	const char *(*path_of)(const void *) = *(const char *(**)(const void *))arg;
-
-	return tar_path_cmp(path_of(a), path_of(b));
-}
-
-void
-tar_sort(void *items, size_t n, size_t size, const char *(*path_of)(const void *item))
-{
-	if (n > 1)
-		qsort_r(items, n, size, cmp_items, &path_of);
+		ward_qsort(sv->v, sv->n, sizeof(*sv->v), cmp_strp);
 }
 
 /* ------------------------------------------------------------ tree walk */
@@ -74,14 +59,8 @@ linked_before(struct tree *t, const struct stat *st)
 static int
 remember_inode(struct tree *t, const struct stat *st, const char *path)
 {
-	if (t->nseen == t->capseen) {
-		size_t cap = t->capseen ? t->capseen * 2 : 16;
-		void *p = ward_realloc(t->seen, cap * sizeof(*t->seen));
-		if (p == NULL)
-			return -1;
-		t->seen = p;
-		t->capseen = cap;
-	}
+	if (ward_vec_reserve(&t->seen, &t->capseen, t->nseen + 1, sizeof(*t->seen)) != 0)
+		return -1;
 	t->seen[t->nseen].path = ward_strdup(path);
 	if (t->seen[t->nseen].path == NULL)
 		return -1;
@@ -194,7 +173,7 @@ walk_dir(struct tree *t, int dfd, const char *disk, const char *rel)
 	}
 	/* Bytewise order within each directory, depth first = tar_path_cmp. */
 	if (names.n > 1)
-		qsort(names.v, names.n, sizeof(*names.v), cmp_name);
+		ward_qsort(names.v, names.n, sizeof(*names.v), cmp_name);
 	for (size_t i = 0; i < names.n; i++)
 		if (add_one(t, dfd, names.v[i], disk, rel) != 0)
 			goto out;

@@ -469,13 +469,10 @@ tar_write_file_path(struct tar_writer *w, const char *path, const struct tar_met
 	char extra;
 	int rc = -1;
 
-	f.fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* swapped for a FIFO or a link since it was listed: refused, no hang */
+	f.fd = ward_input_openat(AT_FDCWD, src, WARD_IN_NOFOLLOW, src, &st);
 	if (f.fd < 0)
-		return ward_err_io(src, "cannot open");
-	if (fstat(f.fd, &st) != 0) {
-		ward_err_io(src, "cannot stat");
-		goto out;
-	}
+		return -1;
 	if (!S_ISREG(st.st_mode)) {
 		ward_err(WARD_EINPUT, "%s: not a regular file", src);
 		goto out;
@@ -539,27 +536,6 @@ tar_write_whiteout(struct tar_writer *w, const char *path, const struct tar_meta
 		name = ward_asprintf("%.*s/.wh.%s", (int)(slash - path), path, slash + 1);
 	else
 		name = ward_asprintf(".wh.%s", path);
-	if (name == NULL)
-		return -1;
-	if (begin_entry(w, name, m) == 0)
-		rc = write_header(w, name, '0', m, 0, NULL);
-	free(name);
-	return rc;
-}
-
-int
-tar_write_opaque(struct tar_writer *w, const char *dir, const struct tar_meta *m)
-{
-	char *name;
-	int rc = -1;
-
-	if (dir == NULL || *dir == '\0')
-		name = ward_strdup(".wh..wh..opq");
-	else if (!ward_relpath_ok(dir))
-		return ward_err(WARD_EINPUT, "tar: opaque dir \"%s\" is not a clean relative path",
-				dir);
-	else
-		name = ward_asprintf("%s/.wh..wh..opq", dir);
 	if (name == NULL)
 		return -1;
 	if (begin_entry(w, name, m) == 0)

@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,7 +37,7 @@ struct unpack {
 	struct merge *m;
 	struct dirmeta *dirs;
 	size_t ndirs, capdirs;
-	struct strmap dirmap;
+	struct ward_strmap dirmap;
 	uint64_t skipped;
 	struct ward_progress *progress;
 	unsigned char *buf;
@@ -49,22 +50,16 @@ remember_dir(struct unpack *u, const char *path, uint32_t mode, uint64_t uid, ui
 	size_t i;
 	struct dirmeta *d;
 
-	if (strmap_get(&u->dirmap, path, &i)) {
+	if (ward_strmap_get(&u->dirmap, path, &i)) {
 		d = &u->dirs[i];
 	} else {
-		if (u->ndirs == u->capdirs) {
-			size_t cap = u->capdirs ? u->capdirs * 2 : 256;
-			void *p = ward_realloc(u->dirs, cap * sizeof(*u->dirs));
-			if (p == NULL)
-				return -1;
-			u->dirs = p;
-			u->capdirs = cap;
-			/* the map borrows paths, which do not move */
-		}
+		/* the map borrows paths, which do not move */
+		if (ward_vec_reserve(&u->dirs, &u->capdirs, u->ndirs + 1, sizeof(*u->dirs)) != 0)
+			return -1;
 		d = &u->dirs[u->ndirs];
 		if ((d->path = ward_strdup(path)) == NULL)
 			return -1;
-		if (strmap_put(&u->dirmap, d->path, u->ndirs) != 0) {
+		if (ward_strmap_put(&u->dirmap, d->path, u->ndirs) != 0) {
 			free(d->path);
 			return -1;
 		}
@@ -94,8 +89,10 @@ open_parent(struct unpack *u, const char *path, int create, const char **base, i
 		int nfd;
 		if (n == 0 || n >= sizeof(comp)) {
 			close(fd);
-			return ward_err(WARD_EINPUT, "%s: bad path component in \"%s\"", u->target,
-					path);
+			return ward_err(WARD_EINPUT,
+					"%s: %s path component in \"%.200s\" (a file system allows "
+					"%d bytes)",
+					u->target, n ? "a too long" : "an empty", path, NAME_MAX);
 		}
 		memcpy(comp, p, n);
 		comp[n] = '\0';
@@ -133,43 +130,6 @@ open_parent(struct unpack *u, const char *path, int create, const char **base, i
 	return fd;
 }
 
-/* Remove name in dirfd, recursively for directories (never following). */
-static int
-remove_at(int parent, const char *name, const char *what)
-{
-	struct stat st;
-	DIR *d;
-	struct dirent *de;
-	int fd;
-
-	if (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
-		return errno == ENOENT ? 0 : ward_errno(WARD_EENV, "%s: stat failed", what);
-	if (!S_ISDIR(st.st_mode)) {
-		if (unlinkat(parent, name, 0) != 0)
-			return ward_errno(WARD_EENV, "%s: cannot remove", what);
-		return 0;
-	}
-	fchmodat(parent, name, 0700, 0);
-	fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || (d = fdopendir(fd)) == NULL) {
-		if (fd >= 0)
-			close(fd);
-		return ward_errno(WARD_EENV, "%s: cannot open directory", what);
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (remove_at(dirfd(d), de->d_name, what) != 0) {
-			closedir(d);
-			return -1;
-		}
-	}
-	closedir(d);
-	if (unlinkat(parent, name, AT_REMOVEDIR) != 0)
-		return ward_errno(WARD_EENV, "%s: cannot remove directory", what);
-	return 0;
-}
-
 /* Opaque directory: remove what lower layers put below path, keeping
  * (and descending into) what this layer added. */
 static int
@@ -194,7 +154,7 @@ clear_lower(struct unpack *u, int dfd, const char *path)
 			break;
 		}
 		if (!merge_added(u->m, child)) {
-			rc = remove_at(dirfd(d), de->d_name, child);
+			rc = ward_remove_at(dirfd(d), de->d_name, child);
 		} else {
 			int sub = openat(dirfd(d), de->d_name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
@@ -264,8 +224,13 @@ apply(struct unpack *u, const struct oci_fs_entry *e, struct oci_layer_reader *r
 			  &base, e->mtime);
 	if (pfd < 0)
 		return errno == ENOENT && !*ward_errmsg() ? 0 : -1;
+	if (strlen(base) > NAME_MAX) { /* the layer's fault, not the disk's: exit 2 */
+		close(pfd);
+		return ward_err(WARD_EINPUT, "%s: a name of %zu bytes (a file system allows %d)",
+				u->target, strlen(base), NAME_MAX);
+	}
 	if (e->type == OCI_ENTRY_WHITEOUT) {
-		rc = remove_at(pfd, base, what);
+		rc = ward_remove_at(pfd, base, what);
 		goto out;
 	}
 	if (e->type == OCI_ENTRY_OPAQUE) {
@@ -277,7 +242,8 @@ apply(struct unpack *u, const struct oci_fs_entry *e, struct oci_layer_reader *r
 	}
 	/* Replace what is there, unless a directory meets a directory. */
 	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	    !(S_ISDIR(st.st_mode) && e->type == OCI_ENTRY_DIR) && remove_at(pfd, base, what) != 0)
+	    !(S_ISDIR(st.st_mode) && e->type == OCI_ENTRY_DIR) &&
+	    ward_remove_at(pfd, base, what) != 0)
 		goto out;
 	switch (e->type) {
 	case OCI_ENTRY_DIR:
@@ -354,7 +320,7 @@ static int
 finish_dirs(struct unpack *u)
 {
 	if (u->ndirs > 1)
-		qsort(u->dirs, u->ndirs, sizeof(*u->dirs), cmp_dir_desc);
+		ward_qsort(u->dirs, u->ndirs, sizeof(*u->dirs), cmp_dir_desc);
 	for (size_t i = 0; i < u->ndirs; i++) {
 		struct oci_fs_entry e = {.path = u->dirs[i].path,
 					 .type = OCI_ENTRY_DIR,
@@ -386,39 +352,19 @@ finish_dirs(struct unpack *u)
 	return 0;
 }
 
+/* One entry of a layer, as resolved by oci_layers_merge: applied to the
+ * tree; u->m lets apply() ask which paths this layer itself added. */
 static int
-unpack_layers(struct unpack *u, struct oci_image *img, struct oci_fs *fs)
+unpack_entry(void *arg, struct merge *m, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 {
-	for (size_t i = 0; i < img->nlayers; i++) {
-		struct oci_layer_reader *r = oci_layer_open(img, i);
-		const struct oci_entry *e;
-		struct oci_fs_entry got;
-		struct merge m;
-		char what[300];
-		int rc;
+	struct unpack *u = arg;
+	int rc;
 
-		if (r == NULL)
-			return -1;
-		snprintf(what, sizeof(what), "%s: layer %zu", img->path, i);
-		merge_begin(&m, fs, (uint32_t)i, what);
-		u->m = &m;
-		while ((rc = oci_layer_next(r, &e)) == 1) {
-			ward_err_clear();
-			if (merge_entry(&m, e, &got) != 0 || apply(u, &got, r) != 0) {
-				rc = -1;
-				break;
-			}
-		}
-		oci_layer_close(r);
-		u->m = NULL;
-		if (rc != 0) {
-			merge_abort(&m);
-			return -1;
-		}
-		if (merge_end(&m) != 0)
-			return -1;
-	}
-	return 0;
+	ward_err_clear();
+	u->m = m;
+	rc = apply(u, e, r);
+	u->m = NULL;
+	return rc;
 }
 
 int
@@ -427,8 +373,7 @@ oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_unpack
 	static const struct oci_unpack_opts defaults = {.owners = -1};
 	struct unpack u = {.rootfd = -1, .target = dir};
 	struct oci_fs fs = {0};
-	struct stat st;
-	char *tmp = NULL;
+	struct ward_outdir *out = NULL;
 	int rc = -1;
 
 	if (o == NULL)
@@ -436,76 +381,31 @@ oci_image_unpack(struct oci_image *img, const char *dir, const struct oci_unpack
 	u.owners = o->owners < 0 ? geteuid() == 0 : o->owners;
 	u.devices = o->devices;
 	u.progress = o->progress;
-	if (lstat(dir, &st) == 0) {
-		DIR *d;
-		struct dirent *de;
-		int empty = 1;
-		if (!S_ISDIR(st.st_mode))
-			return ward_err(WARD_EINPUT, "%s: exists and is not a directory", dir);
-		if ((d = opendir(dir)) != NULL) {
-			while (empty && (de = readdir(d)) != NULL)
-				empty = strcmp(de->d_name, ".") == 0 ||
-					strcmp(de->d_name, "..") == 0;
-			closedir(d);
-		}
-		if (!empty && !o->replace)
-			return ward_err(WARD_EINPUT,
-					"%s: exists and is not empty (replace it "
-					"explicitly)",
-					dir);
-	}
-	oci_remove_stale_siblings(dir);
-	if ((u.buf = ward_malloc(1u << 20)) == NULL || (tmp = ward_tmp_sibling(dir)) == NULL)
+	if ((u.buf = ward_malloc(1u << 20)) == NULL ||
+	    (out = ward_outdir_begin(dir, NULL, 0755, o->replace ? WARD_OUTDIR_REPLACE : 0)) ==
+		    NULL)
 		goto out;
-	{
-		const char *slash = strrchr(dir, '/');
-		char *parent =
-			slash && slash != dir ? ward_strndup(dir, (size_t)(slash - dir)) : NULL;
-		int prc = parent ? ward_mkdir_p(parent, 0755) : 0;
-		free(parent);
-		if (prc != 0)
-			goto out;
-	}
-	if (mkdir(tmp, 0700) != 0) {
-		ward_err_io(tmp, "cannot create directory");
-		free(tmp);
-		tmp = NULL;
+	if ((u.rootfd = dup(ward_outdir_fd(out))) < 0) {
+		ward_errno(WARD_EENV, "%s: dup failed", dir);
 		goto out;
 	}
-	if ((u.rootfd = open(tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		ward_err_io(tmp, "cannot open");
+	if (oci_layers_merge(img, &fs, unpack_entry, &u) != 0 || finish_dirs(&u) != 0)
 		goto out;
-	}
-	if (unpack_layers(&u, img, &fs) != 0 || finish_dirs(&u) != 0)
-		goto out;
-	if (fchmod(u.rootfd, 0755) != 0) {
-		ward_err_io(tmp, "cannot chmod");
-		goto out;
-	}
 	if (u.skipped > 0)
 		ward_warn("%s: %ju device nodes not created (pass devices as root to create them)",
 			  dir, (uintmax_t)u.skipped);
 	close(u.rootfd);
 	u.rootfd = -1;
-	if (ward_dir_commit(tmp, dir) != 0)
-		goto out;
-	free(tmp);
-	tmp = NULL;
-	rc = 0;
+	rc = ward_outdir_commit(out);
+	out = NULL;
 out:
 	if (u.rootfd >= 0)
 		close(u.rootfd);
-	if (tmp != NULL) {
-		struct ward_error saved;
-		ward_err_save(&saved);
-		ward_rm_rf(tmp);
-		ward_err_restore(&saved);
-		free(tmp);
-	}
+	ward_outdir_abort(out);
 	for (size_t i = 0; i < u.ndirs; i++)
 		free(u.dirs[i].path);
 	free(u.dirs);
-	strmap_free(&u.dirmap);
+	ward_strmap_free(&u.dirmap);
 	oci_fs_free(&fs);
 	free(u.buf);
 	return rc;

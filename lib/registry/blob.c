@@ -229,8 +229,9 @@ reg_blob_upload_file(struct reg_client *c, const char *path, const char *digest,
 	uint64_t off = 0;
 	int fd, rc = -1;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return ward_err_io(path, "cannot open blob");
+	/* a blob of the layout: a regular file, never a link, FIFO or device */
+	if ((fd = ward_input_openat(AT_FDCWD, path, WARD_IN_NOFOLLOW, path, NULL)) < 0)
+		return -1;
 	if ((buf = ward_malloc(bufsize ? bufsize : 1)) == NULL)
 		goto out;
 	if (size <= c->o.chunk_size) {

@@ -258,9 +258,15 @@ perform(struct reg_client *c, const struct reg_req *rq, const char *url, const c
 	CURL *h = c->curl;
 	struct curl_slist *hd = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "", line[4200];
+	uint64_t now = ward_now_ns();
 	CURLcode rc;
 	int ret = -1;
 
+	if (now >= c->deadline_ns)
+		return ward_err(WARD_EENV,
+				"%s: the registry did not finish within %llu s (--timeout, "
+				"WARD_REGISTRY_TIMEOUT)",
+				url, (unsigned long long)c->o.timeout_s);
 	curl_easy_reset(h);
 	rs->status = 0;
 	rs->body.len = 0;
@@ -276,6 +282,8 @@ perform(struct reg_client *c, const struct reg_req *rq, const char *url, const c
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME, 120L);
+	/* what is left of the overall deadline, not a fresh allowance per request */
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)((c->deadline_ns - now) / 1000000u + 1));
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "ward/" WARD_VERSION);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, c->o.insecure ? 0L : 1L);
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, c->o.insecure ? 0L : 2L);
@@ -328,6 +336,13 @@ perform(struct reg_client *c, const struct reg_req *rq, const char *url, const c
 	}
 	if (rs->too_big) {
 		ward_err(WARD_EINPUT, "%s: answer larger than %zu bytes", url, rs->max);
+		goto out;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT && ward_now_ns() >= c->deadline_ns) {
+		ward_err(WARD_EENV,
+			 "%s: the registry did not finish within %llu s (--timeout, "
+			 "WARD_REGISTRY_TIMEOUT)",
+			 url, (unsigned long long)c->o.timeout_s);
 		goto out;
 	}
 	if (rc != CURLE_OK) {
@@ -668,6 +683,15 @@ reg_client_new(const char *registry, const char *repository, const struct reg_op
 	c->o = *o;
 	if (c->o.chunk_size == 0)
 		c->o.chunk_size = 8u << 20;
+	if (c->o.timeout_s == 0) {
+		const char *e = getenv("WARD_REGISTRY_TIMEOUT");
+		char *end;
+		unsigned long long v = e ? strtoull(e, &end, 10) : 0;
+		c->o.timeout_s = e && *e && *end == '\0' && v > 0 ? v : REG_DEFAULT_TIMEOUT;
+	}
+	if (c->o.timeout_s > 86400ull * 365)
+		c->o.timeout_s = 86400ull * 365;
+	c->deadline_ns = ward_now_ns() + c->o.timeout_s * 1000000000ull;
 	c->registry = ward_strdup(registry);
 	c->repo = ward_strdup(repository);
 	c->base = ward_asprintf("https://%s", registry);
@@ -688,7 +712,8 @@ reg_client_new(const char *registry, const char *repository, const struct reg_op
 		if ((c->base = ward_asprintf("http://%s", registry)) == NULL)
 			goto fail;
 		if (ping(c) != 0) {
-			ward_err_restore(&first);
+			if (ward_now_ns() < c->deadline_ns) /* else: say it timed out */
+				ward_err_restore(&first);
 			goto fail;
 		}
 	}

@@ -44,12 +44,18 @@ void reg_ref_free(struct reg_ref *r);
 
 /* ------------------------------------------------------------ client */
 
+#define REG_DEFAULT_TIMEOUT 3600 /* seconds */
+
 struct reg_opts {
 	int insecure;			/* allow plain HTTP and unverified TLS */
 	const char *ca_file;		/* extra trusted CA certificates (PEM) */
 	const char *username;		/* NULL: WARD_REGISTRY_USERNAME, then auth files */
 	const char *password;		/* NULL: WARD_REGISTRY_PASSWORD, then auth files */
 	uint64_t chunk_size;		/* blobs larger than this go in PATCH chunks; 0 = 8 MiB */
+	uint64_t timeout_s;		/* the whole push or pull, from reg_client_new, must
+					 * finish within it (0: WARD_REGISTRY_TIMEOUT, else
+					 * REG_DEFAULT_TIMEOUT): a registry that drips a byte
+					 * now and then cannot hold ward forever */
 	struct ward_progress *progress; /* bytes moved; may be NULL */
 };
 
@@ -109,8 +115,6 @@ int reg_manifest_get(struct reg_client *c, const char *reference, struct ward_bu
  * that it processed a subject field (OCI-Subject header). */
 int reg_manifest_put(struct reg_client *c, const char *reference, const char *media_type,
 		     const void *p, size_t n, int *subject_ok);
-/* reg_tags(c, out): every tag of the repository (follows pagination). */
-int reg_tags(struct reg_client *c, struct ward_strv *out);
 
 /* reg_referrers(c, digest, out): the referrers of a manifest as an OCI
  * image index, from the referrers API or else from the "sha256-<hex>"

@@ -16,6 +16,7 @@ struct reg_client {
 	char *token_scope; /* scope the current bearer token was asked for */
 	struct reg_opts o;
 	struct reg_stats stats;
+	uint64_t deadline_ns; /* ward_now_ns() past which every request fails */
 };
 
 /* One HTTP exchange.  The body goes to sink when set (2xx answers only),

@@ -40,41 +40,20 @@ load_inputs(struct rel *x)
 	return 0;
 }
 
+/* What a release directory holds (release.json, written last, is its
+ * marker): a directory with anything else is not a release to replace. */
+static const char *const release_names[] = {REL_INDEX, "image", "artifacts", "image.tar", NULL};
+
 /* The release directory in the making: OUT.tmp-<pid>-<n>/{image,artifacts}. */
 static int
 make_tmp(struct rel *x)
 {
-	const char *out = x->o->output;
-	struct stat st;
-
-	if (stat(out, &st) == 0 &&
-	    !(S_ISDIR(st.st_mode) && (release_is_dir(out) || rmdir(out) == 0)))
-		return ward_err(WARD_EINPUT,
-				"%s: exists and is not a release (nor an empty directory); "
-				"refusing to replace it",
-				out);
-	{
-		/* the parent may not exist yet (out/release) */
-		char *parent = ward_strdup(out), *slash = parent ? strrchr(parent, '/') : NULL;
-		int rc = 0;
-		if (parent == NULL)
-			return -1;
-		if (slash != NULL && slash != parent) {
-			*slash = '\0';
-			rc = ward_mkdir_p(parent, 0755);
-		}
-		free(parent);
-		if (rc != 0)
-			return -1;
-	}
-	rel_remove_stale(out);
-	if ((x->tmp = ward_tmp_sibling(out)) == NULL ||
+	if ((x->out = ward_outdir_begin(x->o->output, release_names, 0755, 0)) == NULL ||
+	    (x->tmp = ward_strdup(ward_outdir_tmp(x->out))) == NULL ||
 	    (x->art = ward_path_join(x->tmp, "artifacts")) == NULL ||
 	    (x->scratch = ward_path_join(x->tmp, ".scratch")) == NULL ||
 	    (x->layout = ward_path_join(x->tmp, "image")) == NULL)
 		return -1;
-	if (mkdir(x->tmp, 0755) != 0)
-		return ward_err_io(x->tmp, "cannot create");
 	if (ward_mkdir_p(x->art, 0755) != 0 || ward_mkdir_p(x->scratch, 0700) != 0)
 		return -1;
 	return 0;
@@ -98,6 +77,7 @@ build(struct rel *x)
 	bo.docker_archive = tar;
 	bo.repo_tag = o->repo_tag;
 	bo.cache = o->cache;
+	bo.context = o->context;
 	bo.init_path = o->init;
 	bo.sign_key = o->key;
 	bo.threads = o->threads;
@@ -187,6 +167,7 @@ rebuild(struct rel *x)
 	bo.output = dir;
 	bo.tag = x->r->tag;
 	bo.cache = x->o->cache;
+	bo.context = x->o->context;
 	bo.init_path = x->o->init;
 	bo.sign_key = x->o->key;
 	bo.threads = x->o->threads == 1 ? 2 : 1;
@@ -369,49 +350,6 @@ index_json(struct rel *x, double secs)
 }
 
 static int
-fsync_parent(const char *path)
-{
-	char *d = ward_strdup(path), *slash;
-	int rc;
-
-	if (d == NULL)
-		return -1;
-	slash = strrchr(d, '/');
-	if (slash == NULL)
-		rc = ward_fsync_dir(".");
-	else {
-		*slash = '\0';
-		rc = ward_fsync_dir(*d ? d : "/");
-	}
-	free(d);
-	return rc;
-}
-
-/* Make tmp the release at out.  Like ward_dir_commit, but the previous
- * release, once swapped out, first loses its release.json: a deletion cut
- * short must not leave a tree that looks like a release. */
-static int
-rel_commit(const char *tmp, const char *out)
-{
-	char *idx;
-	int rc;
-
-	if (rename(tmp, out) == 0)
-		return fsync_parent(out);
-	if (errno != ENOTEMPTY && errno != EEXIST)
-		return ward_err_io(out, "cannot rename into place");
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_EXCHANGE) != 0)
-		return ward_err_io(out, "cannot exchange with the new release");
-	if ((idx = ward_path_join(tmp, REL_INDEX)) == NULL)
-		return -1;
-	rc = unlink(idx) == 0 || errno == ENOENT ? 0 : ward_err_io(idx, "cannot remove");
-	free(idx);
-	if (rc == 0)
-		rc = ward_fsync_dir(tmp);
-	return rc == 0 && ward_rm_rf(tmp) == 0 ? fsync_parent(out) : -1;
-}
-
-static int
 steps(struct rel *x)
 {
 	uint64_t t0 = ward_now_ns();
@@ -535,7 +473,11 @@ steps(struct rel *x)
 				return -1;
 		}
 	}
-	return rel_commit(x->tmp, x->o->output);
+	{
+		struct ward_outdir *out = x->out;
+		x->out = NULL;
+		return ward_outdir_commit(out);
+	}
 }
 
 int
@@ -560,12 +502,7 @@ release_run(const struct release_opts *o, struct release_result *r)
 	rc = steps(&x);
 	r->seconds = (double)(ward_now_ns() - t0) / 1e9;
 out:
-	if (rc != 0 && x.tmp != NULL) {
-		struct ward_error e;
-		ward_err_save(&e);
-		ward_rm_rf(x.tmp);
-		ward_err_restore(&e);
-	}
+	ward_outdir_abort(x.out); /* a failed release leaves nothing behind */
 	release_log_free(&x.log);
 	sbom_catalog_free(x.cat);
 	key_free(x.pub);

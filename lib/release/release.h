@@ -61,6 +61,7 @@ struct release_opts {
 	const char *lock;	    /* NULL: ward.lock beside the spec */
 	const char *output;	    /* the release directory (required) */
 	const char *cache;	    /* package/layer cache (deb_cache_dir) */
+	const char *context;	    /* build context (build_opts.context), or NULL */
 	const char *init;	    /* ward-init for /ward/init */
 	const struct ward_key *key; /* private key: models, attestations, signatures */
 	const char *db;		    /* OSV store (required) */

@@ -14,12 +14,13 @@ struct rel {
 	int spec_loaded;
 	struct deb_lock lock;
 	char *lockpath;
-	char *tmp;	/* the release being written (sibling of o->output) */
-	char *art;	/* tmp/artifacts */
-	char *scratch;	/* tmp/.scratch: removed before the commit */
-	char *layout;	/* tmp/image */
-	char *ref;	/* tmp/image:<tag> */
-	char *identity; /* docker-reference / subject name */
+	struct ward_outdir *out; /* the release directory in the making */
+	char *tmp;		 /* the release being written (sibling of o->output) */
+	char *art;		 /* tmp/artifacts */
+	char *scratch;		 /* tmp/.scratch: removed before the commit */
+	char *layout;		 /* tmp/image */
+	char *ref;		 /* tmp/image:<tag> */
+	char *identity;		 /* docker-reference / subject name */
 	struct ward_key *pub;
 	struct release_log log;
 	json_t *files; /* [{path, sha256, size}] every artifact file, in order written */
@@ -48,9 +49,6 @@ int rel_sign(struct rel *x, const char *what);
  * --output-payload/--output-signature), the v3 bundle, the public key, and
  * the provenance's DSSE envelope, from the layout and the bundle file. */
 int rel_signature_files(struct rel *x);
-/* rel_remove_stale(path): remove "<path>.tmp-<pid>-<n>" siblings left by
- * releases that were killed. */
-void rel_remove_stale(const char *path);
 
 /* evidence.c: SBOMs, software hash, licenses, vulnerabilities, VEX. */
 int rel_evidence(struct rel *x);

@@ -119,10 +119,9 @@ human(struct ward_buf *b, double n)
 static void
 card(struct ward_buf *b, const char *value_html, const char *label, const char *id)
 {
-	ward_buf_printf(b,
-			"<div class=\"card\"><div class=\"n\" id=\"%s\">%s</div>"
-			"<div class=\"l\">%s</div></div>",
-			id, value_html, label);
+	ward_buf_printf(b, "<div class=\"card\"><div class=\"n\" id=\"%s\">", id);
+	ward_buf_puts(b, value_html); /* NULL (a failed text): b fails too */
+	ward_buf_printf(b, "</div><div class=\"l\">%s</div></div>", label);
 }
 
 /* The score as a ring. */
@@ -197,6 +196,8 @@ bars_svg(struct ward_buf *b, const json_t *arr, const char *label_key, const cha
 			report_html_escape(&lab, json_string_value(json_object_get(o, label_key)));
 		else
 			ward_buf_puts(&lab, "other");
+		if (ward_buf_check(&lab) != 0)
+			ward_buf_puts(b, NULL);
 		ward_buf_printf(
 			b,
 			"<text x=\"0\" y=\"%zu\" font-size=\"12\" fill=\"#1d2733\">%.*s%s</text>"
@@ -552,10 +553,10 @@ report_render(const json_t *m)
 	esc(&b, m, "grade");
 	ward_buf_puts(&b, "</b></div></div>");
 	ward_buf_printf(&v, "%zu", json_array_size(json_object_get(m, "findings")));
-	card(&b, (char *)v.data, "findings", "findings-count");
+	card(&b, ward_buf_cstr(&v), "findings", "findings-count");
 	v.len = 0;
 	ward_buf_printf(&v, "%.0f", num(m, "severe"));
-	card(&b, (char *)v.data, "severe findings (critical/high)", "severe-count");
+	card(&b, ward_buf_cstr(&v), "severe findings (critical/high)", "severe-count");
 	v.len = 0;
 	if (json_is_object(vulns)) {
 		size_t open = 0, i;
@@ -567,18 +568,18 @@ report_render(const json_t *m)
 				strcmp(x, "under_investigation") == 0;
 		}
 		ward_buf_printf(&v, "%zu", open);
-		card(&b, (char *)v.data, "open vulnerabilities (affected or under investigation)",
-		     "summary-cves");
+		card(&b, ward_buf_cstr(&v),
+		     "open vulnerabilities (affected or under investigation)", "summary-cves");
 		v.len = 0;
 	}
 	if (json_is_object(tests)) {
 		const json_t *s = json_object_get(tests, "summary");
 		ward_buf_printf(&v, "%.0f/%.0f", num(s, "pass"), num(s, "checks"));
-		card(&b, (char *)v.data, "test checks passed", "summary-tests");
+		card(&b, ward_buf_cstr(&v), "test checks passed", "summary-tests");
 		v.len = 0;
 	}
 	human(&v, num(m, "total_bytes"));
-	card(&b, (char *)v.data, "in files", "summary-size");
+	card(&b, ward_buf_cstr(&v), "in files", "summary-size");
 	v.len = 0;
 	ward_buf_puts(&b, "</div></section>");
 	ward_buf_free(&v);

@@ -20,12 +20,8 @@ catalog_add(struct sbom_catalog *c, int kind, const char *name, const char *vers
 {
 	struct sbom_component *comp;
 
-	if (c->ncomps % 64 == 0) {
-		comp = ward_realloc(c->comps, (c->ncomps + 64) * sizeof(*comp));
-		if (comp == NULL)
-			return NULL;
-		c->comps = comp;
-	}
+	if (ward_vec_grow(&c->comps, c->ncomps, sizeof(*c->comps)) != 0)
+		return NULL;
 	comp = &c->comps[c->ncomps];
 	memset(comp, 0, sizeof(*comp));
 	comp->kind = kind;
@@ -43,12 +39,8 @@ catalog_add(struct sbom_catalog *c, int kind, const char *name, const char *vers
 static int
 push_index(size_t **v, size_t *n, size_t x)
 {
-	if (*n % 64 == 0) {
-		size_t *nv = ward_realloc(*v, (*n + 64) * sizeof(**v));
-		if (nv == NULL)
-			return -1;
-		*v = nv;
-	}
+	if (ward_vec_grow(v, *n, sizeof(**v)) != 0)
+		return -1;
 	(*v)[(*n)++] = x;
 	return 0;
 }
@@ -95,13 +87,10 @@ catalog_prop(struct sbom_component *comp, const char *name, const char *value)
 	return 0;
 }
 
-const char *
-sbom_prop(const struct sbom_component *comp, const char *name)
+int
+catalog_dep_append(struct sbom_component *comp, size_t dep)
 {
-	for (size_t i = 0; i + 1 < comp->props.n; i += 2)
-		if (strcmp(comp->props.v[i], name) == 0)
-			return comp->props.v[i + 1];
-	return NULL;
+	return push_index(&comp->deps, &comp->ndeps, dep);
 }
 
 int
@@ -304,53 +293,91 @@ out:
 	return rc;
 }
 
+/* Component indexes sorted by a string field (then index): equal values
+ * are adjacent, found in O(n log n) instead of comparing every pair. */
+static int
+cmp_by_purl(const void *a, const void *b, void *arg)
+{
+	const struct sbom_catalog *c = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int r = strcmp(c->comps[x].purl ? c->comps[x].purl : "",
+		       c->comps[y].purl ? c->comps[y].purl : "");
+
+	return r ? r : x < y ? -1 : x > y;
+}
+
+static int
+cmp_by_ref(const void *a, const void *b, void *arg)
+{
+	const struct sbom_catalog *c = arg;
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	int r = strcmp(c->comps[x].ref, c->comps[y].ref);
+
+	return r ? r : x < y ? -1 : x > y;
+}
+
 /* bom-refs: the purl when no other component has it, else kind:location. */
 static int
 assign_refs(struct sbom_catalog *c)
 {
+	size_t *v = ward_reallocarray(NULL, c->ncomps + 1, sizeof(*v));
+	unsigned char *shared = ward_calloc(c->ncomps + 1, 1);
+	int rc = -1;
+
+	if (v == NULL || shared == NULL)
+		goto out;
+	for (size_t i = 0; i < c->ncomps; i++)
+		v[i] = i;
+	qsort_r(v, c->ncomps, sizeof(*v), cmp_by_purl, c);
+	for (size_t i = 1; i < c->ncomps; i++)
+		if (c->comps[v[i]].purl && c->comps[v[i - 1]].purl &&
+		    strcmp(c->comps[v[i]].purl, c->comps[v[i - 1]].purl) == 0)
+			shared[v[i]] = shared[v[i - 1]] = 1;
 	for (size_t i = 0; i < c->ncomps; i++) {
 		struct sbom_component *p = &c->comps[i];
-		int unique = p->purl != NULL;
-
-		for (size_t k = 0; unique && k < c->ncomps; k++)
-			if (k != i && c->comps[k].purl && strcmp(c->comps[k].purl, p->purl) == 0)
-				unique = 0;
-		if (unique)
+		if (p->purl != NULL && !shared[i])
 			p->ref = ward_strdup(p->purl);
 		else
 			p->ref = ward_asprintf("%s:/%s", sbom_kind_name(p->kind),
 					       p->location ? p->location : p->name);
 		if (p->ref == NULL)
-			return -1;
+			goto out;
 	}
-	/* Two components with one location and no unique purl: number them. */
-	for (size_t i = 1; i < c->ncomps; i++)
-		for (size_t k = 0; k < i; k++)
-			if (strcmp(c->comps[k].ref, c->comps[i].ref) == 0) {
-				char *r = ward_asprintf("%s#%zu", c->comps[i].ref, i);
-				if (r == NULL)
-					return -1;
-				free(c->comps[i].ref);
-				c->comps[i].ref = r;
-				break;
-			}
-	return 0;
+	/* Two components with one location and no unique purl: number every
+	 * one but the first (in component order). */
+	for (size_t i = 0; i < c->ncomps; i++)
+		v[i] = i;
+	qsort_r(v, c->ncomps, sizeof(*v), cmp_by_ref, c);
+	for (size_t i = c->ncomps; i-- > 1;)
+		if (strcmp(c->comps[v[i]].ref, c->comps[v[i - 1]].ref) == 0) {
+			char *r = ward_asprintf("%s#%zu", c->comps[v[i]].ref, v[i]);
+			if (r == NULL)
+				goto out;
+			free(c->comps[v[i]].ref);
+			c->comps[v[i]].ref = r;
+		}
+	rc = 0;
+out:
+	free(v);
+	free(shared);
+	return rc;
+}
+
+static int
+cmp_prop(const void *a, const void *b)
+{
+	char *const *x = a, *const *y = b;
+	int r = strcmp(x[0], y[0]);
+
+	return r ? r : strcmp(x[1], y[1]);
 }
 
 /* Properties sorted by name (then value), kept as pairs. */
 static void
 sort_props(struct ward_strv *props)
 {
-	for (size_t i = 2; i + 1 < props->n; i += 2)
-		for (size_t j = i; j >= 2; j -= 2) {
-			char **a = &props->v[j - 2], **b = &props->v[j];
-			int r = strcmp(a[0], b[0]);
-			if (r < 0 || (r == 0 && strcmp(a[1], b[1]) <= 0))
-				break;
-			char *t0 = a[0], *t1 = a[1];
-			a[0] = b[0], a[1] = b[1];
-			b[0] = t0, b[1] = t1;
-		}
+	if (props->n >= 4)
+		qsort(props->v, props->n / 2, 2 * sizeof(*props->v), cmp_prop);
 }
 
 static int
@@ -397,15 +424,17 @@ finish(struct sbom_catalog *c)
 				c->epoch = (time_t)c->fs.files[i].mtime;
 	}
 	ward_strv_sort(&c->warnings);
-	for (size_t i = 1; i < c->warnings.n;) {
-		if (strcmp(c->warnings.v[i], c->warnings.v[i - 1]) == 0) {
-			free(c->warnings.v[i]);
-			memmove(&c->warnings.v[i], &c->warnings.v[i + 1],
-				(c->warnings.n - i - 1) * sizeof(char *));
-			c->warnings.n--;
-		} else {
-			i++;
+	{ /* duplicates out in one pass */
+		size_t w = 0;
+		for (size_t i = 0; i < c->warnings.n; i++) {
+			if (w > 0 && strcmp(c->warnings.v[i], c->warnings.v[w - 1]) == 0)
+				free(c->warnings.v[i]);
+			else
+				c->warnings.v[w++] = c->warnings.v[i];
 		}
+		c->warnings.n = w;
+		if (c->warnings.v != NULL)
+			c->warnings.v[w] = NULL;
 	}
 	if ((manifest = sbom_files_manifest(c)) == NULL)
 		return -1;
@@ -507,40 +536,4 @@ sbom_catalog_free(struct sbom_catalog *c)
 	free(c->distro), free(c->os_id), free(c->unowned);
 	ward_strv_free(&c->warnings);
 	free(c);
-}
-
-const struct sbom_component *
-sbom_file_owner(const struct sbom_catalog *c, const char *path)
-{
-	ssize_t i = sbom_fileset_resolve(&c->fs, path, 0);
-
-	if (i < 0 || c->fs.files[i].owner < 0)
-		return NULL;
-	return &c->comps[c->fs.files[i].owner];
-}
-
-const struct sbom_component *
-sbom_find(const struct sbom_catalog *c, int kind, const char *name)
-{
-	char *want = kind == SBOM_KIND_PYTHON ? sbom_pep503_name(name) : NULL;
-
-	for (size_t i = 0; i < c->ncomps; i++) {
-		const struct sbom_component *p = &c->comps[i];
-		int match;
-		if (p->kind != kind)
-			continue;
-		if (want) {
-			char *have = sbom_pep503_name(p->name);
-			match = have && strcmp(have, want) == 0;
-			free(have);
-		} else {
-			match = strcmp(p->name, name) == 0;
-		}
-		if (match) {
-			free(want);
-			return p;
-		}
-	}
-	free(want);
-	return NULL;
 }

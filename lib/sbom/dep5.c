@@ -74,15 +74,10 @@ dep5_parse(const char *data, size_t len, struct dep5 *d)
 		} else if ((colon = strchr(s, ':')) != NULL && colon > s &&
 			   strcspn(s, " \t") > (size_t)(colon - s)) {
 			if (cur == NULL) {
-				if (d->n % 64 == 0) {
-					struct dep5_para *np;
-					if (d->n >= DEP5_MAX_PARAS)
-						return ward_err(WARD_EINPUT, "too many paragraphs");
-					np = ward_realloc(d->p, (d->n + 64) * sizeof(*np));
-					if (np == NULL)
-						return -1;
-					d->p = np;
-				}
+				if (d->n >= DEP5_MAX_PARAS)
+					return ward_err(WARD_EINPUT, "too many paragraphs");
+				if (ward_vec_grow(&d->p, d->n, sizeof(*d->p)) != 0)
+					return -1;
 				cur = &d->p[d->n++];
 				memset(cur, 0, sizeof(*cur));
 			}

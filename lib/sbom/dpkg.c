@@ -330,20 +330,32 @@ out:
 	return rc;
 }
 
+/* The packages seen so far, by "name\tarch": a package listed again is
+ * found in O(1), not by a scan of every component (a status file of
+ * 200,000 packages was quadratic). */
+struct seen {
+	struct ward_strmap map;
+	struct ward_strv keys; /* owns the map's keys */
+};
+
 static int
-add_package(struct sbom_catalog *c, struct sbom_deb_pkg *p, const char *where, ssize_t meta)
+add_package(struct sbom_catalog *c, struct seen *seen, struct sbom_deb_pkg *p, const char *where,
+	    ssize_t meta)
 {
 	struct sbom_component *comp;
 	size_t idx;
 	ssize_t list = -1, md5 = -1;
+	char *key = ward_asprintf("%s\t%s", p->name, p->arch ? p->arch : "");
 
-	for (size_t i = 0; i < c->ncomps; i++)
-		if (c->comps[i].kind == SBOM_KIND_DEB && strcmp(c->comps[i].name, p->name) == 0 &&
-		    strcmp(c->comps[i].arch ? c->comps[i].arch : "", p->arch ? p->arch : "") == 0) {
-			catalog_warn(c, "%s: package %s listed again; first entry kept", where,
-				     p->name);
-			return 0;
-		}
+	if (key == NULL)
+		return -1;
+	if (ward_strmap_get(&seen->map, key, NULL)) {
+		free(key);
+		catalog_warn(c, "%s: package %s listed again; first entry kept", where, p->name);
+		return 0;
+	}
+	if (ward_strv_push_owned(&seen->keys, key) != 0 || ward_strmap_put(&seen->map, key, 0) != 0)
+		return -1;
 	if ((comp = catalog_add(c, SBOM_KIND_DEB, p->name, p->version)) == NULL)
 		return -1;
 	idx = (size_t)(comp - c->comps);
@@ -391,7 +403,8 @@ add_package(struct sbom_catalog *c, struct sbom_deb_pkg *p, const char *where, s
 }
 
 static int
-catalog_status_file(struct sbom_catalog *c, size_t file, ssize_t md5sums, int statusd)
+catalog_status_file(struct sbom_catalog *c, struct seen *seen, size_t file, ssize_t md5sums,
+		    int statusd)
 {
 	struct ward_buf b = {0};
 	struct sbom_deb_pkg *pkgs = NULL;
@@ -403,7 +416,7 @@ catalog_status_file(struct sbom_catalog *c, size_t file, ssize_t md5sums, int st
 	    sbom_dpkg_status_parse((char *)b.data, b.len, what, &pkgs, &n) != 0)
 		goto out;
 	for (size_t i = 0; i < n; i++)
-		if (add_package(c, &pkgs[i], what, (ssize_t)file) != 0)
+		if (add_package(c, seen, &pkgs[i], what, (ssize_t)file) != 0)
 			goto out;
 	/* status.d/<name> and its .md5sums belong to the package(s) inside. */
 	if (statusd && c->ncomps > first) {
@@ -421,13 +434,26 @@ out:
 	return rc;
 }
 
+static int catalog_dpkg_files(struct sbom_catalog *c, struct seen *seen, ssize_t status,
+			      ssize_t dir);
+
 int
 catalog_dpkg(struct sbom_catalog *c)
 {
 	ssize_t status = fileset_regular(&c->fs, DPKG_DIR "/status");
 	ssize_t dir = sbom_fileset_resolve(&c->fs, DPKG_DIR "/status.d", 1);
+	struct seen seen = {0};
+	int rc = catalog_dpkg_files(c, &seen, status, dir);
 
-	if (status >= 0 && catalog_status_file(c, (size_t)status, -1, 0) != 0)
+	ward_strmap_free(&seen.map);
+	ward_strv_free(&seen.keys);
+	return rc;
+}
+
+static int
+catalog_dpkg_files(struct sbom_catalog *c, struct seen *seen, ssize_t status, ssize_t dir)
+{
+	if (status >= 0 && catalog_status_file(c, seen, (size_t)status, -1, 0) != 0)
 		return -1;
 	if (dir >= 0 && c->fs.files[dir].type == SBOM_DIR) {
 		char *prefix = ward_asprintf("%s/", c->fs.files[dir].path);
@@ -455,7 +481,7 @@ catalog_dpkg(struct sbom_catalog *c)
 			free(md5);
 			if (m >= 0 && c->fs.files[m].type != SBOM_REG)
 				m = -1;
-			rc = catalog_status_file(c, i, m, 1);
+			rc = catalog_status_file(c, seen, i, m, 1);
 			if (rc != 0) {
 				free(prefix);
 				return -1;
@@ -468,53 +494,121 @@ catalog_dpkg(struct sbom_catalog *c)
 
 /* ---------------------------------------------------------------- Depends */
 
-static ssize_t
-find_deb(const struct sbom_catalog *c, const char *name, size_t nlen, const char *arch)
-{
-	ssize_t any = -1, provider = -1;
+/* Debian components by name (first in component order, then next[] to
+ * the following one of the same name) and by provided name (the first
+ * provider): each dependency a lookup, not a scan of every package. */
+struct deb_comp_index {
+	struct ward_strmap names, provides;
+	size_t *next; /* next component with the same name, or SIZE_MAX */
+};
 
+static int
+deb_index_build(const struct sbom_catalog *c, struct deb_comp_index *x)
+{
+	size_t *last = NULL;
+
+	if ((x->next = ward_reallocarray(NULL, c->ncomps + 1, sizeof(*x->next))) == NULL ||
+	    (last = ward_reallocarray(NULL, c->ncomps + 1, sizeof(*last))) == NULL)
+		goto fail;
 	for (size_t i = 0; i < c->ncomps; i++) {
 		const struct sbom_component *p = &c->comps[i];
+		size_t first;
+		x->next[i] = SIZE_MAX;
 		if (p->kind != SBOM_KIND_DEB)
 			continue;
-		if (strlen(p->name) == nlen && memcmp(p->name, name, nlen) == 0) {
+		if (ward_strmap_get(&x->names, p->name, &first))
+			x->next[last[first]] = i;
+		else if (ward_strmap_put(&x->names, p->name, i) != 0)
+			goto fail;
+		else
+			first = i;
+		last[first] = i;
+		for (size_t k = 0; k < p->provides.n; k++)
+			if (!ward_strmap_get(&x->provides, p->provides.v[k], NULL) &&
+			    ward_strmap_put(&x->provides, p->provides.v[k], i) != 0)
+				goto fail;
+	}
+	free(last);
+	return 0;
+fail:
+	free(last);
+	return -1;
+}
+
+static void
+deb_index_free(struct deb_comp_index *x)
+{
+	ward_strmap_free(&x->names);
+	ward_strmap_free(&x->provides);
+	free(x->next);
+}
+
+static ssize_t
+find_deb(const struct sbom_catalog *c, const struct deb_comp_index *x, const char *name,
+	 const char *arch)
+{
+	ssize_t any = -1;
+	size_t i;
+
+	if (ward_strmap_get(&x->names, name, &i))
+		for (; i != SIZE_MAX; i = x->next[i]) {
+			const struct sbom_component *p = &c->comps[i];
 			if (arch == NULL || p->arch == NULL || strcmp(p->arch, arch) == 0 ||
 			    strcmp(p->arch, "all") == 0)
 				return (ssize_t)i;
 			if (any < 0)
 				any = (ssize_t)i;
 		}
-		for (size_t k = 0; provider < 0 && k < p->provides.n; k++)
-			if (strlen(p->provides.v[k]) == nlen &&
-			    memcmp(p->provides.v[k], name, nlen) == 0)
-				provider = (ssize_t)i;
-	}
-	return any >= 0 ? any : provider;
+	if (any < 0 && ward_strmap_get(&x->provides, name, &i))
+		any = (ssize_t)i;
+	return any;
 }
 
 int
 catalog_dpkg_deps(struct sbom_catalog *c)
 {
+	struct deb_comp_index x = {0};
+	size_t *mark = NULL;
+	char name[256];
+	int rc = -1;
+
+	if (deb_index_build(c, &x) != 0 ||
+	    (mark = ward_calloc(c->ncomps + 1, sizeof(*mark))) == NULL)
+		goto out;
 	for (size_t i = 0; i < c->ncomps; i++) {
 		struct sbom_component *p = &c->comps[i];
 		if (p->kind != SBOM_KIND_DEB)
 			continue;
+		for (size_t k = 0; k < p->ndeps; k++) /* deps other catalogers found */
+			mark[p->deps[k]] = i + 1;
 		for (size_t g = 0; g < p->requires.n; g++) {
 			/* Alternatives: the first one installed satisfies the group. */
 			for (const char *a = p->requires.v[g]; *a;) {
 				size_t n;
-				ssize_t d;
+				ssize_t d = -1;
 				a += strspn(a, " |");
 				n = strcspn(a, " :([|<>");
-				d = n ? find_deb(c, a, n, p->arch) : -1;
+				if (n > 0 && n < sizeof(name)) { /* longer: no package has it */
+					memcpy(name, a, n);
+					name[n] = '\0';
+					d = find_deb(c, &x, name, p->arch);
+				}
 				if (d >= 0) {
-					if ((size_t)d != i && catalog_dep(p, (size_t)d) != 0)
-						return -1;
+					/* mark: each dependency once, without a scan */
+					if ((size_t)d != i && mark[d] != i + 1) {
+						mark[d] = i + 1;
+						if (catalog_dep_append(p, (size_t)d) != 0)
+							goto out;
+					}
 					break;
 				}
 				a += strcspn(a, "|");
 			}
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	deb_index_free(&x);
+	free(mark);
+	return rc;
 }

@@ -183,11 +183,9 @@ parse_file(const struct sbom_fileset *fs, size_t i, struct sbom_elf_info *info)
 
 	if (full == NULL)
 		return -1;
-	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		ward_err_io(full, "cannot open");
+	fd = ward_input_openat(AT_FDCWD, full, WARD_IN_NOFOLLOW, full, NULL); /* no FIFO */
+	if (fd < 0)
 		goto out;
-	}
 	if (pread(fd, magic, SELFMAG, 0) != SELFMAG || memcmp(magic, ELFMAG, SELFMAG) != 0) {
 		rc = 1;
 		goto out;

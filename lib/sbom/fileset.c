@@ -68,14 +68,8 @@ add_entry(struct sbom_fileset *fs, size_t *cap, char *rel, const struct stat *st
 {
 	struct sbom_file *f;
 
-	if (fs->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 4096;
-		struct sbom_file *nf = ward_realloc(fs->files, ncap * sizeof(*nf));
-		if (nf == NULL)
-			return -1;
-		fs->files = nf;
-		*cap = ncap;
-	}
+	if (ward_vec_reserve(&fs->files, cap, fs->n + 1, sizeof(*fs->files)) != 0)
+		return -1;
 	f = &fs->files[fs->n++];
 	memset(f, 0, sizeof(*f));
 	f->path = rel;
@@ -431,11 +425,9 @@ sbom_fileset_read(const struct sbom_fileset *fs, size_t i, size_t max, struct wa
 		return fileset_image_read(fs, i, max, out);
 	if ((full = ward_path_join(fs->root, f->path)) == NULL)
 		return -1;
-	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		ward_err_io(full, "cannot open");
+	fd = ward_input_openat(AT_FDCWD, full, WARD_IN_NOFOLLOW, full, NULL); /* no FIFO */
+	if (fd < 0)
 		goto out;
-	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > max) {
 		ward_err(WARD_EINPUT, "%s: changed while reading", full);
 		goto out;
@@ -489,11 +481,12 @@ fileset_is_elf(const struct sbom_fileset *fs, size_t i)
 		return fileset_image_is_elf(fs, i);
 	if ((full = ward_path_join(fs->root, fs->files[i].path)) == NULL)
 		return 0;
-	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = ward_input_openat(AT_FDCWD, full, WARD_IN_NOFOLLOW, full, NULL); /* no FIFO */
 	if (fd >= 0) {
 		yes = pread(fd, magic, 4, 0) == 4 && memcmp(magic, "\177ELF", 4) == 0;
 		close(fd);
-	}
+	} else
+		ward_err_clear(); /* not an ELF file, as before */
 	free(full);
 	return yes;
 }

@@ -60,14 +60,9 @@ worker(void *arg)
 			if (s->len > 0)
 				EVP_DigestUpdate(md, s->buf, s->len);
 			if (s->end && !p->failed) {
-				if (p->n == p->cap) {
-					size_t ncap = p->cap ? p->cap * 2 : 4096;
-					void *nd = realloc(p->digests, ncap * sizeof(*p->digests));
-					if (nd == NULL)
-						p->failed = 1;
-					else
-						p->digests = nd, p->cap = ncap;
-				}
+				if (ward_vec_reserve(&p->digests, &p->cap, p->n + 1,
+						     sizeof(*p->digests)) != 0)
+					p->failed = 1;
 				if (!p->failed)
 					EVP_DigestFinal_ex(md, p->digests[p->n++], NULL);
 				fresh = 1;

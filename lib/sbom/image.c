@@ -81,14 +81,8 @@ scan_visit(void *ctx, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 
 	if (e->type != OCI_ENTRY_FILE)
 		return 0;
-	if (s->nrecs == s->cap) {
-		size_t ncap = s->cap ? s->cap * 2 : 4096;
-		struct scan_rec *nr = ward_realloc(s->recs, ncap * sizeof(*nr));
-		if (nr == NULL)
-			return -1;
-		s->recs = nr;
-		s->cap = ncap;
-	}
+	if (ward_vec_reserve(&s->recs, &s->cap, s->nrecs + 1, sizeof(*s->recs)) != 0)
+		return -1;
 	rec = &s->recs[s->nrecs++];
 	memset(rec, 0, sizeof(*rec));
 	rec->layer = e->layer;

@@ -22,14 +22,6 @@ spdx_id_lookup(const char *name, int exception)
 }
 
 int
-spdx_id_deprecated(const char *id)
-{
-	const struct spdx_id *e =
-		bsearch(id, spdx_ids, spdx_ids_count, sizeof(spdx_ids[0]), id_cmp);
-	return e && e->deprecated;
-}
-
-int
 license_set(struct sbom_license *l, const char *declared, const char *concluded, const char *source)
 {
 	free(l->declared), free(l->concluded), free(l->source);

@@ -358,12 +358,8 @@ add_diff(struct sbom_verify_result *r, const char *path, int kind, char *expecte
 {
 	struct sbom_diff *d;
 
-	if (r->n % 64 == 0) {
-		d = ward_realloc(r->d, (r->n + 64) * sizeof(*d));
-		if (d == NULL)
-			goto fail;
-		r->d = d;
-	}
+	if (ward_vec_grow(&r->d, r->n, sizeof(*r->d)) != 0)
+		goto fail;
 	d = &r->d[r->n];
 	if ((d->path = ward_asprintf("/%s", path)) == NULL)
 		goto fail;

@@ -25,10 +25,9 @@ sha1_file(const struct sbom_fileset *fs, size_t i, uint8_t out[20])
 
 	if (full == NULL || buf == NULL || md == NULL || !EVP_DigestInit_ex(md, EVP_sha1(), NULL))
 		goto out;
-	if ((fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
-		ward_err_io(full, "cannot open");
+	/* listed as a regular file: a FIFO or link swapped in since is refused */
+	if ((fd = ward_input_openat(AT_FDCWD, full, WARD_IN_NOFOLLOW, full, NULL)) < 0)
 		goto out;
-	}
 	for (;;) {
 		ssize_t n = ward_fd_read(fd, buf, 1u << 20, full);
 		if (n < 0)
@@ -123,9 +122,8 @@ add_model_file(struct sbom_catalog *c, struct sbom_component *m, const char *nam
 		if (strlen(m->model_files[k].name) == nlen &&
 		    memcmp(m->model_files[k].name, name, nlen) == 0)
 			return 0; /* another shard of a file already listed */
-	if ((mf = ward_realloc(m->model_files, (m->nmodel_files + 1) * sizeof(*mf))) == NULL)
+	if (ward_vec_grow(&m->model_files, m->nmodel_files, sizeof(*m->model_files)) != 0)
 		return -1;
-	m->model_files = mf;
 	mf = &m->model_files[m->nmodel_files];
 	memset(mf, 0, sizeof(*mf));
 	if ((mf->name = ward_strndup(name, nlen)) == NULL)
@@ -354,13 +352,8 @@ catalog_model_checksums(struct sbom_catalog *c)
 			i = sbom_fileset_find(&c->fs, c->comps[k].model_files[j].path);
 			if (i < 0)
 				continue;
-			if (n == cap) {
-				size_t *nw = ward_realloc(want,
-							  (cap = cap ? 2 * cap : 64) * sizeof(*nw));
-				if (nw == NULL)
-					goto out;
-				want = nw;
-			}
+			if (ward_vec_reserve(&want, &cap, n + 1, sizeof(*want)) != 0)
+				goto out;
 			want[n++] = (size_t)i;
 		}
 	if (fileset_fetch(&c->fs, want, n) != 0)

@@ -247,14 +247,8 @@ sbom_record_parse(const char *data, size_t len, const char *what, struct sbom_re
 			p++;
 			continue;
 		}
-		if (*n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct sbom_record_row *nr = ward_realloc(*rows, ncap * sizeof(*nr));
-			if (nr == NULL)
-				goto fail;
-			*rows = nr;
-			cap = ncap;
-		}
+		if (ward_vec_reserve(rows, &cap, *n + 1, sizeof(**rows)) != 0)
+			goto fail;
 		r = &(*rows)[*n];
 		memset(r, 0, sizeof(*r));
 		for (;;) {

@@ -239,13 +239,63 @@ catalog_python(struct sbom_catalog *c)
 	return 0;
 }
 
+/* Python components by PEP 503 name: the first, then next[] to the
+ * following one of that name; each requirement a lookup, not a scan. */
+struct py_index {
+	struct ward_strmap map;
+	struct ward_strv names; /* owns the map's keys */
+	size_t *next;
+};
+
+static int
+py_index_build(const struct sbom_catalog *c, struct py_index *x)
+{
+	size_t *last = NULL;
+
+	if ((x->next = ward_reallocarray(NULL, c->ncomps + 1, sizeof(*x->next))) == NULL ||
+	    (last = ward_reallocarray(NULL, c->ncomps + 1, sizeof(*last))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < c->ncomps; i++) {
+		char *norm;
+		size_t first;
+		x->next[i] = SIZE_MAX;
+		if (c->comps[i].kind != SBOM_KIND_PYTHON)
+			continue;
+		if ((norm = sbom_pep503_name(c->comps[i].name)) == NULL)
+			goto fail;
+		if (ward_strmap_get(&x->map, norm, &first)) {
+			free(norm);
+			x->next[last[first]] = i;
+		} else if (ward_strv_push_owned(&x->names, norm) != 0 ||
+			   ward_strmap_put(&x->map, x->names.v[x->names.n - 1], i) != 0) {
+			goto fail;
+		} else {
+			first = i;
+		}
+		last[first] = i;
+	}
+	free(last);
+	return 0;
+fail:
+	free(last);
+	return -1;
+}
+
 int
 catalog_python_deps(struct sbom_catalog *c)
 {
+	struct py_index x = {0};
+	size_t *mark = ward_calloc(c->ncomps + 1, sizeof(*mark));
+	int rc = -1;
+
+	if (mark == NULL || py_index_build(c, &x) != 0)
+		goto out;
 	for (size_t i = 0; i < c->ncomps; i++) {
 		struct sbom_component *p = &c->comps[i];
 		if (p->kind != SBOM_KIND_PYTHON)
 			continue;
+		for (size_t k = 0; k < p->ndeps; k++)
+			mark[p->deps[k]] = i + 1;
 		for (size_t r = 0; r < p->requires.n; r++) {
 			const char *req = p->requires.v[r], *semi = strchr(req, ';');
 			size_t n =
@@ -257,32 +307,31 @@ catalog_python_deps(struct sbom_catalog *c)
 			if (n == 0 || (semi && strstr(semi, "extra") != NULL))
 				continue;
 			if ((name = ward_strndup(req, n)) == NULL)
-				return -1;
+				goto out;
 			norm = sbom_pep503_name(name);
 			free(name);
 			if (norm == NULL)
-				return -1;
-			for (size_t k = 0; k < c->ncomps; k++) {
-				char *have;
-				int eq;
-				if (k == i || c->comps[k].kind != SBOM_KIND_PYTHON)
-					continue;
-				if ((have = sbom_pep503_name(c->comps[k].name)) == NULL) {
-					free(norm);
-					return -1;
-				}
-				eq = strcmp(have, norm) == 0;
-				free(have);
-				if (eq) {
-					if (catalog_dep(p, k) != 0) {
-						free(norm);
-						return -1;
-					}
-					break;
+				goto out;
+			{
+				size_t k;
+				int found = ward_strmap_get(&x.map, norm, &k);
+				free(norm);
+				/* the first of that name that is not p itself */
+				while (found && k == i)
+					found = (k = x.next[k]) != SIZE_MAX;
+				if (found && mark[k] != i + 1) {
+					mark[k] = i + 1;
+					if (catalog_dep_append(p, k) != 0)
+						goto out;
 				}
 			}
-			free(norm);
 		}
 	}
-	return 0;
+	rc = 0;
+out:
+	ward_strmap_free(&x.map);
+	ward_strv_free(&x.names);
+	free(x.next);
+	free(mark);
+	return rc;
 }

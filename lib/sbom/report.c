@@ -314,17 +314,25 @@ sbom_summary(const struct sbom_catalog *c)
 	return doc;
 }
 
+/* What an SBOM directory holds (the summary, written last, is its marker):
+ * a directory with anything else was not written by ward sbom. */
+static const char *const sbom_dir_names[] = {
+	SBOM_SUMMARY_FILE,	  SBOM_CYCLONEDX_FILE,	 SBOM_SPDX_FILE,
+	SBOM_LICENSES_JSON_FILE,  SBOM_LICENSES_MD_FILE, SBOM_LICENSES_CSV_FILE,
+	SBOM_FILES_MANIFEST_FILE, SBOM_OWNERS_FILE,	 NULL};
+
 int
 sbom_write_dir(const struct sbom_catalog *c, const char *dir)
 {
-	char *tmp = ward_tmp_sibling(dir), *p = NULL, *text = NULL;
+	struct ward_outdir *o = ward_outdir_begin(dir, sbom_dir_names, 0755, 0);
+	char *p = NULL, *text = NULL;
+	const char *tmp;
 	json_t *j = NULL;
 	int rc = -1;
 
-	if (tmp == NULL)
+	if (o == NULL)
 		return -1;
-	if (ward_mkdir_p(tmp, 0755) != 0)
-		goto out;
+	tmp = ward_outdir_tmp(o);
 #define JSON_OUT(name, expr)                                                                       \
 	do {                                                                                       \
 		if ((j = (expr)) == NULL || (p = ward_path_join(tmp, name)) == NULL ||             \
@@ -351,15 +359,12 @@ sbom_write_dir(const struct sbom_catalog *c, const char *dir)
 	TEXT_OUT(SBOM_OWNERS_FILE, sbom_file_owners(c));
 #undef JSON_OUT
 #undef TEXT_OUT
-	if (ward_dir_commit(tmp, dir) != 0)
-		goto out;
-	rc = 0;
+	rc = ward_outdir_commit(o);
+	o = NULL;
 out:
-	if (rc != 0)
-		ward_rm_rf(tmp);
+	ward_outdir_abort(o);
 	json_decref(j);
 	free(text);
 	free(p);
-	free(tmp);
 	return rc;
 }

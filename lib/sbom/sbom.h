@@ -219,15 +219,7 @@ int sbom_catalog_rootfs(const char *dir, const struct sbom_opts *opts, struct sb
 int sbom_catalog_image(const char *ref, const struct sbom_opts *opts, struct sbom_catalog **out);
 void sbom_catalog_free(struct sbom_catalog *c);
 
-/* sbom_file_owner(c, path): the component owning path (symlinks in the
- * directories leading to it are resolved), or NULL when unowned/absent. */
-const struct sbom_component *sbom_file_owner(const struct sbom_catalog *c, const char *path);
-/* sbom_find(c, kind, name): the first component of that kind and name
- * (Python names compared after PEP 503 normalisation), or NULL. */
-const struct sbom_component *sbom_find(const struct sbom_catalog *c, int kind, const char *name);
 const char *sbom_kind_name(int kind); /* "deb", "python", "model", … */
-/* sbom_prop(comp, name): the value of a property, or NULL. */
-const char *sbom_prop(const struct sbom_component *comp, const char *name);
 
 /* ---------------------------------------------------------- outputs */
 
@@ -262,7 +254,8 @@ void sbom_license_share(const struct sbom_catalog *c, size_t *concluded, size_t 
 #define SBOM_OWNERS_FILE "owners.tsv"
 
 /* sbom_write_dir(c, dir): write every output into dir, which appears
- * complete or not at all (an existing dir is replaced as a whole). */
+ * complete or not at all.  An existing dir is replaced as a whole, and only
+ * when it is empty or holds nothing but these files (ward_outdir). */
 int sbom_write_dir(const struct sbom_catalog *c, const char *dir);
 
 /* ---------------------------------------------------------- files manifest */

@@ -70,6 +70,9 @@ int catalog_claim(struct sbom_catalog *c, size_t comp, size_t file);
 int catalog_claim_path(struct sbom_catalog *c, size_t comp, const char *path);
 int catalog_prop(struct sbom_component *comp, const char *name, const char *value);
 int catalog_dep(struct sbom_component *comp, size_t dep);
+/* catalog_dep_append: the same, for a dep the caller knows is not there yet
+ * (no scan: callers with many deps keep their own marks). */
+int catalog_dep_append(struct sbom_component *comp, size_t dep);
 void catalog_warn(struct sbom_catalog *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
@@ -92,8 +95,6 @@ int catalog_python_deps(struct sbom_catalog *c);
 /* spdx_id_lookup(name, exception): the canonical spelling of a known SPDX
  * license (exception = 0) or exception (1) id, case-insensitive, or NULL. */
 const char *spdx_id_lookup(const char *name, int exception);
-/* spdx_id_deprecated(id): 1 for ids SPDX deprecated (GPL-2.0, GPL-2.0+, …). */
-int spdx_id_deprecated(const char *id);
 /* license_set(l, declared, concluded, source): fill l (copies). */
 int license_set(struct sbom_license *l, const char *declared, const char *concluded,
 		const char *source);

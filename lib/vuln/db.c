@@ -316,10 +316,9 @@ db_lookup(struct vuln_db *db, const char *ecosystem, const char *name, struct db
 	sqlite3_bind_text(st, 1, ecosystem, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct db_hit *h = ward_realloc(*out, (*n + 1) * sizeof(**out));
-		if (h == NULL)
+		struct db_hit *h;
+		if (ward_vec_grow(out, *n, sizeof(**out)) != 0)
 			goto fail;
-		*out = h;
 		h = &(*out)[(*n)++];
 		h->id = ward_strdup((const char *)sqlite3_column_text(st, 0));
 		h->data = ward_strdup((const char *)sqlite3_column_text(st, 1));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -136,13 +137,15 @@ import_bytes(struct vuln_db *db, const void *data, size_t len, const char *what,
 }
 
 static int
-import_file(struct vuln_db *db, const char *path, struct vuln_import_stats *st)
+import_file(struct vuln_db *db, const char *path, int flags, struct vuln_import_stats *st)
 {
 	struct ward_buf b = {0};
 	struct stat sb;
 	int rc;
 
-	if (stat(path, &sb) == 0 && ward_file_read(path, MAX_TRACKER_BYTES, &b) == 0 &&
+	/* a record is a file of the tree: a symlink (to /etc/shadow?) is never
+	 * followed, a FIFO never read (flags: WARD_IN_NOFOLLOW) */
+	if (ward_file_readx(path, flags, MAX_TRACKER_BYTES, &b) == 0 && stat(path, &sb) == 0 &&
 	    tracker_sniff(b.data, b.len)) {
 		snprintf(st->format, sizeof(st->format), "debian-tracker");
 		rc = tracker_import(db, b.data, b.len, path, st->source, sb.st_mtime, st,
@@ -166,7 +169,7 @@ import_file(struct vuln_db *db, const char *path, struct vuln_import_stats *st)
 		ward_buf_free(&b);
 		return rc;
 	}
-	if (ward_file_read(path, MAX_RECORD_BYTES, &b) != 0) {
+	if (ward_file_readx(path, flags, MAX_RECORD_BYTES, &b) != 0) {
 		if (ward_errkind() == WARD_EENV)
 			return -1;
 		st->files++;
@@ -216,8 +219,10 @@ list_json(const char *dir, struct ward_strv *out, int depth)
 		struct stat sb;
 		if (p == NULL) {
 			rc = -1;
-		} else if (stat(p, &sb) != 0) {
+		} else if (lstat(p, &sb) != 0) {
 			rc = ward_err_io(p, "cannot stat");
+		} else if (S_ISLNK(sb.st_mode)) {
+			ward_warn("%s: a symbolic link, not followed", p);
 		} else if (S_ISDIR(sb.st_mode)) {
 			rc = list_json(p, out, depth + 1);
 		} else if (S_ISREG(sb.st_mode) && ward_str_endswith(p, ".json")) {
@@ -239,7 +244,7 @@ import_dir(struct vuln_db *db, const char *dir, struct vuln_import_stats *st,
 	if ((rc = list_json(dir, &files, 0)) == 0) {
 		ward_progress_set_total(pr, files.n);
 		for (size_t i = 0; rc == 0 && i < files.n; i++) {
-			rc = import_file(db, files.v[i], st);
+			rc = import_file(db, files.v[i], WARD_IN_NOFOLLOW, st);
 			ward_progress_add(pr, 1);
 		}
 	}
@@ -254,14 +259,19 @@ import_archive(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	struct ward_buf b = {0};
-	int rc = 0, r;
+	int rc = 0, r, fd;
 
 	if (a == NULL)
 		return ward_err(WARD_EENV, "out of memory");
+	/* a FIFO or a device named as the archive is refused, never waited on */
+	if ((fd = ward_input_open(path, 0, NULL)) < 0) {
+		archive_read_free(a);
+		return -1;
+	}
 	archive_read_support_format_zip(a);
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_all(a);
-	if (archive_read_open_filename(a, path, 1 << 16) != ARCHIVE_OK) {
+	if (archive_read_open_fd(a, fd, 1 << 16) != ARCHIVE_OK) {
 		rc = ward_err(WARD_EINPUT, "%s: not a directory, JSON file or readable archive: %s",
 			      path, archive_error_string(a));
 		goto out;
@@ -309,6 +319,7 @@ import_archive(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 out:
 	ward_buf_free(&b);
 	archive_read_free(a);
+	close(fd);
 	return rc;
 }
 
@@ -349,9 +360,11 @@ vuln_db_import(struct vuln_db *db, const char *path, struct vuln_import_stats *s
 	if (S_ISDIR(sb.st_mode))
 		rc = import_dir(db, path, st, pr);
 	else if (ward_str_endswith(path, ".json"))
-		rc = import_file(db, path, st);
+		rc = import_file(db, path, 0, st); /* the user named it */
 	else
 		rc = import_archive(db, path, st, pr);
+	if (rc == 0)
+		rc = ward_strv_check(&st->unmatched_ecosystems);
 	if (rc == 0) {
 		time_t t;
 		/* Remember where records came from, so that `ward db update` can

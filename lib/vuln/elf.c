@@ -55,7 +55,7 @@ versions_set(struct versions *v, size_t idx, const char *name)
 	if (idx >= MAX_VERSIONS || name == NULL)
 		return 0;
 	if (idx >= v->n) {
-		char **n = realloc(v->name, (idx + 1) * sizeof(*n));
+		char **n = ward_reallocarray(v->name, idx + 1, sizeof(*n));
 		if (n == NULL)
 			return ward_err(WARD_EENV, "out of memory");
 		memset(n + v->n, 0, (idx + 1 - v->n) * sizeof(*n));

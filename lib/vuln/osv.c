@@ -260,11 +260,10 @@ parse_affected(struct osv_record *r, const json_t *a, size_t idx, const char *wh
 		json_object_set(keep, "versions", versions);
 	if ((x = json_object_get(a, "ecosystem_specific")) != NULL && json_is_object(x))
 		json_object_set(keep, "ecosystem_specific", x);
-	if ((n = ward_realloc(r->aff, (r->naff + 1) * sizeof(*n))) == NULL) {
+	if (ward_vec_grow(&r->aff, r->naff, sizeof(*r->aff)) != 0) {
 		json_decref(keep);
 		return -1;
 	}
-	r->aff = n;
 	n = &r->aff[r->naff];
 	memset(n, 0, sizeof(*n));
 	n->ecosystem = ward_strdup(eco);
@@ -367,6 +366,10 @@ osv_record_from_json(const json_t *j, const char *what, struct osv_record *r)
 			if (!ward_strv_contains(&r->aliases, json_string_value(a)) &&
 			    strcmp(json_string_value(a), id) != 0)
 				ward_strv_push(&r->aliases, json_string_value(a));
+		}
+		if (ward_strv_check(&r->aliases) != 0) {
+			osv_record_free(r);
+			return -1;
 		}
 	}
 	if ((s = ward_json_str(j, "summary")) != NULL && *s)

@@ -182,12 +182,10 @@ pep440_parse(const char *text, size_t len, struct pep440 *v)
 	if (!at_digit(&c))
 		goto bad;
 	for (;;) {
-		struct pep440_num *r = realloc(v->release, (v->nrelease + 1) * sizeof(*r));
-		if (r == NULL) {
+		if (ward_vec_grow(&v->release, v->nrelease, sizeof(*v->release)) != 0) {
 			pep440_free(v);
-			return ward_err(WARD_EENV, "out of memory");
+			return -1;
 		}
-		v->release = r;
 		v->release[v->nrelease++] = take_number(&c);
 		if (c.i + 1 < c.n && c.s[c.i] == '.' && c.s[c.i + 1] >= '0' && c.s[c.i + 1] <= '9')
 			c.i++;
@@ -221,11 +219,10 @@ pep440_parse(const char *text, size_t len, struct pep440 *v)
 			}
 			if (c.i == s0)
 				goto bad;
-			if ((l = realloc(v->local, (v->nlocal + 1) * sizeof(*l))) == NULL) {
+			if (ward_vec_grow(&v->local, v->nlocal, sizeof(*v->local)) != 0) {
 				pep440_free(v);
-				return ward_err(WARD_EENV, "out of memory");
+				return -1;
 			}
-			v->local = l;
 			l = &v->local[v->nlocal++];
 			l->p = c.s + s0;
 			l->n = c.i - s0;

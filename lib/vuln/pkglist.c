@@ -39,13 +39,8 @@ vuln_pkglist_add(struct vuln_pkglist *l, const struct vuln_pkg *p)
 
 	if (p->name == NULL || p->version == NULL)
 		return ward_err(WARD_EINPUT, "a package needs a name and a version");
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 64;
-		if ((n = ward_realloc(l->v, cap * sizeof(*n))) == NULL)
-			return -1;
-		l->v = n;
-		l->cap = cap;
-	}
+	if (ward_vec_reserve(&l->v, &l->cap, l->n + 1, sizeof(*l->v)) != 0)
+		return -1;
 	n = &l->v[l->n];
 	rc |= dup_opt(&n->ecosystem, p->ecosystem);
 	rc |= dup_opt(&n->name, p->name);

@@ -105,9 +105,8 @@ purl_parse(const char *s, struct purl *p)
 			if (eq == NULL || eq == kv)
 				goto bad;
 			if (eq + 1 < amp) { /* empty values are dropped, as the spec says */
-				if ((nq = realloc(p->q, (p->nq + 1) * sizeof(*nq))) == NULL)
+				if (ward_vec_grow(&p->q, p->nq, sizeof(*p->q)) != 0)
 					goto bad;
-				p->q = nq;
 				nq = &p->q[p->nq++];
 				nq->key = decode(kv, (size_t)(eq - kv));
 				nq->value = decode(eq + 1, (size_t)(amp - eq - 1));

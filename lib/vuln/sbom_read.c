@@ -48,11 +48,8 @@ prop(const json_t *props, const char *name)
 static int
 add_comp(struct reader *r, const struct comp *c)
 {
-	struct comp *n = ward_realloc(r->c, (r->n + 1) * sizeof(*n));
-
-	if (n == NULL)
+	if (ward_vec_grow(&r->c, r->n, sizeof(*r->c)) != 0)
 		return -1;
-	r->c = n;
 	r->c[r->n++] = *c;
 	return 0;
 }
@@ -407,6 +404,8 @@ vuln_pkglist_from_sbom_json(const json_t *doc, const char *what, struct vuln_pkg
 				ward_strv_push(&out->target_ids, s);
 			if (out->target == NULL && (s = ward_json_str(subject, "name")) != NULL)
 				out->target = ward_strdup(s);
+			if (ward_strv_check(&out->target_ids) != 0)
+				goto out;
 		}
 		if (walk_cdx(&r, json_object_get(doc, "components"), NULL, 0) != 0)
 			goto out;

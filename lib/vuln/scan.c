@@ -136,11 +136,10 @@ is_debian(const struct vuln_pkg *p)
 static struct cand *
 new_cand(struct scan *s)
 {
-	struct cand *c = ward_realloc(s->c, (s->n + 1) * sizeof(*c));
+	struct cand *c;
 
-	if (c == NULL)
+	if (ward_vec_grow(&s->c, s->n, sizeof(*s->c)) != 0)
 		return NULL;
-	s->c = c;
 	c = &s->c[s->n++];
 	memset(c, 0, sizeof(*c));
 	return c;

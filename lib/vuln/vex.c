@@ -259,14 +259,10 @@ read_statement(struct vuln_vex *v, const json_t *st, const char *doc_when, const
 	}
 	if ((s.source = ward_strdup(what)) == NULL)
 		goto fail;
-	{
-		struct vex_stmt *n = ward_realloc(v->s, (v->n + 1) * sizeof(*n));
-		if (n == NULL)
-			goto fail;
-		v->s = n;
-		s.order = v->n;
-		v->s[v->n++] = s;
-	}
+	if (ward_vec_grow(&v->s, v->n, sizeof(*v->s)) != 0)
+		goto fail;
+	s.order = v->n;
+	v->s[v->n++] = s;
 	return 0;
 fail:
 	stmt_free(&s);
@@ -409,7 +405,9 @@ vuln_vex_apply(const struct vuln_vex *v, struct vuln_report *r)
 	if (v == NULL || v->n == 0 || r->nfindings == 0)
 		return 0;
 	/* room for every finding up front, so no failure leaves one in both lists */
-	room = ward_realloc(r->suppressed, (r->nsuppressed + r->nfindings) * sizeof(*room));
+	if (r->nfindings > SIZE_MAX - r->nsuppressed)
+		return ward_err(WARD_EENV, "out of memory");
+	room = ward_reallocarray(r->suppressed, r->nsuppressed + r->nfindings, sizeof(*room));
 	if (room == NULL)
 		return -1;
 	r->suppressed = room;

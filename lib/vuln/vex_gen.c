@@ -173,11 +173,14 @@ inspect_file(struct walk *w, int dirfd, const char *name, const char *rel, off_t
 {
 	unsigned char magic[4];
 	void *map;
-	int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC), rc;
+	/* never waits on a FIFO swapped in since the directory was read */
+	int fd = ward_input_openat(dirfd, name, WARD_IN_NOFOLLOW, rel, NULL), rc;
 
 	w->files++;
-	if (fd < 0)
-		return 0; /* unreadable non-ELF files do not matter; ELF ones are counted below */
+	if (fd < 0) { /* unreadable non-ELF files do not matter; ELF ones are counted below */
+		ward_err_clear();
+		return 0;
+	}
 	if (size < 64 || pread(fd, magic, 4, 0) != 4 || memcmp(magic, "\177ELF", 4) != 0) {
 		close(fd);
 		return 0;
@@ -492,6 +495,11 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 	if (a != NULL) {
 		libs = join(&a->libraries, ", ", a->libraries.n);
 		syms = join(&a->symbols, ", ", a->symbols.n);
+		if (libs == NULL || syms == NULL) { /* never a statement with a lost text */
+			free(libs);
+			free(syms);
+			return NULL;
+		}
 	}
 	if (a != NULL && a->packages.n > 0 && !ward_strv_contains(&a->packages, f->owner)) {
 		char *pk = join(&a->packages, ", ", a->packages.n);
@@ -588,7 +596,9 @@ decide(const struct vuln_finding *f, const struct vuln_vex_opts *o, struct walk 
 				if (m)
 					ward_strv_push_owned(&all, m);
 			}
-			evidence = join(&all, "; ", s->nblockers + w->unreadable.n);
+			evidence = ward_strv_check(&all) == 0
+					   ? join(&all, "; ", s->nblockers + w->unreadable.n)
+					   : NULL;
 			ward_strv_free(&all);
 		} else if (evidence == NULL && a != NULL && o->rootfs == NULL) {
 			evidence = ward_strdup("no root filesystem was inspected");

@@ -27,6 +27,8 @@ comps = sorted({f[0].split("/")[0] for f in files if "/" in f[0]})
 with open(os.path.join(base, "Release"), "w") as out:
     out.write("Origin: ward-test\nLabel: ward-test\nSuite: %s\nCodename: %s\n" % (suite, codename))
     out.write("Date: Sat, 01 Jun 2024 00:00:00 UTC\n")
+    if os.environ.get("VALID_UNTIL"):
+        out.write("Valid-Until: %s\n" % os.environ["VALID_UNTIL"])
     out.write("Architectures: %s\nComponents: %s\n" % (archs, " ".join(comps)))
     out.write("Description: ward test archive\nSHA256:\n")
     for rel, size, h in files:

@@ -41,6 +41,46 @@ sed -i 's|  - src: app|  - src: no-such-dir|' "$P/ward.yaml"
 bad 2 "ward.yaml:16:10: files: $P/no-such-dir: No such file or directory" "files: source that does not exist"
 restore
 
+# files: sources stay inside the build context (ward.yaml's directory), as a
+# container build context: absolute paths, ".." and symlinks out are refused
+sed -i 's|  - src: app|  - src: /etc|' "$P/ward.yaml"
+bad 2 "ward.yaml:16:10: files: /etc resolves to /etc, outside the build context" "files: an absolute source outside the context"
+restore
+sed -i 's|  - src: app|  - src: ../../../../../../../../etc|' "$P/ward.yaml"
+bad 2 "resolves to /etc, outside the build context $P" "files: a \"..\" source outside the context"
+restore
+ln -s /etc "$P/applink"
+sed -i 's|  - src: app|  - src: applink|' "$P/ward.yaml"
+bad 2 "files: $P/applink resolves to /etc, outside the build context" "files: a symlink out of the context (resolved)"
+rm -f "$P/applink"
+restore
+mkdir -p "$T/elsewhere" && cp -r "$P/app" "$T/elsewhere/"
+sed -i "s|  - src: app|  - src: $T/elsewhere/app|" "$P/ward.yaml"
+bad 2 "outside the build context" "files: a directory beside the project: refused by default"
+rm -rf "$T/out"
+check "--context widens it explicitly" "$WARD" -q build -f "$P/ward.yaml" -o "$T/out/img" "${KEY[@]}" \
+	--init "$WARD_INIT" --context "$T"
+rm -rf "$T/out"
+restore
+
+# writable: and user: home never name /ward (the trusted keys), / or a
+# directory the image already has
+sed -i 's|^writable: \[/tmp\]|writable: [/tmp, /ward/keys]|' "$P/ward.yaml"
+bad 2 "ward.yaml:22:18: writable: /ward/keys is reserved (/ward)" "writable: /ward/keys refused (file:line)"
+restore
+sed -i 's|^writable: \[/tmp\]|writable: [/ward]|' "$P/ward.yaml"
+bad 2 "ward.yaml:22:12: writable: /ward is reserved (/ward)" "writable: /ward refused"
+restore
+printf 'user:\n  home: /ward/keys\n' >>"$P/ward.yaml"
+bad 2 "ward.yaml:28:9: user: home: /ward/keys is reserved (/ward)" "user: home /ward/keys refused (file:line)"
+restore
+printf 'user:\n  home: /\n' >>"$P/ward.yaml"
+bad 2 'ward.yaml:28:9: user: home: "/" is not allowed' "user: home / refused (file:line, not a tar error)"
+restore
+printf 'user:\n  home: /etc\n' >>"$P/ward.yaml"
+bad 2 "ward.yaml:28:9: user: home /etc is already in the image" "user: home on a packaged directory: exit 2 with file:line"
+restore
+
 bad 3 "locked packages are not in the cache" "packages missing from the cache (exit 3, run ward fetch)" --cache "$T/empty-cache"
 [ -z "$(ls "$T/empty-cache" 2>/dev/null)" ] || fail "the empty cache was written to: $(ls "$T/empty-cache")"
 restore

@@ -46,7 +46,7 @@ count_blobs() { find "$1/blobs/sha256" -type f 2>/dev/null | wc -l; }
 
 # ---- a clean parallel fetch -----------------------------------------------------
 : >"$MIRROR_LOG"
-check "ward fetch --jobs 3" "$WARD" fetch "${F[@]}" --cache "$T/c1" --jobs 3 --json
+check "ward fetch --threads 3" "$WARD" fetch "${F[@]}" --cache "$T/c1" --threads 3 --json
 grep -q '"downloaded": 5' <<<"$OUT" && pass "5 downloaded" || fail "fetch: $OUT"
 python3 - "$T/p/ward.lock" "$M" "$T/c1" <<'PY' && pass "every blob is the pool's file (sha256 by Python)" || fail "fetched blobs do not match"
 import hashlib, json, os, sys

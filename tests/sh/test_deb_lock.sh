@@ -176,6 +176,25 @@ rm "$T/bad/dists/wardtest/InRelease" "$T/bad/dists/wardtest/Release.gpg"
 expect_err 1 "not signed" "unsigned Release refused" "$WARD" lock -f "$T/a/ward.yaml" --indices "$T/bad"
 check "--allow-unsigned accepts it" "$WARD" lock -f "$T/a/ward.yaml" --indices "$T/bad" --allow-unsigned -o "$T/lock-unsigned"
 grep -q '"signed_by": "unchecked: the Release file is not signed"' "$T/lock-unsigned" && pass "lock records the unchecked signature" || fail "lock does not say unchecked"
+# Valid-Until: an expired index (a replayed old one) is refused as apt refuses it
+resign() { # resign VALID-UNTIL: the bad copy's Release re-made and signed
+	VALID_UNTIL="$1" python3 "$WARD_SRC/tests/py/make_release.py" "$T/bad" wardtest
+	gpg --batch --quiet --yes --clearsign -o "$T/bad/dists/wardtest/InRelease" "$T/bad/dists/wardtest/Release"
+	gpg --batch --quiet --yes --detach-sign -o "$T/bad/dists/wardtest/Release.gpg" "$T/bad/dists/wardtest/Release"
+}
+bad
+resign "Sat, 01 Jun 2024 00:00:00 UTC"
+expect_err 1 "expired (Valid-Until Sat, 01 Jun 2024 00:00:00 UTC): an old signed index could be replayed" \
+	"an expired Valid-Until is refused (exit 1)" "$WARD" lock -f "$T/a/ward.yaml" --indices "$T/bad"
+one_line && pass "one-line message" || fail "message has several lines: $ERR"
+check "--allow-expired accepts it (a snapshot mirror)" "$WARD" lock -f "$T/a/ward.yaml" --indices "$T/bad" \
+	--allow-expired -o "$T/lock-expired"
+grep -q "accepted (--allow-expired)" <<<"$ERR" && pass "and says so" || fail "no warning: $ERR"
+resign "Fri, 01 Jan 2100 00:00:00 UTC"
+check "a Valid-Until in the future is fine" "$WARD" lock -f "$T/a/ward.yaml" --indices "$T/bad" -o "$T/lock-valid"
+resign "next tuesday"
+expect_err 2 "Valid-Until \"next tuesday\" is not an RFC 2822 UTC date" "a malformed Valid-Until is refused" \
+	"$WARD" lock -f "$T/a/ward.yaml" --indices "$T/bad"
 bad
 rm "$T/bad/dists/wardtest/InRelease"
 check "Release + Release.gpg (no InRelease)" "$WARD" lock -f "$T/a/ward.yaml" --indices "$T/bad" -o "$T/lock-detached"

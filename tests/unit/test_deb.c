@@ -20,6 +20,30 @@
 
 /* ------------------------------------------------------------ relations */
 
+/* Fields are indexed (sorted once): lookups are case-insensitive binary
+ * searches, and a duplicate is still the first repeat in file order, with
+ * its own line number after continuation lines. */
+static void
+test_control_index(void **state)
+{
+	static const char text[] = "Package: a\nDescription: x\n more\n more\nVersion: 1\n"
+				   "\nPackage: b\nZ-Field: 1\nA-Field: 2\n";
+	static const char dup[] = "Package: a\nZ: 1\nB: x\n y\nz: 2\nb: 3\n";
+	struct deb_control c;
+
+	(void)state;
+	assert_int_equal(deb_control_parse(text, sizeof(text) - 1, "t", &c), 0);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(deb_para_get(&c.paras[0], "version"), "1");
+	assert_string_equal(deb_para_get(&c.paras[0], "DESCRIPTION"), "x\n more\n more");
+	assert_null(deb_para_get(&c.paras[0], "Z-Field"));
+	assert_string_equal(deb_para_get(&c.paras[1], "a-field"), "2");
+	assert_string_equal(deb_para_get(&c.paras[1], "Z-FIELD"), "1");
+	deb_control_free(&c);
+	assert_int_equal(deb_control_parse(dup, sizeof(dup) - 1, "t", &c), -1);
+	assert_string_equal(ward_errmsg(), "t:5: duplicate field \"z\"");
+}
+
 static void
 test_relations(void **state)
 {
@@ -786,12 +810,19 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_relations),	cmocka_unit_test(test_policy),
-		cmocka_unit_test(test_resolve_closure), cmocka_unit_test(test_resolve_arm64),
-		cmocka_unit_test(test_resolve_policy),	cmocka_unit_test(test_resolve_failures),
-		cmocka_unit_test(test_lock_json),	cmocka_unit_test(test_apt_sources),
-		cmocka_unit_test(test_repos_configure), cmocka_unit_test(test_release),
-		cmocka_unit_test(test_decompress),	cmocka_unit_test(test_ar),
+		cmocka_unit_test(test_control_index),
+		cmocka_unit_test(test_relations),
+		cmocka_unit_test(test_policy),
+		cmocka_unit_test(test_resolve_closure),
+		cmocka_unit_test(test_resolve_arm64),
+		cmocka_unit_test(test_resolve_policy),
+		cmocka_unit_test(test_resolve_failures),
+		cmocka_unit_test(test_lock_json),
+		cmocka_unit_test(test_apt_sources),
+		cmocka_unit_test(test_repos_configure),
+		cmocka_unit_test(test_release),
+		cmocka_unit_test(test_decompress),
+		cmocka_unit_test(test_ar),
 		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

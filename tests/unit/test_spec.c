@@ -62,6 +62,9 @@ test_yaml_refusals(void **state)
 		const char *text, *msg;
 	} cases[] = {
 		{"a: 1\na: 2\n", "t.yaml:2:1: duplicate key \"a\""},
+		/* with the keys indexed (sorted), still the first repeat in order */
+		{"z: 1\nb: 2\nm: {x: 1, y: 2}\nz: 3\nb: 4\n", "t.yaml:4:1: duplicate key \"z\""},
+		{"m:\n  k: 1\n  j: 2\n  k: 3\n", "t.yaml:4:3: duplicate key \"k\""},
 		{"a: &x 1\nb: *x\n", "t.yaml:2:4: YAML aliases are not supported"},
 		{"a: !!binary aGk=\n", "t.yaml:1:4: YAML tags are not supported"},
 		{"a: 1\n---\nb: 2\n", "t.yaml:2:1: more than one YAML document"},

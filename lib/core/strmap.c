@@ -1,22 +1,45 @@
-/* strmap.c: a small open-addressing hash map from strings to indexes. */
+/* strmap.c: a small open-addressing hash map from strings to indexes.
+ * Keys come from untrusted input (paths of layers, package names), so the
+ * hash is seeded per process from getrandom(2): no one can prepare keys
+ * that all collide and turn lookups back into a linear scan. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
-#include "oci_internal.h"
+#include "core/core.h"
+
+static uint64_t seed;
+static pthread_once_t seed_once = PTHREAD_ONCE_INIT;
+
+static void
+seed_init(void)
+{
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)(uintptr_t)&seed ^ ward_now_ns();
+	seed |= 1;
+}
 
 static size_t
 hash(const char *s)
 {
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	uint64_t h = 1469598103934665603ull ^ seed; /* FNV-1a, seeded */
 
 	for (; *s; s++)
 		h = (h ^ (unsigned char)*s) * 1099511628211ull;
-	return (size_t)(h ^ (h >> 29));
+	/* murmur3's finalizer: every bit of h reaches the low bits */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return (size_t)h;
 }
 
 static int
-grow(struct strmap *m)
+grow(struct ward_strmap *m)
 {
+	pthread_once(&seed_once, seed_init);
 	size_t cap = m->cap ? m->cap * 2 : 64;
 	const char **keys = ward_calloc(cap, sizeof(*keys));
 	size_t *vals = ward_calloc(cap, sizeof(*vals));
@@ -44,7 +67,7 @@ grow(struct strmap *m)
 }
 
 int
-strmap_put(struct strmap *m, const char *key, size_t val)
+ward_strmap_put(struct ward_strmap *m, const char *key, size_t val)
 {
 	size_t j;
 
@@ -63,7 +86,7 @@ strmap_put(struct strmap *m, const char *key, size_t val)
 }
 
 int
-strmap_get(const struct strmap *m, const char *key, size_t *val)
+ward_strmap_get(const struct ward_strmap *m, const char *key, size_t *val)
 {
 	if (m->cap == 0)
 		return 0;
@@ -77,7 +100,7 @@ strmap_get(const struct strmap *m, const char *key, size_t *val)
 }
 
 void
-strmap_clear(struct strmap *m)
+ward_strmap_clear(struct ward_strmap *m)
 {
 	if (m->cap) {
 		memset(m->keys, 0, m->cap * sizeof(*m->keys));
@@ -86,7 +109,7 @@ strmap_clear(struct strmap *m)
 }
 
 void
-strmap_free(struct strmap *m)
+ward_strmap_free(struct ward_strmap *m)
 {
 	free(m->keys);
 	free(m->vals);
