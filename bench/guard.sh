@@ -12,16 +12,21 @@
 #  3. Server-Sent Events: time to the first event, direct vs guard (median
 #     and worst of BENCH_SSE requests)
 #  4. the guard's resident memory after the 64-connection runs
-# The guard is the code ward-init's helper runs (init/guard*.c), built -O2
-# here as tests/tools/guard_drive, with API keys, the vllm-style routes,
-# rate limits off and the audit log on (to a file, as in a container).
-# Needs: make (for build/generated), wrk, python3, cc.
+# BENCH_VIA=init (default): the guard where it runs in production — ward-init
+# (build/bin/ward-init from `make`, or $WARD_INIT) runs the server under its
+# policy (as uid 65532: run as root) and the guard in its unprivileged helper,
+# audit lines through PID 1's log (to a file, as in a container).
+# BENCH_VIA=drive: the guard's code alone (tests/tools/guard_drive, -O2).
+# Both with API keys, the vllm-style routes, rate limits off.
+# Needs: make, wrk, python3, cc.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 dur=${BENCH_SECONDS:-8}
 rounds=${BENCH_ROUNDS:-3}
 sse_n=${BENCH_SSE:-40}
+via=${BENCH_VIA:-init}
 dir=$(mktemp -d /tmp/ward-bench-guard.XXXXXX)
+chmod 755 "$dir" # the server runs as uid 65532 under ward-init
 pids=()
 trap 'for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$dir"' EXIT
 for t in wrk python3 cc; do
@@ -29,14 +34,18 @@ for t in wrk python3 cc; do
 done
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# the guard, optimised, from the same sources as ward-init's
-cmake -DOUT="$dir/guard_profiles.c" "-DIN=$(ls "$root"/init/profiles/*.json | paste -sd';')" \
+if [ "$via" = init ]; then
+	WI=${WARD_INIT:-$root/build/bin/ward-init}
+	[ -x "$WI" ] || { echo "bench: $WI is needed (make)" >&2; exit 3; }
+	[ "$(id -u)" = 0 ] || { echo "bench: ward-init runs the server as uid 65532: run as root (or BENCH_VIA=drive)" >&2; exit 3; }
+	[ -x /usr/bin/python3.11 ] || { echo "bench: /usr/bin/python3.11 is needed" >&2; exit 3; }
+fi
+# the guard alone, optimised, from the same sources as ward-init's
+[ "$via" = init ] || cmake -DOUT="$dir/guard_profiles.c" "-DIN=$(ls "$root"/init/profiles/*.json | paste -sd';')" \
 	-P "$root/init/profiles/embed.cmake"
-cc -O2 -g -D_GNU_SOURCE -DWARD_VERSION='"bench"' -I"$root/lib" -I"$root/init" \
-	"$root/tests/tools/guard_drive.c" "$root"/init/guard.c "$root"/init/guard_request.c \
-	"$root"/init/guard_response.c "$root"/init/guard_http.c \
-	"$root"/init/guard_policy.c "$root"/init/guard_route.c "$root"/init/guard_keys.c "$root"/init/guard_stats.c \
-	"$root"/init/guard_tls.c \
+[ "$via" = init ] || cc -O2 -g -D_GNU_SOURCE -DWARD_VERSION='"bench"' -I"$root/lib" -I"$root/init" -I"$root/init/helper" \
+	"$root/tests/tools/guard_drive.c" "$root"/init/helper/guard{,_request,_response,_http,_keys,_stats,_tls}.c \
+	"$root"/init/guard_policy.c "$root"/init/guard_route.c \
 	"$root"/init/policy.c "$root"/init/jlog.c "$dir/guard_profiles.c" \
 	"$root"/lib/core/{error,mem,file,log,json}.c "$root"/lib/crypto/{sha256,hasher}.c \
 	-o "$dir/guard_drive" -ljansson -lssl -lcrypto -lpthread
@@ -50,13 +59,33 @@ cat >"$dir/policy.json" <<JSON
  "auth":{"keys":[{"id":"bench","sha256":"$HASH"}]},
  "limits":{"connections":1024}}}
 JSON
-python3 "$root/bench/guard_upstream.py" "$UP" >"$dir/up.out" 2>&1 &
-pids+=($!)
-"$dir/guard_drive" "$dir/policy.json" "127.0.0.1:$MP" >"$dir/guard.out" 2>"$dir/audit.log" &
-GPID=$!
-pids+=($GPID)
-for i in $(seq 100); do grep -q ready "$dir/up.out" "$dir/guard.out" 2>/dev/null && \
-	[ "$(cat "$dir/up.out" "$dir/guard.out" | grep -c ready)" = 2 ] && break; sleep 0.05; done
+if [ "$via" = init ]; then
+	python3 - "$dir/policy.json" "$MP" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["metrics"] = {"address": "127.0.0.1:" + sys.argv[2]}
+json.dump(p, open(sys.argv[1], "w"))
+PY
+	cp "$root/bench/guard_upstream.py" "$dir/up.py" && chmod 644 "$dir/up.py" "$dir/policy.json"
+	"$WI" --policy "$dir/policy.json" -- /usr/bin/python3.11 "$dir/up.py" "$UP" >"$dir/up.out" 2>"$dir/init.log" &
+	IPID=$!
+	pids+=($IPID)
+	for i in $(seq 200); do
+		curl -sf -o /dev/null "http://127.0.0.1:$MP/healthz" && curl -s -o /dev/null "http://127.0.0.1:$UP/" && break
+		kill -0 "$IPID" || { echo "bench: ward-init stopped: $(tail -3 "$dir/init.log")" >&2; exit 3; }
+		sleep 0.05
+	done
+	GPID=$(pgrep -P "$IPID" -x ward-http)
+else
+	python3 "$root/bench/guard_upstream.py" "$UP" >"$dir/up.out" 2>&1 &
+	pids+=($!)
+	"$dir/guard_drive" "$dir/policy.json" "127.0.0.1:$MP" >"$dir/guard.out" 2>"$dir/audit.log" &
+	GPID=$!
+	pids+=($GPID)
+	for i in $(seq 100); do grep -q ready "$dir/up.out" "$dir/guard.out" 2>/dev/null && \
+		[ "$(cat "$dir/up.out" "$dir/guard.out" | grep -c ready)" = 2 ] && break; sleep 0.05; done
+fi
+echo "guard: $([ "$via" = init ] && echo "in ward-init's helper ward-http (pid $GPID), server under ward-init" || echo "guard_drive alone")"
 # two request sizes: a 2-row batch (well under a millisecond in the server)
 # and a 64-row batch (a few milliseconds), to show how the guard's fixed
 # cost per request weighs against the server's work
@@ -153,7 +182,7 @@ for k, v in res.items():
     print(k, v[len(v) // 2], v[int(len(v) * 0.99) - 1 if len(v) >= 100 else -1])
 PY
 
-python3 - "$dir/results" "$dir/sse" "$rss" "$hwm" "$(wc -l <"$dir/audit.log")" "$dir/pairs" <<'PY'
+python3 - "$dir/results" "$dir/sse" "$rss" "$hwm" "$(cat "$dir"/audit.log "$dir"/init.log 2>/dev/null | grep -c '"request' || true)" "$dir/pairs" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1])]
 print()

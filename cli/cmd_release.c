@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "deb/deb.h"
+#include "guard_policy.h"
 #include "release/release.h"
 
 static const char help[] =
@@ -205,6 +206,7 @@ cmd_release(int argc, char **argv)
 	o.init = initpath;
 	o.annotations = annpath;
 	o.policy = cli_init_policy;
+	o.test.guard_profile = guard_profile_json;
 	ward_info("releasing %s into %s", o.spec, output);
 	if (release_run(&o, &r) != 0)
 		goto fail;

@@ -4,6 +4,7 @@
 
 #include "check/check.h"
 #include "cli.h"
+#include "guard_policy.h"
 
 static const char help[] =
 	"usage: ward test IMAGE [options]\n"
@@ -76,7 +77,7 @@ cmd_test(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	struct check_opts o = {.policy = cli_init_policy};
+	struct check_opts o = {.policy = cli_init_policy, .guard_profile = guard_profile_json};
 	struct check_matrix m = {0};
 	const char *keypath = NULL, *output = NULL, *junit = NULL;
 	struct ward_key *key = NULL;

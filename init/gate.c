@@ -71,7 +71,8 @@ struct gate {
 	size_t nholds;
 	uint16_t reserved_port; /* the only port an unbound TCP socket may take */
 	int port_range_warned;
-	int sealed_memfd; /* the kernel has MFD_NOEXEC_SEAL */
+	int loopback_only; /* an endpoint guard is the public listener */
+	int sealed_memfd;  /* the kernel has MFD_NOEXEC_SEAL */
 	struct init_state *st;
 	struct seccomp_notif *req;
 	struct seccomp_notif_resp *resp;
@@ -134,6 +135,7 @@ gate_new(const struct gate_args *a)
 			 ward_strv_contains(a->loaders, a->files->v[i]) &&
 				 !ward_strv_contains(&a->policy->exec_allow, a->files->v[i]));
 	g->reserved_port = a->reserved_port;
+	g->loopback_only = a->policy->guard != NULL;
 	probe = (int)syscall(__NR_memfd_create, "probe", MFD_CLOEXEC | MFD_NOEXEC_SEAL);
 	g->sealed_memfd = probe >= 0;
 	if (probe >= 0)
@@ -517,6 +519,18 @@ make_socket(struct gate *g)
 		jlog_msg(WARD_LOG_WARN, "port_range_unavailable",
 			 "this kernel has no IP_LOCAL_PORT_RANGE (6.3): listen() without bind() "
 			 "gets an ephemeral port");
+	}
+	/* Behind the endpoint guard the server serves loopback only: its
+	 * sockets take packets from lo alone, whatever address it binds
+	 * (0.0.0.0 included), so nothing reaches it around the guard.  Without
+	 * CAP_NET_RAW the server cannot undo a socket's device binding. */
+	if (g->loopback_only && setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, "lo", 3) != 0) {
+		int e = errno;
+		close(s);
+		jlog_msg(WARD_LOG_ERROR, "socket_not_loopback",
+			 "cannot bind the server's TCP socket to lo (SO_BINDTODEVICE): refused");
+		respond(g, e ? e : EPERM, 0);
+		return;
 	}
 	g->st->tcp_sockets++;
 	hand_over(g, s, (arg[1] & SOCK_CLOEXEC) != 0);

@@ -223,7 +223,15 @@ out:
 int
 landlock_confine(int allow_reads)
 {
+	return landlock_confine_with(allow_reads, NULL, 0, 0);
+}
+
+int
+landlock_confine_with(int allow_reads, const char *const *read_dirs, size_t n,
+		      uint16_t connect_port)
+{
 	struct ll_ruleset_attr attr = {0};
+	struct landlock_result r = {0};
 	int abi = landlock_abi(), fd, rc;
 
 	if (abi < 1)
@@ -243,6 +251,20 @@ landlock_confine(int allow_reads)
 				 : offsetof(struct ll_ruleset_attr, handled_access_net);
 	if ((fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0)) < 0)
 		return ward_errno(WARD_EENV, "landlock: cannot create a ruleset");
+	for (size_t i = 0; i < n; i++)
+		if (add_path(fd, read_dirs[i],
+			     LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR,
+			     attr.handled_access_fs, &r) < 0) {
+			close(fd);
+			return -1;
+		}
+	if (connect_port != 0 && abi >= 4) {
+		struct policy_ports pp = {.restricted = 1, .n = 1, .port = {connect_port}};
+		if (add_ports(fd, &pp, LL_NET_CONNECT_TCP, &r) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
 	rc = (int)syscall(__NR_landlock_restrict_self, fd, 0);
 	close(fd);
 	return rc == 0 ? 0 : ward_errno(WARD_EENV, "landlock: cannot enforce the ruleset");

@@ -46,5 +46,11 @@ int landlock_apply(const struct policy *p, const struct ward_strv *exec_files,
  * model verifier, the HTTP helper).  0 also when the kernel has no
  * Landlock. */
 int landlock_confine(int allow_reads);
+/* landlock_confine_with(allow_reads, read_dirs, n, connect_port): the same,
+ * but files beneath each of read_dirs may be read, and TCP connect to
+ * connect_port (when not 0) is allowed.  For the HTTP helper's endpoint
+ * guard (its key file, the server's metrics file, its upstream). */
+int landlock_confine_with(int allow_reads, const char *const *read_dirs, size_t n,
+			  uint16_t connect_port);
 
 #endif

@@ -13,7 +13,9 @@
  * docs/ward-init.md is the manual.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,11 +23,14 @@
 #include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "exe.h"
+#include "guard.h"
 #include "guard_policy.h"
 #include "harden.h"
 #include "helper.h"
@@ -266,6 +271,64 @@ log_start(const struct policy *p, const char *policy_path, const char *server, i
 	jlog_end(&l);
 }
 
+/* The endpoint guard (docs/ward-guard.md): its public listener, the pipe
+ * for its audit lines, the reload eventfd, and the helper's sandbox
+ * widened by exactly what the guard needs: stream sockets of the families
+ * its upstream and the server's metrics socket use, connect, opening the
+ * key file and metrics file again (Landlock: reads beneath their
+ * directories only), and TCP connect to the upstream port alone. */
+static int
+guard_setup(const struct policy *p, struct helper_conf *hc, struct helper_sandbox *sb,
+	    int *log_read)
+{
+	const struct guard_policy *g = p->guard;
+	static char dirs[HELPER_MAX_READ_DIRS][PATH_MAX];
+	const char *files[] = {g->keys_file, g->app_metrics_file};
+	int fds[2];
+
+	if ((hc->guard_fd = guard_listen(g->listen)) < 0)
+		return -1;
+	if (pipe2(fds, O_CLOEXEC) != 0 || fcntl(fds[0], F_SETFL, O_NONBLOCK) != 0)
+		return ward_errno(WARD_EENV, "guard: log pipe");
+	*log_read = fds[0];
+	hc->log_fd = fds[1];
+	if ((hc->reload_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0)
+		return ward_errno(WARD_EENV, "guard: eventfd");
+	hc->guard = g;
+	/* a stream socket to the upstream, and its connect */
+	sb->syscalls[sb->nsyscalls++] = __NR_socket;
+	sb->syscalls[sb->nsyscalls++] = __NR_connect;
+	/* the key file again on SIGHUP, the app metrics file on each scrape */
+	if (g->keys_file != NULL || g->app_metrics_file != NULL) {
+		sb->syscalls[sb->nsyscalls++] = __NR_openat;
+		sb->syscalls[sb->nsyscalls++] = __NR_fstat;
+		sb->syscalls[sb->nsyscalls++] = __NR_newfstatat;
+	}
+	/* the app metrics socket's answer within its deadline */
+	if (g->app_metrics_unix != NULL) {
+		sb->syscalls[sb->nsyscalls++] = __NR_poll;
+		sb->syscalls[sb->nsyscalls++] = __NR_ppoll;
+	}
+	if (strncmp(g->upstream, "unix:", 5) == 0)
+		sb->socket_families |= 1u << AF_UNIX;
+	else
+		sb->socket_families |= 1u << (strchr(g->upstream, '[') ? AF_INET6 : AF_INET);
+	if (g->app_metrics_unix != NULL)
+		sb->socket_families |= 1u << AF_UNIX;
+	if (strncmp(g->upstream, "unix:", 5) != 0 && strrchr(g->upstream, ':') != NULL)
+		sb->connect_port = (uint16_t)atoi(strrchr(g->upstream, ':') + 1);
+	for (size_t i = 0; i < 2; i++) {
+		const char *slash = files[i] ? strrchr(files[i], '/') : NULL;
+		if (slash == NULL || sb->nread_dirs >= HELPER_MAX_READ_DIRS)
+			continue;
+		snprintf(dirs[sb->nread_dirs], PATH_MAX, "%.*s",
+			 slash == files[i] ? 1 : (int)(slash - files[i]), files[i]);
+		sb->read_dirs[sb->nread_dirs] = dirs[sb->nread_dirs];
+		sb->nread_dirs++;
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -285,7 +348,13 @@ main(int argc, char **argv)
 	struct ward_strv files = {0}, loaders = {0};
 	struct policy p = {0};
 	struct launch launch;
-	struct helper_conf hc = {.listen_fd = -1, .ask_fd = -1, .done_fd = -1};
+	struct helper_conf hc = {.listen_fd = -1,
+				 .ask_fd = -1,
+				 .done_fd = -1,
+				 .guard_fd = -1,
+				 .log_fd = -1,
+				 .reload_fd = -1};
+	int guard_log = -1;
 	struct helper_sandbox sandbox = {0};
 	sigset_t all;
 	char *server = NULL;
@@ -417,9 +486,11 @@ main(int argc, char **argv)
 	/* 4. Read-only mounts. */
 	if (harden_readonly(&p, landlock_abi(), st) != 0)
 		return fail(WARD_EENV, "refused");
-	/* The listener exists before privileges go. */
+	/* The listeners exist before privileges go (ports below 1024 too). */
 	if (p.metrics != NULL && (hc.listen_fd = serve_listen(p.metrics)) < 0)
 		return fail(WARD_EENV, "metrics_failed");
+	if (p.guard != NULL && guard_setup(&p, &hc, &sandbox, &guard_log) != 0)
+		return fail(WARD_EENV, "guard_failed");
 	if ((rc = pending_stop(sfd)) != 0)
 		return rc;
 	if (getpid() != 1)
@@ -429,8 +500,9 @@ main(int argc, char **argv)
 	if (harden_switch_user(p.uid, p.gid, SUPERVISOR_CAPS) != 0 ||
 	    harden_drop_caps(SUPERVISOR_CAPS) != 0)
 		return fail(WARD_EENV, "harden_failed");
-	/* 6. The unprivileged HTTP helper, and (not PID 1) the guard. */
-	if (hc.listen_fd >= 0) {
+	/* 6. The unprivileged HTTP helper (metrics, the endpoint guard), and
+	 * (not PID 1) the guard that takes the server down with ward-init. */
+	if (hc.listen_fd >= 0 || hc.guard_fd >= 0) {
 		hc.ask_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		hc.done_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		hc.sandbox = &sandbox;
@@ -462,6 +534,13 @@ main(int argc, char **argv)
 	if (p.tcp_bind.restricted && p.tcp_connect.restricted && p.tcp_connect.n == 0)
 		reserved = launch_reserve_port(&p.tcp_bind);
 	la.filter.tcp_gate = reserved != 0;
+	/* Behind the guard the gate binds every server socket to lo; without
+	 * the gate (outbound TCP allowed) only the server's own choice of
+	 * address keeps it off the network. */
+	if (p.guard != NULL && reserved == 0)
+		jlog_msg(WARD_LOG_WARN, "server_not_loopback_only",
+			 "the server's TCP sockets are not confined to loopback "
+			 "(landlock.tcp_connect allows outbound TCP): make it bind 127.0.0.1");
 	la.filter.deny_sigcont = p.exec_allow.n > 0;
 	if (launch_start(&la, &launch) != 0)
 		return fail(WARD_EENV, "harden_failed");
@@ -474,7 +553,8 @@ main(int argc, char **argv)
 				    .launch = &launch,
 				    .exec_files = &files,
 				    .loaders = &loaders,
-				    .helper = hc.listen_fd >= 0 ? &hc : NULL,
+				    .helper = hc.listen_fd >= 0 || hc.guard_fd >= 0 ? &hc : NULL,
+				    .guard_log_fd = guard_log,
 				    .helper_pid = helper,
 				    .guard_pid = guard,
 				    .reserved_port = reserved};

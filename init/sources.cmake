@@ -42,14 +42,14 @@ set(WARD_INIT_LOGIC_SOURCES
 	${CMAKE_SOURCE_DIR}/init/jlog.c
 	${CMAKE_SOURCE_DIR}/init/helper/http.c
 	${CMAKE_SOURCE_DIR}/init/helper/metrics.c
-	${CMAKE_SOURCE_DIR}/init/guard_http.c
+	${CMAKE_SOURCE_DIR}/init/helper/guard_http.c
 	${CMAKE_SOURCE_DIR}/init/guard_policy.c
 	${CMAKE_SOURCE_DIR}/init/guard_route.c
-	${CMAKE_SOURCE_DIR}/init/guard_keys.c
-	${CMAKE_SOURCE_DIR}/init/guard_stats.c
-	${CMAKE_SOURCE_DIR}/init/guard.c
-	${CMAKE_SOURCE_DIR}/init/guard_request.c
-	${CMAKE_SOURCE_DIR}/init/guard_response.c
-	${CMAKE_SOURCE_DIR}/init/guard_tls.c
+	${CMAKE_SOURCE_DIR}/init/helper/guard_keys.c
+	${CMAKE_SOURCE_DIR}/init/helper/guard_stats.c
+	${CMAKE_SOURCE_DIR}/init/helper/guard.c
+	${CMAKE_SOURCE_DIR}/init/helper/guard_request.c
+	${CMAKE_SOURCE_DIR}/init/helper/guard_response.c
+	${CMAKE_SOURCE_DIR}/init/helper/guard_tls.c
 	${WARD_GUARD_PROFILES_C}
 )

@@ -21,7 +21,7 @@
 #include "sample.h"
 #include "supervise.h"
 
-enum { TAG_SIGNAL = 1, TAG_SYNC, TAG_GATE, TAG_ASK };
+enum { TAG_SIGNAL = 1, TAG_SYNC, TAG_GATE, TAG_ASK, TAG_GUARD_LOG };
 
 #define SAMPLE_MIN_NS 100000000ull /* at most 10 /proc samples a second */
 #define HELPER_BACKOFF_NS 1000000000ull
@@ -34,6 +34,7 @@ struct sup {
 	struct gate *gate;
 	int done;
 	int exit_code;
+	int forced_exit;	 /* not 0: ward-init's exit code whatever the server's */
 	uint64_t start_check_ns; /* the exec went through; log once it shows */
 	uint64_t stop_at_ns;	 /* a stop signal was forwarded: SIGKILL then */
 	pid_t helper;		 /* 0: none running */
@@ -197,7 +198,7 @@ server_exited(struct sup *s, int status)
 		log_started(s);
 	s->st->server_up = 0;
 	s->done = 1;
-	s->exit_code = code;
+	s->exit_code = s->forced_exit ? s->forced_exit : code;
 	jlog_begin(&l,
 		   code == 0		  ? WARD_LOG_INFO
 		   : is_crash_signal(sig) ? WARD_LOG_ERROR
@@ -231,6 +232,21 @@ reap(struct sup *s)
 			if (WIFSIGNALED(status))
 				jlog_str(&l, "signal", sigabbrev_np(WTERMSIG(status)));
 			jlog_end(&l);
+			if (WIFEXITED(status) && WEXITSTATUS(status) == HELPER_EXIT_CONFIG) {
+				/* The endpoint guard cannot start (its keys, certificate
+				 * or key): without it nothing may reach the server, so
+				 * stop it, as a bad policy would have (exit 2). */
+				s->forced_exit = WARD_EINPUT;
+				if (s->stop_at_ns == 0) {
+					kill(-s->l->pid, SIGTERM);
+					kill(s->l->pid, SIGTERM);
+					s->stop_at_ns =
+						ward_now_ns() +
+						(uint64_t)s->a->policy->stop_timeout * 1000000000u +
+						1;
+				}
+				continue;
+			}
 			/* Restart at once, or after a second when it dies young. */
 			s->helper_restart_ns = s->helper_started_ns + HELPER_BACKOFF_NS;
 			continue;
@@ -242,7 +258,9 @@ reap(struct sup *s)
 			on_sync(s);
 		if (s->l->failed && !s->l->exec_done) {
 			s->done = 1;
-			s->exit_code = s->l->fail_code ? s->l->fail_code : WARD_EENV;
+			s->exit_code = s->forced_exit	 ? s->forced_exit
+				       : s->l->fail_code ? s->l->fail_code
+							 : WARD_EENV;
 		} else {
 			server_exited(s, status);
 		}
@@ -288,6 +306,18 @@ on_signal(struct sup *s)
 			s->st->signals_ignored++;
 			continue;
 		}
+		/* With the endpoint guard, SIGHUP means "read the API keys again"
+		 * (docs/ward-guard.md): it goes to the guard, not to the server,
+		 * which would often die of it (the default action). */
+		if (sig == SIGHUP && s->a->helper != NULL && s->a->helper->reload_fd >= 0) {
+			uint64_t one = 1;
+			if (write(s->a->helper->reload_fd, &one, sizeof(one)) < 0) {
+				/* eventfd full: a reload is pending anyway */
+			}
+			jlog_msg(WARD_LOG_INFO, "guard_reload",
+				 "SIGHUP: the guard reads its API keys again");
+			continue;
+		}
 		if ((sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) && s->stop_at_ns == 0)
 			s->stop_at_ns = ward_now_ns() +
 					(uint64_t)s->a->policy->stop_timeout * 1000000000u + 1;
@@ -301,6 +331,38 @@ on_signal(struct sup *s)
 		jlog_int(&l, "to", target);
 		jlog_end(&l);
 	}
+}
+
+/* ------------------------------------------------------------ guard lines */
+
+/* The endpoint guard's audit lines come from the helper, which must not
+ * write ward-init's own lines: each is carried, as an escaped string and
+ * never parsed here, inside one of ours: {"event":"guard","fields":{"line":
+ * "<the helper's JSON line>"}}.  Bounded per wake-up. */
+static void
+on_guard_log(struct sup *s)
+{
+	static char buf[65536];
+	static size_t have;
+	ssize_t n = read(s->a->guard_log_fd, buf + have, sizeof(buf) - have);
+
+	if (n <= 0)
+		return;
+	have += (size_t)n;
+	size_t start = 0;
+	for (size_t i = 0; i < have; i++) {
+		if (buf[i] != '\n')
+			continue;
+		struct jlog l;
+		jlog_begin(&l, WARD_LOG_INFO, "guard");
+		jlog_strn(&l, "line", buf + start, i - start);
+		jlog_end(&l);
+		start = i + 1;
+	}
+	if (start == 0 && have == sizeof(buf))
+		start = have; /* a line longer than the buffer: dropped */
+	memmove(buf, buf + start, have - start);
+	have -= start;
 }
 
 /* ------------------------------------------------------------ the end */
@@ -466,6 +528,8 @@ supervise(const struct supervise_args *a)
 	add_fd(&s, s.l->sync_fd, TAG_SYNC);
 	if (a->helper != NULL)
 		add_fd(&s, a->helper->ask_fd, TAG_ASK);
+	if (a->guard_log_fd >= 0)
+		add_fd(&s, a->guard_log_fd, TAG_GUARD_LOG);
 	while (!s.done) {
 		uint64_t now = ward_now_ns();
 		int n = epoll_wait(s.ep, evs, 32, next_timeout(&s, now));
@@ -481,6 +545,8 @@ supervise(const struct supervise_args *a)
 				epoll_ctl(s.ep, EPOLL_CTL_DEL, gate_fd(s.gate), NULL);
 			else if (tag == TAG_ASK)
 				on_ask(&s);
+			else if (tag == TAG_GUARD_LOG)
+				on_guard_log(&s);
 		}
 		now = ward_now_ns();
 		if (s.gate != NULL)

@@ -26,6 +26,7 @@ struct supervise_args {
 	struct helper_conf *helper;		      /* NULL: no metrics listener */
 	pid_t helper_pid;
 	pid_t guard_pid;	/* 0: none (ward-init is PID 1) */
+	int guard_log_fd;	/* the endpoint guard's audit lines (a pipe), or -1 */
 	uint16_t reserved_port; /* for the gate's TCP sockets; 0: none */
 };
 

@@ -60,7 +60,7 @@ foreach(src ${WARD_FUZZ_TARGETS})
 endforeach()
 
 # The endpoint guard alone (tests/tools/guard_drive.c): the shell tests and
-# bench/guard.sh drive init/guard.c through it with stand-in upstreams.
+# bench/guard.sh drive init/helper/guard*.c through it with stand-in upstreams.
 add_executable(guard_drive ${CMAKE_SOURCE_DIR}/tests/tools/guard_drive.c)
 target_link_libraries(guard_drive PRIVATE ward_init_logic)
 ward_flags(guard_drive)

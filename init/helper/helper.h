@@ -34,15 +34,38 @@
 #include "state.h"
 
 #define HELPER_MAX_SYSCALLS 32
+#define HELPER_MAX_READ_DIRS 4
+/* The helper's exit status when the endpoint guard cannot start (its key
+ * file, certificate or key is missing or bad): PID 1 stops, it does not
+ * restart the helper. */
+#define HELPER_EXIT_CONFIG 78
 
-/* What the helper's services need beyond the metrics listener. */
+struct guard_policy;
+
+/* What the helper's services need beyond the metrics listener.  Each
+ * widening is listed here, filled by PID 1 from the policy. */
 struct helper_sandbox {
 	int syscalls[HELPER_MAX_SYSCALLS]; /* allowed in addition to the base list */
 	size_t nsyscalls;
+	/* socket(2): allowed only for these families (bits 1 << AF_*), stream
+	 * sockets only; 0: socket(2) is not allowed */
+	unsigned socket_families;
+	/* Landlock: directories the helper may read files beneath (the API key
+	 * file's, the server's metrics file's) and the one TCP port it may
+	 * connect to (the guard's upstream; 0: none) */
+	const char *read_dirs[HELPER_MAX_READ_DIRS];
+	size_t nread_dirs;
+	uint16_t connect_port;
 };
 
 struct helper_conf {
-	int listen_fd;		     /* the metrics listener; -1: none */
+	int listen_fd; /* the metrics listener; -1: none */
+	/* the endpoint guard (docs/ward-guard.md), or guard NULL: its public
+	 * listener, the pipe its audit lines go to (PID 1 wraps them in its own
+	 * lines), and the eventfd PID 1 writes when it gets SIGHUP (reload the
+	 * API keys) */
+	const struct guard_policy *guard;
+	int guard_fd, log_fd, reload_fd;
 	int state_fd;		     /* sealed memfd of struct init_state */
 	struct init_state *state_rw; /* PID 1's writable mapping: unmapped in the helper */
 	int ask_fd;		     /* eventfd: the helper asks PID 1 for a sample */

@@ -14,7 +14,7 @@
 #include "policy.h"
 #include "serve.h"
 
-#define OUT_MAX (METRICS_MAX + 512)
+#define OUT_MAX (SERVE_BODY_MAX + 512)
 #define SAMPLE_MAX_AGE_NS 250000000ull
 
 struct conn {
@@ -40,7 +40,7 @@ struct serve {
 	int waiting;
 	uint64_t sample_asked_ns, sample_at_ns;
 	struct init_state snap;
-	char body[METRICS_MAX];
+	char body[SERVE_BODY_MAX];
 };
 
 int
@@ -135,14 +135,17 @@ respond(struct serve *s, struct conn *c, int code, const char *ctype, const char
 	if (head_only)
 		blen = 0;
 	s->hs.code[slot_for_code(code)]++;
-	if (c->out == NULL && (c->out = malloc(OUT_MAX)) == NULL) {
-		c->close_after = 1;
-		return;
-	}
 	if (hl == 0 || c->outlen + hl + blen > OUT_MAX) {
 		c->close_after = 1;
 		return;
 	}
+	/* sized to what is queued: /metrics may be large, /healthz is not */
+	char *nout = realloc(c->out, c->outlen + hl + blen);
+	if (nout == NULL) {
+		c->close_after = 1;
+		return;
+	}
+	c->out = nout;
 	memcpy(c->out + c->outlen, head, hl);
 	memcpy(c->out + c->outlen + hl, body, blen);
 	c->outlen += hl + blen;
@@ -157,7 +160,9 @@ answer_metrics(struct serve *s, struct conn *c)
 
 	/* A snapshot of PID 1's page: it may change while we render. */
 	memcpy(&s->snap, s->a.st, sizeof(s->snap));
-	n = metrics_render(&s->snap, &s->hs, ward_now_ns(), s->body, sizeof(s->body));
+	n = metrics_render(&s->snap, &s->hs, ward_now_ns(), s->body, METRICS_MAX);
+	if (n > 0 && s->a.extra_metrics != NULL)
+		n += s->a.extra_metrics(s->a.extra_ctx, s->body + n, sizeof(s->body) - n);
 	if (n == 0)
 		respond(s, c, 503, "text/plain", "metrics too large\n", 18, c->head, c->keep_alive);
 	else

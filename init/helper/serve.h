@@ -25,6 +25,8 @@
 #define SERVE_REQUEST_MS 2000
 #define SERVE_IDLE_MS 5000
 #define SERVE_SAMPLE_WAIT_MS 50
+/* ward-init's metrics, then the endpoint guard's and the server's own */
+#define SERVE_BODY_MAX (METRICS_MAX + (768u << 10))
 
 struct serve;
 
@@ -41,6 +43,10 @@ struct serve_args {
 	void (*ask_sample)(void *ctx); /* may be NULL */
 	void *ctx;
 	int max_conns; /* 0: SERVE_MAX_CONNS */
+	/* more exposition text after ward-init's own (the endpoint guard's),
+	 * written into out[0..cap); returns its length.  May be NULL. */
+	size_t (*extra_metrics)(void *ctx, char *out, size_t cap);
+	void *extra_ctx;
 };
 
 struct serve *serve_new(const struct serve_args *a);

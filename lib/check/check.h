@@ -173,6 +173,9 @@ struct check_opts {
 	int startup_timeout_s;	 /* how long the server may take to answer (default 300) */
 	int keep_image;		 /* leave the image loaded in podman's storage */
 	const char *metrics_out; /* save the running image's /metrics text there, or NULL */
+	/* the endpoint guard's built-in profile (JSON text) by name, or NULL:
+	 * ward-init's own data (init/profiles), for the guard's runtime checks */
+	const char *(*guard_profile)(const char *name);
 	struct ward_progress *progress;
 };
 

@@ -121,6 +121,8 @@ const char *check_text(struct check_matrix *m, struct ward_buf *b);
 void check_static(const struct check_facts *f, const struct check_opts *o, struct check_matrix *m);
 void check_hygiene(const struct check_facts *f, struct check_matrix *m);
 void check_guard_static(const struct check_facts *f, struct check_matrix *m);
+/* ward-init's secure defaults in the effective policy (policycheck.c). */
+void check_policy_defaults(const struct check_facts *f, struct check_matrix *m);
 void check_runtime(const struct check_facts *f, const struct check_opts *o, struct check_matrix *m);
 
 /* The probe run as the server in a Python image (runtime.c). */

@@ -52,5 +52,8 @@ int rt_proc_status(int pid, const char *field, char *out, size_t n);
 /* check_runtime_host(r, name, spid): privileged, namespaces, mounts,
  * devices, published ports and limits of container name (runhost.c). */
 void check_runtime_host(struct rt *r, const char *name, int spid);
+/* check_guard_runtime(r): the endpoint guard refuses what it must, through
+ * its published port (guardrun.c). */
+void check_guard_runtime(struct rt *r);
 
 #endif

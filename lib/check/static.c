@@ -704,5 +704,6 @@ check_static(const struct check_facts *f, const struct check_opts *o, struct che
 	vuln_check(f, o, m, vex_attested);
 	json_decref(vex_attested);
 	check_hygiene(f, m);
+	check_policy_defaults(f, m);
 	check_guard_static(f, m);
 }

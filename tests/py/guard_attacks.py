@@ -23,7 +23,7 @@ fails = 0
 
 def metrics():
     s = socket.create_connection(("127.0.0.1", MP), timeout=5)
-    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+    s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
     data = b""
     while True:
         d = s.recv(65536)

@@ -153,6 +153,7 @@ class Unix(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int)
+    ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--unix")
     ap.add_argument("--record", required=True)
     ap.add_argument("--sse-delay", type=float, default=0.3)
@@ -163,7 +164,7 @@ def main():
             os.unlink(a.unix)
         srv = Unix(a.unix, Handler)
     else:
-        srv = TCP(("127.0.0.1", a.port), Handler)
+        srv = TCP((a.host, a.port), Handler)
     srv.record = a.record
     srv.sse_delay = a.sse_delay
     print("ready", flush=True)

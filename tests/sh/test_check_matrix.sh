@@ -25,6 +25,8 @@ mk "$B/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease" 'x'
 mk "$B/var/lib/apt/lists/lock" ''
 mk "$B/var/cache/apt/archives/curl_7.88_amd64.deb" 'x'
 mk "$B/ward/policy.json" '{"version":1,"models":[{"path":"/models/llm","key":"m.pub"}],
+ "landlock":{"required":false,"tcp_bind":null,"tcp_connect":[443]},"network":{"udp":true,"netlink":true},
+ "read_only":{"models":"warn"},"metrics":{"address":":9090"},
  "guard":{"listen":":8080","upstream":"127.0.0.1:8000","routes":[{"methods":["*"],"path":"/**"}],"auth":{"required":false}}}\n'
 cat >"$T/bad.json" <<'JSON'
 {"User": "65532", "Entrypoint": ["/ward/init", "--", "/usr/bin/server"],
@@ -75,6 +77,12 @@ want = {
     "security.guard-auth-required": ("fail", "auth.required is false"),
     "security.guard-server-not-exposed": ("fail", "port 8000 is declared"),
     "security.guard-limits": ("warn", "UNLIMITED"),
+    "security.policy-landlock-required": ("warn", "landlock.required is false"),
+    "security.policy-tcp-bind-restricted": ("warn", "tcp_bind any"),
+    "security.policy-no-outbound-tcp": ("warn", "tcp_connect [443]"),
+    "security.policy-no-extra-sockets": ("warn", "udp, netlink"),
+    "security.policy-models-read-only": ("warn", "read_only.models warn"),
+    "security.policy-metrics-loopback": ("warn", "metrics.address :9090"),
 }
 bad = []
 for k, (res, ev) in want.items():
@@ -94,7 +102,10 @@ ids = ["security.no-sudo", "security.no-ssh-server", "security.no-empty-password
        "security.no-unneeded-files", "performance.no-package-caches", "security.no-secrets-in-env",
        "security.no-sensitive-volumes", "security.unprivileged-ports", "function.tag-not-latest",
        "function.healthcheck-declared", "security.guard-configured", "security.guard-default-deny",
-       "security.guard-auth-required", "security.guard-server-not-exposed", "security.guard-limits"]
+       "security.guard-auth-required", "security.guard-server-not-exposed", "security.guard-limits",
+       "security.policy-landlock-required", "security.policy-tcp-bind-restricted",
+       "security.policy-no-outbound-tcp", "security.policy-no-extra-sockets",
+       "security.policy-models-read-only", "security.policy-metrics-loopback"]
 bad = ["%s: %s %r" % (k, c[k]["result"], c[k]["evidence"]) for k in ids if c[k]["result"] != "pass"]
 print("\n".join(bad))
 sys.exit(1 if bad else 0)

@@ -1,5 +1,5 @@
 /*
- * guard_drive: the endpoint guard (init/guard.c) in a process of its own,
+ * guard_drive: the endpoint guard (init/helper/guard*.c) in a process of its own,
  * for the shell tests and bench/guard.sh — the same code ward-init's helper
  * runs, without the rest of ward-init (no server to start, no hardening).
  *

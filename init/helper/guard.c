@@ -9,11 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+
+#include "crypto/crypto.h"
 #include "guard_internal.h"
 #include "jlog.h"
 #include "policy.h"
@@ -313,11 +317,33 @@ guard_new(const struct guard_policy *gp, int lfd, int ep, uint64_t tag_base)
 
 	if (g == NULL)
 		return NULL;
+	/* OpenSSL reads its configuration and loads SHA-256 on first use: do
+	 * it now, before ward-init's helper confines itself (its filter has no
+	 * openat unless a key or metrics file needs one). */
+	uint8_t warm[32];
+	OPENSSL_init_crypto(OPENSSL_INIT_LOAD_CONFIG, NULL);
+	sha256("", 0, warm);
 	g->gp = gp;
 	g->lfd = lfd;
 	g->ep = ep;
 	g->tag = tag_base;
 	g->nc = gp->connections;
+	/* Two descriptors a connection (client, upstream) and 96 for the rest
+	 * (ward-init's /metrics, files): a table the descriptor limit cannot
+	 * fill first, so a full table evicts instead of accept() failing. */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) {
+		size_t fit = rl.rlim_cur > 160 ? (size_t)(rl.rlim_cur - 96) / 2 : 32;
+		if (g->nc > fit) {
+			struct jlog l;
+			jlog_begin(&l, WARD_LOG_WARN, "guard_connections_capped");
+			jlog_int(&l, "connections", (long long)fit);
+			jlog_int(&l, "policy", (long long)g->nc);
+			jlog_int(&l, "nofile", (long long)rl.rlim_cur);
+			jlog_end(&l);
+			g->nc = fit;
+		}
+	}
 	g->max_in =
 		(size_t)gp->header_bytes + (size_t)gp->body_bytes + (size_t)gp->chunks * 24 + 8192;
 	g->c = ward_calloc(g->nc, sizeof(*g->c));
