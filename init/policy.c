@@ -11,6 +11,8 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "guard_policy.h"
 #include "policy.h"
@@ -780,4 +782,26 @@ policy_parse_addr(const char *s, void *addr, unsigned *addrlen)
 	memcpy(addr, &a4, sizeof(a4));
 	*addrlen = sizeof(a4);
 	return 0;
+}
+
+int
+policy_listen(const char *addr, const char *what, int backlog)
+{
+	unsigned char sa[sizeof(struct sockaddr_in6)];
+	unsigned len = sizeof(sa);
+	int fd, one = 1;
+
+	if (policy_parse_addr(addr, sa, &len) != 0)
+		return -1;
+	fd = socket(((struct sockaddr *)sa)->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+	if (fd < 0)
+		return ward_errno(WARD_EENV, "%s %s", what, addr);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)sa, len) != 0 || listen(fd, backlog) != 0) {
+		ward_errno(WARD_EENV, "%s %s: cannot listen", what, addr);
+		close(fd);
+		return -1;
+	}
+	return fd;
 }

@@ -103,6 +103,10 @@ void policy_free(struct policy *p);
  * or ":PORT" (every IPv4 address) into a sockaddr_in/_in6 of at most
  * *addrlen bytes; -1 with WARD_EINPUT when malformed. */
 int policy_parse_addr(const char *s, void *addr, unsigned *addrlen);
+
+/* policy_listen(addr, what, backlog): a non-blocking listening TCP socket on a
+ * policy address; errors name it as what ("metrics listener" ...). */
+int policy_listen(const char *addr, const char *what, int backlog);
 const char *policy_action_name(int action);
 
 #endif

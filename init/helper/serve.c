@@ -46,23 +46,7 @@ struct serve {
 int
 serve_listen(const char *addr)
 {
-	unsigned char sa[sizeof(struct sockaddr_in6)];
-	unsigned len = sizeof(sa);
-	int fd, one = 1;
-
-	if (policy_parse_addr(addr, sa, &len) != 0)
-		return -1;
-	fd = socket(((struct sockaddr *)sa)->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-		    0);
-	if (fd < 0)
-		return ward_errno(WARD_EENV, "metrics listener %s", addr);
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)sa, len) != 0 || listen(fd, 4096) != 0) {
-		ward_errno(WARD_EENV, "metrics listener %s: cannot listen", addr);
-		close(fd);
-		return -1;
-	}
-	return fd;
+	return policy_listen(addr, "metrics listener", 4096);
 }
 
 struct serve *
