@@ -136,8 +136,8 @@ fleet_eval_pkg(const struct fleet_eval *e, int64_t id)
 	return e->npkgs ? bsearch(&key, e->pkgs, e->npkgs, sizeof(key), pkg_cmp) : NULL;
 }
 
-static int
-i64_cmp(const void *x, const void *y)
+int
+fleet_i64_cmp(const void *x, const void *y)
 {
 	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
 
@@ -159,13 +159,13 @@ push_i64(int64_t **v, size_t *n, size_t *cap, int64_t x)
 	return 0;
 }
 
-static size_t
-uniq_i64(int64_t *v, size_t n)
+size_t
+fleet_i64_uniq(int64_t *v, size_t n)
 {
 	size_t k = 0;
 
 	if (n > 1)
-		qsort(v, n, sizeof(*v), i64_cmp);
+		qsort(v, n, sizeof(*v), fleet_i64_cmp);
 	for (size_t i = 0; i < n; i++)
 		if (k == 0 || v[k - 1] != v[i])
 			v[k++] = v[i];
@@ -532,7 +532,7 @@ fleet_eval_keys(struct fleet *f, struct vuln_db *db, const struct ward_strv *onl
 	for (size_t i = 0; i < keys->n; i++)
 		if (key_pkgs(f->db, keys->v[i], &ids, &n, &cap) != 0)
 			goto out;
-	n = uniq_i64(ids, n);
+	n = fleet_i64_uniq(ids, n);
 	if (load_pkgs(f->db, out, ids, n) != 0)
 		goto out;
 	/* 2. their owners, then every distribution those owners ship */
@@ -541,7 +541,7 @@ fleet_eval_keys(struct fleet *f, struct vuln_db *db, const struct ward_strv *onl
 		if (out->pkgs[i].owner != 0 && fleet_eval_pkg(out, out->pkgs[i].owner) == NULL &&
 		    push_i64(&ids, &n, &cap, out->pkgs[i].owner) != 0)
 			goto out;
-	n = uniq_i64(ids, n);
+	n = fleet_i64_uniq(ids, n);
 	if (n > 0 && load_pkgs(f->db, out, ids, n) != 0)
 		goto out;
 	/* ... the other packages of those owners' sources ... */
@@ -571,7 +571,7 @@ fleet_eval_keys(struct fleet *f, struct vuln_db *db, const struct ward_strv *onl
 		ward_strv_free(&more);
 		if (r != 0)
 			goto out;
-		n = uniq_i64(ids, n);
+		n = fleet_i64_uniq(ids, n);
 		if (n > 0 && load_pkgs(f->db, out, ids, n) != 0)
 			goto out;
 	}
@@ -619,7 +619,7 @@ fleet_eval_images(struct fleet *f, struct vuln_db *db, const int64_t *images, si
 		if (fleet_eval_pkg(e, p.v[i].pkg) == NULL &&
 		    push_i64(&ids, &n, &cap, p.v[i].pkg) != 0)
 			goto out;
-	n = uniq_i64(ids, n);
+	n = fleet_i64_uniq(ids, n);
 	if (n > 0 && load_pkgs(f->db, e, ids, n) != 0)
 		goto out;
 	rc = evaluate(e, db, NULL, &p);

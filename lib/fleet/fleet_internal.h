@@ -112,4 +112,10 @@ int fleet_answer_owned(const struct fleet_answer *a, size_t hit);
 /* Every id and alias of the findings of e's classes, sorted, unique. */
 int fleet_eval_names(const struct fleet_eval *e, struct ward_strv *out);
 
+/* Order of int64_t ids for qsort/bsearch. */
+int fleet_i64_cmp(const void *x, const void *y);
+
+/* Sort v[0..n) and drop repeats; returns the new count. */
+size_t fleet_i64_uniq(int64_t *v, size_t n);
+
 #endif

@@ -648,17 +648,9 @@ load_olds(struct sync *s, const int64_t *owners, size_t n, struct olds *o)
 }
 
 static int
-i64_cmp(const void *x, const void *y)
-{
-	int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-
-	return (a > b) - (a < b);
-}
-
-static int
 in_sorted(const int64_t *v, size_t n, int64_t x)
 {
-	return n > 0 && bsearch(&x, v, n, sizeof(x), i64_cmp) != NULL;
+	return n > 0 && bsearch(&x, v, n, sizeof(x), fleet_i64_cmp) != NULL;
 }
 
 static const struct fleet_image_info *
@@ -674,19 +666,6 @@ info_of(const struct fleet_image_info *v, size_t n, int64_t id)
 			hi = mid;
 	}
 	return NULL;
-}
-
-static size_t
-distinct(int64_t *v, size_t n)
-{
-	size_t k = 0;
-
-	if (n > 1)
-		qsort(v, n, sizeof(*v), i64_cmp);
-	for (size_t i = 0; i < n; i++)
-		if (k == 0 || v[k - 1] != v[i])
-			v[k++] = v[i];
-	return k;
 }
 
 /* Compare every use of e with the stored rows and write the difference:
@@ -713,8 +692,8 @@ process(struct sync *s, struct fleet_eval *e, struct setcache *sc, const int64_t
 			imgs[nimgs++] = e->uses[i].image;
 			owners[nowners++] = e->uses[i].owner;
 		}
-	nimgs = distinct(imgs, nimgs);
-	nowners = distinct(owners, nowners);
+	nimgs = fleet_i64_uniq(imgs, nimgs);
+	nowners = fleet_i64_uniq(owners, nowners);
 	if (nimgs == 0) {
 		rc = 0;
 		goto out;
@@ -981,7 +960,7 @@ load_ids(struct fdb *db, const char *sql, int64_t **out, size_t *n)
 	if (rc < 0)
 		return -1;
 	if (*n > 1)
-		qsort(*out, *n, sizeof(**out), i64_cmp);
+		qsort(*out, *n, sizeof(**out), fleet_i64_cmp);
 	return 0;
 }
 
@@ -1102,7 +1081,7 @@ sync_once(struct sync *s)
 		for (size_t g = 0; g < s->res->ng; g++)
 			for (size_t i = 0; i < s->res->g[g].n; i++)
 				ids[n++] = s->res->g[g].images[i];
-		n = distinct(ids, n);
+		n = fleet_i64_uniq(ids, n);
 		rc = fleet_image_infos(s->f, ids, n, &s->res->images);
 		free(ids);
 		if (rc != 0) {
