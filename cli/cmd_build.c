@@ -189,15 +189,16 @@ summary_json(const struct build_result *r, const char *output, const char *recor
 							(json_int_t)r->layers[i].desc.blob.size,
 							"paths", (json_int_t)r->layers[i].entries,
 							"cached", r->layers[i].cached));
-	return json_pack("{s:s,s:s,s:s,s:s,s:s,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:f}",
-			 "digest", r->manifest_digest, "config", r->config_digest, "output", output,
-			 "tag", r->tag, "record", record, "source_date_epoch", (json_int_t)r->epoch,
-			 "paths", "total", (json_int_t)build_plan_count(r->plan), "from_packages",
-			 (json_int_t)r->from_packages, "from_spec", (json_int_t)r->from_spec,
-			 "from_wheels", (json_int_t)r->from_wheels, "generated",
-			 (json_int_t)r->generated, "pyc", (json_int_t)r->pyc, "dropped",
-			 (json_int_t)r->dropped, "setid_cleared", (json_int_t)r->setid_cleared,
-			 "layers", layers, "seconds", secs);
+	return json_pack(
+		"{s:s,s:s,s:s,s:s,s:s,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:I,s:f}",
+		"digest", r->manifest_digest, "config", r->config_digest, "output", output, "tag",
+		r->tag, "record", record, "source_date_epoch", (json_int_t)r->epoch, "paths",
+		"total", (json_int_t)build_plan_count(r->plan), "from_packages",
+		(json_int_t)r->from_packages, "from_spec", (json_int_t)r->from_spec, "from_wheels",
+		(json_int_t)r->from_wheels, "generated", (json_int_t)r->generated, "pyc",
+		(json_int_t)r->pyc, "dropped", (json_int_t)r->dropped, "setid_cleared",
+		(json_int_t)r->setid_cleared, "layers", layers, "packages_from_unpacked_cache",
+		(json_int_t)r->unpacked_cached, "seconds", secs);
 }
 
 int

@@ -242,10 +242,11 @@ struct build_result {
 	size_t nsteps;
 	/* Accounting: every path is one of the first three. */
 	size_t from_packages, from_spec, from_wheels, generated;
-	size_t dropped;	      /* package paths left out (docs, man pages, locales) */
-	size_t setid_cleared; /* setuid/setgid bits removed */
-	size_t pyc;	      /* .pyc files generated */
-	json_t *record;	      /* the build record (docs/build-record.md) */
+	size_t dropped;		/* package paths left out (docs, man pages, locales) */
+	size_t setid_cleared;	/* setuid/setgid bits removed */
+	size_t pyc;		/* .pyc files generated */
+	size_t unpacked_cached; /* packages read from the unpacked-package cache */
+	json_t *record;		/* the build record (docs/build-record.md) */
 };
 
 /* build_image(s, lock, o, r): build the image of spec s from the locked

@@ -3,7 +3,8 @@
  * public interface (build.h is).
  *
  * Stages (image.c runs them in this order):
- *   unpack.c        locked .debs -> staging tree + plan (merged /usr, drop rules)
+ *   unpack.c        locked .debs -> staging tree + plan (merged /usr, drop rules);
+ *                   unpacked.c keeps each .deb's tree for the next build
  *   alternatives.c  update-alternatives links from the maintainer scripts
  *   generate.c      usrmerge links, status.d, CA bundle, ld.so.cache, /etc files
  *   pyc.c           Python bytecode, compiled by the image's own interpreter
@@ -51,6 +52,7 @@ struct build_ctx {
 	char *work;    /* scratch directory of this build */
 	char *context; /* the build context, resolved (realpath): sources stay inside */
 	char *rootfs;  /* <work>/rootfs: the staged packages (NULL when cached) */
+	int trees;     /* the unpacked-package cache is read and filled */
 	/* rootfs, written and read only beneath it (core.h ward_root): never
 	 * through a package's symlink, never outside */
 	struct ward_root *root;
@@ -112,6 +114,45 @@ const char *build_usrmerge(const char *path, char *buf, size_t size);
 
 /* unpack.c: every locked package into ctx->rootfs and the plan. */
 int build_unpack(struct build_ctx *ctx);
+/* unpacked.c: the unpacked-package cache, <cache>/unpacked/<sha256 of the
+ * .deb>/ (format and trust in unpacked.c).  Reading: unpacked_open gives
+ * 1 with *out (the tree, every file verified), 0 when the .deb has no
+ * usable tree (a damaged one is warned about and removed), -1 on error;
+ * unpacked_next gives the entries in archive order (1, 0 at the end) with
+ * each regular file's SHA-256; unpacked_copy writes the current entry's
+ * contents to fd.  Recording, alongside unpacking the .deb:
+ * unpacked_rec_begin (NULL when the cache cannot be written: warned, the
+ * build goes on without), unpacked_rec_meta for what is kept of
+ * control.tar, for each entry in order unpacked_rec_file (a regular
+ * file's contents go to the descriptor it returns) then
+ * unpacked_rec_entry; unpacked_rec_commit puts the tree in place
+ * (failure: warned, 0) and frees, unpacked_rec_abort drops it. */
+enum unpacked_meta_kind {
+	UNPACKED_CONTROL,
+	UNPACKED_POSTINST,
+	UNPACKED_MD5SUMS,
+	UNPACKED_CONFFILES,
+	UNPACKED_NMETA
+};
+struct unpacked_ent {
+	struct deb_entry e;
+	char sha256[65];
+};
+struct unpacked;
+struct unpacked_rec;
+char *unpacked_dir(const char *cache, const char *sha256);
+int unpacked_open(const char *cache, const struct deb_lock_pkg *p, struct unpacked **out);
+const char *unpacked_meta(const struct unpacked *u, enum unpacked_meta_kind k);
+int unpacked_next(struct unpacked *u, struct deb_entry *e, const char **sha256);
+int unpacked_copy(struct unpacked *u, int fd, const char *what);
+void unpacked_close(struct unpacked *u);
+struct unpacked_rec *unpacked_rec_begin(const char *cache, const struct deb_lock_pkg *p);
+int unpacked_rec_meta(struct unpacked_rec *r, enum unpacked_meta_kind k, const char *text);
+int unpacked_rec_file(struct unpacked_rec *r);
+int unpacked_rec_entry(struct unpacked_rec *r, const struct deb_entry *e, const char *sha256);
+int unpacked_rec_commit(struct unpacked_rec *r);
+void unpacked_rec_abort(struct unpacked_rec *r);
+
 /* rules.c */
 int build_path_dropped(const struct build_spec *s, const char *path); /* 1: leave out */
 int build_prune_dirs(struct build_ctx *ctx);

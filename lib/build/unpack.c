@@ -8,6 +8,13 @@
  * /sbin); paths the drop rules leave out are never written; setuid and
  * setgid bits are cleared; device nodes and FIFOs are never created; two
  * packages shipping the same non-directory path is an error naming both.
+ * A package unpacked once before is read from its tree in the
+ * unpacked-package cache (unpacked.c) instead of its .deb, every file
+ * verified first; the entries go through the same unpack_entry, so what
+ * is staged and planned does not depend on where they came from.  Each
+ * staged file's SHA-256 (computed while staging, or the tree's verified
+ * one) is kept in the plan, so the layers check the staged bytes and
+ * never hash them a second time.
  *
  * The staging tree is written only through ward_root (core.h): a package
  * symlink such as ./opt -> /etc is stored as a link and never followed,
@@ -33,6 +40,7 @@ struct pkg_ent {
 	uint32_t mode, uid, gid;
 	uint64_t size;
 	char *link;
+	char sha256[65]; /* a regular file's contents, "" when not read */
 };
 
 struct pkg_out {
@@ -42,6 +50,7 @@ struct pkg_out {
 	struct ward_strv setid;
 	struct ward_strmap files; /* regular file path -> index in v (hard link targets) */
 	int failed;
+	int from_cache; /* read from the unpacked-package cache */
 	struct ward_error err;
 };
 
@@ -55,7 +64,7 @@ struct unpack_job {
 
 static int
 ent_push(struct pkg_out *o, const char *path, int type, const struct deb_entry *e, const char *link,
-	 int unstaged)
+	 int unstaged, const char *sha256)
 {
 	struct pkg_ent *x;
 
@@ -74,6 +83,8 @@ ent_push(struct pkg_out *o, const char *path, int type, const struct deb_entry *
 	x->uid = (uint32_t)e->uid;
 	x->gid = (uint32_t)e->gid;
 	x->size = e->size;
+	if (sha256 != NULL)
+		snprintf(x->sha256, sizeof(x->sha256), "%s", sha256);
 	/* the last file of that path wins, as a hard link in a tar means */
 	if (type == BUILD_FILE && ward_strmap_put(&o->files, x->path, o->n) != 0) {
 		free(x->path);
@@ -84,26 +95,76 @@ ent_push(struct pkg_out *o, const char *path, int type, const struct deb_entry *
 	return 0;
 }
 
-/* Write the current entry's contents to path (exclusive create: a second
- * package with the same path is reported at merge, not overwritten). */
-static int
-stage_file(struct ward_root *root, struct deb_data *it, const char *path, uint32_t mode)
-{
-	char buf[1 << 16];
-	int fd = ward_root_create(root, path, (mode & 0111) ? 0755 : 0644, 0);
-	ssize_t r;
+/* Where one package's entries come from: its .deb (its tree recorded in
+ * the unpacked-package cache on the way when rec is set) or that tree. */
+struct pkg_src {
+	struct deb_file *d;
+	struct deb_data *it;
+	struct unpacked_rec *rec;
+	struct unpacked *tree;
+	const char *sha256; /* the current regular file's, from the tree */
+	const char *what;
+};
 
-	if (fd < 0)
+static int
+src_next(struct pkg_src *s, struct deb_entry *e)
+{
+	if (s->tree != NULL)
+		return unpacked_next(s->tree, e, &s->sha256);
+	return deb_data_next(s->it, e);
+}
+
+/* Recording failed (a full disk): the build goes on without it. */
+static void
+src_drop_rec(struct pkg_src *s)
+{
+	ward_warn("unpacked-package cache: %s not recorded (%s)", s->what, ward_errmsg());
+	ward_err_clear();
+	unpacked_rec_abort(s->rec);
+	s->rec = NULL;
+}
+
+/* The current regular file's contents into fd (-1: only recorded), and
+ * its SHA-256 into hex ("" when not read: neither staged nor recorded). */
+static int
+src_content(struct pkg_src *s, int fd, const char *path, char hex[65])
+{
+	unsigned char buf[1 << 16];
+	struct sha256_ctx *sha;
+	uint8_t d[32];
+	ssize_t r;
+	int rfd;
+
+	hex[0] = '\0';
+	if (s->tree != NULL) {
+		memcpy(hex, s->sha256, 65);
+		return fd >= 0 ? unpacked_copy(s->tree, fd, path) : 0;
+	}
+	if (fd < 0 && s->rec == NULL)
+		return 0;
+	if ((sha = sha256_new()) == NULL)
 		return -1;
-	while ((r = deb_data_read(it, buf, sizeof(buf))) > 0) {
-		if (ward_fd_write(fd, buf, (size_t)r, path) != 0) {
-			close(fd);
-			return -1;
+	if (s->rec != NULL && (rfd = unpacked_rec_file(s->rec)) < 0)
+		src_drop_rec(s);
+	rfd = s->rec != NULL ? rfd : -1;
+	while ((r = deb_data_read(s->it, buf, sizeof(buf))) > 0) {
+		sha256_update(sha, buf, (size_t)r);
+		if (fd >= 0 && ward_fd_write(fd, buf, (size_t)r, path) != 0)
+			break;
+		if (rfd >= 0 && ward_fd_write(rfd, buf, (size_t)r, "unpacked-package cache") != 0) {
+			close(rfd);
+			rfd = -1;
+			src_drop_rec(s);
 		}
 	}
-	if (close(fd) != 0)
-		return ward_errno(WARD_EENV, "%s/%s: write failed", ward_root_path(root), path);
-	return r < 0 ? -1 : 0;
+	if (rfd >= 0 && close(rfd) != 0) {
+		ward_err_io("unpacked-package cache", "write failed");
+		src_drop_rec(s);
+	}
+	sha256_final(sha, d);
+	sha256_free(sha);
+	ward_hex(d, 32, hex);
+	return r == 0 ? 0 : -1;
 }
 
 /* Did staging fail only because something is in the way (an existing
@@ -128,122 +189,186 @@ find_ent(const struct pkg_out *o, const char *path)
 	return ward_strmap_get(&o->files, path, &i) == 1 ? &o->v[i] : NULL;
 }
 
+/* One entry of the package into the staging tree and o; a regular file's
+ * SHA-256 into hex when its contents were read. */
 static int
-unpack_one(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
+unpack_entry(struct build_ctx *ctx, struct pkg_src *s, struct pkg_out *o, struct deb_entry *e,
+	     char hex[65])
 {
-	const struct deb_lock_pkg *p = &ctx->lock->pkgs[idx];
-	struct build_pkg *bp = &ctx->pkgs[idx];
-	char what[512], mbuf[4096], lbuf[4096];
-	struct deb_file *d = NULL;
-	struct deb_data *it = NULL;
-	struct deb_entry e;
-	const struct deb_md5sum *md5;
-	size_t nmd5, slen;
-	const char *script;
-	struct ward_buf sums = {0};
-	int fd, r, rc = -1;
+	char mbuf[4096], lbuf[4096];
+	const char *path = build_usrmerge(e->path, mbuf, sizeof(mbuf));
+	int staged, fd;
 
-	snprintf(what, sizeof(what), "%s %s (%s)", p->name, p->version, p->sha256);
-	fd = deb_cache_open(ctx->cache, p->sha256, p->size, what);
-	if (fd < 0)
-		return -1;
-	d = deb_file_open_fd(fd, what);
-	close(fd);
-	if (d == NULL)
-		return -1;
+	if (e->type == DEB_ENTRY_CHAR || e->type == DEB_ENTRY_BLOCK || e->type == DEB_ENTRY_FIFO) {
+		o->devices++;
+		return 0;
+	}
+	if (e->type != DEB_ENTRY_DIR && build_path_dropped(ctx->spec, path)) {
+		o->dropped++;
+		return e->type == DEB_ENTRY_FILE ? src_content(s, -1, path, hex) : 0;
+	}
+	if ((e->mode & 06000) && e->type != DEB_ENTRY_DIR) {
+		if (ward_strv_push(&o->setid, path) != 0)
+			return -1;
+		e->mode &= ~(mode_t)06000;
+	}
+	switch (e->type) {
+	case DEB_ENTRY_DIR:
+		staged = ward_root_mkdir(ctx->root, path, 0755) == 0;
+		return (staged || in_the_way())
+			       ? ent_push(o, path, BUILD_DIR, e, NULL, !staged, NULL)
+			       : -1;
+	case DEB_ENTRY_FILE:
+		/* exclusive create: a second package with the same path is
+		 * reported at merge, not overwritten */
+		fd = ward_root_create(ctx->root, path, (e->mode & 0111) ? 0755 : 0644, 0);
+		staged = fd >= 0;
+		if (!staged && !in_the_way())
+			return -1;
+		if (src_content(s, fd, path, hex) != 0) {
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		if (fd >= 0 && close(fd) != 0)
+			return ward_errno(WARD_EENV, "%s/%s: write failed",
+					  ward_root_path(ctx->root), path);
+		return ent_push(o, path, BUILD_FILE, e, NULL, !staged, hex);
+	case DEB_ENTRY_SYMLINK:
+		/* stored as text, never followed (ward_root) */
+		staged = ward_root_symlink(ctx->root, e->link, path, 0) == 0;
+		return (staged || in_the_way())
+			       ? ent_push(o, path, BUILD_SYMLINK, e, e->link, !staged, NULL)
+			       : -1;
+	case DEB_ENTRY_HARDLINK: {
+		/* Kept as a regular file with the same contents (a hard link
+		 * in the staging tree, both ends beneath its root); its target
+		 * came earlier in this package. */
+		const char *target = build_usrmerge(e->link, lbuf, sizeof(lbuf));
+		const struct pkg_ent *t = find_ent(o, target);
+		if (t == NULL || t->type != BUILD_FILE)
+			return ward_err(WARD_EINPUT,
+					"%s: hard link /%s -> /%s: the target is not a kept "
+					"regular file",
+					s->what, path, target);
+		staged = !t->unstaged && ward_root_link(ctx->root, target, path) == 0;
+		e->size = t->size;
+		e->mode = t->mode;
+		memcpy(hex, t->sha256, 65);
+		return (staged || t->unstaged || in_the_way())
+			       ? ent_push(o, path, BUILD_FILE, e, NULL, !staged, hex)
+			       : -1;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* What the build keeps of control.tar, from the .deb. */
+static int
+deb_meta(struct build_pkg *bp, struct deb_file *d)
+{
+	const struct deb_md5sum *md5 = NULL;
+	const struct ward_strv *cf = deb_file_conffiles(d);
+	const char *script;
+	struct ward_buf sums = {0}, cl = {0};
+	size_t nmd5 = 0, slen;
+
 	bp->control = ward_strdup(deb_file_control_text(d));
 	script = deb_file_script(d, "postinst", &slen);
 	if (bp->control == NULL ||
 	    (script != NULL && (bp->postinst = ward_strndup(script, slen)) == NULL))
-		goto out;
+		return -1;
 	md5 = deb_file_md5sums(d, &nmd5);
 	for (size_t i = 0; i < nmd5; i++)
-		if (ward_buf_printf(&sums, "%s  %s\n", md5[i].md5, md5[i].path) != 0)
-			goto out;
+		ward_buf_printf(&sums, "%s  %s\n", md5[i].md5, md5[i].path);
+	/* conffiles are in no md5sums: status.d lists them (Conffiles:) */
+	for (size_t i = 0; cf != NULL && i < cf->n; i++)
+		ward_buf_printf(&cl, "%s\n", cf->v[i]);
+	if (ward_buf_check(&sums) != 0 || ward_buf_check(&cl) != 0) {
+		ward_buf_free(&sums);
+		ward_buf_free(&cl);
+		return -1;
+	}
 	if (sums.len > 0)
 		bp->md5sums = ward_buf_steal(&sums);
-	{
-		/* conffiles are in no md5sums: status.d lists them (Conffiles:) */
-		const struct ward_strv *cf = deb_file_conffiles(d);
-		struct ward_buf cl = {0};
-		for (size_t i = 0; cf != NULL && i < cf->n; i++)
-			if (ward_buf_printf(&cl, "%s\n", cf->v[i]) != 0) {
-				ward_buf_free(&cl);
-				goto out;
-			}
-		if (cl.len > 0)
-			bp->conffiles = ward_buf_steal(&cl);
+	if (cl.len > 0)
+		bp->conffiles = ward_buf_steal(&cl);
+	return 0;
+}
+
+/* The same, from the package's tree. */
+static int
+tree_meta(struct build_pkg *bp, const struct unpacked *u)
+{
+	char **dst[UNPACKED_NMETA] = {&bp->control, &bp->postinst, &bp->md5sums, &bp->conffiles};
+
+	for (int k = 0; k < UNPACKED_NMETA; k++) {
+		const char *m = unpacked_meta(u, (enum unpacked_meta_kind)k);
+		if (m != NULL && (*dst[k] = ward_strdup(m)) == NULL)
+			return -1;
 	}
-	if ((it = deb_data_open(d)) == NULL)
-		goto out;
-	while ((r = deb_data_next(it, &e)) == 1) {
-		const char *path;
-		int ok = 0, staged;
+	return 0;
+}
+
+static int
+unpack_one(struct build_ctx *ctx, size_t idx, struct pkg_out *o, int *from_cache)
+{
+	const struct deb_lock_pkg *p = &ctx->lock->pkgs[idx];
+	struct build_pkg *bp = &ctx->pkgs[idx];
+	struct pkg_src s = {0};
+	struct deb_entry e;
+	char what[512];
+	int fd, r, rc = -1;
+
+	snprintf(what, sizeof(what), "%s %s (%s)", p->name, p->version, p->sha256);
+	s.what = what;
+	*from_cache = 0;
+	if (ctx->trees) {
+		r = unpacked_open(ctx->cache, p, &s.tree);
+		if (r < 0)
+			return -1;
+		*from_cache = r;
+	}
+	if (s.tree != NULL) {
+		if (tree_meta(bp, s.tree) != 0)
+			goto out;
+	} else {
+		fd = deb_cache_open(ctx->cache, p->sha256, p->size, what);
+		if (fd < 0)
+			return -1;
+		s.d = deb_file_open_fd(fd, what);
+		close(fd);
+		if (s.d == NULL || deb_meta(bp, s.d) != 0 || (s.it = deb_data_open(s.d)) == NULL)
+			goto out;
+		if (ctx->trees && (s.rec = unpacked_rec_begin(ctx->cache, p)) != NULL)
+			for (int k = 0; s.rec != NULL && k < UNPACKED_NMETA; k++) {
+				char *const m[UNPACKED_NMETA] = {bp->control, bp->postinst,
+								 bp->md5sums, bp->conffiles};
+				if (unpacked_rec_meta(s.rec, (enum unpacked_meta_kind)k, m[k]) != 0)
+					src_drop_rec(&s);
+			}
+	}
+	while ((r = src_next(&s, &e)) == 1) {
+		struct deb_entry raw = e; /* as shipped: the tree keeps it so */
+		char hex[65] = "";
 		if (strcmp(e.path, ".") == 0)
 			continue;
-		path = build_usrmerge(e.path, mbuf, sizeof(mbuf));
-		if (e.type == DEB_ENTRY_CHAR || e.type == DEB_ENTRY_BLOCK ||
-		    e.type == DEB_ENTRY_FIFO) {
-			o->devices++;
-			continue;
-		}
-		if (e.type != DEB_ENTRY_DIR && build_path_dropped(ctx->spec, path)) {
-			o->dropped++;
-			continue;
-		}
-		if ((e.mode & 06000) && e.type != DEB_ENTRY_DIR) {
-			if (ward_strv_push(&o->setid, path) != 0)
-				goto out;
-			e.mode &= ~(mode_t)06000;
-		}
-		switch (e.type) {
-		case DEB_ENTRY_DIR:
-			staged = ward_root_mkdir(ctx->root, path, 0755) == 0;
-			ok = (staged || in_the_way()) &&
-			     ent_push(o, path, BUILD_DIR, &e, NULL, !staged) == 0;
-			break;
-		case DEB_ENTRY_FILE:
-			staged = stage_file(ctx->root, it, path, e.mode) == 0;
-			ok = (staged || in_the_way()) &&
-			     ent_push(o, path, BUILD_FILE, &e, NULL, !staged) == 0;
-			break;
-		case DEB_ENTRY_SYMLINK:
-			/* stored as text, never followed (ward_root) */
-			staged = ward_root_symlink(ctx->root, e.link, path, 0) == 0;
-			ok = (staged || in_the_way()) &&
-			     ent_push(o, path, BUILD_SYMLINK, &e, e.link, !staged) == 0;
-			break;
-		case DEB_ENTRY_HARDLINK: {
-			/* Kept as a regular file with the same contents (a hard
-			 * link in the staging tree, both ends beneath its root);
-			 * its target came earlier in this package. */
-			const char *target = build_usrmerge(e.link, lbuf, sizeof(lbuf));
-			const struct pkg_ent *t = find_ent(o, target);
-			if (t == NULL || t->type != BUILD_FILE) {
-				ward_err(WARD_EINPUT,
-					 "%s: hard link /%s -> /%s: the target is not a kept "
-					 "regular file",
-					 what, path, target);
-				break;
-			}
-			staged = !t->unstaged && ward_root_link(ctx->root, target, path) == 0;
-			e.size = t->size;
-			e.mode = t->mode;
-			ok = (staged || t->unstaged || in_the_way()) &&
-			     ent_push(o, path, BUILD_FILE, &e, NULL, !staged) == 0;
-			break;
-		}
-		default:
-			break;
-		}
-		if (!ok)
+		if (unpack_entry(ctx, &s, o, &e, hex) != 0)
 			goto out;
+		if (s.rec != NULL && unpacked_rec_entry(s.rec, &raw, hex) != 0)
+			src_drop_rec(&s);
 	}
 	rc = r == 0 ? 0 : -1;
+	if (rc == 0 && s.rec != NULL) {
+		unpacked_rec_commit(s.rec);
+		s.rec = NULL;
+	}
 out:
-	ward_buf_free(&sums);
-	deb_data_close(it);
-	deb_file_close(d);
+	unpacked_rec_abort(s.rec);
+	unpacked_close(s.tree);
+	deb_data_close(s.it);
+	deb_file_close(s.d);
 	return rc;
 }
 
@@ -258,7 +383,7 @@ unpack_worker(void *arg)
 		if (k >= n)
 			break;
 		i = job->order[k];
-		if (unpack_one(job->ctx, i, &job->outs[i]) != 0) {
+		if (unpack_one(job->ctx, i, &job->outs[i], &job->outs[i].from_cache) != 0) {
 			job->outs[i].failed = 1;
 			ward_err_save(&job->outs[i].err);
 		}
@@ -319,6 +444,9 @@ merge(struct build_ctx *ctx, size_t idx, struct pkg_out *o)
 		e->uid = x->uid;
 		e->gid = x->gid;
 		e->size = x->type == BUILD_FILE ? x->size : 0;
+		/* checked again as the layer is written */
+		if (x->type == BUILD_FILE)
+			memcpy(e->sha256, x->sha256, sizeof(e->sha256));
 		e->link = x->link;
 		x->link = NULL;
 		e->layer = ctx->pkgs[idx].group;
@@ -425,6 +553,21 @@ build_unpack(struct build_ctx *ctx)
 		    ward_root_symlink(ctx->root, target, *d, 0) != 0)
 			return -1;
 	}
+	ctx->trees = !ctx->opts->no_layer_cache;
+	if (ctx->trees) {
+		char *dir = ward_path_join(ctx->cache, "unpacked");
+		if (dir == NULL)
+			return -1;
+		struct stat st;
+		if (ward_mkdir_p(dir, 0755) != 0 || stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+			ward_warn("unpacked-package cache: cannot create %s (%s): going on without "
+				  "it",
+				  dir, ward_errmsg()[0] ? ward_errmsg() : "not a directory");
+			ward_err_clear();
+			ctx->trees = 0;
+		}
+		free(dir);
+	}
 	job.outs = ward_calloc(n ? n : 1, sizeof(*job.outs));
 	job.order = ward_calloc(n ? n : 1, sizeof(*job.order));
 	if (job.outs == NULL || job.order == NULL) {
@@ -459,6 +602,10 @@ build_unpack(struct build_ctx *ctx)
 			ward_err_restore(&job.outs[i].err);
 			goto out;
 		}
+	for (size_t i = 0; i < n; i++)
+		ctx->res->unpacked_cached += (size_t)job.outs[i].from_cache;
+	ward_debug("unpack: %zu of %zu packages from the unpacked-package cache",
+		   ctx->res->unpacked_cached, n);
 	for (size_t i = 0; i < n; i++)
 		if (merge(ctx, i, &job.outs[i]) != 0)
 			goto out;

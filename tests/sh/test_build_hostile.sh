@@ -161,6 +161,31 @@ grep -q "device nodes or FIFOs left out" <<<"$ERR" && pass "the left-out device 
 	fail "no warning about devices: $ERR"
 canary_untouched "absolute names and devices"
 
+# ---- the same packages again, from the unpacked-package cache -------------
+# The sets above that unpack (their errors come when the packages meet) left
+# their trees in the cache; a second build reads the packages from there and
+# must refuse, skip and clear exactly as it did from the .debs.
+ls "$WARD_CACHE/unpacked" 2>/dev/null | grep -q '^[0-9a-f]\{64\}$' &&
+	pass "the unpacked-package cache holds the trees of the packages that unpacked" ||
+	fail "no tree recorded in $WARD_CACHE/unpacked"
+expect_err 2 "/opt/pwned of link-write is below /opt, a symbolic link of link-write -> $CANARY" \
+	"from the cache: a package's symlink and a file below it: refused, naming both" \
+	W build -f "$T/s1/ward.yaml" -o "$T/s1/out" --init "$WARD_INIT"
+expect_err 2 "/opt is shipped by both below-other and link-out" \
+	"from the cache: another package's file below a symlink: refused" \
+	W build -f "$T/s2/ward.yaml" -o "$T/s2/out" --init "$WARD_INIT"
+expect_err 2 "below /a, a symbolic link" "from the cache: a symlink loop with a file below: refused" \
+	W build -f "$T/s7/ward.yaml" -o "$T/s7/out" --init "$WARD_INIT"
+rm -rf "$WARD_CACHE/layers" # the package stage runs again
+run W build -f "$T/s8/ward.yaml" -o "$T/s8/out2" --init "$WARD_INIT" --json
+from_cache=$(python3 -c 'import json,sys; print(json.loads(sys.stdin.read())["packages_from_unpacked_cache"])' <<<"$OUT" 2>/dev/null)
+W image files "$T/s8/out2" >"$T/s8.files2" 2>&1
+[ "$RC" = 0 ] && [ "$from_cache" = 2 ] && cmp -s "$T/s8.files" "$T/s8.files2" &&
+	grep -q "device nodes or FIFOs left out" <<<"$ERR" &&
+	pass "from the cache: the same image files (absolute name inside, no device, setuid cleared), devices reported" ||
+	fail "s8 from the cache (exit $RC, $from_cache from the cache): $(diff "$T/s8.files" "$T/s8.files2" | head -5) $ERR"
+canary_untouched "packages read from the unpacked-package cache"
+
 # ---- the sandbox ------------------------------------------------------------
 spec "$T/s9" evil-python
 run W build -f "$T/s9/ward.yaml" -o "$T/s9/out" --init "$WARD_INIT"
