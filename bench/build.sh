@@ -3,15 +3,21 @@
 # same root file system, side by side in one run, as ratios.
 #   bash bench/build.sh            (BENCH_ZSTD=1 adds a zstd build)
 # Rows:
-#   ward build, warm blob cache   the .debs are in the cache, no layer is:
-#                                 unpack, bytecode, every layer compressed
+#   ward build, warm blob cache   the .debs are in the cache, nothing else:
+#                                 unpack (recording each package's tree),
+#                                 bytecode, every layer compressed
 #   tar -c rootfs | gzip -6       the same root file system, one gzip stream
 #   podman build (COPY rootfs)    a Dockerfile FROM scratch COPYing it
+#   ward build, warm package cache  the layer cache removed, the packages'
+#                                 unpacked trees kept: no .deb is
+#                                 decompressed, every layer compressed
 #   ward build, unchanged         again, the layer cache warm
 #   ward build, one app file changed
-#   ward build, one package added  libyaml-0-2 locked in: the package stage
-#                                 runs again; package layers whose files did
-#                                 not change come from the layer cache
+#   ward build, one package added  libjansson4 (in no layer before) locked
+#                                 in: the package stage runs again, the other
+#                                 packages from their trees; package layers
+#                                 whose files did not change come from the
+#                                 layer cache
 # Peak memory (max RSS) of each ward run is reported.  Needs the packages
 # once (ward fetch downloads them into WARD_CACHE, default ~/.cache/ward).
 set -euo pipefail
@@ -78,16 +84,21 @@ printf 'FROM scratch\nCOPY rootfs/ /\n' >"$tmp/ctx/Dockerfile"
 timed podman_build podman build --no-cache -q -t "$img" "$tmp/ctx"
 podman rmi -f "$img" >/dev/null 2>&1 || true
 rm -rf "$tmp/ctx"
+rm -rf "$tmp/cache/layers"
+timed ward_trees "$WARD" build -f "$P/ward.yaml" -o "$tmp/out" --cache "$tmp/cache" \
+	--key "$tmp/signing.key" --init "$WARD_INIT"
 timed ward_unchanged "$WARD" build -f "$P/ward.yaml" -o "$tmp/out" --cache "$tmp/cache" \
 	--key "$tmp/signing.key" --init "$WARD_INIT"
 echo "# changed" >>"$P/app/server.py"
 timed ward_app "$WARD" build -f "$P/ward.yaml" -o "$tmp/out" --cache "$tmp/cache" \
 	--key "$tmp/signing.key" --init "$WARD_INIT"
-sed -i 's/^  - python3-numpy$/&\n  - libyaml-0-2/' "$P/ward.yaml"
+grep -q '"name": "libjansson4"' "$P/ward.lock" &&
+	{ echo "bench: libjansson4 is already locked: pick another package to add" >&2; exit 1; }
+sed -i 's/^  - python3-numpy$/&\n  - libjansson4/' "$P/ward.yaml"
 "$WARD" -q lock -f "$P/ward.yaml"
 "$WARD" -q fetch -f "$P/ward.yaml"
 sha=$(python3 -c 'import json,sys
-print([p["sha256"] for p in json.load(open(sys.argv[1]))["packages"] if p["name"] == "libyaml-0-2"][0])' "$P/ward.lock")
+print([p["sha256"] for p in json.load(open(sys.argv[1]))["packages"] if p["name"] == "libjansson4"][0])' "$P/ward.lock")
 [ -e "$tmp/cache/blobs/sha256/$sha" ] || ln "$CACHE/blobs/sha256/$sha" "$tmp/cache/blobs/sha256/$sha" 2>/dev/null ||
 	cp "$CACHE/blobs/sha256/$sha" "$tmp/cache/blobs/sha256/$sha"
 timed ward_pkg "$WARD" build -f "$P/ward.yaml" -o "$tmp/out" --cache "$tmp/cache" \
@@ -117,12 +128,14 @@ row() { # row LABEL NAME
 row "ward build, warm blob cache (gzip -6)" ward_cold
 row "tar -c rootfs | gzip -6" tar_gzip
 row "podman build (FROM scratch, COPY)" podman_build
+row "ward build, warm package cache" ward_trees
 row "ward build, unchanged (layer cache)" ward_unchanged
 row "ward build, one app file changed" ward_app
 row "ward build, one package added" ward_pkg
 [ -f "$tmp/ward_zstd.t" ] && row "ward build, warm blob cache, zstd" ward_zstd
 echo
 grep -E "paths in the image" "$tmp/ward_cold.err" | sed 's/^ward: /  /'
+printf '  unpacked-package cache: %s\n' "$(du -sh "$tmp/cache/unpacked" | cut -f1)"
 echo "  one package added:"
 grep -E "^ward:   layer" "$tmp/ward_pkg.err" | sed 's/^ward: /  /'
 printf '  machine load (1/5/15 min) at the end: %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
