@@ -281,7 +281,7 @@ split_eq(const char *s, char **left, const char **right, const char *what, int n
 static int
 parse_port(const char *s, uint16_t *out, const char *what)
 {
-	int v;
+	int v = 0;
 
 	if (parse_int(s, 1, 65535, &v, what) != 0)
 		return -1;
@@ -308,7 +308,7 @@ apply_options(struct deploy_args *a, struct deploy_target *t)
 	if (a->cpus && deploy_parse_quantity(a->cpus, 1, &t->cpu_milli, "--cpus") != 0)
 		return -1;
 	if (a->pids) {
-		int n;
+		int n = 0;
 		if (parse_int(a->pids, 1, 4194304, &n, "--pids") != 0)
 			return -1;
 		t->pids = (uint64_t)n;

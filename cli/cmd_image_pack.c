@@ -100,7 +100,7 @@ parse(int argc, char **argv, struct pack_args *a)
 	};
 	int c;
 	long n;
-	uint64_t v;
+	uint64_t v = 0;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {

@@ -53,7 +53,7 @@ set_str(char **dst, const char *s)
 static int
 get_abs(const json_t *v, const char *what, const char *field, char **out)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (get_str(v, what, field, &s) != 0)
 		return -1;
@@ -374,7 +374,7 @@ parse_limits(const json_t *v, const char *what, struct guard_policy *g)
 					   NULL};
 	static const char *const tkeys[] = {"tokens", "window_s", NULL};
 	const json_t *x;
-	uint64_t u;
+	uint64_t u = 0;
 
 	if (!json_is_object(v))
 		return ward_err(WARD_EINPUT, "%s: guard.limits is not an object", what);

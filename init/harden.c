@@ -205,7 +205,7 @@ static int drop_bounding(void);
 uint64_t
 harden_caps_held(void)
 {
-	uint64_t e, p, i;
+	uint64_t e = 0, p = 0, i = 0;
 
 	return caps_get(&e, &p, &i) == 0 ? p : 0;
 }
@@ -274,7 +274,7 @@ drop_bounding(void)
 int
 harden_drop_caps(uint64_t keep)
 {
-	uint64_t e, p, i;
+	uint64_t e = 0, p = 0, i = 0;
 	int bset_left = drop_bounding();
 
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);

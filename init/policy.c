@@ -133,7 +133,7 @@ get_string(const json_t *v, const char *what, const char *field, const char **ou
 static int
 get_abs_path(const json_t *v, const char *what, const char *field, char **out)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (get_string(v, what, field, &s) != 0)
 		return -1;
@@ -164,7 +164,7 @@ static int
 get_enum(const json_t *v, const char *what, const char *field, const char *const *names,
 	 size_t nnames, unsigned allowed_mask, int *out)
 {
-	const char *s;
+	const char *s = NULL;
 
 	if (get_string(v, what, field, &s) != 0)
 		return -1;
@@ -231,7 +231,7 @@ get_ports(const json_t *v, const char *what, const char *field, struct policy_po
 	out->restricted = 1;
 	json_array_foreach(v, i, x)
 	{
-		json_int_t port;
+		json_int_t port = 0;
 		if (get_int(x, what, field, 0, 65535, &port) != 0)
 			return -1;
 		out->port[out->n++] = (uint16_t)port;
@@ -300,7 +300,7 @@ parse_model(const json_t *m, const char *keys_dir, const char *what, struct poli
 					what, POLICY_MAX_PATHS);
 		json_array_foreach(v, i, x)
 		{
-			const char *s;
+			const char *s = NULL;
 			if (get_string(x, what, "models[].ignore", &s) != 0)
 				return -1;
 			if (!ward_relpath_ok(s))
@@ -400,7 +400,7 @@ parse_metrics(const json_t *v, const char *what, struct policy *p)
 {
 	static const char *const keys[] = {"address", NULL};
 	const json_t *x;
-	const char *s;
+	const char *s = NULL;
 	unsigned char addr[64];
 	unsigned len = sizeof(addr);
 
@@ -496,7 +496,7 @@ parse_top(const json_t *root, const char *what, struct policy *p)
 	static const char *const mem_keys[] = {"deny_write_execute", NULL};
 	static const char *const outputs[] = {
 		[OUTPUT_STDOUT] = "stdout", [OUTPUT_INHERIT] = "inherit"};
-	json_int_t n;
+	json_int_t n = 0;
 	const json_t *v;
 
 	if (!json_is_object(root))

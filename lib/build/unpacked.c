@@ -193,7 +193,7 @@ static int
 parse_entry(struct unpacked *u, char *line, size_t k)
 {
 	struct unpacked_ent *x = &u->v[k];
-	char *f[10];
+	char *f[10] = {0};
 	size_t nf = fields(line, f, 10);
 	uint64_t mode, uid, gid, size;
 	static const char types[] = "fdlhcbp";
@@ -236,7 +236,7 @@ parse_entry(struct unpacked *u, char *line, size_t k)
 static int
 parse_index(struct unpacked *u, size_t len)
 {
-	char *end_line, *p, *f[4], hex[65];
+	char *end_line, *p, *f[4] = {0}, hex[65];
 	size_t k = 0;
 	uint64_t n;
 
@@ -268,7 +268,7 @@ parse_index(struct unpacked *u, size_t len)
 				return -1;
 			k++;
 		} else if (strncmp(line, "meta ", 5) == 0) {
-			char *m[5], name[64];
+			char *m[5] = {0}, name[64];
 			uint64_t size;
 			int i;
 			if (fields(line, m, 5) != 4 || parse_u64(m[2], 10, META_MAX, &size) != 0 ||

@@ -415,7 +415,7 @@ docker_manifest_parse(const void *p, size_t n, const char *what, const struct oc
 		}
 		json_array_foreach(layers, k, x)
 		{
-			char *path;
+			char *path = NULL;
 			if (!json_is_string(x)) {
 				ward_err(WARD_EINPUT, "%s: Layers[%zu] is not a string", ewhat, k);
 				goto fail;

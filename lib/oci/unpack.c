@@ -212,7 +212,7 @@ write_file(struct unpack *u, int pfd, const char *base, struct oci_layer_reader 
 static int
 apply(struct unpack *u, const struct oci_fs_entry *e, struct oci_layer_reader *r)
 {
-	const char *base, *tbase;
+	const char *base = NULL, *tbase = NULL;
 	char what[4200];
 	struct stat st;
 	int pfd, tfd, rc = -1;
