@@ -73,16 +73,6 @@ put_escaped(struct ward_buf *b, const char *s)
 	return 0;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Decode in place; 0, or -1 for a malformed escape or a byte that should
  * have been escaped. */
 static int
@@ -91,17 +81,22 @@ unescape(char *s)
 	char *o = s;
 
 	for (char *p = s; *p; p++) {
-		int hi, lo;
+		unsigned char c;
+		char two[3];
 		if (*p != '\\') {
 			if (!plain_byte((unsigned char)*p))
 				return -1;
 			*o++ = *p;
 			continue;
 		}
-		if (p[1] != 'x' || (hi = hexval(p[2])) < 0 || (lo = hexval(p[3])) < 0 ||
-		    (hi == 0 && lo == 0))
+		if (p[1] != 'x' || p[2] == '\0' || p[3] == '\0')
 			return -1;
-		*o++ = (char)(hi << 4 | lo);
+		two[0] = p[2];
+		two[1] = p[3];
+		two[2] = '\0';
+		if (ward_unhex(two, &c, 1, "index") != 0 || c == 0)
+			return -1;
+		*o++ = (char)c;
 		p += 3;
 	}
 	*o = '\0';
@@ -123,12 +118,9 @@ struct unpacked {
 static int
 is_hex64(const char *s)
 {
-	if (strlen(s) != 64)
-		return 0;
-	for (const char *p = s; *p; p++)
-		if (hexval(*p) < 0)
-			return 0;
-	return 1;
+	unsigned char d[32];
+
+	return strlen(s) == 64 && ward_unhex(s, d, sizeof(d), "index") == 0;
 }
 
 /* Split line at spaces into at most max fields; the count. */
