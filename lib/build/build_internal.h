@@ -138,11 +138,17 @@ const char *build_wheel_site(const struct build_spec *s, const struct deb_lock *
  * build_pyc_key(tool, interp_id, tag, path, src_sha256, out): the cache
  * key of the .pyc of module path ("usr/lib/..."; with the pyc tag
  * "cpython-311", the interpreter's identity digest, the ward binary's and
- * the source's SHA-256).  build_pyc_entry_make(key, pyc, len, out): a
+ * the source's SHA-256).  build_pyc_interp_id(ctx, interp, ver, out): that
+ * identity digest of interpreter entry interp ("usr/bin/python3.11", ver
+ * "3.11"): the base and python groups' locked packages and every planned
+ * path `python -I -S` reads (the digests of the files must be known).
+ * build_pyc_entry_make(key, pyc, len, out): a
  * cache entry (header + bytes) appended to out.  build_pyc_entry_check(
  * data, len, key, &off): 0 when data is a whole, intact entry of that key
  * (its .pyc at data + off), else -1 with the reason (WARD_EINPUT). */
 int build_python_bytecode(struct build_ctx *ctx);
+int build_pyc_interp_id(const struct build_ctx *ctx, const struct build_entry *interp,
+			const char *ver, char out[65]);
 int build_pyc_key(const char *tool_sha256, const char *interp_id, const char *tag, const char *path,
 		  const char *src_sha256, char out[65]);
 int build_pyc_entry_make(const char *key, const void *pyc, size_t len, struct ward_buf *out);

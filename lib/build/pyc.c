@@ -27,7 +27,7 @@
  * bytes the interpreter would write, so the image does not depend on the
  * cache.
  *
- * The interpreter's identity (interp_identity) must cover every file that
+ * The interpreter's identity (build_pyc_interp_id) must cover every file that
  * can change what py_compile writes.  It holds: the interpreter binary's
  * path and SHA-256; every locked package of the base and python layer
  * groups (name, version, architecture, .deb SHA-256) -- the interpreter,
@@ -292,8 +292,11 @@ rehash(struct build_ctx *ctx, const char *rel, char out[65])
 }
 
 /* Paths `python3.N -I -S` can read besides its own binary: its stdlib
- * directory but for site packages, the zipped stdlib, what getpath reads
- * to find them, and what ld.so loads before it. */
+ * directory but for site packages (bytecode a package shipped there
+ * included: imports use it), the zipped stdlib, what getpath reads to
+ * find them, and what ld.so loads before it.  The staging tree holds
+ * nothing there that the plan lacks (dropped paths are never staged; the
+ * .pyc this step writes are planned after the keys are made). */
 static int
 interp_visible(const char *path, const char *ver /* "3.11" */)
 {
@@ -311,8 +314,7 @@ interp_visible(const char *path, const char *ver /* "3.11" */)
 	snprintf(pth2, sizeof(pth2), "usr/bin/python%s._pth", nodot);
 	if (ward_str_startswith(path, dir))
 		return strstr(path, "/dist-packages/") == NULL &&
-		       strstr(path, "/site-packages/") == NULL &&
-		       strstr(path, "/__pycache__/") == NULL;
+		       strstr(path, "/site-packages/") == NULL;
 	return strcmp(path, zip) == 0 || strcmp(path, pth) == 0 || strcmp(path, pth2) == 0 ||
 	       strcmp(path, "usr/bin/pyvenv.cfg") == 0 || strcmp(path, "usr/pyvenv.cfg") == 0 ||
 	       strcmp(path, "etc/ld.so.preload") == 0 || strcmp(path, "etc/ld.so.cache") == 0 ||
@@ -321,9 +323,9 @@ interp_visible(const char *path, const char *ver /* "3.11" */)
 }
 
 /* The interpreter's identity (above), as a hex digest. */
-static int
-interp_identity(struct build_ctx *ctx, const struct build_entry *interp, const char *ver,
-		char out[65])
+int
+build_pyc_interp_id(const struct build_ctx *ctx, const struct build_entry *interp, const char *ver,
+		    char out[65])
 {
 	struct ward_buf b = {0};
 	int rc;
@@ -715,7 +717,7 @@ build_python_bytecode(struct build_ctx *ctx)
 		    (st.tmp = ward_path_join(st.dir, "tmp")) == NULL ||
 		    collect_hashes(&st, interp, ver) != 0 ||
 		    parallel(&st, st.nhash, hash_one) != 0 ||
-		    interp_identity(ctx, interp, ver, interp_id) != 0)
+		    build_pyc_interp_id(ctx, interp, ver, interp_id) != 0)
 			goto out;
 		for (size_t i = 0; i < st.n; i++)
 			if (key_one(&st, i, interp_id, tag) != 0)
