@@ -86,7 +86,8 @@ read -r PYC_B CACHED_B STEPS_B <<<"$(counts "$T/b.build.json" 2>/dev/null)"
 
 # 3. damage four entries: a flipped byte, a truncated one, another key's
 # entry copied under this name (integrity check valid, key wrong), a link
-mapfile -t E < <(cd "$C/pyc" && find . -name '*.pyc' -type f | sort | head -5)
+mapfile -t E < <(cd "$C/pyc" 2>/dev/null && find . -name '*.pyc' -type f | sort | head -5)
+[ "${#E[@]}" = 5 ] || { fail "no bytecode cache entries to damage"; finish; exit 1; }
 python3 - "$C/pyc/${E[0]}" <<'PY'
 import sys
 p = sys.argv[1]
