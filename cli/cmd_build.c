@@ -34,7 +34,7 @@ static const char help[] =
 	"      --compression C    gzip (default) or zstd (docker-archive needs gzip)\n"
 	"      --level N          compression level (default: gzip 6, zstd 3)\n"
 	"  -j, --threads N        threads (default: every CPU; the output never depends on it)\n"
-	"      --no-layer-cache   neither use nor fill the layer cache\n"
+	"      --no-layer-cache   neither use nor fill the layer and bytecode caches\n"
 	"      --annotation K=V   extra manifest annotation (repeatable)\n"
 	"      --record FILE      the build record (default <output>.build.json)\n"
 	"      --json             the build summary as JSON on stdout\n"
