@@ -239,29 +239,21 @@ parallel(struct pyc_state *st, size_t n, int (*fn)(struct pyc_state *, size_t))
 
 /* ------------------------------------------------------------ hashing */
 
-/* e->sha256 of a staged file (read beneath the root), unless known. */
+/* The SHA-256 of a staged file, read beneath the root. */
 static int
-hash_one(struct pyc_state *st, size_t i)
+hash_staged(struct ward_root *root, const char *rel, char out[65])
 {
-	struct build_entry *e = st->hash[i];
 	unsigned char buf[1 << 16];
 	struct sha256_ctx *sha;
-	struct stat sb;
 	uint8_t d[32];
 	int fd, rc = -1;
 
-	if (e->sha256[0] != '\0')
-		return 0;
-	if (e->data != NULL) {
-		sha256_hex(e->data, e->size, e->sha256);
-		return 0;
-	}
-	if ((fd = ward_root_open_read(st->ctx->root, e->path, &sb)) < 0)
+	if ((fd = ward_root_open_read(root, rel, NULL)) < 0)
 		return -1;
 	if ((sha = sha256_new()) == NULL)
 		goto out;
 	for (;;) {
-		ssize_t n = ward_fd_read(fd, buf, sizeof(buf), e->path);
+		ssize_t n = ward_fd_read(fd, buf, sizeof(buf), rel);
 		if (n < 0)
 			goto out;
 		if (n == 0)
@@ -269,7 +261,7 @@ hash_one(struct pyc_state *st, size_t i)
 		sha256_update(sha, buf, (size_t)n);
 	}
 	sha256_final(sha, d);
-	ward_hex(d, 32, e->sha256);
+	ward_hex(d, 32, out);
 	rc = 0;
 out:
 	sha256_free(sha);
@@ -277,18 +269,19 @@ out:
 	return rc;
 }
 
-/* The SHA-256 of a staged file, read now (after compiling: the source
- * must still be what its key says). */
+/* e->sha256 of an entry the keys need, unless known. */
 static int
-rehash(struct build_ctx *ctx, const char *rel, char out[65])
+hash_one(struct pyc_state *st, size_t i)
 {
-	struct ward_buf b = {0};
+	struct build_entry *e = st->hash[i];
 
-	if (ward_root_read(ctx->root, rel, PYC_MAX, &b) != 0)
-		return -1;
-	sha256_hex(b.data, b.len, out);
-	ward_buf_free(&b);
-	return 0;
+	if (e->sha256[0] != '\0')
+		return 0;
+	if (e->data != NULL) {
+		sha256_hex(e->data, e->size, e->sha256);
+		return 0;
+	}
+	return hash_staged(st->ctx->root, e->path, e->sha256);
 }
 
 /* Paths `python3.N -I -S` can read besides its own binary: its stdlib
@@ -429,8 +422,9 @@ store_one(struct pyc_state *st, size_t i)
 		ward_err_clear();
 		return 0; /* from the cache, or did not compile */
 	}
+	/* the source must still be what the key says */
 	if (ward_root_read(st->ctx->root, m->pyc, PYC_MAX, &pyc) != 0 ||
-	    rehash(st->ctx, m->path, now) != 0)
+	    hash_staged(st->ctx->root, m->path, now) != 0)
 		goto out;
 	if (strcmp(now, m->sha) != 0) {
 		ward_err(WARD_EINPUT, "%s/%s: changed while compiling bytecode",
