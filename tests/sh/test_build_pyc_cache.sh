@@ -7,6 +7,7 @@
 # misplaced or linked entry is never used: the build warns naming it,
 # compiles the module again and replaces the entry.  --no-layer-cache
 # neither reads the cache (no warning about a damaged entry) nor writes it.
+# Two builds filling one cache at once both succeed, leaving whole entries.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/build_lib.sh"
 
@@ -143,5 +144,22 @@ read -r _ CACHED_E _ <<<"$(counts "$T/e.build.json" 2>/dev/null)"
 	[ "$(digest "$T/e.json")" = "$DA" ] &&
 	pass "next build: all from the cache again, no warning, same image" ||
 	fail "after repair (exit $RC): cached=$CACHED_E $(grep 'bytecode' <<<"$ERR" | head -3)"
+
+# 6. two builds filling one empty bytecode cache at once: both succeed with
+# the same image, and every entry is whole
+rm -rf "$C/layers" "$C/pyc"
+"$WARD" "${B[@]}" -o "$T/f1" >"$T/f1.json" 2>"$T/f1.err" &
+p1=$!
+"$WARD" "${B[@]}" -o "$T/f2" >"$T/f2.json" 2>"$T/f2.err" &
+p2=$!
+wait "$p1"; r1=$?
+wait "$p2"; r2=$?
+[ "$r1" = 0 ] && [ "$r2" = 0 ] && [ "$(digest "$T/f1.json")" = "$DA" ] && [ "$(digest "$T/f2.json")" = "$DA" ] &&
+	pass "two concurrent builds sharing the cache: the same image" ||
+	fail "concurrent builds: exit $r1 $r2: $(tail -2 "$T/f1.err") $(tail -2 "$T/f2.err")"
+N=$(check_entries "$T/f1.build.json")
+[ "$N" = "$PYC" ] && [ -z "$(ls "$C/pyc/tmp")" ] &&
+	pass "after concurrent builds: $N whole entries, no temporary left" ||
+	fail "after concurrent builds: $N whole entries of $PYC, tmp: $(ls "$C/pyc/tmp" | head -3)"
 
 finish
