@@ -34,7 +34,7 @@ static const char help[] =
 	"      --compression C    gzip (default) or zstd (docker-archive needs gzip)\n"
 	"      --level N          compression level (default: gzip 6, zstd 3)\n"
 	"  -j, --threads N        threads (default: every CPU; the output never depends on it)\n"
-	"      --no-layer-cache   neither use nor fill the layer cache\n"
+	"      --no-layer-cache   neither use nor fill the layer and bytecode caches\n"
 	"      --annotation K=V   extra manifest annotation (repeatable)\n"
 	"      --record FILE      the build record (default <output>.build.json)\n"
 	"      --json             the build summary as JSON on stdout\n"
@@ -161,13 +161,11 @@ parse(int argc, char **argv, struct build_args *a)
 static void
 summary(const struct build_result *r, const struct build_spec *s, double secs)
 {
-	ward_info(
-		"%zu paths in the image: %zu from %s packages, %zu from wheels, %zu from "
-		"ward.yaml, "
-		"%zu generated (%zu .pyc); %zu package paths left out (docs, man pages, locales); "
-		"setuid/setgid cleared on %zu files",
-		build_plan_count(r->plan), r->from_packages, "the locked", r->from_wheels,
-		r->from_spec, r->generated, r->pyc, r->dropped, r->setid_cleared);
+	ward_info("%zu paths in the image: %zu from %s packages, %zu from wheels, %zu from "
+		  "ward.yaml, %zu generated (%zu .pyc, %zu from the bytecode cache); %zu package "
+		  "paths left out (docs, man pages, locales); setuid/setgid cleared on %zu files",
+		  build_plan_count(r->plan), r->from_packages, "the locked", r->from_wheels,
+		  r->from_spec, r->generated, r->pyc, r->pyc_cached, r->dropped, r->setid_cleared);
 	for (size_t i = 0; i < r->nlayers; i++)
 		ward_info("  layer %-14s %9.1f MB  %6zu paths  %s", r->layers[i].name,
 			  (double)r->layers[i].desc.blob.size / 1e6, r->layers[i].entries,
@@ -190,15 +188,16 @@ summary_json(const struct build_result *r, const char *output, const char *recor
 							"paths", (json_int_t)r->layers[i].entries,
 							"cached", r->layers[i].cached));
 	return json_pack(
-		"{s:s,s:s,s:s,s:s,s:s,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:I,s:f}",
+		"{s:s,s:s,s:s,s:s,s:s,s:I,s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:I,s:f}",
 		"digest", r->manifest_digest, "config", r->config_digest, "output", output, "tag",
 		r->tag, "record", record, "source_date_epoch", (json_int_t)r->epoch, "paths",
 		"total", (json_int_t)build_plan_count(r->plan), "from_packages",
 		(json_int_t)r->from_packages, "from_spec", (json_int_t)r->from_spec, "from_wheels",
 		(json_int_t)r->from_wheels, "generated", (json_int_t)r->generated, "pyc",
-		(json_int_t)r->pyc, "dropped", (json_int_t)r->dropped, "setid_cleared",
-		(json_int_t)r->setid_cleared, "layers", layers, "packages_from_unpacked_cache",
-		(json_int_t)r->unpacked_cached, "seconds", secs);
+		(json_int_t)r->pyc, "pyc_cached", (json_int_t)r->pyc_cached, "dropped",
+		(json_int_t)r->dropped, "setid_cleared", (json_int_t)r->setid_cleared, "layers",
+		layers, "packages_from_unpacked_cache", (json_int_t)r->unpacked_cached, "seconds",
+		secs);
 }
 
 int

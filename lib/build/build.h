@@ -245,6 +245,7 @@ struct build_result {
 	size_t dropped;		/* package paths left out (docs, man pages, locales) */
 	size_t setid_cleared;	/* setuid/setgid bits removed */
 	size_t pyc;		/* .pyc files generated */
+	size_t pyc_cached;	/* of these, taken from the bytecode cache (this build) */
 	size_t unpacked_cached; /* packages read from the unpacked-package cache */
 	json_t *record;		/* the build record (docs/build-record.md) */
 };

@@ -174,8 +174,26 @@ int build_install_wheels(struct build_ctx *ctx);
  * wheels ("usr/local/lib/python3.11/dist-packages"), or NULL (no Python). */
 const char *build_wheel_site(const struct build_spec *s, const struct deb_lock *lock, char *buf,
 			     size_t size);
-/* pyc.c */
+/* pyc.c: build_python_bytecode compiles the modules' .pyc, taking those
+ * it compiled before from the bytecode cache (<cache>/pyc).
+ * build_pyc_key(tool, interp_id, tag, path, src_sha256, out): the cache
+ * key of the .pyc of module path ("usr/lib/..."; with the pyc tag
+ * "cpython-311", the interpreter's identity digest, the ward binary's and
+ * the source's SHA-256).  build_pyc_interp_id(ctx, interp, ver, out): that
+ * identity digest of interpreter entry interp ("usr/bin/python3.11", ver
+ * "3.11"): the base and python groups' locked packages and every planned
+ * path `python -I -S` reads (the digests of the files must be known).
+ * build_pyc_entry_make(key, pyc, len, out): a
+ * cache entry (header + bytes) appended to out.  build_pyc_entry_check(
+ * data, len, key, &off): 0 when data is a whole, intact entry of that key
+ * (its .pyc at data + off), else -1 with the reason (WARD_EINPUT). */
 int build_python_bytecode(struct build_ctx *ctx);
+int build_pyc_interp_id(const struct build_ctx *ctx, const struct build_entry *interp,
+			const char *ver, char out[65]);
+int build_pyc_key(const char *tool_sha256, const char *interp_id, const char *tag, const char *path,
+		  const char *src_sha256, char out[65]);
+int build_pyc_entry_make(const char *key, const void *pyc, size_t len, struct ward_buf *out);
+int build_pyc_entry_check(const void *data, size_t len, const char *key, size_t *payload);
 /* sandbox.c: run a program confined (own user, mount, pid, network, IPC,
  * UTS, cgroup namespaces; no capabilities; no_new_privs; seccomp; killed
  * after WARD_BUILD_STEP_TIMEOUT seconds, default 1800), or fail with

@@ -111,19 +111,19 @@ build_record(struct build_ctx *ctx)
 						       "seconds", (double)r->steps[i].ns / 1e9));
 	for (size_t i = 0; i < ctx->setid.n; i++)
 		json_array_append_new(setid, json_string(ctx->setid.v[i]));
-	j = json_pack("{s:s,s:s,s:s,s:I,s:s,s:{s:s,s:s,s:I,s:s,s:s},s:o,s:o,s:o,"
-		      "s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o}",
-		      "record", "ward build record v1", "ward_version", WARD_VERSION, "ward_sha256",
-		      ctx->tool_sha256, "source_date_epoch", (json_int_t)ctx->epoch, "epoch_from",
-		      r->epoch_from, "image", "manifest_digest", r->manifest_digest,
-		      "config_digest", r->config_digest, "manifest_size",
-		      (json_int_t)r->manifest_size, "tag", r->tag, "output", ctx->opts->output,
-		      "inputs", inputs(ctx), "layers", layers, "steps", steps, "counts", "paths",
-		      (json_int_t)build_plan_count(ctx->plan), "from_packages",
-		      (json_int_t)r->from_packages, "from_spec", (json_int_t)r->from_spec,
-		      "from_wheels", (json_int_t)r->from_wheels, "generated",
-		      (json_int_t)r->generated, "dropped", (json_int_t)r->dropped, "pyc",
-		      (json_int_t)r->pyc, "setid_cleared", setid, "paths", paths(ctx));
+	j = json_pack(
+		"{s:s,s:s,s:s,s:I,s:s,s:{s:s,s:s,s:I,s:s,s:s},s:o,s:o,s:o,"
+		"s:{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I},s:o,s:o}",
+		"record", "ward build record v1", "ward_version", WARD_VERSION, "ward_sha256",
+		ctx->tool_sha256, "source_date_epoch", (json_int_t)ctx->epoch, "epoch_from",
+		r->epoch_from, "image", "manifest_digest", r->manifest_digest, "config_digest",
+		r->config_digest, "manifest_size", (json_int_t)r->manifest_size, "tag", r->tag,
+		"output", ctx->opts->output, "inputs", inputs(ctx), "layers", layers, "steps",
+		steps, "counts", "paths", (json_int_t)build_plan_count(ctx->plan), "from_packages",
+		(json_int_t)r->from_packages, "from_spec", (json_int_t)r->from_spec, "from_wheels",
+		(json_int_t)r->from_wheels, "generated", (json_int_t)r->generated, "dropped",
+		(json_int_t)r->dropped, "pyc", (json_int_t)r->pyc, "pyc_cached",
+		(json_int_t)r->pyc_cached, "setid_cleared", setid, "paths", paths(ctx));
 	if (j == NULL)
 		ward_err(WARD_EENV, "out of memory writing the build record");
 	return j;

@@ -1,6 +1,7 @@
 /* test_build.c: the image keys of ward.yaml, the update-alternatives
  * reader, the plan (symlink resolution, merged /usr), the drop rules and
- * the ward init scaffold (hand-written expectations). */
+ * the ward init scaffold, the bytecode cache's keys and entries
+ * (hand-written expectations). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -318,13 +319,191 @@ test_scaffold(void **state)
 	ward_strv_free(&pkgs);
 }
 
+/* The bytecode cache key changes with each thing that decides the .pyc
+ * bytes, and with nothing else. */
+static void
+test_pyc_key(void **state)
+{
+	const char *tool = "1111111111111111111111111111111111111111111111111111111111111111";
+	const char *interp = "2222222222222222222222222222222222222222222222222222222222222222";
+	const char *src = "3333333333333333333333333333333333333333333333333333333333333333";
+	const char *other = "4444444444444444444444444444444444444444444444444444444444444444";
+	const char *path = "usr/lib/python3/dist-packages/numpy/core/x.py";
+	char k[65], k2[65], v[6][65];
+
+	(void)state;
+	assert_int_equal(build_pyc_key(tool, interp, "cpython-311", path, src, k), 0);
+	assert_int_equal(strlen(k), 64);
+	assert_int_equal(build_pyc_key(tool, interp, "cpython-311", path, src, k2), 0);
+	assert_string_equal(k, k2); /* a function of its inputs */
+	assert_int_equal(build_pyc_key(other, interp, "cpython-311", path, src, v[0]), 0);
+	assert_int_equal(build_pyc_key(tool, other, "cpython-311", path, src, v[1]), 0);
+	assert_int_equal(build_pyc_key(tool, interp, "cpython-312", path, src, v[2]), 0);
+	/* the same source at another path: co_filename differs */
+	assert_int_equal(build_pyc_key(tool, interp, "cpython-311",
+				       "usr/local/lib/python3.11/dist-packages/numpy/core/x.py",
+				       src, v[3]),
+			 0);
+	assert_int_equal(build_pyc_key(tool, interp, "cpython-311", path, other, v[4]), 0);
+	assert_int_equal(build_pyc_key(tool, interp, "cpython-311", "usr/x.py", src, v[5]), 0);
+	for (int i = 0; i < 6; i++) {
+		assert_string_not_equal(v[i], k);
+		for (int j = 0; j < i; j++)
+			assert_string_not_equal(v[i], v[j]);
+	}
+}
+
+/* An entry is used only when whole and of its key. */
+static void
+test_pyc_entry(void **state)
+{
+	const char *key = "ab00000000000000000000000000000000000000000000000000000000000001";
+	const char *key2 = "ab00000000000000000000000000000000000000000000000000000000000002";
+	const unsigned char pyc[] = {0xa7, 0x0d, 0x0d, 0x0a, 3, 0, 0, 0, 'x', 0, 'y', '\n', '\n'};
+	struct ward_buf b = {0}, c = {0};
+	size_t off = 0;
+
+	(void)state;
+	assert_int_equal(build_pyc_entry_make(key, pyc, sizeof(pyc), &b), 0);
+	assert_int_equal(build_pyc_entry_check(b.data, b.len, key, &off), 0);
+	assert_int_equal(b.len - off, sizeof(pyc));
+	assert_memory_equal((char *)b.data + off, pyc, sizeof(pyc));
+	/* another key's entry, whole: refused */
+	assert_int_equal(build_pyc_entry_check(b.data, b.len, key2, &off), -1);
+	assert_non_null(strstr(ward_errmsg(), "another key"));
+	/* every truncation, and every flipped byte */
+	for (size_t n = 0; n < b.len; n++)
+		assert_int_equal(build_pyc_entry_check(b.data, n, key, &off), -1);
+	for (size_t i = 0; i < b.len; i++) {
+		((unsigned char *)b.data)[i] ^= 0x01;
+		assert_int_equal(build_pyc_entry_check(b.data, b.len, key, &off), -1);
+		((unsigned char *)b.data)[i] ^= 0x01;
+	}
+	/* a byte more */
+	ward_buf_append(&c, b.data, b.len);
+	ward_buf_append(&c, "z", 1);
+	assert_int_equal(build_pyc_entry_check(c.data, c.len, key, &off), -1);
+	/* an empty .pyc is an entry too */
+	ward_buf_free(&c);
+	assert_int_equal(build_pyc_entry_make(key, "", 0, &c), 0);
+	assert_int_equal(build_pyc_entry_check(c.data, c.len, key, &off), 0);
+	assert_int_equal(off, c.len);
+	ward_buf_free(&b);
+	ward_buf_free(&c);
+	ward_err_clear();
+}
+
+static struct build_entry *
+staged(struct build_plan *p, const char *path, char fill, int origin)
+{
+	struct build_entry *e = plan_add(p, path, BUILD_FILE, NULL);
+
+	assert_non_null(e);
+	memset(e->sha256, fill, 64);
+	e->sha256[64] = '\0';
+	e->origin = origin;
+	return e;
+}
+
+/* 1 when the identity is not id any more (id then updated). */
+static int
+id_changed(struct build_ctx *ctx, char id[65])
+{
+	char now[65];
+
+	assert_int_equal(build_pyc_interp_id(ctx, build_plan_find(ctx->plan, "usr/bin/python3.11"),
+					     "3.11", now),
+			 0);
+	if (strcmp(now, id) == 0)
+		return 0;
+	memcpy(id, now, 65);
+	return 1;
+}
+
+/* The interpreter's identity: its binary, the base and python packages,
+ * every file `python -I -S` reads; not the frameworks, the site packages
+ * or the wheels. */
+static void
+test_pyc_interp_id(void **state)
+{
+	struct deb_lock_pkg pkgs[3] = {
+		{.name = "libc6", .version = "2.36", .arch = "amd64", .sha256 = "aa"},
+		{.name = "python3.11-minimal",
+		 .version = "3.11.2",
+		 .arch = "amd64",
+		 .sha256 = "bb"},
+		{.name = "python3-numpy", .version = "1:1.24", .arch = "amd64", .sha256 = "cc"},
+	};
+	struct deb_lock lock = {.pkgs = pkgs, .npkgs = 3};
+	struct build_pkg bp[3] = {
+		{.group = GROUP_BASE}, {.group = GROUP_PYTHON}, {.group = GROUP_FRAMEWORKS}};
+	struct build_ctx ctx = {.lock = &lock, .pkgs = bp, .plan = plan_new()};
+	struct build_entry *interp, *e;
+	char id[65];
+
+	(void)state;
+	interp = staged(ctx.plan, "usr/bin/python3.11", 'a', BUILD_FROM_PACKAGE);
+	staged(ctx.plan, "usr/lib/python3.11/tokenize.py", 'b', BUILD_FROM_PACKAGE);
+	staged(ctx.plan, "usr/lib/python3/dist-packages/numpy/x.py", 'c', BUILD_FROM_PACKAGE);
+	staged(ctx.plan, "usr/local/lib/python3.11/dist-packages/w.py", 'd', BUILD_FROM_WHEEL);
+	assert_int_equal(build_pyc_interp_id(&ctx, interp, "3.11", id), 0);
+	assert_false(id_changed(&ctx, id));
+	/* not the frameworks, the site packages, the wheels */
+	pkgs[2].sha256 = "c2";
+	assert_false(id_changed(&ctx, id));
+	staged(ctx.plan, "usr/lib/python3/dist-packages/numpy/y.py", 'e', BUILD_FROM_PACKAGE);
+	staged(ctx.plan, "usr/lib/python3.11/dist-packages/z.py", 'e', BUILD_FROM_PACKAGE);
+	staged(ctx.plan, "usr/lib/python3.11/site-packages/z.py", 'e', BUILD_FROM_PACKAGE);
+	staged(ctx.plan, "usr/local/lib/python3.11/dist-packages/w2.py", 'e', BUILD_FROM_WHEEL);
+	assert_false(id_changed(&ctx, id));
+	/* the base and python packages */
+	pkgs[0].version = "2.36-9";
+	assert_true(id_changed(&ctx, id));
+	pkgs[1].sha256 = "b2";
+	assert_true(id_changed(&ctx, id));
+	/* the binary */
+	e = plan_get(ctx.plan, "usr/bin/python3.11");
+	e->sha256[0] = 'f';
+	assert_true(id_changed(&ctx, id));
+	/* a stdlib file changed, or one added there by any package */
+	e = plan_get(ctx.plan, "usr/lib/python3.11/tokenize.py");
+	e->sha256[5] = 'f';
+	assert_true(id_changed(&ctx, id));
+	staged(ctx.plan, "usr/lib/python3.11/encodings/x_new.py", 'e', BUILD_FROM_PACKAGE);
+	assert_true(id_changed(&ctx, id));
+	staged(ctx.plan, "usr/lib/python3.11/lib-dynload/_x.so", 'e', BUILD_FROM_PACKAGE);
+	assert_true(id_changed(&ctx, id));
+	/* bytecode a package ships there: importing tokenize would use it */
+	staged(ctx.plan, "usr/lib/python3.11/__pycache__/tokenize.cpython-311.pyc", 'e',
+	       BUILD_FROM_PACKAGE);
+	assert_true(id_changed(&ctx, id));
+	/* what getpath and ld.so read */
+	staged(ctx.plan, "usr/lib/python311.zip", 'e', BUILD_FROM_PACKAGE);
+	assert_true(id_changed(&ctx, id));
+	staged(ctx.plan, "usr/bin/pyvenv.cfg", 'e', BUILD_FROM_PACKAGE);
+	assert_true(id_changed(&ctx, id));
+	staged(ctx.plan, "usr/bin/python3.11._pth", 'e', BUILD_FROM_PACKAGE);
+	assert_true(id_changed(&ctx, id));
+	staged(ctx.plan, "etc/ld.so.preload", 'e', BUILD_FROM_PACKAGE);
+	assert_true(id_changed(&ctx, id));
+	staged(ctx.plan, "etc/ld.so.conf.d/x.conf", 'e', BUILD_FROM_PACKAGE);
+	assert_true(id_changed(&ctx, id));
+	plan_free(ctx.plan);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_image_keys),	   cmocka_unit_test(test_image_key_errors),
-		cmocka_unit_test(test_alternatives_parse), cmocka_unit_test(test_plan),
-		cmocka_unit_test(test_drop_rules),	   cmocka_unit_test(test_scaffold),
+		cmocka_unit_test(test_image_keys),
+		cmocka_unit_test(test_image_key_errors),
+		cmocka_unit_test(test_alternatives_parse),
+		cmocka_unit_test(test_plan),
+		cmocka_unit_test(test_drop_rules),
+		cmocka_unit_test(test_scaffold),
+		cmocka_unit_test(test_pyc_key),
+		cmocka_unit_test(test_pyc_entry),
+		cmocka_unit_test(test_pyc_interp_id),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
