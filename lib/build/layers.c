@@ -223,11 +223,8 @@ open_content(struct build_ctx *ctx, const struct build_entry *e, char **what)
 static int
 hash_entry(struct build_ctx *ctx, struct build_entry *e)
 {
-	unsigned char buf[1 << 16];
-	struct sha256_ctx *sha;
-	uint8_t d[32];
+	char *what = NULL, hex[65];
 	uint64_t size = 0;
-	char *what = NULL;
 	int fd, rc = -1;
 
 	if (e->data != NULL) {
@@ -238,26 +235,15 @@ hash_entry(struct build_ctx *ctx, struct build_entry *e)
 		free(what);
 		return -1;
 	}
-	if ((sha = sha256_new()) == NULL)
+	if (sha256_fd_hex(fd, what, hex, &size) != 0)
 		goto out;
-	for (;;) {
-		ssize_t n = ward_fd_read(fd, buf, sizeof(buf), what);
-		if (n < 0)
-			goto out;
-		if (n == 0)
-			break;
-		sha256_update(sha, buf, (size_t)n);
-		size += (uint64_t)n;
-	}
-	sha256_final(sha, d);
 	if (size != e->size) {
 		ward_err(WARD_EINPUT, "%s: changed during the build", what);
 		goto out;
 	}
-	ward_hex(d, 32, e->sha256);
+	memcpy(e->sha256, hex, sizeof(hex));
 	rc = 0;
 out:
-	sha256_free(sha);
 	close(fd);
 	free(what);
 	return rc;

@@ -243,28 +243,11 @@ parallel(struct pyc_state *st, size_t n, int (*fn)(struct pyc_state *, size_t))
 static int
 hash_staged(struct ward_root *root, const char *rel, char out[65])
 {
-	unsigned char buf[1 << 16];
-	struct sha256_ctx *sha;
-	uint8_t d[32];
-	int fd, rc = -1;
+	int fd = ward_root_open_read(root, rel, NULL), rc;
 
-	if ((fd = ward_root_open_read(root, rel, NULL)) < 0)
+	if (fd < 0)
 		return -1;
-	if ((sha = sha256_new()) == NULL)
-		goto out;
-	for (;;) {
-		ssize_t n = ward_fd_read(fd, buf, sizeof(buf), rel);
-		if (n < 0)
-			goto out;
-		if (n == 0)
-			break;
-		sha256_update(sha, buf, (size_t)n);
-	}
-	sha256_final(sha, d);
-	ward_hex(d, 32, out);
-	rc = 0;
-out:
-	sha256_free(sha);
+	rc = sha256_fd_hex(fd, rel, out, NULL);
 	close(fd);
 	return rc;
 }

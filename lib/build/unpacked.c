@@ -285,49 +285,32 @@ parse_index(struct unpacked *u, size_t len)
 static int
 verify_files(struct unpacked *u)
 {
-	unsigned char buf[1 << 16];
-	struct sha256_ctx *sha = sha256_new();
-	int rc = 0;
-
-	if (sha == NULL)
-		return -1;
-	for (size_t k = 0; rc == 0 && k < u->n; k++) {
+	for (size_t k = 0; k < u->n; k++) {
 		const struct unpacked_ent *x = &u->v[k];
 		char name[32], hex[65];
-		uint8_t d[32];
 		uint64_t got = 0;
 		struct stat st;
-		int fd;
+		int fd, rc;
 		if (x->e.type != DEB_ENTRY_FILE)
 			continue;
 		snprintf(name, sizeof(name), "f%zu", k);
 		fd = openat(u->dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 		    (uint64_t)st.st_size != x->e.size) {
-			rc = ward_err(WARD_EINPUT, "%s/%s (/%s): %s", u->dir, name, x->e.path,
-				      fd < 0 ? "missing" : "not the size in the index");
 			if (fd >= 0)
 				close(fd);
-			break;
+			return ward_err(WARD_EINPUT, "%s/%s (/%s): %s", u->dir, name, x->e.path,
+					fd < 0 ? "missing" : "not the size in the index");
 		}
-		for (;;) {
-			ssize_t r = ward_fd_read(fd, buf, sizeof(buf), name);
-			if (r <= 0) {
-				rc = r < 0 ? -1 : 0;
-				break;
-			}
-			sha256_update(sha, buf, (size_t)r);
-			got += (uint64_t)r;
-		}
+		rc = sha256_fd_hex(fd, name, hex, &got);
 		close(fd);
-		sha256_final(sha, d);
-		ward_hex(d, 32, hex);
-		if (rc == 0 && (got != x->e.size || strcmp(hex, x->sha256) != 0))
-			rc = ward_err(WARD_EINPUT, "%s/%s (/%s): contents differ from the index",
-				      u->dir, name, x->e.path);
+		if (rc != 0)
+			return -1;
+		if (got != x->e.size || strcmp(hex, x->sha256) != 0)
+			return ward_err(WARD_EINPUT, "%s/%s (/%s): contents differ from the index",
+					u->dir, name, x->e.path);
 	}
-	sha256_free(sha);
-	return rc;
+	return 0;
 }
 
 /* Move a damaged tree out of the way and remove it (another build may

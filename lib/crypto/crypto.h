@@ -31,6 +31,9 @@ void sha256_free(struct sha256_ctx *c);
 int sha256_file(const char *path, uint8_t out[SHA256_LEN], uint64_t *size);
 /* sha256_file_hex(path, hex, size): the same, as lowercase hex. */
 int sha256_file_hex(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size);
+/* sha256_fd_hex(fd, what, hex, size): the rest of an open file, read to
+ * its end (what names it in errors); *size the bytes read (may be NULL). */
+int sha256_fd_hex(int fd, const char *what, char hex[SHA256_HEX_LEN + 1], uint64_t *size);
 
 /* ------------------------------------------------------- parallel hasher */
 

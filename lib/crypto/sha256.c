@@ -85,6 +85,31 @@ sha256_file(const char *path, uint8_t out[SHA256_LEN], uint64_t *size)
 }
 
 int
+sha256_fd_hex(int fd, const char *what, char hex[SHA256_HEX_LEN + 1], uint64_t *size)
+{
+	unsigned char buf[1 << 16];
+	struct sha256_ctx *c = sha256_new();
+	uint8_t d[SHA256_LEN];
+	uint64_t n = 0;
+	ssize_t r;
+
+	if (c == NULL)
+		return ward_err(WARD_EENV, "out of memory");
+	while ((r = ward_fd_read(fd, buf, sizeof(buf), what)) > 0) {
+		sha256_update(c, buf, (size_t)r);
+		n += (uint64_t)r;
+	}
+	sha256_final(c, d);
+	sha256_free(c);
+	if (r < 0)
+		return -1;
+	ward_hex(d, sizeof(d), hex);
+	if (size != NULL)
+		*size = n;
+	return 0;
+}
+
+int
 sha256_file_hex(const char *path, char hex[SHA256_HEX_LEN + 1], uint64_t *size)
 {
 	uint8_t d[SHA256_LEN];

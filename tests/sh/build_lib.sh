@@ -3,6 +3,9 @@
 #                   between runs (WARD_TEST_CACHE overrides) so reruns are fast
 #   small_project D copy the small test image's project (tests/data/build/small)
 #                   to D, lock it against the machine's apt lists, fetch it
+#   private_cache C LOCK  a cache at C holding only LOCK's .debs (hard links
+#                   to $CACHE's, else copies): no layer, unpacked tree or
+#                   bytecode of another test; run again after LOCK changes
 #   podman_setup    a containers.conf for these machines; $IMG_PREFIX for names
 #   layout_digest L the manifest digest index.json of layout L names
 #   explain_diff A B  diffoscope output (bounded) for two layouts that differ
@@ -25,6 +28,16 @@ small_project() {
 		return 1
 	}
 	[ -f "$T/signing.key" ] || "$WARD" keygen -o "$T/signing" 2>/dev/null
+}
+
+private_cache() {
+	mkdir -p "$1/blobs/sha256"
+	python3 -c 'import json,sys
+for p in json.load(open(sys.argv[1]))["packages"]: print(p["sha256"])' "$2" |
+		while read -r sha; do
+			[ -e "$1/blobs/sha256/$sha" ] || ln "$CACHE/blobs/sha256/$sha" "$1/blobs/sha256/$sha" 2>/dev/null ||
+				cp "$CACHE/blobs/sha256/$sha" "$1/blobs/sha256/$sha"
+		done
 }
 
 podman_setup() {

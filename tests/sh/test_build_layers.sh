@@ -13,16 +13,7 @@ P=$T/p
 small_project "$P" || { fail "lock and fetch the small project"; finish; exit 1; }
 # a private cache holding only the locked .debs: no layer of another test
 C=$T/cache
-link_debs() {
-	mkdir -p "$C/blobs/sha256"
-	python3 -c 'import json,sys
-for p in json.load(open(sys.argv[1]))["packages"]: print(p["sha256"])' "$P/ward.lock" |
-		while read -r sha; do
-			[ -e "$C/blobs/sha256/$sha" ] || ln "$CACHE/blobs/sha256/$sha" "$C/blobs/sha256/$sha" 2>/dev/null ||
-				cp "$CACHE/blobs/sha256/$sha" "$C/blobs/sha256/$sha"
-		done
-}
-link_debs
+private_cache "$C" "$P/ward.lock"
 B=(build -f "$P/ward.yaml" --cache "$C" --key "$T/signing.key" --init "$WARD_INIT" --json)
 # cached NAME JSON: "true"/"false" for the layer of that name
 cached() { python3 -c 'import json,sys
@@ -36,7 +27,7 @@ run "$WARD" "${B[@]}" -o "$T/a"
 sed -i 's/^  - python3-minimal$/  - python3-minimal\n  - libyaml-0-2/' "$P/ward.yaml"
 check "lock with libyaml-0-2 added" "$WARD" lock -f "$P/ward.yaml" --offline
 check "fetch it" "$WARD" fetch -f "$P/ward.yaml"
-link_debs
+private_cache "$C" "$P/ward.lock"
 run "$WARD" "${B[@]}" -o "$T/b"
 echo "$OUT" >"$T/b.json"
 [ "$RC" = 0 ] && [ "$(cached base "$T/b.json")" = True ] && [ "$(cached python "$T/b.json")" = True ] &&

@@ -15,13 +15,7 @@ P=$T/p
 small_project "$P" || { fail "lock and fetch the small project"; finish; exit 1; }
 # a private cache holding only the locked .debs: no layer or bytecode of another test
 C=$T/cache
-mkdir -p "$C/blobs/sha256"
-python3 -c 'import json,sys
-for p in json.load(open(sys.argv[1]))["packages"]: print(p["sha256"])' "$P/ward.lock" |
-	while read -r sha; do
-		ln "$CACHE/blobs/sha256/$sha" "$C/blobs/sha256/$sha" 2>/dev/null ||
-			cp "$CACHE/blobs/sha256/$sha" "$C/blobs/sha256/$sha"
-	done
+private_cache "$C" "$P/ward.lock"
 B=(-v build -f "$P/ward.yaml" --cache "$C" --key "$T/signing.key" --init "$WARD_INIT" --json)
 digest() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["digest"])' "$1"; }
 # counts RECORD: "<pyc> <pyc_cached> <steps>" of a build record

@@ -15,14 +15,8 @@
 P=$T/p
 small_project "$P" || { fail "lock and fetch the small project"; finish; exit 1; }
 C=$T/cache
-mkdir -p "$C/blobs/sha256"
-python3 -c 'import json,sys
-for p in json.load(open(sys.argv[1]))["packages"]: print(p["sha256"])' "$P/ward.lock" >"$T/shas"
-while read -r sha; do
-	ln "$CACHE/blobs/sha256/$sha" "$C/blobs/sha256/$sha" 2>/dev/null ||
-		cp "$CACHE/blobs/sha256/$sha" "$C/blobs/sha256/$sha"
-done <"$T/shas"
-NPKG=$(wc -l <"$T/shas")
+private_cache "$C" "$P/ward.lock"
+NPKG=$(ls "$C/blobs/sha256" | wc -l)
 U=$C/unpacked
 B=(build -f "$P/ward.yaml" --cache "$C" --key "$T/signing.key" --init "$WARD_INIT" --json)
 field() { python3 -c 'import json,sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1" <<<"$OUT"; }

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -21,6 +22,44 @@ test_sha256_vectors(void **state)
 	sha256_hex("abc", 3, hex);
 	assert_string_equal(hex,
 			    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+/* sha256_fd_hex: from where the descriptor stands to the end, across
+ * many read buffers; the size it read; a descriptor that cannot be read
+ * is an error. */
+static void
+test_sha256_fd(void **state)
+{
+	char tmpl[] = "/tmp/ward-test-sha.XXXXXX", hex[65], want[65];
+	size_t n = 200000 + 7;
+	unsigned char *data = malloc(n);
+	uint64_t size = 0;
+	int fd = mkstemp(tmpl);
+
+	(void)state;
+	assert_non_null(data);
+	assert_true(fd >= 0);
+	unlink(tmpl);
+	for (size_t i = 0; i < n; i++)
+		data[i] = (unsigned char)(i * 31 + i / 65536);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	assert_int_equal(lseek(fd, 0, SEEK_SET), 0);
+	assert_int_equal(sha256_fd_hex(fd, "t", hex, &size), 0);
+	sha256_hex(data, n, want);
+	assert_string_equal(hex, want);
+	assert_int_equal(size, n);
+	assert_int_equal(lseek(fd, 100, SEEK_SET), 100);
+	assert_int_equal(sha256_fd_hex(fd, "t", hex, NULL), 0);
+	sha256_hex(data + 100, n - 100, want);
+	assert_string_equal(hex, want);
+	assert_int_equal(sha256_fd_hex(fd, "t", hex, &size), 0); /* at the end: empty */
+	assert_string_equal(hex,
+			    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_int_equal(size, 0);
+	close(fd);
+	assert_int_equal(sha256_fd_hex(fd, "closed", hex, &size), -1);
+	ward_err_clear();
+	free(data);
 }
 
 static void
@@ -131,9 +170,13 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha256_vectors), cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_relpath),	       cmocka_unit_test(test_pae),
-		cmocka_unit_test(test_sign_verify),    cmocka_unit_test(test_hints),
+		cmocka_unit_test(test_sha256_vectors),
+		cmocka_unit_test(test_sha256_fd),
+		cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_relpath),
+		cmocka_unit_test(test_pae),
+		cmocka_unit_test(test_sign_verify),
+		cmocka_unit_test(test_hints),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
