@@ -21,7 +21,7 @@ mk "$B/usr/sbin/sshd" 'x' && chmod 755 "$B/usr/sbin/sshd"
 mk "$B/srv/app/.git/config" '[core]\n'
 mk "$B/srv/app/.git/HEAD" 'ref: refs/heads/main\n'
 mk "$B/srv/app/notes.txt.swp" 'x'
-mk "$B/var/lib/apt/lists/deb.debian.org_debian_dists_bookworm_InRelease" 'x'
+mk "$B/var/lib/apt/lists/mirror.example_debian_dists_bookworm_InRelease" 'x'
 mk "$B/var/lib/apt/lists/lock" ''
 mk "$B/var/cache/apt/archives/curl_7.88_amd64.deb" 'x'
 mk "$B/ward/policy.json" '{"version":1,"models":[{"path":"/models/llm","key":"m.pub"}],
