@@ -239,8 +239,10 @@ parse_index(struct unpacked *u, size_t len)
 	end_line = strrchr(u->index, '\n');
 	end_line = end_line ? end_line + 1 : u->index;
 	sha256_hex(u->index, (size_t)(end_line - u->index), hex);
+	/* an entry line is at least 16 bytes: no count beyond that is
+	 * believed (nor allocated for) */
 	if (fields(end_line, f, 4) != 3 || strcmp(f[0], "end") != 0 ||
-	    parse_u64(f[1], 10, SIZE_MAX / sizeof(*u->v) / 2, &n) != 0 || strcmp(f[2], hex) != 0)
+	    parse_u64(f[1], 10, len / 16, &n) != 0 || strcmp(f[2], hex) != 0)
 		return -1;
 	end_line[0] = '\0';
 	/* the first line names the format */
