@@ -324,21 +324,6 @@ names_id(const struct vuln_finding *fi, const char *id)
 	return id == NULL || strcmp(fi->id, id) == 0 || ward_strv_contains(&fi->aliases, id);
 }
 
-static int
-finding_order(const void *x, const void *y)
-{
-	const struct vuln_finding *a = x, *b = y;
-	int r;
-
-	if (a->severity != b->severity)
-		return a->severity > b->severity ? -1 : 1;
-	if ((r = strcmp(a->id, b->id)) != 0)
-		return r;
-	if ((r = strcmp(a->owner, b->owner)) != 0)
-		return r;
-	return strcmp(a->package, b->package);
-}
-
 /* Uses -> hits: each image's findings naming id (shallow copies of the
  * classes' findings), then its VEX statements applied on deep copies. */
 static int
@@ -444,11 +429,11 @@ build_hits(struct fleet *f, struct fleet_answer *a, const char *id)
 				goto out;
 		} else if (h->report.nfindings > 1) {
 			qsort(h->report.findings, h->report.nfindings, sizeof(*h->report.findings),
-			      finding_order);
+			      vuln_finding_cmp);
 		}
 		if (h->report.nresolved > 1)
 			qsort(h->report.resolved, h->report.nresolved, sizeof(*h->report.resolved),
-			      finding_order);
+			      vuln_finding_cmp);
 		u = end;
 	}
 	rc = 0;

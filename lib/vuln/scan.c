@@ -887,8 +887,8 @@ group_and_emit(struct scan *s)
 	return rc;
 }
 
-static int
-finding_cmp(const void *x, const void *y)
+int
+vuln_finding_cmp(const void *x, const void *y)
 {
 	const struct vuln_finding *a = x, *b = y;
 	int r;
@@ -906,11 +906,11 @@ void
 report_sort(struct vuln_report *r)
 {
 	if (r->nfindings > 1)
-		qsort(r->findings, r->nfindings, sizeof(*r->findings), finding_cmp);
+		qsort(r->findings, r->nfindings, sizeof(*r->findings), vuln_finding_cmp);
 	if (r->nresolved > 1)
-		qsort(r->resolved, r->nresolved, sizeof(*r->resolved), finding_cmp);
+		qsort(r->resolved, r->nresolved, sizeof(*r->resolved), vuln_finding_cmp);
 	if (r->nsuppressed > 1)
-		qsort(r->suppressed, r->nsuppressed, sizeof(*r->suppressed), finding_cmp);
+		qsort(r->suppressed, r->nsuppressed, sizeof(*r->suppressed), vuln_finding_cmp);
 }
 
 int

@@ -352,6 +352,9 @@ int vuln_report_table(const struct vuln_report *r, FILE *out);
  * the store for p, each pushed as "ecosystem\tname"; none when ward has no
  * matcher for p's ecosystem.  scan_pkg uses the same rule. */
 int vuln_pkg_keys(const struct vuln_pkg *p, struct ward_strv *out);
+/* vuln_finding_cmp(a, b): qsort order of a report's findings: most severe
+ * first, then by id, owner and package. */
+int vuln_finding_cmp(const void *a, const void *b);
 /* vuln_finding_free(f): what vuln_finding_copy allocated. */
 void vuln_finding_free(struct vuln_finding *f);
 /* vuln_db_related(db, id, out): the stored records one finding about id
