@@ -203,6 +203,16 @@ ward_root_mkdir(struct ward_root *r, const char *rel, mode_t mode)
 	return rc;
 }
 
+/* WARD_ROOT_REPLACE: what is at base goes first, unless a directory. */
+static void
+unlink_nondir(int pfd, const char *base)
+{
+	struct stat st;
+
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+		unlinkat(pfd, base, 0);
+}
+
 int
 ward_root_create(struct ward_root *r, const char *rel, mode_t mode, int flags)
 {
@@ -211,11 +221,8 @@ ward_root_create(struct ward_root *r, const char *rel, mode_t mode, int flags)
 
 	if (pfd < 0)
 		return -1;
-	if (flags & WARD_ROOT_REPLACE) {
-		struct stat st;
-		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
-			unlinkat(pfd, base, 0);
-	}
+	if (flags & WARD_ROOT_REPLACE)
+		unlink_nondir(pfd, base);
 	fd = openat(pfd, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
 	if (fd < 0) {
 		int e = errno;
@@ -249,11 +256,8 @@ ward_root_symlink(struct ward_root *r, const char *target, const char *rel, int 
 
 	if (pfd < 0)
 		return -1;
-	if (flags & WARD_ROOT_REPLACE) {
-		struct stat st;
-		if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
-			unlinkat(pfd, base, 0);
-	}
+	if (flags & WARD_ROOT_REPLACE)
+		unlink_nondir(pfd, base);
 	if (symlinkat(target, pfd, base) != 0) {
 		int e = errno;
 		rc = ward_errno(e == EEXIST || e == ENAMETOOLONG ? WARD_EINPUT : WARD_EENV,
