@@ -134,10 +134,6 @@ enum unpacked_meta_kind {
 	UNPACKED_CONFFILES,
 	UNPACKED_NMETA
 };
-struct unpacked_ent {
-	struct deb_entry e;
-	char sha256[65];
-};
 struct unpacked;
 struct unpacked_rec;
 char *unpacked_dir(const char *cache, const char *sha256);

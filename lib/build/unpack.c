@@ -133,7 +133,7 @@ src_content(struct pkg_src *s, int fd, const char *path, char hex[65])
 	struct sha256_ctx *sha;
 	uint8_t d[32];
 	ssize_t r;
-	int rfd;
+	int rfd = -1;
 
 	hex[0] = '\0';
 	if (s->tree != NULL) {
@@ -146,7 +146,6 @@ src_content(struct pkg_src *s, int fd, const char *path, char hex[65])
 		return -1;
 	if (s->rec != NULL && (rfd = unpacked_rec_file(s->rec)) < 0)
 		src_drop_rec(s);
-	rfd = s->rec != NULL ? rfd : -1;
 	while ((r = deb_data_read(s->it, buf, sizeof(buf))) > 0) {
 		sha256_update(sha, buf, (size_t)r);
 		if (fd >= 0 && ward_fd_write(fd, buf, (size_t)r, path) != 0)
@@ -297,15 +296,23 @@ deb_meta(struct build_pkg *bp, struct deb_file *d)
 	return 0;
 }
 
+/* The field of bp that holds a kept part of control.tar. */
+static char **
+meta_field(struct build_pkg *bp, enum unpacked_meta_kind k)
+{
+	char **f[UNPACKED_NMETA] = {&bp->control, &bp->postinst, &bp->md5sums, &bp->conffiles};
+
+	return f[k];
+}
+
 /* The same, from the package's tree. */
 static int
 tree_meta(struct build_pkg *bp, const struct unpacked *u)
 {
-	char **dst[UNPACKED_NMETA] = {&bp->control, &bp->postinst, &bp->md5sums, &bp->conffiles};
-
 	for (int k = 0; k < UNPACKED_NMETA; k++) {
 		const char *m = unpacked_meta(u, (enum unpacked_meta_kind)k);
-		if (m != NULL && (*dst[k] = ward_strdup(m)) == NULL)
+		if (m != NULL &&
+		    (*meta_field(bp, (enum unpacked_meta_kind)k) = ward_strdup(m)) == NULL)
 			return -1;
 	}
 	return 0;
@@ -343,9 +350,8 @@ unpack_one(struct build_ctx *ctx, size_t idx, struct pkg_out *o, int *from_cache
 			goto out;
 		if (ctx->trees && (s.rec = unpacked_rec_begin(ctx->cache, p)) != NULL)
 			for (int k = 0; s.rec != NULL && k < UNPACKED_NMETA; k++) {
-				char *const m[UNPACKED_NMETA] = {bp->control, bp->postinst,
-								 bp->md5sums, bp->conffiles};
-				if (unpacked_rec_meta(s.rec, (enum unpacked_meta_kind)k, m[k]) != 0)
+				enum unpacked_meta_kind mk = (enum unpacked_meta_kind)k;
+				if (unpacked_rec_meta(s.rec, mk, *meta_field(bp, mk)) != 0)
 					src_drop_rec(&s);
 			}
 	}

@@ -105,6 +105,11 @@ unescape(char *s)
 
 /* ------------------------------------------------------------ reading */
 
+struct unpacked_ent {
+	struct deb_entry e;
+	char sha256[65]; /* regular files */
+};
+
 struct unpacked {
 	char *dir;
 	int dfd;
