@@ -102,6 +102,21 @@ fdb_isnull(struct fdb_cur *c, int col)
 	return c->db->ops->isnull(c, col);
 }
 
+int
+fdb_scalar(struct fdb *db, const char *sql, int64_t *out)
+{
+	struct fdb_cur *c = fdb_query(db, sql, NULL, 0);
+	int rc;
+
+	*out = 0;
+	if (c == NULL)
+		return -1;
+	if ((rc = fdb_next(c)) == 1 && !fdb_isnull(c, 0))
+		*out = fdb_int(c, 0);
+	fdb_cur_close(c);
+	return rc < 0 ? -1 : 0;
+}
+
 void
 fdb_cur_close(struct fdb_cur *c)
 {

@@ -72,6 +72,9 @@ const char *fdb_text(struct fdb_cur *c, int col);
 int64_t fdb_int(struct fdb_cur *c, int col);
 int fdb_isnull(struct fdb_cur *c, int col);
 void fdb_cur_close(struct fdb_cur *c);
+/* fdb_scalar(db, sql, out): the first column of the first row of a query
+ * without parameters as an integer (0 when no row or SQL NULL); 0 or -1. */
+int fdb_scalar(struct fdb *db, const char *sql, int64_t *out);
 
 /* Transactions.  fdb_begin(db, write): a write transaction takes SQLite's
  * write lock at once (BEGIN IMMEDIATE, waiting up to the busy timeout) so

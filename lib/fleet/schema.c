@@ -58,16 +58,11 @@ fleet_schema_latest(void)
 static int
 current_version(struct fdb *db, int *out)
 {
-	struct fdb_cur *c = fdb_query(db, "SELECT max(version) FROM schema_migrations", NULL, 0);
-	int rc;
+	int64_t v;
+	int rc = fdb_scalar(db, "SELECT max(version) FROM schema_migrations", &v);
 
-	if (c == NULL)
-		return -1;
-	*out = 0;
-	if ((rc = fdb_next(c)) == 1)
-		*out = fdb_isnull(c, 0) ? 0 : (int)fdb_int(c, 0);
-	fdb_cur_close(c);
-	return rc < 0 ? -1 : 0;
+	*out = (int)v;
+	return rc;
 }
 
 int

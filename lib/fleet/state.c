@@ -5,21 +5,6 @@
 
 #include "fleet/fleet_internal.h"
 
-static int
-scalar(struct fdb *db, const char *sql, int64_t *out)
-{
-	struct fdb_cur *c = fdb_query(db, sql, NULL, 0);
-	int rc;
-
-	*out = 0;
-	if (c == NULL)
-		return -1;
-	if ((rc = fdb_next(c)) == 1)
-		*out = fdb_int(c, 0);
-	fdb_cur_close(c);
-	return rc < 0 ? -1 : 0;
-}
-
 const char *const fleet_sev_columns[VULN_SEV_CRITICAL + 1] = {
 	"n_unknown", "n_none", "n_low", "n_medium", "n_high", "n_critical",
 };
@@ -65,8 +50,8 @@ fleet_state_prometheus(struct fleet *f)
 
 	if (fdb_begin(f->db, 0) != 0)
 		return NULL;
-	if (scalar(f->db, "SELECT count(*) FROM image", &total) != 0 ||
-	    scalar(f->db, "SELECT count(*) FROM synced", &synced) != 0 ||
+	if (fdb_scalar(f->db, "SELECT count(*) FROM image", &total) != 0 ||
+	    fdb_scalar(f->db, "SELECT count(*) FROM synced", &synced) != 0 ||
 	    fleet_state_counts(f, images, findings) != 0)
 		goto fail;
 	c = fdb_query(f->db, "SELECT value FROM meta WHERE key='last_sync'", NULL, 0);
