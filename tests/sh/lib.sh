@@ -116,6 +116,14 @@ debootstrap_root() {
 	) 9>"$dir.lock"
 }
 
+# flip_byte FILE OFFSET: invert the byte at OFFSET (a change whatever it
+# held: writing a fixed byte is a no-op where the file already has it).
+flip_byte() {
+	python3 -c 'import sys
+with open(sys.argv[1], "r+b") as f:
+    f.seek(int(sys.argv[2])); b = f.read(1); f.seek(int(sys.argv[2])); f.write(bytes([b[0] ^ 0xff]))' "$1" "$2"
+}
+
 finish() {
 	echo "$PASSED passed, $FAILED failed"
 	[ "$FAILED" = 0 ]

@@ -91,7 +91,7 @@ damaged() {
 }
 
 chmod u+w "$V/$BIG"
-printf 'X' | dd of="$V/$BIG" bs=1 seek=7 conv=notrunc status=none
+flip_byte "$V/$BIG" 7
 damaged "contents differ from the index" "one byte of a file changed"
 
 chmod u+w "$V/$BIG"

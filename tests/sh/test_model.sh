@@ -147,7 +147,7 @@ PY
 check "openssl verifies the ECDSA signature over the PAE" openssl dgst -sha256 -verify "$T/k.pub" -signature "$T/sig.der" "$T/pae.bin"
 
 expect_err 1 "weights.safetensors" "one flipped byte in ward-signed weights is named" \
-	bash -c "cp -r '$T/model' '$T/m2' && printf 'Z' | dd of='$T/m2/weights.safetensors' bs=1 seek=1500000 conv=notrunc status=none && '$WARD' model verify '$T/m2' --key '$T/k.pub'"
+	bash -c "cp -r '$T/model' '$T/m2' && $(declare -f flip_byte); flip_byte '$T/m2/weights.safetensors' 1500000 && '$WARD' model verify '$T/m2' --key '$T/k.pub'"
 run "$WARD" model verify "$T/m2" --key "$T/k.pub" --json
 python3 -c "
 import json,sys; j=json.loads(sys.argv[1]); v={r['name']:r['verdict'] for r in j['resources']}
